@@ -1,0 +1,91 @@
+// Errors as values for the policy engine. The D-Bus edge maps ErrorKind to
+// org.aalayer.Error.* names; the CLI prints Error as FILE:LINE:COL: error: MSG.
+#pragma once
+
+#include <cassert>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace aalayer::policy {
+
+// A position in a policy source. line and column are 1-based; 0 means unknown.
+struct Location {
+    std::string file;
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+
+    friend bool operator==(const Location&, const Location&) = default;
+};
+
+std::string to_string(const Location& where);
+
+enum class ErrorKind : std::uint8_t {
+    Syntax,       // the text does not parse
+    Invalid,      // parses, but is not valid policy (bad permission mix, redefinition...)
+    Include,      // an include cannot be found, read, or forms a cycle
+    Variable,     // an undefined variable or a bad variable definition
+    Unsupported,  // valid AppArmor that this context refuses (e.g. in a layer)
+    Limit,        // a size, depth or state budget was exceeded
+    Io,           // the source reader failed
+};
+
+const char* to_string(ErrorKind kind);
+
+struct Error {
+    ErrorKind kind = ErrorKind::Syntax;
+    Location where;
+    std::string message;
+
+    // FILE:LINE:COL: error: MESSAGE, the format editors jump to.
+    [[nodiscard]] std::string format() const;
+};
+
+// Holds either a value or an Error. Deliberately small: value(), error(),
+// explicit bool. Accessing the wrong alternative is a programming error.
+template <typename T>
+class [[nodiscard]] Result {
+public:
+    Result(T value) : v_(std::move(value)) {}            // NOLINT(google-explicit-constructor)
+    Result(Error error) : v_(std::move(error)) {}        // NOLINT(google-explicit-constructor)
+
+    [[nodiscard]] bool ok() const { return std::holds_alternative<T>(v_); }
+    explicit operator bool() const { return ok(); }
+
+    T& value() & { assert(ok()); return std::get<T>(v_); }
+    const T& value() const& { assert(ok()); return std::get<T>(v_); }
+    T&& value() && { assert(ok()); return std::get<T>(std::move(v_)); }
+    T* operator->() { return &value(); }
+    const T* operator->() const { return &value(); }
+    T& operator*() & { return value(); }
+    const T& operator*() const& { return value(); }
+
+    [[nodiscard]] const Error& error() const { assert(!ok()); return std::get<Error>(v_); }
+    Error&& take_error() { assert(!ok()); return std::get<Error>(std::move(v_)); }
+
+private:
+    std::variant<T, Error> v_;
+};
+
+// Result for operations that produce nothing but may fail.
+class [[nodiscard]] Status {
+public:
+    Status() = default;
+    Status(Error error) : error_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+
+    [[nodiscard]] bool ok() const { return !error_.has_value(); }
+    explicit operator bool() const { return ok(); }
+    [[nodiscard]] const Error& error() const { assert(!ok()); return *error_; }
+    Error&& take_error() { assert(!ok()); return std::move(*error_); }
+
+private:
+    std::optional<Error> error_;
+};
+
+inline Error make_error(ErrorKind kind, Location where, std::string message) {
+    return Error{kind, std::move(where), std::move(message)};
+}
+
+}  // namespace aalayer::policy

@@ -1,0 +1,257 @@
+// The AppArmor profile language as a value model. A Document is one parsed
+// source file; nothing here is resolved (includes) or expanded (variables):
+// that is the loader's job. Every Item carries the Location it came from.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "policy/common/result.h"
+
+namespace aalayer::policy {
+
+// A heap-held value with value semantics, so recursive models stay values.
+template <typename T>
+class Box {
+public:
+    Box(T value) : p_(std::make_unique<T>(std::move(value))) {}  // NOLINT(google-explicit-constructor)
+    Box(const Box& other) : p_(std::make_unique<T>(*other.p_)) {}
+    Box(Box&&) noexcept = default;
+    Box& operator=(const Box& other) {
+        if (this != &other) p_ = std::make_unique<T>(*other.p_);
+        return *this;
+    }
+    Box& operator=(Box&&) noexcept = default;
+    ~Box() = default;
+
+    T& operator*() { return *p_; }
+    const T& operator*() const { return *p_; }
+    T* operator->() { return p_.get(); }
+    const T* operator->() const { return p_.get(); }
+    friend bool operator==(const Box& a, const Box& b) { return *a.p_ == *b.p_; }
+
+private:
+    std::unique_ptr<T> p_;
+};
+
+// A word of policy text: an id, path, glob or value. `text` is what stood
+// between the quotes (escapes untouched) or the bare word as written.
+struct Word {
+    std::string text;
+    bool quoted = false;
+    friend bool operator==(const Word&, const Word&) = default;
+};
+
+enum class AccessMode : std::uint8_t { Implicit, Allow, Deny };
+enum class OwnerMode : std::uint8_t { Any, Owner, Other };
+
+struct Qualifiers {
+    std::optional<std::int64_t> priority;  // AppArmor 4.1+
+    bool audit = false;
+    AccessMode access = AccessMode::Implicit;
+    OwnerMode owner = OwnerMode::Any;
+
+    [[nodiscard]] bool is_deny() const { return access == AccessMode::Deny; }
+    [[nodiscard]] bool empty() const {
+        return !priority && !audit && access == AccessMode::Implicit && owner == OwnerMode::Any;
+    }
+    friend bool operator==(const Qualifiers&, const Qualifiers&) = default;
+};
+
+// File permissions, with at most one exec transition.
+enum class ExecMode : std::uint8_t {
+    None,
+    Plain,  // bare x: only valid in deny rules
+    Inherit,             // ix
+    Unconfined,          // ux / Ux
+    Profile,             // px / Px
+    Child,               // cx / Cx
+    ProfileOrInherit,    // pix / Pix
+    ChildOrInherit,      // cix / Cix
+    ProfileOrUnconfined, // pux / PUx
+    ChildOrUnconfined,   // cux / CUx
+};
+
+struct FilePerms {
+    enum Bit : std::uint8_t { Read = 1, Write = 2, Append = 4, Link = 8, Lock = 16, Mmap = 32 };
+    std::uint8_t bits = 0;
+    ExecMode exec = ExecMode::None;
+    bool exec_safe = false;  // upper-case transition: scrub the environment
+
+    [[nodiscard]] bool has(Bit b) const { return (bits & b) != 0; }
+    [[nodiscard]] bool empty() const { return bits == 0 && exec == ExecMode::None; }
+    friend bool operator==(const FilePerms&, const FilePerms&) = default;
+};
+
+// [qualifiers] [file] PATH PERMS [-> TARGET],  or  [file] PERMS PATH ...,  or bare `file,`.
+struct FileRule {
+    Qualifiers qualifiers;
+    bool file_keyword = false;
+    bool perms_first = false;
+    std::optional<Word> path;  // absent only for bare `file,`
+    FilePerms perms;
+    std::optional<Word> target;  // exec target or link target
+    friend bool operator==(const FileRule&, const FileRule&) = default;
+};
+
+// [qualifiers] link [subset] LINK -> TARGET,
+struct LinkRule {
+    Qualifiers qualifiers;
+    bool subset = false;
+    Word link;
+    Word target;
+    friend bool operator==(const LinkRule&, const LinkRule&) = default;
+};
+
+struct CapabilityRule {
+    Qualifiers qualifiers;
+    std::vector<std::string> capabilities;  // empty: every capability
+    friend bool operator==(const CapabilityRule&, const CapabilityRule&) = default;
+};
+
+// The rule classes that share AppArmor's access-list + conditional shape.
+enum class RuleClass : std::uint8_t {
+    Network, Signal, Ptrace, Unix, Dbus, Mount, Remount, Umount, PivotRoot, Userns, IoUring, Mqueue,
+};
+
+const char* keyword(RuleClass cls);
+std::optional<RuleClass> rule_class_from_keyword(std::string_view word);
+
+// One element of a mediation rule: a bare word, a parenthesised list, a
+// `key=value` / `key=(…)` / `key in (…)` conditional, or `-> target`.
+struct Condition;
+struct Term {
+    enum class Kind : std::uint8_t { Word, List, Condition, Arrow };
+    Kind kind = Kind::Word;
+    Word word;                         // Word, Arrow (target; may be empty text for bare ->)
+    std::vector<Word> list;            // List
+    std::vector<Condition> conditions; // Condition: exactly one element
+    friend bool operator==(const Term&, const Term&) = default;
+};
+
+struct Condition {
+    std::string key;
+    bool in_operator = false;     // `key in (…)` instead of `key=…`
+    bool parenthesised = false;   // value written as `(…)`
+    std::vector<Word> values;     // plain values
+    std::vector<Condition> nested;  // for peer=(…) and xattrs=(…)
+    friend bool operator==(const Condition&, const Condition&) = default;
+};
+
+struct MediationRule {
+    Qualifiers qualifiers;
+    RuleClass cls = RuleClass::Network;
+    std::vector<Term> terms;
+    friend bool operator==(const MediationRule&, const MediationRule&) = default;
+};
+
+// set rlimit RESOURCE <= VALUE,
+struct RlimitRule {
+    Qualifiers qualifiers;
+    std::string resource;
+    std::string value;
+    friend bool operator==(const RlimitRule&, const RlimitRule&) = default;
+};
+
+// change_profile [safe|unsafe] [EXEC] [-> PROFILE],
+struct ChangeProfileRule {
+    Qualifiers qualifiers;
+    std::string exec_mode;  // "", "safe" or "unsafe"
+    std::optional<Word> exec;
+    std::optional<Word> target;
+    friend bool operator==(const ChangeProfileRule&, const ChangeProfileRule&) = default;
+};
+
+struct AllRule {
+    Qualifiers qualifiers;
+    friend bool operator==(const AllRule&, const AllRule&) = default;
+};
+
+// A rule whose class this model does not understand: kept verbatim, never dropped.
+struct UnknownRule {
+    Qualifiers qualifiers;
+    std::string keyword;
+    std::string text;  // from the keyword up to, not including, the final comma
+    friend bool operator==(const UnknownRule&, const UnknownRule&) = default;
+};
+
+struct Include {
+    Word path;
+    bool magic = false;      // <path>: searched in the include directories
+    bool if_exists = false;
+    bool hash_form = false;  // written `#include`
+    friend bool operator==(const Include&, const Include&) = default;
+};
+
+struct Abi {
+    Word path;
+    bool magic = false;
+    friend bool operator==(const Abi&, const Abi&) = default;
+};
+
+struct VariableDefinition {
+    std::string name;  // without @{ }
+    bool append = false;
+    std::vector<Word> values;
+    friend bool operator==(const VariableDefinition&, const VariableDefinition&) = default;
+};
+
+struct BooleanDefinition {
+    std::string name;  // without ${ }
+    bool value = false;
+    friend bool operator==(const BooleanDefinition&, const BooleanDefinition&) = default;
+};
+
+struct Alias {
+    Word from;
+    Word to;
+    friend bool operator==(const Alias&, const Alias&) = default;
+};
+
+struct Profile;
+struct QualifierBlock;
+
+using Node = std::variant<Include, Abi, VariableDefinition, BooleanDefinition, Alias, Box<Profile>,
+                          Box<QualifierBlock>, FileRule, LinkRule, CapabilityRule, MediationRule,
+                          RlimitRule, ChangeProfileRule, AllRule, UnknownRule>;
+
+struct Item {
+    Location where;
+    Node node;
+    friend bool operator==(const Item& a, const Item& b) { return a.node == b.node; }
+};
+
+struct QualifierBlock {
+    Qualifiers qualifiers;
+    std::vector<Item> items;
+    friend bool operator==(const QualifierBlock&, const QualifierBlock&) = default;
+};
+
+struct Profile {
+    bool hat = false;              // ^name or `hat name`
+    bool keyword = false;          // written with `profile` / `hat`
+    Word name;
+    std::optional<Word> attachment;
+    std::vector<Condition> xattrs;
+    std::vector<std::string> flags;
+    std::vector<Item> items;
+    friend bool operator==(const Profile&, const Profile&) = default;
+};
+
+// One parsed source file.
+struct Document {
+    std::string path;
+    std::vector<Item> items;
+};
+
+// Something the parser noticed that is not an error (e.g. a rule kept verbatim).
+struct Note {
+    Location where;
+    std::string message;
+};
+
+}  // namespace aalayer::policy
