@@ -89,3 +89,19 @@ inline Error make_error(ErrorKind kind, Location where, std::string message) {
 }
 
 }  // namespace aalayer::policy
+
+// Early return of an error from a Status or Result expression.
+#define AA_TRY(expr)                                                   \
+    do {                                                               \
+        auto aa_try_result_ = (expr);                                  \
+        if (!aa_try_result_) return aa_try_result_.take_error();       \
+    } while (false)
+
+#define AA_CONCAT_INNER(a, b) a##b
+#define AA_CONCAT(a, b) AA_CONCAT_INNER(a, b)
+#define AA_ASSIGN_IMPL(tmp, lhs, expr)          \
+    auto tmp = (expr);                          \
+    if (!tmp) return tmp.take_error();          \
+    lhs = std::move(tmp).value()
+// Declares or assigns `lhs` from a Result expression, returning its error.
+#define AA_ASSIGN(lhs, expr) AA_ASSIGN_IMPL(AA_CONCAT(aa_assign_, __LINE__), lhs, expr)
