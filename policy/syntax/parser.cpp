@@ -155,6 +155,9 @@ private:
     }
 
     Result<Node> parse_qualifier_block(const Qualifiers& q, std::size_t depth) {
+        if (q.is_deny()) {
+            return s_.error(ErrorKind::Invalid, "'deny' cannot qualify a block; write 'deny' on each rule inside it");
+        }
         AA_TRY(check_depth(depth));
         const Location opened = s_.here();
         s_.advance();  // '{'
@@ -272,15 +275,9 @@ private:
         }
         s_.skip_space();
         if (s_.looking_at("->")) {
-            const Location at = s_.here();
             s_.advance(2);
             s_.skip_space();
             AA_ASSIGN(rule.target, s_.read_word(WordStyle::Id, "target"));
-            const bool exec = rule.perms.exec != ExecMode::None && rule.perms.exec != ExecMode::Plain;
-            if (!exec && !rule.perms.has(FilePerms::Link)) {
-                return make_error(ErrorKind::Invalid, at,
-                                  "'->' needs an exec transition (px, cx, ...) or the link permission 'l'");
-            }
         }
         AA_TRY(expect_end_of_rule("file"));
         return Node{std::move(rule)};
@@ -321,6 +318,9 @@ private:
                 return make_error(ErrorKind::Invalid, at, "unknown capability '" + std::string(name) + "'");
             }
             rule.capabilities.emplace_back(name);
+            if (s_.peek() == ',' && is_ident_char(s_.peek(1))) {
+                return s_.error(ErrorKind::Syntax, "capability names are separated by spaces, not commas");
+            }
         }
         s_.advance();
         return Node{std::move(rule)};

@@ -1,0 +1,53 @@
+#include "tests/support/corpus.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+namespace aalayer::test {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> corpus_files() {
+    std::vector<std::string> files;
+    std::stringstream dirs(env_or("AALAYER_CORPUS_DIRS", "/etc/apparmor.d:/usr/share/apparmor/extra-profiles"));
+    for (std::string dir; std::getline(dirs, dir, ':');) {
+        std::error_code ec;
+        for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+            const std::string name = it->path().filename().string();
+            if (!it->is_regular_file() || name == "README" || name.starts_with('.')) continue;
+            files.push_back(it->path().string());
+        }
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+bool have_apparmor_parser() {
+    return run_process({"apparmor_parser", "--version"}).exit_code == 0;
+}
+
+std::optional<std::string> compile_profile(const std::string& path, std::string* error,
+                                           const std::vector<std::string>& include_dirs) {
+    const TempDir dir;
+    const std::string out = dir.path() + "/policy.bin";
+    // -Q: skip the kernel load; -K: no cache; -T: no cache read;
+    // -M: the 3.0 ABI, so the output does not depend on this machine's kernel.
+    std::vector<std::string> argv{"apparmor_parser", "-Q", "-K", "-T", "-M", "/etc/apparmor.d/abi/3.0", "-o", out};
+    for (const auto& inc : include_dirs) {
+        argv.emplace_back("-I");
+        argv.push_back(inc);
+    }
+    argv.push_back(path);
+    const ProcessResult r = run_process(argv, std::chrono::seconds(120));
+    if (r.exit_code != 0) {
+        if (error != nullptr) *error = r.timed_out ? std::string("apparmor_parser timed out") : r.err;
+        return std::nullopt;
+    }
+    std::ifstream in(out, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace aalayer::test
