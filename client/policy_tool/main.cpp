@@ -69,7 +69,8 @@ std::optional<int> parse_args(int argc, char** argv, Options& opts) {
         }
     }
     if (opts.command.empty()) return usage_error("missing command");
-    if (opts.command != "parse" && opts.command != "emit") return usage_error("unknown command " + opts.command);
+    if (opts.command != "parse" && opts.command != "emit")
+        return usage_error("unknown command " + opts.command);
     if (opts.files.empty()) return usage_error(opts.command + " needs a FILE");
     if (opts.command == "emit" && opts.files.size() != 1) return usage_error("emit takes exactly one FILE");
     return std::nullopt;

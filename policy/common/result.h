@@ -48,22 +48,37 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
 public:
-    Result(T value) : v_(std::move(value)) {}            // NOLINT(google-explicit-constructor)
-    Result(Error error) : v_(std::move(error)) {}        // NOLINT(google-explicit-constructor)
+    Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+    Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
     [[nodiscard]] bool ok() const { return std::holds_alternative<T>(v_); }
     explicit operator bool() const { return ok(); }
 
-    T& value() & { assert(ok()); return std::get<T>(v_); }
-    const T& value() const& { assert(ok()); return std::get<T>(v_); }
-    T&& value() && { assert(ok()); return std::get<T>(std::move(v_)); }
+    T& value() & {
+        assert(ok());
+        return std::get<T>(v_);
+    }
+    const T& value() const& {
+        assert(ok());
+        return std::get<T>(v_);
+    }
+    T&& value() && {
+        assert(ok());
+        return std::get<T>(std::move(v_));
+    }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
 
-    [[nodiscard]] const Error& error() const { assert(!ok()); return std::get<Error>(v_); }
-    Error&& take_error() { assert(!ok()); return std::get<Error>(std::move(v_)); }
+    [[nodiscard]] const Error& error() const {
+        assert(!ok());
+        return std::get<Error>(v_);
+    }
+    Error&& take_error() {
+        assert(!ok());
+        return std::get<Error>(std::move(v_));
+    }
 
 private:
     std::variant<T, Error> v_;
@@ -77,8 +92,14 @@ public:
 
     [[nodiscard]] bool ok() const { return !error_.has_value(); }
     explicit operator bool() const { return ok(); }
-    [[nodiscard]] const Error& error() const { assert(!ok()); return *error_; }
-    Error&& take_error() { assert(!ok()); return std::move(*error_); }
+    [[nodiscard]] const Error& error() const {
+        assert(!ok());
+        return *error_;
+    }
+    Error&& take_error() {
+        assert(!ok());
+        return std::move(*error_);
+    }
 
 private:
     std::optional<Error> error_;
@@ -91,17 +112,17 @@ inline Error make_error(ErrorKind kind, Location where, std::string message) {
 }  // namespace aalayer::policy
 
 // Early return of an error from a Status or Result expression.
-#define AA_TRY(expr)                                                   \
-    do {                                                               \
-        auto aa_try_result_ = (expr);                                  \
-        if (!aa_try_result_) return aa_try_result_.take_error();       \
+#define AA_TRY(expr)                                             \
+    do {                                                         \
+        auto aa_try_result_ = (expr);                            \
+        if (!aa_try_result_) return aa_try_result_.take_error(); \
     } while (false)
 
 #define AA_CONCAT_INNER(a, b) a##b
 #define AA_CONCAT(a, b) AA_CONCAT_INNER(a, b)
-#define AA_ASSIGN_IMPL(tmp, lhs, expr)          \
-    auto tmp = (expr);                          \
-    if (!tmp) return tmp.take_error();          \
+#define AA_ASSIGN_IMPL(tmp, lhs, expr) \
+    auto tmp = (expr);                 \
+    if (!tmp) return tmp.take_error(); \
     lhs = std::move(tmp).value()
 // Declares or assigns `lhs` from a Result expression, returning its error.
 #define AA_ASSIGN(lhs, expr) AA_ASSIGN_IMPL(AA_CONCAT(aa_assign_, __LINE__), lhs, expr)

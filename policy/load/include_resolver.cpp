@@ -7,9 +7,9 @@ namespace aalayer::policy {
 
 bool is_skipped_include_entry(const std::string& name) {
     using namespace std::string_view_literals;
-    static constexpr std::array kSuffixes{".dpkg-new"sv, ".dpkg-old"sv, ".dpkg-dist"sv, ".dpkg-bak"sv,
-                                          ".dpkg-remove"sv, ".pacsave"sv, ".pacnew"sv, ".rpmnew"sv,
-                                          ".rpmsave"sv, ".orig"sv, ".rej"sv, "~"sv};
+    static constexpr std::array kSuffixes{".dpkg-new"sv,    ".dpkg-old"sv, ".dpkg-dist"sv, ".dpkg-bak"sv,
+                                          ".dpkg-remove"sv, ".pacsave"sv,  ".pacnew"sv,    ".rpmnew"sv,
+                                          ".rpmsave"sv,     ".orig"sv,     ".rej"sv,       "~"sv};
     if (name.empty() || name.front() == '.' || name == "README") return true;
     for (const auto suffix : kSuffixes) {
         if (name.ends_with(suffix)) return true;
@@ -20,7 +20,8 @@ bool is_skipped_include_entry(const std::string& name) {
 IncludeResolver::IncludeResolver(const SourceReader& reader, std::vector<std::string> search_dirs)
     : reader_(reader), dirs_(std::move(search_dirs)) {}
 
-Result<std::vector<std::string>> IncludeResolver::expand(const std::string& path, const Location& where) const {
+Result<std::vector<std::string>> IncludeResolver::expand(const std::string& path,
+                                                         const Location& where) const {
     if (reader_.stat(path) != EntryType::Directory) return std::vector<std::string>{path};
     AA_ASSIGN(std::vector<std::string> names, reader_.list(path));
     std::vector<std::string> files;
@@ -33,7 +34,8 @@ Result<std::vector<std::string>> IncludeResolver::expand(const std::string& path
     return files;
 }
 
-Result<std::vector<std::string>> IncludeResolver::resolve(const Include& include, const Location& where) const {
+Result<std::vector<std::string>> IncludeResolver::resolve(const Include& include,
+                                                          const Location& where) const {
     const std::string& name = include.path.text;
     if (include.magic && !name.starts_with('/')) {
         for (const auto& dir : dirs_) {
@@ -46,11 +48,13 @@ Result<std::vector<std::string>> IncludeResolver::resolve(const Include& include
     if (include.if_exists) return std::vector<std::string>{};
     std::string searched;
     if (include.magic) {
-        for (const auto& dir : dirs_) searched += (searched.empty() ? "" : ", ") + dir;
+        for (const auto& dir : dirs_)
+            searched += (searched.empty() ? "" : ", ") + dir;
         searched = " in the include directories (" + searched + ")";
     }
-    return make_error(ErrorKind::Include, where,
-                      "cannot find include '" + name + "'" + searched + "; use 'include if exists' for optional files");
+    return make_error(
+        ErrorKind::Include, where,
+        "cannot find include '" + name + "'" + searched + "; use 'include if exists' for optional files");
 }
 
 }  // namespace aalayer::policy

@@ -18,12 +18,14 @@ public:
     IncludeResolver(const SourceReader& reader, std::vector<std::string> search_dirs);
 
     // Empty for a missing `if exists` include; an Include error for any other missing one.
-    [[nodiscard]] Result<std::vector<std::string>> resolve(const Include& include, const Location& where) const;
+    [[nodiscard]] Result<std::vector<std::string>> resolve(const Include& include,
+                                                           const Location& where) const;
 
     [[nodiscard]] const std::vector<std::string>& search_dirs() const { return dirs_; }
 
 private:
-    [[nodiscard]] Result<std::vector<std::string>> expand(const std::string& path, const Location& where) const;
+    [[nodiscard]] Result<std::vector<std::string>> expand(const std::string& path,
+                                                          const Location& where) const;
 
     const SourceReader& reader_;
     std::vector<std::string> dirs_;

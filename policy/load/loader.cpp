@@ -50,13 +50,15 @@ private:
         for (const auto& file : files) {
             if (std::find(stack_.begin(), stack_.end(), file) != stack_.end()) {
                 std::string chain;
-                for (const auto& s : stack_) chain += s + " -> ";
+                for (const auto& s : stack_)
+                    chain += s + " -> ";
                 return make_error(ErrorKind::Include, where, "include cycle: " + chain + file);
             }
             if (!seen.insert(file).second) continue;  // included once per scope, as apparmor_parser does
             if (stack_.size() >= options_.max_include_depth) {
-                return make_error(ErrorKind::Limit, where,
-                                  "includes nested more than " + std::to_string(options_.max_include_depth) + " deep");
+                return make_error(
+                    ErrorKind::Limit, where,
+                    "includes nested more than " + std::to_string(options_.max_include_depth) + " deep");
             }
             AA_ASSIGN(const Document* doc, document(file, where));
             stack_.push_back(file);
@@ -128,8 +130,10 @@ Result<LoadedPolicy> Loader::finish(LoadedPolicy policy) const {
             if (failure) return;
             for (const auto& name : variable_references(w.text)) {
                 if (!vars.has(name) && !is_builtin_variable(name)) {
-                    failure = make_error(ErrorKind::Variable, at,
-                                         "variable @{" + name + "} is not defined (define it in the preamble, or include the tunables that do)");
+                    failure = make_error(
+                        ErrorKind::Variable, at,
+                        "variable @{" + name +
+                            "} is not defined (define it in the preamble, or include the tunables that do)");
                     return;
                 }
             }

@@ -19,9 +19,9 @@ namespace aalayer::policy {
 struct LoadOptions {
     std::vector<std::string> include_dirs{"/etc/apparmor.d"};
     ParseLimits limits;
-    std::size_t max_files = 4096;          // distinct files read through includes
-    std::size_t max_include_depth = 64;    // include chain length
-    std::size_t max_expansions = 65536;    // values one word may expand to
+    std::size_t max_files = 4096;        // distinct files read through includes
+    std::size_t max_include_depth = 64;  // include chain length
+    std::size_t max_expansions = 65536;  // values one word may expand to
 };
 
 struct LoadedPolicy {

@@ -28,27 +28,30 @@ std::vector<Reference> find_references(std::string_view text) {
 
 std::vector<std::string> variable_references(std::string_view text) {
     std::vector<std::string> names;
-    for (const auto& r : find_references(text)) names.emplace_back(r.name);
+    for (const auto& r : find_references(text))
+        names.emplace_back(r.name);
     return names;
 }
 
 Status VariableTable::define(const VariableDefinition& def, const Location& where) {
     std::vector<std::string> values;
     values.reserve(def.values.size());
-    for (const auto& w : def.values) values.push_back(w.text);
+    for (const auto& w : def.values)
+        values.push_back(w.text);
     auto it = vars_.find(def.name);
     if (def.append) {
         if (it == vars_.end()) {
-            return make_error(ErrorKind::Variable, where,
-                              "variable @{" + def.name + "} gets values with '+=' but was never defined with '='");
+            return make_error(
+                ErrorKind::Variable, where,
+                "variable @{" + def.name + "} gets values with '+=' but was never defined with '='");
         }
         it->second.values.insert(it->second.values.end(), values.begin(), values.end());
         return {};
     }
     if (it != vars_.end()) {
         return make_error(ErrorKind::Variable, where,
-                          "variable @{" + def.name + "} is already defined at " + to_string(it->second.where) +
-                              "; use '+=' to add values");
+                          "variable @{" + def.name + "} is already defined at " +
+                              to_string(it->second.where) + "; use '+=' to add values");
     }
     vars_.emplace(def.name, Entry{std::move(values), where});
     return {};
@@ -68,7 +71,8 @@ void VariableTable::set(const std::string& name, std::vector<std::string> values
 
 std::vector<std::string> VariableTable::names() const {
     std::vector<std::string> out;
-    for (const auto& [name, entry] : vars_) out.push_back(name);
+    for (const auto& [name, entry] : vars_)
+        out.push_back(name);
     return out;
 }
 
@@ -89,7 +93,8 @@ Result<std::vector<std::string>> VariableTable::expand_inner(std::string_view te
     std::vector<std::string> results{std::string()};
     std::size_t pos = 0;
     auto append_literal = [&](std::string_view literal) {
-        for (auto& r : results) r += literal;
+        for (auto& r : results)
+            r += literal;
     };
     for (const auto& ref : find_references(text)) {
         append_literal(text.substr(pos, ref.begin - pos));
@@ -113,13 +118,15 @@ Result<std::vector<std::string>> VariableTable::expand_inner(std::string_view te
         }
         stack.pop_back();
         if (results.size() * std::max<std::size_t>(values.size(), 1) > max_results) {
-            return make_error(ErrorKind::Limit, where,
-                              "variables expand to more than " + std::to_string(max_results) + " alternatives");
+            return make_error(
+                ErrorKind::Limit, where,
+                "variables expand to more than " + std::to_string(max_results) + " alternatives");
         }
         std::vector<std::string> next;
         next.reserve(results.size() * values.size());
         for (const auto& prefix : results) {
-            for (const auto& v : values) next.push_back(prefix + v);
+            for (const auto& v : values)
+                next.push_back(prefix + v);
         }
         results = std::move(next);
     }

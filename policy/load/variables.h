@@ -35,7 +35,8 @@ private:
         Location where;
     };
     Result<std::vector<std::string>> expand_inner(std::string_view text, const Location& where,
-                                                  std::size_t max_results, std::vector<std::string>& stack) const;
+                                                  std::size_t max_results,
+                                                  std::vector<std::string>& stack) const;
 
     std::map<std::string, Entry> vars_;
     std::map<std::string, bool> booleans_;

@@ -9,8 +9,10 @@ namespace detail {
 
 template <typename Fn>
 void visit_condition_words(const Condition& c, const Location& where, Fn& fn) {
-    for (const auto& v : c.values) fn(v, where);
-    for (const auto& n : c.nested) visit_condition_words(n, where, fn);
+    for (const auto& v : c.values)
+        fn(v, where);
+    for (const auto& n : c.nested)
+        visit_condition_words(n, where, fn);
 }
 
 }  // namespace detail
@@ -23,7 +25,8 @@ void for_each_word(const std::vector<Item>& items, Fn&& fn) {
         if (const auto* p = std::get_if<Box<Profile>>(&node)) {
             fn((*p)->name, at);
             if ((*p)->attachment) fn(*(*p)->attachment, at);
-            for (const auto& c : (*p)->xattrs) detail::visit_condition_words(c, at, fn);
+            for (const auto& c : (*p)->xattrs)
+                detail::visit_condition_words(c, at, fn);
             for_each_word((*p)->items, fn);
         } else if (const auto* b = std::get_if<Box<QualifierBlock>>(&node)) {
             for_each_word((*b)->items, fn);
@@ -36,8 +39,10 @@ void for_each_word(const std::vector<Item>& items, Fn&& fn) {
         } else if (const auto* m = std::get_if<MediationRule>(&node)) {
             for (const auto& t : m->terms) {
                 if (t.kind == Term::Kind::Word || t.kind == Term::Kind::Arrow) fn(t.word, at);
-                for (const auto& w : t.list) fn(w, at);
-                for (const auto& c : t.conditions) detail::visit_condition_words(c, at, fn);
+                for (const auto& w : t.list)
+                    fn(w, at);
+                for (const auto& c : t.conditions)
+                    detail::visit_condition_words(c, at, fn);
             }
         } else if (const auto* cp = std::get_if<ChangeProfileRule>(&node)) {
             if (cp->exec) fn(*cp->exec, at);

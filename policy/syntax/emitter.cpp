@@ -9,7 +9,9 @@ namespace aalayer::policy {
 
 namespace {
 
-std::string indent(int depth) { return std::string(static_cast<std::size_t>(depth) * 2, ' '); }
+std::string indent(int depth) {
+    return std::string(static_cast<std::size_t>(depth) * 2, ' ');
+}
 
 template <class... Ts>
 struct Overloaded : Ts... {
@@ -84,7 +86,9 @@ bool is_block(const Node& node) {
 
 }  // namespace
 
-std::string emit_word(const Word& word) { return word.quoted ? '"' + word.text + '"' : word.text; }
+std::string emit_word(const Word& word) {
+    return word.quoted ? '"' + word.text + '"' : word.text;
+}
 
 std::string emit_qualifiers(const Qualifiers& q) {
     std::string out;
@@ -126,17 +130,19 @@ std::string emit_rule(const Node& node) {
                 return out + ',';
             },
             [](const LinkRule& r) {
-                return emit_qualifiers(r.qualifiers) + "link " + (r.subset ? "subset " : "") + emit_word(r.link) +
-                       " -> " + emit_word(r.target) + ',';
+                return emit_qualifiers(r.qualifiers) + "link " + (r.subset ? "subset " : "") +
+                       emit_word(r.link) + " -> " + emit_word(r.target) + ',';
             },
             [](const CapabilityRule& r) {
                 std::string out = emit_qualifiers(r.qualifiers) + "capability";
-                for (const auto& c : r.capabilities) out += ' ' + c;
+                for (const auto& c : r.capabilities)
+                    out += ' ' + c;
                 return out + ',';
             },
             [](const MediationRule& r) {
                 std::string out = emit_qualifiers(r.qualifiers) + keyword(r.cls);
-                for (const auto& t : r.terms) out += ' ' + emit_term(t);
+                for (const auto& t : r.terms)
+                    out += ' ' + emit_term(t);
                 return out + ',';
             },
             [](const RlimitRule& r) {
@@ -166,8 +172,8 @@ std::string emit_items(const std::vector<Item>& items, int depth) {
         if (const auto* p = std::get_if<Box<Profile>>(&node)) {
             out += emit_profile(**p, depth);
         } else if (const auto* b = std::get_if<Box<QualifierBlock>>(&node)) {
-            out += indent(depth) + emit_qualifiers((*b)->qualifiers) + "{\n" + emit_items((*b)->items, depth + 1) +
-                   indent(depth) + "}\n";
+            out += indent(depth) + emit_qualifiers((*b)->qualifiers) + "{\n" +
+                   emit_items((*b)->items, depth + 1) + indent(depth) + "}\n";
         } else {
             out += indent(depth) + emit_rule(node) + '\n';
         }
@@ -176,6 +182,8 @@ std::string emit_items(const std::vector<Item>& items, int depth) {
     return out;
 }
 
-std::string emit_document(const Document& document) { return emit_items(document.items, 0); }
+std::string emit_document(const Document& document) {
+    return emit_items(document.items, 0);
+}
 
 }  // namespace aalayer::policy

@@ -10,15 +10,15 @@ namespace {
 using namespace std::string_view_literals;
 
 constexpr std::array kSignalAccess{"r"sv, "w"sv, "rw"sv, "wr"sv, "read"sv, "write"sv, "send"sv, "receive"sv};
-constexpr std::array kPtraceAccess{"r"sv,     "w"sv,     "rw"sv,    "wr"sv,      "read"sv,
+constexpr std::array kPtraceAccess{"r"sv,     "w"sv,     "rw"sv,     "wr"sv,      "read"sv,
                                    "write"sv, "trace"sv, "readby"sv, "tracedby"sv};
-constexpr std::array kSocketAccess{"r"sv,      "w"sv,       "rw"sv,      "wr"sv,      "read"sv,
-                                   "write"sv,  "create"sv,  "bind"sv,    "listen"sv,  "accept"sv,
+constexpr std::array kSocketAccess{"r"sv,       "w"sv,        "rw"sv,      "wr"sv,      "read"sv,
+                                   "write"sv,   "create"sv,   "bind"sv,    "listen"sv,  "accept"sv,
                                    "connect"sv, "shutdown"sv, "getattr"sv, "setattr"sv, "getopt"sv,
-                                   "setopt"sv, "send"sv,    "receive"sv};
-constexpr std::array kDbusAccess{"r"sv,    "w"sv,    "rw"sv,   "wr"sv,        "read"sv,
+                                   "setopt"sv,  "send"sv,     "receive"sv};
+constexpr std::array kDbusAccess{"r"sv,     "w"sv,    "rw"sv,      "wr"sv,   "read"sv,
                                  "write"sv, "send"sv, "receive"sv, "bind"sv, "eavesdrop"sv};
-constexpr std::array kMqueueAccess{"r"sv,    "w"sv,      "rw"sv,     "wr"sv,      "read"sv,   "write"sv,
+constexpr std::array kMqueueAccess{"r"sv,      "w"sv,    "rw"sv,     "wr"sv,      "read"sv,   "write"sv,
                                    "create"sv, "open"sv, "delete"sv, "getattr"sv, "setattr"sv};
 constexpr std::array kUsernsAccess{"create"sv};
 constexpr std::array kIoUringAccess{"override_creds"sv, "sqpoll"sv};
@@ -36,16 +36,16 @@ constexpr std::array kMqueueConds{"type"sv, "label"sv};
 
 // Address families, socket types and protocols apparmor_parser knows.
 constexpr std::array kNetworkWords{
-    "unix"sv,      "inet"sv,      "ax25"sv,       "ipx"sv,        "appletalk"sv, "netrom"sv,    "bridge"sv,
-    "atmpvc"sv,    "x25"sv,       "inet6"sv,      "rose"sv,       "netbeui"sv,   "security"sv,  "key"sv,
-    "netlink"sv,   "packet"sv,    "ash"sv,        "econet"sv,     "atmsvc"sv,    "rds"sv,       "sna"sv,
-    "irda"sv,      "pppox"sv,     "wanpipe"sv,    "llc"sv,        "ib"sv,        "mpls"sv,      "can"sv,
-    "tipc"sv,      "bluetooth"sv, "iucv"sv,       "rxrpc"sv,      "isdn"sv,      "phonet"sv,    "ieee802154"sv,
-    "caif"sv,      "alg"sv,       "nfc"sv,        "vsock"sv,      "kcm"sv,       "qipcrtr"sv,   "smc"sv,
-    "xdp"sv,       "mctp"sv,      "stream"sv,     "dgram"sv,      "seqpacket"sv, "rdm"sv,       "raw"sv,
-    "tcp"sv,       "udp"sv,       "icmp"sv,       "create"sv,     "bind"sv,      "listen"sv,    "accept"sv,
-    "connect"sv,   "shutdown"sv,  "getattr"sv,    "setattr"sv,    "getopt"sv,    "setopt"sv,    "send"sv,
-    "receive"sv,   "r"sv,         "w"sv,          "rw"sv,         "read"sv,      "write"sv};
+    "unix"sv,    "inet"sv,      "ax25"sv,    "ipx"sv,     "appletalk"sv, "netrom"sv,   "bridge"sv,
+    "atmpvc"sv,  "x25"sv,       "inet6"sv,   "rose"sv,    "netbeui"sv,   "security"sv, "key"sv,
+    "netlink"sv, "packet"sv,    "ash"sv,     "econet"sv,  "atmsvc"sv,    "rds"sv,      "sna"sv,
+    "irda"sv,    "pppox"sv,     "wanpipe"sv, "llc"sv,     "ib"sv,        "mpls"sv,     "can"sv,
+    "tipc"sv,    "bluetooth"sv, "iucv"sv,    "rxrpc"sv,   "isdn"sv,      "phonet"sv,   "ieee802154"sv,
+    "caif"sv,    "alg"sv,       "nfc"sv,     "vsock"sv,   "kcm"sv,       "qipcrtr"sv,  "smc"sv,
+    "xdp"sv,     "mctp"sv,      "stream"sv,  "dgram"sv,   "seqpacket"sv, "rdm"sv,      "raw"sv,
+    "tcp"sv,     "udp"sv,       "icmp"sv,    "create"sv,  "bind"sv,      "listen"sv,   "accept"sv,
+    "connect"sv, "shutdown"sv,  "getattr"sv, "setattr"sv, "getopt"sv,    "setopt"sv,   "send"sv,
+    "receive"sv, "r"sv,         "w"sv,       "rw"sv,      "read"sv,      "write"sv};
 
 constexpr std::array kGrammars{
     RuleGrammar{RuleClass::Network, "network", kNone, kNetworkConds, kNetworkWords, false, false},
@@ -62,35 +62,77 @@ constexpr std::array kGrammars{
     RuleGrammar{RuleClass::Mqueue, "mqueue", kMqueueAccess, kMqueueConds, kNone, true, false},
 };
 
-constexpr std::array kCapabilities{
-    "chown"sv,           "dac_override"sv,     "dac_read_search"sv, "fowner"sv,          "fsetid"sv,
-    "kill"sv,            "setgid"sv,           "setuid"sv,          "setpcap"sv,         "linux_immutable"sv,
-    "net_bind_service"sv, "net_broadcast"sv,   "net_admin"sv,       "net_raw"sv,         "ipc_lock"sv,
-    "ipc_owner"sv,       "sys_module"sv,       "sys_rawio"sv,       "sys_chroot"sv,      "sys_ptrace"sv,
-    "sys_pacct"sv,       "sys_admin"sv,        "sys_boot"sv,        "sys_nice"sv,        "sys_resource"sv,
-    "sys_time"sv,        "sys_tty_config"sv,   "mknod"sv,           "lease"sv,           "audit_write"sv,
-    "audit_control"sv,   "setfcap"sv,          "mac_override"sv,    "mac_admin"sv,       "syslog"sv,
-    "wake_alarm"sv,      "block_suspend"sv,    "audit_read"sv,      "perfmon"sv,         "bpf"sv,
-    "checkpoint_restore"sv};
+constexpr std::array kCapabilities{"chown"sv,
+                                   "dac_override"sv,
+                                   "dac_read_search"sv,
+                                   "fowner"sv,
+                                   "fsetid"sv,
+                                   "kill"sv,
+                                   "setgid"sv,
+                                   "setuid"sv,
+                                   "setpcap"sv,
+                                   "linux_immutable"sv,
+                                   "net_bind_service"sv,
+                                   "net_broadcast"sv,
+                                   "net_admin"sv,
+                                   "net_raw"sv,
+                                   "ipc_lock"sv,
+                                   "ipc_owner"sv,
+                                   "sys_module"sv,
+                                   "sys_rawio"sv,
+                                   "sys_chroot"sv,
+                                   "sys_ptrace"sv,
+                                   "sys_pacct"sv,
+                                   "sys_admin"sv,
+                                   "sys_boot"sv,
+                                   "sys_nice"sv,
+                                   "sys_resource"sv,
+                                   "sys_time"sv,
+                                   "sys_tty_config"sv,
+                                   "mknod"sv,
+                                   "lease"sv,
+                                   "audit_write"sv,
+                                   "audit_control"sv,
+                                   "setfcap"sv,
+                                   "mac_override"sv,
+                                   "mac_admin"sv,
+                                   "syslog"sv,
+                                   "wake_alarm"sv,
+                                   "block_suspend"sv,
+                                   "audit_read"sv,
+                                   "perfmon"sv,
+                                   "bpf"sv,
+                                   "checkpoint_restore"sv};
 
-constexpr std::array kRlimits{"cpu"sv,    "fsize"sv,   "data"sv,    "stack"sv,   "core"sv,
-                              "rss"sv,    "nofile"sv,  "ofile"sv,   "as"sv,      "nproc"sv,
-                              "memlock"sv, "locks"sv,  "sigpending"sv, "msgqueue"sv, "nice"sv,
-                              "rtprio"sv, "rttime"sv};
+constexpr std::array kRlimits{"cpu"sv,        "fsize"sv,    "data"sv, "stack"sv,  "core"sv,    "rss"sv,
+                              "nofile"sv,     "ofile"sv,    "as"sv,   "nproc"sv,  "memlock"sv, "locks"sv,
+                              "sigpending"sv, "msgqueue"sv, "nice"sv, "rtprio"sv, "rttime"sv};
 
-constexpr std::array kProfileFlags{"complain"sv,       "enforce"sv,           "kill"sv,
-                                   "unconfined"sv,     "prompt"sv,            "audit"sv,
-                                   "mediate_deleted"sv, "delegate_deleted"sv, "attach_disconnected"sv,
-                                   "no_attach_disconnected"sv, "chroot_relative"sv, "namespace_relative"sv,
-                                   "chroot_attach"sv,  "chroot_no_attach"sv,  "debug"sv,
-                                   "interruptible"sv,  "default_allow"sv};
+constexpr std::array kProfileFlags{"complain"sv,
+                                   "enforce"sv,
+                                   "kill"sv,
+                                   "unconfined"sv,
+                                   "prompt"sv,
+                                   "audit"sv,
+                                   "mediate_deleted"sv,
+                                   "delegate_deleted"sv,
+                                   "attach_disconnected"sv,
+                                   "no_attach_disconnected"sv,
+                                   "chroot_relative"sv,
+                                   "namespace_relative"sv,
+                                   "chroot_attach"sv,
+                                   "chroot_no_attach"sv,
+                                   "debug"sv,
+                                   "interruptible"sv,
+                                   "default_allow"sv};
 constexpr std::array kProfileFlagKeys{"attach_disconnected.path"sv, "error"sv, "kill.signal"sv};
 
-constexpr std::array kReserved{"audit"sv,  "allow"sv,   "deny"sv,     "owner"sv,   "other"sv,  "priority"sv,
-                               "file"sv,   "link"sv,    "capability"sv, "network"sv, "signal"sv, "ptrace"sv,
-                               "unix"sv,   "dbus"sv,    "mount"sv,    "remount"sv, "umount"sv, "pivot_root"sv,
-                               "userns"sv, "io_uring"sv, "mqueue"sv,  "set"sv,     "change_profile"sv,
-                               "all"sv,    "profile"sv, "hat"sv,      "include"sv, "abi"sv,    "alias"sv};
+constexpr std::array kReserved{
+    "audit"sv,   "allow"sv,    "deny"sv,       "owner"sv,   "other"sv,          "priority"sv,
+    "file"sv,    "link"sv,     "capability"sv, "network"sv, "signal"sv,         "ptrace"sv,
+    "unix"sv,    "dbus"sv,     "mount"sv,      "remount"sv, "umount"sv,         "pivot_root"sv,
+    "userns"sv,  "io_uring"sv, "mqueue"sv,     "set"sv,     "change_profile"sv, "all"sv,
+    "profile"sv, "hat"sv,      "include"sv,    "abi"sv,     "alias"sv};
 
 template <typename Array>
 bool contains(const Array& set, std::string_view word) {
@@ -106,7 +148,9 @@ const RuleGrammar& grammar(RuleClass cls) {
     return kGrammars.front();  // unreachable: every class has a row
 }
 
-const char* keyword(RuleClass cls) { return grammar(cls).keyword.data(); }
+const char* keyword(RuleClass cls) {
+    return grammar(cls).keyword.data();
+}
 
 std::optional<RuleClass> rule_class_from_keyword(std::string_view word) {
     for (const auto& g : kGrammars) {
@@ -115,14 +159,21 @@ std::optional<RuleClass> rule_class_from_keyword(std::string_view word) {
     return std::nullopt;
 }
 
-bool is_capability(std::string_view name) { return contains(kCapabilities, name); }
-bool is_rlimit(std::string_view name) { return contains(kRlimits, name); }
-bool is_reserved_word(std::string_view word) { return contains(kReserved, word); }
+bool is_capability(std::string_view name) {
+    return contains(kCapabilities, name);
+}
+bool is_rlimit(std::string_view name) {
+    return contains(kRlimits, name);
+}
+bool is_reserved_word(std::string_view word) {
+    return contains(kReserved, word);
+}
 
 bool is_profile_flag(std::string_view flag) {
     if (contains(kProfileFlags, flag)) return true;
     const auto eq = flag.find('=');
-    return eq != std::string_view::npos && eq + 1 < flag.size() && contains(kProfileFlagKeys, flag.substr(0, eq));
+    return eq != std::string_view::npos && eq + 1 < flag.size() &&
+           contains(kProfileFlagKeys, flag.substr(0, eq));
 }
 
 }  // namespace aalayer::policy

@@ -65,15 +65,15 @@ struct Qualifiers {
 // File permissions, with at most one exec transition.
 enum class ExecMode : std::uint8_t {
     None,
-    Plain,  // bare x: only valid in deny rules
-    Inherit,             // ix
-    Unconfined,          // ux / Ux
-    Profile,             // px / Px
-    Child,               // cx / Cx
-    ProfileOrInherit,    // pix / Pix
-    ChildOrInherit,      // cix / Cix
-    ProfileOrUnconfined, // pux / PUx
-    ChildOrUnconfined,   // cux / CUx
+    Plain,                // bare x: only valid in deny rules
+    Inherit,              // ix
+    Unconfined,           // ux / Ux
+    Profile,              // px / Px
+    Child,                // cx / Cx
+    ProfileOrInherit,     // pix / Pix
+    ChildOrInherit,       // cix / Cix
+    ProfileOrUnconfined,  // pux / PUx
+    ChildOrUnconfined,    // cux / CUx
 };
 
 struct FilePerms {
@@ -115,7 +115,18 @@ struct CapabilityRule {
 
 // The rule classes that share AppArmor's access-list + conditional shape.
 enum class RuleClass : std::uint8_t {
-    Network, Signal, Ptrace, Unix, Dbus, Mount, Remount, Umount, PivotRoot, Userns, IoUring, Mqueue,
+    Network,
+    Signal,
+    Ptrace,
+    Unix,
+    Dbus,
+    Mount,
+    Remount,
+    Umount,
+    PivotRoot,
+    Userns,
+    IoUring,
+    Mqueue,
 };
 
 const char* keyword(RuleClass cls);
@@ -127,17 +138,17 @@ struct Condition;
 struct Term {
     enum class Kind : std::uint8_t { Word, List, Condition, Arrow };
     Kind kind = Kind::Word;
-    Word word;                         // Word, Arrow (target; may be empty text for bare ->)
-    std::vector<Word> list;            // List
-    std::vector<Condition> conditions; // Condition: exactly one element
+    Word word;                          // Word, Arrow (target; may be empty text for bare ->)
+    std::vector<Word> list;             // List
+    std::vector<Condition> conditions;  // Condition: exactly one element
     friend bool operator==(const Term&, const Term&) = default;
 };
 
 struct Condition {
     std::string key;
-    bool in_operator = false;     // `key in (…)` instead of `key=…`
-    bool parenthesised = false;   // value written as `(…)`
-    std::vector<Word> values;     // plain values
+    bool in_operator = false;       // `key in (…)` instead of `key=…`
+    bool parenthesised = false;     // value written as `(…)`
+    std::vector<Word> values;       // plain values
     std::vector<Condition> nested;  // for peer=(…) and xattrs=(…)
     friend bool operator==(const Condition&, const Condition&) = default;
 };
@@ -181,7 +192,7 @@ struct UnknownRule {
 
 struct Include {
     Word path;
-    bool magic = false;      // <path>: searched in the include directories
+    bool magic = false;  // <path>: searched in the include directories
     bool if_exists = false;
     bool hash_form = false;  // written `#include`
     friend bool operator==(const Include&, const Include&) = default;
@@ -216,8 +227,8 @@ struct Profile;
 struct QualifierBlock;
 
 using Node = std::variant<Include, Abi, VariableDefinition, BooleanDefinition, Alias, Box<Profile>,
-                          Box<QualifierBlock>, FileRule, LinkRule, CapabilityRule, MediationRule,
-                          RlimitRule, ChangeProfileRule, AllRule, UnknownRule>;
+                          Box<QualifierBlock>, FileRule, LinkRule, CapabilityRule, MediationRule, RlimitRule,
+                          ChangeProfileRule, AllRule, UnknownRule>;
 
 struct Item {
     Location where;
@@ -232,8 +243,8 @@ struct QualifierBlock {
 };
 
 struct Profile {
-    bool hat = false;              // ^name or `hat name`
-    bool keyword = false;          // written with `profile` / `hat`
+    bool hat = false;      // ^name or `hat name`
+    bool keyword = false;  // written with `profile` / `hat`
     Word name;
     std::optional<Word> attachment;
     std::vector<Condition> xattrs;

@@ -57,8 +57,9 @@ private:
             s_.skip_space();
             if (s_.at_end()) {
                 if (scope == Scope::TopLevel) return {};
-                return make_error(ErrorKind::Syntax, opened,
-                                  "missing '}': the block opened here is not closed before the end of the file");
+                return make_error(
+                    ErrorKind::Syntax, opened,
+                    "missing '}': the block opened here is not closed before the end of the file");
             }
             if (s_.peek() == '}') {
                 if (scope == Scope::TopLevel) {
@@ -81,11 +82,13 @@ private:
         if (s_.looking_at("#include") || s_.looking_at_keyword("include")) return parse_include();
         const bool top = scope == Scope::TopLevel;
         if (s_.peek() == '@' && s_.peek(1) == '{' && is_variable_definition()) {
-            if (!top) return s_.error(ErrorKind::Syntax, "variable definitions are only allowed outside profiles");
+            if (!top)
+                return s_.error(ErrorKind::Syntax, "variable definitions are only allowed outside profiles");
             return parse_variable_definition();
         }
         if (s_.peek() == '$' && s_.peek(1) == '{') {
-            if (!top) return s_.error(ErrorKind::Syntax, "boolean definitions are only allowed outside profiles");
+            if (!top)
+                return s_.error(ErrorKind::Syntax, "boolean definitions are only allowed outside profiles");
             return parse_boolean_definition();
         }
         if (s_.looking_at_keyword("abi")) {
@@ -156,7 +159,8 @@ private:
 
     Result<Node> parse_qualifier_block(const Qualifiers& q, std::size_t depth) {
         if (q.is_deny()) {
-            return s_.error(ErrorKind::Invalid, "'deny' cannot qualify a block; write 'deny' on each rule inside it");
+            return s_.error(ErrorKind::Invalid,
+                            "'deny' cannot qualify a block; write 'deny' on each rule inside it");
         }
         AA_TRY(check_depth(depth));
         const Location opened = s_.here();
@@ -168,8 +172,8 @@ private:
 
     Status check_depth(std::size_t depth) const {
         if (depth + 1 > limits_.max_depth) {
-            return s_.error(ErrorKind::Limit,
-                            "profiles and blocks are nested more than " + std::to_string(limits_.max_depth) + " deep");
+            return s_.error(ErrorKind::Limit, "profiles and blocks are nested more than " +
+                                                  std::to_string(limits_.max_depth) + " deep");
         }
         return {};
     }
@@ -226,11 +230,12 @@ private:
     bool is_variable_definition() {
         Scanner probe = s_;
         probe.advance(2);
-        while (!probe.at_end() && probe.peek() != '}' && probe.peek() != '\n') probe.advance();
+        while (!probe.at_end() && probe.peek() != '}' && probe.peek() != '\n')
+            probe.advance();
         if (!probe.consume("}")) return false;
         probe.skip_blanks();
-        return (probe.peek() == '=' && probe.peek(1) != '=') || probe.looking_at("+=") || probe.looking_at("?=") ||
-               probe.looking_at(":=");
+        return (probe.peek() == '=' && probe.peek(1) != '=') || probe.looking_at("+=") ||
+               probe.looking_at("?=") || probe.looking_at(":=");
     }
 
     Status expect_end_of_rule(std::string_view rule) {
@@ -239,14 +244,15 @@ private:
             s_.advance();
             return {};
         }
-        return s_.error(ErrorKind::Syntax,
-                        "expected ',' to end the " + std::string(rule) + " rule, found " + s_.describe_next());
+        return s_.error(ErrorKind::Syntax, "expected ',' to end the " + std::string(rule) + " rule, found " +
+                                               s_.describe_next());
     }
 
     Result<FilePerms> read_file_perms(const Qualifiers& q) {
         const Location at = s_.here();
         const std::string_view word = s_.read_identifier();
-        if (word.empty()) return s_.error(ErrorKind::Syntax, "expected permissions, found " + s_.describe_next());
+        if (word.empty())
+            return s_.error(ErrorKind::Syntax, "expected permissions, found " + s_.describe_next());
         if (!s_.at_end() && !is_space(s_.peek()) && s_.peek() != ',') {
             return s_.error(ErrorKind::Syntax, "unexpected " + s_.describe_next() + " after permissions '" +
                                                    std::string(word) + "'");
@@ -294,7 +300,8 @@ private:
         }
         AA_ASSIGN(rule.link, s_.read_word(WordStyle::Id, "link path"));
         s_.skip_space();
-        if (!s_.consume("->")) return s_.error(ErrorKind::Syntax, "expected '->' in link rule, found " + s_.describe_next());
+        if (!s_.consume("->"))
+            return s_.error(ErrorKind::Syntax, "expected '->' in link rule, found " + s_.describe_next());
         s_.skip_space();
         AA_ASSIGN(rule.target, s_.read_word(WordStyle::Id, "link target"));
         AA_TRY(expect_end_of_rule("link"));
@@ -357,7 +364,8 @@ private:
                 continue;
             }
             const std::size_t from = s_.offset();
-            while (!s_.at_end() && s_.is_word_char(WordStyle::NoEquals) && s_.peek() != ',') s_.advance();
+            while (!s_.at_end() && s_.is_word_char(WordStyle::NoEquals) && s_.peek() != ',')
+                s_.advance();
             Condition c;
             c.key = std::string(s_.slice(from, s_.offset()));
             if (c.key.empty() || !s_.consume("=")) {
@@ -423,13 +431,15 @@ private:
         const std::string what = std::string(g.keyword) + " rule";
         for (;;) {
             s_.skip_space();
-            if (s_.at_end()) return s_.error(ErrorKind::Syntax, "expected ',' to end the " + what + ", found end of file");
+            if (s_.at_end())
+                return s_.error(ErrorKind::Syntax, "expected ',' to end the " + what + ", found end of file");
             if (s_.peek() == ',') {
                 s_.advance();
                 break;
             }
             if (s_.peek() == '{' || s_.peek() == '}') {
-                return s_.error(ErrorKind::Syntax, "expected ',' to end the " + what + ", found " + s_.describe_next());
+                return s_.error(ErrorKind::Syntax,
+                                "expected ',' to end the " + what + ", found " + s_.describe_next());
             }
             const Location at = s_.here();
             Term term;
@@ -438,9 +448,10 @@ private:
                 AA_ASSIGN(term.list, parse_value_list());
                 for (const auto& w : term.list) {
                     if (std::find(g.access.begin(), g.access.end(), w.text) == g.access.end()) {
-                        return make_error(ErrorKind::Invalid, at,
-                                          "'" + w.text + "' is not an access of " + what +
-                                              (g.access.empty() ? "" : "s; expected one of: " + join(g.access)));
+                        return make_error(
+                            ErrorKind::Invalid, at,
+                            "'" + w.text + "' is not an access of " + what +
+                                (g.access.empty() ? "" : "s; expected one of: " + join(g.access)));
                     }
                 }
             } else if (s_.looking_at("->")) {
@@ -455,9 +466,10 @@ private:
                 term.kind = Term::Kind::Condition;
                 AA_ASSIGN(Condition c, parse_condition());
                 if (std::find(g.conditions.begin(), g.conditions.end(), c.key) == g.conditions.end()) {
-                    return make_error(ErrorKind::Invalid, at,
-                                      "unknown condition '" + c.key + "' in " + what +
-                                          (g.conditions.empty() ? "" : "; expected one of: " + join(g.conditions)));
+                    return make_error(
+                        ErrorKind::Invalid, at,
+                        "unknown condition '" + c.key + "' in " + what +
+                            (g.conditions.empty() ? "" : "; expected one of: " + join(g.conditions)));
                 }
                 term.conditions.push_back(std::move(c));
             } else {
@@ -490,7 +502,8 @@ private:
             return make_error(ErrorKind::Invalid, at, "unknown rlimit '" + rule.resource + "'");
         }
         s_.skip_space();
-        if (!s_.consume("<=")) return s_.error(ErrorKind::Syntax, "expected '<=' in rlimit rule, found " + s_.describe_next());
+        if (!s_.consume("<="))
+            return s_.error(ErrorKind::Syntax, "expected '<=' in rlimit rule, found " + s_.describe_next());
         s_.skip_space();
         AA_ASSIGN(Word value, s_.read_word(WordStyle::NoEquals, "rlimit value"));
         if (value.quoted) return make_error(ErrorKind::Syntax, at, "rlimit values are not quoted");
@@ -504,8 +517,10 @@ private:
         s_.skip_space();
         ChangeProfileRule rule;
         rule.qualifiers = q;
-        if (s_.consume_keyword("safe")) rule.exec_mode = "safe";
-        else if (s_.consume_keyword("unsafe")) rule.exec_mode = "unsafe";
+        if (s_.consume_keyword("safe"))
+            rule.exec_mode = "safe";
+        else if (s_.consume_keyword("unsafe"))
+            rule.exec_mode = "unsafe";
         s_.skip_space();
         if (s_.peek() != ',' && !s_.looking_at("->")) {
             AA_ASSIGN(rule.exec, s_.read_word(WordStyle::Id, "exec path"));
@@ -530,7 +545,8 @@ private:
         int depth = 0;
         for (;;) {
             if (s_.at_end()) {
-                return make_error(ErrorKind::Syntax, at, "missing ',' at the end of the '" + rule.keyword + "' rule");
+                return make_error(ErrorKind::Syntax, at,
+                                  "missing ',' at the end of the '" + rule.keyword + "' rule");
             }
             const char c = s_.peek();
             if (c == '"') {
@@ -544,14 +560,15 @@ private:
             if (c == '(') ++depth;
             if (c == ')') depth = std::max(0, depth - 1);
             if ((c == '{' || c == '}') && depth == 0) {
-                return s_.error(ErrorKind::Syntax,
-                                "expected ',' to end the '" + rule.keyword + "' rule, found '" + std::string(1, c) + "'");
+                return s_.error(ErrorKind::Syntax, "expected ',' to end the '" + rule.keyword +
+                                                       "' rule, found '" + std::string(1, c) + "'");
             }
             if (c == ',' && depth == 0 && !s_.is_word_char(WordStyle::Id)) break;
             s_.advance();
         }
         std::string_view text = s_.slice(from, s_.offset());
-        while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+        while (!text.empty() && is_space(text.back()))
+            text.remove_suffix(1);
         rule.text = std::string(text);
         s_.advance();  // ','
         out_.notes.push_back(Note{at, "rule class '" + rule.keyword + "' is not understood; kept verbatim"});
@@ -565,7 +582,8 @@ private:
         } else {
             s_.read_identifier();
             if (!is_blank(s_.peek())) {
-                return s_.error(ErrorKind::Syntax, "expected a file name after 'include', found " + s_.describe_next());
+                return s_.error(ErrorKind::Syntax,
+                                "expected a file name after 'include', found " + s_.describe_next());
             }
         }
         s_.skip_blanks();
@@ -584,8 +602,10 @@ private:
             s_.advance();
             inc.magic = true;
             const std::size_t from = s_.offset();
-            while (!s_.at_end() && s_.peek() != '>' && s_.peek() != '\n') s_.advance();
-            if (!s_.consume(">")) return make_error(ErrorKind::Syntax, at, "missing '>' after the include file name");
+            while (!s_.at_end() && s_.peek() != '>' && s_.peek() != '\n')
+                s_.advance();
+            if (!s_.consume(">"))
+                return make_error(ErrorKind::Syntax, at, "missing '>' after the include file name");
             std::string_view name = s_.slice(from, s_.offset() - 1);
             if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
                 name = name.substr(1, name.size() - 2);
@@ -596,14 +616,16 @@ private:
             AA_ASSIGN(inc.path, s_.read_word(WordStyle::Id, "include file name"));
         } else {
             const std::size_t from = s_.offset();
-            while (!s_.at_end() && !is_space(s_.peek()) && std::string_view("\"!,<>").find(s_.peek()) == std::string_view::npos) {
+            while (!s_.at_end() && !is_space(s_.peek()) &&
+                   std::string_view("\"!,<>").find(s_.peek()) == std::string_view::npos) {
                 s_.advance();
             }
             inc.path.text = std::string(s_.slice(from, s_.offset()));
         }
         // Blanks around the name inside <…> are not part of it, as in apparmor_parser.
         auto& name = inc.path.text;
-        while (!name.empty() && is_blank(name.back())) name.pop_back();
+        while (!name.empty() && is_blank(name.back()))
+            name.pop_back();
         name.erase(0, std::min(name.find_first_not_of(" \t"), name.size()));
         if (name.empty()) return make_error(ErrorKind::Syntax, at, "include needs a file name");
         return Node{std::move(inc)};
@@ -618,7 +640,8 @@ private:
             s_.advance();
             abi.magic = true;
             const std::size_t from = s_.offset();
-            while (!s_.at_end() && s_.peek() != '>' && s_.peek() != '\n') s_.advance();
+            while (!s_.at_end() && s_.peek() != '>' && s_.peek() != '\n')
+                s_.advance();
             if (!s_.consume(">")) return make_error(ErrorKind::Syntax, at, "missing '>' after the abi name");
             abi.path.text = std::string(s_.slice(from, s_.offset() - 1));
         } else {
@@ -635,7 +658,8 @@ private:
         const std::string_view name = s_.read_identifier();
         if (name.empty() || !is_alpha(name.front()) || !s_.consume("}")) {
             return make_error(ErrorKind::Syntax, at,
-                              std::string("invalid variable name; expected ") + sigil + "{NAME} with NAME made of letters, digits and '_'");
+                              std::string("invalid variable name; expected ") + sigil +
+                                  "{NAME} with NAME made of letters, digits and '_'");
         }
         return std::string(name);
     }
@@ -647,7 +671,8 @@ private:
         if (s_.consume("+=")) {
             def.append = true;
         } else if (!s_.consume("=")) {
-            return s_.error(ErrorKind::Unsupported, "only '=' and '+=' are supported in variable definitions");
+            return s_.error(ErrorKind::Unsupported,
+                            "only '=' and '+=' are supported in variable definitions");
         }
         for (;;) {
             s_.skip_blanks();
@@ -657,7 +682,8 @@ private:
                 continue;
             }
             if (s_.peek() == '#') {
-                while (!s_.at_end() && s_.peek() != '\n') s_.advance();
+                while (!s_.at_end() && s_.peek() != '\n')
+                    s_.advance();
                 break;
             }
             if (s_.peek() == ',' && !s_.is_word_char(WordStyle::Id)) {
@@ -693,7 +719,8 @@ private:
         Alias alias;
         AA_ASSIGN(alias.from, s_.read_word(WordStyle::Id, "alias path"));
         s_.skip_space();
-        if (!s_.consume("->")) return s_.error(ErrorKind::Syntax, "expected '->' in alias rule, found " + s_.describe_next());
+        if (!s_.consume("->"))
+            return s_.error(ErrorKind::Syntax, "expected '->' in alias rule, found " + s_.describe_next());
         s_.skip_space();
         AA_ASSIGN(alias.to, s_.read_word(WordStyle::Id, "alias target"));
         AA_TRY(expect_end_of_rule("alias"));
@@ -750,7 +777,8 @@ private:
             }
         }
         if (s_.peek() != '{') {
-            return s_.error(ErrorKind::Syntax, "expected '{' to open the profile '" + p.name.text + "', found " + s_.describe_next());
+            return s_.error(ErrorKind::Syntax, "expected '{' to open the profile '" + p.name.text +
+                                                   "', found " + s_.describe_next());
         }
         AA_TRY(check_depth(depth));
         const Location opened = s_.here();
@@ -775,9 +803,11 @@ Result<ParseOutput> parse_document(std::string_view text, std::string path, cons
     if (text.find('\0') != std::string_view::npos) {
         // Locate the NUL byte for the message.
         const auto nul = text.find('\0');
-        const auto line = static_cast<std::uint32_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n') + 1);
+        const auto line = static_cast<std::uint32_t>(
+            std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n') + 1);
         const auto line_start = text.rfind('\n', nul);
-        const auto column = static_cast<std::uint32_t>(nul - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1);
+        const auto column =
+            static_cast<std::uint32_t>(nul - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1);
         return make_error(ErrorKind::Syntax, Location{path, line, column}, "NUL byte in policy text");
     }
     if (auto err = check_line_lengths(text, path, limits.max_line_bytes)) return std::move(*err);

@@ -4,8 +4,12 @@ namespace aalayer::policy {
 
 namespace {
 
-bool is_x(char c) { return c == 'x' || c == 'X'; }
-bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_x(char c) {
+    return c == 'x' || c == 'X';
+}
+bool is_upper(char c) {
+    return c >= 'A' && c <= 'Z';
+}
 
 struct ExecSpelling {
     ExecMode mode;
@@ -13,13 +17,20 @@ struct ExecSpelling {
 };
 
 constexpr ExecSpelling kExecSpellings[] = {
-    {ExecMode::ProfileOrInherit, "pix"}, {ExecMode::ChildOrInherit, "cix"},
-    {ExecMode::ProfileOrUnconfined, "pux"}, {ExecMode::ChildOrUnconfined, "cux"},
-    {ExecMode::Inherit, "ix"}, {ExecMode::Unconfined, "ux"}, {ExecMode::Profile, "px"},
-    {ExecMode::Child, "cx"}, {ExecMode::Plain, "x"},
+    {ExecMode::ProfileOrInherit, "pix"},
+    {ExecMode::ChildOrInherit, "cix"},
+    {ExecMode::ProfileOrUnconfined, "pux"},
+    {ExecMode::ChildOrUnconfined, "cux"},
+    {ExecMode::Inherit, "ix"},
+    {ExecMode::Unconfined, "ux"},
+    {ExecMode::Profile, "px"},
+    {ExecMode::Child, "cx"},
+    {ExecMode::Plain, "x"},
 };
 
-char lower(char c) { return is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+    return is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 }  // namespace
 
@@ -33,16 +44,40 @@ bool looks_like_file_perms(std::string_view word) {
 
 Result<FilePerms> parse_file_perms(std::string_view word, bool deny, const Location& where) {
     FilePerms perms;
-    auto fail = [&](std::string message) { return make_error(ErrorKind::Invalid, where, std::move(message)); };
+    auto fail = [&](std::string message) {
+        return make_error(ErrorKind::Invalid, where, std::move(message));
+    };
     for (std::size_t i = 0; i < word.size();) {
         const char c = word[i];
         switch (c) {
-            case 'r': case 'R': perms.bits |= FilePerms::Read; ++i; continue;
-            case 'w': case 'W': perms.bits |= FilePerms::Write; ++i; continue;
-            case 'a': perms.bits |= FilePerms::Append; ++i; continue;
-            case 'l': case 'L': perms.bits |= FilePerms::Link; ++i; continue;
-            case 'k': perms.bits |= FilePerms::Lock; ++i; continue;
-            case 'm': case 'M': perms.bits |= FilePerms::Mmap; ++i; continue;
+            case 'r':
+            case 'R':
+                perms.bits |= FilePerms::Read;
+                ++i;
+                continue;
+            case 'w':
+            case 'W':
+                perms.bits |= FilePerms::Write;
+                ++i;
+                continue;
+            case 'a':
+                perms.bits |= FilePerms::Append;
+                ++i;
+                continue;
+            case 'l':
+            case 'L':
+                perms.bits |= FilePerms::Link;
+                ++i;
+                continue;
+            case 'k':
+                perms.bits |= FilePerms::Lock;
+                ++i;
+                continue;
+            case 'm':
+            case 'M':
+                perms.bits |= FilePerms::Mmap;
+                ++i;
+                continue;
             default: break;
         }
         // An exec transition: the longest spelling that matches here.
@@ -51,7 +86,8 @@ Result<FilePerms> parse_file_perms(std::string_view word, bool deny, const Locat
             const auto n = spelling.lower.size();
             if (i + n > word.size()) continue;
             bool match = true;
-            for (std::size_t k = 0; k < n && match; ++k) match = lower(word[i + k]) == spelling.lower[k];
+            for (std::size_t k = 0; k < n && match; ++k)
+                match = lower(word[i + k]) == spelling.lower[k];
             // Only the final x may be upper case as X; the qualifier letters
             // before it carry the environment-scrubbing (safe) meaning.
             if (match && n > 1 && !is_x(word[i + n - 1])) match = false;
@@ -62,12 +98,14 @@ Result<FilePerms> parse_file_perms(std::string_view word, bool deny, const Locat
         }
         if (found == nullptr) {
             if (std::string_view("iIuUpPcC").find(c) != std::string_view::npos) {
-                return fail(std::string("invalid permission '") + c + "': an exec qualifier must be followed by 'x'");
+                return fail(std::string("invalid permission '") + c +
+                            "': an exec qualifier must be followed by 'x'");
             }
             return fail(std::string("invalid permission '") + c + "' in '" + std::string(word) +
                         "'; file permissions are r w a l k m and exec modes ix px cx ux pix cix pux cux");
         }
-        const bool safe = found->mode != ExecMode::Plain && found->mode != ExecMode::Inherit && is_upper(word[i]);
+        const bool safe =
+            found->mode != ExecMode::Plain && found->mode != ExecMode::Inherit && is_upper(word[i]);
         if (perms.exec != ExecMode::None && (perms.exec != found->mode || perms.exec_safe != safe)) {
             return fail(std::string("exec qualifier '") + word[i] +
                         "' conflicts with an exec mode given earlier in '" + std::string(word) + "'");

@@ -17,7 +17,8 @@ void Scanner::advance(std::size_t n) {
 }
 
 void Scanner::skip_blanks() {
-    while (!at_end() && is_blank(peek())) advance();
+    while (!at_end() && is_blank(peek()))
+        advance();
 }
 
 void Scanner::skip_space() {
@@ -26,7 +27,8 @@ void Scanner::skip_space() {
         if (is_space(c)) {
             advance();
         } else if (c == '#' && !looking_at("#include")) {
-            while (!at_end() && peek() != '\n') advance();
+            while (!at_end() && peek() != '\n')
+                advance();
         } else {
             return;
         }
@@ -52,7 +54,8 @@ bool Scanner::consume_keyword(std::string_view kw) {
 std::string_view Scanner::peek_identifier() const {
     if (!is_alpha(peek()) && peek() != '_') return {};
     std::size_t n = 1;
-    while (is_ident_char(peek(n))) ++n;
+    while (is_ident_char(peek(n)))
+        ++n;
     return text_.substr(pos_, n);
 }
 
@@ -100,9 +103,9 @@ Result<Word> Scanner::read_word(WordStyle style, std::string_view what) {
             if (peek() == '\\' && pos_ + 1 < text_.size()) advance();
             advance();
             if (pos_ - from > max_word_bytes_) {
-                return make_error(ErrorKind::Limit, start,
-                                  std::string(what) + " is longer than " + std::to_string(max_word_bytes_) +
-                                      " bytes");
+                return make_error(
+                    ErrorKind::Limit, start,
+                    std::string(what) + " is longer than " + std::to_string(max_word_bytes_) + " bytes");
             }
         }
         if (at_end()) {
@@ -122,13 +125,14 @@ Result<Word> Scanner::read_word(WordStyle style, std::string_view what) {
             break;
         }
         if (pos_ - from > max_word_bytes_) {
-            return make_error(ErrorKind::Limit, start,
-                              std::string(what) + " is longer than " + std::to_string(max_word_bytes_) +
-                                  " bytes");
+            return make_error(
+                ErrorKind::Limit, start,
+                std::string(what) + " is longer than " + std::to_string(max_word_bytes_) + " bytes");
         }
     }
     if (pos_ == from) {
-        return make_error(ErrorKind::Syntax, start, "expected " + std::string(what) + ", found " + describe_next());
+        return make_error(ErrorKind::Syntax, start,
+                          "expected " + std::string(what) + ", found " + describe_next());
     }
     return Word{std::string(text_.substr(from, pos_ - from)), false};
 }

@@ -13,7 +13,7 @@ namespace aalayer::policy {
 
 // Which characters may continue a word, mirroring apparmor_parser's lexer.
 enum class WordStyle : std::uint8_t {
-    Id,         // generic id/path: anything but blanks, '"', '!', ','; a ',' joins when another id char follows
+    Id,  // generic id/path: anything but blanks, '"', '!', ','; a ',' joins when another id char follows
     NoEquals,   // as Id, but '=' and ')' end the word (mediation rule operands)
     ListValue,  // inside ( … ): ',', '(' and ')' end the word
 };
@@ -74,10 +74,20 @@ private:
     std::uint32_t column_ = 1;
 };
 
-[[nodiscard]] inline bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-[[nodiscard]] inline bool is_space(char c) { return is_blank(c) || c == '\n'; }
-[[nodiscard]] inline bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-[[nodiscard]] inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
-[[nodiscard]] inline bool is_ident_char(char c) { return is_alpha(c) || is_digit(c) || c == '_'; }
+[[nodiscard]] inline bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\r';
+}
+[[nodiscard]] inline bool is_space(char c) {
+    return is_blank(c) || c == '\n';
+}
+[[nodiscard]] inline bool is_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+[[nodiscard]] inline bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+[[nodiscard]] inline bool is_ident_char(char c) {
+    return is_alpha(c) || is_digit(c) || c == '_';
+}
 
 }  // namespace aalayer::policy

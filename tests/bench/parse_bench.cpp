@@ -2,15 +2,15 @@
 // files, measured in one run. Prints a Markdown table for docs/PERFORMANCE.md.
 //   parse-bench            full run (5 rounds of ours, every file through apparmor_parser)
 //   parse-bench --short    one round and a sample of files, for CI
-#include <sys/resource.h>
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "policy/load/loader.h"
 #include "policy/source/filesystem_reader.h"
@@ -84,14 +84,18 @@ int main(int argc, char** argv) {
     const long compile_rss = max_rss_kib(RUSAGE_CHILDREN);
     const double preprocess = time_apparmor_parser(files, {"-p", "-M", "/etc/apparmor.d/abi/3.0"}, failures);
 
-    std::printf("| measure (%zu profile files, %zu source files with includes) | seconds | ratio to aalayer |\n",
-                files.size(), documents);
+    std::printf(
+        "| measure (%zu profile files, %zu source files with includes) | seconds | ratio to aalayer |\n",
+        files.size(), documents);
     std::printf("|---|---|---|\n");
     std::printf("| aalayer parse + includes + variables (median of %d) | %.4f | 1 |\n", rounds, ours);
-    std::printf("| apparmor_parser compile-only (-Q -K -T, one run) | %.3f | %.0f |\n", compile, compile / ours);
-    std::printf("| apparmor_parser preprocess only (-p, one run) | %.3f | %.0f |\n", preprocess, preprocess / ours);
-    std::printf("\npeak memory: aalayer %ld KiB (whole benchmark process); apparmor_parser %ld KiB (largest run)\n",
-                ours_rss, compile_rss);
+    std::printf("| apparmor_parser compile-only (-Q -K -T, one run) | %.3f | %.0f |\n", compile,
+                compile / ours);
+    std::printf("| apparmor_parser preprocess only (-p, one run) | %.3f | %.0f |\n", preprocess,
+                preprocess / ours);
+    std::printf(
+        "\npeak memory: aalayer %ld KiB (whole benchmark process); apparmor_parser %ld KiB (largest run)\n",
+        ours_rss, compile_rss);
     if (failures != 0) {
         std::fprintf(stderr, "parse-bench: apparmor_parser failed on %zu runs\n", failures);
         return 1;

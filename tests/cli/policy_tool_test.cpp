@@ -1,15 +1,16 @@
 // aalayer-policy as a user runs it: exit codes, message format, -I, emit.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 
+#include <gtest/gtest.h>
 
 #include "tests/support/process.h"
 
 namespace aalayer::test {
 namespace {
 
-std::string tool() { return env_or("AALAYER_POLICY_TOOL", "aalayer-policy"); }
+std::string tool() {
+    return env_or("AALAYER_POLICY_TOOL", "aalayer-policy");
+}
 
 ProcessResult run(std::vector<std::string> args) {
     args.insert(args.begin(), tool());

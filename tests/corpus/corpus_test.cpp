@@ -1,16 +1,17 @@
 // The Debian profile corpus against the real apparmor_parser: everything it
 // accepts parses here, and our canonical text compiles to the same bytes.
-#include <gtest/gtest.h>
+#include "tests/support/corpus.h"
 
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <mutex>
 
+#include <gtest/gtest.h>
+
 #include "policy/load/loader.h"
 #include "policy/source/filesystem_reader.h"
 #include "policy/syntax/emitter.h"
-#include "tests/support/corpus.h"
 #include "tests/support/parallel.h"
 
 namespace aalayer::test {
@@ -44,7 +45,8 @@ protected:
     }
 
     void SetUp() override {
-        if (!have_apparmor_parser()) GTEST_FAIL() << "apparmor_parser is not installed (scripts/install-deps.sh installs it)";
+        if (!have_apparmor_parser())
+            GTEST_FAIL() << "apparmor_parser is not installed (scripts/install-deps.sh installs it)";
         ASSERT_FALSE(entries_.empty()) << "no corpus profiles found in AALAYER_CORPUS_DIRS; "
                                           "install apparmor-profiles and apparmor-profiles-extra";
     }
@@ -73,9 +75,10 @@ TEST_F(CorpusTest, EveryProfileApparmorAcceptsParsesHere) {
             files_read += policy->documents.size();
         }
     }
-    std::printf("corpus: %zu profile files, apparmor_parser accepts %zu, aalayer parses %zu of those "
-                "(%zu source files read through includes)\n",
-                entries_.size(), accepted, parsed, files_read);
+    std::printf(
+        "corpus: %zu profile files, apparmor_parser accepts %zu, aalayer parses %zu of those "
+        "(%zu source files read through includes)\n",
+        entries_.size(), accepted, parsed, files_read);
     RecordProperty("corpus_files", static_cast<int>(entries_.size()));
     RecordProperty("accepted_by_apparmor_parser", static_cast<int>(accepted));
     RecordProperty("parsed", static_cast<int>(parsed));
@@ -113,8 +116,9 @@ TEST_F(CorpusTest, CanonicalTextCompilesToIdenticalBinaryPolicy) {
         if (!binary) {
             o.problem = "emitted text is refused by apparmor_parser: " + error;
         } else if (*binary != *e->binary) {
-            o.problem = "emitted text compiles to different binary policy (" + std::to_string(binary->size()) +
-                        " vs " + std::to_string(e->binary->size()) + " bytes)";
+            o.problem = "emitted text compiles to different binary policy (" +
+                        std::to_string(binary->size()) + " vs " + std::to_string(e->binary->size()) +
+                        " bytes)";
         } else {
             o.identical = true;
         }
@@ -132,9 +136,11 @@ TEST_F(CorpusTest, CanonicalTextCompilesToIdenticalBinaryPolicy) {
             ADD_FAILURE() << accepted[i]->path << ": " << outcomes[i].problem;
         }
     }
-    const double share = accepted.empty() ? 0.0 : 100.0 * static_cast<double>(identical) / static_cast<double>(accepted.size());
-    std::printf("round trip: %zu of %zu profiles compile to byte-identical binary policy (%.1f%%)\n", identical,
-                accepted.size(), share);
+    const double share = accepted.empty()
+                             ? 0.0
+                             : 100.0 * static_cast<double>(identical) / static_cast<double>(accepted.size());
+    std::printf("round trip: %zu of %zu profiles compile to byte-identical binary policy (%.1f%%)\n",
+                identical, accepted.size(), share);
     RecordProperty("byte_identical", static_cast<int>(identical));
 }
 

@@ -12,13 +12,14 @@ namespace aalayer::test {
 namespace {
 
 struct Snippet {
-    const char* body;                  // rules inside `profile t /t { … }`, or a whole file if `whole`
+    const char* body;  // rules inside `profile t /t { … }`, or a whole file if `whole`
     bool whole = false;
     const char* deliberate = nullptr;  // why we accept/refuse differently from apparmor_parser 3.0, if we do
     const char* differs = nullptr;     // why both accept but the compiled policy differs, if it does
 };
 
-constexpr const char* kNewerSyntax = "AppArmor 4 syntax: apparmor_parser 3.0 refuses it, the model accepts it";
+constexpr const char* kNewerSyntax =
+    "AppArmor 4 syntax: apparmor_parser 3.0 refuses it, the model accepts it";
 constexpr const char* kHashComment =
     "'#' after a variable value starts a comment, as in AppArmor 3.1+; apparmor_parser 3.0 reads the '#' and "
     "the words after it as extra values, which are relative paths that match nothing";
@@ -26,68 +27,180 @@ constexpr const char* kVerbatim = "unknown rule classes are kept verbatim (with 
 
 const Snippet kSnippets[] = {
     // File rules and permissions.
-    {"/f rw,"}, {"/f wa,"}, {"/f ixpx,"}, {"/f ixix,"}, {"deny /f ix,"}, {"deny /f x,"}, {"/f x,"},
-    {"/f R,"}, {"/f X,"}, {"/f rwx,"}, {"/f ix -> b,"}, {"/f px -> b,"}, {"/f Cx -> b,"}, {"/f l -> /g,"},
-    {"/f rl -> /g,"}, {"/f r -> /g,"}, {"/f rw -> /g,"}, {"r /f,"}, {"file r /f,"}, {"file,"}, {"owner file,"}, {"/f rw ,"},
-    {"/f{a,b} r,"}, {"/f\\ g r,"}, {"\"/f g\" r,"}, {"other /f r,"}, {"owner deny /f r,"}, {"deny owner /f r,"},
-    {"audit deny /f r,"}, {"deny audit /f r,"}, {"allow /f r,"}, {"audit allow owner /f r,"},
-    {"/f  pux,"}, {"/f PUx,"}, {"/f Pux,"}, {"/f cux,"}, {"/f CUx,"}, {"/f pix,"}, {"/f Cix,"}, {"/f mr,"},
-    {"deny /f px,"}, {"/f r, /g r,"}, {"/f r,/g r,"}, {"/f k,"}, {"rw /f,"}, {"ix /f,"}, {"/f rwz,"},
-    {"/f r"}, {"/f"}, {"/{usr/,}bin/** mrix,"}, {"/etc/{passwd,group} r,"}, {"@{PROC}/@{pid}/fd/ r,"},
-    {"owner @{HOME}/** rwk,"}, {"/a/[^.]* r,"}, {"/a/?b r,"},
+    {"/f rw,"},
+    {"/f wa,"},
+    {"/f ixpx,"},
+    {"/f ixix,"},
+    {"deny /f ix,"},
+    {"deny /f x,"},
+    {"/f x,"},
+    {"/f R,"},
+    {"/f X,"},
+    {"/f rwx,"},
+    {"/f ix -> b,"},
+    {"/f px -> b,"},
+    {"/f Cx -> b,"},
+    {"/f l -> /g,"},
+    {"/f rl -> /g,"},
+    {"/f r -> /g,"},
+    {"/f rw -> /g,"},
+    {"r /f,"},
+    {"file r /f,"},
+    {"file,"},
+    {"owner file,"},
+    {"/f rw ,"},
+    {"/f{a,b} r,"},
+    {"/f\\ g r,"},
+    {"\"/f g\" r,"},
+    {"other /f r,"},
+    {"owner deny /f r,"},
+    {"deny owner /f r,"},
+    {"audit deny /f r,"},
+    {"deny audit /f r,"},
+    {"allow /f r,"},
+    {"audit allow owner /f r,"},
+    {"/f  pux,"},
+    {"/f PUx,"},
+    {"/f Pux,"},
+    {"/f cux,"},
+    {"/f CUx,"},
+    {"/f pix,"},
+    {"/f Cix,"},
+    {"/f mr,"},
+    {"deny /f px,"},
+    {"/f r, /g r,"},
+    {"/f r,/g r,"},
+    {"/f k,"},
+    {"rw /f,"},
+    {"ix /f,"},
+    {"/f rwz,"},
+    {"/f r"},
+    {"/f"},
+    {"/{usr/,}bin/** mrix,"},
+    {"/etc/{passwd,group} r,"},
+    {"@{PROC}/@{pid}/fd/ r,"},
+    {"owner @{HOME}/** rwk,"},
+    {"/a/[^.]* r,"},
+    {"/a/?b r,"},
     // Qualifier blocks.
-    {"owner { /f r, }"}, {"audit { /f r, /g w, }"}, {"deny owner { /f r, }"}, {"deny { /f r, }"},
-    {"audit deny { /f r, }"}, {"audit owner { /f r, }"}, {"owner { /f r, "},
+    {"owner { /f r, }"},
+    {"audit { /f r, /g w, }"},
+    {"deny owner { /f r, }"},
+    {"deny { /f r, }"},
+    {"audit deny { /f r, }"},
+    {"audit owner { /f r, }"},
+    {"owner { /f r, "},
     // Links.
-    {"link /a -> /b,"}, {"link subset /a -> /b,"}, {"owner link /a -> /b,"}, {"link /a /b,"},
+    {"link /a -> /b,"},
+    {"link subset /a -> /b,"},
+    {"owner link /a -> /b,"},
+    {"link /a /b,"},
     // Capabilities.
-    {"capability,"}, {"capability chown setuid,"}, {"capability foo,"}, {"capability chown,setuid,"}, {"capability chown, setuid,", false, kVerbatim},
+    {"capability,"},
+    {"capability chown setuid,"},
+    {"capability foo,"},
+    {"capability chown,setuid,"},
+    {"capability chown, setuid,", false, kVerbatim},
     {"deny capability sys_admin,"},
     // Network and the mediation classes.
-    {"network,"}, {"network inet,"}, {"network inet stream,"}, {"network inet6 dgram,"}, {"network netlink raw,"},
-    {"deny network inet6,"}, {"network foo,"},
-    {"signal,"}, {"signal (send) set=(kill) peer=unconfined,"}, {"signal (receive, send) set=(\"exists\"),"},
-    {"signal (send receive) set=(hup term),"}, {"signal bogus,"},
-    {"ptrace,"}, {"ptrace (read,trace) peer=\"unconfined\","}, {"ptrace (readby) peer=/usr/bin/foo,"},
-    {"unix,"}, {"unix (send, receive) type=dgram peer=(addr=\"@nvidia[0-9a-f]*\"),"},
+    {"network,"},
+    {"network inet,"},
+    {"network inet stream,"},
+    {"network inet6 dgram,"},
+    {"network netlink raw,"},
+    {"deny network inet6,"},
+    {"network foo,"},
+    {"signal,"},
+    {"signal (send) set=(kill) peer=unconfined,"},
+    {"signal (receive, send) set=(\"exists\"),"},
+    {"signal (send receive) set=(hup term),"},
+    {"signal bogus,"},
+    {"ptrace,"},
+    {"ptrace (read,trace) peer=\"unconfined\","},
+    {"ptrace (readby) peer=/usr/bin/foo,"},
+    {"unix,"},
+    {"unix (send, receive) type=dgram peer=(addr=\"@nvidia[0-9a-f]*\"),"},
     {"unix (connect, receive, send) type=stream peer=(label=foo addr=@/tmp/x),"},
-    {"dbus,"}, {"dbus send bus=session path=/org/a interface=org.a member=M peer=(name=org.a),"},
-    {"dbus (send, receive)\n  bus=system\n  path=\"/org/freedesktop/*\"\n  interface=org.freedesktop.DBus.Properties,"},
-    {"dbus bind bus=session name=org.example.*,"}, {"dbus eavesdrop bus=session,"}, {"dbus send bogus=1,"},
-    {"mount,"}, {"mount options=(ro, bind) /a/ -> /b/,"}, {"mount fstype=tmpfs -> /tmp/,"},
-    {"mount options in (ro, nosuid) /dev/sda1 -> /mnt/,"}, {"umount /mnt/,"}, {"remount /mnt/,"},
-    {"pivot_root,"}, {"pivot_root oldroot=/old/ /new/,"}, {"deny mount,"},
-    {"change_profile,"}, {"change_profile -> foo,"}, {"change_profile /bin/a -> foo,"},
-    {"change_profile unsafe /bin/a -> foo,"}, {"change_profile -> php-fpm//*,"},
-    {"set rlimit nofile <= 1024,"}, {"set rlimit as <= 10MB,"}, {"set rlimit bogus <= 1,"},
+    {"dbus,"},
+    {"dbus send bus=session path=/org/a interface=org.a member=M peer=(name=org.a),"},
+    {"dbus (send, receive)\n  bus=system\n  path=\"/org/freedesktop/*\"\n  "
+     "interface=org.freedesktop.DBus.Properties,"},
+    {"dbus bind bus=session name=org.example.*,"},
+    {"dbus eavesdrop bus=session,"},
+    {"dbus send bogus=1,"},
+    {"mount,"},
+    {"mount options=(ro, bind) /a/ -> /b/,"},
+    {"mount fstype=tmpfs -> /tmp/,"},
+    {"mount options in (ro, nosuid) /dev/sda1 -> /mnt/,"},
+    {"umount /mnt/,"},
+    {"remount /mnt/,"},
+    {"pivot_root,"},
+    {"pivot_root oldroot=/old/ /new/,"},
+    {"deny mount,"},
+    {"change_profile,"},
+    {"change_profile -> foo,"},
+    {"change_profile /bin/a -> foo,"},
+    {"change_profile unsafe /bin/a -> foo,"},
+    {"change_profile -> php-fpm//*,"},
+    {"set rlimit nofile <= 1024,"},
+    {"set rlimit as <= 10MB,"},
+    {"set rlimit bogus <= 1,"},
     {"set rlimit nice <= -10,"},
     // Newer classes and forms.
-    {"all,", false, kNewerSyntax}, {"userns,", false, kNewerSyntax}, {"io_uring,", false, kNewerSyntax},
-    {"mqueue,", false, kNewerSyntax}, {"priority=1 /f r,", false, kNewerSyntax},
-    {"unknownkw,", false, kVerbatim}, {"foo bar,", false, kVerbatim},
+    {"all,", false, kNewerSyntax},
+    {"userns,", false, kNewerSyntax},
+    {"io_uring,", false, kNewerSyntax},
+    {"mqueue,", false, kNewerSyntax},
+    {"priority=1 /f r,", false, kNewerSyntax},
+    {"unknownkw,", false, kVerbatim},
+    {"foo bar,", false, kVerbatim},
     // Profiles, hats, flags.
-    {"profile u { }"}, {"^h { }"}, {"hat h { }"}, {"profile u /u flags=(complain) { /f r, }"},
-    {"/t {\n/x {\n}\n}", true}, {"profile t (complain) { }", true}, {"profile t flags=(bogus) { }", true},
-    {"profile t flags=(complain attach_disconnected) { }", true}, {"/t xattrs=(a=b) { }", true},
-    {"profile t { /x r,\n}\n}", true}, {"profile t { /x r,", true}, {"profile t { /x r }", true},
-    {"^h { }", true}, {"profile \"t x\" { }", true}, {"profile t { profile u { ^h { } } }", true},
+    {"profile u { }"},
+    {"^h { }"},
+    {"hat h { }"},
+    {"profile u /u flags=(complain) { /f r, }"},
+    {"/t {\n/x {\n}\n}", true},
+    {"profile t (complain) { }", true},
+    {"profile t flags=(bogus) { }", true},
+    {"profile t flags=(complain attach_disconnected) { }", true},
+    {"/t xattrs=(a=b) { }", true},
+    {"profile t { /x r,\n}\n}", true},
+    {"profile t { /x r,", true},
+    {"profile t { /x r }", true},
+    {"^h { }", true},
+    {"profile \"t x\" { }", true},
+    {"profile t { profile u { ^h { } } }", true},
     // Variables and includes.
-    {"@{A}=/x\n@{A}=/y\nprofile t { @{A} r, }", true}, {"@{A}+=/y\nprofile t { @{A} r, }", true},
-    {"@{A}=/x\n@{A}+=/y\nprofile t { @{A} r, }", true}, {"@{A}=@{B}\nprofile t { @{A} r, }", true},
-    {"@{A}=@{A}/x\nprofile t { @{A} r, }", true}, {"@{A}=/x,\nprofile t { @{A} r, }", true},
-    {"profile t { @{A}=/x\n @{A} r, }", true}, {"@{A}=/x # c\nprofile t { @{A} r, }", true, nullptr, kHashComment},
+    {"@{A}=/x\n@{A}=/y\nprofile t { @{A} r, }", true},
+    {"@{A}+=/y\nprofile t { @{A} r, }", true},
+    {"@{A}=/x\n@{A}+=/y\nprofile t { @{A} r, }", true},
+    {"@{A}=@{B}\nprofile t { @{A} r, }", true},
+    {"@{A}=@{A}/x\nprofile t { @{A} r, }", true},
+    {"@{A}=/x,\nprofile t { @{A} r, }", true},
+    {"profile t { @{A}=/x\n @{A} r, }", true},
+    {"@{A}=/x # c\nprofile t { @{A} r, }", true, nullptr, kHashComment},
     {"@{A}=/x\n# c\nprofile t { @{A} r, }", true},
-    {"@{A}=/x \\\n /y\nprofile t { @{A} r, }", true}, {"@{A}=\"\"\nprofile t { /x@{A} r, }", true},
-    {"@{A}=/a @{B}\n@{B}=/b\nprofile t { @{A} r, }", true}, {"profile t { @{FOO} r, }", true},
+    {"@{A}=/x \\\n /y\nprofile t { @{A} r, }", true},
+    {"@{A}=\"\"\nprofile t { /x@{A} r, }", true},
+    {"@{A}=/a @{B}\n@{B}=/b\nprofile t { @{A} r, }", true},
+    {"profile t { @{FOO} r, }", true},
     {"include <tunables/global>\ninclude <tunables/global>\nprofile t { @{HOME} r, }", true},
-    {"include <tunables/global>\nprofile t { include <abstractions/base>\ninclude <abstractions/base>\n }", true},
-    {"include <nonexist>\nprofile t { }", true}, {"include if exists <nonexist>\nprofile t { }", true},
+    {"include <tunables/global>\nprofile t { include <abstractions/base>\ninclude <abstractions/base>\n }",
+     true},
+    {"include <nonexist>\nprofile t { }", true},
+    {"include if exists <nonexist>\nprofile t { }", true},
     {"#include <tunables/global>\nprofile t { #include <abstractions/base>\n }", true},
-    {"alias /a -> /b,\nprofile t { }", true}, {"profile t { alias /a -> /b, }", true},
-    {"${B}=true\nprofile t { }", true}, {"profile t { /x\\#y r, }", true}, {"profile t { /x#y r, }", true},
-    {"profile t { /x r, # comment\n }", true}, {"profile t { /x r,# comment\n }", true},
-    {"profile t { @{profile_name} r, }", true}, {"profile t { signal peer=@{profile_name}, }", true},
-    {"abi <abi/3.0>,\nprofile t { }", true}, {"abi <abi/3.0>\nprofile t { }", true},
+    {"alias /a -> /b,\nprofile t { }", true},
+    {"profile t { alias /a -> /b, }", true},
+    {"${B}=true\nprofile t { }", true},
+    {"profile t { /x\\#y r, }", true},
+    {"profile t { /x#y r, }", true},
+    {"profile t { /x r, # comment\n }", true},
+    {"profile t { /x r,# comment\n }", true},
+    {"profile t { @{profile_name} r, }", true},
+    {"profile t { signal peer=@{profile_name}, }", true},
+    {"abi <abi/3.0>,\nprofile t { }", true},
+    {"abi <abi/3.0>\nprofile t { }", true},
 };
 
 std::string file_text(const Snippet& s) {
@@ -113,16 +226,19 @@ TEST(DifferentialTest, AcceptsWhatApparmorParserAcceptsAndRefusesWhatItRefuses) 
         const bool apparmor_accepts = binary.has_value();
         if (s.deliberate != nullptr) {
             EXPECT_NE(apparmor_accepts, ours.ok())
-                << "expected a deliberate difference (" << s.deliberate << ") for:\n" << text;
+                << "expected a deliberate difference (" << s.deliberate << ") for:\n"
+                << text;
             continue;
         }
         EXPECT_EQ(apparmor_accepts, ours.ok())
-            << "for:\n" << text << "\napparmor_parser: " << (apparmor_accepts ? "accepts" : parser_error)
+            << "for:\n"
+            << text << "\napparmor_parser: " << (apparmor_accepts ? "accepts" : parser_error)
             << "aalayer: " << (ours ? "accepts" : ours.error().format());
         if (apparmor_accepts == ours.ok()) ++agree;
         if (!apparmor_accepts || !ours) continue;
         ++both_accept;
-        const std::string emitted = dir.write("emitted" + std::to_string(index), policy::emit_document(ours->root_document()));
+        const std::string emitted =
+            dir.write("emitted" + std::to_string(index), policy::emit_document(ours->root_document()));
         const auto round = compile_profile(emitted, &parser_error);
         ASSERT_TRUE(round.has_value()) << "emitted text refused: " << parser_error << "\nfor:\n" << text;
         const bool same = *round == *binary;
@@ -133,8 +249,10 @@ TEST(DifferentialTest, AcceptsWhatApparmorParserAcceptsAndRefusesWhatItRefuses) 
         EXPECT_TRUE(same) << "emitted text compiles to different binary policy for:\n" << text;
         if (same) ++identical;
     }
-    std::printf("differential: %zu snippets agree with apparmor_parser; %zu of %zu accepted round-trip to identical bytes\n",
-                agree, identical, both_accept);
+    std::printf(
+        "differential: %zu snippets agree with apparmor_parser; %zu of %zu accepted round-trip to identical "
+        "bytes\n",
+        agree, identical, both_accept);
 }
 
 }  // namespace

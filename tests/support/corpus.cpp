@@ -12,7 +12,8 @@ namespace fs = std::filesystem;
 
 std::vector<std::string> corpus_files() {
     std::vector<std::string> files;
-    std::stringstream dirs(env_or("AALAYER_CORPUS_DIRS", "/etc/apparmor.d:/usr/share/apparmor/extra-profiles"));
+    std::stringstream dirs(
+        env_or("AALAYER_CORPUS_DIRS", "/etc/apparmor.d:/usr/share/apparmor/extra-profiles"));
     for (std::string dir; std::getline(dirs, dir, ':');) {
         std::error_code ec;
         for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -35,7 +36,8 @@ std::optional<std::string> compile_profile(const std::string& path, std::string*
     const std::string out = dir.path() + "/policy.bin";
     // -Q: skip the kernel load; -K: no cache; -T: no cache read;
     // -M: the 3.0 ABI, so the output does not depend on this machine's kernel.
-    std::vector<std::string> argv{"apparmor_parser", "-Q", "-K", "-T", "-M", "/etc/apparmor.d/abi/3.0", "-o", out};
+    std::vector<std::string> argv{"apparmor_parser",         "-Q", "-K", "-T", "-M",
+                                  "/etc/apparmor.d/abi/3.0", "-o", out};
     for (const auto& inc : include_dirs) {
         argv.emplace_back("-I");
         argv.push_back(inc);

@@ -14,7 +14,8 @@ auto parallel_map(const std::vector<In>& items, Fn fn) {
     std::vector<Out> out(items.size());
     std::atomic<std::size_t> next{0};
     auto worker = [&] {
-        for (std::size_t i = next++; i < items.size(); i = next++) out[i] = fn(items[i]);
+        for (std::size_t i = next++; i < items.size(); i = next++)
+            out[i] = fn(items[i]);
     };
     auto other = std::async(std::launch::async, worker);
     worker();

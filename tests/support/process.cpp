@@ -1,17 +1,17 @@
 #include "tests/support/process.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <array>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace aalayer::test {
 
@@ -37,7 +37,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::mil
     }
     std::vector<char*> args;
     args.reserve(argv.size() + 1);
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));  // NOLINT: execvp's signature
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));  // NOLINT: execvp's signature
     args.push_back(nullptr);
 
     const pid_t pid = ::fork();
@@ -58,7 +59,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::mil
     bool err_open = true;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (out_open || err_open) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             result.timed_out = true;
             ::kill(pid, SIGKILL);
