@@ -1,0 +1,388 @@
+#include "policy/automaton/dfa.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <numeric>
+#include <unordered_map>
+
+namespace aalayer::policy {
+
+namespace {
+
+Error too_complex(const Location& where, std::size_t states) {
+    return make_error(
+        ErrorKind::Limit, where,
+        "pattern set is too complex: its automaton needs more than " + std::to_string(states) + " states");
+}
+
+// Partitions the 256 bytes so that no byte set in `sets` splits a class.
+void compute_classes(const std::vector<ByteSet>& sets, std::array<std::uint16_t, 256>& byte_class,
+                     std::uint16_t& class_count) {
+    // Signature of a byte: which sets contain it. Bytes with equal signatures share a class.
+    std::map<std::vector<bool>, std::uint16_t> ids;
+    for (unsigned b = 0; b < 256; ++b) {
+        std::vector<bool> sig(sets.size());
+        for (std::size_t i = 0; i < sets.size(); ++i)
+            sig[i] = sets[i].test(b);
+        auto [it, inserted] = ids.emplace(std::move(sig), static_cast<std::uint16_t>(ids.size()));
+        byte_class[b] = it->second;
+    }
+    class_count = static_cast<std::uint16_t>(ids.size());
+}
+
+std::vector<unsigned char> class_representatives(const Dfa& dfa) {
+    // Prefer bytes a person reads easily in a witness path.
+    static const std::string kPreferred =
+        "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ._-/~+=@%:,";
+    std::vector<int> rep(dfa.class_count, -1);
+    for (const char c : kPreferred) {
+        auto& r = rep[dfa.byte_class[static_cast<unsigned char>(c)]];
+        if (r < 0) r = static_cast<unsigned char>(c);
+    }
+    for (unsigned b = 1; b < 256; ++b) {
+        auto& r = rep[dfa.byte_class[b]];
+        if (r < 0) r = static_cast<int>(b);
+    }
+    std::vector<unsigned char> out(dfa.class_count);
+    for (std::size_t i = 0; i < out.size(); ++i)
+        out[i] = static_cast<unsigned char>(rep[i] < 0 ? 0 : rep[i]);
+    return out;
+}
+
+}  // namespace
+
+StateId Dfa::run(std::string_view input) const {
+    StateId s = start;
+    for (const char c : input)
+        s = step(s, static_cast<unsigned char>(c));
+    return s;
+}
+
+Dfa Dfa::empty() {
+    Dfa d;
+    d.next = {0};
+    d.label = {0};
+    return d;
+}
+
+Dfa Dfa::everything() {
+    Dfa d;
+    d.next = {0};
+    d.label = {1};
+    return d;
+}
+
+Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Location& where) {
+    TaggedDfa out;
+    Dfa& dfa = out.dfa;
+    {
+        std::vector<ByteSet> sets;
+        for (const auto& s : nfa.states) {
+            for (const auto& [bytes, to] : s.edges)
+                sets.push_back(bytes);
+        }
+        // Deduplicate: identical sets do not refine further.
+        std::sort(sets.begin(), sets.end(),
+                  [](const ByteSet& x, const ByteSet& y) { return x.to_string() < y.to_string(); });
+        sets.erase(std::unique(sets.begin(), sets.end()), sets.end());
+        compute_classes(sets, dfa.byte_class, dfa.class_count);
+    }
+    // Bytes of each class, to test edges once per class.
+    std::vector<unsigned char> rep(dfa.class_count);
+    for (unsigned b = 0; b < 256; ++b)
+        rep[dfa.byte_class[b]] = static_cast<unsigned char>(b);
+
+    auto closure = [&](std::vector<StateId> set) {
+        std::vector<StateId> stack = set;
+        std::vector<bool> in(nfa.states.size());
+        for (const auto s : set)
+            in[s] = true;
+        while (!stack.empty()) {
+            const StateId s = stack.back();
+            stack.pop_back();
+            for (const auto t : nfa.states[s].epsilon) {
+                if (!in[t]) {
+                    in[t] = true;
+                    set.push_back(t);
+                    stack.push_back(t);
+                }
+            }
+        }
+        std::sort(set.begin(), set.end());
+        return set;
+    };
+
+    std::map<std::vector<std::uint32_t>, Label> tag_ids{{{}, 0}};
+    out.tag_sets.emplace_back();
+    auto label_for = [&](const std::vector<StateId>& set) {
+        std::vector<std::uint32_t> tags;
+        for (const auto s : set)
+            tags.insert(tags.end(), nfa.states[s].tags.begin(), nfa.states[s].tags.end());
+        std::sort(tags.begin(), tags.end());
+        tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+        auto [it, inserted] = tag_ids.emplace(tags, static_cast<Label>(out.tag_sets.size()));
+        if (inserted) out.tag_sets.push_back(tags);
+        return it->second;
+    };
+
+    std::map<std::vector<StateId>, StateId> ids;
+    std::vector<std::vector<StateId>> pending;
+    auto intern = [&](std::vector<StateId> set) -> Result<StateId> {
+        if (auto it = ids.find(set); it != ids.end()) return it->second;
+        if (dfa.label.size() >= limits.max_states) return too_complex(where, limits.max_states);
+        const auto id = static_cast<StateId>(dfa.label.size());
+        dfa.label.push_back(label_for(set));
+        dfa.next.resize(dfa.next.size() + dfa.class_count, 0);
+        ids.emplace(set, id);
+        pending.push_back(std::move(set));
+        return id;
+    };
+    // State 0 is the dead state (the empty set), so unset transitions lead there.
+    AA_TRY(intern({}));
+    AA_ASSIGN(dfa.start, intern(closure({nfa.start()})));
+    for (std::size_t done = 1; done < pending.size(); ++done) {
+        const std::vector<StateId> set = pending[done];
+        const auto from = static_cast<StateId>(done);
+        for (std::uint16_t cls = 0; cls < dfa.class_count; ++cls) {
+            std::vector<StateId> target;
+            for (const auto s : set) {
+                for (const auto& [bytes, to] : nfa.states[s].edges) {
+                    if (bytes.test(rep[cls])) target.push_back(to);
+                }
+            }
+            if (target.empty()) continue;
+            std::sort(target.begin(), target.end());
+            target.erase(std::unique(target.begin(), target.end()), target.end());
+            AA_ASSIGN(StateId to, intern(closure(std::move(target))));
+            dfa.next[static_cast<std::size_t>(from) * dfa.class_count + cls] = to;
+        }
+    }
+    return out;
+}
+
+Dfa minimize(const Dfa& dfa) {
+    const std::size_t n = dfa.state_count();
+    // Initial partition by label.
+    std::vector<std::uint32_t> block(n);
+    {
+        std::map<Label, std::uint32_t> by_label;
+        for (std::size_t s = 0; s < n; ++s) {
+            block[s] =
+                by_label.emplace(dfa.label[s], static_cast<std::uint32_t>(by_label.size())).first->second;
+        }
+    }
+    std::size_t blocks = 0;
+    for (;;) {
+        // Refine: a state's signature is its block and its successors' blocks.
+        std::map<std::vector<std::uint32_t>, std::uint32_t> sig_ids;
+        std::vector<std::uint32_t> refined(n);
+        std::vector<std::uint32_t> sig(static_cast<std::size_t>(dfa.class_count) + 1);
+        for (std::size_t s = 0; s < n; ++s) {
+            sig[0] = block[s];
+            for (std::uint16_t c = 0; c < dfa.class_count; ++c) {
+                sig[c + 1U] = block[dfa.next[s * dfa.class_count + c]];
+            }
+            refined[s] = sig_ids.emplace(sig, static_cast<std::uint32_t>(sig_ids.size())).first->second;
+        }
+        block = std::move(refined);
+        if (sig_ids.size() == blocks) break;
+        blocks = sig_ids.size();
+    }
+    // Renumber blocks in breadth-first order from the start, dropping the unreachable.
+    std::vector<std::int64_t> order(blocks, -1);
+    std::vector<StateId> representative;
+    std::deque<StateId> queue{dfa.start};
+    order[block[dfa.start]] = 0;
+    representative.push_back(dfa.start);
+    while (!queue.empty()) {
+        const StateId s = queue.front();
+        queue.pop_front();
+        for (std::uint16_t c = 0; c < dfa.class_count; ++c) {
+            const StateId t = dfa.next[static_cast<std::size_t>(s) * dfa.class_count + c];
+            if (order[block[t]] < 0) {
+                order[block[t]] = static_cast<std::int64_t>(representative.size());
+                representative.push_back(t);
+                queue.push_back(t);
+            }
+        }
+    }
+    Dfa out;
+    out.byte_class = dfa.byte_class;
+    out.class_count = dfa.class_count;
+    out.start = 0;
+    out.label.resize(representative.size());
+    out.next.resize(representative.size() * dfa.class_count);
+    for (std::size_t i = 0; i < representative.size(); ++i) {
+        const StateId s = representative[i];
+        out.label[i] = dfa.label[s];
+        for (std::uint16_t c = 0; c < dfa.class_count; ++c) {
+            out.next[i * dfa.class_count + c] = static_cast<StateId>(
+                order[block[dfa.next[static_cast<std::size_t>(s) * dfa.class_count + c]]]);
+        }
+    }
+    // Merge byte classes that now behave alike everywhere.
+    std::map<std::vector<StateId>, std::uint16_t> columns;
+    std::vector<std::uint16_t> remap(out.class_count);
+    for (std::uint16_t c = 0; c < out.class_count; ++c) {
+        std::vector<StateId> column(out.state_count());
+        for (std::size_t s = 0; s < out.state_count(); ++s)
+            column[s] = out.next[s * out.class_count + c];
+        remap[c] =
+            columns.emplace(std::move(column), static_cast<std::uint16_t>(columns.size())).first->second;
+    }
+    if (columns.size() < out.class_count) {
+        const auto merged = static_cast<std::uint16_t>(columns.size());
+        std::vector<StateId> next(out.state_count() * merged);
+        for (std::size_t s = 0; s < out.state_count(); ++s) {
+            for (std::uint16_t c = 0; c < out.class_count; ++c)
+                next[s * merged + remap[c]] = out.next[s * out.class_count + c];
+        }
+        for (auto& bc : out.byte_class)
+            bc = remap[bc];
+        out.class_count = merged;
+        out.next = std::move(next);
+    }
+    return out;
+}
+
+Result<Dfa> product(const Dfa& a, const Dfa& b, const std::function<Label(Label, Label)>& combine,
+                    const DfaLimits& limits, const Location& where) {
+    Dfa out;
+    // Joint byte classes: a byte's class in the product is its pair of classes.
+    std::map<std::pair<std::uint16_t, std::uint16_t>, std::uint16_t> pair_class;
+    std::vector<std::pair<std::uint16_t, std::uint16_t>> class_pairs;
+    for (unsigned byte = 0; byte < 256; ++byte) {
+        const auto key = std::make_pair(a.byte_class[byte], b.byte_class[byte]);
+        auto [it, inserted] = pair_class.emplace(key, static_cast<std::uint16_t>(pair_class.size()));
+        if (inserted) class_pairs.push_back(key);
+        out.byte_class[byte] = it->second;
+    }
+    out.class_count = static_cast<std::uint16_t>(pair_class.size());
+
+    std::unordered_map<std::uint64_t, StateId> ids;
+    std::vector<std::pair<StateId, StateId>> states;
+    auto intern = [&](StateId x, StateId y) -> Result<StateId> {
+        const std::uint64_t key = (static_cast<std::uint64_t>(x) << 32U) | y;
+        if (auto it = ids.find(key); it != ids.end()) return it->second;
+        if (states.size() >= limits.max_states) return too_complex(where, limits.max_states);
+        const auto id = static_cast<StateId>(states.size());
+        ids.emplace(key, id);
+        states.emplace_back(x, y);
+        out.label.push_back(combine(a.label[x], b.label[y]));
+        out.next.resize(out.next.size() + out.class_count, 0);
+        return id;
+    };
+    AA_ASSIGN(out.start, intern(a.start, b.start));
+    for (std::size_t i = 0; i < states.size(); ++i) {
+        const auto [x, y] = states[i];
+        for (std::uint16_t c = 0; c < out.class_count; ++c) {
+            const auto [ca, cb] = class_pairs[c];
+            AA_ASSIGN(StateId to, intern(a.next[static_cast<std::size_t>(x) * a.class_count + ca],
+                                         b.next[static_cast<std::size_t>(y) * b.class_count + cb]));
+            out.next[i * out.class_count + c] = to;
+        }
+    }
+    return out;
+}
+
+Dfa map_labels(const Dfa& dfa, const std::function<Label(Label)>& fn) {
+    Dfa out = dfa;
+    for (auto& l : out.label)
+        l = fn(l);
+    return out;
+}
+
+std::optional<std::string> shortest_witness(const Dfa& dfa, const std::function<bool(Label)>& accept) {
+    const std::vector<unsigned char> rep = class_representatives(dfa);
+    // Classes in the order of their representative byte, so ties pick readable paths.
+    std::vector<std::uint16_t> classes(dfa.class_count);
+    std::iota(classes.begin(), classes.end(), 0);
+    std::stable_sort(classes.begin(), classes.end(), [&](std::uint16_t x, std::uint16_t y) {
+        const auto rank = [](unsigned char c) {
+            static const std::string kPreferred =
+                "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ._-/~+=@%:,";
+            const auto p = kPreferred.find(static_cast<char>(c));
+            return p == std::string::npos ? 1000 + static_cast<int>(c) : static_cast<int>(p);
+        };
+        return rank(rep[x]) < rank(rep[y]);
+    });
+    std::vector<std::int64_t> parent(dfa.state_count(), -2);
+    std::vector<unsigned char> via(dfa.state_count());
+    std::deque<StateId> queue{dfa.start};
+    parent[dfa.start] = -1;
+    while (!queue.empty()) {
+        const StateId s = queue.front();
+        queue.pop_front();
+        if (accept(dfa.label[s])) {
+            std::string path;
+            for (StateId t = s; parent[t] >= 0; t = static_cast<StateId>(parent[t]))
+                path += static_cast<char>(via[t]);
+            std::reverse(path.begin(), path.end());
+            return path;
+        }
+        for (const auto c : classes) {
+            if (rep[c] == 0) continue;  // NUL never occurs in a path
+            const StateId t = dfa.next[static_cast<std::size_t>(s) * dfa.class_count + c];
+            if (parent[t] == -2) {
+                parent[t] = s;
+                via[t] = rep[c];
+                queue.push_back(t);
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+Result<Dfa> set_intersection(const Dfa& a, const Dfa& b, const DfaLimits& limits) {
+    AA_ASSIGN(Dfa p,
+              product(
+                  a, b, [](Label x, Label y) { return static_cast<Label>(x != 0 && y != 0); }, limits));
+    return minimize(p);
+}
+
+Result<Dfa> set_union(const Dfa& a, const Dfa& b, const DfaLimits& limits) {
+    AA_ASSIGN(Dfa p,
+              product(
+                  a, b, [](Label x, Label y) { return static_cast<Label>(x != 0 || y != 0); }, limits));
+    return minimize(p);
+}
+
+Result<Dfa> set_difference(const Dfa& a, const Dfa& b, const DfaLimits& limits) {
+    AA_ASSIGN(Dfa p,
+              product(
+                  a, b, [](Label x, Label y) { return static_cast<Label>(x != 0 && y == 0); }, limits));
+    return minimize(p);
+}
+
+Dfa set_complement(const Dfa& a) {
+    return minimize(map_labels(a, [](Label l) { return static_cast<Label>(l == 0); }));
+}
+
+bool set_is_empty(const Dfa& a) {
+    return !shortest_witness(a, [](Label l) { return l != 0; }).has_value();
+}
+
+Result<std::optional<std::string>> set_difference_witness(const Dfa& a, const Dfa& b,
+                                                          const DfaLimits& limits) {
+    AA_ASSIGN(Dfa p,
+              product(
+                  a, b, [](Label x, Label y) { return static_cast<Label>(x != 0 && y == 0); }, limits));
+    return shortest_witness(p, [](Label l) { return l != 0; });
+}
+
+Result<bool> set_is_subset(const Dfa& a, const Dfa& b, const DfaLimits& limits) {
+    AA_ASSIGN(std::optional<std::string> witness, set_difference_witness(a, b, limits));
+    return !witness.has_value();
+}
+
+Result<Dfa> compile_globs(const std::vector<std::string>& globs, const Location& where,
+                          const GlobLimits& glob_limits, const DfaLimits& dfa_limits) {
+    Nfa nfa;
+    for (const auto& g : globs)
+        AA_TRY(add_glob(nfa, g, 1, where, glob_limits));
+    AA_ASSIGN(TaggedDfa tagged, determinize(nfa, dfa_limits, where));
+    return minimize(map_labels(tagged.dfa, [](Label l) { return static_cast<Label>(l != 0); }));
+}
+
+}  // namespace aalayer::policy

@@ -1,0 +1,84 @@
+// Deterministic automata over bytes whose states carry a label: an opaque
+// number whose meaning the caller defines (a set of rule ids, a permission
+// pair, a boolean). Label 0 is the "nothing" label of the dead state.
+// States are indexed by StateId in vectors; a Dfa is a value.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/automaton/nfa.h"
+
+namespace aalayer::policy {
+
+using Label = std::uint32_t;
+
+struct DfaLimits {
+    std::size_t max_states = 200'000;  // past this, construction fails with ErrorKind::Limit
+};
+
+class Dfa {
+public:
+    // Bytes are grouped in classes that no transition distinguishes.
+    std::array<std::uint16_t, 256> byte_class{};
+    std::uint16_t class_count = 1;
+    std::vector<StateId> next;  // next[state * class_count + class]
+    std::vector<Label> label;   // per state
+    StateId start = 0;
+
+    [[nodiscard]] std::size_t state_count() const { return label.size(); }
+    [[nodiscard]] StateId step(StateId s, unsigned char byte) const {
+        return next[static_cast<std::size_t>(s) * class_count + byte_class[byte]];
+    }
+    [[nodiscard]] StateId run(std::string_view input) const;
+    [[nodiscard]] Label label_of(std::string_view input) const { return label[run(input)]; }
+
+    // One automaton accepting nothing / everything (label 1 on every path).
+    static Dfa empty();
+    static Dfa everything();
+};
+
+// A DFA from an NFA; each state's label numbers the set of NFA tags it
+// accepts. tag_sets[label] is that set (sorted); tag_sets[0] is empty.
+struct TaggedDfa {
+    Dfa dfa;
+    std::vector<std::vector<std::uint32_t>> tag_sets;
+};
+
+Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits = {}, const Location& where = {});
+
+// The smallest DFA with the same label on every path (Moore's partition refinement).
+Dfa minimize(const Dfa& dfa);
+
+// The product automaton: each state labelled combine(label_a, label_b).
+// Only states reachable from the start are built.
+Result<Dfa> product(const Dfa& a, const Dfa& b, const std::function<Label(Label, Label)>& combine,
+                    const DfaLimits& limits = {}, const Location& where = {});
+
+// Relabels every state.
+Dfa map_labels(const Dfa& dfa, const std::function<Label(Label)>& fn);
+
+// The shortest path (fewest bytes; among equals the one with the smallest
+// printable bytes) to a state whose label satisfies the predicate.
+std::optional<std::string> shortest_witness(const Dfa& dfa, const std::function<bool(Label)>& accept);
+
+// Path-set algebra on DFAs read as sets: a path is in the set when its label is non-zero.
+Result<Dfa> set_intersection(const Dfa& a, const Dfa& b, const DfaLimits& limits = {});
+Result<Dfa> set_union(const Dfa& a, const Dfa& b, const DfaLimits& limits = {});
+Result<Dfa> set_difference(const Dfa& a, const Dfa& b, const DfaLimits& limits = {});
+Dfa set_complement(const Dfa& a);
+bool set_is_empty(const Dfa& a);
+Result<bool> set_is_subset(const Dfa& a, const Dfa& b, const DfaLimits& limits = {});
+// A path in a and not in b, if any.
+Result<std::optional<std::string>> set_difference_witness(const Dfa& a, const Dfa& b,
+                                                          const DfaLimits& limits = {});
+
+// The set of paths matching any of the globs (already expanded), as a minimal DFA.
+Result<Dfa> compile_globs(const std::vector<std::string>& globs, const Location& where = {},
+                          const GlobLimits& glob_limits = {}, const DfaLimits& dfa_limits = {});
+
+}  // namespace aalayer::policy

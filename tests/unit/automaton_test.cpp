@@ -1,0 +1,367 @@
+// The glob automata against a brute-force matcher written separately from
+// them: random globs, every path up to a length over an alphabet with '/',
+// and the algebra laws checked on automata and on the enumerated paths.
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "policy/automaton/dfa.h"
+
+namespace aalayer::policy {
+namespace {
+
+// ---- Reference matcher: a backtracking interpreter of the glob text. ----
+
+struct Node;
+using Seq = std::vector<std::shared_ptr<Node>>;
+struct Node {
+    enum Kind { Byte, AnyNotSlash, StarNotSlash, StarAny, Class, Alt } kind = Byte;
+    char byte = 0;
+    std::vector<bool> cls;  // 256 entries for Class
+    std::vector<Seq> alts;  // for Alt
+};
+
+// Parses the subset of glob syntax the generator produces.
+struct RefParser {
+    std::string g;
+    std::size_t i = 0;
+
+    Seq seq(int depth) {
+        Seq out;
+        bool prev_slash = false;
+        while (i < g.size()) {
+            const char c = g[i];
+            if (depth > 0 && (c == ',' || c == '}')) break;
+            auto n = std::make_shared<Node>();
+            bool slash = false;
+            if (c == '*') {
+                std::size_t run = 0;
+                while (i + run < g.size() && g[i + run] == '*')
+                    ++run;
+                const bool end_or_slash = i + run == g.size() || g[i + run] == '/';
+                i += run;
+                if (prev_slash && end_or_slash) {
+                    auto one = std::make_shared<Node>();
+                    one->kind = Node::AnyNotSlash;
+                    out.push_back(one);
+                }
+                for (; run >= 2; run -= 2) {
+                    auto s = std::make_shared<Node>();
+                    s->kind = Node::StarAny;
+                    out.push_back(s);
+                }
+                if (run == 1) {
+                    auto s = std::make_shared<Node>();
+                    s->kind = Node::StarNotSlash;
+                    out.push_back(s);
+                }
+                prev_slash = false;
+                continue;
+            }
+            if (c == '?') {
+                n->kind = Node::AnyNotSlash;
+                ++i;
+            } else if (c == '[') {
+                n->kind = Node::Class;
+                n->cls.assign(256, false);
+                ++i;
+                bool neg = false;
+                if (g[i] == '^') {
+                    neg = true;
+                    ++i;
+                }
+                while (g[i] != ']')
+                    n->cls[static_cast<unsigned char>(g[i++])] = true;
+                ++i;
+                if (neg) n->cls.flip();
+                n->cls[0] = false;
+            } else if (c == '{') {
+                n->kind = Node::Alt;
+                ++i;
+                for (;;) {
+                    n->alts.push_back(seq(depth + 1));
+                    if (g[i++] == '}') break;
+                }
+            } else if (c == '\\') {
+                n->byte = g[i + 1];
+                slash = n->byte == '/';
+                i += 2;
+            } else {
+                n->byte = c;
+                slash = c == '/';
+                ++i;
+            }
+            out.push_back(n);
+            prev_slash = slash;
+        }
+        return out;
+    }
+};
+
+bool match_seq(const Seq& seq, std::size_t k, const std::string& path, std::size_t pos,
+               const std::function<bool(std::size_t)>& rest) {
+    if (k == seq.size()) return rest(pos);
+    const Node& n = *seq[k];
+    auto next = [&](std::size_t p) { return match_seq(seq, k + 1, path, p, rest); };
+    switch (n.kind) {
+        case Node::Byte: return pos < path.size() && path[pos] == n.byte && next(pos + 1);
+        case Node::AnyNotSlash: return pos < path.size() && path[pos] != '/' && next(pos + 1);
+        case Node::Class:
+            return pos < path.size() && n.cls[static_cast<unsigned char>(path[pos])] && next(pos + 1);
+        case Node::StarNotSlash:
+        case Node::StarAny:
+            for (std::size_t p = pos;; ++p) {
+                if (next(p)) return true;
+                if (p >= path.size() || (n.kind == Node::StarNotSlash && path[p] == '/')) return false;
+            }
+        case Node::Alt:
+            for (const auto& alt : n.alts) {
+                if (match_seq(alt, 0, path, pos, next)) return true;
+            }
+            return false;
+    }
+    return false;
+}
+
+// Runs of '/' collapse before matching, as apparmor_parser does.
+std::string collapse(const std::string& g) {
+    std::string out;
+    for (std::size_t i = 0; i < g.size(); ++i) {
+        if (g[i] == '\\' && i + 1 < g.size()) {
+            out += g[i];
+            out += g[++i];
+        } else if (!(g[i] == '/' && !out.empty() && out.back() == '/')) {
+            out += g[i];
+        }
+    }
+    return out;
+}
+
+bool ref_match(const std::string& glob, const std::string& path) {
+    RefParser p{collapse(glob)};
+    const Seq seq = p.seq(0);
+    return match_seq(seq, 0, path, 0, [&](std::size_t pos) { return pos == path.size(); });
+}
+
+// ---- Generators ----
+
+std::string random_glob(std::mt19937& rng, int depth = 0) {
+    static const std::vector<std::string> kAtoms{"a",  "b",    "/",    ".",   "?", "*",
+                                                 "**", "[ab]", "[^a]", "\\a", "/", "/"};
+    std::uniform_int_distribution<int> len(1, depth == 0 ? 6 : 3);
+    std::uniform_int_distribution<std::size_t> atom(0, kAtoms.size());
+    std::string g;
+    const int n = len(rng);
+    for (int k = 0; k < n; ++k) {
+        const std::size_t a = atom(rng);
+        if (a == kAtoms.size() && depth < 2) {
+            std::uniform_int_distribution<int> branches(2, 3);
+            g += '{';
+            const int b = branches(rng);
+            for (int j = 0; j < b; ++j) {
+                if (j != 0) g += ',';
+                if (rng() % 4 != 0) g += random_glob(rng, depth + 1);
+            }
+            g += '}';
+        } else {
+            g += kAtoms[a % kAtoms.size()];
+        }
+    }
+    return g;
+}
+
+std::vector<std::string> all_paths(std::size_t max_len) {
+    static const std::string kAlphabet = "ab/.";
+    std::vector<std::string> out{""};
+    std::vector<std::string> frontier{""};
+    for (std::size_t len = 1; len <= max_len; ++len) {
+        std::vector<std::string> grown;
+        for (const auto& p : frontier) {
+            for (const char c : kAlphabet)
+                grown.push_back(p + c);
+        }
+        out.insert(out.end(), grown.begin(), grown.end());
+        frontier = std::move(grown);
+    }
+    return out;
+}
+
+Dfa compile(const std::vector<std::string>& globs) {
+    auto d = compile_globs(globs);
+    EXPECT_TRUE(d.ok()) << (d ? "" : d.error().format());
+    return d ? std::move(d).value() : Dfa::empty();
+}
+
+bool in(const Dfa& d, const std::string& path) {
+    return d.label_of(path) != 0;
+}
+
+const std::vector<std::string>& paths() {
+    static const std::vector<std::string> kPaths = all_paths(5);
+    return kPaths;
+}
+
+// ---- Tests ----
+
+TEST(GlobSemantics, ApparmorExamples) {
+    const Dfa star = compile({"/dir/*"});
+    EXPECT_FALSE(in(star, "/dir/"));
+    EXPECT_TRUE(in(star, "/dir/a"));
+    EXPECT_FALSE(in(star, "/dir/a/b"));
+    const Dfa starstar = compile({"/dir/**"});
+    EXPECT_FALSE(in(starstar, "/dir/"));
+    EXPECT_TRUE(in(starstar, "/dir/a/b"));
+    EXPECT_TRUE(in(starstar, "/dir/a/"));
+    EXPECT_FALSE(in(starstar, "/dir//"));
+    const Dfa mid = compile({"/dir/*bar"});
+    EXPECT_TRUE(in(mid, "/dir/bar"));
+    EXPECT_TRUE(in(mid, "/dir/xbar"));
+    const Dfa alt = compile({"/{usr/,}bin/{a,b{c,d}}"});
+    for (const char* p : {"/bin/a", "/usr/bin/bc", "/usr/bin/bd"})
+        EXPECT_TRUE(in(alt, p)) << p;
+    EXPECT_FALSE(in(alt, "/usr/bin/b"));
+    const Dfa slashes = compile({"/a//b///c"});
+    EXPECT_TRUE(in(slashes, "/a/b/c"));
+    const Dfa cls = compile({"/[^.]*"});
+    EXPECT_TRUE(in(cls, "/x"));
+    EXPECT_FALSE(in(cls, "/.x"));
+    const Dfa q = compile({"/a?c"});
+    EXPECT_TRUE(in(q, "/abc"));
+    EXPECT_FALSE(in(q, "/a/c"));
+}
+
+TEST(GlobSemantics, InvalidGlobsAreLocatedErrors) {
+    for (const char* bad : {"/a/{b", "/a/{b}", "/a/[bc", "/a/b]", "/a/}", "/a\\", "/@{HOME}/x", "/a/[z-a]"}) {
+        auto d = compile_globs({bad}, Location{"layer", 3, 5});
+        ASSERT_FALSE(d.ok()) << bad;
+        EXPECT_EQ(d.error().where.line, 3U) << bad;
+        EXPECT_NE(d.error().message.find(bad), std::string::npos) << d.error().message;
+    }
+}
+
+TEST(GlobSemantics, RandomGlobsAgreeWithBruteForceMatcher) {
+    std::mt19937 rng(20261122);
+    for (int round = 0; round < 400; ++round) {
+        const std::string glob = random_glob(rng);
+        const Dfa d = compile({glob});
+        for (const auto& p : paths()) {
+            ASSERT_EQ(in(d, p), ref_match(glob, p)) << "glob " << glob << " path '" << p << "'";
+        }
+    }
+}
+
+TEST(GlobSemantics, MinimizationKeepsTheLanguageAndIsMinimal) {
+    std::mt19937 rng(7);
+    for (int round = 0; round < 100; ++round) {
+        const std::vector<std::string> globs{random_glob(rng), random_glob(rng)};
+        Nfa nfa;
+        for (const auto& g : globs)
+            ASSERT_TRUE(add_glob(nfa, g, 1, {}).ok());
+        auto raw = determinize(nfa);
+        ASSERT_TRUE(raw.ok());
+        const Dfa big = map_labels(raw->dfa, [](Label l) { return static_cast<Label>(l != 0); });
+        const Dfa small = minimize(big);
+        EXPECT_LE(small.state_count(), big.state_count());
+        for (const auto& p : paths())
+            ASSERT_EQ(in(big, p), in(small, p)) << globs[0] << " " << globs[1] << " " << p;
+        // Minimal: minimizing again changes nothing.
+        EXPECT_EQ(minimize(small).state_count(), small.state_count());
+    }
+}
+
+TEST(GlobAlgebra, LawsHoldOnAutomataAndOnPaths) {
+    std::mt19937 rng(99);
+    for (int round = 0; round < 150; ++round) {
+        const Dfa a = compile({random_glob(rng), random_glob(rng)});
+        const Dfa b = compile({random_glob(rng)});
+        const Dfa c = compile({random_glob(rng)});
+        const Dfa ab = *set_intersection(a, b);
+        const Dfa ba = *set_intersection(b, a);
+        const Dfa uab = *set_union(a, b);
+        const Dfa uba = *set_union(b, a);
+        const Dfa diff = *set_difference(a, b);
+        const Dfa not_a = set_complement(a);
+        for (const auto& p : paths()) {
+            ASSERT_EQ(in(ab, p), in(a, p) && in(b, p));
+            ASSERT_EQ(in(uab, p), in(a, p) || in(b, p));
+            ASSERT_EQ(in(diff, p), in(a, p) && !in(b, p));
+            ASSERT_EQ(in(not_a, p), !in(a, p));
+        }
+        auto equivalent = [](const Dfa& x, const Dfa& y) {
+            return *set_is_subset(x, y) && *set_is_subset(y, x);
+        };
+        EXPECT_TRUE(equivalent(ab, ba));
+        EXPECT_TRUE(equivalent(uab, uba));
+        EXPECT_TRUE(equivalent(*set_intersection(ab, c), *set_intersection(a, *set_intersection(b, c))));
+        EXPECT_TRUE(equivalent(*set_union(uab, c), *set_union(a, *set_union(b, c))));
+        EXPECT_TRUE(set_is_empty(*set_intersection(a, not_a)));
+        EXPECT_TRUE(equivalent(set_complement(uab), *set_intersection(not_a, set_complement(b))));
+        EXPECT_TRUE(equivalent(set_complement(ab), *set_union(not_a, set_complement(b))));
+        EXPECT_EQ(*set_is_subset(a, b), set_is_empty(diff));
+    }
+}
+
+TEST(GlobAlgebra, WitnessIsAShortestPathInTheDifference) {
+    std::mt19937 rng(5);
+    int witnesses = 0;
+    for (int round = 0; round < 200; ++round) {
+        const Dfa a = compile({random_glob(rng)});
+        const Dfa b = compile({random_glob(rng)});
+        auto w = set_difference_witness(a, b);
+        ASSERT_TRUE(w.ok());
+        std::size_t shortest = std::string::npos;
+        for (const auto& p : paths()) {
+            if (in(a, p) && !in(b, p)) shortest = std::min(shortest, p.size());
+        }
+        if (!w->has_value()) {
+            EXPECT_EQ(shortest, std::string::npos)
+                << "no witness, yet a path of length " << shortest << " differs";
+            continue;
+        }
+        ++witnesses;
+        EXPECT_TRUE(in(a, **w) && !in(b, **w)) << **w;
+        if (shortest != std::string::npos) {
+            EXPECT_EQ((*w)->size(), shortest) << **w;
+        }
+    }
+    EXPECT_GT(witnesses, 50);
+}
+
+TEST(GlobAlgebra, WitnessesReadLikePaths) {
+    const Dfa home = compile({"/home/alice/**"});
+    const Dfa grant = compile({"/home/alice/.mozilla/**", "/home/alice/Downloads/**"});
+    auto w = set_difference_witness(home, grant);
+    ASSERT_TRUE(w.ok() && w->has_value());
+    EXPECT_EQ(**w, "/home/alice/a");
+}
+
+TEST(GlobLimits, StateBudgetTurnsExplosionIntoAnError) {
+    // (a|b)*a(a|b){n}: the classic exponential DFA, written as a glob.
+    std::string g = "/**a";
+    for (int k = 0; k < 24; ++k)
+        g += "[ab]";
+    DfaLimits limits;
+    limits.max_states = 5000;
+    auto d = compile_globs({g}, Location{"layer", 1, 1}, GlobLimits{}, limits);
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.error().kind, ErrorKind::Limit);
+    EXPECT_NE(d.error().message.find("too complex"), std::string::npos);
+}
+
+TEST(GlobLimits, DeepAlternationIsRefused) {
+    std::string g = "/";
+    for (int k = 0; k < 40; ++k)
+        g += "{a,";
+    for (int k = 0; k < 40; ++k)
+        g += "}";
+    auto d = compile_globs({g});
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.error().kind, ErrorKind::Limit);
+}
+
+}  // namespace
+}  // namespace aalayer::policy
