@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs, as root on Debian 12, the packages aalayer builds and tests with.
+# Idempotent: runs apt-get only when something is missing.
+set -euo pipefail
+packages=(
+  meson ninja-build pkg-config g++ clang-format clang-tidy
+  libgtest-dev libgmock-dev googletest
+  apparmor apparmor-utils apparmor-profiles apparmor-profiles-extra libapparmor-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages: ${missing[*]}; run as root" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

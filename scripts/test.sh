@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds, runs every test in a
+# normal build and in an address+undefined sanitizer build, then prints one
+# closing line "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "${AALAYER_SKIP_DEPS:-0}" = 1 ] || scripts/install-deps.sh
+
+builds=(build)
+[ "${AALAYER_SKIP_ASAN:-0}" = 1 ] || builds+=(build-asan)
+status=0
+for b in "${builds[@]}"; do
+  if [ ! -f "$b/build.ninja" ]; then
+    if [ "$b" = build-asan ]; then
+      meson setup "$b" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+    else
+      meson setup "$b" >/dev/null
+    fi
+  fi
+  ninja -C "$b"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    meson test -C "$b" --print-errorlogs --num-processes 2 || status=1
+done
+
+python3 - "${builds[@]}" <<'PY'
+import json, re, sys
+passed = failed = skipped = 0
+for b in sys.argv[1:]:
+    try:
+        lines = open(f"{b}/meson-logs/testlog.json").read().splitlines()
+    except OSError:
+        continue
+    for line in lines:
+        t = json.loads(line)
+        out = t.get("stdout") or ""
+        p = re.search(r"\[  PASSED  \] (\d+) test", out)
+        f = re.search(r"\[  FAILED  \] (\d+) test", out)
+        s = re.search(r"\[  SKIPPED \] (\d+) test", out)
+        if p or f:
+            passed += int(p.group(1)) if p else 0
+            failed += int(f.group(1)) if f else 0
+            skipped += int(s.group(1)) if s else 0
+            if t.get("result") not in ("OK", "EXPECTEDFAIL") and not f:
+                failed += 1
+        elif t.get("result") in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif t.get("result") == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
+exit $status
