@@ -106,8 +106,9 @@ Result<LoadedPolicy> Loader::load_file(const std::string& path) const {
 }
 
 Result<LoadedPolicy> Loader::load_text(std::string_view text, const std::string& name) const {
-    AA_ASSIGN(ParseOutput parsed, parse_document(text, name, options_.limits));
+    AA_ASSIGN(ParseOutput parsed, parse_document(text, name, options_.limits, options_.dialect));
     LoadedPolicy policy;
+    policy.variables = options_.predefined;
     policy.root = name;
     policy.notes = std::move(parsed.notes);
     policy.documents.emplace(name, std::move(parsed.document));

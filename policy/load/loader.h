@@ -22,6 +22,10 @@ struct LoadOptions {
     std::size_t max_files = 4096;        // distinct files read through includes
     std::size_t max_include_depth = 64;  // include chain length
     std::size_t max_expansions = 65536;  // values one word may expand to
+    Dialect dialect = Dialect::Profile;
+    // Defined before the file is read: tunables and per-user values for
+    // layers and grants, which may use variables but not define them.
+    VariableTable predefined;
 };
 
 struct LoadedPolicy {

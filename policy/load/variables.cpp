@@ -115,6 +115,12 @@ Result<std::vector<std::string>> VariableTable::expand_inner(std::string_view te
             AA_ASSIGN(std::vector<std::string> expanded, expand_inner(raw, where, max_results, stack));
             values.insert(values.end(), std::make_move_iterator(expanded.begin()),
                           std::make_move_iterator(expanded.end()));
+            // Checked as values accumulate: many large values must not pile up first.
+            if (results.size() * values.size() > max_results) {
+                return make_error(
+                    ErrorKind::Limit, where,
+                    "variables expand to more than " + std::to_string(max_results) + " alternatives");
+            }
         }
         stack.pop_back();
         if (results.size() * std::max<std::size_t>(values.size(), 1) > max_results) {

@@ -55,7 +55,9 @@ std::string emit_term(const Term& t) {
 
 std::string emit_profile(const Profile& p, int depth) {
     std::string head = indent(depth);
-    if (p.hat) {
+    if (p.grant) {
+        head += "grant " + emit_word(p.name);
+    } else if (p.hat) {
         head += '^' + emit_word(p.name);
     } else {
         head += "profile " + emit_word(p.name);

@@ -245,6 +245,7 @@ struct QualifierBlock {
 struct Profile {
     bool hat = false;      // ^name or `hat name`
     bool keyword = false;  // written with `profile` / `hat`
+    bool grant = false;    // `grant BASE {` in a grant file (Dialect::Grant)
     Word name;
     std::optional<Word> attachment;
     std::vector<Condition> xattrs;

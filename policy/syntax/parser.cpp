@@ -41,8 +41,8 @@ std::optional<Error> check_line_lengths(std::string_view text, const std::string
 
 class Parser {
 public:
-    Parser(std::string_view text, std::string path, const ParseLimits& limits)
-        : s_(text, path, limits.max_word_bytes), limits_(limits) {
+    Parser(std::string_view text, std::string path, const ParseLimits& limits, Dialect dialect)
+        : s_(text, path, limits.max_word_bytes), limits_(limits), dialect_(dialect) {
         out_.document.path = std::move(path);
     }
 
@@ -102,6 +102,7 @@ private:
         if (s_.peek() == '^' || s_.looking_at_keyword("profile") || s_.looking_at_keyword("hat")) {
             return parse_profile(depth);
         }
+        if (top && dialect_ == Dialect::Grant && s_.looking_at_keyword("grant")) return parse_profile(depth);
         if (s_.looking_at_keyword("if")) {
             return s_.error(ErrorKind::Unsupported, "conditional 'if' blocks are not supported");
         }
@@ -737,6 +738,11 @@ private:
             p.keyword = true;
             s_.skip_space();
             AA_ASSIGN(p.name, s_.read_word(WordStyle::Id, "hat name"));
+        } else if (dialect_ == Dialect::Grant && s_.consume_keyword("grant")) {
+            p.grant = true;
+            p.keyword = true;
+            s_.skip_space();
+            AA_ASSIGN(p.name, s_.read_word(WordStyle::Id, "base profile name"));
         } else if (s_.consume_keyword("profile")) {
             p.keyword = true;
             s_.skip_space();
@@ -789,13 +795,15 @@ private:
 
     Scanner s_;
     const ParseLimits& limits_;
+    Dialect dialect_;
     ParseOutput out_;
     std::size_t items_ = 0;
 };
 
 }  // namespace
 
-Result<ParseOutput> parse_document(std::string_view text, std::string path, const ParseLimits& limits) {
+Result<ParseOutput> parse_document(std::string_view text, std::string path, const ParseLimits& limits,
+                                   Dialect dialect) {
     if (text.size() > limits.max_bytes) {
         return make_error(ErrorKind::Limit, Location{path, 1, 1},
                           "file is larger than " + std::to_string(limits.max_bytes) + " bytes");
@@ -811,7 +819,7 @@ Result<ParseOutput> parse_document(std::string_view text, std::string path, cons
         return make_error(ErrorKind::Syntax, Location{path, line, column}, "NUL byte in policy text");
     }
     if (auto err = check_line_lengths(text, path, limits.max_line_bytes)) return std::move(*err);
-    Parser parser(text, std::move(path), limits);
+    Parser parser(text, std::move(path), limits, dialect);
     return parser.run();
 }
 

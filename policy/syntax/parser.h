@@ -24,6 +24,11 @@ struct ParseOutput {
     std::vector<Note> notes;  // e.g. rule classes kept verbatim
 };
 
-Result<ParseOutput> parse_document(std::string_view text, std::string path, const ParseLimits& limits = {});
+// Grant files (/etc/aalayer/grants.d) add one top-level form to the
+// profile language: `grant BASE { rules }`, parsed as a Profile with grant set.
+enum class Dialect : std::uint8_t { Profile, Grant };
+
+Result<ParseOutput> parse_document(std::string_view text, std::string path, const ParseLimits& limits = {},
+                                   Dialect dialect = Dialect::Profile);
 
 }  // namespace aalayer::policy

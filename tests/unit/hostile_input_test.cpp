@@ -69,5 +69,21 @@ TEST(HostileInput, UnbalancedBracesBothWays) {
     EXPECT_EQ(to_string(close.error().where), "/close:3:1");
 }
 
+// Each value stays under the expansion limit, their sum is far over it: the
+// limit must stop the expansion as values accumulate, not after building them all
+// (before the fix this file needed tens of GB).
+TEST(HostileInput, ManyLargeVariableValuesStopAtTheLimit) {
+    MemoryReader reader;
+    std::string text = "@{D} = 0 1 2 3 4 5 6 7 8 9 a b c d e f\n@{Q} = @{D}@{D}@{D}@{D}\n@{M} =";
+    for (int i = 0; i < 10000; ++i)
+        text += " @{Q}";
+    text += "\nprofile p {\n  /@{M} r,\n}\n";
+    reader.add("/bomb", text);
+    auto r = load(reader, "/bomb");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::Limit);
+    EXPECT_NE(r.error().message.find("more than 65536"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace aalayer::policy

@@ -1,0 +1,316 @@
+#include "policy/automaton/paths.h"
+
+#include <algorithm>
+#include <map>
+
+namespace aalayer::policy {
+
+Dfa canonical_paths() {
+    // States: 0 start, 1 after '/', 2 after another byte, 3 dead.
+    // Byte classes: 0 NUL, 1 '/', 2 the rest.
+    Dfa d;
+    d.byte_class.fill(2);
+    d.byte_class[0] = 0;
+    d.byte_class[static_cast<unsigned char>('/')] = 1;
+    d.class_count = 3;
+    d.next = {3, 1, 3,   //
+              3, 3, 2,   //
+              3, 1, 2,   //
+              3, 3, 3};  //
+    d.label = {0, 1, 1, 0};
+    return d;
+}
+
+Result<Dfa> canonical_part(const Dfa& set, const DfaLimits& limits) {
+    return set_intersection(set, canonical_paths(), limits);
+}
+
+Result<std::optional<std::string>> canonical_difference_witness(const Dfa& a, const Dfa& b,
+                                                                const DfaLimits& limits) {
+    AA_ASSIGN(Dfa diff, set_difference(a, b, limits));
+    AA_ASSIGN(Dfa canonical, canonical_part(diff, limits));
+    return shortest_witness(canonical, [](Label l) { return l != 0; });
+}
+
+namespace {
+
+bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
+
+// Bytes that mean something in a glob or would end a policy word.
+bool needs_escape(unsigned char c) {
+    switch (c) {
+        case '*':
+        case '?':
+        case '[':
+        case ']':
+        case '{':
+        case '}':
+        case ',':
+        case '\\':
+        case '"': return true;
+        default: return false;
+    }
+}
+
+std::string escape_control(unsigned char c) {
+    switch (c) {
+        case '\n': return "\\n";
+        case '\t': return "\\t";
+        case '\r': return "\\r";
+        default: return {};
+    }
+}
+
+// The members of a class as glob class text; empty when a member cannot be written.
+std::string class_members(const ByteSet& set) {
+    std::string out;
+    for (unsigned lo = 1; lo < 256;) {
+        if (!set.test(lo)) {
+            ++lo;
+            continue;
+        }
+        unsigned hi = lo;
+        while (hi + 1 < 256 && set.test(hi + 1))
+            ++hi;
+        auto put = [&](unsigned c) -> bool {
+            const auto byte = static_cast<unsigned char>(c);
+            if (is_control(byte)) {
+                const std::string e = escape_control(byte);
+                if (e.empty()) return false;
+                out += e;
+            } else if (byte == ']' || byte == '\\' || byte == '^' || byte == '-' || byte == '"') {
+                out += '\\';
+                out += static_cast<char>(byte);
+            } else {
+                out += static_cast<char>(byte);
+            }
+            return true;
+        };
+        if (hi - lo >= 2) {
+            if (!put(lo)) return {};
+            out += '-';
+            if (!put(hi)) return {};
+        } else {
+            for (unsigned c = lo; c <= hi; ++c)
+                if (!put(c)) return {};
+        }
+        lo = hi + 1;
+    }
+    return out;
+}
+
+ByteSet non_nul() {
+    ByteSet s;
+    s.set();
+    s.reset(0);
+    return s;
+}
+
+ByteSet not_slash() {
+    ByteSet s = non_nul();
+    s.reset('/');
+    return s;
+}
+
+// Glob text for one step over `bytes` (never containing '/' or NUL).
+std::string atom(const ByteSet& bytes) {
+    if (bytes == not_slash()) return "?";
+    if (bytes.count() == 1) {
+        for (unsigned c = 1; c < 256; ++c)
+            if (bytes.test(c)) return glob_literal(static_cast<unsigned char>(c));
+    }
+    const ByteSet complement = non_nul() & ~bytes;
+    const std::string negated = class_members(complement);
+    const std::string positive = class_members(bytes);
+    if (!negated.empty() && (positive.empty() || negated.size() < positive.size())) return "[^" + negated + "]";
+    if (!positive.empty()) return "[" + positive + "]";
+    return {};
+}
+
+class Renderer {
+public:
+    Renderer(const Dfa& dfa, const Location& where, const GlobRenderLimits& limits)
+        : dfa_(dfa), where_(where), limits_(limits), on_path_(dfa.state_count(), false) {
+        find_universal();
+        find_live();
+    }
+
+    Status run() {
+        // Paths start with '/'.
+        const StateId first = dfa_.step(dfa_.start, '/');
+        if (!live_[index(first, true)]) return {};
+        return visit(first, "/", true);
+    }
+
+    std::vector<std::string> globs;
+
+private:
+    [[nodiscard]] static std::size_t index(StateId s, bool after_slash) {
+        return static_cast<std::size_t>(s) * 2 + (after_slash ? 1 : 0);
+    }
+
+    // A state from which every continuation is in the set.
+    void find_universal() {
+        universal_.assign(dfa_.state_count(), false);
+        for (StateId s = 0; s < dfa_.state_count(); ++s) {
+            if (dfa_.label[s] == 0) continue;
+            bool all = true;
+            for (unsigned c = 1; c < 256 && all; ++c)
+                all = dfa_.step(s, static_cast<unsigned char>(c)) == s;
+            universal_[s] = all;
+        }
+    }
+
+    // live_[state, after_slash]: some canonical continuation is accepted.
+    void find_live() {
+        const std::size_t n = dfa_.state_count();
+        live_.assign(n * 2, false);
+        for (StateId s = 0; s < n; ++s) {
+            if (dfa_.label[s] != 0) live_[index(s, false)] = live_[index(s, true)] = true;
+        }
+        for (bool changed = true; changed;) {
+            changed = false;
+            for (StateId s = 0; s < n; ++s) {
+                for (int ctx = 0; ctx < 2; ++ctx) {
+                    const bool after_slash = ctx == 1;
+                    if (live_[index(s, after_slash)]) continue;
+                    for (unsigned c = 1; c < 256; ++c) {
+                        if (after_slash && c == '/') continue;
+                        if (live_[index(dfa_.step(s, static_cast<unsigned char>(c)), c == '/')]) {
+                            live_[index(s, after_slash)] = true;
+                            changed = true;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    Status emit(std::string glob) {
+        if (glob.size() > limits_.max_length) {
+            return make_error(ErrorKind::Limit, where_,
+                              "a glob for this path set would be longer than " +
+                                  std::to_string(limits_.max_length) + " bytes");
+        }
+        bytes_ += glob.size();
+        if (globs.size() >= limits_.max_globs || bytes_ > limits_.max_bytes) {
+            return make_error(ErrorKind::Limit, where_,
+                              "this path set needs more than " + std::to_string(limits_.max_globs) +
+                                  " globs to write down");
+        }
+        globs.push_back(std::move(glob));
+        return {};
+    }
+
+    Error not_expressible(const std::string& prefix, const std::string& why) const {
+        return make_error(ErrorKind::Unsupported, where_,
+                          "the path set under '" + prefix + "' " + why +
+                              ", which AppArmor globs cannot express (use subtrees such as /dir/** or "
+                              "names with *, ? and {a,b})");
+    }
+
+    Status visit(StateId q, const std::string& prefix, bool after_slash) {
+        if (prefix.size() > limits_.max_length) {
+            return make_error(ErrorKind::Limit, where_,
+                              "a glob for this path set would be longer than " +
+                                  std::to_string(limits_.max_length) + " bytes");
+        }
+        if (universal_[q]) {
+            if (after_slash) {
+                // `/dir/**` needs one byte after the '/': the directory itself is separate.
+                AA_TRY(emit(prefix));
+            }
+            return emit(prefix + "**");
+        }
+        if (on_path_[q]) return Status(not_expressible(prefix, "repeats a sequence longer than one byte"));
+        on_path_[q] = true;
+        ByteSet loop;
+        for (unsigned c = 1; c < 256; ++c) {
+            if (after_slash && c == '/') continue;
+            if (dfa_.step(q, static_cast<unsigned char>(c)) == q) loop.set(c);
+        }
+        Status status;
+        if (loop.none()) {
+            status = branch(q, prefix, after_slash);
+        } else if (loop == not_slash()) {
+            status = star(q, prefix, after_slash);
+        } else if (loop == non_nul()) {
+            status = {};  // only NUL leaves and the state does not accept: no canonical path
+        } else {
+            status = Status(not_expressible(prefix, "repeats the bytes " + atom(loop)));
+        }
+        on_path_[q] = false;
+        return status;
+    }
+
+    // q loops on every byte but '/': a `*`.
+    Status star(StateId q, const std::string& prefix, bool after_slash) {
+        if (dfa_.label[q] != 0) {
+            // `/dir/*` at the end needs one byte, so the zero-length case is separate.
+            if (after_slash) AA_TRY(emit(prefix));
+            AA_TRY(emit(prefix + "*"));
+        }
+        const StateId t = dfa_.step(q, '/');
+        if (!live_[index(t, true)]) return {};
+        // After '/': `*` before '/' needs one byte, and zero would spell "//".
+        return visit(t, prefix + "*/", true);
+    }
+
+    Status branch(StateId q, const std::string& prefix, bool after_slash) {
+        if (dfa_.label[q] != 0) AA_TRY(emit(prefix));
+        std::map<StateId, ByteSet> targets;
+        for (unsigned c = 1; c < 256; ++c) {
+            if (c == '/') continue;
+            const StateId t = dfa_.step(q, static_cast<unsigned char>(c));
+            if (live_[index(t, false)]) targets[t].set(c);
+        }
+        if (!after_slash) {
+            const StateId t = dfa_.step(q, '/');
+            if (live_[index(t, true)]) AA_TRY(visit(t, prefix + "/", true));
+        }
+        for (const auto& [t, bytes] : targets) {
+            const std::string a = atom(bytes);
+            if (a.empty()) return Status(not_expressible(prefix, "continues with control bytes"));
+            AA_TRY(visit(t, prefix + a, false));
+        }
+        return {};
+    }
+
+    const Dfa& dfa_;
+    const Location& where_;
+    const GlobRenderLimits& limits_;
+    std::vector<bool> universal_;
+    std::vector<bool> live_;
+    std::vector<bool> on_path_;
+    std::size_t bytes_ = 0;
+};
+
+}  // namespace
+
+std::string glob_literal(unsigned char byte) {
+    if (is_control(byte)) return escape_control(byte);
+    if (needs_escape(byte)) return std::string{'\\', static_cast<char>(byte)};
+    return std::string(1, static_cast<char>(byte));
+}
+
+Result<std::vector<std::string>> render_globs(const Dfa& set, const Location& where,
+                                              const GlobRenderLimits& limits) {
+    // Non-canonical paths are "don't care": adding them all lets `**` and
+    // `*` show up as single looping states, whatever the slashes did.
+    AA_ASSIGN(Dfa widened, set_union(set, set_complement(canonical_paths())));
+    Renderer renderer(widened, where, limits);
+    AA_TRY(renderer.run());
+    // The renderer reasons about glob semantics; the automata check it.
+    AA_ASSIGN(Dfa back, compile_globs(renderer.globs, where));
+    AA_ASSIGN(std::optional<std::string> extra, canonical_difference_witness(back, set));
+    AA_ASSIGN(std::optional<std::string> missing, canonical_difference_witness(set, back));
+    if (extra || missing) {
+        return make_error(ErrorKind::Unsupported, where,
+                          "cannot write this path set as AppArmor globs exactly (they would " +
+                              (extra ? "also match '" + *extra + "'" : "miss '" + *missing + "'") + ")");
+    }
+    return std::move(renderer.globs);
+}
+
+}  // namespace aalayer::policy

@@ -1,0 +1,40 @@
+// The paths the kernel asks about, and path sets written back as globs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "policy/automaton/dfa.h"
+
+namespace aalayer::policy {
+
+// Canonical paths: '/' then any bytes but NUL, never two '/' in a row. The
+// kernel mediates only such names, so two path sets that agree on them are
+// the same policy (globs cannot even spell the others: "//" collapses).
+Dfa canonical_paths();
+
+// The set restricted to canonical paths, minimised.
+Result<Dfa> canonical_part(const Dfa& set, const DfaLimits& limits = {});
+
+// A canonical path in a and not in b, if there is one.
+Result<std::optional<std::string>> canonical_difference_witness(const Dfa& a, const Dfa& b,
+                                                                const DfaLimits& limits = {});
+
+struct GlobRenderLimits {
+    std::size_t max_globs = 4096;
+    std::size_t max_bytes = 1U << 20;  // all globs together
+    std::size_t max_length = 4096;     // one glob
+};
+
+// AppArmor globs whose union matches exactly the canonical paths of `set`.
+// Expressible sets are those whose only loops are `*` (any non-'/' bytes)
+// and `**` (anything) — subtrees, names with wildcards, alternatives; the
+// error names the first repetition that is not. The result is checked by
+// compiling it back and comparing automata, so a returned list is exact.
+Result<std::vector<std::string>> render_globs(const Dfa& set, const Location& where = {},
+                                              const GlobRenderLimits& limits = {});
+
+// One literal byte or a byte class as glob text ("a", "\*", "?", "[^o/]").
+std::string glob_literal(unsigned char byte);
+
+}  // namespace aalayer::policy

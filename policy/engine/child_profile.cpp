@@ -1,0 +1,176 @@
+#include "policy/engine/child_profile.h"
+
+#include "policy/syntax/emitter.h"
+
+namespace aalayer::policy {
+
+Word glob_word(const std::string& glob) {
+    Word w;
+    for (std::size_t i = 0; i < glob.size(); ++i) {
+        const auto c = static_cast<unsigned char>(glob[i]);
+        if (c <= ' ' || c >= 0x7f || c == '#' || c == '"' || c == '(' || c == ')' || c == '=' || c == '<' ||
+            c == '>') {
+            w.quoted = true;
+        }
+        if (c == '"' && (i == 0 || glob[i - 1] != '\\')) {
+            w.text += "\\\"";  // a bare quote would end the word
+            continue;
+        }
+        w.text += glob[i];
+    }
+    return w;
+}
+
+namespace {
+
+// Path-mediation flags of the base that the child must share, or paths the
+// base resolves one way would be resolved another way in the child.
+bool path_flag(const std::string& flag) {
+    return flag == "attach_disconnected" || flag == "no_attach_disconnected" || flag == "mediate_deleted" ||
+           flag == "delegate_deleted" || flag == "chroot_relative" || flag == "namespace_relative" ||
+           flag == "chroot_attach" || flag == "chroot_no_attach";
+}
+
+FilePerms file_perms(PermBits bits, bool deny) {
+    FilePerms p;
+    if ((bits & perm::kRead) != 0) p.bits |= FilePerms::Read;
+    if ((bits & perm::kWrite) != 0) {
+        p.bits |= FilePerms::Write;
+    } else if ((bits & perm::kAppend) != 0) {
+        p.bits |= FilePerms::Append;
+    }
+    if ((bits & perm::kLink) != 0) p.bits |= FilePerms::Link;
+    if ((bits & perm::kLock) != 0) p.bits |= FilePerms::Lock;
+    if ((bits & perm::kMmap) != 0) p.bits |= FilePerms::Mmap;
+    if ((bits & perm::kExec) != 0) p.exec = deny ? ExecMode::Plain : ExecMode::Inherit;
+    return p;
+}
+
+// Rule classes abi 3.0 mediates, with the form that allows all of a class.
+const std::vector<std::pair<std::string, std::string>>& allow_all_forms() {
+    static const std::vector<std::pair<std::string, std::string>> forms = {
+        {"capability", "capability,"}, {"network", "network,"},   {"signal", "signal,"},
+        {"ptrace", "ptrace,"},         {"unix", "unix,"},         {"dbus", "dbus,"},
+        {"mount", "mount,"},           {"remount", "remount,"},   {"umount", "umount,"},
+        {"pivot_root", "pivot_root,"}, {"change_profile", "change_profile -> **,"},
+    };
+    return forms;
+}
+
+}  // namespace
+
+ChildProfileBuilder::ChildProfileBuilder(const BasePolicy& base, const CompiledGrant& grant, const LayerId& id,
+                                         const ComposeOptions& options)
+    : base_(base), grant_(grant), id_(id), options_(options) {
+    for (const auto& glob : grant_.outside)
+        add_file(outside_, glob, PermPair{perm::kAll, perm::kAll}, false, false);
+}
+
+void ChildProfileBuilder::add_file(std::vector<Item>& section, const std::string& glob, PermPair perms, bool audit,
+                                   bool deny) {
+    if (perms == PermPair{}) return;
+    FileRule rule;
+    rule.path = glob_word(glob);
+    rule.qualifiers.audit = audit;
+    if (deny) rule.qualifiers.access = AccessMode::Deny;
+    const PermBits both = perms.owner & perms.other;
+    // A pair is (x, x) or (x, 0): per-owner rules come from owner rules.
+    if (perms.other == 0) {
+        rule.qualifiers.owner = OwnerMode::Owner;
+        rule.perms = file_perms(perms.owner, deny);
+    } else {
+        rule.perms = file_perms(both, deny);
+        if (perms.owner != both) {
+            FileRule extra = rule;
+            extra.qualifiers.owner = OwnerMode::Owner;
+            extra.perms = file_perms(perms.owner, deny);
+            Item item{Location{}, Node{extra}};
+            if (seen_.insert(emit_rule(item.node)).second) section.push_back(std::move(item));
+        }
+    }
+    Item item{Location{}, Node{std::move(rule)}};
+    if (seen_.insert(emit_rule(item.node)).second) section.push_back(std::move(item));
+}
+
+Status ChildProfileBuilder::add_allow(const FileRuleInfo& rule, const Dfa& paths) {
+    const PermPair want = rule_pair(rule);
+    const auto& grants = grant_.grant.rules;
+    for (std::size_t i = 0; i < grants.size(); ++i) {
+        const PermPair perms = want & rule_pair(grants[i]);
+        if (perms == PermPair{}) continue;
+        const Dfa& granted = grant_.rule_regions[i];
+        AA_ASSIGN(Dfa overlap, set_intersection(paths, granted, options_.limits.dfa));
+        if (set_is_empty(overlap)) continue;
+        AA_ASSIGN(bool inside, set_is_subset(paths, granted, options_.limits.dfa));
+        AA_ASSIGN(bool covers, set_is_subset(granted, paths, options_.limits.dfa));
+        std::vector<std::string> globs;
+        if (inside) {
+            globs = rule.globs;
+        } else if (covers) {
+            globs = grants[i].globs;
+        } else {
+            auto rendered = render_globs(overlap, rule.where, options_.render);
+            if (!rendered) {
+                return make_error(ErrorKind::Unsupported, rule.where,
+                                  "where this rule meets the grant rule '" + grants[i].text +
+                                      "' the paths cannot be written as AppArmor globs (" +
+                                      rendered.error().message + "); narrow the rule to lie inside the grant rule");
+            }
+            globs = std::move(*rendered);
+        }
+        for (const auto& g : globs)
+            add_file(inside_, g, perms, rule.audit, false);
+    }
+    return {};
+}
+
+void ChildProfileBuilder::add_deny(const FileRuleInfo& rule) {
+    const PermPair perms = rule_pair(rule);
+    for (const auto& g : rule.globs)
+        add_file(deny_, g, perms, rule.audit, true);
+}
+
+void ChildProfileBuilder::add_other_rules(const LayerRules& layer) {
+    for (const auto& item : layer.allow_rules) {
+        if (seen_.insert(emit_rule(item.node)).second) other_.push_back(item);
+    }
+    for (const auto& [cls, form] : allow_all_forms()) {
+        if (layer.allow_classes.contains(cls)) continue;
+        auto parsed = parse_document(form, "<generated>");
+        if (parsed && !parsed->document.items.empty()) other_.push_back(parsed->document.items.front());
+    }
+    for (const auto& item : layer.deny_rules) {
+        if (seen_.insert(emit_rule(item.node)).second) other_.push_back(item);
+    }
+}
+
+std::string ChildProfileBuilder::text() const {
+    std::string out;
+    out += "# Generated by aalayer for uid " + std::to_string(id_.uid) + ", layer '" + id_.name + "' on base '" +
+           base_.name + "'.\n# Do not edit: the service regenerates it from the layer, the base and the grant.\n";
+    out += "abi <abi/3.0>,\n\n";
+    std::vector<std::string> flags;
+    for (const auto& f : base_.flags)
+        if (path_flag(f)) flags.push_back(f);
+    if (options_.complain) flags.emplace_back("complain");
+    out += "profile " + emit_word(glob_word(base_.name + "//" + child_name(id_)));
+    if (!flags.empty()) {
+        out += " flags=(";
+        for (std::size_t i = 0; i < flags.size(); ++i)
+            out += (i == 0 ? "" : ",") + flags[i];
+        out += ')';
+    }
+    out += " {\n";
+    auto section = [&](const char* comment, const std::vector<Item>& items) {
+        if (items.empty()) return;
+        out += std::string("  # ") + comment + "\n" + emit_items(items, 1) + "\n";
+    };
+    section("Outside the grant the base decides.", outside_);
+    section("Inside the grant: the layer's rules, clipped to the grant.", inside_);
+    section("The layer's deny rules, everywhere.", deny_);
+    section("Other rule classes: the layer's allow-lists, the base for the rest.", other_);
+    out += "}\n";
+    return out;
+}
+
+}  // namespace aalayer::policy

@@ -1,0 +1,100 @@
+// Composition: a layer intersected with its base and its grant (SPEC 3).
+//
+//   effective(p) = B(p) ∩ G(p) ∩ A(p) − D(p)   inside the grant region
+//   effective(p) = B(p) − D(p)                 outside it
+//
+// computed on automata, and the child profile the kernel stacks with the
+// base so that base ∩ child = effective, proved on automata after every emit.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/engine/finding.h"
+#include "policy/engine/grant.h"
+#include "policy/engine/layer.h"
+
+namespace aalayer::policy {
+
+struct BasePolicy {
+    std::string name;  // the profile's name, e.g. "firefox"
+    std::string file;
+    std::vector<std::string> flags;
+    PermissionAutomaton files;
+    Dfa effective;  // label: encode(B(p))
+};
+
+// Compiles the named profile of a base policy file (the only top-level
+// profile when `profile` is empty).
+Result<BasePolicy> compile_base(const Loader& loader, const std::string& file, const std::string& profile = {},
+                                const PermissionLimits& limits = {});
+
+struct LayerId {
+    std::uint32_t uid = 0;
+    std::string name;
+};
+
+// Layer names: 1-64 of [A-Za-z0-9_-], so the kernel name needs no quoting.
+Status validate_layer_name(const std::string& name);
+// "aalayer.<uid>.<name>", the child's name under its base.
+std::string child_name(const LayerId& id);
+
+struct ComposeOptions {
+    bool strict = false;    // clipping is an error, not a warning
+    bool complain = false;  // the child in complain mode
+    PermissionLimits limits;
+    GlobRenderLimits render;
+};
+
+// One rule that decided a path, for explanations.
+struct Reason {
+    std::string source;  // "base", "grant" or "layer"
+    Location where;
+    std::string rule;
+};
+
+struct Explanation {
+    std::string path;
+    PermPair perms;
+    bool in_grant = false;
+    std::vector<Reason> reasons;
+};
+
+class Composition {
+public:
+    std::string child_text;  // empty when a finding is an error
+    std::vector<Finding> findings;
+    Dfa effective;           // label: encode(effective(p)); empty when invalid
+
+    [[nodiscard]] bool valid() const { return !has_errors(findings); }
+    [[nodiscard]] PermPair perms(std::string_view path) const { return decode(effective.label_of(path)); }
+    [[nodiscard]] Explanation explain(std::string_view path) const;
+
+private:
+    friend Result<Composition> compose(std::shared_ptr<const BasePolicy>, std::shared_ptr<const CompiledGrant>,
+                                       const LayerRules&, const LayerId&, const ComposeOptions&);
+    std::shared_ptr<const BasePolicy> base_;
+    std::shared_ptr<const CompiledGrant> grant_;
+    std::optional<PermissionAutomaton> layer_;
+};
+
+// Layer problems come back as findings; an Error means the engine itself
+// could not finish (a budget, or a failed proof: the child is never used then).
+Result<Composition> compose(std::shared_ptr<const BasePolicy> base, std::shared_ptr<const CompiledGrant> grant,
+                            const LayerRules& layer, const LayerId& id, const ComposeOptions& options = {});
+
+// Where two compositions on the same kind of paths differ: one example path
+// per distinct pair of answers, shortest first.
+struct Difference {
+    std::string example;
+    PermPair a;
+    PermPair b;
+};
+Result<std::vector<Difference>> diff(const Composition& a, const Composition& b, std::size_t max_regions = 64);
+
+// PERMS as the API prints them: "owner=rw other=r".
+std::string format_pair(PermPair p);
+
+}  // namespace aalayer::policy

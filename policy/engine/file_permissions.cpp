@@ -1,0 +1,133 @@
+#include "policy/engine/file_permissions.h"
+
+#include "policy/engine/profile_walk.h"
+#include "policy/syntax/emitter.h"
+
+namespace aalayer::policy {
+
+std::string perm_letters(PermBits bits) {
+    std::string out;
+    if ((bits & perm::kRead) != 0) out += 'r';
+    if ((bits & perm::kWrite) != 0) out += 'w';
+    if ((bits & perm::kAppend) != 0 && (bits & perm::kWrite) == 0) out += 'a';
+    if ((bits & perm::kLink) != 0) out += 'l';
+    if ((bits & perm::kLock) != 0) out += 'k';
+    if ((bits & perm::kMmap) != 0) out += 'm';
+    if ((bits & perm::kExec) != 0) out += 'x';
+    return out;
+}
+
+PermBits perm_bits(const FilePerms& perms) {
+    PermBits bits = 0;
+    if (perms.has(FilePerms::Read)) bits |= perm::kRead;
+    if (perms.has(FilePerms::Write)) bits |= perm::kWrite | perm::kAppend;
+    if (perms.has(FilePerms::Append)) bits |= perm::kAppend;
+    if (perms.has(FilePerms::Link)) bits |= perm::kLink;
+    if (perms.has(FilePerms::Lock)) bits |= perm::kLock;
+    if (perms.has(FilePerms::Mmap)) bits |= perm::kMmap;
+    if (perms.exec != ExecMode::None) bits |= perm::kExec;
+    return bits;
+}
+
+Qualifiers merge_qualifiers(const Qualifiers& outer, const Qualifiers& inner) {
+    Qualifiers q = inner;
+    q.audit = q.audit || outer.audit;
+    if (q.access == AccessMode::Implicit) q.access = outer.access;
+    if (q.owner == OwnerMode::Any) q.owner = outer.owner;
+    if (!q.priority) q.priority = outer.priority;
+    return q;
+}
+
+namespace {
+
+FileRuleInfo start_info(const Item& item, const Qualifiers& q) {
+    FileRuleInfo info;
+    info.where = item.where;
+    info.text = emit_rule(item.node);
+    info.deny = q.is_deny();
+    info.audit = q.audit;
+    info.owner = q.owner;
+    return info;
+}
+
+}  // namespace
+
+Result<std::optional<FileRuleInfo>> file_rule_info(const Item& item, const Qualifiers& outer,
+                                                   const VariableTable& variables) {
+    if (const auto* rule = std::get_if<FileRule>(&item.node)) {
+        FileRuleInfo info = start_info(item, merge_qualifiers(outer, rule->qualifiers));
+        if (rule->path) {
+            info.bits = perm_bits(rule->perms);
+            AA_ASSIGN(info.globs, variables.expand(rule->path->text, item.where));
+        } else {
+            // Bare `file,`: every file permission on every path.
+            info.bits = perm::kAll;
+            info.globs = {"/", "/**"};
+        }
+        return std::optional<FileRuleInfo>(std::move(info));
+    }
+    if (const auto* link = std::get_if<LinkRule>(&item.node)) {
+        FileRuleInfo info = start_info(item, merge_qualifiers(outer, link->qualifiers));
+        info.bits = perm::kLink;
+        AA_ASSIGN(info.globs, variables.expand(link->link.text, item.where));
+        return std::optional<FileRuleInfo>(std::move(info));
+    }
+    return std::optional<FileRuleInfo>();
+}
+
+namespace {
+
+MatchPerms combine(const std::vector<FileRuleInfo>& rules, const std::vector<std::uint32_t>& ids) {
+    MatchPerms m;
+    for (const auto id : ids) {
+        const FileRuleInfo& r = rules[id];
+        PermPair& target = r.deny ? m.deny : m.allow;
+        if (r.owner != OwnerMode::Other) target.owner |= r.bits;
+        if (r.owner != OwnerMode::Owner) target.other |= r.bits;
+    }
+    return m;
+}
+
+}  // namespace
+
+Result<std::vector<FileRuleInfo>> collect_file_rules(const Loader& loader, const LoadedPolicy& policy,
+                                                     const Profile& profile) {
+    VariableTable vars = policy.variables;
+    vars.set("profile_name", {profile.name.text});
+    std::vector<FileRuleInfo> out;
+    AA_TRY(walk_profile(loader, policy, profile.items, [&](const WalkedItem& w) -> Status {
+        AA_ASSIGN(std::optional<FileRuleInfo> info, file_rule_info(w.item, w.outer, vars));
+        if (info) out.push_back(std::move(*info));
+        return {};
+    }));
+    return out;
+}
+
+Result<PermissionAutomaton> PermissionAutomaton::build(std::vector<FileRuleInfo> rules,
+                                                       const PermissionLimits& limits) {
+    Nfa nfa;
+    for (std::uint32_t id = 0; id < rules.size(); ++id) {
+        for (const auto& glob : rules[id].globs) AA_TRY(add_glob(nfa, glob, id, rules[id].where, limits.glob));
+    }
+    AA_ASSIGN(TaggedDfa tagged, determinize(nfa, limits.dfa));
+    PermissionAutomaton out;
+    out.rules_ = std::move(rules);
+    out.tag_sets_ = std::move(tagged.tag_sets);
+    out.label_perms_.reserve(out.tag_sets_.size());
+    for (const auto& ids : out.tag_sets_) out.label_perms_.push_back(combine(out.rules_, ids));
+    // Minimise on the rule sets, so explanations survive minimisation.
+    out.dfa_ = minimize(tagged.dfa);
+    return out;
+}
+
+Dfa PermissionAutomaton::pair_dfa(PermPair (*fn)(const MatchPerms&)) const {
+    return minimize(map_labels(dfa_, [&](Label l) { return encode(fn(label_perms_[l])); }));
+}
+
+std::vector<const FileRuleInfo*> PermissionAutomaton::rules_for(std::string_view path) const {
+    std::vector<const FileRuleInfo*> out;
+    for (const auto id : tag_sets_[dfa_.label_of(path)]) out.push_back(&rules_[id]);
+    return out;
+}
+
+}  // namespace aalayer::policy

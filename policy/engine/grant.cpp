@@ -1,0 +1,134 @@
+#include "policy/engine/grant.h"
+
+#include "policy/syntax/emitter.h"
+
+namespace aalayer::policy {
+
+namespace {
+
+Error refuse(const Location& where, const std::string& why) {
+    return make_error(ErrorKind::Unsupported, where, why);
+}
+
+Status check_grant_rule(const Item& item, const VariableTable& vars, std::vector<FileRuleInfo>& out) {
+    const auto* rule = std::get_if<FileRule>(&item.node);
+    if (rule == nullptr) {
+        return refuse(item.where, "a grant holds file rules only (path and permissions, e.g. "
+                                  "'owner @{HOME}/Documents/** rw,')");
+    }
+    if (rule->qualifiers.is_deny()) {
+        return refuse(item.where, "a grant cannot deny: it names what users may decide about; "
+                                  "deny in the base profile instead");
+    }
+    if (rule->qualifiers.priority) return refuse(item.where, "'priority' is not supported in grants");
+    if (!rule->path) return refuse(item.where, "a grant must name its paths; a bare 'file,' would grant everything");
+    if (rule->target) return refuse(item.where, "a grant rule cannot name an exec or link target ('->')");
+    if (rule->perms.exec != ExecMode::None && rule->perms.exec != ExecMode::Inherit) {
+        return refuse(item.where, "a grant may only allow 'ix' exec: layers cannot make other transitions");
+    }
+    auto flattened = file_rule_info(item, Qualifiers{}, vars);
+    if (!flattened) return flattened.take_error();
+    if (!flattened->has_value()) return refuse(item.where, "a grant holds file rules only");
+    FileRuleInfo info = std::move(**flattened);
+    for (const auto& glob : info.globs) {
+        if (glob.empty() || glob.front() != '/') {
+            return make_error(ErrorKind::Invalid, item.where,
+                              "grant path '" + glob + "' is not absolute (it must start with '/')");
+        }
+    }
+    out.push_back(std::move(info));
+    return {};
+}
+
+}  // namespace
+
+Result<std::vector<Grant>> read_grants(const LoadedPolicy& policy) {
+    std::vector<Grant> grants;
+    for (const auto& item : policy.root_document().items) {
+        if (std::holds_alternative<VariableDefinition>(item.node) ||
+            std::holds_alternative<BooleanDefinition>(item.node)) {
+            continue;  // already in policy.variables
+        }
+        if (std::holds_alternative<Include>(item.node) || std::holds_alternative<Abi>(item.node)) {
+            return refuse(item.where, "grant files cannot include other files; the system tunables and "
+                                      "@{HOME}, @{USER}, @{UID} are already defined");
+        }
+        const auto* block = std::get_if<Box<Profile>>(&item.node);
+        if (block == nullptr || !(*block)->grant) {
+            return refuse(item.where, "expected 'grant BASE { ... }' (a grant file holds grant blocks "
+                                      "and variable definitions only)");
+        }
+        Grant grant;
+        grant.base = (*block)->name.text;
+        grant.where = item.where;
+        for (const auto& g : grants) {
+            if (g.base == grant.base) {
+                return make_error(ErrorKind::Invalid, item.where,
+                                  "a second grant for '" + grant.base + "' (the first is at " + to_string(g.where) +
+                                      "); merge them into one block");
+            }
+        }
+        if ((*block)->attachment || !(*block)->flags.empty() || !(*block)->xattrs.empty()) {
+            return refuse(item.where, "a grant block takes only the base profile's name");
+        }
+        for (const auto& inner : (*block)->items) {
+            if (const auto* qb = std::get_if<Box<QualifierBlock>>(&inner.node)) {
+                for (const auto& r : (*qb)->items) {
+                    Item flattened = r;
+                    if (auto* fr = std::get_if<FileRule>(&flattened.node)) {
+                        fr->qualifiers = merge_qualifiers((*qb)->qualifiers, fr->qualifiers);
+                    }
+                    AA_TRY(check_grant_rule(flattened, policy.variables, grant.rules));
+                }
+                continue;
+            }
+            AA_TRY(check_grant_rule(inner, policy.variables, grant.rules));
+        }
+        grants.push_back(std::move(grant));
+    }
+    return grants;
+}
+
+Result<CompiledGrant> compile_grant(Grant grant, const PermissionLimits& limits) {
+    CompiledGrant out;
+    const Location where = grant.where;
+    AA_ASSIGN(out.bound, PermissionAutomaton::build(grant.rules, limits));
+    out.grant = std::move(grant);
+    const auto& tags = out.bound;
+    AA_ASSIGN(Dfa in_region, canonical_part(map_labels(tags.dfa(), [&](Label l) {
+                  return static_cast<Label>(!tags.label_rules(l).empty());
+              })));
+    out.region = std::move(in_region);
+    out.bound_dfa = minimize(map_labels(tags.dfa(), [&](Label l) {
+        return tags.label_rules(l).empty() ? Label{0} : encode(tags.label_perms(l).allow) | CompiledGrant::kInRegion;
+    }));
+    for (const auto& rule : out.grant.rules) {
+        AA_ASSIGN(Dfa paths, compile_globs(rule.globs, rule.where, limits.glob, limits.dfa));
+        AA_ASSIGN(Dfa canonical, canonical_part(paths, limits.dfa));
+        out.rule_regions.push_back(std::move(canonical));
+    }
+    auto outside = render_globs(set_complement(out.region), where);
+    if (!outside) {
+        // Name the rule that makes the complement inexpressible.
+        for (const auto& rule : out.grant.rules) {
+            auto alone = compile_globs(rule.globs, rule.where);
+            if (!alone) return alone.take_error();
+            auto rendered = render_globs(set_complement(*alone), rule.where);
+            if (!rendered) {
+                return make_error(ErrorKind::Unsupported, rule.where,
+                                  "grant for '" + out.grant.base + "': the paths outside '" + rule.text +
+                                      "' cannot be written as AppArmor globs, so no child profile can leave "
+                                      "them to the base (" + rendered.error().message +
+                                      "); use a subtree such as /dir/** or a name pattern such as /dir/*.ext");
+            }
+        }
+        Error e = outside.take_error();
+        return make_error(e.kind, where,
+                          "grant for '" + out.grant.base + "': the paths outside the grant cannot be written "
+                          "as AppArmor globs (" + e.message + ")");
+    }
+    out.outside = std::move(*outside);
+    return out;
+}
+
+}  // namespace aalayer::policy

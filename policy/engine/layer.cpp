@@ -1,0 +1,335 @@
+#include "policy/engine/layer.h"
+
+#include "policy/engine/profile_walk.h"
+#include "policy/syntax/emitter.h"
+#include "policy/syntax/parser.h"
+
+namespace aalayer::policy {
+
+std::string rule_class_keyword(const Node& node) {
+    if (std::holds_alternative<CapabilityRule>(node)) return "capability";
+    if (const auto* m = std::get_if<MediationRule>(&node)) return keyword(m->cls);
+    if (std::holds_alternative<ChangeProfileRule>(node)) return "change_profile";
+    return {};
+}
+
+namespace {
+
+const Qualifiers& qualifiers_of(const Node& node) {
+    static const Qualifiers none;
+    return std::visit(
+        [](const auto& n) -> const Qualifiers& {
+            using T = std::decay_t<decltype(n)>;
+            if constexpr (requires { n.qualifiers; }) {
+                return n.qualifiers;
+            } else if constexpr (std::is_same_v<T, Box<QualifierBlock>>) {
+                return n->qualifiers;
+            } else {
+                return none;
+            }
+        },
+        node);
+}
+
+bool mentions_variable(const Item& item) {
+    bool found = false;
+    for_each_word(std::vector<Item>{item}, [&](const Word& w, const Location&) {
+        if (w.text.find("@{") != std::string::npos) found = true;
+    });
+    return found;
+}
+
+bool unsafe_segment(std::string_view glob) {
+    for (std::size_t i = 0; i < glob.size(); ++i) {
+        if (glob[i] != '/') continue;
+        const std::string_view rest = glob.substr(i + 1);
+        for (const std::string_view seg : {std::string_view("."), std::string_view("..")}) {
+            if (rest.starts_with(seg) && (rest.size() == seg.size() || rest[seg.size()] == '/')) return true;
+        }
+    }
+    return false;
+}
+
+std::size_t alternation_depth(std::string_view glob) {
+    std::size_t depth = 0;
+    std::size_t max = 0;
+    for (std::size_t i = 0; i < glob.size(); ++i) {
+        if (glob[i] == '\\') {
+            ++i;
+        } else if (glob[i] == '{') {
+            max = std::max(max, ++depth);
+        } else if (glob[i] == '}' && depth > 0) {
+            --depth;
+        }
+    }
+    return max;
+}
+
+const char* exec_name(ExecMode mode) {
+    switch (mode) {
+        case ExecMode::Unconfined: return "ux";
+        case ExecMode::Profile: return "px";
+        case ExecMode::Child: return "cx";
+        case ExecMode::ProfileOrInherit: return "pix";
+        case ExecMode::ChildOrInherit: return "cix";
+        case ExecMode::ProfileOrUnconfined: return "pux";
+        case ExecMode::ChildOrUnconfined: return "cux";
+        case ExecMode::Plain: return "x";
+        case ExecMode::Inherit: return "ix";
+        case ExecMode::None: return "";
+    }
+    return "";
+}
+
+class LayerReader {
+public:
+    LayerReader(const Loader& loader, const LayerLimits& limits, LayerRules& out)
+        : loader_(loader), limits_(limits), out_(out) {}
+
+    void error(const Location& where, std::string message) {
+        out_.findings.push_back(Finding{Severity::Error, where, std::move(message)});
+    }
+    void note(const Location& where, std::string message) {
+        out_.findings.push_back(Finding{Severity::Note, where, std::move(message)});
+    }
+
+    // The user's own text: every item is checked before any include is read.
+    void check_text(const std::vector<Item>& items, std::size_t depth) {
+        for (const auto& item : items) {
+            const Node& node = item.node;
+            if (const auto* inc = std::get_if<Include>(&node)) {
+                check_include(*inc, item.where);
+                continue;
+            }
+            if (const auto* block = std::get_if<Box<QualifierBlock>>(&node)) {
+                if (depth + 1 > limits_.max_depth) {
+                    error(item.where, "blocks nested more than " + std::to_string(limits_.max_depth) + " deep");
+                    continue;
+                }
+                if ((*block)->qualifiers.priority) error(item.where, "'priority' is not supported in layers");
+                check_text((*block)->items, depth + 1);
+                continue;
+            }
+            if (++rules_ == limits_.max_rules + 1) {
+                error(item.where, "more than " + std::to_string(limits_.max_rules) + " rules in one layer");
+            }
+            check_rule(item);
+        }
+    }
+
+    void check_include(const Include& inc, const Location& where) {
+        const std::string& path = inc.path.text;
+        const bool abstraction = inc.magic && path.starts_with("abstractions/") && path.size() > 13 &&
+                                 path.find("..") == std::string::npos && path.find("@{") == std::string::npos;
+        if (!abstraction) {
+            error(where, "a layer may only include the system's abstractions, as 'include <abstractions/NAME>'");
+        }
+    }
+
+    void check_rule(const Item& item) {
+        const Node& node = item.node;
+        const Qualifiers& q = qualifiers_of(node);
+        if (q.priority) {
+            error(item.where, "'priority' is not supported in layers");
+            return;
+        }
+        const bool deny = q.is_deny();
+        std::visit(
+            [&](const auto& n) {
+                using T = std::decay_t<decltype(n)>;
+                if constexpr (std::is_same_v<T, FileRule>) {
+                    check_file_rule(item, n);
+                } else if constexpr (std::is_same_v<T, LinkRule>) {
+                    if (!deny) error(item.where, "link rules are not allowed in a layer; use the 'l' permission");
+                } else if constexpr (std::is_same_v<T, Abi>) {
+                    error(item.where, "a layer cannot set the abi: the service compiles it against the system's");
+                } else if constexpr (std::is_same_v<T, VariableDefinition> || std::is_same_v<T, BooleanDefinition>) {
+                    error(item.where,
+                          "a layer cannot define variables; @{HOME}, @{USER}, @{UID} and the system tunables "
+                          "are available");
+                } else if constexpr (std::is_same_v<T, Alias>) {
+                    error(item.where, "'alias' is not allowed in a layer");
+                } else if constexpr (std::is_same_v<T, Box<Profile>>) {
+                    error(item.where, std::string(n->hat ? "hats" : "profiles") +
+                                          " cannot be declared in a layer: the layer text is the body of its "
+                                          "own child profile");
+                } else if constexpr (std::is_same_v<T, ChangeProfileRule>) {
+                    if (!deny) error(item.where, "change_profile is not allowed in a layer (only 'deny change_profile')");
+                } else if constexpr (std::is_same_v<T, AllRule>) {
+                    error(item.where, "'all' rules are not supported by the system's AppArmor");
+                } else if constexpr (std::is_same_v<T, UnknownRule>) {
+                    error(item.where, "unknown rule '" + n.keyword + "'");
+                } else if constexpr (std::is_same_v<T, MediationRule>) {
+                    check_mediation(item, n, deny);
+                } else if constexpr (std::is_same_v<T, RlimitRule>) {
+                    if (deny) error(item.where, "rlimit rules cannot be denied");
+                } else {
+                    static_assert(std::is_same_v<T, CapabilityRule> || std::is_same_v<T, Include> ||
+                                  std::is_same_v<T, Box<QualifierBlock>>);
+                }
+            },
+            node);
+        if (!std::holds_alternative<FileRule>(node) && mentions_variable(item)) {
+            error(item.where, "variables are only supported in file rules of a layer");
+        }
+    }
+
+    void check_mediation(const Item& item, const MediationRule& rule, bool deny) {
+        switch (rule.cls) {
+            case RuleClass::Mount:
+            case RuleClass::Remount:
+            case RuleClass::Umount:
+            case RuleClass::PivotRoot:
+                if (!deny) error(item.where, std::string(keyword(rule.cls)) + " can only be denied in a layer");
+                return;
+            case RuleClass::Userns:
+            case RuleClass::IoUring:
+            case RuleClass::Mqueue:
+                error(item.where, std::string(keyword(rule.cls)) + " rules are not supported by the system's AppArmor");
+                return;
+            default: return;
+        }
+    }
+
+    void check_file_rule(const Item& item, const FileRule& rule) {
+        const bool deny = rule.qualifiers.is_deny();
+        if (rule.target) {
+            error(item.where, "'-> target' is not allowed in a layer: layers cannot choose exec targets");
+        }
+        if (!deny && rule.perms.exec != ExecMode::None && rule.perms.exec != ExecMode::Inherit) {
+            error(item.where, std::string("exec transition '") + exec_name(rule.perms.exec) +
+                                  "' is not allowed in a layer; use 'ix' (the base makes its own transitions)");
+        }
+        if (rule.path) {
+            if (alternation_depth(rule.path->text) > limits_.max_alternation) {
+                error(item.where, "pattern nests '{' more than " + std::to_string(limits_.max_alternation) + " deep");
+            }
+            if (rule.path->text.size() > limits_.max_pattern_bytes) {
+                error(item.where, "pattern is longer than " + std::to_string(limits_.max_pattern_bytes) + " bytes");
+            }
+        }
+    }
+
+    // Every rule, the abstractions' included: collected for composition.
+    Status collect(const LoadedPolicy& policy) {
+        return walk_profile(loader_, policy, policy.root_document().items, [&](const WalkedItem& w) -> Status {
+            collect_one(w, policy.variables);
+            return {};
+        });
+    }
+
+    void collect_one(const WalkedItem& w, const VariableTable& vars) {
+        const Node& node = w.item.node;
+        if (std::holds_alternative<FileRule>(node) || std::holds_alternative<LinkRule>(node)) {
+            auto info = file_rule_info(w.item, w.outer, vars);
+            if (!info) {
+                error(info.error().where, info.error().message);
+                return;
+            }
+            if (!info->has_value()) return;
+            FileRuleInfo rule = std::move(**info);
+            rule.included = w.included;
+            if (rule.globs.size() > limits_.max_expansions) {
+                error(rule.where, "pattern expands to more than " + std::to_string(limits_.max_expansions) + " paths");
+                return;
+            }
+            for (const auto& glob : rule.globs) {
+                if (glob.empty() || glob.front() != '/') {
+                    if (w.included) {
+                        note(rule.where, "skipped: path '" + glob + "' is not absolute");
+                        return;
+                    }
+                    error(rule.where, "path '" + glob + "' is not absolute (it must start with '/')");
+                    return;
+                }
+                if (!w.included && unsafe_segment(glob)) {
+                    error(rule.where, "path '" + glob + "' has a '.' or '..' segment; write the path it means");
+                    return;
+                }
+            }
+            if (std::holds_alternative<LinkRule>(node) && !w.included) {
+                note(rule.where, "a denied link rule is applied as 'deny PATH l' (linking to any target)");
+            }
+            if (std::holds_alternative<LinkRule>(node) && !rule.deny) return;  // abstraction links: not for layers
+            out_.files.push_back(std::move(rule));
+            return;
+        }
+        Qualifiers q = merge_qualifiers(w.outer, qualifiers_of(node));
+        const std::string cls = rule_class_keyword(node);
+        const bool rlimit = std::holds_alternative<RlimitRule>(node);
+        if (cls.empty() && !rlimit) {
+            if (w.included && !std::holds_alternative<VariableDefinition>(node) &&
+                !std::holds_alternative<BooleanDefinition>(node)) {
+                note(w.item.where, "skipped in a layer: " + emit_rule(node));
+            }
+            return;
+        }
+        if (w.included) {
+            // The abstraction's own allows of classes a layer cannot allow are dropped (tighter).
+            const bool allowable = cls != "change_profile" && cls != "mount" && cls != "remount" &&
+                                   cls != "umount" && cls != "pivot_root" && cls != "userns" &&
+                                   cls != "io_uring" && cls != "mqueue";
+            if ((!q.is_deny() && !allowable) || mentions_variable(w.item)) {
+                if (q.is_deny()) {
+                    error(w.item.where, "cannot apply this deny rule of an abstraction in a layer: " + emit_rule(node));
+                } else {
+                    note(w.item.where, "skipped in a layer: " + emit_rule(node));
+                }
+                return;
+            }
+        }
+        Item flat = w.item;
+        std::visit(
+            [&](auto& n) {
+                if constexpr (requires { n.qualifiers; }) n.qualifiers = q;
+            },
+            flat.node);
+        if (q.is_deny()) {
+            out_.deny_rules.push_back(std::move(flat));
+        } else {
+            if (!cls.empty()) out_.allow_classes.insert(cls);
+            out_.allow_rules.push_back(std::move(flat));
+        }
+    }
+
+private:
+    const Loader& loader_;
+    const LayerLimits& limits_;
+    LayerRules& out_;
+    std::size_t rules_ = 0;
+};
+
+}  // namespace
+
+LayerRules read_layer(const Loader& loader, std::string_view text, const std::string& source,
+                      const LayerLimits& limits) {
+    LayerRules out;
+    out.source = source;
+    LayerReader reader(loader, limits, out);
+    if (text.size() > limits.max_text_bytes) {
+        reader.error(Location{source, 1, 1},
+                     "layer text is larger than " + std::to_string(limits.max_text_bytes) + " bytes");
+        return out;
+    }
+    ParseLimits parse_limits = loader.options().limits;
+    parse_limits.max_bytes = limits.max_text_bytes;
+    parse_limits.max_depth = limits.max_depth + 1;
+    auto parsed = parse_document(text, source, parse_limits);
+    if (!parsed) {
+        out.findings.push_back(to_finding(parsed.error()));
+        return out;
+    }
+    reader.check_text(parsed->document.items, 0);
+    if (has_errors(out.findings)) return out;
+    auto loaded = loader.load_text(text, source);
+    if (!loaded) {
+        out.findings.push_back(to_finding(loaded.error()));
+        return out;
+    }
+    for (const auto& n : loaded->notes)
+        reader.note(n.where, n.message);
+    if (auto st = reader.collect(*loaded); !st) out.findings.push_back(to_finding(st.error()));
+    return out;
+}
+
+}  // namespace aalayer::policy

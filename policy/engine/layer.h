@@ -1,0 +1,44 @@
+// Layer text: what a user writes, AppArmor rule syntax restricted as
+// SPEC section 4 says. Reading a layer never fails outright: every refusal
+// becomes a located error finding, so the user sees all of them at once.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "policy/engine/file_permissions.h"
+#include "policy/engine/finding.h"
+#include "policy/load/loader.h"
+
+namespace aalayer::policy {
+
+struct LayerLimits {
+    std::size_t max_text_bytes = 64U * 1024U;
+    std::size_t max_rules = 256;        // rules the user wrote (abstractions not counted)
+    std::size_t max_depth = 4;          // nested qualifier blocks
+    std::size_t max_alternation = 8;    // nested { } in one pattern
+    std::size_t max_pattern_bytes = 4096;
+    std::size_t max_expansions = 1024;  // globs one rule may expand to
+};
+
+struct LayerRules {
+    std::string source;                   // the name findings use for the layer text
+    std::vector<FileRuleInfo> files;      // file allow and deny rules, in order
+    std::vector<Item> allow_rules;        // other classes' allow rules, and rlimits
+    std::vector<Item> deny_rules;         // other classes' deny rules
+    std::set<std::string> allow_classes;  // classes that became allow-lists (by keyword)
+    std::vector<Finding> findings;
+};
+
+// Reads the layer. `loader` carries the system include directories and the
+// user's variables (predefined); only `include <abstractions/...>` is
+// followed, and only after the text itself passed every check.
+LayerRules read_layer(const Loader& loader, std::string_view text, const std::string& source,
+                      const LayerLimits& limits = {});
+
+// The keyword a non-file rule is listed under ("network", "capability", ...),
+// or "" for rules that are not allow-list classes (rlimit).
+std::string rule_class_keyword(const Node& node);
+
+}  // namespace aalayer::policy
