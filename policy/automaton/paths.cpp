@@ -210,70 +210,168 @@ private:
                               "names with *, ? and {a,b})");
     }
 
-    Status visit(StateId q, const std::string& prefix, bool after_slash) {
-        if (prefix.size() > limits_.max_length) {
-            return make_error(ErrorKind::Limit, where_,
-                              "a glob for this path set would be longer than " +
-                                  std::to_string(limits_.max_length) + " bytes");
-        }
-        if (universal_[q]) {
-            if (after_slash) {
-                // `/dir/**` needs one byte after the '/': the directory itself is separate.
-                AA_TRY(emit(prefix));
-            }
-            return emit(prefix + "**");
-        }
-        if (on_path_[q]) return Status(not_expressible(prefix, "repeats a sequence longer than one byte"));
-        on_path_[q] = true;
+    Status check_length(const std::string& prefix) const {
+        if (prefix.size() <= limits_.max_length) return {};
+        return make_error(ErrorKind::Limit, where_,
+                          "a glob for this path set would be longer than " + std::to_string(limits_.max_length) +
+                              " bytes");
+    }
+
+    // Bytes after which every continuation is in the set. After a '/', a
+    // second '/' is never canonical, so it joins them when that helps.
+    ByteSet universal_bytes(StateId q) const {
+        ByteSet u;
+        for (unsigned c = 1; c < 256; ++c)
+            if (universal_[dfa_.step(q, static_cast<unsigned char>(c))]) u.set(c);
+        return u;
+    }
+
+    ByteSet loop_bytes(StateId q, bool after_slash) const {
         ByteSet loop;
         for (unsigned c = 1; c < 256; ++c) {
             if (after_slash && c == '/') continue;
             if (dfa_.step(q, static_cast<unsigned char>(c)) == q) loop.set(c);
         }
+        return loop;
+    }
+
+    // Live targets other than the universal state, with the bytes leading there.
+    std::map<StateId, ByteSet> targets(StateId q, bool after_slash) const {
+        std::map<StateId, ByteSet> out;
+        for (unsigned c = 1; c < 256; ++c) {
+            if (after_slash && c == '/') continue;
+            const StateId t = dfa_.step(q, static_cast<unsigned char>(c));
+            if (t == q || universal_[t] || !live_[index(t, c == '/')]) continue;
+            out[t].set(c);
+        }
+        return out;
+    }
+
+    Status visit(StateId q, const std::string& prefix, bool after_slash) {
+        AA_TRY(check_length(prefix));
+        if (universal_[q]) return emit(prefix + (after_slash ? "{,**}" : "**"));
+        if (on_path_[q]) return Status(not_expressible(prefix, "repeats a sequence longer than one byte"));
+        const ByteSet loop = loop_bytes(q, after_slash);
         Status status;
+        on_path_[q] = true;
         if (loop.none()) {
-            status = branch(q, prefix, after_slash);
+            status = chain(q, prefix, after_slash);
         } else if (loop == not_slash()) {
             status = star(q, prefix, after_slash);
-        } else if (loop == non_nul()) {
-            status = {};  // only NUL leaves and the state does not accept: no canonical path
-        } else {
+        } else if ((loop | universal_bytes(q)) != non_nul()) {
             status = Status(not_expressible(prefix, "repeats the bytes " + atom(loop)));
-        }
+        }  // else: every byte loops or leads anywhere, yet q does not accept: no canonical path
         on_path_[q] = false;
         return status;
     }
 
-    // q loops on every byte but '/': a `*`.
+    // q loops on every byte but '/': a `*`, then '/' or the end.
     Status star(StateId q, const std::string& prefix, bool after_slash) {
         if (dfa_.label[q] != 0) {
-            // `/dir/*` at the end needs one byte, so the zero-length case is separate.
-            if (after_slash) AA_TRY(emit(prefix));
-            AA_TRY(emit(prefix + "*"));
+            // `/dir/*` at the very end needs a byte; inside braces it does not.
+            AA_TRY(emit(prefix + (after_slash ? "{,*}" : "*")));
         }
         const StateId t = dfa_.step(q, '/');
+        if (universal_[t]) return emit(prefix + "*/{,**}");
         if (!live_[index(t, true)]) return {};
-        // After '/': `*` before '/' needs one byte, and zero would spell "//".
+        // `/dir/*/` needs a byte before the '/', as zero would spell "//".
         return visit(t, prefix + "*/", true);
     }
 
-    Status branch(StateId q, const std::string& prefix, bool after_slash) {
-        if (dfa_.label[q] != 0) AA_TRY(emit(prefix));
-        std::map<StateId, ByteSet> targets;
-        for (unsigned c = 1; c < 256; ++c) {
-            if (c == '/') continue;
-            const StateId t = dfa_.step(q, static_cast<unsigned char>(c));
-            if (live_[index(t, false)]) targets[t].set(c);
+    // Walks a run of states that each continue with one literal byte,
+    // writing one glob per path segment: the segment's prefix, then an
+    // alternative for every place the run can end or leave for anywhere.
+    Status chain(StateId q, const std::string& prefix, bool after_slash) {
+        std::string base = prefix;  // up to the current segment
+        std::string run;            // literal bytes of the segment so far
+        std::vector<std::string> alternatives;
+        std::vector<StateId> marked;
+        auto flush = [&]() -> Status {
+            if (alternatives.empty()) return {};
+            std::string glob = base;
+            if (alternatives.size() == 1) {
+                glob += alternatives.front();
+            } else {
+                glob += '{';
+                for (std::size_t i = 0; i < alternatives.size(); ++i)
+                    glob += (i == 0 ? "" : ",") + alternatives[i];
+                glob += '}';
+            }
+            alternatives.clear();
+            return emit(std::move(glob));
+        };
+        auto unmark = [&]() {
+            for (const StateId s : marked)
+                on_path_[s] = false;
+        };
+        StateId cur = q;
+        bool slash = after_slash;
+        for (;;) {
+            if (Status st = check_length(base + run); !st) {
+                unmark();
+                return st;
+            }
+            ByteSet u = universal_bytes(cur);
+            if (slash) {
+                // A second '/' is never canonical: include it only to shorten a class.
+                u.reset('/');
+                if (u.any()) u.set('/');
+            }
+            if (dfa_.label[cur] != 0) alternatives.push_back(run);
+            if (u.any()) {
+                const std::string a = u.count() == 1 && u.test('/') ? "[/]" : atom(u);
+                if (a.empty()) {
+                    unmark();
+                    return Status(not_expressible(base + run, "continues with control bytes"));
+                }
+                alternatives.push_back(run + a + "**");
+            }
+            const auto next = targets(cur, slash);
+            // Continue the run through a state with a single literal way on.
+            if (next.size() == 1 && next.begin()->second.count() == 1 && (cur == q || !on_path_[next.begin()->first])) {
+                const StateId t = next.begin()->first;
+                unsigned byte = 0;
+                for (unsigned c = 1; c < 256; ++c)
+                    if (next.begin()->second.test(c)) byte = c;
+                if (t != cur && !on_path_[t] && loop_bytes(t, byte == '/').none() && !universal_[t]) {
+                    run += byte == '/' ? std::string("/") : glob_literal(static_cast<unsigned char>(byte));
+                    if (byte == '/') {
+                        if (Status st = flush(); !st) {
+                            unmark();
+                            return st;
+                        }
+                        base += run;
+                        run.clear();
+                    }
+                    on_path_[t] = true;
+                    marked.push_back(t);
+                    cur = t;
+                    slash = byte == '/';
+                    continue;
+                }
+            }
+            Status st = flush();
+            if (st) st = branch_out(cur, base + run, slash, next);
+            unmark();
+            return st;
         }
-        if (!after_slash) {
-            const StateId t = dfa_.step(q, '/');
-            if (live_[index(t, true)]) AA_TRY(visit(t, prefix + "/", true));
-        }
-        for (const auto& [t, bytes] : targets) {
-            const std::string a = atom(bytes);
+    }
+
+    Status branch_out(StateId q, const std::string& prefix, bool after_slash,
+                      const std::map<StateId, ByteSet>& next) {
+        (void)q;
+        for (const auto& [t, bytes] : next) {
+            if (bytes.test('/')) {
+                AA_TRY(visit(t, prefix + "/", true));
+                if (bytes.count() == 1) continue;
+            }
+            ByteSet rest = bytes;
+            rest.reset('/');
+            const std::string a = atom(rest);
             if (a.empty()) return Status(not_expressible(prefix, "continues with control bytes"));
             AA_TRY(visit(t, prefix + a, false));
         }
+        (void)after_slash;
         return {};
     }
 
