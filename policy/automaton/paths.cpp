@@ -115,6 +115,8 @@ ByteSet not_slash() {
 // Glob text for one step over `bytes` (never containing '/' or NUL).
 std::string atom(const ByteSet& bytes) {
     if (bytes == not_slash()) return "?";
+    // A literal '/' before `**` would make it need a byte: keep it in a class.
+    if (bytes.count() == 1 && bytes.test('/')) return "[/]";
     if (bytes.count() == 1) {
         for (unsigned c = 1; c < 256; ++c)
             if (bytes.test(c)) return glob_literal(static_cast<unsigned char>(c));
@@ -312,19 +314,16 @@ private:
                 return st;
             }
             ByteSet u = universal_bytes(cur);
-            if (slash) {
-                // A second '/' is never canonical: include it only to shorten a class.
-                u.reset('/');
-                if (u.any()) u.set('/');
-            }
+            if (slash) u.reset('/');  // never canonical: not worth an alternative of its own
             if (dfa_.label[cur] != 0) alternatives.push_back(run);
             if (u.any()) {
-                const std::string a = u.count() == 1 && u.test('/') ? "[/]" : atom(u);
-                if (a.empty()) {
+                const std::vector<std::string> atoms = class_atoms(u, slash);
+                if (atoms.empty()) {
                     unmark();
                     return Status(not_expressible(base + run, "continues with control bytes"));
                 }
-                alternatives.push_back(run + a + "**");
+                for (const auto& a : atoms)
+                    alternatives.push_back(run + a + "**");
             }
             const auto next = targets(cur, slash);
             // Continue the run through a state with a single literal way on.
@@ -355,6 +354,35 @@ private:
             unmark();
             return st;
         }
+    }
+
+    // Glob atoms for one step over `u` (bytes after which anything follows).
+    // After a '/', a second '/' is never canonical: it may join or leave the
+    // class, whichever writes shorter. Empty when no atom can be written.
+    static std::vector<std::string> class_atoms(ByteSet u, bool after_slash) {
+        if (after_slash) {
+            if (u == not_slash()) return {"?"};
+            std::string without = atom(u);
+            ByteSet with_slash = u;
+            with_slash.set('/');
+            const std::string with = atom(with_slash);
+            if (without.empty() || (!with.empty() && with.size() < without.size())) without = with;
+            if (without.empty()) return {};
+            return {without};
+        }
+        if (u.test('/')) {
+            const std::string whole = atom(u);
+            if (!whole.empty()) return {whole};
+            ByteSet rest = u;
+            rest.reset('/');
+            if (rest.none()) return {"[/]"};
+            const std::string part = atom(rest);
+            if (part.empty()) return {};
+            return {part, "[/]"};
+        }
+        const std::string a = atom(u);
+        if (a.empty()) return {};
+        return {a};
     }
 
     Status branch_out(StateId q, const std::string& prefix, bool after_slash,

@@ -1,0 +1,164 @@
+// Canonical paths and the rendering of path sets as globs: every rendered
+// list is compared, path by path, with the set it came from.
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "policy/automaton/paths.h"
+#include "tests/support/glob_reference.h"
+
+namespace aalayer::policy {
+namespace {
+
+using test::all_paths;
+using test::random_glob;
+
+bool canonical(const std::string& p) { return p.starts_with("/") && p.find("//") == std::string::npos; }
+
+const std::vector<std::string>& paths() {
+    static const std::vector<std::string> kPaths = all_paths(6);
+    return kPaths;
+}
+
+Dfa compile(const std::vector<std::string>& globs) {
+    auto d = compile_globs(globs);
+    EXPECT_TRUE(d.ok()) << (d ? "" : d.error().format());
+    return d ? std::move(d).value() : Dfa::empty();
+}
+
+// The rendered globs match exactly the canonical paths of the set.
+void expect_same_on_canonical_paths(const Dfa& set, const std::vector<std::string>& globs, const std::string& what) {
+    const Dfa back = compile(globs);
+    for (const auto& p : paths()) {
+        if (!canonical(p)) continue;
+        ASSERT_EQ(set.label_of(p) != 0, back.label_of(p) != 0) << what << " on " << p;
+    }
+}
+
+std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v)
+        out += s + "\n";
+    return out;
+}
+
+TEST(CanonicalPaths, AreAbsoluteWithoutDoubleSlashes) {
+    const Dfa c = canonical_paths();
+    for (const auto& p : paths())
+        EXPECT_EQ(c.label_of(p) != 0, canonical(p)) << p;
+    EXPECT_EQ(c.label_of(std::string("/a\0b", 4)), 0U);
+}
+
+TEST(RenderGlobs, SubtreeComplementIsOneGlobPerSegment) {
+    const Dfa outside = set_complement(compile({"/home/al/**"}));
+    auto globs = render_globs(outside);
+    ASSERT_TRUE(globs.ok()) << globs.error().format();
+    EXPECT_EQ(join(*globs), "/{,[^h]**,h,h[^o]**,ho,ho[^m]**,hom,hom[^e]**,home,home?**}\n"
+                            "/home/{,[^a]**,a,a[^l]**,al,al?**}\n"
+                            "/home/al/\n");
+    expect_same_on_canonical_paths(outside, *globs, "complement of /home/al/**");
+}
+
+TEST(RenderGlobs, SimpleSetsComeBackAsTheirGlobs) {
+    for (const char* g : {"/a/**", "/a/*", "/a/b", "/{a,b}/c", "/a/?*/b"}) {
+        const Dfa set = compile({g});
+        auto globs = render_globs(set);
+        ASSERT_TRUE(globs.ok()) << g << ": " << globs.error().format();
+        expect_same_on_canonical_paths(set, *globs, g);
+    }
+    auto empty = render_globs(Dfa::empty());
+    ASSERT_TRUE(empty.ok());
+    EXPECT_TRUE(empty->empty());
+    auto all = render_globs(Dfa::everything());
+    ASSERT_TRUE(all.ok());
+    EXPECT_EQ(join(*all), "/{,**}\n");
+}
+
+TEST(RenderGlobs, RepetitionsGlobsCannotSpellAreRefused) {
+    // *.txt and /a/**/b loop through more than one state.
+    for (const char* g : {"/**.txt", "/a/**/b", "/*.x/*.y", "/a/*.txt"}) {
+        const Dfa set = compile({g});
+        auto globs = render_globs(set_complement(set));
+        if (globs.ok()) {
+            expect_same_on_canonical_paths(set_complement(set), *globs, g);
+            continue;
+        }
+        EXPECT_EQ(globs.error().kind, ErrorKind::Unsupported) << g;
+        EXPECT_NE(globs.error().message.find("cannot express"), std::string::npos) << globs.error().message;
+    }
+    auto refused = render_globs(set_complement(compile({"/a/**/b"})));
+    ASSERT_FALSE(refused.ok());
+}
+
+// Subtree-shaped grants, the shape SPEC 5 asks admins for: their
+// complements must always render, exactly.
+TEST(RenderGlobs, ComplementsOfSubtreeShapesAlwaysRender) {
+    std::mt19937 rng(7);
+    const std::vector<std::string> segments{"a", "b", "ab", "?", "[ab]", "{a,b}", "a*", "*", ".a"};
+    const std::vector<std::string> tails{"/**", "/*", "", "*", "/"};
+    for (int round = 0; round < 300; ++round) {
+        std::vector<std::string> globs;
+        const int n = 1 + static_cast<int>(rng() % 3);
+        for (int k = 0; k < n; ++k) {
+            std::string g;
+            const int depth = 1 + static_cast<int>(rng() % 2);
+            for (int d = 0; d < depth; ++d)
+                g += "/" + segments[rng() % segments.size()];
+            g += tails[rng() % tails.size()];
+            globs.push_back(g);
+        }
+        const Dfa outside = set_complement(compile(globs));
+        auto rendered = render_globs(outside);
+        ASSERT_TRUE(rendered.ok()) << join(globs) << rendered.error().format();
+        expect_same_on_canonical_paths(outside, *rendered, join(globs));
+    }
+}
+
+// Any set: rendering either fails with a clear kind or is exact.
+TEST(RenderGlobs, RandomSetsRenderExactlyOrRefuse) {
+    std::mt19937 rng(11);
+    int rendered_count = 0;
+    for (int round = 0; round < 400; ++round) {
+        const std::vector<std::string> globs{"/" + random_glob(rng), "/" + random_glob(rng)};
+        const Dfa set = compile(globs);
+        for (const Dfa& d : {set, set_complement(set)}) {
+            auto rendered = render_globs(d);
+            if (!rendered) {
+                EXPECT_TRUE(rendered.error().kind == ErrorKind::Unsupported ||
+                            rendered.error().kind == ErrorKind::Limit)
+                    << rendered.error().format();
+                continue;
+            }
+            ++rendered_count;
+            expect_same_on_canonical_paths(d, *rendered, join(globs));
+        }
+    }
+    // A generator that only produced refusals would prove nothing (400 of 800 render with this seed).
+    EXPECT_GT(rendered_count, 300);
+}
+
+TEST(RenderGlobs, LiteralBytesAreEscaped) {
+    const Dfa set = compile({"/a\\*b/c\\{d\\}", "/x y/\\[z\\]"});
+    auto globs = render_globs(set);
+    ASSERT_TRUE(globs.ok()) << globs.error().format();
+    EXPECT_EQ(join(*globs), "/a\\*b/c\\{d\\}\n/x y/\\[z\\]\n");
+    const Dfa back = compile(*globs);
+    EXPECT_NE(back.label_of("/a*b/c{d}"), 0U);
+    EXPECT_EQ(back.label_of("/aXb/c{d}"), 0U);
+}
+
+TEST(RenderGlobs, OutputBudgetIsAnError) {
+    // Many distinct literal names: more globs than the budget allows.
+    std::vector<std::string> names;
+    for (int i = 0; i < 200; ++i)
+        names.push_back("/d" + std::to_string(i) + "/x" + std::to_string(i));
+    GlobRenderLimits limits;
+    limits.max_globs = 50;
+    auto r = render_globs(compile(names), Location{"grant", 2, 3}, limits);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::Limit);
+    EXPECT_EQ(to_string(r.error().where), "grant:2:3");
+}
+
+}  // namespace
+}  // namespace aalayer::policy
