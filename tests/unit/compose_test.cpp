@@ -1,1 +1,272 @@
+// Composition against SPEC 3 computed path by path: random bases, grants
+// and layers over a small alphabet; the engine's answer, and what the
+// kernel would compute from base and emitted child, must equal the formula
+//   effective(p) = B(p) ∩ G(p) ∩ A(p) − D(p)   inside the grant region
+//   effective(p) = B(p) − D(p)                 outside it.
+#include <memory>
+#include <random>
+
 #include <gtest/gtest.h>
+
+#include "policy/engine/compose.h"
+#include "policy/syntax/parser.h"
+#include "tests/support/glob_reference.h"
+
+namespace aalayer::policy {
+namespace {
+
+using test::all_paths;
+using test::random_glob;
+using test::ref_match;
+
+const std::vector<std::string>& canonical_paths_up_to_6() {
+    static const std::vector<std::string> kPaths = [] {
+        std::vector<std::string> out;
+        for (auto& p : all_paths(6))
+            if (p.starts_with("/") && p.find("//") == std::string::npos) out.push_back(p);
+        return out;
+    }();
+    return kPaths;
+}
+
+FileRuleInfo rule(std::vector<std::string> globs, PermBits bits, OwnerMode owner = OwnerMode::Any, bool deny = false) {
+    FileRuleInfo r;
+    r.where = Location{"test", 1, 1};
+    r.globs = std::move(globs);
+    r.bits = bits;
+    r.owner = owner;
+    r.deny = deny;
+    r.text = r.globs.front();
+    return r;
+}
+
+// The rules' pair on a path by the reference matcher: allow minus deny.
+MatchPerms ref_perms(const std::vector<FileRuleInfo>& rules, const std::string& path, bool* any = nullptr) {
+    MatchPerms m;
+    for (const auto& r : rules) {
+        bool hit = false;
+        for (const auto& g : r.globs)
+            hit = hit || ref_match(g, path);
+        if (!hit) continue;
+        if (any != nullptr) *any = true;
+        (r.deny ? m.deny : m.allow) = (r.deny ? m.deny : m.allow) | rule_pair(r);
+    }
+    return m;
+}
+
+std::shared_ptr<const BasePolicy> make_base(std::vector<FileRuleInfo> rules) {
+    BasePolicy base;
+    base.name = "base";
+    base.files = PermissionAutomaton::build(std::move(rules)).value();
+    base.effective = base.files.effective_dfa();
+    return std::make_shared<const BasePolicy>(std::move(base));
+}
+
+Result<std::shared_ptr<const CompiledGrant>> make_grant(std::vector<FileRuleInfo> rules) {
+    Grant g;
+    g.base = "base";
+    g.where = Location{"grant", 1, 1};
+    g.rules = std::move(rules);
+    AA_ASSIGN(CompiledGrant compiled, compile_grant(std::move(g)));
+    return std::make_shared<const CompiledGrant>(std::move(compiled));
+}
+
+PermBits random_bits(std::mt19937& rng) {
+    static const std::vector<PermBits> kChoices{
+        perm::kRead,
+        perm::kRead | perm::kWrite | perm::kAppend,
+        perm::kAppend,
+        perm::kRead | perm::kLock,
+        perm::kRead | perm::kMmap | perm::kExec,
+        perm::kLink,
+        perm::kAll,
+    };
+    return kChoices[rng() % kChoices.size()];
+}
+
+OwnerMode random_owner(std::mt19937& rng) { return rng() % 3 == 0 ? OwnerMode::Owner : OwnerMode::Any; }
+
+std::string subtree_glob(std::mt19937& rng) {
+    static const std::vector<std::string> kSegments{"a", "b", "ab", "?", "[ab]", "{a,b}", "a*", ".a"};
+    static const std::vector<std::string> kTails{"/**", "/*", "", "*"};
+    std::string g;
+    const int depth = 1 + static_cast<int>(rng() % 2);
+    for (int d = 0; d < depth; ++d)
+        g += "/" + kSegments[rng() % kSegments.size()];
+    return g + kTails[rng() % kTails.size()];
+}
+
+// The kernel's view: the base and the child parsed back from its text.
+PermPair kernel_perms(const std::vector<FileRuleInfo>& base, const std::vector<Dfa>& child_sets,
+                      const std::vector<FileRuleInfo>& child, const std::string& path) {
+    MatchPerms c;
+    for (std::size_t i = 0; i < child.size(); ++i) {
+        if (child_sets[i].label_of(path) == 0) continue;
+        (child[i].deny ? c.deny : c.allow) = (child[i].deny ? c.deny : c.allow) | rule_pair(child[i]);
+    }
+    return ref_perms(base, path).effective() & c.effective();
+}
+
+std::vector<FileRuleInfo> parse_child(const std::string& text) {
+    auto parsed = parse_document(text, "child");
+    EXPECT_TRUE(parsed.ok()) << text;
+    std::vector<FileRuleInfo> out;
+    if (!parsed) return out;
+    for (const auto& item : parsed->document.items) {
+        if (const auto* p = std::get_if<Box<Profile>>(&item.node)) {
+            for (const auto& r : (*p)->items) {
+                auto info = file_rule_info(r, Qualifiers{}, VariableTable{});
+                if (info && info->has_value()) out.push_back(std::move(**info));
+            }
+        }
+    }
+    return out;
+}
+
+TEST(Compose, RandomLayersMatchTheFormulaPathByPath) {
+    std::mt19937 rng(2024);
+    int composed = 0;
+    int checked_paths = 0;
+    for (int round = 0; round < 120; ++round) {
+        std::vector<FileRuleInfo> base_rules;
+        for (int i = 0; i < 4; ++i)
+            base_rules.push_back(rule({"/" + random_glob(rng)}, random_bits(rng), random_owner(rng), rng() % 5 == 0));
+        base_rules.push_back(rule({"/**"}, perm::kRead));
+        std::vector<FileRuleInfo> grant_rules;
+        for (int i = 0; i < 2; ++i)
+            grant_rules.push_back(rule({subtree_glob(rng)}, random_bits(rng), random_owner(rng)));
+        auto grant = make_grant(grant_rules);
+        ASSERT_TRUE(grant.ok()) << grant.error().format();
+        LayerRules layer;
+        layer.source = "layer";
+        for (int i = 0; i < 4; ++i) {
+            // Layer rules inside the grant's subtrees and anywhere, allow and deny.
+            const std::string g = rng() % 2 == 0 ? subtree_glob(rng) : "/" + random_glob(rng);
+            layer.files.push_back(rule({g}, random_bits(rng), random_owner(rng), rng() % 4 == 0));
+        }
+        auto base = make_base(base_rules);
+        auto c = compose(base, *grant, layer, LayerId{1000, "t"});
+        ASSERT_TRUE(c.ok()) << c.error().format();
+        if (!c->valid()) continue;  // an overlap globs cannot spell: reported, never emitted
+        ++composed;
+        const std::vector<FileRuleInfo> child = parse_child(c->child_text);
+        std::vector<Dfa> child_sets;
+        for (const auto& r : child)
+            child_sets.push_back(compile_globs(r.globs).value());
+        for (const auto& p : canonical_paths_up_to_6()) {
+            bool in_grant = false;
+            const MatchPerms g = ref_perms(grant_rules, p, &in_grant);
+            const MatchPerms l = ref_perms(layer.files, p);
+            PermPair expect = ref_perms(base_rules, p).effective();
+            if (in_grant) expect = expect & g.allow & l.allow;
+            expect = minus(expect, l.deny);
+            ASSERT_EQ(c->perms(p), expect) << "path " << p << "\n" << c->child_text;
+            ASSERT_EQ(kernel_perms(base_rules, child_sets, child, p), expect) << "path " << p << "\n" << c->child_text;
+            ASSERT_EQ(c->explain(p).perms, expect);
+            ASSERT_EQ(c->explain(p).in_grant, in_grant) << p;
+            ++checked_paths;
+        }
+    }
+    // Most rounds must compose, or the property was checked on too little.
+    EXPECT_GT(composed, 80);
+    EXPECT_GT(checked_paths, 80 * 1000);
+}
+
+TEST(Compose, ClippedRuleNamesAWitnessOutsideTheGrant) {
+    auto base = make_base({rule({"/**"}, perm::kAll)});
+    auto grant = make_grant({rule({"/h/a/**"}, perm::kRead | perm::kWrite | perm::kAppend)}).value();
+    LayerRules layer;
+    layer.files.push_back(rule({"/h/**"}, perm::kRead));
+    layer.files.back().where = Location{"banking.layer", 3, 1};
+    auto warn = compose(base, grant, layer, LayerId{1000, "b"});
+    ASSERT_TRUE(warn.ok());
+    ASSERT_TRUE(warn->valid());
+    ASSERT_EQ(warn->findings.size(), 1U);
+    EXPECT_EQ(warn->findings[0].format(), "banking.layer:3:1: warning: allows /h/a, outside the grant for base; clipped");
+    EXPECT_FALSE(warn->child_text.empty());
+
+    ComposeOptions strict;
+    strict.strict = true;
+    auto err = compose(base, grant, layer, LayerId{1000, "b"}, strict);
+    ASSERT_TRUE(err.ok());
+    EXPECT_FALSE(err->valid());
+    EXPECT_EQ(err->findings[0].severity, Severity::Error);
+    EXPECT_TRUE(err->child_text.empty());
+}
+
+TEST(Compose, BeyondTheBoundIsClippedToIt) {
+    auto base = make_base({rule({"/**"}, perm::kAll)});
+    auto grant = make_grant({rule({"/d/**"}, perm::kRead)}).value();
+    LayerRules layer;
+    layer.files.push_back(rule({"/d/**"}, perm::kRead | perm::kWrite | perm::kAppend));
+    auto c = compose(base, grant, layer, LayerId{1000, "b"});
+    ASSERT_TRUE(c.ok());
+    ASSERT_EQ(c->findings.size(), 1U);
+    EXPECT_NE(c->findings[0].message.find("allows 'rw' on /d/a, beyond the grant"), std::string::npos)
+        << c->findings[0].message;
+    EXPECT_EQ(c->perms("/d/x"), (PermPair{perm::kRead, perm::kRead}));
+    EXPECT_EQ(c->perms("/etc/x"), (PermPair{perm::kAll, perm::kAll}));  // outside: the base stands
+}
+
+TEST(Compose, DenyOutsideTheGrantTakesEffect) {
+    auto base = make_base({rule({"/**"}, perm::kRead)});
+    auto grant = make_grant({}).value();  // empty grant: deny-only layers
+    LayerRules layer;
+    layer.files.push_back(rule({"/s/**"}, perm::kRead, OwnerMode::Any, true));
+    auto c = compose(base, grant, layer, LayerId{1000, "d"});
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE(c->valid());
+    EXPECT_EQ(c->perms("/s/key"), PermPair{});
+    EXPECT_EQ(c->perms("/etc/x"), (PermPair{perm::kRead, perm::kRead}));
+    const Explanation e = c->explain("/s/key");
+    ASSERT_FALSE(e.in_grant);
+    ASSERT_FALSE(e.reasons.empty());
+    EXPECT_EQ(e.reasons.back().source, "layer");
+}
+
+TEST(Compose, ChildNeverCarriesUserTextOrTransitions) {
+    auto base = make_base({rule({"/**"}, perm::kAll)});
+    auto grant = make_grant({rule({"/d/**"}, perm::kAll)}).value();
+    LayerRules layer;
+    layer.files.push_back(rule({"/d/**"}, perm::kAll));
+    auto c = compose(base, grant, layer, LayerId{42, "x"});
+    ASSERT_TRUE(c.ok());
+    EXPECT_NE(c->child_text.find("profile base//aalayer.42.x {"), std::string::npos) << c->child_text;
+    // Only inherit-exec: the base makes its own transitions.
+    for (const char* forbidden : {"px", "cx", "ux", "Px", "->  ", "include", "^", "hat "}) {
+        EXPECT_EQ(c->child_text.find(std::string(" ") + forbidden + ","), std::string::npos) << forbidden;
+    }
+}
+
+TEST(Compose, InvalidLayerNameIsAFinding) {
+    auto base = make_base({rule({"/**"}, perm::kRead)});
+    auto grant = make_grant({}).value();
+    LayerRules layer;
+    for (const char* bad : {"", "a b", "../x", "x.y", std::string(65, 'a').c_str()}) {
+        auto c = compose(base, grant, layer, LayerId{1, bad});
+        ASSERT_TRUE(c.ok());
+        EXPECT_FALSE(c->valid()) << bad;
+    }
+}
+
+TEST(Diff, ExamplesDifferAndEqualLayersHaveNone) {
+    auto base = make_base({rule({"/**"}, perm::kAll)});
+    auto grant = make_grant({rule({"/p/**"}, perm::kAll, OwnerMode::Owner)}).value();
+    LayerRules a;
+    a.files.push_back(rule({"/p/a/**"}, perm::kAll, OwnerMode::Owner));
+    LayerRules b;
+    b.files.push_back(rule({"/p/b/**"}, perm::kAll, OwnerMode::Owner));
+    auto ca = compose(base, grant, a, LayerId{1, "a"}).value();
+    auto cb = compose(base, grant, b, LayerId{1, "b"}).value();
+    auto d = diff(ca, cb).value();
+    ASSERT_EQ(d.size(), 2U);
+    for (const auto& region : d) {
+        EXPECT_EQ(ca.perms(region.example), region.a) << region.example;
+        EXPECT_EQ(cb.perms(region.example), region.b) << region.example;
+        EXPECT_NE(region.a, region.b);
+    }
+    EXPECT_TRUE(diff(ca, ca).value().empty());
+}
+
+}  // namespace
+}  // namespace aalayer::policy
