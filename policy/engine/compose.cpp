@@ -135,10 +135,10 @@ private:
     std::map<std::string, std::pair<std::size_t, std::string>> included_;
 };
 
-// base ∩ child, as the kernel computes it under the stack, must equal the
-// effective policy on every canonical path.
-Status prove(const BasePolicy& base, const std::string& child_text, const Dfa& effective,
-             const CompiledGrant& grant, const DfaLimits& limits) {
+}  // namespace
+
+Status check_child(const BasePolicy& base, const CompiledGrant& grant, const std::string& child_text,
+                   const Dfa& effective, const DfaLimits& limits) {
     const Location where{"<child profile>", 0, 0};
     auto fail = [&](const std::string& what) {
         return make_error(ErrorKind::Invalid, where, "internal error: the generated child profile " + what +
@@ -184,8 +184,6 @@ Status prove(const BasePolicy& base, const std::string& child_text, const Dfa& e
     return {};
 }
 
-}  // namespace
-
 Result<Composition> compose(std::shared_ptr<const BasePolicy> base, std::shared_ptr<const CompiledGrant> grant,
                             const LayerRules& layer, const LayerId& id, const ComposeOptions& options) {
     Composition out;
@@ -225,7 +223,7 @@ Result<Composition> compose(std::shared_ptr<const BasePolicy> base, std::shared_
     if (!out.valid()) return out;
     child.add_other_rules(layer);
     out.child_text = child.text();
-    AA_TRY(prove(*base, out.child_text, out.effective, *grant, options.limits.dfa));
+    AA_TRY(check_child(*base, *grant, out.child_text, out.effective, options.limits.dfa));
     out.base_ = std::move(base);
     out.grant_ = std::move(grant);
     out.layer_ = std::move(*built);

@@ -85,6 +85,13 @@ private:
 Result<Composition> compose(std::shared_ptr<const BasePolicy> base, std::shared_ptr<const CompiledGrant> grant,
                             const LayerRules& layer, const LayerId& id, const ComposeOptions& options = {});
 
+// The proof compose() runs after every emit, for tests and audits: base ∩
+// child (what the kernel computes under the stack, from the child's text)
+// equals `effective` on every canonical path, `effective` never exceeds the
+// base, and inside the grant region never exceeds the grant.
+Status check_child(const BasePolicy& base, const CompiledGrant& grant, const std::string& child_text,
+                   const Dfa& effective, const DfaLimits& limits = {});
+
 // Where two compositions on the same kind of paths differ: one example path
 // per distinct pair of answers, shortest first.
 struct Difference {
