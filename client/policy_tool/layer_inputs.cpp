@@ -33,8 +33,7 @@ std::optional<std::vector<Composed>> compose_all(const LayerInputs& in, std::str
     }
     LoadOptions user_load = load;
     user_load.predefined = user_variables(std::move(*tunables), in.user);
-    LoadOptions grant_load = user_load;
-    grant_load.dialect = Dialect::Grant;
+    const LoadOptions grant_load = grant_load_options(user_load);
     const Loader grant_loader(reader, grant_load);
     const Loader layer_loader(reader, user_load);
 
@@ -53,6 +52,10 @@ std::optional<std::vector<Composed>> compose_all(const LayerInputs& in, std::str
     auto base = compile_base(system, in.base_file, profile, in.options.limits);
     if (!base) {
         error = base.error().format();
+        if (in.profile.empty() && !profile.empty()) {
+            error += "\n" + to_string(Location{in.grant_file, 0, 0}) + ": note: the only grant in this file is for '" +
+                     profile + "'; no grant here for the base file's profile: users cannot layer on it";
+        }
         return std::nullopt;
     }
     std::optional<Grant> chosen;
@@ -79,6 +82,11 @@ std::optional<std::vector<Composed>> compose_all(const LayerInputs& in, std::str
         }
         const LayerRules rules = read_layer(layer_loader, *text, file);
         const LayerId id{in.user.uid, in.name.empty() ? stem(file) : in.name};
+        if (auto st = validate_layer_name(id.name); !st) {
+            error = to_string(Location{file, 0, 0}) + ": error: " + st.error().message +
+                    (in.name.empty() ? " (the name comes from the file name; give one with --name)" : "");
+            return std::nullopt;
+        }
         auto composed = compose(shared_base, shared_grant, rules, id, in.options);
         if (!composed) {
             error = composed.error().format();

@@ -107,8 +107,10 @@ std::optional<int> parse_args(int argc, char** argv, Options& opts) {
             if (a == "--home") in.user.home = v;
             if (a == "--uid") {
                 const auto* end = v.data() + v.size();
-                if (std::from_chars(v.data(), end, in.user.uid).ptr != end || v.empty()) {
-                    return usage_error("--uid needs a number");
+                const auto [ptr, ec] = std::from_chars(v.data(), end, in.user.uid);
+                // (uid_t)-1 means "no uid" to the kernel: never a user's.
+                if (v.empty() || ptr != end || ec != std::errc() || in.user.uid == 4294967295U) {
+                    return usage_error("--uid needs a number (a uid below 4294967295)");
                 }
                 opts.have_uid = true;
             }

@@ -5,6 +5,7 @@
 #include <map>
 #include <numeric>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace aalayer::policy {
 
@@ -29,6 +30,120 @@ void compute_classes(const std::vector<ByteSet>& sets, std::array<std::uint16_t,
         byte_class[b] = it->second;
     }
     class_count = static_cast<std::uint16_t>(ids.size());
+}
+
+struct VectorHash {
+    std::size_t operator()(const std::vector<std::uint32_t>& v) const noexcept {
+        std::uint64_t h = 1469598103934665603ULL;  // FNV-1a over the 32-bit words
+        for (const auto x : v) {
+            h ^= x;
+            h *= 1099511628211ULL;
+        }
+        return static_cast<std::size_t>(h ^ (h >> 29U));
+    }
+};
+
+// Hopcroft's partition refinement: the coarsest partition, compatible with
+// the labels, that every transition respects. O(k n log n) for k classes.
+std::vector<std::uint32_t> coarsest_partition(const Dfa& dfa, std::size_t& block_count) {
+    const std::size_t n = dfa.state_count();
+    const std::size_t k = dfa.class_count;
+    // Predecessors per (class, state), in compressed rows.
+    std::vector<std::uint32_t> pred_start(k * n + 1, 0);
+    for (std::size_t s = 0; s < n; ++s)
+        for (std::size_t c = 0; c < k; ++c)
+            ++pred_start[c * n + dfa.next[s * k + c] + 1];
+    for (std::size_t i = 1; i < pred_start.size(); ++i)
+        pred_start[i] += pred_start[i - 1];
+    std::vector<std::uint32_t> preds(n * k);
+    {
+        std::vector<std::uint32_t> fill(pred_start.begin(), pred_start.end() - 1);
+        for (std::size_t s = 0; s < n; ++s)
+            for (std::size_t c = 0; c < k; ++c)
+                preds[fill[c * n + dfa.next[s * k + c]]++] = static_cast<std::uint32_t>(s);
+    }
+    // Blocks are ranges of `elems`; a block's marked states sit at its front.
+    std::vector<std::uint32_t> elems(n);
+    std::vector<std::uint32_t> loc(n);
+    std::vector<std::uint32_t> block(n);
+    std::vector<std::uint32_t> first;
+    std::vector<std::uint32_t> end;
+    std::vector<std::uint32_t> marked_end;
+    {
+        std::unordered_map<Label, std::uint32_t> by_label;
+        std::vector<std::uint32_t> sizes;
+        for (std::size_t s = 0; s < n; ++s) {
+            auto [it, inserted] = by_label.emplace(dfa.label[s], static_cast<std::uint32_t>(sizes.size()));
+            if (inserted) sizes.push_back(0);
+            block[s] = it->second;
+            ++sizes[it->second];
+        }
+        std::uint32_t at = 0;
+        for (const auto size : sizes) {
+            first.push_back(at);
+            marked_end.push_back(at);
+            at += size;
+            end.push_back(at);
+        }
+        std::vector<std::uint32_t> fill(first);
+        for (std::size_t s = 0; s < n; ++s) {
+            loc[s] = fill[block[s]]++;
+            elems[loc[s]] = static_cast<std::uint32_t>(s);
+        }
+    }
+    std::vector<std::uint32_t> work;
+    std::vector<bool> in_work(first.size(), true);
+    for (std::uint32_t b = 0; b < first.size(); ++b)
+        work.push_back(b);
+    std::vector<std::uint32_t> splitter;
+    std::vector<std::uint32_t> touched;
+    while (!work.empty()) {
+        const std::uint32_t a = work.back();
+        work.pop_back();
+        in_work[a] = false;
+        splitter.assign(elems.begin() + first[a], elems.begin() + end[a]);
+        for (std::size_t c = 0; c < k; ++c) {
+            touched.clear();
+            for (const auto t : splitter) {
+                for (std::uint32_t i = pred_start[c * n + t]; i < pred_start[c * n + t + 1]; ++i) {
+                    const std::uint32_t s = preds[i];
+                    const std::uint32_t b = block[s];
+                    if (loc[s] < marked_end[b]) continue;  // already marked
+                    if (marked_end[b] == first[b]) touched.push_back(b);
+                    const std::uint32_t other = elems[marked_end[b]];
+                    std::swap(elems[loc[s]], elems[marked_end[b]]);
+                    loc[other] = loc[s];
+                    loc[s] = marked_end[b]++;
+                }
+            }
+            for (const auto b : touched) {
+                if (marked_end[b] == end[b]) {  // every state marked: no split
+                    marked_end[b] = first[b];
+                    continue;
+                }
+                // Split off the marked front as a new block.
+                const auto nb = static_cast<std::uint32_t>(first.size());
+                first.push_back(first[b]);
+                end.push_back(marked_end[b]);
+                marked_end.push_back(first[b]);
+                first[b] = marked_end[b];
+                marked_end[b] = first[b];
+                for (std::uint32_t i = first[nb]; i < end[nb]; ++i)
+                    block[elems[i]] = nb;
+                const bool new_smaller = end[nb] - first[nb] <= end[b] - first[b];
+                in_work.push_back(false);
+                if (in_work[b] || new_smaller) {
+                    work.push_back(nb);
+                    in_work[nb] = true;
+                } else {
+                    work.push_back(b);
+                    in_work[b] = true;
+                }
+            }
+        }
+    }
+    block_count = first.size();
+    return block;
 }
 
 std::vector<unsigned char> class_representatives(const Dfa& dfa) {
@@ -77,15 +192,13 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
     TaggedDfa out;
     Dfa& dfa = out.dfa;
     {
-        std::vector<ByteSet> sets;
+        // Distinct edge sets only: identical sets do not refine further.
+        std::unordered_set<ByteSet> distinct;
         for (const auto& s : nfa.states) {
             for (const auto& [bytes, to] : s.edges)
-                sets.push_back(bytes);
+                distinct.insert(bytes);
         }
-        // Deduplicate: identical sets do not refine further.
-        std::sort(sets.begin(), sets.end(),
-                  [](const ByteSet& x, const ByteSet& y) { return x.to_string() < y.to_string(); });
-        sets.erase(std::unique(sets.begin(), sets.end()), sets.end());
+        const std::vector<ByteSet> sets(distinct.begin(), distinct.end());
         compute_classes(sets, dfa.byte_class, dfa.class_count);
     }
     // Bytes of each class, to test edges once per class.
@@ -93,17 +206,31 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
     for (unsigned b = 0; b < 256; ++b)
         rep[dfa.byte_class[b]] = static_cast<unsigned char>(b);
 
+    // Which classes each NFA edge covers, computed once rather than per DFA state.
+    std::vector<std::vector<std::vector<std::uint16_t>>> edge_classes(nfa.states.size());
+    for (std::size_t i = 0; i < nfa.states.size(); ++i) {
+        for (const auto& [bytes, to] : nfa.states[i].edges) {
+            std::vector<std::uint16_t> classes;
+            for (std::uint16_t cls = 0; cls < dfa.class_count; ++cls)
+                if (bytes.test(rep[cls])) classes.push_back(cls);
+            edge_classes[i].push_back(std::move(classes));
+        }
+    }
+    // Epsilon closure with a generation-stamped marker: no per-call allocation.
+    std::vector<std::uint32_t> mark(nfa.states.size(), 0);
+    std::uint32_t generation = 0;
+    std::vector<StateId> stack;
     auto closure = [&](std::vector<StateId> set) {
-        std::vector<StateId> stack = set;
-        std::vector<bool> in(nfa.states.size());
+        ++generation;
+        stack.assign(set.begin(), set.end());
         for (const auto s : set)
-            in[s] = true;
+            mark[s] = generation;
         while (!stack.empty()) {
             const StateId s = stack.back();
             stack.pop_back();
             for (const auto t : nfa.states[s].epsilon) {
-                if (!in[t]) {
-                    in[t] = true;
+                if (mark[t] != generation) {
+                    mark[t] = generation;
                     set.push_back(t);
                     stack.push_back(t);
                 }
@@ -113,7 +240,7 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
         return set;
     };
 
-    std::map<std::vector<std::uint32_t>, Label> tag_ids{{{}, 0}};
+    std::unordered_map<std::vector<std::uint32_t>, Label, VectorHash> tag_ids{{{}, 0}};
     out.tag_sets.emplace_back();
     auto label_for = [&](const std::vector<StateId>& set) {
         std::vector<std::uint32_t> tags;
@@ -126,7 +253,7 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
         return it->second;
     };
 
-    std::map<std::vector<StateId>, StateId> ids;
+    std::unordered_map<std::vector<StateId>, StateId, VectorHash> ids;
     std::vector<std::vector<StateId>> pending;
     auto intern = [&](std::vector<StateId> set) -> Result<StateId> {
         if (auto it = ids.find(set); it != ids.end()) return it->second;
@@ -141,20 +268,42 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
     // State 0 is the dead state (the empty set), so unset transitions lead there.
     AA_TRY(intern({}));
     AA_ASSIGN(dfa.start, intern(closure({nfa.start()})));
+    std::vector<std::vector<StateId>> targets(dfa.class_count);
+    std::vector<std::pair<std::uint16_t, StateId>> resolved;
     for (std::size_t done = 1; done < pending.size(); ++done) {
         const std::vector<StateId> set = pending[done];
         const auto from = static_cast<StateId>(done);
+        for (auto& t : targets)
+            t.clear();
+        for (const auto s : set) {
+            const auto& edges = nfa.states[s].edges;
+            for (std::size_t e = 0; e < edges.size(); ++e) {
+                for (const auto cls : edge_classes[s][e])
+                    targets[cls].push_back(edges[e].second);
+            }
+        }
+        // Most classes of a state reach the same NFA states (built in the
+        // same order, so equal as vectors): resolve each distinct one once.
+        resolved.clear();
         for (std::uint16_t cls = 0; cls < dfa.class_count; ++cls) {
-            std::vector<StateId> target;
-            for (const auto s : set) {
-                for (const auto& [bytes, to] : nfa.states[s].edges) {
-                    if (bytes.test(rep[cls])) target.push_back(to);
+            std::vector<StateId>& target = targets[cls];
+            if (target.empty()) continue;
+            StateId to = 0;
+            bool found = false;
+            for (const auto& [other, state] : resolved) {
+                if (targets[other] == target) {
+                    to = state;
+                    found = true;
+                    break;
                 }
             }
-            if (target.empty()) continue;
-            std::sort(target.begin(), target.end());
-            target.erase(std::unique(target.begin(), target.end()), target.end());
-            AA_ASSIGN(StateId to, intern(closure(std::move(target))));
+            if (!found) {
+                std::vector<StateId> sorted = target;
+                std::sort(sorted.begin(), sorted.end());
+                sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+                AA_ASSIGN(to, intern(closure(std::move(sorted))));
+                resolved.emplace_back(cls, to);
+            }
             dfa.next[static_cast<std::size_t>(from) * dfa.class_count + cls] = to;
         }
     }
@@ -162,33 +311,8 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
 }
 
 Dfa minimize(const Dfa& dfa) {
-    const std::size_t n = dfa.state_count();
-    // Initial partition by label.
-    std::vector<std::uint32_t> block(n);
-    {
-        std::map<Label, std::uint32_t> by_label;
-        for (std::size_t s = 0; s < n; ++s) {
-            block[s] =
-                by_label.emplace(dfa.label[s], static_cast<std::uint32_t>(by_label.size())).first->second;
-        }
-    }
     std::size_t blocks = 0;
-    for (;;) {
-        // Refine: a state's signature is its block and its successors' blocks.
-        std::map<std::vector<std::uint32_t>, std::uint32_t> sig_ids;
-        std::vector<std::uint32_t> refined(n);
-        std::vector<std::uint32_t> sig(static_cast<std::size_t>(dfa.class_count) + 1);
-        for (std::size_t s = 0; s < n; ++s) {
-            sig[0] = block[s];
-            for (std::uint16_t c = 0; c < dfa.class_count; ++c) {
-                sig[c + 1U] = block[dfa.next[s * dfa.class_count + c]];
-            }
-            refined[s] = sig_ids.emplace(sig, static_cast<std::uint32_t>(sig_ids.size())).first->second;
-        }
-        block = std::move(refined);
-        if (sig_ids.size() == blocks) break;
-        blocks = sig_ids.size();
-    }
+    const std::vector<std::uint32_t> block = coarsest_partition(dfa, blocks);
     // Renumber blocks in breadth-first order from the start, dropping the unreachable.
     std::vector<std::int64_t> order(blocks, -1);
     std::vector<StateId> representative;
@@ -222,7 +346,7 @@ Dfa minimize(const Dfa& dfa) {
         }
     }
     // Merge byte classes that now behave alike everywhere.
-    std::map<std::vector<StateId>, std::uint16_t> columns;
+    std::unordered_map<std::vector<StateId>, std::uint16_t, VectorHash> columns;
     std::vector<std::uint16_t> remap(out.class_count);
     for (std::uint16_t c = 0; c < out.class_count; ++c) {
         std::vector<StateId> column(out.state_count());

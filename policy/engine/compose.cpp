@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "policy/engine/child_profile.h"
 #include "policy/syntax/parser.h"
@@ -56,27 +57,6 @@ namespace {
 // Labels of the layer automaton: allow pair low, deny pair high.
 Label layer_label(const MatchPerms& m) { return encode(m.allow) | (encode(m.deny) << 16U); }
 
-Result<Dfa> effective_dfa(const BasePolicy& base, const CompiledGrant& grant, const Dfa& layer,
-                          const DfaLimits& limits) {
-    // B restricted to G inside the region, B outside; the region bit kept.
-    AA_ASSIGN(Dfa bg, product(
-                          base.effective, grant.bound_dfa,
-                          [](Label b, Label g) {
-                              if ((g & CompiledGrant::kInRegion) == 0) return b;
-                              return encode(decode(b) & decode(g & 0xffffU)) | CompiledGrant::kInRegion;
-                          },
-                          limits));
-    AA_ASSIGN(Dfa e, product(
-                         minimize(bg), layer,
-                         [](Label x, Label l) {
-                             PermPair p = decode(x & 0xffffU);
-                             if ((x & CompiledGrant::kInRegion) != 0) p = p & decode(l & 0xffffU);
-                             return encode(minus(p, decode(l >> 16U)));
-                         },
-                         limits));
-    return minimize(e);
-}
-
 class Clipper {
 public:
     Clipper(const CompiledGrant& grant, const ComposeOptions& options, std::vector<Finding>& findings)
@@ -90,7 +70,7 @@ public:
                 auto& [count, example] = included_[rule.where.file];
                 if (count++ == 0) example = *outside;
             } else {
-                report(rule.where, "allows " + *outside + ", outside the grant for " + base + "; clipped");
+                report(rule.where, "allows " + *outside + ", outside the grant for " + base + clipped());
             }
             return {};
         }
@@ -103,8 +83,8 @@ public:
             const PermPair granted = grant_.bound.perms(*p);
             const PermPair kept = granted & want;
             std::string message = "allows '" + perm_letters(want.owner | want.other) + "' on " + *p +
-                                  ", beyond the grant for " + base + " there (" + format_pair(granted) +
-                                  "); clipped to " + format_pair(kept);
+                                  ", beyond the grant for " + base + " there (" + format_pair(granted) + ")" +
+                                  (options_.strict ? clipped() : "; clipped to " + format_pair(kept));
             if (rule.included) {
                 auto& [count, example] = included_[rule.where.file];
                 if (count++ == 0) example = *p;
@@ -125,6 +105,10 @@ public:
     }
 
 private:
+    [[nodiscard]] std::string clipped() const {
+        return options_.strict ? "; not allowed in strict mode" : "; clipped";
+    }
+
     void report(const Location& where, std::string message) {
         findings_.push_back(Finding{options_.strict ? Severity::Error : Severity::Warning, where, std::move(message)});
     }
@@ -184,8 +168,111 @@ Status check_child(const BasePolicy& base, const CompiledGrant& grant, const std
     return {};
 }
 
+Result<std::shared_ptr<const Bounds>> prepare_bounds(std::shared_ptr<const BasePolicy> base,
+                                                      std::shared_ptr<const CompiledGrant> grant,
+                                                      const DfaLimits& limits) {
+    auto out = std::make_shared<Bounds>();
+    std::unordered_map<std::uint64_t, Label> ids;
+    AA_ASSIGN(Dfa product_dfa, product(
+                                   base->effective, grant->bound_dfa,
+                                   [&](Label b, Label g) {
+                                       const std::uint64_t key = (static_cast<std::uint64_t>(b) << 32U) | g;
+                                       auto [it, inserted] = ids.emplace(key, static_cast<Label>(out->cells.size()));
+                                       if (inserted) {
+                                           out->cells.push_back(Bounds::Cell{
+                                               decode(b), decode(g & 0xffffU), (g & CompiledGrant::kInRegion) != 0});
+                                       }
+                                       return it->second;
+                                   },
+                                   limits));
+    out->product = minimize(product_dfa);
+    out->base = std::move(base);
+    out->grant = std::move(grant);
+    return std::shared_ptr<const Bounds>(std::move(out));
+}
+
+namespace {
+
+// The formula on one path's cells: SPEC 3.
+PermPair formula(const Bounds::Cell& cell, Label layer) {
+    PermPair e = cell.base;
+    if (cell.in_region) e = e & cell.grant & decode(layer & 0xffffU);
+    return minus(e, decode(layer >> 16U));
+}
+
+constexpr Label kMismatch = 1U << 30U;  // base ∩ child differs from the formula
+constexpr Label kExceeds = 1U << 29U;   // the formula's answer exceeds the base or the grant
+
+// The effective policy and the proof in one product: for every path, the
+// formula's answer from base, grant and layer, and the kernel's answer from
+// base and the child as its text parses back.
+Status prove(const Bounds& bounds, const Dfa& layer, const std::string& child_text, const DfaLimits& limits) {
+    const Location where{"<child profile>", 0, 0};
+    auto fail = [&](const std::string& what) {
+        return make_error(ErrorKind::Invalid, where,
+                          "internal error: the generated child profile " + what + "; it was not used");
+    };
+    auto parsed = parse_document(child_text, where.file);
+    if (!parsed) return fail("does not parse: " + parsed.error().format());
+    std::vector<FileRuleInfo> rules;
+    for (const auto& item : parsed->document.items) {
+        const auto* p = std::get_if<Box<Profile>>(&item.node);
+        if (p == nullptr) continue;
+        for (const auto& r : (*p)->items) {
+            AA_ASSIGN(std::optional<FileRuleInfo> info, file_rule_info(r, Qualifiers{}, VariableTable{}));
+            if (info) rules.push_back(std::move(*info));
+        }
+    }
+    AA_ASSIGN(PermissionAutomaton child, PermissionAutomaton::build(std::move(rules)));
+    std::vector<std::pair<Label, Label>> pairs;
+    std::unordered_map<std::uint64_t, Label> ids;
+    AA_ASSIGN(Dfa layer_child, product(
+                                   layer, child.effective_dfa(),
+                                   [&](Label l, Label c) {
+                                       const std::uint64_t key = (static_cast<std::uint64_t>(l) << 32U) | c;
+                                       auto [it, inserted] = ids.emplace(key, static_cast<Label>(pairs.size()));
+                                       if (inserted) pairs.emplace_back(l, c);
+                                       return it->second;
+                                   },
+                                   limits));
+    AA_ASSIGN(Dfa joint, product(
+                             bounds.product, minimize(layer_child),
+                             [&](Label x, Label y) {
+                                 const Bounds::Cell& cell = bounds.cells[x];
+                                 const auto [l, c] = pairs[y];
+                                 const PermPair e = formula(cell, l);
+                                 Label out = encode(e);
+                                 if ((cell.base & decode(c)) != e) out |= kMismatch;
+                                 if (!contains(cell.base, e) || (cell.in_region && !contains(cell.grant, e))) {
+                                     out |= kExceeds;
+                                 }
+                                 return out;
+                             },
+                             limits));
+    AA_ASSIGN(Dfa flagged, product(joint, canonical_paths(), [](Label j, Label c) {
+                  return c == 0 ? Label{0} : j & (kMismatch | kExceeds);
+              }));
+    if (auto p = shortest_witness(flagged, [](Label l) { return l != 0; })) {
+        const Label j = joint.label_of(*p);
+        if ((j & kExceeds) != 0) return fail("computed " + format_pair(decode(j & 0xffffU)) + " on " + *p +
+                                             ", beyond the base or the grant");
+        return fail("gives a different answer from the layer's policy on " + *p + " (the policy is " +
+                    format_pair(decode(j & 0xffffU)) + ")");
+    }
+    return {};
+}
+
+
+}  // namespace
+
 Result<Composition> compose(std::shared_ptr<const BasePolicy> base, std::shared_ptr<const CompiledGrant> grant,
                             const LayerRules& layer, const LayerId& id, const ComposeOptions& options) {
+    AA_ASSIGN(std::shared_ptr<const Bounds> bounds, prepare_bounds(std::move(base), std::move(grant), options.limits.dfa));
+    return compose(std::move(bounds), layer, id, options);
+}
+
+Result<Composition> compose(std::shared_ptr<const Bounds> bounds, const LayerRules& layer, const LayerId& id,
+                            const ComposeOptions& options) {
     Composition out;
     out.findings = layer.findings;
     if (!out.valid()) return out;
@@ -199,12 +286,12 @@ Result<Composition> compose(std::shared_ptr<const BasePolicy> base, std::shared_
         return out;
     }
     const PermissionAutomaton& files = *built;
-    const Dfa layer_dfa = minimize(map_labels(files.dfa(), [&](Label l) { return layer_label(files.label_perms(l)); }));
-    AA_ASSIGN(out.effective, effective_dfa(*base, *grant, layer_dfa, options.limits.dfa));
+    const BasePolicy& base = *bounds->base;
+    const CompiledGrant& grant = *bounds->grant;
 
     // Each allow rule alone: what it loses to the grant, and its share of the child.
-    ChildProfileBuilder child(*base, *grant, id, options);
-    Clipper clipper(*grant, options, out.findings);
+    ChildProfileBuilder child(base, grant, id, options);
+    Clipper clipper(grant, options, out.findings);
     for (const auto& rule : layer.files) {
         if (rule.deny) {
             child.add_deny(rule);
@@ -223,18 +310,36 @@ Result<Composition> compose(std::shared_ptr<const BasePolicy> base, std::shared_
     if (!out.valid()) return out;
     child.add_other_rules(layer);
     out.child_text = child.text();
-    AA_TRY(check_child(*base, *grant, out.child_text, out.effective, options.limits.dfa));
-    out.base_ = std::move(base);
-    out.grant_ = std::move(grant);
+    out.layer_dfa_ = minimize(map_labels(files.dfa(), [&](Label l) { return layer_label(files.label_perms(l)); }));
+    AA_TRY(prove(*bounds, out.layer_dfa_, out.child_text, options.limits.dfa));
+    out.bounds_ = std::move(bounds);
     out.layer_ = std::move(*built);
     return out;
+}
+
+PermPair Composition::perms(std::string_view path) const {
+    if (!bounds_ || !layer_) return {};
+    const Label g = bounds_->grant->bound_dfa.label_of(path);
+    const Bounds::Cell cell{bounds_->base->files.perms(path), decode(g & 0xffffU),
+                            (g & CompiledGrant::kInRegion) != 0};
+    return formula(cell, layer_dfa_.label_of(path));
+}
+
+Result<Dfa> Composition::effective_dfa(const DfaLimits& limits) const {
+    if (!bounds_) return Dfa::empty();
+    AA_ASSIGN(Dfa joint, product(
+                             bounds_->product, layer_dfa_,
+                             [&](Label x, Label l) { return encode(formula(bounds_->cells[x], l)); }, limits));
+    return minimize(joint);
 }
 
 Explanation Composition::explain(std::string_view path) const {
     Explanation e;
     e.path = std::string(path);
     e.perms = perms(path);
-    if (!base_ || !grant_ || !layer_) return e;
+    if (!bounds_ || !layer_) return e;
+    const auto& base_ = bounds_->base;
+    const auto& grant_ = bounds_->grant;
     e.in_grant = !grant_->bound.rules_for(path).empty();
     for (const auto* r : base_->files.rules_for(path))
         e.reasons.push_back(Reason{"base", r->where, r->text});
@@ -252,7 +357,9 @@ Explanation Composition::explain(std::string_view path) const {
 }
 
 Result<std::vector<Difference>> diff(const Composition& a, const Composition& b, std::size_t max_regions) {
-    AA_ASSIGN(Dfa both, product(a.effective, b.effective,
+    AA_ASSIGN(Dfa ea, a.effective_dfa());
+    AA_ASSIGN(Dfa eb, b.effective_dfa());
+    AA_ASSIGN(Dfa both, product(ea, eb,
                                 [](Label x, Label y) { return x == y ? Label{0} : x | (y << 16U); }));
     both = minimize(both);
     std::set<Label> labels(both.label.begin(), both.label.end());

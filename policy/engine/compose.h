@@ -41,6 +41,25 @@ Status validate_layer_name(const std::string& name);
 // "aalayer.<uid>.<name>", the child's name under its base.
 std::string child_name(const LayerId& id);
 
+// A base and one user's grant, prepared once for every layer composed on
+// them: their product automaton, whose label indexes `cells`.
+struct Bounds {
+    struct Cell {
+        PermPair base;   // B(p)
+        PermPair grant;  // G(p), when in_region
+        bool in_region = false;
+        friend bool operator==(const Cell&, const Cell&) = default;
+    };
+    std::shared_ptr<const BasePolicy> base;
+    std::shared_ptr<const CompiledGrant> grant;
+    Dfa product;
+    std::vector<Cell> cells;
+};
+
+Result<std::shared_ptr<const Bounds>> prepare_bounds(std::shared_ptr<const BasePolicy> base,
+                                                      std::shared_ptr<const CompiledGrant> grant,
+                                                      const DfaLimits& limits = {});
+
 struct ComposeOptions {
     bool strict = false;    // clipping is an error, not a warning
     bool complain = false;  // the child in complain mode
@@ -66,22 +85,28 @@ class Composition {
 public:
     std::string child_text;  // empty when a finding is an error
     std::vector<Finding> findings;
-    Dfa effective;           // label: encode(effective(p)); empty when invalid
 
     [[nodiscard]] bool valid() const { return !has_errors(findings); }
-    [[nodiscard]] PermPair perms(std::string_view path) const { return decode(effective.label_of(path)); }
+    // effective(p), from the base, grant and layer automata (no product kept).
+    [[nodiscard]] PermPair perms(std::string_view path) const;
     [[nodiscard]] Explanation explain(std::string_view path) const;
+    // The effective policy as one automaton, label encode(effective(p)):
+    // built on demand (diff, audits), as it is larger than its parts.
+    [[nodiscard]] Result<Dfa> effective_dfa(const DfaLimits& limits = {}) const;
 
 private:
-    friend Result<Composition> compose(std::shared_ptr<const BasePolicy>, std::shared_ptr<const CompiledGrant>,
-                                       const LayerRules&, const LayerId&, const ComposeOptions&);
-    std::shared_ptr<const BasePolicy> base_;
-    std::shared_ptr<const CompiledGrant> grant_;
+    friend Result<Composition> compose(std::shared_ptr<const Bounds>, const LayerRules&, const LayerId&,
+                                       const ComposeOptions&);
+    std::shared_ptr<const Bounds> bounds_;
     std::optional<PermissionAutomaton> layer_;
+    Dfa layer_dfa_ = Dfa::empty();  // label: allow pair | deny pair << 16
 };
 
 // Layer problems come back as findings; an Error means the engine itself
 // could not finish (a budget, or a failed proof: the child is never used then).
+Result<Composition> compose(std::shared_ptr<const Bounds> bounds, const LayerRules& layer, const LayerId& id,
+                            const ComposeOptions& options = {});
+// The same, preparing the bounds on the way (for one-off compositions).
 Result<Composition> compose(std::shared_ptr<const BasePolicy> base, std::shared_ptr<const CompiledGrant> grant,
                             const LayerRules& layer, const LayerId& id, const ComposeOptions& options = {});
 

@@ -40,7 +40,16 @@ Status check_grant_rule(const Item& item, const VariableTable& vars, std::vector
     return {};
 }
 
+constexpr const char* kNoIncludes =
+    "grant files cannot include other files; the system tunables and @{HOME}, @{USER}, @{UID} are already defined";
+
 }  // namespace
+
+LoadOptions grant_load_options(LoadOptions base) {
+    base.dialect = Dialect::Grant;
+    base.refuse_includes = kNoIncludes;
+    return base;
+}
 
 Result<std::vector<Grant>> read_grants(const LoadedPolicy& policy) {
     std::vector<Grant> grants;
@@ -50,8 +59,7 @@ Result<std::vector<Grant>> read_grants(const LoadedPolicy& policy) {
             continue;  // already in policy.variables
         }
         if (std::holds_alternative<Include>(item.node) || std::holds_alternative<Abi>(item.node)) {
-            return refuse(item.where, "grant files cannot include other files; the system tunables and "
-                                      "@{HOME}, @{USER}, @{UID} are already defined");
+            return refuse(item.where, kNoIncludes);
         }
         const auto* block = std::get_if<Box<Profile>>(&item.node);
         if (block == nullptr || !(*block)->grant) {
@@ -119,7 +127,8 @@ Result<CompiledGrant> compile_grant(Grant grant, const PermissionLimits& limits)
                                   "grant for '" + out.grant.base + "': the paths outside '" + rule.text +
                                       "' cannot be written as AppArmor globs, so no child profile can leave "
                                       "them to the base (" + rendered.error().message +
-                                      "); use a subtree such as /dir/** or a name pattern such as /dir/*.ext");
+                                      "); grant subtrees such as /dir/** or /dir/*, with literal, *, ?, [..] or {..} path segments "
+                                      "(a name suffix such as /dir/*.ext is not supported)");
             }
         }
         Error e = outside.take_error();

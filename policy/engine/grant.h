@@ -18,6 +18,9 @@ struct Grant {
     std::vector<FileRuleInfo> rules;
 };
 
+// Load options for grant files: Dialect::Grant, includes refused unread.
+LoadOptions grant_load_options(LoadOptions base);
+
 // Reads every grant block of a grant file, loaded with Dialect::Grant and
 // the user's variables predefined. Grant rules are file allow rules with
 // permissions among r w a l k m ix; anything else is a located error.

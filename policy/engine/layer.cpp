@@ -39,13 +39,27 @@ bool mentions_variable(const Item& item) {
     return found;
 }
 
+// A path segment that is "." or "..", however the glob spells it: escaped
+// dots, one-dot classes and alternatives count, so /{..,tmp} is caught too.
 bool unsafe_segment(std::string_view glob) {
+    std::string plain;  // '.' for dots, '/' for segment edges (incl. { , }), 'x' otherwise
     for (std::size_t i = 0; i < glob.size(); ++i) {
-        if (glob[i] != '/') continue;
-        const std::string_view rest = glob.substr(i + 1);
-        for (const std::string_view seg : {std::string_view("."), std::string_view("..")}) {
-            if (rest.starts_with(seg) && (rest.size() == seg.size() || rest[seg.size()] == '/')) return true;
+        const char c = glob[i];
+        if (c == '\\' && i + 1 < glob.size()) {
+            plain += glob[++i] == '.' ? '.' : 'x';
+        } else if (c == '[' && glob.substr(i, 3) == "[.]") {
+            plain += '.';
+            i += 2;
+        } else if (c == '/' || c == '{' || c == ',' || c == '}') {
+            plain += '/';
+        } else {
+            plain += c == '.' ? '.' : 'x';
         }
+    }
+    plain += '/';
+    for (std::size_t i = 0; i + 1 < plain.size(); ++i) {
+        if (plain[i] != '/') continue;
+        if (plain.compare(i, 3, "/./") == 0 || plain.compare(i, 4, "/../") == 0) return true;
     }
     return false;
 }
@@ -258,10 +272,11 @@ public:
         const std::string cls = rule_class_keyword(node);
         const bool rlimit = std::holds_alternative<RlimitRule>(node);
         if (cls.empty() && !rlimit) {
-            if (w.included && !std::holds_alternative<VariableDefinition>(node) &&
-                !std::holds_alternative<BooleanDefinition>(node)) {
-                note(w.item.where, "skipped in a layer: " + emit_rule(node));
-            }
+            // Definitions, abi and aliases of abstractions mean nothing for a layer's rules.
+            const bool silent = std::holds_alternative<VariableDefinition>(node) ||
+                                std::holds_alternative<BooleanDefinition>(node) || std::holds_alternative<Abi>(node) ||
+                                std::holds_alternative<Alias>(node);
+            if (w.included && !silent) note(w.item.where, "skipped in a layer: " + emit_rule(node));
             return;
         }
         if (w.included) {
@@ -287,7 +302,11 @@ public:
         if (q.is_deny()) {
             out_.deny_rules.push_back(std::move(flat));
         } else {
-            if (!cls.empty()) out_.allow_classes.insert(cls);
+            if (!cls.empty() && out_.allow_classes.insert(cls).second && w.included) {
+                note(w.item.where, "this abstraction allows " + cls + " rules, so " + cls +
+                                       " becomes an allow-list in this layer: only the " + cls +
+                                       " rules the layer and its abstractions allow remain");
+            }
             out_.allow_rules.push_back(std::move(flat));
         }
     }

@@ -46,6 +46,7 @@ private:
     }
 
     Status follow(const Include& inc, const Location& where, std::set<std::string>& seen) {
+        if (!options_.refuse_includes.empty()) return make_error(ErrorKind::Unsupported, where, options_.refuse_includes);
         AA_ASSIGN(std::vector<std::string> files, resolver_.resolve(inc, where));
         for (const auto& file : files) {
             if (std::find(stack_.begin(), stack_.end(), file) != stack_.end()) {

@@ -23,6 +23,9 @@ struct LoadOptions {
     std::size_t max_include_depth = 64;  // include chain length
     std::size_t max_expansions = 65536;  // values one word may expand to
     Dialect dialect = Dialect::Profile;
+    // When set, an include in the loaded text is this error, and the file it
+    // names is never read (grant files must not read other files).
+    std::string refuse_includes;
     // Defined before the file is read: tunables and per-user values for
     // layers and grants, which may use variables but not define them.
     VariableTable predefined;

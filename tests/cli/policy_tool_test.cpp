@@ -1,8 +1,14 @@
 // aalayer-policy as a user runs it: exit codes, message format, -I, emit.
 #include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <optional>
+#include <regex>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
+#include "tests/support/corpus.h"
 #include "tests/support/process.h"
 
 namespace aalayer::test {
@@ -115,6 +121,789 @@ TEST(PolicyToolTest, MissingFileIsAnErrorNotACrash) {
     const auto r = run({"parse", "/nonexistent/profile"});
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("/nonexistent/profile: error: cannot open"), std::string::npos) << r.err;
+}
+
+
+// ---- compose, explain and diff: a layer on a base, within a grant ----
+
+// A base of our own, so the tests do not depend on the extra profiles.
+// Under @{HOME}/work the base allows rwlm to the owner, the grant rwkm and
+// the layer rkm: each of the three takes a letter away.
+constexpr const char* kBase =
+    "include <tunables/global>\n"
+    "\n"
+    "profile demo /usr/bin/demo {\n"
+    "  include <abstractions/base>\n"
+    "  owner @{HOME}/.demo/** rwk,\n"
+    "  owner @{HOME}/work/** rwlm,\n"
+    "  @{HOME}/shared/** rwl,\n"
+    "  /etc/demo.conf r,\n"
+    "  /srv/demo/** ralkmix,\n"
+    "  network inet stream,\n"
+    "  capability chown,\n"
+    "}\n";
+
+constexpr const char* kGrant =
+    "# users may narrow their work and shared folders\n"
+    "grant demo {\n"
+    "  owner @{HOME}/work/** rwkm,\n"
+    "  @{HOME}/shared/** rw,\n"
+    "}\n";
+
+// Stays within the grant: composes without findings.
+constexpr const char* kLayer =
+    "# the user's layer\n"
+    "owner @{HOME}/work/** rkm,\n"
+    "@{HOME}/shared/** r,\n"
+    "deny /srv/demo/private/** k,\n";
+
+// Line 3 reaches outside the grant.
+constexpr const char* kEscape =
+    "owner @{HOME}/work/** rkm,\n"
+    "\n"
+    "  /etc/demo.conf r,\n";
+
+// The base, grant and layers written into a scratch directory.
+struct LayerFixture {
+    TempDir dir;
+    std::string base = dir.write("demo", kBase);
+    std::string grant = dir.write("demo.conf", kGrant);
+    std::string layer = dir.write("work-layer.layer", kLayer);
+
+    // The layer options for user alice (1000) and the given layers.
+    [[nodiscard]] std::vector<std::string> args(const std::string& command,
+                                                const std::vector<std::string>& layers) const {
+        std::vector<std::string> a{command, "--base", base, "--grant", grant,
+                                   "--uid", "1000", "--user", "alice", "--home", "/home/alice"};
+        for (const auto& l : layers) {
+            a.emplace_back("--layer");
+            a.push_back(l);
+        }
+        return a;
+    }
+    [[nodiscard]] std::vector<std::string> args(const std::string& command) const { return args(command, {layer}); }
+};
+
+std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+}
+
+// Permission letters are a subsequence of AppArmor's canonical order.
+bool canonical_letters(const std::string& letters) {
+    const std::string order = "rwalkmx";
+    std::size_t at = 0;
+    for (const char c : letters) {
+        at = order.find(c, at);
+        if (at == std::string::npos) return false;
+        ++at;
+    }
+    return true;
+}
+
+// Just enough of a JSON reader to check the tool's --json output strictly.
+struct Json {
+    enum class Kind { Null, Bool, Number, String, Array, Object } kind = Kind::Null;
+    bool boolean = false;
+    std::string text;  // string value, or the number's text
+    std::vector<Json> items;
+    std::vector<std::string> keys;  // object keys, parallel to items
+
+    [[nodiscard]] const Json* get(const std::string& key) const {
+        for (std::size_t i = 0; i < keys.size(); ++i)
+            if (keys[i] == key) return &items[i];
+        return nullptr;
+    }
+};
+
+class JsonReader {
+public:
+    explicit JsonReader(std::string_view s) : s_(s) {}
+
+    // The whole input as one value, or nullopt when it is not JSON.
+    std::optional<Json> document() {
+        auto v = value(0);
+        space();
+        if (!v || i_ != s_.size()) return std::nullopt;
+        return v;
+    }
+
+private:
+    void space() {
+        while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t' || s_[i_] == '\r')) ++i_;
+    }
+    bool eat(char c) {
+        space();
+        if (i_ < s_.size() && s_[i_] == c) {
+            ++i_;
+            return true;
+        }
+        return false;
+    }
+    bool word(std::string_view w) {
+        if (s_.substr(i_, w.size()) != w) return false;
+        i_ += w.size();
+        return true;
+    }
+    std::optional<std::string> string() {
+        if (!eat('"')) return std::nullopt;
+        std::string out;
+        while (i_ < s_.size() && s_[i_] != '"') {
+            const char c = s_[i_++];
+            if (static_cast<unsigned char>(c) < 0x20) return std::nullopt;
+            if (c != '\\') {
+                out += c;
+                continue;
+            }
+            if (i_ >= s_.size()) return std::nullopt;
+            const char e = s_[i_++];
+            switch (e) {
+                case '"': case '\\': case '/': out += e; break;
+                case 'n': out += '\n'; break;
+                case 't': out += '\t'; break;
+                case 'r': out += '\r'; break;
+                case 'b': out += '\b'; break;
+                case 'f': out += '\f'; break;
+                case 'u': {
+                    if (i_ + 4 > s_.size()) return std::nullopt;
+                    unsigned code = 0;
+                    for (int k = 0; k < 4; ++k) {
+                        const char h = s_[i_++];
+                        if (std::isxdigit(static_cast<unsigned char>(h)) == 0) return std::nullopt;
+                        code = code * 16 + static_cast<unsigned>(std::isdigit(static_cast<unsigned char>(h)) != 0
+                                                                     ? h - '0'
+                                                                     : std::tolower(h) - 'a' + 10);
+                    }
+                    if (code >= 0x80) return std::nullopt;  // the tool only escapes control bytes
+                    out += static_cast<char>(code);
+                    break;
+                }
+                default: return std::nullopt;
+            }
+        }
+        if (i_ >= s_.size()) return std::nullopt;
+        ++i_;
+        return out;
+    }
+    std::optional<Json> value(int depth) {
+        if (depth > 32) return std::nullopt;
+        space();
+        if (i_ >= s_.size()) return std::nullopt;
+        Json v;
+        const char c = s_[i_];
+        if (c == '"') {
+            auto s = string();
+            if (!s) return std::nullopt;
+            v.kind = Json::Kind::String;
+            v.text = std::move(*s);
+        } else if (c == '[' || c == '{') {
+            const bool object = c == '{';
+            v.kind = object ? Json::Kind::Object : Json::Kind::Array;
+            ++i_;
+            if (eat(object ? '}' : ']')) return v;
+            do {
+                if (object) {
+                    auto key = string();
+                    if (!key || !eat(':')) return std::nullopt;
+                    v.keys.push_back(std::move(*key));
+                }
+                auto item = value(depth + 1);
+                if (!item) return std::nullopt;
+                v.items.push_back(std::move(*item));
+            } while (eat(','));
+            if (!eat(object ? '}' : ']')) return std::nullopt;
+        } else if (word("true")) {
+            v.kind = Json::Kind::Bool;
+            v.boolean = true;
+        } else if (word("false")) {
+            v.kind = Json::Kind::Bool;
+        } else if (word("null")) {
+            v.kind = Json::Kind::Null;
+        } else {
+            const std::size_t start = i_;
+            while (i_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[i_])) != 0 || s_[i_] == '-' ||
+                                      s_[i_] == '+' || s_[i_] == '.' || s_[i_] == 'e' || s_[i_] == 'E'))
+                ++i_;
+            if (i_ == start) return std::nullopt;
+            v.kind = Json::Kind::Number;
+            v.text = std::string(s_.substr(start, i_ - start));
+        }
+        return v;
+    }
+
+    std::string_view s_;
+    std::size_t i_ = 0;
+};
+
+std::string string_at(const Json& object, const std::string& key) {
+    const Json* v = object.get(key);
+    return v != nullptr && v->kind == Json::Kind::String ? v->text : "<missing " + key + ">";
+}
+
+// The sources of an explanation's decided_by, in order ("base grant layer").
+std::string sources(const Json& explanation) {
+    const Json* by = explanation.get("decided_by");
+    if (by == nullptr || by->kind != Json::Kind::Array) return "<no decided_by>";
+    std::string out;
+    for (const auto& r : by->items) out += (out.empty() ? "" : " ") + string_at(r, "source");
+    return out;
+}
+
+TEST(PolicyToolTest, JsonReaderAcceptsJsonOnly) {
+    EXPECT_TRUE(JsonReader(R"([{"a": "x\"\u0001", "b": [true, false, null, -1.5e3]}, {}])").document());
+    EXPECT_FALSE(JsonReader("[1,]").document());
+    EXPECT_FALSE(JsonReader(R"({"a" 1})").document());
+    EXPECT_FALSE(JsonReader("[1] [2]").document());
+    EXPECT_FALSE(JsonReader("\"a\nb\"").document());
+}
+
+TEST(PolicyToolTest, ComposePrintsTheChildProfile) {
+    const LayerFixture f;
+    const auto r = run(f.args("compose"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    EXPECT_TRUE(r.out.starts_with("# Generated by aalayer for uid 1000, layer 'work-layer' on base 'demo'.\n"))
+        << r.out;
+    // The header is comments up to the first statement.
+    for (const auto& line : lines_of(r.out)) {
+        if (line.starts_with("abi ") || line.starts_with("profile ")) break;
+        EXPECT_TRUE(line.starts_with("#")) << line;
+    }
+    EXPECT_NE(r.out.find("\nprofile demo//aalayer.1000.work-layer {\n"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("flags="), std::string::npos) << r.out;
+    // Variables are expanded; the layer's rules are inside, its deny stays.
+    EXPECT_NE(r.out.find("  owner /home/alice/work/** rkm,\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("  /home/alice/shared/** r,\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("  deny /srv/demo/private/** k,\n"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("@{"), std::string::npos) << r.out;
+    EXPECT_TRUE(r.out.ends_with("}\n")) << r.out;
+}
+
+TEST(PolicyToolTest, ComposeNamesTheLayerAfterTheFileOrTheNameOption) {
+    const LayerFixture f;
+    const std::string other = f.dir.write("sub/banking.layer", kLayer);
+    const auto stem = run(f.args("compose", {other}));
+    ASSERT_EQ(stem.exit_code, 0) << stem.err;
+    EXPECT_NE(stem.out.find("layer 'banking' on base 'demo'"), std::string::npos) << stem.out;
+    EXPECT_NE(stem.out.find("\nprofile demo//aalayer.1000.banking {\n"), std::string::npos) << stem.out;
+
+    const auto named = run(f.args("compose") + std::vector<std::string>{"--name", "night_shift-2"});
+    ASSERT_EQ(named.exit_code, 0) << named.err;
+    EXPECT_NE(named.out.find("layer 'night_shift-2' on base 'demo'"), std::string::npos) << named.out;
+    EXPECT_NE(named.out.find("\nprofile demo//aalayer.1000.night_shift-2 {\n"), std::string::npos) << named.out;
+    EXPECT_EQ(named.out.find("work-layer"), std::string::npos) << named.out;
+
+    // The uid goes into the name too.
+    auto args = f.args("compose");
+    *std::find(args.begin(), args.end(), "1000") = "4242";
+    const auto uid = run(args);
+    ASSERT_EQ(uid.exit_code, 0) << uid.err;
+    EXPECT_NE(uid.out.find("\nprofile demo//aalayer.4242.work-layer {\n"), std::string::npos) << uid.out;
+}
+
+TEST(PolicyToolTest, ComposeRefusesALayerNameThatCannotBeAProfileName) {
+    const LayerFixture f;
+    for (const std::string name : {"a b", "x//y", "a,b", "x}", ""}) {
+        const auto r = run(f.args("compose") + std::vector<std::string>{"--name", name});
+        if (name.empty()) {
+            // An empty --name means "use the file's stem".
+            EXPECT_EQ(r.exit_code, 0) << r.err;
+            continue;
+        }
+        EXPECT_EQ(r.exit_code, 1) << name;
+        EXPECT_EQ(r.out, "") << name;
+        EXPECT_NE(r.err.find("error: layer name '" + name + "'"), std::string::npos) << r.err;
+    }
+}
+
+TEST(PolicyToolTest, ComposeComplainAddsTheFlag) {
+    const LayerFixture f;
+    const auto r = run(f.args("compose") + std::vector<std::string>{"--complain"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("\nprofile demo//aalayer.1000.work-layer flags=(complain) {\n"), std::string::npos) << r.out;
+}
+
+TEST(PolicyToolTest, ComposedChildCompilesWithApparmorParser) {
+    if (!have_apparmor_parser()) GTEST_SKIP() << "apparmor_parser is not installed";
+    const LayerFixture f;
+    // Besides the plain layer: deny rules and allow-lists of other classes,
+    // an abstraction, ix, and a home directory that needs quoting.
+    const std::string mixed = f.dir.write("mixed.layer",
+                                          "include <abstractions/nameservice>\n"
+                                          "owner @{HOME}/work/** rkm,\n"
+                                          "owner @{HOME}/work/bin/* ix,\n"
+                                          "deny @{HOME}/work/secret/** rwlkm,\n"
+                                          "deny network inet6,\n"
+                                          "deny capability sys_admin,\n"
+                                          "network inet stream,\n"
+                                          "signal (send) peer=demo,\n");
+    struct Case {
+        std::vector<std::string> args;
+        std::string name;
+    };
+    auto spaced = f.args("compose");
+    *std::find(spaced.begin(), spaced.end(), "/home/alice") = "/home/alice smith";
+    const std::vector<Case> cases{
+        {f.args("compose"), "plain"},
+        {f.args("compose") + std::vector<std::string>{"--complain"}, "complain"},
+        {f.args("compose", {mixed}), "mixed"},
+        {spaced, "spaced home"},
+    };
+    for (const auto& c : cases) {
+        const auto r = run(c.args);
+        ASSERT_EQ(r.exit_code, 0) << c.name << ": " << r.err;
+        const std::string child = f.dir.write("child-" + std::to_string(&c - cases.data()), r.out);
+        std::string error;
+        EXPECT_TRUE(compile_profile(child, &error)) << c.name << ": " << error << "\n" << r.out;
+    }
+}
+
+TEST(PolicyToolTest, ComposeWarnsAboutAndClipsRulesOutsideTheGrant) {
+    const LayerFixture f;
+    const std::string escape = f.dir.write("escape.layer", kEscape);
+    const auto r = run(f.args("compose", {escape}));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, escape + ":3:3: warning: allows /etc/demo.conf, outside the grant for demo; clipped\n");
+    EXPECT_NE(r.out.find("\nprofile demo//aalayer.1000.escape {\n"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("/etc/demo.conf"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("  owner /home/alice/work/** rkm,\n"), std::string::npos) << r.out;
+}
+
+TEST(PolicyToolTest, ComposeWarnsAboutPermissionsBeyondTheGrant) {
+    const LayerFixture f;
+    // The grant gives the owner rwkm under work/, not l nor x.
+    const std::string beyond = f.dir.write("beyond.layer", "owner @{HOME}/work/** rwlk,\n");
+    const auto r = run(f.args("compose", {beyond}));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(r.err.starts_with(beyond + ":1:1: warning: allows 'rwlk' on /home/alice/work/")) << r.err;
+    EXPECT_NE(r.err.find("beyond the grant for demo"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.out.find("  owner /home/alice/work/** rwk,\n"), std::string::npos) << r.out;
+}
+
+TEST(PolicyToolTest, StrictMakesClippingAnError) {
+    const LayerFixture f;
+    const std::string escape = f.dir.write("escape.layer", kEscape);
+    const auto r = run(f.args("compose", {escape}) + std::vector<std::string>{"--strict"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.out, "");
+    EXPECT_TRUE(r.err.starts_with(escape + ":3:3: error: allows /etc/demo.conf, outside the grant for demo"))
+        << r.err;
+    EXPECT_EQ(r.err.find("warning:"), std::string::npos) << r.err;
+    // A layer within the grant is fine under --strict too.
+    const auto fine = run(f.args("compose") + std::vector<std::string>{"--strict"});
+    EXPECT_EQ(fine.exit_code, 0) << fine.err;
+    EXPECT_EQ(fine.err, "");
+    // explain and diff refuse the layer in the same way.
+    const auto explain = run(f.args("explain", {escape}) + std::vector<std::string>{"--strict", "/etc/demo.conf"});
+    EXPECT_EQ(explain.exit_code, 1);
+    EXPECT_EQ(explain.out, "");
+}
+
+TEST(PolicyToolTest, RefusedConstructsAreLocatedErrors) {
+    const LayerFixture f;
+    struct Case {
+        std::string text;  // the second line of the layer
+        int column;
+        std::string says;
+    };
+    const std::vector<Case> cases{
+        {"/x px,", 1, "'px'"},
+        {"  /usr/bin/tool Px,", 3, "'px'"},
+        {"/x ux,", 1, "'ux'"},
+        {"include \"/etc/passwd\"", 1, "abstractions"},
+        {"include <tunables/global>", 1, "abstractions"},
+        {"profile x { }", 1, "profile"},
+        {"change_profile -> foo,", 1, "change_profile"},
+        {"@{FOO}=/x", 1, "variables"},
+    };
+    for (const auto& c : cases) {
+        const std::string layer = f.dir.write("refused.layer", "owner @{HOME}/work/** r,\n" + c.text + "\n");
+        const auto r = run(f.args("compose", {layer}));
+        EXPECT_EQ(r.exit_code, 1) << c.text;
+        EXPECT_EQ(r.out, "") << c.text;
+        const std::string prefix = layer + ":2:" + std::to_string(c.column) + ": error: ";
+        EXPECT_TRUE(r.err.starts_with(prefix)) << c.text << "\n" << r.err;
+        EXPECT_NE(r.err.find(c.says), std::string::npos) << c.text << "\n" << r.err;
+    }
+}
+
+TEST(PolicyToolTest, ExplainJsonIsAnArrayOfDecisions) {
+    const LayerFixture f;
+    const std::vector<std::string> paths{"/home/alice/work/x", "/srv/demo/private/x", "/etc/demo.conf",
+                                         "/home/alice/a \"quoted\" name"};
+    const auto r = run(f.args("explain") + std::vector<std::string>{"--json"} + paths);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    const auto doc = JsonReader(r.out).document();
+    ASSERT_TRUE(doc) << r.out;
+    ASSERT_EQ(doc->kind, Json::Kind::Array) << r.out;
+    ASSERT_EQ(doc->items.size(), paths.size()) << r.out;
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+        const Json& e = doc->items[i];
+        ASSERT_EQ(e.kind, Json::Kind::Object) << r.out;
+        EXPECT_EQ(string_at(e, "path"), paths[i]);
+        for (const char* key : {"owner", "other"}) {
+            const Json* p = e.get(key);
+            ASSERT_TRUE(p != nullptr && p->kind == Json::Kind::String) << key << "\n" << r.out;
+            EXPECT_TRUE(canonical_letters(p->text)) << key << ": " << p->text;
+        }
+        const Json* in_grant = e.get("in_grant");
+        ASSERT_TRUE(in_grant != nullptr && in_grant->kind == Json::Kind::Bool) << r.out;
+        const Json* by = e.get("decided_by");
+        ASSERT_TRUE(by != nullptr && by->kind == Json::Kind::Array) << r.out;
+        for (const Json& reason : by->items) {
+            ASSERT_EQ(reason.kind, Json::Kind::Object) << r.out;
+            const std::string source = string_at(reason, "source");
+            EXPECT_TRUE(source == "base" || source == "grant" || source == "layer") << source;
+            EXPECT_NE(reason.get("at"), nullptr) << r.out;
+            EXPECT_NE(reason.get("rule"), nullptr) << r.out;
+        }
+    }
+    EXPECT_TRUE(doc->items[0].get("in_grant")->boolean);
+    EXPECT_FALSE(doc->items[1].get("in_grant")->boolean);
+}
+
+TEST(PolicyToolTest, ExplainOutsideTheGrantIsTheBaseMinusLayerDenies) {
+    const LayerFixture f;
+    const auto r = run(f.args("explain") + std::vector<std::string>{"--json", "/srv/demo/private/x",
+                                                                     "/srv/demo/public/x", "/etc/demo.conf",
+                                                                     "/home/alice/.demo/db", "/etc/nothing"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = JsonReader(r.out).document();
+    ASSERT_TRUE(doc && doc->items.size() == 5) << r.out;
+    const auto& items = doc->items;
+    for (const auto& e : items) EXPECT_FALSE(e.get("in_grant")->boolean) << string_at(e, "path");
+    // Base ralkmix minus the layer's deny k, letters in r w a l k m x order.
+    EXPECT_EQ(string_at(items[0], "owner"), "ralmx");
+    EXPECT_EQ(string_at(items[0], "other"), "ralmx");
+    EXPECT_EQ(sources(items[0]), "base grant layer");
+    const Json& deny = items[0].get("decided_by")->items.back();
+    EXPECT_EQ(string_at(deny, "at"), f.layer + ":4:1");
+    EXPECT_EQ(string_at(deny, "rule"), "deny /srv/demo/private/** k,");
+    EXPECT_EQ(string_at(items[0].get("decided_by")->items.front(), "at"), f.base + ":9:3");
+    // The layer has no say outside the grant but its denies.
+    EXPECT_EQ(string_at(items[1], "owner"), "ralkmx");
+    EXPECT_EQ(string_at(items[1], "other"), "ralkmx");
+    EXPECT_EQ(string_at(items[2], "owner"), "r");
+    EXPECT_EQ(string_at(items[2], "other"), "r");
+    EXPECT_EQ(string_at(items[3], "owner"), "rwk");
+    EXPECT_EQ(string_at(items[3], "other"), "");
+    EXPECT_EQ(string_at(items[4], "owner"), "");
+    EXPECT_EQ(string_at(items[4], "other"), "");
+}
+
+TEST(PolicyToolTest, ExplainInsideTheGrantIsBaseAndGrantAndLayer) {
+    const LayerFixture f;
+    const auto r = run(f.args("explain") + std::vector<std::string>{"--json", "/home/alice/work/x",
+                                                                     "/home/alice/shared/deep/y", "/home/alice/work/"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = JsonReader(r.out).document();
+    ASSERT_TRUE(doc && doc->items.size() == 3) << r.out;
+    const Json& work = doc->items[0];
+    EXPECT_TRUE(work.get("in_grant")->boolean);
+    // owner: base rwlm ∩ grant rwkm ∩ layer rkm; owner rules give nothing to others.
+    EXPECT_EQ(string_at(work, "owner"), "rm");
+    EXPECT_EQ(string_at(work, "other"), "");
+    EXPECT_EQ(sources(work), "base grant layer");
+    const auto& by = work.get("decided_by")->items;
+    EXPECT_EQ(string_at(by[0], "at"), f.base + ":6:3");
+    EXPECT_EQ(string_at(by[1], "at"), f.grant + ":3:3");
+    EXPECT_EQ(string_at(by[2], "at"), f.layer + ":2:1");
+    EXPECT_EQ(string_at(by[2], "rule"), "owner @{HOME}/work/** rkm,");
+    // base rwl ∩ grant rw ∩ layer r, for owner and others alike.
+    const Json& shared = doc->items[1];
+    EXPECT_TRUE(shared.get("in_grant")->boolean);
+    EXPECT_EQ(string_at(shared, "owner"), "r");
+    EXPECT_EQ(string_at(shared, "other"), "r");
+    // work/** does not match work/ itself: outside the grant, and the base has nothing there.
+    const Json& dir = doc->items[2];
+    EXPECT_FALSE(dir.get("in_grant")->boolean);
+    EXPECT_EQ(string_at(dir, "owner"), "");
+}
+
+TEST(PolicyToolTest, ExplainInsideTheGrantAllowsOnlyWhatTheLayerAllows) {
+    const LayerFixture f;
+    const std::string empty = f.dir.write("empty.layer", "# nothing\n");
+    const auto r = run(f.args("explain", {empty}) + std::vector<std::string>{"--json", "/home/alice/work/x",
+                                                                              "/etc/demo.conf"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = JsonReader(r.out).document();
+    ASSERT_TRUE(doc && doc->items.size() == 2) << r.out;
+    EXPECT_EQ(string_at(doc->items[0], "owner"), "");
+    EXPECT_EQ(string_at(doc->items[0], "other"), "");
+    EXPECT_EQ(sources(doc->items[0]), "base grant");
+    EXPECT_EQ(string_at(doc->items[1], "owner"), "r");
+}
+
+TEST(PolicyToolTest, ExplainPrintsALinePerPathAndItsReasons) {
+    const LayerFixture f;
+    const auto r = run(f.args("explain") + std::vector<std::string>{"/home/alice/work/x", "/etc/demo.conf"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    const auto lines = lines_of(r.out);
+    std::vector<std::string> heads;
+    for (const auto& l : lines)
+        if (!l.starts_with("  ")) heads.push_back(l);
+    ASSERT_EQ(heads.size(), 2U) << r.out;
+    EXPECT_EQ(heads[0], "/home/alice/work/x: owner=rm other=");
+    EXPECT_EQ(heads[1], "/etc/demo.conf: owner=r other=r (outside the grant)");
+    ASSERT_GE(lines.size(), 4U) << r.out;
+    EXPECT_EQ(lines[0], heads[0]);
+    EXPECT_EQ(lines[1], "  base " + f.base + ":6:3: owner @{HOME}/work/** rwlm,");
+    EXPECT_EQ(lines[2], "  grant " + f.grant + ":3:3: owner @{HOME}/work/** rwkm,");
+    EXPECT_EQ(lines[3], "  layer " + f.layer + ":2:1: owner @{HOME}/work/** rkm,");
+    const auto second = std::find(lines.begin(), lines.end(), heads[1]);
+    ASSERT_NE(second, lines.end());
+    ASSERT_NE(second + 1, lines.end());
+    EXPECT_EQ(*(second + 1), "  base " + f.base + ":8:3: /etc/demo.conf r,");
+    for (auto it = second + 1; it != lines.end(); ++it) {
+        EXPECT_TRUE(it->starts_with("  base ") || it->starts_with("  grant ") || it->starts_with("  layer "))
+            << *it;
+    }
+}
+
+TEST(PolicyToolTest, DiffPrintsWhereTwoLayersDiffer) {
+    const LayerFixture f;
+    const std::string read_only = f.dir.write("read-only.layer", "owner @{HOME}/work/** r,\n");
+    const auto r = run(f.args("diff", {f.layer, read_only}));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    const auto lines = lines_of(r.out);
+    ASSERT_FALSE(lines.empty());
+    const std::regex shape(R"(/[^:]*: owner=[rwalkmx]* other=[rwalkmx]* \| owner=[rwalkmx]* other=[rwalkmx]*)");
+    for (const auto& l : lines) EXPECT_TRUE(std::regex_match(l, shape)) << l;
+    auto has = [&](const std::string& pattern) {
+        const std::regex re(pattern);
+        return std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return std::regex_match(l, re); });
+    };
+    EXPECT_TRUE(has(R"(/home/alice/work/[^:]+: owner=rm other= \| owner=r other=)")) << r.out;
+    EXPECT_TRUE(has(R"(/home/alice/shared/[^:]+: owner=r other=r \| owner= other=)")) << r.out;
+    EXPECT_TRUE(has(R"(/srv/demo/private/[^:]+: owner=ralmx other=ralmx \| owner=ralkmx other=ralkmx)")) << r.out;
+
+    // The other way round, the sides swap.
+    const auto swapped = run(f.args("diff", {read_only, f.layer}));
+    ASSERT_EQ(swapped.exit_code, 0) << swapped.err;
+    EXPECT_EQ(lines_of(swapped.out).size(), lines.size()) << swapped.out;
+    EXPECT_NE(swapped.out.find(": owner=r other= | owner=rm other=\n"), std::string::npos) << swapped.out;
+}
+
+TEST(PolicyToolTest, DiffOfALayerWithItselfIsEmpty) {
+    const LayerFixture f;
+    const auto same = run(f.args("diff", {f.layer, f.layer}));
+    EXPECT_EQ(same.exit_code, 0) << same.err;
+    EXPECT_EQ(same.out, "");
+    EXPECT_EQ(same.err, "");
+    // Two files with the same rules written differently do not differ either.
+    const std::string reordered = f.dir.write("reordered.layer",
+                                              "deny /srv/demo/private/** k,\n"
+                                              "@{HOME}/shared/** r,\n"
+                                              "owner /home/alice/work/** mkr,\n");
+    const auto equal = run(f.args("diff", {f.layer, reordered}));
+    EXPECT_EQ(equal.exit_code, 0) << equal.err;
+    EXPECT_EQ(equal.out, "");
+}
+
+TEST(PolicyToolTest, LayerCommandUsageErrorsExitTwo) {
+    const LayerFixture f;
+    auto without = [&](std::vector<std::string> args, const std::string& option) {
+        const auto it = std::find(args.begin(), args.end(), option);
+        args.erase(it, it + 2);
+        return args;
+    };
+    struct Case {
+        std::vector<std::string> args;
+        std::string says;
+    };
+    const std::vector<Case> cases{
+        {without(f.args("compose"), "--uid"), "needs --uid"},
+        {without(f.args("compose"), "--user"), "needs --uid"},
+        {without(f.args("compose"), "--home"), "needs --uid"},
+        {without(f.args("compose"), "--base"), "needs --base"},
+        {without(f.args("compose"), "--grant"), "needs --base"},
+        {without(f.args("compose"), "--layer"), "needs --base"},
+        {without(f.args("explain"), "--uid") + std::vector<std::string>{"/x"}, "needs --uid"},
+        {f.args("explain") + std::vector<std::string>{"relative/path"}, "'relative/path' is not absolute"},
+        {f.args("explain") + std::vector<std::string>{"/ok", "~/x"}, "'~/x' is not absolute"},
+        {f.args("explain"), "explain needs a PATH"},
+        {f.args("diff"), "diff needs --layer twice"},
+        {f.args("diff", {f.layer, f.layer, f.layer}), "diff needs --layer twice"},
+        {f.args("compose", {f.layer, f.layer}), "compose takes one --layer"},
+        {f.args("compose") + std::vector<std::string>{"/extra"}, "compose takes no arguments"},
+        {f.args("compose") + std::vector<std::string>{"--frobnicate"}, "unknown option --frobnicate"},
+        {f.args("explain") + std::vector<std::string>{"--jsn", "/x"}, "unknown option --jsn"},
+        {f.args("compose") + std::vector<std::string>{"--name"}, "--name needs a value"},
+    };
+    for (const auto& c : cases) {
+        const auto r = run(c.args);
+        EXPECT_EQ(r.exit_code, 2) << c.says << "\n" << r.err;
+        EXPECT_EQ(r.out, "") << c.says;
+        EXPECT_TRUE(r.err.starts_with("aalayer-policy: ")) << r.err;
+        EXPECT_NE(r.err.find(c.says), std::string::npos) << c.says << "\n" << r.err;
+    }
+    for (const std::string uid : {"abc", "-1", "12x", "", " 7"}) {
+        auto args = f.args("compose");
+        *std::find(args.begin(), args.end(), "1000") = uid;
+        const auto r = run(args);
+        EXPECT_EQ(r.exit_code, 2) << "uid '" << uid << "'\n" << r.err;
+        EXPECT_NE(r.err.find("--uid needs a number"), std::string::npos) << r.err;
+    }
+}
+
+// DISABLED: the tool's bug. parse_args checks only from_chars' ptr, not its
+// ec, so a uid too large for uid_t passes as a number and the uid stays 0:
+// `--uid 99999999999` composes `demo//aalayer.0.work-layer`, root's layer.
+TEST(PolicyToolTest, UidOutOfRangeIsAUsageError) {
+    const LayerFixture f;
+    auto args = f.args("compose");
+    *std::find(args.begin(), args.end(), "1000") = "99999999999";
+    const auto r = run(args);
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_NE(r.err.find("--uid needs a number"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find("aalayer.0."), std::string::npos) << r.out;
+}
+
+TEST(PolicyToolTest, BaseWithoutAGrantCannotBeLayered) {
+    const LayerFixture f;
+    // Two grants, neither for demo.
+    const std::string others = f.dir.write("others.conf",
+                                           "grant other {\n}\n"
+                                           "grant /usr/bin/third {\n  /x r,\n}\n");
+    auto args = f.args("compose");
+    *std::find(args.begin(), args.end(), f.grant) = others;
+    const auto r = run(args);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, others + ": error: no grant for base 'demo' in this file: users cannot layer on it\n");
+
+    // Naming the base with --profile when the one grant is for another.
+    const std::string other = f.dir.write("other.conf", "grant other {\n}\n");
+    args = f.args("explain") + std::vector<std::string>{"--profile", "demo", "/x"};
+    *std::find(args.begin(), args.end(), f.grant) = other;
+    const auto named = run(args);
+    EXPECT_EQ(named.exit_code, 1);
+    EXPECT_EQ(named.out, "");
+    EXPECT_NE(named.err.find("users cannot layer on it"), std::string::npos) << named.err;
+}
+
+TEST(PolicyToolTest, MissingLayerInputsAreErrorsNotCrashes) {
+    const LayerFixture f;
+    for (const std::string option : {"--base", "--grant", "--layer"}) {
+        auto args = f.args("compose");
+        *(std::find(args.begin(), args.end(), option) + 1) = f.dir.path() + "/nonexistent";
+        const auto r = run(args);
+        EXPECT_EQ(r.exit_code, 1) << option;
+        EXPECT_EQ(r.out, "") << option;
+        EXPECT_NE(r.err.find(f.dir.path() + "/nonexistent: error: cannot open"), std::string::npos) << r.err;
+    }
+}
+
+TEST(PolicyToolTest, AnEmptyGrantAllowsDenyOnlyLayers) {
+    const LayerFixture f;
+    const std::string examples = env_or("AALAYER_EXAMPLES", "docs/examples");
+    const std::string deny_only = examples + "/layers/deny-only.layer";
+    if (!std::filesystem::exists(deny_only)) GTEST_SKIP() << deny_only << " not found";
+    const std::string empty = f.dir.write("empty.conf", "grant demo {\n}\n");
+    auto args = f.args("explain", {deny_only}) + std::vector<std::string>{"--json", "/home/alice/.ssh/id_rsa",
+                                                                           "/home/alice/.demo/db"};
+    *std::find(args.begin(), args.end(), f.grant) = empty;
+    const auto r = run(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    const auto doc = JsonReader(r.out).document();
+    ASSERT_TRUE(doc && doc->items.size() == 2) << r.out;
+    EXPECT_EQ(string_at(doc->items[0], "owner"), "");  // the base's owner @{HOME}/.demo/** does not reach .ssh
+    EXPECT_EQ(string_at(doc->items[1], "owner"), "rwk");
+    // An allow rule has nothing to be allowed within.
+    const std::string allow = f.dir.write("allow.layer", "owner @{HOME}/.demo/** r,\n");
+    *std::find(args.begin(), args.end(), deny_only) = allow;
+    const auto clipped = run(args);
+    EXPECT_EQ(clipped.exit_code, 0) << clipped.err;
+    EXPECT_NE(clipped.err.find(allow + ":1:1: warning: allows /home/alice/.demo/"), std::string::npos)
+        << clipped.err;
+}
+
+// The shipped examples on Debian's Firefox profile, when it is installed.
+class ShippedExamplesTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!std::filesystem::exists(kFirefox)) GTEST_SKIP() << kFirefox << " is not installed";
+        if (!std::filesystem::exists(grant)) GTEST_SKIP() << grant << " not found (AALAYER_EXAMPLES)";
+    }
+    [[nodiscard]] std::vector<std::string> args(const std::string& command,
+                                                const std::vector<std::string>& layers) const {
+        std::vector<std::string> a{command, "--base", kFirefox, "--grant", grant,
+                                   "--uid", "1000", "--user", "alice", "--home", "/home/alice"};
+        for (const auto& l : layers) {
+            a.emplace_back("--layer");
+            a.push_back(examples + "/layers/" + l + ".layer");
+        }
+        return a;
+    }
+
+    static constexpr const char* kFirefox = "/usr/share/apparmor/extra-profiles/usr.lib.firefox.firefox";
+    static constexpr const char* kBaseName = "/usr/lib/firefox{,-[0-9]*}/firefox{,*[^s][^h]}";
+    std::string examples = env_or("AALAYER_EXAMPLES", "docs/examples");
+    std::string grant = examples + "/grants/firefox.conf";
+};
+
+TEST_F(ShippedExamplesTest, BankingComposesCleanlyAndCompiles) {
+    const auto r = run(args("compose", {"banking"}));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    EXPECT_NE(r.out.find("\nprofile " + std::string(kBaseName) + "//aalayer.1000.banking {\n"), std::string::npos)
+        << r.out;
+    if (!have_apparmor_parser()) return;
+    const TempDir dir;
+    std::string error;
+    EXPECT_TRUE(compile_profile(dir.write("child", r.out), &error)) << error;
+}
+
+TEST_F(ShippedExamplesTest, EscapeIsClippedWithAWarningPerRule) {
+    const std::string layer = examples + "/layers/escape.layer";
+    const auto r = run(args("compose", {"escape"}));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto lines = lines_of(r.err);
+    ASSERT_EQ(lines.size(), 3U) << r.err;
+    EXPECT_EQ(lines[0], layer + ":2:1: warning: allows /home/alice/.ssh/a, outside the grant for " +
+                            std::string(kBaseName) + "; clipped");
+    EXPECT_TRUE(lines[1].starts_with(layer + ":3:1: warning: allows 'rw' on /home/alice/Documents/")) << lines[1];
+    EXPECT_EQ(lines[2], layer + ":4:1: warning: allows /etc/shadow, outside the grant for " +
+                            std::string(kBaseName) + "; clipped");
+    const auto strict = run(args("compose", {"escape"}) + std::vector<std::string>{"--strict"});
+    EXPECT_EQ(strict.exit_code, 1);
+    EXPECT_EQ(strict.out, "");
+}
+
+TEST_F(ShippedExamplesTest, ExplainAndDiffBankingAndEveryday) {
+    const auto r = run(args("explain", {"banking"}) +
+                       std::vector<std::string>{"--json", "/home/alice/.mozilla/firefox/banking/x", "/etc/passwd",
+                                                "/home/alice/.mozilla/firefox/everyday/x"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = JsonReader(r.out).document();
+    ASSERT_TRUE(doc && doc->items.size() == 3) << r.out;
+    EXPECT_EQ(string_at(doc->items[0], "owner"), "rw");  // the base has owner rw there, not k
+    EXPECT_EQ(string_at(doc->items[0], "other"), "");
+    EXPECT_EQ(string_at(doc->items[1], "owner"), "r");
+    EXPECT_EQ(string_at(doc->items[1], "other"), "r");
+    EXPECT_FALSE(doc->items[1].get("in_grant")->boolean);
+    EXPECT_EQ(string_at(doc->items[2], "owner"), "");
+    EXPECT_EQ(sources(doc->items[2]), "base grant layer");
+
+    const auto d = run(args("diff", {"banking", "everyday"}));
+    ASSERT_EQ(d.exit_code, 0) << d.err;
+    EXPECT_NE(d.out.find("/home/alice/Downloads/banking/"), std::string::npos) << d.out;
+    EXPECT_NE(d.out.find("/home/alice/.mozilla/firefox/everyday/"), std::string::npos) << d.out;
+    const auto same = run(args("diff", {"everyday", "everyday"}));
+    EXPECT_EQ(same.exit_code, 0) << same.err;
+    EXPECT_EQ(same.out, "");
 }
 
 }  // namespace

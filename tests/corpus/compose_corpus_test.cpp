@@ -63,8 +63,7 @@ Outcome check_file(const std::string& file) {
     const UserIdentity alice{1000, "alice", "/home/alice"};
     LoadOptions user_options;
     user_options.predefined = user_variables(load_tunables(system).value(), alice);
-    LoadOptions grant_options = user_options;
-    grant_options.dialect = Dialect::Grant;
+    const LoadOptions grant_options = grant_load_options(user_options);
     const Loader grant_loader(reader, grant_options);
     const Loader layer_loader(reader, user_options);
 
@@ -110,7 +109,7 @@ Outcome check_file(const std::string& file) {
                 continue;
             }
             // The proof compose ran, once more as the acceptance states it.
-            if (auto st = check_child(*shared_base, *shared_grant, c->child_text, c->effective); !st) {
+            if (auto st = check_child(*shared_base, *shared_grant, c->child_text, c->effective_dfa().value()); !st) {
                 out.failures.push_back(file + " / " + layer_file + ": " + st.error().format());
             }
             // One file for all children of this base: one abi line.
