@@ -57,6 +57,19 @@ namespace {
 // Labels of the layer automaton: allow pair low, deny pair high.
 Label layer_label(const MatchPerms& m) { return encode(m.allow) | (encode(m.deny) << 16U); }
 
+// A budget error of the whole rule set, pinned on the first rule that is
+// over budget on its own (else on the layer as a whole).
+Error locate_budget_error(Error error, const LayerRules& layer, const ComposeOptions& options) {
+    if (error.kind != ErrorKind::Limit) return error;
+    for (const auto& rule : layer.files) {
+        auto alone = compile_globs(rule.globs, rule.where, options.limits.glob, options.limits.dfa);
+        if (!alone) return alone.take_error();
+    }
+    error.where = Location{layer.source, 1, 1};
+    error.message += " (the rules together; split or simplify them)";
+    return error;
+}
+
 class Clipper {
 public:
     Clipper(const CompiledGrant& grant, const ComposeOptions& options, std::vector<Finding>& findings)
@@ -282,7 +295,7 @@ Result<Composition> compose(std::shared_ptr<const Bounds> bounds, const LayerRul
     }
     auto built = PermissionAutomaton::build(layer.files, options.limits);
     if (!built) {
-        out.findings.push_back(to_finding(built.error()));
+        out.findings.push_back(to_finding(locate_budget_error(built.error(), layer, options)));
         return out;
     }
     const PermissionAutomaton& files = *built;
