@@ -1,0 +1,189 @@
+#include "service/core/catalog.h"
+
+#include <algorithm>
+
+#include "policy/engine/grant.h"
+#include "policy/syntax/parser.h"
+
+namespace aalayer::service {
+
+using policy::Loader;
+using policy::LoadOptions;
+
+namespace {
+
+ServiceError policy_error(ErrorKind kind, const policy::Error& e) { return fail(kind, e.format()); }
+
+// Files of a directory that hold policy: no dot files, no editor or package leftovers.
+bool policy_file_name(const std::string& name) {
+    if (name.empty() || name.front() == '.' || name == "README") return false;
+    for (const char* suffix : {"~", ".dpkg-old", ".dpkg-new", ".dpkg-dist", ".rpmnew", ".rpmsave", ".orig"}) {
+        if (name.ends_with(suffix)) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+PolicyCatalog::PolicyCatalog(const policy::SourceReader& reader, CatalogConfig config)
+    : reader_(reader), config_(std::move(config)) {}
+
+std::vector<std::string> PolicyCatalog::refresh() {
+    std::vector<std::string> problems;
+    base_files_.clear();
+    grant_files_.clear();
+    tunables_.reset();
+    bases_.clear();
+    bounds_.clear();
+    // Base profiles: the top-level, non-hat profiles of each file, by name.
+    if (auto files = reader_.list(config_.profiles_dir)) {
+        for (const auto& name : *files) {
+            const std::string path = config_.profiles_dir + "/" + name;
+            if (!policy_file_name(name) || reader_.stat(path) != policy::EntryType::File) continue;
+            auto text = reader_.read(path, 16U << 20U);
+            if (!text) continue;
+            auto parsed = policy::parse_document(*text, path);
+            if (!parsed) continue;  // apparmor_parser would refuse it too; not a base
+            for (const auto& item : parsed->document.items) {
+                const auto* p = std::get_if<policy::Box<policy::Profile>>(&item.node);
+                if (p != nullptr && !(*p)->hat) base_files_.emplace((*p)->name.text, path);
+            }
+        }
+    }
+    // Grants: parsed with a placeholder user to find which bases they cover.
+    const policy::UserIdentity probe{65534, "nobody", "/nonexistent"};
+    if (auto files = reader_.list(config_.grants_dir)) {
+        for (const auto& name : *files) {
+            if (!name.ends_with(".conf") || name.front() == '.') continue;
+            const std::string path = config_.grants_dir + "/" + name;
+            auto table = user_table(probe);
+            if (!table) {
+                problems.push_back(table.error().message);
+                continue;
+            }
+            LoadOptions options;
+            options.include_dirs = config_.include_dirs;
+            options.predefined = std::move(table.value());
+            const Loader loader(reader_, policy::grant_load_options(std::move(options)));
+            auto loaded = loader.load_file(path);
+            auto grants = loaded ? policy::read_grants(*loaded) : policy::Result<std::vector<policy::Grant>>(loaded.error());
+            if (!grants) {
+                problems.push_back(grants.error().format());
+                continue;
+            }
+            for (auto& g : *grants) {
+                if (auto compiled = policy::compile_grant(g, config_.limits); !compiled) {
+                    problems.push_back(compiled.error().format());
+                    continue;
+                }
+                auto [it, inserted] = grant_files_.emplace(g.base, path);
+                if (!inserted) {
+                    problems.push_back(policy::to_string(g.where) + ": error: a second grant for '" + g.base +
+                                       "' (the first is in " + it->second + "); this one is ignored");
+                }
+            }
+        }
+    }
+    return problems;
+}
+
+std::vector<std::string> PolicyCatalog::granted_bases() const {
+    std::vector<std::string> out;
+    for (const auto& [base, file] : grant_files_)
+        if (has_base(base)) out.push_back(base);
+    return out;
+}
+
+std::string PolicyCatalog::grant_file(const std::string& base) const {
+    const auto it = grant_files_.find(base);
+    return it == grant_files_.end() ? std::string() : it->second;
+}
+
+Outcome<policy::VariableTable> PolicyCatalog::user_table(const policy::UserIdentity& user) {
+    if (!tunables_) {
+        LoadOptions options;
+        options.include_dirs = config_.include_dirs;
+        const Loader system(reader_, options);
+        auto t = policy::load_tunables(system);
+        if (!t) return policy_error(ErrorKind::Internal, t.error());
+        tunables_ = std::move(*t);
+    }
+    if (auto st = policy::validate_identity(user); !st) return policy_error(ErrorKind::InvalidArgument, st.error());
+    return policy::user_variables(*tunables_, user);
+}
+
+Outcome<std::shared_ptr<const policy::BasePolicy>> PolicyCatalog::base_policy(const std::string& base) {
+    if (auto it = bases_.find(base); it != bases_.end()) return it->second;
+    const auto file = base_files_.find(base);
+    if (file == base_files_.end()) {
+        return fail(ErrorKind::NoSuchBase, "no base profile named '" + base + "' in " + config_.profiles_dir);
+    }
+    LoadOptions options;
+    options.include_dirs = config_.include_dirs;
+    const Loader system(reader_, options);
+    auto compiled = policy::compile_base(system, file->second, base, config_.limits);
+    if (!compiled) return policy_error(ErrorKind::Internal, compiled.error());
+    auto shared = std::make_shared<const policy::BasePolicy>(std::move(*compiled));
+    bases_.emplace(base, shared);
+    return shared;
+}
+
+Outcome<policy::Grant> PolicyCatalog::grant_for(const std::string& base, const policy::UserIdentity& user) {
+    const auto file = grant_files_.find(base);
+    if (file == grant_files_.end()) {
+        return fail(ErrorKind::NotGranted, "there is no grant for '" + base + "': users cannot layer on it");
+    }
+    auto table = user_table(user);
+    if (!table) return table.error();
+    LoadOptions options;
+    options.include_dirs = config_.include_dirs;
+    options.predefined = std::move(table.value());
+    const Loader loader(reader_, policy::grant_load_options(std::move(options)));
+    auto loaded = loader.load_file(file->second);
+    if (!loaded) return policy_error(ErrorKind::NotGranted, loaded.error());
+    auto grants = policy::read_grants(*loaded);
+    if (!grants) return policy_error(ErrorKind::NotGranted, grants.error());
+    for (auto& g : *grants)
+        if (g.base == base) return std::move(g);
+    return fail(ErrorKind::NotGranted, "the grant for '" + base + "' is gone from " + file->second);
+}
+
+Outcome<std::shared_ptr<const policy::Bounds>> PolicyCatalog::bounds(const std::string& base,
+                                                                      const policy::UserIdentity& user) {
+    const auto key = std::make_pair(base, user.uid);
+    if (auto it = bounds_.find(key); it != bounds_.end()) return it->second;
+    auto b = base_policy(base);
+    if (!b) return b.error();
+    auto grant = grant_for(base, user);
+    if (!grant) return grant.error();
+    auto compiled = policy::compile_grant(std::move(grant.value()), config_.limits);
+    if (!compiled) return policy_error(ErrorKind::NotGranted, compiled.error());
+    auto prepared = policy::prepare_bounds(b.value(), std::make_shared<const policy::CompiledGrant>(std::move(*compiled)),
+                                           config_.limits.dfa);
+    if (!prepared) return policy_error(ErrorKind::Internal, prepared.error());
+    bounds_.emplace(key, *prepared);
+    return *prepared;
+}
+
+Outcome<std::string> PolicyCatalog::grant_text(const std::string& base, const policy::UserIdentity& user) {
+    auto grant = grant_for(base, user);
+    if (!grant) return grant.error();
+    std::string text;
+    for (const auto& rule : grant->rules) {
+        std::string qualifiers = rule.owner == policy::OwnerMode::Owner ? "owner " : "";
+        for (const auto& glob : rule.globs)
+            text += qualifiers + glob + " " + policy::perm_letters(rule.bits) + ",\n";
+    }
+    return text;
+}
+
+Outcome<policy::Loader> PolicyCatalog::layer_loader(const policy::UserIdentity& user) {
+    auto table = user_table(user);
+    if (!table) return table.error();
+    LoadOptions options;
+    options.include_dirs = config_.include_dirs;
+    options.predefined = std::move(table.value());
+    return Loader(reader_, std::move(options));
+}
+
+}  // namespace aalayer::service

@@ -1,0 +1,374 @@
+#include "service/core/layer_manager.h"
+
+#include <algorithm>
+
+namespace aalayer::service {
+
+const char* to_string(LayerState state) {
+    switch (state) {
+        case LayerState::Active: return "active";
+        case LayerState::Compiled: return "compiled";
+        case LayerState::Invalid: return "invalid";
+        case LayerState::Failed: return "failed";
+        case LayerState::Stale: return "stale";
+    }
+    return "invalid";
+}
+
+std::string format_findings(const std::vector<policy::Finding>& findings) {
+    std::string out;
+    for (const auto& f : findings) {
+        if (!out.empty()) out += '\n';
+        out += f.format();
+    }
+    return out;
+}
+
+std::string layer_source_name(const std::string& name) { return name + ".layer"; }
+
+namespace {
+
+Status valid_base(const std::string& base) {
+    const bool ok = !base.empty() && base.size() <= 1024 && std::none_of(base.begin(), base.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7f;
+    });
+    if (ok) return Done{};
+    return fail(ErrorKind::InvalidArgument, "base name must be 1-1024 printable bytes");
+}
+
+Status valid_layer_name(const std::string& name) {
+    if (auto st = policy::validate_layer_name(name); !st) return fail(ErrorKind::InvalidArgument, st.error().message);
+    return Done{};
+}
+
+ErrorKind kind_of(const policy::Error& e) {
+    return e.kind == policy::ErrorKind::Limit ? ErrorKind::LimitExceeded : ErrorKind::Internal;
+}
+
+LayerKey key_of(const StoredLayer& s) { return {s.uid, s.base, s.name}; }
+
+}  // namespace
+
+LayerManager::LayerManager(Ports ports, CatalogConfig catalog, ServiceLimits limits)
+    : ports_(ports), limits_(limits), catalog_(ports.reader, std::move(catalog)) {
+    limits_.layer.max_text_bytes = limits_.max_text_bytes;
+}
+
+void LayerManager::set_listener(std::function<void(LayerEvent, const LayerKey&)> listener) {
+    const std::lock_guard lock(mutex_);
+    listener_ = std::move(listener);
+}
+
+void LayerManager::notify(LayerEvent event, const LayerKey& key) {
+    std::function<void(LayerEvent, const LayerKey&)> listener;
+    {
+        const std::lock_guard lock(mutex_);
+        listener = listener_;
+    }
+    if (listener) listener(event, key);
+}
+
+Outcome<policy::UserIdentity> LayerManager::user(std::uint32_t uid) const {
+    auto u = ports_.users.lookup(uid);
+    if (!u) return fail(ErrorKind::InvalidArgument, "there is no user with uid " + std::to_string(uid));
+    return *u;
+}
+
+Status LayerManager::authorize(const Caller& caller, const char* action, bool interactive) {
+    switch (ports_.authorizer.check(caller, action, interactive)) {
+        case Decision::Allowed: return Done{};
+        case Decision::Challenge:
+            return fail(ErrorKind::PermissionDenied,
+                        std::string("not authorized for ") + action +
+                            ": authentication is required (retry with the interactive option from a session "
+                            "with a polkit agent)");
+        case Decision::Unavailable:
+            return fail(ErrorKind::PermissionDenied,
+                        std::string("not authorized for ") + action + ": polkit could not be asked");
+        case Decision::Denied: break;
+    }
+    return fail(ErrorKind::PermissionDenied, std::string("not authorized for ") + action);
+}
+
+Status LayerManager::rate_limit(std::uint32_t uid) {
+    if (uid == 0) return Done{};
+    const std::lock_guard lock(mutex_);
+    const std::uint64_t now = ports_.clock.now_usec();
+    auto& times = recent_[uid];
+    while (!times.empty() && now - times.front() > 60'000'000U)
+        times.pop_front();
+    if (times.size() >= limits_.rate_limit_per_minute) {
+        return fail(ErrorKind::LimitExceeded, "more than " + std::to_string(limits_.rate_limit_per_minute) +
+                                                  " requests in a minute from uid " + std::to_string(uid) +
+                                                  "; wait a little and retry");
+    }
+    times.push_back(now);
+    return Done{};
+}
+
+Outcome<policy::Composition> LayerManager::compose_locked(const StoredLayer& layer) {
+    auto identity = user(layer.uid);
+    if (!identity) return identity.error();
+    auto bounds = catalog_.bounds(layer.base, identity.value());
+    if (!bounds) return bounds.error();
+    auto loader = catalog_.layer_loader(identity.value());
+    if (!loader) return loader.error();
+    const policy::LayerRules rules =
+        policy::read_layer(loader.value(), layer.text, layer_source_name(layer.name), limits_.layer);
+    policy::ComposeOptions options;
+    options.strict = layer.strict;
+    options.complain = layer.complain;
+    auto composed = policy::compose(bounds.value(), rules, policy::LayerId{layer.uid, layer.name}, options);
+    if (!composed) return fail(kind_of(composed.error()), composed.error().format());
+    return std::move(*composed);
+}
+
+Outcome<CheckResult> LayerManager::check(const Caller& caller, const std::string& base, const std::string& name,
+                                         const std::string& text) {
+    if (auto st = valid_base(base); !st) return st.error();
+    if (auto st = valid_layer_name(name); !st) return st.error();
+    if (text.size() > limits_.max_text_bytes) {
+        return fail(ErrorKind::LimitExceeded,
+                    "layer text is larger than " + std::to_string(limits_.max_text_bytes) + " bytes");
+    }
+    if (auto st = rate_limit(caller.uid); !st) return st.error();
+    const std::lock_guard lock(mutex_);
+    if (!catalog_.has_base(base)) return fail(ErrorKind::NoSuchBase, "no base profile named '" + base + "'");
+    auto composed = compose_locked(StoredLayer{caller.uid, base, name, text, false, false, 0});
+    if (!composed) return composed.error();
+    return CheckResult{composed->child_text, composed->findings};
+}
+
+Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller, std::optional<std::uint32_t> for_uid,
+                                                          const std::string& base, const std::string& name,
+                                                          const std::string& text, const ApplyOptions& options) {
+    const std::uint32_t uid = for_uid.value_or(caller.uid);
+    if (auto st = valid_base(base); !st) return st.error();
+    if (auto st = valid_layer_name(name); !st) return st.error();
+    if (text.size() > limits_.max_text_bytes) {
+        return fail(ErrorKind::LimitExceeded,
+                    "layer text is larger than " + std::to_string(limits_.max_text_bytes) + " bytes");
+    }
+    if (auto u = user(uid); !u) return u.error();
+    if (auto st = rate_limit(caller.uid); !st) return st.error();
+    const LayerKey key{uid, base, name};
+    {
+        const std::lock_guard lock(mutex_);
+        if (!catalog_.has_base(base)) return fail(ErrorKind::NoSuchBase, "no base profile named '" + base + "'");
+        if (!catalog_.has_grant(base)) {
+            return fail(ErrorKind::NotGranted, "there is no grant for '" + base + "': users cannot layer on it");
+        }
+        const auto owned = std::count_if(layers_.begin(), layers_.end(), [&](const auto& kv) {
+            return std::get<0>(kv.first) == uid && kv.first != key;
+        });
+        if (static_cast<std::size_t>(owned) >= limits_.max_layers_per_user) {
+            return fail(ErrorKind::LimitExceeded, "uid " + std::to_string(uid) + " already has " +
+                                                      std::to_string(owned) + " layers, the most allowed");
+        }
+    }
+    // Validated first, then polkit: outside the lock, as it may take seconds.
+    if (auto st = authorize(caller, for_uid ? kActionManageAny : kActionManageOwn, options.interactive); !st) {
+        return st.error();
+    }
+    std::vector<policy::Finding> findings;
+    {
+        const std::lock_guard lock(mutex_);
+        StoredLayer stored{uid, base, name, text, options.strict, options.complain, ports_.clock.now_usec()};
+        auto composed = compose_locked(stored);
+        if (!composed) return composed.error();
+        if (!composed->valid()) return fail(ErrorKind::InvalidLayer, format_findings(composed->findings));
+        const auto old = layers_.find(key);
+        if (auto st = ports_.store.save(stored); !st) return st.error();
+        const std::string kernel_name = kernel_name_of(stored);
+        if (auto st = ports_.kernel.load(kernel_name, composed->child_text); !st) {
+            // The old version stays: in the kernel (replace failed) and on disk.
+            if (old != layers_.end()) {
+                (void)ports_.store.save(old->second.stored);
+            } else {
+                (void)ports_.store.erase(uid, base, name);
+            }
+            return st.error();
+        }
+        Entry& entry = layers_[key];
+        entry.stored = std::move(stored);
+        entry.state = backend() == "apparmor" ? LayerState::Active : LayerState::Compiled;
+        entry.findings = composed->findings;
+        findings = composed->findings;
+        entry.composition = std::move(composed.value());
+    }
+    notify(LayerEvent::Changed, key);
+    return findings;
+}
+
+Status LayerManager::remove(const Caller& caller, std::optional<std::uint32_t> for_uid, const std::string& base,
+                            const std::string& name, bool interactive, bool force) {
+    const std::uint32_t uid = for_uid.value_or(caller.uid);
+    if (auto st = valid_base(base); !st) return st.error();
+    if (auto st = valid_layer_name(name); !st) return st.error();
+    if (auto st = rate_limit(caller.uid); !st) return st.error();
+    const LayerKey key{uid, base, name};
+    {
+        const std::lock_guard lock(mutex_);
+        if (!layers_.contains(key)) {
+            return fail(ErrorKind::NoSuchLayer, "no layer '" + name + "' on '" + base + "' for uid " + std::to_string(uid));
+        }
+    }
+    if (auto st = authorize(caller, for_uid ? kActionManageAny : kActionManageOwn, interactive); !st) return st.error();
+    {
+        const std::lock_guard lock(mutex_);
+        const auto it = layers_.find(key);
+        if (it == layers_.end()) {
+            return fail(ErrorKind::NoSuchLayer, "no layer '" + name + "' on '" + base + "' for uid " + std::to_string(uid));
+        }
+        const std::string kernel_name = kernel_name_of(it->second.stored);
+        if (!force && ports_.kernel.in_use(kernel_name)) {
+            return fail(ErrorKind::Busy, "processes are running under " + kernel_name +
+                                             "; removing it would leave them unconfined by the layer. Stop them, "
+                                             "or remove with the force option");
+        }
+        if (auto st = ports_.kernel.unload(kernel_name); !st) return st.error();
+        if (auto st = ports_.store.erase(uid, base, name); !st) return st.error();
+        layers_.erase(it);
+    }
+    notify(LayerEvent::Removed, key);
+    return Done{};
+}
+
+Outcome<std::vector<std::pair<std::string, std::string>>> LayerManager::list_grants(const Caller& caller) {
+    auto identity = user(caller.uid);
+    if (!identity) return identity.error();
+    const std::lock_guard lock(mutex_);
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& base : catalog_.granted_bases()) {
+        auto text = catalog_.grant_text(base, identity.value());
+        if (text) out.emplace_back(base, text.value());
+    }
+    return out;
+}
+
+Outcome<ExplainResult> LayerManager::explain(const Caller& caller, std::uint32_t uid, const std::string& base,
+                                             const std::string& name, const std::string& path) {
+    if (path.empty() || path.front() != '/' || path.find('\0') != std::string::npos || path.size() > 4096) {
+        return fail(ErrorKind::InvalidArgument, "the path must be absolute, at most 4096 bytes");
+    }
+    const std::lock_guard lock(mutex_);
+    const auto it = layers_.find(LayerKey{uid, base, name});
+    // Another user's layer is answered as missing: its existence is theirs too.
+    if (it == layers_.end() || (caller.uid != uid && caller.uid != 0)) {
+        return fail(ErrorKind::NoSuchLayer, "you have no layer '" + name + "' on '" + base + "'");
+    }
+    if (!it->second.composition || !it->second.composition->valid()) {
+        return fail(ErrorKind::InvalidLayer, "the layer has errors and enforces nothing of its own:\n" +
+                                                 format_findings(it->second.findings));
+    }
+    const policy::Explanation e = it->second.composition->explain(path);
+    ExplainResult out;
+    out.perms = policy::format_pair(e.perms);
+    for (const auto& r : e.reasons)
+        out.reasons.emplace_back(r.source, policy::to_string(r.where) + ": " + r.rule);
+    return out;
+}
+
+Outcome<std::string> LayerManager::source(const Caller& caller, std::uint32_t uid, const std::string& base,
+                                          const std::string& name) {
+    const std::lock_guard lock(mutex_);
+    const auto it = layers_.find(LayerKey{uid, base, name});
+    if (it == layers_.end() || (caller.uid != uid && caller.uid != 0)) {
+        return fail(ErrorKind::NoSuchLayer, "you have no layer '" + name + "' on '" + base + "'");
+    }
+    return it->second.stored.text;
+}
+
+void LayerManager::recompute_locked(Entry& entry, const std::function<void(const std::string&)>& log) {
+    const std::string kernel_name = kernel_name_of(entry.stored);
+    auto composed = compose_locked(entry.stored);
+    entry.composition.reset();
+    if (!composed) {
+        const ServiceError& e = composed.error();
+        entry.state = e.kind == ErrorKind::NoSuchBase ? LayerState::Stale : LayerState::Invalid;
+        entry.findings = {policy::Finding{policy::Severity::Error, policy::Location{layer_source_name(entry.stored.name), 0, 0},
+                                          e.message}};
+        log(kernel_name + ": " + e.message);
+        return;
+    }
+    entry.findings = composed->findings;
+    if (!composed->valid()) {
+        entry.state = LayerState::Invalid;
+        log(kernel_name + ": the layer no longer composes:\n" + format_findings(composed->findings));
+        return;
+    }
+    if (auto st = ports_.kernel.load(kernel_name, composed->child_text); !st) {
+        entry.state = LayerState::Failed;
+        entry.findings.push_back(policy::Finding{policy::Severity::Error,
+                                                 policy::Location{layer_source_name(entry.stored.name), 0, 0},
+                                                 st.error().message});
+        log(kernel_name + ": " + st.error().message);
+        return;
+    }
+    entry.state = backend() == "apparmor" ? LayerState::Active : LayerState::Compiled;
+    entry.composition = std::move(composed.value());
+}
+
+void LayerManager::start(const std::function<void(const std::string&)>& log) {
+    std::vector<LayerKey> keys;
+    {
+        const std::lock_guard lock(mutex_);
+        for (const auto& p : catalog_.refresh())
+            log(p);
+        std::vector<std::string> problems;
+        auto stored = ports_.store.load_all(problems);
+        for (const auto& p : problems)
+            log(p);
+        if (!stored) {
+            log("cannot read the stored layers: " + stored.error().message);
+            return;
+        }
+        for (auto& s : stored.value()) {
+            Entry& entry = layers_[key_of(s)];
+            entry.stored = std::move(s);
+            recompute_locked(entry, log);
+            keys.push_back(key_of(entry.stored));
+        }
+    }
+    for (const auto& k : keys)
+        notify(LayerEvent::Added, k);
+}
+
+Status LayerManager::reload(const Caller& caller, bool interactive, const std::function<void(const std::string&)>& log) {
+    if (auto st = authorize(caller, kActionReload, interactive); !st) return st.error();
+    std::vector<LayerKey> keys;
+    {
+        const std::lock_guard lock(mutex_);
+        for (const auto& p : catalog_.refresh())
+            log(p);
+        for (auto& [key, entry] : layers_) {
+            recompute_locked(entry, log);
+            keys.push_back(key);
+        }
+    }
+    for (const auto& k : keys)
+        notify(LayerEvent::Changed, k);
+    return Done{};
+}
+
+std::vector<LayerView> LayerManager::layers() const {
+    const std::lock_guard lock(mutex_);
+    std::vector<LayerView> out;
+    for (const auto& [key, e] : layers_) {
+        out.push_back(LayerView{e.stored.uid, e.stored.base, e.stored.name, kernel_name_of(e.stored), e.state,
+                                e.findings, e.stored.updated_at, e.stored.complain});
+    }
+    return out;
+}
+
+std::optional<LayerView> LayerManager::layer(const LayerKey& key) const {
+    const std::lock_guard lock(mutex_);
+    const auto it = layers_.find(key);
+    if (it == layers_.end()) return std::nullopt;
+    const Entry& e = it->second;
+    return LayerView{e.stored.uid, e.stored.base, e.stored.name, kernel_name_of(e.stored), e.state,
+                     e.findings, e.stored.updated_at, e.stored.complain};
+}
+
+}  // namespace aalayer::service

@@ -1,0 +1,145 @@
+// The service logic, without a bus: who may do what to which layer, and
+// what happens then. Every side effect goes through the injected ports, so
+// this is tested with fakes and a private directory, and aalayerd puts a
+// D-Bus face on it (service/bus/).
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "policy/engine/compose.h"
+#include "service/core/catalog.h"
+#include "service/core/ports.h"
+
+namespace aalayer::service {
+
+struct ServiceLimits {
+    std::size_t max_layers_per_user = 32;
+    std::size_t max_text_bytes = 64U * 1024U;
+    std::size_t rate_limit_per_minute = 60;  // Apply/Remove/Check per uid
+    policy::LayerLimits layer;
+};
+
+enum class LayerState : std::uint8_t { Active, Compiled, Invalid, Failed, Stale };
+const char* to_string(LayerState state);
+
+using LayerKey = std::tuple<std::uint32_t, std::string, std::string>;  // uid, base, name
+
+// What the bus shows of a layer (findings only to the owner and root).
+struct LayerView {
+    std::uint32_t uid = 0;
+    std::string base;
+    std::string name;
+    std::string kernel_name;
+    LayerState state = LayerState::Invalid;
+    std::vector<policy::Finding> findings;
+    std::uint64_t updated_at = 0;
+    bool complain = false;
+};
+
+struct ApplyOptions {
+    bool interactive = false;
+    bool strict = false;
+    bool complain = false;
+};
+
+struct CheckResult {
+    std::string child_profile;  // empty when a finding is an error
+    std::vector<policy::Finding> findings;
+};
+
+struct ExplainResult {
+    std::string perms;                                     // "owner=rw other=r"
+    std::vector<std::pair<std::string, std::string>> reasons;  // (source, "FILE:LINE:COL: rule")
+};
+
+enum class LayerEvent : std::uint8_t { Added, Changed, Removed };
+
+// The polkit actions of SPEC 7.
+inline constexpr const char* kActionManageOwn = "org.aalayer.manage-own";
+inline constexpr const char* kActionManageAny = "org.aalayer.manage-any";
+inline constexpr const char* kActionReload = "org.aalayer.reload";
+
+struct Ports {
+    const policy::SourceReader& reader;
+    LayerStore& store;
+    KernelLoader& kernel;
+    Authorizer& authorizer;
+    const UserDb& users;
+    const Clock& clock;
+};
+
+class LayerManager {
+public:
+    LayerManager(Ports ports, CatalogConfig catalog, ServiceLimits limits);
+
+    // Grants, bases, stored layers; recompute and load each. Problems (a bad
+    // grant file, a layer whose base is gone) are logged through `log` and
+    // leave the layer in a failed or invalid state, never drop it.
+    void start(const std::function<void(const std::string&)>& log);
+
+    Outcome<CheckResult> check(const Caller& caller, const std::string& base, const std::string& name,
+                               const std::string& text);
+    // `for_uid`: ApplyFor (admin). Returns the layer's findings (warnings, notes).
+    Outcome<std::vector<policy::Finding>> apply(const Caller& caller, std::optional<std::uint32_t> for_uid,
+                                                const std::string& base, const std::string& name,
+                                                const std::string& text, const ApplyOptions& options);
+    Status remove(const Caller& caller, std::optional<std::uint32_t> for_uid, const std::string& base,
+                  const std::string& name, bool interactive, bool force);
+    Outcome<std::vector<std::pair<std::string, std::string>>> list_grants(const Caller& caller);
+    Outcome<ExplainResult> explain(const Caller& caller, std::uint32_t uid, const std::string& base,
+                                   const std::string& name, const std::string& path);
+    Outcome<std::string> source(const Caller& caller, std::uint32_t uid, const std::string& base,
+                                const std::string& name);
+    Status reload(const Caller& caller, bool interactive, const std::function<void(const std::string&)>& log);
+
+    [[nodiscard]] std::vector<LayerView> layers() const;
+    [[nodiscard]] std::optional<LayerView> layer(const LayerKey& key) const;
+    [[nodiscard]] std::string backend() const { return ports_.kernel.backend(); }
+
+    // Called after each change, outside the lock.
+    void set_listener(std::function<void(LayerEvent, const LayerKey&)> listener);
+
+private:
+    struct Entry {
+        StoredLayer stored;
+        LayerState state = LayerState::Invalid;
+        std::vector<policy::Finding> findings;
+        std::optional<policy::Composition> composition;
+    };
+
+    Status authorize(const Caller& caller, const char* action, bool interactive);
+    Status rate_limit(std::uint32_t uid);
+    Outcome<policy::UserIdentity> user(std::uint32_t uid) const;
+    // Composes under the lock; the composition keeps findings even when invalid.
+    Outcome<policy::Composition> compose_locked(const StoredLayer& layer);
+    void recompute_locked(Entry& entry, const std::function<void(const std::string&)>& log);
+    void notify(LayerEvent event, const LayerKey& key);
+
+    Ports ports_;
+    ServiceLimits limits_;
+    mutable std::mutex mutex_;  // guards everything below
+    PolicyCatalog catalog_;
+    std::map<LayerKey, Entry> layers_;
+    std::map<std::uint32_t, std::deque<std::uint64_t>> recent_;  // per uid: times of recent requests
+    std::function<void(LayerEvent, const LayerKey&)> listener_;
+};
+
+// Findings of a layer as text, one per line, for error messages.
+std::string format_findings(const std::vector<policy::Finding>& findings);
+
+// The name findings use for a layer's own text: "<name>.layer".
+std::string layer_source_name(const std::string& name);
+
+// The child's kernel name: BASE//aalayer.<uid>.<name>.
+inline std::string kernel_name_of(const StoredLayer& s) {
+    return s.base + "//" + policy::child_name(policy::LayerId{s.uid, s.name});
+}
+
+}  // namespace aalayer::service

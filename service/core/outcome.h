@@ -1,0 +1,72 @@
+// Errors of the service, as the D-Bus edge names them (org.aalayer.Error.*).
+// Every message is written for the person who has to act on it.
+#pragma once
+
+#include <cassert>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace aalayer::service {
+
+enum class ErrorKind : std::uint8_t {
+    InvalidArgument,   // a malformed argument (name, path, option)
+    InvalidLayer,      // the layer text has errors (the message lists them)
+    NotGranted,        // no grant for this base: users cannot layer on it
+    NoSuchBase,        // no such base profile
+    NoSuchLayer,       // no such layer of the caller's (or not visible to the caller)
+    PermissionDenied,  // polkit said no, or polkit could not be asked
+    LimitExceeded,     // a quota, rate limit or size limit
+    KernelRefused,     // apparmor_parser or the kernel refused the child
+    Busy,              // too many requests in flight
+    Internal,          // anything unexpected: details only in the log
+};
+
+// "InvalidLayer" etc.: the last element of the D-Bus error name.
+const char* error_name(ErrorKind kind);
+
+struct ServiceError {
+    ErrorKind kind = ErrorKind::Internal;
+    std::string message;
+};
+
+inline ServiceError fail(ErrorKind kind, std::string message) { return ServiceError{kind, std::move(message)}; }
+
+// A value or a ServiceError.
+template <typename T>
+class [[nodiscard]] Outcome {
+public:
+    Outcome(T value) : v_(std::move(value)) {}           // NOLINT(google-explicit-constructor)
+    Outcome(ServiceError error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+
+    [[nodiscard]] bool ok() const { return std::holds_alternative<T>(v_); }
+    explicit operator bool() const { return ok(); }
+    T& value() & {
+        assert(ok());
+        return std::get<T>(v_);
+    }
+    const T& value() const& {
+        assert(ok());
+        return std::get<T>(v_);
+    }
+    T&& value() && {
+        assert(ok());
+        return std::get<T>(std::move(v_));
+    }
+    T& operator*() & { return value(); }
+    const T& operator*() const& { return value(); }
+    T* operator->() { return &value(); }
+    const T* operator->() const { return &value(); }
+    [[nodiscard]] const ServiceError& error() const {
+        assert(!ok());
+        return std::get<ServiceError>(v_);
+    }
+
+private:
+    std::variant<T, ServiceError> v_;
+};
+
+struct Done {};  // the value of an Outcome that has nothing to return
+using Status = Outcome<Done>;
+
+}  // namespace aalayer::service

@@ -1,0 +1,80 @@
+// The side effects the service logic needs, each behind a small interface
+// injected at start: persistence, the kernel (apparmor_parser), polkit, the
+// user database and the clock. Tests inject fakes; aalayerd the real ones.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/engine/identity.h"
+#include "service/core/outcome.h"
+
+namespace aalayer::service {
+
+// Who called: the uid the bus authenticated, and the sender's unique name
+// (the polkit subject). Never taken from arguments.
+struct Caller {
+    std::uint32_t uid = 0;
+    std::string bus_name;
+};
+
+// One layer as persisted: enough to recompute it from scratch.
+struct StoredLayer {
+    std::uint32_t uid = 0;
+    std::string base;
+    std::string name;
+    std::string text;
+    bool strict = false;
+    bool complain = false;
+    std::uint64_t updated_at = 0;  // microseconds since the epoch
+    friend bool operator==(const StoredLayer&, const StoredLayer&) = default;
+};
+
+class LayerStore {
+public:
+    virtual ~LayerStore() = default;
+    // Every stored layer; files that cannot be read are reported in `problems`
+    // (and left in place for the admin), never silently dropped.
+    virtual Outcome<std::vector<StoredLayer>> load_all(std::vector<std::string>& problems) = 0;
+    // Atomic: after a crash the old or the new version is there, whole.
+    virtual Status save(const StoredLayer& layer) = 0;
+    virtual Status erase(std::uint32_t uid, const std::string& base, const std::string& name) = 0;
+};
+
+class KernelLoader {
+public:
+    virtual ~KernelLoader() = default;
+    [[nodiscard]] virtual std::string backend() const = 0;  // "apparmor" or "compile-only"
+    // Loads or replaces the child (never remove + add): on failure the old
+    // version stays loaded. KernelRefused with apparmor_parser's message.
+    virtual Status load(const std::string& kernel_name, const std::string& profile_text) = 0;
+    virtual Status unload(const std::string& kernel_name) = 0;
+    // Whether processes run under the profile now.
+    [[nodiscard]] virtual bool in_use(const std::string& kernel_name) = 0;
+};
+
+enum class Decision : std::uint8_t { Allowed, Denied, Challenge, Unavailable };
+
+class Authorizer {
+public:
+    virtual ~Authorizer() = default;
+    // Blocks (on a worker thread) until polkit answers; Unavailable when it
+    // cannot be asked. The service denies everything but Allowed.
+    virtual Decision check(const Caller& caller, const std::string& action, bool interactive) = 0;
+};
+
+class UserDb {
+public:
+    virtual ~UserDb() = default;
+    [[nodiscard]] virtual std::optional<policy::UserIdentity> lookup(std::uint32_t uid) const = 0;
+};
+
+class Clock {
+public:
+    virtual ~Clock() = default;
+    [[nodiscard]] virtual std::uint64_t now_usec() const = 0;
+};
+
+}  // namespace aalayer::service

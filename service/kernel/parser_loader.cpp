@@ -1,0 +1,83 @@
+#include "service/kernel/parser_loader.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "service/kernel/command.h"
+
+namespace aalayer::service {
+
+namespace fs = std::filesystem;
+
+ParserLoader::ParserLoader(Mode mode, ParserConfig config) : mode_(mode), config_(std::move(config)) {}
+
+namespace {
+
+Status parser_failed(const std::string& what, const CommandResult& r) {
+    if (r.timed_out) return fail(ErrorKind::KernelRefused, what + ": apparmor_parser did not finish in time");
+    std::string msg = r.err.empty() ? r.out : r.err;
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' '))
+        msg.pop_back();
+    if (r.exit_code == 127 || r.exit_code < 0) {
+        return fail(ErrorKind::KernelRefused, what + ": apparmor_parser could not be run" + (msg.empty() ? "" : ": " + msg));
+    }
+    return fail(ErrorKind::KernelRefused, what + ": apparmor_parser refused it: " + msg);
+}
+
+}  // namespace
+
+Status ParserLoader::load(const std::string& kernel_name, const std::string& profile_text) {
+    std::vector<std::string> argv{config_.parser};
+    if (mode_ == Mode::CompileOnly) {
+        argv.insert(argv.end(), {"-Q", "-K", "-T", "-M", config_.features, "-o", "/dev/null"});
+    } else {
+        // Replace, never remove + add: a failed replace leaves the old child loaded.
+        argv.insert(argv.end(), {"-r", "-W", "-L", config_.cache_dir});
+        if (!config_.features.empty()) argv.insert(argv.end(), {"-M", config_.features});
+    }
+    const CommandResult r = run_command(argv, profile_text, config_.timeout);
+    if (r.exit_code != 0) return parser_failed("cannot load " + kernel_name, r);
+    return Done{};
+}
+
+Status ParserLoader::unload(const std::string& kernel_name) {
+    if (mode_ == Mode::CompileOnly) return Done{};
+    // -R removes the profiles named in its input; the body does not matter.
+    const CommandResult r =
+        run_command({config_.parser, "-R"}, "profile \"" + kernel_name + "\" {}\n", config_.timeout);
+    if (r.exit_code != 0 && r.err.find("does not exist") == std::string::npos) {
+        return parser_failed("cannot remove " + kernel_name, r);
+    }
+    return Done{};
+}
+
+bool ParserLoader::in_use(const std::string& kernel_name) {
+    if (mode_ == Mode::CompileOnly) return false;
+    std::error_code ec;
+    for (fs::directory_iterator it(config_.proc_dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string pid = it->path().filename().string();
+        if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        for (const char* attr : {"/attr/apparmor/current", "/attr/current"}) {
+            std::ifstream in(it->path().string() + attr);
+            std::string label;
+            if (!std::getline(in, label)) continue;
+            // A stack reads "base//&base//aalayer.1000.name (enforce)".
+            const auto mode = label.rfind(" (");
+            if (mode != std::string::npos) label.resize(mode);
+            if (label == kernel_name || label.ends_with("//&" + kernel_name) ||
+                label.find("//&" + kernel_name + "//&") != std::string::npos) {
+                return true;
+            }
+            break;
+        }
+    }
+    return false;
+}
+
+std::string detect_backend(const std::string& securityfs) {
+    std::error_code ec;
+    return fs::exists(securityfs + "/profiles", ec) ? "apparmor" : "compile-only";
+}
+
+}  // namespace aalayer::service

@@ -1,0 +1,43 @@
+// The kernel backends of SPEC 8, both through the real apparmor_parser:
+//  - apparmor: loads and replaces children (-r, never remove + add), with a
+//    binary cache; removes them by name; finds processes running under them.
+//  - compile-only: compiles every child against an explicit feature set
+//    and skips the kernel, so errors surface where no AppArmor is loaded.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "service/core/ports.h"
+
+namespace aalayer::service {
+
+struct ParserConfig {
+    std::string parser = "apparmor_parser";
+    // Feature ABI or features file (-M). Compile-only always passes one:
+    // without it apparmor_parser 3.0 silently drops several rule classes.
+    std::string features = "/etc/apparmor.d/abi/3.0";
+    std::string cache_dir = "/var/cache/aalayer";
+    std::string proc_dir = "/proc";
+    std::chrono::milliseconds timeout{60'000};
+};
+
+class ParserLoader final : public KernelLoader {
+public:
+    enum class Mode : std::uint8_t { Kernel, CompileOnly };
+    ParserLoader(Mode mode, ParserConfig config);
+
+    [[nodiscard]] std::string backend() const override { return mode_ == Mode::Kernel ? "apparmor" : "compile-only"; }
+    Status load(const std::string& kernel_name, const std::string& profile_text) override;
+    Status unload(const std::string& kernel_name) override;
+    [[nodiscard]] bool in_use(const std::string& kernel_name) override;
+
+private:
+    Mode mode_;
+    ParserConfig config_;
+};
+
+// "apparmor" when the kernel has AppArmor enabled (securityfs), else "compile-only".
+std::string detect_backend(const std::string& securityfs = "/sys/kernel/security/apparmor");
+
+}  // namespace aalayer::service

@@ -1,0 +1,235 @@
+#include "service/store/file_store.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace aalayer::service {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kMagic = "aalayer-layer 1";
+
+std::uint64_t fnv1a(std::string_view data) {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (const char c : data) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+std::string hex(std::uint64_t v) {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+ServiceError io_error(const std::string& what, int err) {
+    // A full disk is a limit the admin can act on; the rest is internal.
+    return fail(err == ENOSPC || err == EDQUOT ? ErrorKind::LimitExceeded : ErrorKind::Internal,
+                what + ": " + std::strerror(err));
+}
+
+Status fsync_dir(const std::string& dir) {
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return io_error("cannot open " + dir, errno);
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) return io_error("cannot sync " + dir, err);
+    return Done{};
+}
+
+Status make_dirs(const std::string& dir) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return io_error("cannot create " + dir, ec.value());
+    ::chmod(dir.c_str(), 0700);
+    return Done{};
+}
+
+Status write_atomically(const std::string& path, const std::string& content) {
+    const fs::path target(path);
+    const std::string dir = target.parent_path().string();
+    if (auto st = make_dirs(dir); !st) return st;
+    std::string tmp = dir + "/." + target.filename().string() + ".tmp-XXXXXX";
+    const int fd = ::mkstemp(tmp.data());
+    if (fd < 0) return io_error("cannot create a file in " + dir, errno);
+    std::size_t done = 0;
+    while (done < content.size()) {
+        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            const int err = errno;
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            return io_error("cannot write " + path, err);
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0) {
+        const int err = errno;
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        return io_error("cannot sync " + path, err);
+    }
+    ::close(fd);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        return io_error("cannot replace " + path, err);
+    }
+    return fsync_dir(dir);
+}
+
+}  // namespace
+
+std::string escape_element(const std::string& s) {
+    std::string out;
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u == '_' || u == '-' ||
+            (u == '.' && !out.empty())) {
+            out += c;
+        } else {
+            static const char* digits = "0123456789ABCDEF";
+            out += '%';
+            out += digits[u >> 4U];
+            out += digits[u & 15U];
+        }
+    }
+    return out;
+}
+
+std::string unescape_element(const std::string& s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size()) {
+            out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+std::string serialize_layer(const StoredLayer& l) {
+    std::string header = std::string(kMagic) + "\nuid " + std::to_string(l.uid) + "\nbase " + escape_element(l.base) +
+                         "\nname " + l.name + "\nstrict " + (l.strict ? "1" : "0") + "\ncomplain " +
+                         (l.complain ? "1" : "0") + "\nupdated " + std::to_string(l.updated_at) + "\nlength " +
+                         std::to_string(l.text.size()) + "\n";
+    return header + "checksum " + hex(fnv1a(header + l.text)) + "\n\n" + l.text;
+}
+
+Outcome<StoredLayer> parse_layer(const std::string& content) {
+    auto bad = [](const std::string& why) { return fail(ErrorKind::Internal, why); };
+    const auto blank = content.find("\n\n");
+    if (blank == std::string::npos) return bad("no header (truncated?)");
+    std::istringstream in(content.substr(0, blank + 1));
+    std::string line;
+    if (!std::getline(in, line) || line != kMagic) return bad("not an aalayer layer file");
+    StoredLayer l;
+    std::size_t length = 0;
+    std::string checksum;
+    std::string header = line + "\n";
+    while (std::getline(in, line)) {
+        const auto space = line.find(' ');
+        if (space == std::string::npos) return bad("malformed header line '" + line + "'");
+        const std::string key = line.substr(0, space);
+        const std::string value = line.substr(space + 1);
+        if (key != "checksum") header += line + "\n";
+        try {
+            if (key == "uid") {
+                l.uid = static_cast<std::uint32_t>(std::stoul(value));
+            } else if (key == "base") {
+                l.base = unescape_element(value);
+            } else if (key == "name") {
+                l.name = value;
+            } else if (key == "strict") {
+                l.strict = value == "1";
+            } else if (key == "complain") {
+                l.complain = value == "1";
+            } else if (key == "updated") {
+                l.updated_at = std::stoull(value);
+            } else if (key == "length") {
+                length = std::stoull(value);
+            } else if (key == "checksum") {
+                checksum = value;
+            } else {
+                return bad("unknown header '" + key + "'");
+            }
+        } catch (const std::exception&) {
+            return bad("malformed value in '" + line + "'");
+        }
+    }
+    l.text = content.substr(blank + 2);
+    if (l.text.size() != length) return bad("the text is " + std::to_string(l.text.size()) + " bytes, the header says " +
+                                            std::to_string(length) + " (truncated?)");
+    if (checksum != hex(fnv1a(header + l.text))) return bad("checksum mismatch (corrupted)");
+    if (l.base.empty() || l.name.empty()) return bad("base or name missing");
+    return l;
+}
+
+FileStore::FileStore(std::string state_dir) : dir_(std::move(state_dir)) {}
+
+std::string FileStore::path_of(std::uint32_t uid, const std::string& base, const std::string& name) const {
+    return dir_ + "/" + std::to_string(uid) + "/" + escape_element(base) + "/" + name + ".layer";
+}
+
+Outcome<std::vector<StoredLayer>> FileStore::load_all(std::vector<std::string>& problems) {
+    std::vector<StoredLayer> out;
+    std::error_code ec;
+    if (!fs::exists(dir_, ec)) return out;
+    for (fs::recursive_directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+        const fs::path& p = it->path();
+        if (!it->is_regular_file()) continue;
+        const std::string file = p.filename().string();
+        if (file.starts_with(".") && file.find(".tmp-") != std::string::npos) {
+            // A write a crash interrupted: the rename never happened, the old file stands.
+            fs::remove(p, ec);
+            continue;
+        }
+        if (!file.ends_with(".layer")) continue;
+        std::ifstream in(p, std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        auto parsed = parse_layer(ss.str());
+        if (!parsed) {
+            problems.push_back(p.string() + ": cannot use this layer file: " + parsed.error().message +
+                               "; it is left in place");
+            continue;
+        }
+        if (path_of(parsed->uid, parsed->base, parsed->name) != p.string()) {
+            problems.push_back(p.string() + ": the file's header does not match its place; it is left in place");
+            continue;
+        }
+        out.push_back(std::move(parsed.value()));
+    }
+    if (ec) return io_error("cannot list " + dir_, ec.value());
+    return out;
+}
+
+Status FileStore::save(const StoredLayer& layer) {
+    return write_atomically(path_of(layer.uid, layer.base, layer.name), serialize_layer(layer));
+}
+
+Status FileStore::erase(std::uint32_t uid, const std::string& base, const std::string& name) {
+    const std::string path = path_of(uid, base, name);
+    if (::unlink(path.c_str()) != 0) {
+        if (errno == ENOENT) return Done{};
+        return io_error("cannot remove " + path, errno);
+    }
+    return fsync_dir(fs::path(path).parent_path().string());
+}
+
+}  // namespace aalayer::service

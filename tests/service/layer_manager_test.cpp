@@ -1,0 +1,292 @@
+// The service logic with fakes for polkit and the kernel, a real file store
+// in a temporary directory and policy sources in memory: two users, polkit
+// saying no, bad layers, refusals, quotas, restarts, grant changes.
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "policy/source/memory_reader.h"
+#include "service/core/layer_manager.h"
+#include "service/store/file_store.h"
+#include "tests/service/fakes.h"
+#include "tests/support/process.h"
+
+namespace aalayer::service {
+namespace {
+
+using test::FakeAuthorizer;
+using test::FakeClock;
+using test::FakeKernelLoader;
+using test::FakeUserDb;
+
+const Caller kAlice{1000, ":1.10"};
+const Caller kBob{1001, ":1.11"};
+const Caller kRoot{0, ":1.1"};
+
+constexpr const char* kGrant = "grant app {\n  owner @{HOME}/docs/** rw,\n}\n";
+
+class LayerManagerTest : public ::testing::Test {
+protected:
+    LayerManagerTest() {
+        reader.add("/etc/apparmor.d/tunables/global", "@{PROC}=/proc\n");
+        reader.add("/etc/apparmor.d/app", "profile app /usr/bin/app {\n  /** r,\n  owner /home/*/** rwk,\n}\n");
+        reader.add("/etc/aalayer/grants.d/app.conf", kGrant);
+        users.users[1000] = {1000, "alice", "/home/alice"};
+        users.users[1001] = {1001, "bob", "/home/bob"};
+        auth.allow(1000, kActionManageOwn);
+        auth.allow(1001, kActionManageOwn);
+        limits.rate_limit_per_minute = 1000;
+    }
+
+    LayerManager& manager() {
+        if (!manager_) {
+            manager_ = std::make_unique<LayerManager>(Ports{reader, store, kernel, auth, users, clock}, CatalogConfig{},
+                                                      limits);
+            manager_->start([this](const std::string& m) { log.push_back(m); });
+        }
+        return *manager_;
+    }
+    void restart() { manager_.reset(); }
+
+    test::TempDir dir;
+    policy::MemoryReader reader;
+    FileStore store{dir.path() + "/state"};
+    FakeKernelLoader kernel;
+    FakeAuthorizer auth;
+    FakeUserDb users;
+    FakeClock clock;
+    ServiceLimits limits;
+    std::vector<std::string> log;
+
+private:
+    std::unique_ptr<LayerManager> manager_;
+};
+
+TEST_F(LayerManagerTest, ApplyExplainListRemoveForTwoUsers) {
+    LayerManager& m = manager();
+    auto a = m.apply(kAlice, std::nullopt, "app", "work", "owner @{HOME}/docs/work/** rw,\n", {});
+    ASSERT_TRUE(a.ok()) << a.error().message;
+    auto b = m.apply(kBob, std::nullopt, "app", "work", "owner @{HOME}/docs/** r,\n", {});
+    ASSERT_TRUE(b.ok()) << b.error().message;
+    EXPECT_TRUE(kernel.loaded.contains("app//aalayer.1000.work"));
+    EXPECT_TRUE(kernel.loaded.contains("app//aalayer.1001.work"));
+    ASSERT_EQ(m.layers().size(), 2U);
+    EXPECT_EQ(m.layer({1000, "app", "work"})->state, LayerState::Compiled);
+
+    auto e = m.explain(kAlice, 1000, "app", "work", "/home/alice/docs/work/a.txt");
+    ASSERT_TRUE(e.ok()) << e.error().message;
+    EXPECT_EQ(e->perms, "owner=rw other=");
+    auto outside = m.explain(kAlice, 1000, "app", "work", "/home/alice/docs/other.txt");
+    ASSERT_TRUE(outside.ok());
+    EXPECT_EQ(outside->perms, "owner= other=");
+    auto bob = m.explain(kBob, 1001, "app", "work", "/home/bob/docs/x");
+    ASSERT_TRUE(bob.ok());
+    EXPECT_EQ(bob->perms, "owner=r other=");
+
+    auto grants = m.list_grants(kAlice);
+    ASSERT_TRUE(grants.ok());
+    ASSERT_EQ(grants->size(), 1U);
+    EXPECT_EQ(grants->front().first, "app");
+    EXPECT_EQ(grants->front().second, "owner /home/alice/docs/** rw,\n");
+
+    ASSERT_TRUE(m.remove(kAlice, std::nullopt, "app", "work", false, false).ok());
+    EXPECT_FALSE(kernel.loaded.contains("app//aalayer.1000.work"));
+    EXPECT_EQ(m.layers().size(), 1U);
+    EXPECT_FALSE(std::filesystem::exists(store.path_of(1000, "app", "work")));
+}
+
+TEST_F(LayerManagerTest, ReplaceKeepsOneLayerWithTheNewText) {
+    LayerManager& m = manager();
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "w", "owner @{HOME}/docs/a/** rw,\n", {}).ok());
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "w", "owner @{HOME}/docs/b/** rw,\n", {}).ok());
+    EXPECT_EQ(m.layers().size(), 1U);
+    EXPECT_EQ(m.source(kAlice, 1000, "app", "w").value(), "owner @{HOME}/docs/b/** rw,\n");
+    EXPECT_EQ(m.explain(kAlice, 1000, "app", "w", "/home/alice/docs/a/x")->perms, "owner= other=");
+}
+
+TEST_F(LayerManagerTest, OtherUsersCannotReadOrTouchALayer) {
+    LayerManager& m = manager();
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "secret", "owner @{HOME}/docs/** r,\n", {}).ok());
+    // Bob asks about Alice's layer by her uid: it does not exist for him.
+    auto src = m.source(kBob, 1000, "app", "secret");
+    ASSERT_FALSE(src.ok());
+    EXPECT_EQ(src.error().kind, ErrorKind::NoSuchLayer);
+    auto ex = m.explain(kBob, 1000, "app", "secret", "/home/alice/docs/x");
+    ASSERT_FALSE(ex.ok());
+    EXPECT_EQ(ex.error().kind, ErrorKind::NoSuchLayer);
+    // Bob's own namespace: Remove only ever names his own layers.
+    auto rm = m.remove(kBob, std::nullopt, "app", "secret", false, false);
+    ASSERT_FALSE(rm.ok());
+    EXPECT_EQ(rm.error().kind, ErrorKind::NoSuchLayer);
+    // RemoveFor needs manage-any, which Bob does not have.
+    auto rm_for = m.remove(kBob, 1000, "app", "secret", false, false);
+    ASSERT_FALSE(rm_for.ok());
+    EXPECT_EQ(rm_for.error().kind, ErrorKind::PermissionDenied);
+    EXPECT_TRUE(kernel.loaded.contains("app//aalayer.1000.secret"));
+    // Root may read it.
+    EXPECT_TRUE(m.source(kRoot, 1000, "app", "secret").ok());
+}
+
+TEST_F(LayerManagerTest, PolkitDenialChangesNothing) {
+    LayerManager& m = manager();
+    const Caller carol{1002, ":1.12"};
+    users.users[1002] = {1002, "carol", "/home/carol"};
+    auto r = m.apply(carol, std::nullopt, "app", "w", "owner @{HOME}/docs/** r,\n", {});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::PermissionDenied);
+    EXPECT_TRUE(kernel.loaded.empty());
+    EXPECT_TRUE(m.layers().empty());
+    EXPECT_FALSE(std::filesystem::exists(store.path_of(1002, "app", "w")));
+    // Unavailable polkit fails closed, and says so.
+    auth.decisions[{1002, kActionManageOwn}] = Decision::Unavailable;
+    auto u = m.apply(carol, std::nullopt, "app", "w", "owner @{HOME}/docs/** r,\n", {});
+    ASSERT_FALSE(u.ok());
+    EXPECT_NE(u.error().message.find("polkit could not be asked"), std::string::npos);
+}
+
+TEST_F(LayerManagerTest, ArgumentsAreValidatedBeforePolkitIsAsked) {
+    LayerManager& m = manager();
+    for (const char* bad : {"", "a b", "../x"}) {
+        auto r = m.apply(kAlice, std::nullopt, "app", bad, "", {});
+        ASSERT_FALSE(r.ok());
+        EXPECT_EQ(r.error().kind, ErrorKind::InvalidArgument) << bad;
+    }
+    auto nobase = m.apply(kAlice, std::nullopt, "nope", "w", "", {});
+    EXPECT_EQ(nobase.error().kind, ErrorKind::NoSuchBase);
+    reader.add("/etc/apparmor.d/other", "profile other {\n  /** r,\n}\n");
+    ASSERT_TRUE(m.reload(kRoot, false, [](const std::string&) {}).ok());
+    auto ungranted = m.apply(kAlice, std::nullopt, "other", "w", "", {});
+    EXPECT_EQ(ungranted.error().kind, ErrorKind::NotGranted);
+    auto big = m.apply(kAlice, std::nullopt, "app", "w", std::string(70000, '#'), {});
+    EXPECT_EQ(big.error().kind, ErrorKind::LimitExceeded);
+    for (const auto& call : auth.calls)
+        EXPECT_EQ(call.uid, 0U) << "polkit asked for " << call.action;
+}
+
+TEST_F(LayerManagerTest, InvalidLayerIsRefusedAndTheOldVersionStays) {
+    LayerManager& m = manager();
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "w", "owner @{HOME}/docs/** r,\n", {}).ok());
+    const std::string before = kernel.loaded.at("app//aalayer.1000.w");
+    auto r = m.apply(kAlice, std::nullopt, "app", "w", "owner @{HOME}/docs/** r,\n/usr/bin/x px,\n", {});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::InvalidLayer);
+    EXPECT_NE(r.error().message.find("w.layer:2:1: error: exec transition 'px'"), std::string::npos)
+        << r.error().message;
+    EXPECT_EQ(kernel.loaded.at("app//aalayer.1000.w"), before);
+    EXPECT_EQ(m.source(kAlice, 1000, "app", "w").value(), "owner @{HOME}/docs/** r,\n");
+}
+
+TEST_F(LayerManagerTest, KernelRefusalKeepsTheOldVersionOnDisk) {
+    LayerManager& m = manager();
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "w", "owner @{HOME}/docs/a/** r,\n", {}).ok());
+    kernel.refuse_next = true;
+    auto r = m.apply(kAlice, std::nullopt, "app", "w", "owner @{HOME}/docs/b/** r,\n", {});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::KernelRefused);
+    std::vector<std::string> problems;
+    auto stored = store.load_all(problems);
+    ASSERT_TRUE(stored.ok());
+    ASSERT_EQ(stored->size(), 1U);
+    EXPECT_EQ(stored->front().text, "owner @{HOME}/docs/a/** r,\n");
+    // A new layer the kernel refuses leaves nothing behind.
+    kernel.refuse_next = true;
+    ASSERT_FALSE(m.apply(kAlice, std::nullopt, "app", "new", "owner @{HOME}/docs/** r,\n", {}).ok());
+    EXPECT_FALSE(std::filesystem::exists(store.path_of(1000, "app", "new")));
+}
+
+TEST_F(LayerManagerTest, QuotaAndRateLimit) {
+    limits.max_layers_per_user = 2;
+    limits.rate_limit_per_minute = 4;
+    LayerManager& m = manager();
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "a", "", {}).ok());
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "b", "", {}).ok());
+    auto third = m.apply(kAlice, std::nullopt, "app", "c", "", {});
+    ASSERT_FALSE(third.ok());
+    EXPECT_EQ(third.error().kind, ErrorKind::LimitExceeded);
+    EXPECT_TRUE(m.apply(kAlice, std::nullopt, "app", "a", "# replacing is not a new layer\n", {}).ok());
+    auto fast = m.apply(kAlice, std::nullopt, "app", "a", "", {});
+    ASSERT_FALSE(fast.ok());
+    EXPECT_EQ(fast.error().kind, ErrorKind::LimitExceeded);
+    EXPECT_NE(fast.error().message.find("requests in a minute"), std::string::npos);
+    // Bob is served meanwhile, and Alice again a minute later.
+    EXPECT_TRUE(m.apply(kBob, std::nullopt, "app", "a", "", {}).ok());
+    clock.now += 61'000'000;
+    EXPECT_TRUE(m.apply(kAlice, std::nullopt, "app", "a", "", {}).ok());
+}
+
+TEST_F(LayerManagerTest, RestartRestoresEveryLayer) {
+    ASSERT_TRUE(manager().apply(kAlice, std::nullopt, "app", "a", "owner @{HOME}/docs/a/** rw,\n", {}).ok());
+    ASSERT_TRUE(manager().apply(kBob, std::nullopt, "app", "b", "owner @{HOME}/docs/** r,\n", {}).ok());
+    restart();
+    kernel.loaded.clear();
+    LayerManager& m = manager();
+    EXPECT_EQ(m.layers().size(), 2U);
+    EXPECT_TRUE(kernel.loaded.contains("app//aalayer.1000.a"));
+    EXPECT_TRUE(kernel.loaded.contains("app//aalayer.1001.b"));
+    EXPECT_EQ(m.explain(kAlice, 1000, "app", "a", "/home/alice/docs/a/x")->perms, "owner=rw other=");
+}
+
+TEST_F(LayerManagerTest, CorruptFileIsReportedAndTheOthersLoad) {
+    ASSERT_TRUE(manager().apply(kAlice, std::nullopt, "app", "a", "", {}).ok());
+    ASSERT_TRUE(manager().apply(kAlice, std::nullopt, "app", "b", "", {}).ok());
+    restart();
+    {
+        std::ofstream f(store.path_of(1000, "app", "b"), std::ios::trunc);
+        f << "aalayer-layer 1\nuid 1000\n";  // truncated by hand
+    }
+    LayerManager& m = manager();
+    EXPECT_EQ(m.layers().size(), 1U);
+    bool reported = false;
+    for (const auto& l : log)
+        reported = reported || l.find("b.layer: cannot use this layer file") != std::string::npos;
+    EXPECT_TRUE(reported);
+    EXPECT_TRUE(std::filesystem::exists(store.path_of(1000, "app", "b")));  // left for the admin
+}
+
+TEST_F(LayerManagerTest, GrantChangeRecomputesOnReload) {
+    LayerManager& m = manager();
+    std::vector<std::pair<LayerEvent, LayerKey>> events;
+    m.set_listener([&](LayerEvent e, const LayerKey& k) { events.emplace_back(e, k); });
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "w", "owner @{HOME}/docs/** rw,\n", {}).ok());
+    EXPECT_EQ(m.explain(kAlice, 1000, "app", "w", "/home/alice/docs/x")->perms, "owner=rw other=");
+    reader.add("/etc/aalayer/grants.d/app.conf", "grant app {\n  owner @{HOME}/docs/** r,\n}\n");
+    // Only an admin may reload.
+    EXPECT_EQ(m.reload(kAlice, false, [](const std::string&) {}).error().kind, ErrorKind::PermissionDenied);
+    ASSERT_TRUE(m.reload(kRoot, false, [](const std::string&) {}).ok());
+    EXPECT_EQ(m.explain(kAlice, 1000, "app", "w", "/home/alice/docs/x")->perms, "owner=r other=");
+    const auto view = m.layer({1000, "app", "w"});
+    ASSERT_FALSE(view->findings.empty());
+    EXPECT_NE(view->findings.front().message.find("beyond the grant"), std::string::npos);
+    ASSERT_GE(events.size(), 2U);
+    EXPECT_EQ(events.back().first, LayerEvent::Changed);
+    // The grant removed: the layer stays, marked invalid with a finding.
+    reader.add("/etc/aalayer/grants.d/app.conf", "");
+    ASSERT_TRUE(m.reload(kRoot, false, [](const std::string&) {}).ok());
+    EXPECT_EQ(m.layer({1000, "app", "w"})->state, LayerState::Invalid);
+}
+
+TEST_F(LayerManagerTest, RemoveRefusesWhileInUseUnlessForced) {
+    LayerManager& m = manager();
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "w", "", {}).ok());
+    kernel.busy.insert("app//aalayer.1000.w");
+    auto r = m.remove(kAlice, std::nullopt, "app", "w", false, false);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::Busy);
+    EXPECT_TRUE(m.remove(kAlice, std::nullopt, "app", "w", false, true).ok());
+}
+
+TEST_F(LayerManagerTest, CheckIsADryRun) {
+    LayerManager& m = manager();
+    auto c = m.check(kAlice, "app", "w", "owner @{HOME}/docs/** rw,\n/etc/shadow r,\n");
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_NE(c->child_profile.find("profile app//aalayer.1000.w"), std::string::npos);
+    ASSERT_EQ(c->findings.size(), 1U);
+    EXPECT_EQ(c->findings[0].format(), "w.layer:2:1: warning: allows /etc/shadow, outside the grant for app; clipped");
+    EXPECT_TRUE(kernel.loaded.empty());
+    EXPECT_TRUE(m.layers().empty());
+    EXPECT_TRUE(auth.calls.empty());  // Check needs no polkit
+}
+
+}  // namespace
+}  // namespace aalayer::service
