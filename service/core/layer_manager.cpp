@@ -337,6 +337,11 @@ void LayerManager::start(const std::function<void(const std::string&)>& log) {
 
 Status LayerManager::reload(const Caller& caller, bool interactive, const std::function<void(const std::string&)>& log) {
     if (auto st = authorize(caller, kActionReload, interactive); !st) return st.error();
+    refresh(log);
+    return Done{};
+}
+
+void LayerManager::refresh(const std::function<void(const std::string&)>& log) {
     std::vector<LayerKey> keys;
     {
         const std::lock_guard lock(mutex_);
@@ -349,7 +354,6 @@ Status LayerManager::reload(const Caller& caller, bool interactive, const std::f
     }
     for (const auto& k : keys)
         notify(LayerEvent::Changed, k);
-    return Done{};
 }
 
 std::vector<LayerView> LayerManager::layers() const {

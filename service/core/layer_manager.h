@@ -98,6 +98,8 @@ public:
     Outcome<std::string> source(const Caller& caller, std::uint32_t uid, const std::string& base,
                                 const std::string& name);
     Status reload(const Caller& caller, bool interactive, const std::function<void(const std::string&)>& log);
+    // The same without asking polkit: for the service's own file watcher.
+    void refresh(const std::function<void(const std::string&)>& log);
 
     [[nodiscard]] std::vector<LayerView> layers() const;
     [[nodiscard]] std::optional<LayerView> layer(const LayerKey& key) const;

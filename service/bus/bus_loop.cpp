@@ -1,0 +1,66 @@
+#include "service/bus/bus_loop.h"
+
+#include <array>
+#include <cerrno>
+#include <cstdint>
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace aalayer::service {
+
+BusLoop::BusLoop(sdbus::IConnection& connection)
+    : connection_(connection), wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+BusLoop::~BusLoop() {
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void BusLoop::post(std::function<void()> task) {
+    {
+        const std::lock_guard lock(mutex_);
+        posted_.push_back(std::move(task));
+    }
+    const std::uint64_t one = 1;
+    (void)::write(wake_fd_, &one, sizeof one);
+}
+
+void BusLoop::stop() {
+    stopping_ = true;
+    const std::uint64_t one = 1;
+    (void)::write(wake_fd_, &one, sizeof one);
+}
+
+void BusLoop::run_posted() {
+    std::vector<std::function<void()>> tasks;
+    {
+        const std::lock_guard lock(mutex_);
+        tasks.swap(posted_);
+    }
+    for (auto& t : tasks)
+        t();
+}
+
+void BusLoop::run() {
+    while (!stopping_) {
+        while (connection_.processPendingRequest()) {
+        }
+        run_posted();
+        const auto poll_data = connection_.getEventLoopPollData();
+        std::array<pollfd, 2> fds{pollfd{poll_data.fd, poll_data.events, 0}, pollfd{wake_fd_, POLLIN, 0}};
+        int timeout = -1;
+        if (const auto rel = poll_data.getRelativeTimeout()) {
+            timeout = static_cast<int>((rel->count() + 999) / 1000);
+        }
+        const int n = ::poll(fds.data(), fds.size(), timeout);
+        if (n < 0 && errno != EINTR) break;
+        if ((fds[1].revents & POLLIN) != 0) {
+            std::uint64_t count = 0;
+            (void)::read(wake_fd_, &count, sizeof count);
+        }
+    }
+    run_posted();
+}
+
+}  // namespace aalayer::service

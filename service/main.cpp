@@ -1,0 +1,132 @@
+// aalayerd: per-user AppArmor layers on the system bus.
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+#include <boost/interprocess/sync/file_lock.hpp>
+#include <sdbus-c++/sdbus-c++.h>
+#include <systemd/sd-daemon.h>
+
+#include "policy/source/filesystem_reader.h"
+#include "service/bus/bus_objects.h"
+#include "service/bus/object_paths.h"
+#include "service/kernel/parser_loader.h"
+#include "service/store/file_store.h"
+#include "service/system/config.h"
+#include "service/system/log.h"
+#include "service/system/polkit_authorizer.h"
+#include "service/system/system_ports.h"
+#include "service/system/watcher.h"
+
+namespace {
+
+using namespace aalayer::service;
+
+constexpr std::string_view kUsage =
+    "usage: aalayerd [--config FILE] [--set KEY=VALUE]...\n"
+    "  --config FILE    settings file (default /etc/aalayer/aalayerd.conf)\n"
+    "  --set KEY=VALUE  one setting, over the file (e.g. --set backend=compile-only)\n";
+
+BusLoop* g_loop = nullptr;
+
+void on_signal(int /*signal*/) {
+    if (g_loop != nullptr) g_loop->stop();
+}
+
+void log_line(const std::string& message) { log_message(4, message); }
+
+int run(const DaemonConfig& config) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.state_dir, ec);
+    const std::string lock_path = config.state_dir + "/.lock";
+    { std::ofstream touch(lock_path, std::ios::app); }
+    boost::interprocess::file_lock lock(lock_path.c_str());
+    if (!lock.try_lock()) {
+        log_message(3, "another aalayerd is running on " + config.state_dir);
+        return 1;
+    }
+
+    const std::string backend = config.backend == "auto" ? detect_backend() : config.backend;
+    ParserConfig parser;
+    parser.parser = config.parser;
+    parser.cache_dir = config.cache_dir;
+    parser.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config.parser_timeout);
+    parser.features = config.features.empty() && backend == "compile-only" ? "/etc/apparmor.d/abi/3.0" : config.features;
+    ParserLoader kernel(backend == "apparmor" ? ParserLoader::Mode::Kernel : ParserLoader::Mode::CompileOnly, parser);
+
+    const aalayer::policy::FilesystemReader reader;
+    FileStore store(config.state_dir + "/layers");
+    PolkitAuthorizer authorizer({}, config.polkit_timeout);
+    const PasswdUserDb users;
+    const SystemClock clock;
+    CatalogConfig catalog;
+    catalog.profiles_dir = config.profiles_dir;
+    catalog.grants_dir = config.grants_dir;
+    LayerManager manager(Ports{reader, store, kernel, authorizer, users, clock}, catalog, config.limits);
+    manager.start(log_line);
+    log_message(6, "started with backend " + backend + ", " + std::to_string(manager.layers().size()) + " layers");
+
+    auto connection = sdbus::createSystemBusConnection();
+    BusLoop loop(*connection);
+    g_loop = &loop;
+    WorkerPool pool(config.workers, config.max_queued);
+    BusObjects objects(*connection, loop, pool, manager, [](int priority, const std::string& m) { log_message(priority, m); });
+    manager.set_listener([&objects](LayerEvent e, const LayerKey& k) { objects.on_layer_event(e, k); });
+    objects.publish_all();
+    DirectoryWatcher watcher({config.grants_dir, config.profiles_dir}, [&manager, &pool] {
+        (void)pool.post([&manager] { manager.refresh(log_line); });
+    });
+    connection->requestName(kBusName);
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGINT, on_signal);
+    sd_notify(0, "READY=1");
+    loop.run();
+    sd_notify(0, "STOPPING=1");
+    manager.set_listener({});
+    g_loop = nullptr;
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    DaemonConfig config;
+    std::string config_path = "/etc/aalayer/aalayerd.conf";
+    std::vector<std::string> sets;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if ((a == "--config" || a == "--set") && i + 1 < argc) {
+            (a == "--config" ? config_path : sets.emplace_back()) = argv[++i];
+        } else if (a == "-h" || a == "--help") {
+            std::fputs(kUsage.data(), stdout);
+            return 0;
+        } else {
+            std::fprintf(stderr, "aalayerd: unknown argument %s\n%s", argv[i], kUsage.data());
+            return 2;
+        }
+    }
+    if (auto e = read_config(config_path, config)) {
+        std::fprintf(stderr, "aalayerd: %s\n", e->c_str());
+        return 2;
+    }
+    for (const auto& s : sets) {
+        const auto eq = s.find('=');
+        if (eq == std::string::npos) {
+            std::fprintf(stderr, "aalayerd: --set needs KEY=VALUE\n");
+            return 2;
+        }
+        if (auto e = set_config(config, s.substr(0, eq), s.substr(eq + 1))) {
+            std::fprintf(stderr, "aalayerd: %s\n", e->c_str());
+            return 2;
+        }
+    }
+    try {
+        return run(config);
+    } catch (const std::exception& e) {
+        log_message(3, std::string("fatal: ") + e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,35 @@
+// /etc/aalayer/aalayerd.conf: `key = value` lines, `#` comments. Unknown
+// keys and bad values are errors that name the line: a typo in a security
+// setting must not be ignored silently.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "service/core/layer_manager.h"
+
+namespace aalayer::service {
+
+struct DaemonConfig {
+    std::string state_dir = "/var/lib/aalayer";
+    std::string cache_dir = "/var/cache/aalayer";
+    std::string grants_dir = "/etc/aalayer/grants.d";
+    std::string profiles_dir = "/etc/apparmor.d";
+    std::string backend = "auto";  // auto | apparmor | compile-only
+    std::string features;          // -M for apparmor_parser; compile-only default: /etc/apparmor.d/abi/3.0
+    std::string parser = "apparmor_parser";
+    ServiceLimits limits;
+    std::size_t workers = 4;
+    std::size_t max_queued = 64;
+    std::chrono::seconds parser_timeout{60};
+    std::chrono::seconds polkit_timeout{30};
+};
+
+// Reads the file over `config`; an error message on failure.
+std::optional<std::string> read_config(const std::string& path, DaemonConfig& config);
+
+// Applies one `key = value` (from the file or from --set on the command line).
+std::optional<std::string> set_config(DaemonConfig& config, const std::string& key, const std::string& value);
+
+}  // namespace aalayer::service

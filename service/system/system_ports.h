@@ -1,0 +1,18 @@
+// The real user database and clock.
+#pragma once
+
+#include "service/core/ports.h"
+
+namespace aalayer::service {
+
+class PasswdUserDb final : public UserDb {
+public:
+    [[nodiscard]] std::optional<policy::UserIdentity> lookup(std::uint32_t uid) const override;
+};
+
+class SystemClock final : public Clock {
+public:
+    [[nodiscard]] std::uint64_t now_usec() const override;
+};
+
+}  // namespace aalayer::service
