@@ -218,13 +218,20 @@ public:
     void update(LayerView view) {
         view_ = std::move(view);
         // Findings are only invalidated (no value in the signal): see the XML.
-        emitPropertiesChangedSignal(org::aalayer::Layer1_adaptor::INTERFACE_NAME,
-                                    {"State", "Findings", "UpdatedAt", "Mode"});
+        emitPropertiesChangedSignal(org::aalayer::Layer1_adaptor::INTERFACE_NAME, {"State", "UpdatedAt", "Mode"});
     }
 
 private:
     Caller caller() { return BusObjects::caller_of(*getObject().getCurrentlyProcessedMessage()); }
     [[nodiscard]] bool may_read(const Caller& c) const { return c.uid == view_.uid || c.uid == 0; }
+
+    void GetFindings(sdbus::Result<FindingStructs>&& result) override {
+        // Another user's findings are refused like their text: they may quote it.
+        if (!may_read(caller())) {
+            return result.returnError(to_dbus_error(fail(ErrorKind::NoSuchLayer, "you have no such layer")));
+        }
+        result.returnResults(to_structs(view_.findings));
+    }
 
     void GetSource(sdbus::Result<std::string>&& result) override {
         auto r = std::make_shared<sdbus::Result<std::string>>(std::move(result));
@@ -266,11 +273,6 @@ private:
     std::string Name() override { return view_.name; }
     std::string KernelName() override { return view_.kernel_name; }
     std::string State() override { return to_string(view_.state); }
-    FindingStructs Findings() override {
-        // Another user's findings read as none: they may quote the layer's text.
-        if (!may_read(caller())) return {};
-        return to_structs(view_.findings);
-    }
     uint64_t UpdatedAt() override { return view_.updated_at; }
     std::string Mode() override { return view_.complain ? "complain" : "enforce"; }
 

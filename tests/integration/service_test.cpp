@@ -1,0 +1,366 @@
+// aalayerd for real: a private system bus, the real polkitd with the
+// project's actions and a test rule (nobody and daemon may manage their own
+// layers, bin may not), the service in compile-only mode with the real
+// apparmor_parser, and callers as those uids (setpriv).
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include "tests/support/bus_harness.h"
+
+namespace aalayer::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr uid_t kNobody = 65534;  // home /nonexistent
+constexpr uid_t kDaemon = 1;      // home /usr/sbin
+constexpr uid_t kBin = 2;         // polkit says no
+
+const char* const kRules = R"(
+polkit.addRule(function(action, subject) {
+  if (action.id.indexOf("org.aalayer.") != 0) return polkit.Result.NOT_HANDLED;
+  if ((subject.user == "nobody" || subject.user == "daemon") && action.id == "org.aalayer.manage-own")
+    return polkit.Result.YES;
+  return polkit.Result.NO;
+});
+)";
+
+const char* const kBase =
+    "include <tunables/global>\n"
+    "profile app /usr/bin/app {\n"
+    "  include <abstractions/base>\n"
+    "  /** r,\n"
+    "  owner /** rwk,\n"
+    "}\n";
+
+gid_t gid_of(uid_t uid) { return uid; }  // nobody 65534:65534, daemon 1:1, bin 2:2 on Debian
+
+class Service {
+public:
+    explicit Service(std::vector<std::string> settings = {}) : polkit_(bus_, polkit_config()), settings_(std::move(settings)) {
+        fs::create_directories(dir_.path() + "/profiles");
+        fs::create_directories(dir_.path() + "/grants");
+        dir_.write("profiles/app", kBase);
+        set_grant("grant app {\n  owner @{HOME}/** rw,\n}\n");
+        start();
+    }
+
+    static Polkitd::Config polkit_config() {
+        Polkitd::Config c;
+        c.action_files = {env_or("AALAYER_SOURCE_ROOT", ".") + "/polkit/org.aalayer.policy"};
+        c.rules = {{"50-aalayer-test", kRules}};
+        return c;
+    }
+
+    void set_grant(const std::string& text) { dir_.write("grants/app.conf", text); }
+
+    void start() {
+        BackgroundProcess::Options options;
+        options.env = {"DBUS_SYSTEM_BUS_ADDRESS=" + bus_.address()};
+        options.log_path = dir_.path() + "/service.log";
+        std::vector<std::string> argv{env_or("AALAYER_DAEMON", "aalayerd"), "--config", "/dev/null",
+                                      "--set", "backend=compile-only", "--set",
+                                      "state_dir=" + dir_.path() + "/state", "--set",
+                                      "grants_dir=" + dir_.path() + "/grants", "--set",
+                                      "profiles_dir=" + dir_.path() + "/profiles"};
+        for (const auto& setting : settings_) {
+            argv.push_back("--set");
+            argv.push_back(setting);
+        }
+        service_.emplace(argv, options);
+        if (!bus_.wait_for_name("org.aalayer.Manager1", std::chrono::seconds(30))) {
+            throw std::runtime_error("aalayerd did not come up:\n" + log());
+        }
+    }
+    void stop() { service_.reset(); }
+    void kill_hard() {
+        ::kill(service_->pid(), SIGKILL);
+        service_->stop();
+        service_.reset();
+    }
+
+    // bus-call as uid, with a layer text written to a file first when given.
+    ProcessResult call(uid_t uid, std::vector<std::string> args) const {
+        args.insert(args.begin(), {env_or("AALAYER_BUS_CALL", "bus-call"), bus_.address()});
+        return run_as(uid, gid_of(uid), args, std::chrono::seconds(90));
+    }
+    std::string text_file(const std::string& text) const {
+        static int n = 0;
+        const std::string path = dir_.write("texts/t" + std::to_string(n++) + ".layer", text);
+        fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+        fs::permissions(dir_.path() + "/texts", fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+        fs::permissions(path, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+        return path;
+    }
+    ProcessResult apply(uid_t uid, const std::string& name, const std::string& text) const {
+        return call(uid, {"apply", "app", name, text_file(text)});
+    }
+
+    std::string log() const {
+        std::ifstream in(dir_.path() + "/service.log");
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+    const std::string& state_dir() const { return state_; }
+    const PrivateSystemBus& bus() const { return bus_; }
+
+private:
+    PrivateSystemBus bus_;
+    Polkitd polkit_;
+    TempDir dir_;
+    std::string state_ = dir_.path() + "/state";
+    std::vector<std::string> settings_;
+    std::optional<BackgroundProcess> service_;
+};
+
+std::string layer_path(uid_t uid, const std::string& name) {
+    return "/org/aalayer/layers/" + std::to_string(uid) + "/app/" + name;
+}
+
+TEST(ServiceIntegration, TwoUsersApplyExplainListAndRemove) {
+    Service s;
+    auto a = s.apply(kNobody, "work", "owner @{HOME}/work/** rw,\n");
+    ASSERT_EQ(a.exit_code, 0) << a.out << a.err << s.log();
+    EXPECT_EQ(a.out, "layer " + layer_path(kNobody, "work") + "\n");
+    auto b = s.apply(kDaemon, "work", "owner @{HOME}/** r,\n/etc/shadow r,\n");
+    ASSERT_EQ(b.exit_code, 0) << b.out << s.log();
+    EXPECT_NE(b.out.find("finding work.layer:2:1: warning: allows /etc/shadow, outside the grant for app; clipped"),
+              std::string::npos)
+        << b.out;
+
+    auto e = s.call(kNobody, {"explain", "app", "work", "/nonexistent/work/notes.txt"});
+    ASSERT_EQ(e.exit_code, 0) << e.out;
+    EXPECT_NE(e.out.find("perms owner=rw other=\n"), std::string::npos) << e.out;
+    auto e2 = s.call(kDaemon, {"explain", "app", "work", "/usr/sbin/x"});
+    EXPECT_NE(e2.out.find("perms owner=r other=\n"), std::string::npos) << e2.out;
+
+    auto g = s.call(kNobody, {"grants"});
+    EXPECT_EQ(g.out, "grant app\nowner /nonexistent/** rw,\n") << g.out;
+
+    auto objects = s.call(kNobody, {"objects"});
+    EXPECT_NE(objects.out.find("object " + layer_path(kNobody, "work") + " state=compiled"), std::string::npos)
+        << objects.out;
+    EXPECT_NE(objects.out.find("object " + layer_path(kDaemon, "work") + " state=compiled"), std::string::npos)
+        << objects.out;
+
+    auto r = s.call(kNobody, {"remove", "app", "work"});
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    auto gone = s.call(kNobody, {"explain", "app", "work", "/nonexistent/work/x"});
+    EXPECT_EQ(gone.exit_code, 1);
+    EXPECT_NE(gone.out.find("error org.aalayer.Error.NoSuchLayer"), std::string::npos) << gone.out;
+}
+
+TEST(ServiceIntegration, PolkitSaysNoToBin) {
+    Service s;
+    auto r = s.apply(kBin, "work", "owner @{HOME}/** r,\n");
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.out.find("error org.aalayer.Error.PermissionDenied: not authorized for org.aalayer.manage-own"),
+              std::string::npos)
+        << r.out;
+    // Check changes nothing and needs no polkit.
+    auto c = s.call(kBin, {"check", "app", "work", s.text_file("owner @{HOME}/** r,\n")});
+    EXPECT_EQ(c.exit_code, 0) << c.out;
+    // ApplyFor needs manage-any, which nobody lacks too.
+    auto f = s.call(kNobody, {"applyfor", "1", "app", "w", s.text_file("")});
+    EXPECT_NE(f.out.find("error org.aalayer.Error.PermissionDenied"), std::string::npos) << f.out;
+}
+
+// No caller learns another user's layer text, findings or policy, by any
+// method or property.
+TEST(ServiceIntegration, ALayerIsPrivateToItsOwner) {
+    Service s;
+    ASSERT_EQ(s.apply(kNobody, "secret", "owner @{HOME}/** r,\n/etc/secret-name r,\n").exit_code, 0) << s.log();
+    const std::string path = layer_path(kNobody, "secret");
+    // The owner sees everything.
+    EXPECT_NE(s.call(kNobody, {"source", path}).out.find("/etc/secret-name"), std::string::npos);
+    EXPECT_NE(s.call(kNobody, {"findings", path}).out.find("/etc/secret-name"), std::string::npos);
+    // Another user: GetSource, GetFindings, Explain, Remove refused; no
+    // property carries text or findings; Manager1.Explain only names their own.
+    auto src = s.call(kDaemon, {"source", path});
+    EXPECT_EQ(src.exit_code, 1);
+    EXPECT_NE(src.out.find("NoSuchLayer"), std::string::npos) << src.out;
+    EXPECT_EQ(src.out.find("secret-name"), std::string::npos);
+    auto findings = s.call(kDaemon, {"findings", path});
+    EXPECT_EQ(findings.exit_code, 1);
+    EXPECT_NE(findings.out.find("NoSuchLayer"), std::string::npos) << findings.out;
+    EXPECT_EQ(findings.out.find("secret-name"), std::string::npos);
+    auto objects = s.call(kDaemon, {"objects"});
+    EXPECT_NE(objects.out.find("object " + path + " state=compiled Base KernelName Mode Name Owner State UpdatedAt\n"),
+              std::string::npos)
+        << objects.out;
+    EXPECT_EQ(objects.out.find("secret-name"), std::string::npos);
+    auto explain = s.call(kDaemon, {"explain", "app", "secret", "/nonexistent/x"});
+    EXPECT_NE(explain.out.find("NoSuchLayer"), std::string::npos) << explain.out;
+    auto rm = s.call(kDaemon, {"layer-remove", path});
+    EXPECT_NE(rm.out.find("PermissionDenied"), std::string::npos) << rm.out;
+    EXPECT_EQ(s.call(kNobody, {"state", path}).out, "state compiled\n");
+}
+
+TEST(ServiceIntegration, GrantChangeRecomputesTheLayer) {
+    Service s;
+    ASSERT_EQ(s.apply(kNobody, "w", "owner @{HOME}/** rw,\n").exit_code, 0) << s.log();
+    EXPECT_NE(s.call(kNobody, {"explain", "app", "w", "/nonexistent/a"}).out.find("owner=rw"), std::string::npos);
+    s.set_grant("grant app {\n  owner @{HOME}/** r,\n}\n");
+    // The watcher recomputes within a second or so; poll for up to 10 s.
+    std::string out;
+    for (int i = 0; i < 100; ++i) {
+        out = s.call(kNobody, {"explain", "app", "w", "/nonexistent/a"}).out;
+        if (out.find("perms owner=r other=") != std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_NE(out.find("perms owner=r other=\n"), std::string::npos) << out << s.log();
+    EXPECT_NE(s.call(kNobody, {"findings", layer_path(kNobody, "w")}).out.find("beyond the grant"), std::string::npos);
+}
+
+TEST(ServiceIntegration, RestartRestoresEveryLayer) {
+    Service s;
+    ASSERT_EQ(s.apply(kNobody, "a", "owner @{HOME}/a/** rw,\n").exit_code, 0);
+    ASSERT_EQ(s.apply(kDaemon, "b", "owner @{HOME}/b/** r,\n").exit_code, 0);
+    s.stop();
+    s.start();
+    EXPECT_EQ(s.call(kNobody, {"source", layer_path(kNobody, "a")}).out, "owner @{HOME}/a/** rw,\n");
+    EXPECT_NE(s.call(kDaemon, {"explain", "app", "b", "/usr/sbin/b/x"}).out.find("perms owner=r other="),
+              std::string::npos);
+}
+
+// SIGKILL in the middle of a stream of applies: every acknowledged layer is
+// there after a restart, with the text that was acknowledged, and no file is
+// half-written.
+TEST(ServiceIntegration, KillDuringAppliesLosesNoAcknowledgedLayer) {
+    Service s;
+    std::mt19937 rng(5);
+    std::map<std::string, std::string> acknowledged;  // name -> text
+    for (int round = 0; round < 3; ++round) {
+        std::atomic<bool> stop{false};
+        std::vector<std::future<std::vector<std::pair<std::string, std::string>>>> writers;
+        for (int w = 0; w < 2; ++w) {
+            writers.push_back(std::async(std::launch::async, [&, w] {
+                std::vector<std::pair<std::string, std::string>> done;
+                for (int i = 0; !stop && i < 40; ++i) {
+                    const std::string name = "l" + std::to_string(w) + "x" + std::to_string(i % 6);
+                    const std::string text = "owner @{HOME}/r" + std::to_string(round) + "i" + std::to_string(i) + "/** r,\n";
+                    if (s.apply(kNobody, name, text).exit_code == 0) done.emplace_back(name, text);
+                }
+                return done;
+            }));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(300 + rng() % 700));
+        s.kill_hard();
+        stop = true;
+        for (auto& f : writers)
+            for (auto& [name, text] : f.get())
+                acknowledged[name] = text;  // later acknowledgements replace earlier ones
+        s.start();
+        for (const auto& [name, text] : acknowledged) {
+            auto src = s.call(kNobody, {"source", layer_path(kNobody, name)});
+            // The last acknowledged text, or a newer one whose reply the kill cut off.
+            ASSERT_EQ(src.exit_code, 0) << name << ": " << src.out << s.log();
+            EXPECT_TRUE(src.out == text || src.out.starts_with("owner @{HOME}/r" + std::to_string(round)))
+                << name << ": " << src.out << " vs " << text;
+            acknowledged[name] = src.out;
+        }
+    }
+    EXPECT_FALSE(acknowledged.empty());
+    EXPECT_EQ(s.log().find("cannot use this layer file"), std::string::npos) << s.log();
+}
+
+TEST(ServiceIntegration, FiftyConcurrentCallersWhilePingStaysAnswered) {
+    Service s({"rate_limit_per_minute=1000", "max_layers_per_user=100"});
+    std::atomic<bool> done{false};
+    auto pinger = std::async(std::launch::async, [&] {
+        long worst = 0;
+        int pings = 0;
+        while (!done) {
+            auto p = s.call(kDaemon, {"ping"});
+            if (p.exit_code != 0) return -1L;
+            worst = std::max(worst, std::stol(p.out.substr(5)));
+            ++pings;
+        }
+        return pings > 0 ? worst : -1L;
+    });
+    std::vector<std::future<std::pair<int, std::string>>> callers;
+    for (int i = 0; i < 50; ++i) {
+        callers.push_back(std::async(std::launch::async, [&, i] {
+            const std::string name = "c" + std::to_string(i);
+            const auto a = s.apply(kNobody, name, "owner @{HOME}/c" + std::to_string(i) + "/** rw,\n");
+            const auto c = s.call(kNobody, {"check", "app", name, s.text_file("owner @{HOME}/** r,\n")});
+            std::string errors;
+            for (const auto* r : {&a, &c}) {
+                if (r->exit_code != 0) errors += r->out + r->err;
+            }
+            return std::make_pair((a.exit_code == 0 ? 1 : 0) + (c.exit_code == 0 ? 1 : 0), errors);
+        }));
+    }
+    int ok = 0;
+    for (auto& c : callers) {
+        auto [n, errors] = c.get();
+        ok += n;
+        EXPECT_EQ(errors, "");
+    }
+    done = true;
+    const long worst_us = pinger.get();
+    EXPECT_EQ(ok, 100);
+    ASSERT_GE(worst_us, 0) << "a ping failed";
+    // A liveness bound, not a performance claim: pings never wait for compiles.
+    EXPECT_LT(worst_us, 2'000'000);
+}
+
+TEST(ServiceIntegration, LimitsAnswerWithTheirNamedErrorWhileOthersAreServed) {
+    Service s({"rate_limit_per_minute=3", "max_layers_per_user=1", "max_text_bytes=100"});
+    EXPECT_EQ(s.apply(kNobody, "a", "").exit_code, 0);
+    auto quota = s.apply(kNobody, "b", "");
+    EXPECT_NE(quota.out.find("error org.aalayer.Error.LimitExceeded: uid 65534 already has 1 layers"),
+              std::string::npos)
+        << quota.out;
+    auto size = s.apply(kDaemon, "a", std::string(200, '#'));
+    EXPECT_NE(size.out.find("error org.aalayer.Error.LimitExceeded: layer text is larger than 100 bytes"),
+              std::string::npos)
+        << size.out;
+    EXPECT_EQ(s.apply(kNobody, "a", "").exit_code, 0);  // the third request in this minute
+    auto rate = s.apply(kNobody, "a", "");
+    EXPECT_NE(rate.out.find("error org.aalayer.Error.LimitExceeded: more than 3 requests in a minute"),
+              std::string::npos)
+        << rate.out;
+    EXPECT_EQ(s.apply(kDaemon, "a", "").exit_code, 0);  // another user is still served
+}
+
+TEST(ServiceIntegration, CallerWithDifferentRealAndEffectiveUidIsKnownByTheBusUid) {
+    Service s;
+    // euid nobody, real uid daemon: the bus authenticated the euid.
+    const std::string text = s.text_file("owner @{HOME}/** r,\n");
+    auto r = run_process({"setpriv", "--euid=65534", "--ruid=1", "--egid=65534", "--rgid=1", "--clear-groups", "--",
+                          env_or("AALAYER_BUS_CALL", "bus-call"), s.bus().address(), "apply", "app", "mixed", text},
+                         std::chrono::seconds(60));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err << s.log();
+    EXPECT_EQ(r.out, "layer " + layer_path(kNobody, "mixed") + "\n");
+}
+
+TEST(ServiceIntegration, WrongArgumentTypesAndUnknownOptionsAreClearErrors) {
+    Service s;
+    auto raw = s.call(kNobody, {"call-raw", "Apply"});
+    EXPECT_EQ(raw.exit_code, 1);
+    EXPECT_NE(raw.out.find("error org.freedesktop.DBus.Error.InvalidArgs"), std::string::npos) << raw.out;
+    auto bogus = s.call(kNobody, {"apply", "app", "w", s.text_file(""), "bogus"});
+    EXPECT_NE(bogus.out.find("error org.aalayer.Error.InvalidArgument: unknown option 'bogus'"), std::string::npos)
+        << bogus.out;
+    auto wrong = s.call(kNobody, {"apply", "app", "w", s.text_file(""), "wrongtype"});
+    EXPECT_NE(wrong.out.find("option 'strict' must be a boolean"), std::string::npos) << wrong.out;
+    auto bad = s.apply(kNobody, "w", "/usr/bin/x px,\n");
+    EXPECT_NE(bad.out.find("error org.aalayer.Error.InvalidLayer: w.layer:1:1: error: exec transition 'px'"),
+              std::string::npos)
+        << bad.out;
+    // Still serving.
+    EXPECT_EQ(s.call(kNobody, {"ping"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace aalayer::test
