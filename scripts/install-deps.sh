@@ -6,6 +6,8 @@ packages=(
   meson ninja-build pkg-config g++ clang-format clang-tidy
   libgtest-dev libgmock-dev googletest
   apparmor apparmor-utils apparmor-profiles apparmor-profiles-extra libapparmor-dev
+  libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev libboost-dev
+  dbus-daemon polkitd util-linux
 )
 missing=()
 for p in "${packages[@]}"; do
