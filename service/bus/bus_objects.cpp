@@ -1,6 +1,7 @@
 #include "service/bus/bus_objects.h"
 
 #include "service/bus/object_paths.h"
+#include "service/system/log.h"
 
 namespace aalayer::service {
 
@@ -49,6 +50,22 @@ Outcome<ParsedOptions> parse_options(const Options& options, bool apply) {
         if (!st) return st.error();
     }
     return out;
+}
+
+// One journal entry per change request: who, what, and how it ended.
+template <typename T>
+void audit(const char* action, const Caller& caller, std::uint32_t uid, const std::string& base,
+           const std::string& name, const Outcome<T>& outcome) {
+    const std::string result = outcome ? "ok" : error_name(outcome.error().kind);
+    log_message(outcome ? 6 : 5,
+                std::string(action) + " " + base + "//aalayer." + std::to_string(uid) + "." + name + " by uid " +
+                    std::to_string(caller.uid) + ": " + result,
+                {{"UID", std::to_string(uid)},
+                 {"CALLER_UID", std::to_string(caller.uid)},
+                 {"BASE", base},
+                 {"LAYER", name},
+                 {"ACTION", action},
+                 {"RESULT", result}});
 }
 
 Reasons to_reasons(const std::vector<std::pair<std::string, std::string>>& reasons) {
@@ -116,6 +133,7 @@ private:
         owner_.submit(r, [this, r, c = caller(), uid, base, name, text, o = *parsed]() -> std::function<void()> {
             ApplyOptions ao{o.interactive, o.strict, o.complain};
             auto out = owner_.manager().apply(c, uid, base, name, text, ao);
+            audit("apply", c, uid.value_or(c.uid), base, name, out);
             const std::string path = layer_object_path(uid.value_or(c.uid), base, name);
             return [r, out = std::move(out), path] {
                 if (!out) return r->returnError(to_dbus_error(out.error()));
@@ -141,6 +159,7 @@ private:
         if (!parsed) return r->returnError(to_dbus_error(parsed.error()));
         owner_.submit(r, [this, r, c = caller(), uid, base, name, o = *parsed]() -> std::function<void()> {
             auto out = owner_.manager().remove(c, uid, base, name, o.interactive, o.force);
+            audit("remove", c, uid.value_or(c.uid), base, name, out);
             return [r, out = std::move(out)] {
                 if (!out) return r->returnError(to_dbus_error(out.error()));
                 r->returnResults();
@@ -261,6 +280,7 @@ private:
             // The owner removes their own layer; anyone else needs manage-any.
             const std::optional<std::uint32_t> for_uid = c.uid == v.uid ? std::nullopt : std::optional(v.uid);
             auto out = owner_.manager().remove(c, for_uid, v.base, v.name, false, false);
+            audit("remove", c, v.uid, v.base, v.name, out);
             return [r, out = std::move(out)] {
                 if (!out) return r->returnError(to_dbus_error(out.error()));
                 r->returnResults();
