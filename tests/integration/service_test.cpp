@@ -208,6 +208,14 @@ TEST(ServiceIntegration, ALayerIsPrivateToItsOwner) {
 TEST(ServiceIntegration, GrantChangeRecomputesTheLayer) {
     Service s;
     ASSERT_EQ(s.apply(kNobody, "w", "owner @{HOME}/** rw,\n").exit_code, 0) << s.log();
+    // A settings panel's view: the PropertiesChanged signals on the bus.
+    TempDir monitor_dir;
+    BackgroundProcess::Options monitor_options;
+    monitor_options.log_path = monitor_dir.path() + "/monitor.log";
+    BackgroundProcess monitor({"dbus-monitor", "--address", s.bus().address(),
+                               "type='signal',interface='org.freedesktop.DBus.Properties'"},
+                              monitor_options);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let it subscribe
     EXPECT_NE(s.call(kNobody, {"explain", "app", "w", "/nonexistent/a"}).out.find("owner=rw"), std::string::npos);
     s.set_grant("grant app {\n  owner @{HOME}/** r,\n}\n");
     // The watcher recomputes within a second or so; poll for up to 10 s.
@@ -219,6 +227,32 @@ TEST(ServiceIntegration, GrantChangeRecomputesTheLayer) {
     }
     EXPECT_NE(out.find("perms owner=r other=\n"), std::string::npos) << out << s.log();
     EXPECT_NE(s.call(kNobody, {"findings", layer_path(kNobody, "w")}).out.find("beyond the grant"), std::string::npos);
+    monitor.stop();
+    std::ifstream in(monitor_dir.path() + "/monitor.log");
+    std::stringstream signals;
+    signals << in.rdbuf();
+    EXPECT_NE(signals.str().find("path=" + layer_path(kNobody, "w") + "; interface=org.freedesktop.DBus.Properties; "
+                                 "member=PropertiesChanged"),
+              std::string::npos)
+        << signals.str();
+    EXPECT_NE(signals.str().find("\"State\""), std::string::npos) << signals.str();
+}
+
+TEST(ServiceIntegration, OneServicePerStateDirectory) {
+    Service s;
+    TempDir dir;
+    // Same state dir, a second instance: refused at once, the first unharmed.
+    const auto second = run_process({env_or("AALAYER_DAEMON", "aalayerd"), "--config", "/dev/null", "--set",
+                                     "backend=compile-only", "--set", "state_dir=" + s.state_dir()},
+                                    std::chrono::seconds(30));
+    EXPECT_EQ(second.exit_code, 1);
+    EXPECT_NE(second.err.find("another aalayerd is running on " + s.state_dir()), std::string::npos) << second.err;
+    EXPECT_EQ(s.call(kNobody, {"ping"}).exit_code, 0);
+    // A bad setting names itself and stops the service before it starts.
+    const std::string conf = dir.write("bad.conf", "state_dir = /tmp/x\nmax_layers_per_user = many\n");
+    const auto bad = run_process({env_or("AALAYER_DAEMON", "aalayerd"), "--config", conf}, std::chrono::seconds(30));
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find(conf + ":2: max_layers_per_user must be a whole number"), std::string::npos) << bad.err;
 }
 
 TEST(ServiceIntegration, RestartRestoresEveryLayer) {
