@@ -36,7 +36,9 @@ void on_signal(int /*signal*/) {
     if (g_loop != nullptr) g_loop->stop();
 }
 
-void log_line(const std::string& message) { log_message(4, message); }
+void log_line(const std::string& message) {
+    log_message(4, message);
+}
 
 int run(const DaemonConfig& config) {
     std::error_code ec;
@@ -54,8 +56,10 @@ int run(const DaemonConfig& config) {
     parser.parser = config.parser;
     parser.cache_dir = config.cache_dir;
     parser.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config.parser_timeout);
-    parser.features = config.features.empty() && backend == "compile-only" ? "/etc/apparmor.d/abi/3.0" : config.features;
-    ParserLoader kernel(backend == "apparmor" ? ParserLoader::Mode::Kernel : ParserLoader::Mode::CompileOnly, parser);
+    parser.features =
+        config.features.empty() && backend == "compile-only" ? "/etc/apparmor.d/abi/3.0" : config.features;
+    ParserLoader kernel(backend == "apparmor" ? ParserLoader::Mode::Kernel : ParserLoader::Mode::CompileOnly,
+                        parser);
 
     const aalayer::policy::FilesystemReader reader;
     FileStore store(config.state_dir + "/layers");
@@ -67,13 +71,15 @@ int run(const DaemonConfig& config) {
     catalog.grants_dir = config.grants_dir;
     LayerManager manager(Ports{reader, store, kernel, authorizer, users, clock}, catalog, config.limits);
     manager.start(log_line);
-    log_message(6, "started with backend " + backend + ", " + std::to_string(manager.layers().size()) + " layers");
+    log_message(
+        6, "started with backend " + backend + ", " + std::to_string(manager.layers().size()) + " layers");
 
     auto connection = sdbus::createSystemBusConnection();
     BusLoop loop(*connection);
     g_loop = &loop;
     WorkerPool pool(config.workers, config.max_queued);
-    BusObjects objects(*connection, loop, pool, manager, [](int priority, const std::string& m) { log_message(priority, m); });
+    BusObjects objects(*connection, loop, pool, manager,
+                       [](int priority, const std::string& m) { log_message(priority, m); });
     manager.set_listener([&objects](LayerEvent e, const LayerKey& k) { objects.on_layer_event(e, k); });
     objects.publish_all();
     DirectoryWatcher watcher({config.grants_dir, config.profiles_dir}, [&manager, &pool] {

@@ -53,8 +53,9 @@ std::optional<std::vector<Composed>> compose_all(const LayerInputs& in, std::str
     if (!base) {
         error = base.error().format();
         if (in.profile.empty() && !profile.empty()) {
-            error += "\n" + to_string(Location{in.grant_file, 0, 0}) + ": note: the only grant in this file is for '" +
-                     profile + "'; no grant here for the base file's profile: users cannot layer on it";
+            error += "\n" + to_string(Location{in.grant_file, 0, 0}) +
+                     ": note: the only grant in this file is for '" + profile +
+                     "'; no grant here for the base file's profile: users cannot layer on it";
         }
         return std::nullopt;
     }

@@ -68,7 +68,9 @@ int usage_error(const std::string& message) {
     return kExitUsage;
 }
 
-bool is_layer_command(const std::string& c) { return c == "compose" || c == "explain" || c == "diff"; }
+bool is_layer_command(const std::string& c) {
+    return c == "compose" || c == "explain" || c == "diff";
+}
 
 // Returns an exit code when parsing ends the program (help, usage error).
 std::optional<int> parse_args(int argc, char** argv, Options& opts) {
@@ -171,7 +173,8 @@ int run_files(const Options& opts) {
 
 void print_explanation(const Explanation& e, bool json, bool first) {
     if (!json) {
-        std::cout << e.path << ": " << format_pair(e.perms) << (e.in_grant ? "" : " (outside the grant)") << '\n';
+        std::cout << e.path << ": " << format_pair(e.perms) << (e.in_grant ? "" : " (outside the grant)")
+                  << '\n';
         for (const auto& r : e.reasons)
             std::cout << "  " << r.source << ' ' << to_string(r.where) << ": " << r.rule << '\n';
         return;
@@ -183,7 +186,8 @@ void print_explanation(const Explanation& e, bool json, bool first) {
     for (std::size_t i = 0; i < e.reasons.size(); ++i) {
         const Reason& r = e.reasons[i];
         std::cout << (i == 0 ? "" : ", ") << "{\"source\": " << json_string(r.source)
-                  << ", \"at\": " << json_string(to_string(r.where)) << ", \"rule\": " << json_string(r.rule) << '}';
+                  << ", \"at\": " << json_string(to_string(r.where)) << ", \"rule\": " << json_string(r.rule)
+                  << '}';
     }
     std::cout << "]}";
 }

@@ -34,7 +34,9 @@ Result<std::optional<std::string>> canonical_difference_witness(const Dfa& a, co
 
 namespace {
 
-bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
+bool is_control(unsigned char c) {
+    return c < 0x20 || c == 0x7f;
+}
 
 // Bytes that mean something in a glob or would end a policy word.
 bool needs_escape(unsigned char c) {
@@ -124,7 +126,8 @@ std::string atom(const ByteSet& bytes) {
     const ByteSet complement = non_nul() & ~bytes;
     const std::string negated = class_members(complement);
     const std::string positive = class_members(bytes);
-    if (!negated.empty() && (positive.empty() || negated.size() < positive.size())) return "[^" + negated + "]";
+    if (!negated.empty() && (positive.empty() || negated.size() < positive.size()))
+        return "[^" + negated + "]";
     if (!positive.empty()) return "[" + positive + "]";
     return {};
 }
@@ -214,9 +217,9 @@ private:
 
     Status check_length(const std::string& prefix) const {
         if (prefix.size() <= limits_.max_length) return {};
-        return make_error(ErrorKind::Limit, where_,
-                          "a glob for this path set would be longer than " + std::to_string(limits_.max_length) +
-                              " bytes");
+        return make_error(
+            ErrorKind::Limit, where_,
+            "a glob for this path set would be longer than " + std::to_string(limits_.max_length) + " bytes");
     }
 
     // Bytes after which every continuation is in the set. After a '/', a
@@ -327,7 +330,8 @@ private:
             }
             const auto next = targets(cur, slash);
             // Continue the run through a state with a single literal way on.
-            if (next.size() == 1 && next.begin()->second.count() == 1 && (cur == q || !on_path_[next.begin()->first])) {
+            if (next.size() == 1 && next.begin()->second.count() == 1 &&
+                (cur == q || !on_path_[next.begin()->first])) {
                 const StateId t = next.begin()->first;
                 unsigned byte = 0;
                 for (unsigned c = 1; c < 256; ++c)

@@ -25,9 +25,10 @@ Result<BasePolicy> compile_base(const Loader& loader, const std::string& file, c
         std::string list;
         for (const auto& n : names)
             list += (list.empty() ? "" : ", ") + n;
-        return make_error(ErrorKind::Invalid, Location{file, 0, 0},
-                          (profile.empty() ? std::string("name the base profile") : "no profile '" + profile + "'") +
-                              " in this file (it has: " + (list.empty() ? "none" : list) + ")");
+        return make_error(
+            ErrorKind::Invalid, Location{file, 0, 0},
+            (profile.empty() ? std::string("name the base profile") : "no profile '" + profile + "'") +
+                " in this file (it has: " + (list.empty() ? "none" : list) + ")");
     }
     BasePolicy base;
     base.name = found->name.text;
@@ -41,21 +42,28 @@ Result<BasePolicy> compile_base(const Loader& loader, const std::string& file, c
 
 Status validate_layer_name(const std::string& name) {
     const bool ok = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+               c == '-';
     });
     if (ok) return {};
     return make_error(ErrorKind::Invalid, Location{},
                       "layer name '" + name + "' must be 1-64 letters, digits, '_' or '-'");
 }
 
-std::string child_name(const LayerId& id) { return "aalayer." + std::to_string(id.uid) + "." + id.name; }
+std::string child_name(const LayerId& id) {
+    return "aalayer." + std::to_string(id.uid) + "." + id.name;
+}
 
-std::string format_pair(PermPair p) { return "owner=" + perm_letters(p.owner) + " other=" + perm_letters(p.other); }
+std::string format_pair(PermPair p) {
+    return "owner=" + perm_letters(p.owner) + " other=" + perm_letters(p.other);
+}
 
 namespace {
 
 // Labels of the layer automaton: allow pair low, deny pair high.
-Label layer_label(const MatchPerms& m) { return encode(m.allow) | (encode(m.deny) << 16U); }
+Label layer_label(const MatchPerms& m) {
+    return encode(m.allow) | (encode(m.deny) << 16U);
+}
 
 // A budget error of the whole rule set, pinned on the first rule that is
 // over budget on its own (else on the layer as a whole).
@@ -111,9 +119,11 @@ public:
     void finish() {
         for (const auto& [file, entry] : included_) {
             findings_.push_back(Finding{Severity::Note, Location{file, 0, 0},
-                                        std::to_string(entry.first) + " rule(s) of this abstraction reach beyond "
-                                        "the grant for " + grant_.grant.base + " and are clipped (e.g. " +
-                                        entry.second + ")"});
+                                        std::to_string(entry.first) +
+                                            " rule(s) of this abstraction reach beyond "
+                                            "the grant for " +
+                                            grant_.grant.base + " and are clipped (e.g. " + entry.second +
+                                            ")"});
         }
     }
 
@@ -123,7 +133,8 @@ private:
     }
 
     void report(const Location& where, std::string message) {
-        findings_.push_back(Finding{options_.strict ? Severity::Error : Severity::Warning, where, std::move(message)});
+        findings_.push_back(
+            Finding{options_.strict ? Severity::Error : Severity::Warning, where, std::move(message)});
     }
 
     const CompiledGrant& grant_;
@@ -138,8 +149,8 @@ Status check_child(const BasePolicy& base, const CompiledGrant& grant, const std
                    const Dfa& effective, const DfaLimits& limits) {
     const Location where{"<child profile>", 0, 0};
     auto fail = [&](const std::string& what) {
-        return make_error(ErrorKind::Invalid, where, "internal error: the generated child profile " + what +
-                                                         "; it was not used");
+        return make_error(ErrorKind::Invalid, where,
+                          "internal error: the generated child profile " + what + "; it was not used");
     };
     auto parsed = parse_document(child_text, where.file);
     if (!parsed) return fail("does not parse: " + parsed.error().format());
@@ -156,13 +167,13 @@ Status check_child(const BasePolicy& base, const CompiledGrant& grant, const std
     AA_ASSIGN(Dfa kernel, product(
                               base.effective, child.effective_dfa(),
                               [](Label b, Label c) { return encode(decode(b) & decode(c)); }, limits));
-    AA_ASSIGN(Dfa mismatch, product(
-                                kernel, effective,
-                                [](Label k, Label e) { return static_cast<Label>(k != e); }, limits));
+    AA_ASSIGN(Dfa mismatch,
+              product(
+                  kernel, effective, [](Label k, Label e) { return static_cast<Label>(k != e); }, limits));
     AA_ASSIGN(Dfa canonical, canonical_part(mismatch, limits));
     if (auto p = shortest_witness(canonical, [](Label l) { return l != 0; })) {
-        return fail("gives " + format_pair(decode(kernel.label_of(*p))) + " on " + *p + " where the layer's policy is " +
-                    format_pair(decode(effective.label_of(*p))));
+        return fail("gives " + format_pair(decode(kernel.label_of(*p))) + " on " + *p +
+                    " where the layer's policy is " + format_pair(decode(effective.label_of(*p))));
     }
     // Inside the region nothing beyond the grant; nowhere beyond the base.
     AA_ASSIGN(Dfa beyond, product(
@@ -172,32 +183,36 @@ Status check_child(const BasePolicy& base, const CompiledGrant& grant, const std
                                                             !contains(decode(g & 0xffffU), decode(e)));
                               },
                               limits));
-    if (auto p = shortest_witness(beyond, [](Label l) { return l != 0; })) return fail("exceeds the grant on " + *p);
-    AA_ASSIGN(Dfa over_base, product(
-                                 effective, base.effective,
-                                 [](Label e, Label b) { return static_cast<Label>(!contains(decode(b), decode(e))); },
-                                 limits));
-    if (auto p = shortest_witness(over_base, [](Label l) { return l != 0; })) return fail("exceeds the base on " + *p);
+    if (auto p = shortest_witness(beyond, [](Label l) { return l != 0; }))
+        return fail("exceeds the grant on " + *p);
+    AA_ASSIGN(
+        Dfa over_base,
+        product(
+            effective, base.effective,
+            [](Label e, Label b) { return static_cast<Label>(!contains(decode(b), decode(e))); }, limits));
+    if (auto p = shortest_witness(over_base, [](Label l) { return l != 0; }))
+        return fail("exceeds the base on " + *p);
     return {};
 }
 
 Result<std::shared_ptr<const Bounds>> prepare_bounds(std::shared_ptr<const BasePolicy> base,
-                                                      std::shared_ptr<const CompiledGrant> grant,
-                                                      const DfaLimits& limits) {
+                                                     std::shared_ptr<const CompiledGrant> grant,
+                                                     const DfaLimits& limits) {
     auto out = std::make_shared<Bounds>();
     std::unordered_map<std::uint64_t, Label> ids;
-    AA_ASSIGN(Dfa product_dfa, product(
-                                   base->effective, grant->bound_dfa,
-                                   [&](Label b, Label g) {
-                                       const std::uint64_t key = (static_cast<std::uint64_t>(b) << 32U) | g;
-                                       auto [it, inserted] = ids.emplace(key, static_cast<Label>(out->cells.size()));
-                                       if (inserted) {
-                                           out->cells.push_back(Bounds::Cell{
-                                               decode(b), decode(g & 0xffffU), (g & CompiledGrant::kInRegion) != 0});
-                                       }
-                                       return it->second;
-                                   },
-                                   limits));
+    AA_ASSIGN(Dfa product_dfa,
+              product(
+                  base->effective, grant->bound_dfa,
+                  [&](Label b, Label g) {
+                      const std::uint64_t key = (static_cast<std::uint64_t>(b) << 32U) | g;
+                      auto [it, inserted] = ids.emplace(key, static_cast<Label>(out->cells.size()));
+                      if (inserted) {
+                          out->cells.push_back(Bounds::Cell{decode(b), decode(g & 0xffffU),
+                                                            (g & CompiledGrant::kInRegion) != 0});
+                      }
+                      return it->second;
+                  },
+                  limits));
     out->product = minimize(product_dfa);
     out->base = std::move(base);
     out->grant = std::move(grant);
@@ -243,44 +258,48 @@ Status prove(const Bounds& bounds, const Dfa& layer, const std::string& child_te
                                    layer, child.effective_dfa(),
                                    [&](Label l, Label c) {
                                        const std::uint64_t key = (static_cast<std::uint64_t>(l) << 32U) | c;
-                                       auto [it, inserted] = ids.emplace(key, static_cast<Label>(pairs.size()));
+                                       auto [it, inserted] =
+                                           ids.emplace(key, static_cast<Label>(pairs.size()));
                                        if (inserted) pairs.emplace_back(l, c);
                                        return it->second;
                                    },
                                    limits));
-    AA_ASSIGN(Dfa joint, product(
-                             bounds.product, minimize(layer_child),
-                             [&](Label x, Label y) {
-                                 const Bounds::Cell& cell = bounds.cells[x];
-                                 const auto [l, c] = pairs[y];
-                                 const PermPair e = formula(cell, l);
-                                 Label out = encode(e);
-                                 if ((cell.base & decode(c)) != e) out |= kMismatch;
-                                 if (!contains(cell.base, e) || (cell.in_region && !contains(cell.grant, e))) {
-                                     out |= kExceeds;
-                                 }
-                                 return out;
-                             },
-                             limits));
+    AA_ASSIGN(Dfa joint,
+              product(
+                  bounds.product, minimize(layer_child),
+                  [&](Label x, Label y) {
+                      const Bounds::Cell& cell = bounds.cells[x];
+                      const auto [l, c] = pairs[y];
+                      const PermPair e = formula(cell, l);
+                      Label out = encode(e);
+                      if ((cell.base & decode(c)) != e) out |= kMismatch;
+                      if (!contains(cell.base, e) || (cell.in_region && !contains(cell.grant, e))) {
+                          out |= kExceeds;
+                      }
+                      return out;
+                  },
+                  limits));
     AA_ASSIGN(Dfa flagged, product(joint, canonical_paths(), [](Label j, Label c) {
                   return c == 0 ? Label{0} : j & (kMismatch | kExceeds);
               }));
     if (auto p = shortest_witness(flagged, [](Label l) { return l != 0; })) {
         const Label j = joint.label_of(*p);
-        if ((j & kExceeds) != 0) return fail("computed " + format_pair(decode(j & 0xffffU)) + " on " + *p +
-                                             ", beyond the base or the grant");
+        if ((j & kExceeds) != 0)
+            return fail("computed " + format_pair(decode(j & 0xffffU)) + " on " + *p +
+                        ", beyond the base or the grant");
         return fail("gives a different answer from the layer's policy on " + *p + " (the policy is " +
                     format_pair(decode(j & 0xffffU)) + ")");
     }
     return {};
 }
 
-
 }  // namespace
 
-Result<Composition> compose(std::shared_ptr<const BasePolicy> base, std::shared_ptr<const CompiledGrant> grant,
-                            const LayerRules& layer, const LayerId& id, const ComposeOptions& options) {
-    AA_ASSIGN(std::shared_ptr<const Bounds> bounds, prepare_bounds(std::move(base), std::move(grant), options.limits.dfa));
+Result<Composition> compose(std::shared_ptr<const BasePolicy> base,
+                            std::shared_ptr<const CompiledGrant> grant, const LayerRules& layer,
+                            const LayerId& id, const ComposeOptions& options) {
+    AA_ASSIGN(std::shared_ptr<const Bounds> bounds,
+              prepare_bounds(std::move(base), std::move(grant), options.limits.dfa));
     return compose(std::move(bounds), layer, id, options);
 }
 
@@ -323,7 +342,8 @@ Result<Composition> compose(std::shared_ptr<const Bounds> bounds, const LayerRul
     if (!out.valid()) return out;
     child.add_other_rules(layer);
     out.child_text = child.text();
-    out.layer_dfa_ = minimize(map_labels(files.dfa(), [&](Label l) { return layer_label(files.label_perms(l)); }));
+    out.layer_dfa_ =
+        minimize(map_labels(files.dfa(), [&](Label l) { return layer_label(files.label_perms(l)); }));
     AA_TRY(prove(*bounds, out.layer_dfa_, out.child_text, options.limits.dfa));
     out.bounds_ = std::move(bounds);
     out.layer_ = std::move(*built);
@@ -340,9 +360,10 @@ PermPair Composition::perms(std::string_view path) const {
 
 Result<Dfa> Composition::effective_dfa(const DfaLimits& limits) const {
     if (!bounds_) return Dfa::empty();
-    AA_ASSIGN(Dfa joint, product(
-                             bounds_->product, layer_dfa_,
-                             [&](Label x, Label l) { return encode(formula(bounds_->cells[x], l)); }, limits));
+    AA_ASSIGN(Dfa joint,
+              product(
+                  bounds_->product, layer_dfa_,
+                  [&](Label x, Label l) { return encode(formula(bounds_->cells[x], l)); }, limits));
     return minimize(joint);
 }
 
@@ -372,8 +393,7 @@ Explanation Composition::explain(std::string_view path) const {
 Result<std::vector<Difference>> diff(const Composition& a, const Composition& b, std::size_t max_regions) {
     AA_ASSIGN(Dfa ea, a.effective_dfa());
     AA_ASSIGN(Dfa eb, b.effective_dfa());
-    AA_ASSIGN(Dfa both, product(ea, eb,
-                                [](Label x, Label y) { return x == y ? Label{0} : x | (y << 16U); }));
+    AA_ASSIGN(Dfa both, product(ea, eb, [](Label x, Label y) { return x == y ? Label{0} : x | (y << 16U); }));
     both = minimize(both);
     std::set<Label> labels(both.label.begin(), both.label.end());
     labels.erase(0);
@@ -387,7 +407,8 @@ Result<std::vector<Difference>> diff(const Composition& a, const Composition& b,
         if (out.size() >= max_regions) break;
     }
     std::sort(out.begin(), out.end(), [](const Difference& x, const Difference& y) {
-        return x.example.size() != y.example.size() ? x.example.size() < y.example.size() : x.example < y.example;
+        return x.example.size() != y.example.size() ? x.example.size() < y.example.size()
+                                                    : x.example < y.example;
     });
     return out;
 }

@@ -28,8 +28,8 @@ struct BasePolicy {
 
 // Compiles the named profile of a base policy file (the only top-level
 // profile when `profile` is empty).
-Result<BasePolicy> compile_base(const Loader& loader, const std::string& file, const std::string& profile = {},
-                                const PermissionLimits& limits = {});
+Result<BasePolicy> compile_base(const Loader& loader, const std::string& file,
+                                const std::string& profile = {}, const PermissionLimits& limits = {});
 
 struct LayerId {
     std::uint32_t uid = 0;
@@ -57,8 +57,8 @@ struct Bounds {
 };
 
 Result<std::shared_ptr<const Bounds>> prepare_bounds(std::shared_ptr<const BasePolicy> base,
-                                                      std::shared_ptr<const CompiledGrant> grant,
-                                                      const DfaLimits& limits = {});
+                                                     std::shared_ptr<const CompiledGrant> grant,
+                                                     const DfaLimits& limits = {});
 
 struct ComposeOptions {
     bool strict = false;    // clipping is an error, not a warning
@@ -107,8 +107,9 @@ private:
 Result<Composition> compose(std::shared_ptr<const Bounds> bounds, const LayerRules& layer, const LayerId& id,
                             const ComposeOptions& options = {});
 // The same, preparing the bounds on the way (for one-off compositions).
-Result<Composition> compose(std::shared_ptr<const BasePolicy> base, std::shared_ptr<const CompiledGrant> grant,
-                            const LayerRules& layer, const LayerId& id, const ComposeOptions& options = {});
+Result<Composition> compose(std::shared_ptr<const BasePolicy> base,
+                            std::shared_ptr<const CompiledGrant> grant, const LayerRules& layer,
+                            const LayerId& id, const ComposeOptions& options = {});
 
 // The proof compose() runs after every emit, for tests and audits: base ∩
 // child (what the kernel computes under the stack, from the child's text)
@@ -124,7 +125,8 @@ struct Difference {
     PermPair a;
     PermPair b;
 };
-Result<std::vector<Difference>> diff(const Composition& a, const Composition& b, std::size_t max_regions = 64);
+Result<std::vector<Difference>> diff(const Composition& a, const Composition& b,
+                                     std::size_t max_regions = 64);
 
 // PERMS as the API prints them: "owner=rw other=r".
 std::string format_pair(PermPair p);

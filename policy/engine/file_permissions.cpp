@@ -107,14 +107,16 @@ Result<PermissionAutomaton> PermissionAutomaton::build(std::vector<FileRuleInfo>
                                                        const PermissionLimits& limits) {
     Nfa nfa;
     for (std::uint32_t id = 0; id < rules.size(); ++id) {
-        for (const auto& glob : rules[id].globs) AA_TRY(add_glob(nfa, glob, id, rules[id].where, limits.glob));
+        for (const auto& glob : rules[id].globs)
+            AA_TRY(add_glob(nfa, glob, id, rules[id].where, limits.glob));
     }
     AA_ASSIGN(TaggedDfa tagged, determinize(nfa, limits.dfa));
     PermissionAutomaton out;
     out.rules_ = std::move(rules);
     out.tag_sets_ = std::move(tagged.tag_sets);
     out.label_perms_.reserve(out.tag_sets_.size());
-    for (const auto& ids : out.tag_sets_) out.label_perms_.push_back(combine(out.rules_, ids));
+    for (const auto& ids : out.tag_sets_)
+        out.label_perms_.push_back(combine(out.rules_, ids));
     // Minimise on the rule sets, so explanations survive minimisation.
     out.dfa_ = minimize(tagged.dfa);
     return out;
@@ -126,7 +128,8 @@ Dfa PermissionAutomaton::pair_dfa(PermPair (*fn)(const MatchPerms&)) const {
 
 std::vector<const FileRuleInfo*> PermissionAutomaton::rules_for(std::string_view path) const {
     std::vector<const FileRuleInfo*> out;
-    for (const auto id : tag_sets_[dfa_.label_of(path)]) out.push_back(&rules_[id]);
+    for (const auto id : tag_sets_[dfa_.label_of(path)])
+        out.push_back(&rules_[id]);
     return out;
 }
 

@@ -39,7 +39,9 @@ struct PermPair {
 
 // A pair as one automaton label (0 is no access), so products of
 // permission automata are plain label arithmetic.
-inline Label encode(PermPair p) { return static_cast<Label>(p.owner) | (static_cast<Label>(p.other) << 8U); }
+inline Label encode(PermPair p) {
+    return static_cast<Label>(p.owner) | (static_cast<Label>(p.other) << 8U);
+}
 inline PermPair decode(Label l) {
     return PermPair{static_cast<PermBits>(l & 0xffU), static_cast<PermBits>((l >> 8U) & 0xffU)};
 }
@@ -52,7 +54,9 @@ inline PermPair operator|(PermPair a, PermPair b) {
 inline PermPair minus(PermPair a, PermPair b) {
     return {static_cast<PermBits>(a.owner & ~b.owner), static_cast<PermBits>(a.other & ~b.other)};
 }
-inline bool contains(PermPair outer, PermPair inner) { return minus(inner, outer) == PermPair{}; }
+inline bool contains(PermPair outer, PermPair inner) {
+    return minus(inner, outer) == PermPair{};
+}
 
 // The allow and deny rules matching a path, each folded to a pair.
 struct MatchPerms {
@@ -107,11 +111,14 @@ struct PermissionLimits {
 
 class PermissionAutomaton {
 public:
-    static Result<PermissionAutomaton> build(std::vector<FileRuleInfo> rules, const PermissionLimits& limits = {});
+    static Result<PermissionAutomaton> build(std::vector<FileRuleInfo> rules,
+                                             const PermissionLimits& limits = {});
 
     // What the rules allow the path: allow rules minus deny rules.
     [[nodiscard]] PermPair perms(std::string_view path) const { return match(path).effective(); }
-    [[nodiscard]] const MatchPerms& match(std::string_view path) const { return label_perms_[dfa_.label_of(path)]; }
+    [[nodiscard]] const MatchPerms& match(std::string_view path) const {
+        return label_perms_[dfa_.label_of(path)];
+    }
     // The rules whose patterns match the path, in rule order.
     [[nodiscard]] std::vector<const FileRuleInfo*> rules_for(std::string_view path) const;
 
@@ -122,7 +129,9 @@ public:
     [[nodiscard]] Dfa effective_dfa() const {
         return pair_dfa([](const MatchPerms& m) { return m.effective(); });
     }
-    [[nodiscard]] const std::vector<std::uint32_t>& label_rules(Label label) const { return tag_sets_[label]; }
+    [[nodiscard]] const std::vector<std::uint32_t>& label_rules(Label label) const {
+        return tag_sets_[label];
+    }
     [[nodiscard]] const std::vector<FileRuleInfo>& rules() const { return rules_; }
 
 private:

@@ -13,7 +13,9 @@ const char* to_string(Severity severity) {
     return "error";
 }
 
-std::string Finding::format() const { return to_string(where) + ": " + to_string(severity) + ": " + message; }
+std::string Finding::format() const {
+    return to_string(where) + ": " + to_string(severity) + ": " + message;
+}
 
 bool has_errors(const std::vector<Finding>& findings) {
     return std::any_of(findings.begin(), findings.end(),

@@ -22,7 +22,9 @@ struct Finding {
     friend bool operator==(const Finding&, const Finding&) = default;
 };
 
-inline Finding to_finding(const Error& e) { return Finding{Severity::Error, e.where, e.message}; }
+inline Finding to_finding(const Error& e) {
+    return Finding{Severity::Error, e.where, e.message};
+}
 
 bool has_errors(const std::vector<Finding>& findings);
 

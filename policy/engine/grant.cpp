@@ -13,15 +13,18 @@ Error refuse(const Location& where, const std::string& why) {
 Status check_grant_rule(const Item& item, const VariableTable& vars, std::vector<FileRuleInfo>& out) {
     const auto* rule = std::get_if<FileRule>(&item.node);
     if (rule == nullptr) {
-        return refuse(item.where, "a grant holds file rules only (path and permissions, e.g. "
-                                  "'owner @{HOME}/Documents/** rw,')");
+        return refuse(item.where,
+                      "a grant holds file rules only (path and permissions, e.g. "
+                      "'owner @{HOME}/Documents/** rw,')");
     }
     if (rule->qualifiers.is_deny()) {
-        return refuse(item.where, "a grant cannot deny: it names what users may decide about; "
-                                  "deny in the base profile instead");
+        return refuse(item.where,
+                      "a grant cannot deny: it names what users may decide about; "
+                      "deny in the base profile instead");
     }
     if (rule->qualifiers.priority) return refuse(item.where, "'priority' is not supported in grants");
-    if (!rule->path) return refuse(item.where, "a grant must name its paths; a bare 'file,' would grant everything");
+    if (!rule->path)
+        return refuse(item.where, "a grant must name its paths; a bare 'file,' would grant everything");
     if (rule->target) return refuse(item.where, "a grant rule cannot name an exec or link target ('->')");
     if (rule->perms.exec != ExecMode::None && rule->perms.exec != ExecMode::Inherit) {
         return refuse(item.where, "a grant may only allow 'ix' exec: layers cannot make other transitions");
@@ -41,7 +44,8 @@ Status check_grant_rule(const Item& item, const VariableTable& vars, std::vector
 }
 
 constexpr const char* kNoIncludes =
-    "grant files cannot include other files; the system tunables and @{HOME}, @{USER}, @{UID} are already defined";
+    "grant files cannot include other files; the system tunables and @{HOME}, @{USER}, @{UID} are already "
+    "defined";
 
 }  // namespace
 
@@ -63,8 +67,9 @@ Result<std::vector<Grant>> read_grants(const LoadedPolicy& policy) {
         }
         const auto* block = std::get_if<Box<Profile>>(&item.node);
         if (block == nullptr || !(*block)->grant) {
-            return refuse(item.where, "expected 'grant BASE { ... }' (a grant file holds grant blocks "
-                                      "and variable definitions only)");
+            return refuse(item.where,
+                          "expected 'grant BASE { ... }' (a grant file holds grant blocks "
+                          "and variable definitions only)");
         }
         Grant grant;
         grant.base = (*block)->name.text;
@@ -72,8 +77,8 @@ Result<std::vector<Grant>> read_grants(const LoadedPolicy& policy) {
         for (const auto& g : grants) {
             if (g.base == grant.base) {
                 return make_error(ErrorKind::Invalid, item.where,
-                                  "a second grant for '" + grant.base + "' (the first is at " + to_string(g.where) +
-                                      "); merge them into one block");
+                                  "a second grant for '" + grant.base + "' (the first is at " +
+                                      to_string(g.where) + "); merge them into one block");
             }
         }
         if ((*block)->attachment || !(*block)->flags.empty() || !(*block)->xattrs.empty()) {
@@ -108,7 +113,8 @@ Result<CompiledGrant> compile_grant(Grant grant, const PermissionLimits& limits)
               })));
     out.region = std::move(in_region);
     out.bound_dfa = minimize(map_labels(tags.dfa(), [&](Label l) {
-        return tags.label_rules(l).empty() ? Label{0} : encode(tags.label_perms(l).allow) | CompiledGrant::kInRegion;
+        return tags.label_rules(l).empty() ? Label{0}
+                                           : encode(tags.label_perms(l).allow) | CompiledGrant::kInRegion;
     }));
     for (const auto& rule : out.grant.rules) {
         AA_ASSIGN(Dfa paths, compile_globs(rule.globs, rule.where, limits.glob, limits.dfa));
@@ -126,15 +132,19 @@ Result<CompiledGrant> compile_grant(Grant grant, const PermissionLimits& limits)
                 return make_error(ErrorKind::Unsupported, rule.where,
                                   "grant for '" + out.grant.base + "': the paths outside '" + rule.text +
                                       "' cannot be written as AppArmor globs, so no child profile can leave "
-                                      "them to the base (" + rendered.error().message +
-                                      "); grant subtrees such as /dir/** or /dir/*, with literal, *, ?, [..] or {..} path segments "
+                                      "them to the base (" +
+                                      rendered.error().message +
+                                      "); grant subtrees such as /dir/** or /dir/*, with literal, *, ?, [..] "
+                                      "or {..} path segments "
                                       "(a name suffix such as /dir/*.ext is not supported)");
             }
         }
         Error e = outside.take_error();
         return make_error(e.kind, where,
-                          "grant for '" + out.grant.base + "': the paths outside the grant cannot be written "
-                          "as AppArmor globs (" + e.message + ")");
+                          "grant for '" + out.grant.base +
+                              "': the paths outside the grant cannot be written "
+                              "as AppArmor globs (" +
+                              e.message + ")");
     }
     out.outside = std::move(*outside);
     return out;

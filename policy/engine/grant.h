@@ -29,10 +29,10 @@ Result<std::vector<Grant>> read_grants(const LoadedPolicy& policy);
 struct CompiledGrant {
     Grant grant;
     PermissionAutomaton bound;
-    Dfa region;                         // canonical paths in the region
-    Dfa bound_dfa;                      // label: encode(bound) | kInRegion
-    std::vector<Dfa> rule_regions;      // canonical paths of each rule, in rule order
-    std::vector<std::string> outside;   // the complement of the region, as globs
+    Dfa region;                        // canonical paths in the region
+    Dfa bound_dfa;                     // label: encode(bound) | kInRegion
+    std::vector<Dfa> rule_regions;     // canonical paths of each rule, in rule order
+    std::vector<std::string> outside;  // the complement of the region, as globs
     static constexpr Label kInRegion = 1U << 16U;
 };
 

@@ -12,11 +12,13 @@ Status validate_identity(const UserIdentity& user) {
     for (const char c : user.name) {
         const auto u = static_cast<unsigned char>(c);
         if (u < 0x21 || u == 0x7f || c == '/' || c == ',' || c == '"' || c == '\\') {
-            return make_error(ErrorKind::Invalid, nowhere, "user name '" + user.name + "' has a byte that cannot be used in a path");
+            return make_error(ErrorKind::Invalid, nowhere,
+                              "user name '" + user.name + "' has a byte that cannot be used in a path");
         }
     }
     if (user.home.empty() || user.home.front() != '/' || user.home.size() > 4096) {
-        return make_error(ErrorKind::Invalid, nowhere, "home directory '" + user.home + "' is not an absolute path");
+        return make_error(ErrorKind::Invalid, nowhere,
+                          "home directory '" + user.home + "' is not an absolute path");
     }
     for (const char c : user.home) {
         const auto u = static_cast<unsigned char>(c);

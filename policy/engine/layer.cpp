@@ -117,7 +117,8 @@ public:
             }
             if (const auto* block = std::get_if<Box<QualifierBlock>>(&node)) {
                 if (depth + 1 > limits_.max_depth) {
-                    error(item.where, "blocks nested more than " + std::to_string(limits_.max_depth) + " deep");
+                    error(item.where,
+                          "blocks nested more than " + std::to_string(limits_.max_depth) + " deep");
                     continue;
                 }
                 if ((*block)->qualifiers.priority) error(item.where, "'priority' is not supported in layers");
@@ -136,7 +137,8 @@ public:
         const bool abstraction = inc.magic && path.starts_with("abstractions/") && path.size() > 13 &&
                                  path.find("..") == std::string::npos && path.find("@{") == std::string::npos;
         if (!abstraction) {
-            error(where, "a layer may only include the system's abstractions, as 'include <abstractions/NAME>'");
+            error(where,
+                  "a layer may only include the system's abstractions, as 'include <abstractions/NAME>'");
         }
     }
 
@@ -154,10 +156,13 @@ public:
                 if constexpr (std::is_same_v<T, FileRule>) {
                     check_file_rule(item, n);
                 } else if constexpr (std::is_same_v<T, LinkRule>) {
-                    if (!deny) error(item.where, "link rules are not allowed in a layer; use the 'l' permission");
+                    if (!deny)
+                        error(item.where, "link rules are not allowed in a layer; use the 'l' permission");
                 } else if constexpr (std::is_same_v<T, Abi>) {
-                    error(item.where, "a layer cannot set the abi: the service compiles it against the system's");
-                } else if constexpr (std::is_same_v<T, VariableDefinition> || std::is_same_v<T, BooleanDefinition>) {
+                    error(item.where,
+                          "a layer cannot set the abi: the service compiles it against the system's");
+                } else if constexpr (std::is_same_v<T, VariableDefinition> ||
+                                     std::is_same_v<T, BooleanDefinition>) {
                     error(item.where,
                           "a layer cannot define variables; @{HOME}, @{USER}, @{UID} and the system tunables "
                           "are available");
@@ -168,7 +173,9 @@ public:
                                           " cannot be declared in a layer: the layer text is the body of its "
                                           "own child profile");
                 } else if constexpr (std::is_same_v<T, ChangeProfileRule>) {
-                    if (!deny) error(item.where, "change_profile is not allowed in a layer (only 'deny change_profile')");
+                    if (!deny)
+                        error(item.where,
+                              "change_profile is not allowed in a layer (only 'deny change_profile')");
                 } else if constexpr (std::is_same_v<T, AllRule>) {
                     error(item.where, "'all' rules are not supported by the system's AppArmor");
                 } else if constexpr (std::is_same_v<T, UnknownRule>) {
@@ -194,12 +201,14 @@ public:
             case RuleClass::Remount:
             case RuleClass::Umount:
             case RuleClass::PivotRoot:
-                if (!deny) error(item.where, std::string(keyword(rule.cls)) + " can only be denied in a layer");
+                if (!deny)
+                    error(item.where, std::string(keyword(rule.cls)) + " can only be denied in a layer");
                 return;
             case RuleClass::Userns:
             case RuleClass::IoUring:
             case RuleClass::Mqueue:
-                error(item.where, std::string(keyword(rule.cls)) + " rules are not supported by the system's AppArmor");
+                error(item.where,
+                      std::string(keyword(rule.cls)) + " rules are not supported by the system's AppArmor");
                 return;
             default: return;
         }
@@ -211,25 +220,29 @@ public:
             error(item.where, "'-> target' is not allowed in a layer: layers cannot choose exec targets");
         }
         if (!deny && rule.perms.exec != ExecMode::None && rule.perms.exec != ExecMode::Inherit) {
-            error(item.where, std::string("exec transition '") + exec_name(rule.perms.exec) +
-                                  "' is not allowed in a layer; use 'ix' (the base makes its own transitions)");
+            error(item.where,
+                  std::string("exec transition '") + exec_name(rule.perms.exec) +
+                      "' is not allowed in a layer; use 'ix' (the base makes its own transitions)");
         }
         if (rule.path) {
             if (alternation_depth(rule.path->text) > limits_.max_alternation) {
-                error(item.where, "pattern nests '{' more than " + std::to_string(limits_.max_alternation) + " deep");
+                error(item.where,
+                      "pattern nests '{' more than " + std::to_string(limits_.max_alternation) + " deep");
             }
             if (rule.path->text.size() > limits_.max_pattern_bytes) {
-                error(item.where, "pattern is longer than " + std::to_string(limits_.max_pattern_bytes) + " bytes");
+                error(item.where,
+                      "pattern is longer than " + std::to_string(limits_.max_pattern_bytes) + " bytes");
             }
         }
     }
 
     // Every rule, the abstractions' included: collected for composition.
     Status collect(const LoadedPolicy& policy) {
-        return walk_profile(loader_, policy, policy.root_document().items, [&](const WalkedItem& w) -> Status {
-            collect_one(w, policy.variables);
-            return {};
-        });
+        return walk_profile(loader_, policy, policy.root_document().items,
+                            [&](const WalkedItem& w) -> Status {
+                                collect_one(w, policy.variables);
+                                return {};
+                            });
     }
 
     void collect_one(const WalkedItem& w, const VariableTable& vars) {
@@ -244,7 +257,8 @@ public:
             FileRuleInfo rule = std::move(**info);
             rule.included = w.included;
             if (rule.globs.size() > limits_.max_expansions) {
-                error(rule.where, "pattern expands to more than " + std::to_string(limits_.max_expansions) + " paths");
+                error(rule.where,
+                      "pattern expands to more than " + std::to_string(limits_.max_expansions) + " paths");
                 return;
             }
             for (const auto& glob : rule.globs) {
@@ -257,14 +271,16 @@ public:
                     return;
                 }
                 if (!w.included && unsafe_segment(glob)) {
-                    error(rule.where, "path '" + glob + "' has a '.' or '..' segment; write the path it means");
+                    error(rule.where,
+                          "path '" + glob + "' has a '.' or '..' segment; write the path it means");
                     return;
                 }
             }
             if (std::holds_alternative<LinkRule>(node) && !w.included) {
                 note(rule.where, "a denied link rule is applied as 'deny PATH l' (linking to any target)");
             }
-            if (std::holds_alternative<LinkRule>(node) && !rule.deny) return;  // abstraction links: not for layers
+            if (std::holds_alternative<LinkRule>(node) && !rule.deny)
+                return;  // abstraction links: not for layers
             out_.files.push_back(std::move(rule));
             return;
         }
@@ -274,8 +290,8 @@ public:
         if (cls.empty() && !rlimit) {
             // Definitions, abi and aliases of abstractions mean nothing for a layer's rules.
             const bool silent = std::holds_alternative<VariableDefinition>(node) ||
-                                std::holds_alternative<BooleanDefinition>(node) || std::holds_alternative<Abi>(node) ||
-                                std::holds_alternative<Alias>(node);
+                                std::holds_alternative<BooleanDefinition>(node) ||
+                                std::holds_alternative<Abi>(node) || std::holds_alternative<Alias>(node);
             if (w.included && !silent) note(w.item.where, "skipped in a layer: " + emit_rule(node));
             return;
         }
@@ -286,7 +302,8 @@ public:
                                    cls != "io_uring" && cls != "mqueue";
             if ((!q.is_deny() && !allowable) || mentions_variable(w.item)) {
                 if (q.is_deny()) {
-                    error(w.item.where, "cannot apply this deny rule of an abstraction in a layer: " + emit_rule(node));
+                    error(w.item.where,
+                          "cannot apply this deny rule of an abstraction in a layer: " + emit_rule(node));
                 } else {
                     note(w.item.where, "skipped in a layer: " + emit_rule(node));
                 }

@@ -15,9 +15,9 @@ namespace aalayer::policy {
 
 struct LayerLimits {
     std::size_t max_text_bytes = 64U * 1024U;
-    std::size_t max_rules = 256;        // rules the user wrote (abstractions not counted)
-    std::size_t max_depth = 4;          // nested qualifier blocks
-    std::size_t max_alternation = 8;    // nested { } in one pattern
+    std::size_t max_rules = 256;      // rules the user wrote (abstractions not counted)
+    std::size_t max_depth = 4;        // nested qualifier blocks
+    std::size_t max_alternation = 8;  // nested { } in one pattern
     std::size_t max_pattern_bytes = 4096;
     std::size_t max_expansions = 1024;  // globs one rule may expand to
 };

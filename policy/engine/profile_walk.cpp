@@ -10,7 +10,8 @@ namespace {
 
 class Walker {
 public:
-    Walker(const Loader& loader, const LoadedPolicy& policy, const std::function<Status(const WalkedItem&)>& visit)
+    Walker(const Loader& loader, const LoadedPolicy& policy,
+           const std::function<Status(const WalkedItem&)>& visit)
         : loader_(loader), policy_(policy), visit_(visit) {}
 
     Status walk(const std::vector<Item>& items, const Qualifiers& outer, bool included) {
@@ -21,7 +22,8 @@ public:
                     if (!seen_.insert(file).second) continue;
                     const auto doc = policy_.documents.find(file);
                     if (doc == policy_.documents.end()) {
-                        return make_error(ErrorKind::Include, item.where, "include '" + file + "' was not loaded");
+                        return make_error(ErrorKind::Include, item.where,
+                                          "include '" + file + "' was not loaded");
                     }
                     AA_TRY(walk(doc->second.items, outer, true));
                 }

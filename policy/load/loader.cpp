@@ -46,7 +46,8 @@ private:
     }
 
     Status follow(const Include& inc, const Location& where, std::set<std::string>& seen) {
-        if (!options_.refuse_includes.empty()) return make_error(ErrorKind::Unsupported, where, options_.refuse_includes);
+        if (!options_.refuse_includes.empty())
+            return make_error(ErrorKind::Unsupported, where, options_.refuse_includes);
         AA_ASSIGN(std::vector<std::string> files, resolver_.resolve(inc, where));
         for (const auto& file : files) {
             if (std::find(stack_.begin(), stack_.end(), file) != stack_.end()) {

@@ -58,8 +58,8 @@ void audit(const char* action, const Caller& caller, std::uint32_t uid, const st
            const std::string& name, const Outcome<T>& outcome) {
     const std::string result = outcome ? "ok" : error_name(outcome.error().kind);
     log_message(outcome ? 6 : 5,
-                std::string(action) + " " + base + "//aalayer." + std::to_string(uid) + "." + name + " by uid " +
-                    std::to_string(caller.uid) + ": " + result,
+                std::string(action) + " " + base + "//aalayer." + std::to_string(uid) + "." + name +
+                    " by uid " + std::to_string(caller.uid) + ": " + result,
                 {{"UID", std::to_string(uid)},
                  {"CALLER_UID", std::to_string(caller.uid)},
                  {"BASE", base},
@@ -88,7 +88,8 @@ sdbus::Error to_dbus_error(const ServiceError& error) {
 FindingStructs to_structs(const std::vector<policy::Finding>& findings) {
     FindingStructs out;
     for (const auto& f : findings)
-        out.emplace_back(policy::to_string(f.severity), f.where.line, f.where.column, f.where.file, f.message);
+        out.emplace_back(policy::to_string(f.severity), f.where.line, f.where.column, f.where.file,
+                         f.message);
     return out;
 }
 
@@ -125,26 +126,29 @@ private:
         });
     }
 
-    void apply_common(sdbus::Result<sdbus::ObjectPath, FindingStructs>&& result, std::optional<std::uint32_t> uid,
-                      std::string base, std::string name, std::string text, const Options& options) {
+    void apply_common(sdbus::Result<sdbus::ObjectPath, FindingStructs>&& result,
+                      std::optional<std::uint32_t> uid, std::string base, std::string name, std::string text,
+                      const Options& options) {
         auto r = std::make_shared<sdbus::Result<sdbus::ObjectPath, FindingStructs>>(std::move(result));
         auto parsed = parse_options(options, true);
         if (!parsed) return r->returnError(to_dbus_error(parsed.error()));
-        owner_.submit(r, [this, r, c = caller(), uid, base, name, text, o = *parsed]() -> std::function<void()> {
-            ApplyOptions ao{o.interactive, o.strict, o.complain};
-            auto out = owner_.manager().apply(c, uid, base, name, text, ao);
-            audit("apply", c, uid.value_or(c.uid), base, name, out);
-            const std::string path = layer_object_path(uid.value_or(c.uid), base, name);
-            return [r, out = std::move(out), path] {
-                if (!out) return r->returnError(to_dbus_error(out.error()));
-                r->returnResults(sdbus::ObjectPath(path), to_structs(*out));
-            };
-        });
+        owner_.submit(r,
+                      [this, r, c = caller(), uid, base, name, text, o = *parsed]() -> std::function<void()> {
+                          ApplyOptions ao{o.interactive, o.strict, o.complain};
+                          auto out = owner_.manager().apply(c, uid, base, name, text, ao);
+                          audit("apply", c, uid.value_or(c.uid), base, name, out);
+                          const std::string path = layer_object_path(uid.value_or(c.uid), base, name);
+                          return [r, out = std::move(out), path] {
+                              if (!out) return r->returnError(to_dbus_error(out.error()));
+                              r->returnResults(sdbus::ObjectPath(path), to_structs(*out));
+                          };
+                      });
     }
 
     void Apply(sdbus::Result<sdbus::ObjectPath, FindingStructs>&& result, std::string base, std::string name,
                std::string text, Options options) override {
-        apply_common(std::move(result), std::nullopt, std::move(base), std::move(name), std::move(text), options);
+        apply_common(std::move(result), std::nullopt, std::move(base), std::move(name), std::move(text),
+                     options);
     }
 
     void ApplyFor(sdbus::Result<sdbus::ObjectPath, FindingStructs>&& result, uint32_t uid, std::string base,
@@ -177,7 +181,8 @@ private:
     }
 
     void ListGrants(sdbus::Result<std::vector<sdbus::Struct<std::string, std::string>>>&& result) override {
-        auto r = std::make_shared<sdbus::Result<std::vector<sdbus::Struct<std::string, std::string>>>>(std::move(result));
+        auto r = std::make_shared<sdbus::Result<std::vector<sdbus::Struct<std::string, std::string>>>>(
+            std::move(result));
         owner_.submit(r, [this, r, c = caller()]() -> std::function<void()> {
             auto out = owner_.manager().list_grants(c);
             return [r, out = std::move(out)] {
@@ -202,7 +207,8 @@ private:
     void Reload(sdbus::Result<>&& result) override {
         auto r = std::make_shared<sdbus::Result<>>(std::move(result));
         owner_.submit(r, [this, r, c = caller()]() -> std::function<void()> {
-            auto out = owner_.manager().reload(c, false, [this](const std::string& m) { owner_.log()(4, m); });
+            auto out =
+                owner_.manager().reload(c, false, [this](const std::string& m) { owner_.log()(4, m); });
             return [r, out = std::move(out)] {
                 if (!out) return r->returnError(to_dbus_error(out.error()));
                 r->returnResults();
@@ -217,8 +223,9 @@ private:
 
 // ---- org.aalayer.Layer1 ----
 
-class LayerObject final : public sdbus::AdaptorInterfaces<org::aalayer::Layer1_adaptor, sdbus::ManagedObject_adaptor,
-                                                          sdbus::Properties_adaptor> {
+class LayerObject final
+    : public sdbus::AdaptorInterfaces<org::aalayer::Layer1_adaptor, sdbus::ManagedObject_adaptor,
+                                      sdbus::Properties_adaptor> {
 public:
     LayerObject(sdbus::IConnection& connection, BusObjects& owner, LayerView view)
         : AdaptorInterfaces(connection, layer_object_path(view.uid, view.base, view.name)),
@@ -237,7 +244,8 @@ public:
     void update(LayerView view) {
         view_ = std::move(view);
         // Findings are only invalidated (no value in the signal): see the XML.
-        emitPropertiesChangedSignal(org::aalayer::Layer1_adaptor::INTERFACE_NAME, {"State", "UpdatedAt", "Mode"});
+        emitPropertiesChangedSignal(org::aalayer::Layer1_adaptor::INTERFACE_NAME,
+                                    {"State", "UpdatedAt", "Mode"});
     }
 
 private:
@@ -302,7 +310,8 @@ private:
 
 // ---- BusObjects ----
 
-BusObjects::BusObjects(sdbus::IConnection& connection, BusLoop& loop, WorkerPool& pool, LayerManager& manager, Log log)
+BusObjects::BusObjects(sdbus::IConnection& connection, BusLoop& loop, WorkerPool& pool, LayerManager& manager,
+                       Log log)
     : connection_(connection), loop_(loop), pool_(pool), manager_(manager), log_(std::move(log)) {
     object_manager_ = sdbus::createObject(connection_, kObjectManagerPath);
     object_manager_->addObjectManager();

@@ -21,7 +21,8 @@
 namespace aalayer::service {
 
 using Log = std::function<void(int priority, const std::string& message)>;
-using FindingStructs = std::vector<sdbus::Struct<std::string, std::uint32_t, std::uint32_t, std::string, std::string>>;
+using FindingStructs =
+    std::vector<sdbus::Struct<std::string, std::uint32_t, std::uint32_t, std::string, std::string>>;
 
 FindingStructs to_structs(const std::vector<policy::Finding>& findings);
 
@@ -32,7 +33,8 @@ class LayerObject;
 
 class BusObjects {
 public:
-    BusObjects(sdbus::IConnection& connection, BusLoop& loop, WorkerPool& pool, LayerManager& manager, Log log);
+    BusObjects(sdbus::IConnection& connection, BusLoop& loop, WorkerPool& pool, LayerManager& manager,
+               Log log);
     ~BusObjects();
     BusObjects(const BusObjects&) = delete;
     BusObjects& operator=(const BusObjects&) = delete;
@@ -56,13 +58,15 @@ public:
                 reply = work();
             } catch (const std::exception& e) {
                 log_(3, std::string("unexpected error: ") + e.what());
-                reply = [result] { result->returnError(to_dbus_error(ServiceError{ErrorKind::Internal, {}})); };
+                reply = [result] {
+                    result->returnError(to_dbus_error(ServiceError{ErrorKind::Internal, {}}));
+                };
             }
             loop_.post(std::move(reply));
         });
         if (!queued) {
-            result->returnError(
-                to_dbus_error(fail(ErrorKind::Busy, "the service is busy with other requests; retry in a moment")));
+            result->returnError(to_dbus_error(
+                fail(ErrorKind::Busy, "the service is busy with other requests; retry in a moment")));
         }
     }
 

@@ -20,8 +20,8 @@ std::string escape_path_element(const std::string& s) {
 }
 
 std::string layer_object_path(std::uint32_t uid, const std::string& base, const std::string& name) {
-    return std::string(kObjectManagerPath) + "/layers/" + std::to_string(uid) + "/" + escape_path_element(base) + "/" +
-           escape_path_element(name);
+    return std::string(kObjectManagerPath) + "/layers/" + std::to_string(uid) + "/" +
+           escape_path_element(base) + "/" + escape_path_element(name);
 }
 
 }  // namespace aalayer::service

@@ -12,7 +12,9 @@ using policy::LoadOptions;
 
 namespace {
 
-ServiceError policy_error(ErrorKind kind, const policy::Error& e) { return fail(kind, e.format()); }
+ServiceError policy_error(ErrorKind kind, const policy::Error& e) {
+    return fail(kind, e.format());
+}
 
 // Files of a directory that hold policy: no dot files, no editor or package leftovers.
 bool policy_file_name(const std::string& name) {
@@ -66,7 +68,8 @@ std::vector<std::string> PolicyCatalog::refresh() {
             options.predefined = std::move(table.value());
             const Loader loader(reader_, policy::grant_load_options(std::move(options)));
             auto loaded = loader.load_file(path);
-            auto grants = loaded ? policy::read_grants(*loaded) : policy::Result<std::vector<policy::Grant>>(loaded.error());
+            auto grants = loaded ? policy::read_grants(*loaded)
+                                 : policy::Result<std::vector<policy::Grant>>(loaded.error());
             if (!grants) {
                 problems.push_back(grants.error().format());
                 continue;
@@ -108,7 +111,8 @@ Outcome<policy::VariableTable> PolicyCatalog::user_table(const policy::UserIdent
         if (!t) return policy_error(ErrorKind::Internal, t.error());
         tunables_ = std::move(*t);
     }
-    if (auto st = policy::validate_identity(user); !st) return policy_error(ErrorKind::InvalidArgument, st.error());
+    if (auto st = policy::validate_identity(user); !st)
+        return policy_error(ErrorKind::InvalidArgument, st.error());
     return policy::user_variables(*tunables_, user);
 }
 
@@ -149,7 +153,7 @@ Outcome<policy::Grant> PolicyCatalog::grant_for(const std::string& base, const p
 }
 
 Outcome<std::shared_ptr<const policy::Bounds>> PolicyCatalog::bounds(const std::string& base,
-                                                                      const policy::UserIdentity& user) {
+                                                                     const policy::UserIdentity& user) {
     const auto key = std::make_pair(base, user.uid);
     if (auto it = bounds_.find(key); it != bounds_.end()) return it->second;
     auto b = base_policy(base);
@@ -158,8 +162,8 @@ Outcome<std::shared_ptr<const policy::Bounds>> PolicyCatalog::bounds(const std::
     if (!grant) return grant.error();
     auto compiled = policy::compile_grant(std::move(grant.value()), config_.limits);
     if (!compiled) return policy_error(ErrorKind::NotGranted, compiled.error());
-    auto prepared = policy::prepare_bounds(b.value(), std::make_shared<const policy::CompiledGrant>(std::move(*compiled)),
-                                           config_.limits.dfa);
+    auto prepared = policy::prepare_bounds(
+        b.value(), std::make_shared<const policy::CompiledGrant>(std::move(*compiled)), config_.limits.dfa);
     if (!prepared) return policy_error(ErrorKind::Internal, prepared.error());
     bounds_.emplace(key, *prepared);
     return *prepared;

@@ -37,7 +37,8 @@ public:
     [[nodiscard]] std::string grant_file(const std::string& base) const;
 
     // The base and the user's grant, prepared for composition (cached).
-    Outcome<std::shared_ptr<const policy::Bounds>> bounds(const std::string& base, const policy::UserIdentity& user);
+    Outcome<std::shared_ptr<const policy::Bounds>> bounds(const std::string& base,
+                                                          const policy::UserIdentity& user);
     // The grant's rules for the user, as canonical text with paths expanded.
     Outcome<std::string> grant_text(const std::string& base, const policy::UserIdentity& user);
     // A loader for the user's layer text: system include dirs, user variables.

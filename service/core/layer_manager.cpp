@@ -24,21 +24,25 @@ std::string format_findings(const std::vector<policy::Finding>& findings) {
     return out;
 }
 
-std::string layer_source_name(const std::string& name) { return name + ".layer"; }
+std::string layer_source_name(const std::string& name) {
+    return name + ".layer";
+}
 
 namespace {
 
 Status valid_base(const std::string& base) {
-    const bool ok = !base.empty() && base.size() <= 1024 && std::none_of(base.begin(), base.end(), [](char c) {
-        const auto u = static_cast<unsigned char>(c);
-        return u < 0x20 || u == 0x7f;
-    });
+    const bool ok =
+        !base.empty() && base.size() <= 1024 && std::none_of(base.begin(), base.end(), [](char c) {
+            const auto u = static_cast<unsigned char>(c);
+            return u < 0x20 || u == 0x7f;
+        });
     if (ok) return Done{};
     return fail(ErrorKind::InvalidArgument, "base name must be 1-1024 printable bytes");
 }
 
 Status valid_layer_name(const std::string& name) {
-    if (auto st = policy::validate_layer_name(name); !st) return fail(ErrorKind::InvalidArgument, st.error().message);
+    if (auto st = policy::validate_layer_name(name); !st)
+        return fail(ErrorKind::InvalidArgument, st.error().message);
     return Done{};
 }
 
@@ -46,7 +50,9 @@ ErrorKind kind_of(const policy::Error& e) {
     return e.kind == policy::ErrorKind::Limit ? ErrorKind::LimitExceeded : ErrorKind::Internal;
 }
 
-LayerKey key_of(const StoredLayer& s) { return {s.uid, s.base, s.name}; }
+LayerKey key_of(const StoredLayer& s) {
+    return {s.uid, s.base, s.name};
+}
 
 }  // namespace
 
@@ -124,8 +130,8 @@ Outcome<policy::Composition> LayerManager::compose_locked(const StoredLayer& lay
     return std::move(*composed);
 }
 
-Outcome<CheckResult> LayerManager::check(const Caller& caller, const std::string& base, const std::string& name,
-                                         const std::string& text) {
+Outcome<CheckResult> LayerManager::check(const Caller& caller, const std::string& base,
+                                         const std::string& name, const std::string& text) {
     if (auto st = valid_base(base); !st) return st.error();
     if (auto st = valid_layer_name(name); !st) return st.error();
     if (text.size() > limits_.max_text_bytes) {
@@ -140,9 +146,11 @@ Outcome<CheckResult> LayerManager::check(const Caller& caller, const std::string
     return CheckResult{composed->child_text, composed->findings};
 }
 
-Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller, std::optional<std::uint32_t> for_uid,
+Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
+                                                          std::optional<std::uint32_t> for_uid,
                                                           const std::string& base, const std::string& name,
-                                                          const std::string& text, const ApplyOptions& options) {
+                                                          const std::string& text,
+                                                          const ApplyOptions& options) {
     const std::uint32_t uid = for_uid.value_or(caller.uid);
     if (auto st = valid_base(base); !st) return st.error();
     if (auto st = valid_layer_name(name); !st) return st.error();
@@ -155,9 +163,11 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller, 
     const LayerKey key{uid, base, name};
     {
         const std::lock_guard lock(mutex_);
-        if (!catalog_.has_base(base)) return fail(ErrorKind::NoSuchBase, "no base profile named '" + base + "'");
+        if (!catalog_.has_base(base))
+            return fail(ErrorKind::NoSuchBase, "no base profile named '" + base + "'");
         if (!catalog_.has_grant(base)) {
-            return fail(ErrorKind::NotGranted, "there is no grant for '" + base + "': users cannot layer on it");
+            return fail(ErrorKind::NotGranted,
+                        "there is no grant for '" + base + "': users cannot layer on it");
         }
         const auto owned = std::count_if(layers_.begin(), layers_.end(), [&](const auto& kv) {
             return std::get<0>(kv.first) == uid && kv.first != key;
@@ -168,7 +178,8 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller, 
         }
     }
     // Validated first, then polkit: outside the lock, as it may take seconds.
-    if (auto st = authorize(caller, for_uid ? kActionManageAny : kActionManageOwn, options.interactive); !st) {
+    if (auto st = authorize(caller, for_uid ? kActionManageAny : kActionManageOwn, options.interactive);
+        !st) {
         return st.error();
     }
     std::vector<policy::Finding> findings;
@@ -201,8 +212,8 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller, 
     return findings;
 }
 
-Status LayerManager::remove(const Caller& caller, std::optional<std::uint32_t> for_uid, const std::string& base,
-                            const std::string& name, bool interactive, bool force) {
+Status LayerManager::remove(const Caller& caller, std::optional<std::uint32_t> for_uid,
+                            const std::string& base, const std::string& name, bool interactive, bool force) {
     const std::uint32_t uid = for_uid.value_or(caller.uid);
     if (auto st = valid_base(base); !st) return st.error();
     if (auto st = valid_layer_name(name); !st) return st.error();
@@ -211,21 +222,25 @@ Status LayerManager::remove(const Caller& caller, std::optional<std::uint32_t> f
     {
         const std::lock_guard lock(mutex_);
         if (!layers_.contains(key)) {
-            return fail(ErrorKind::NoSuchLayer, "no layer '" + name + "' on '" + base + "' for uid " + std::to_string(uid));
+            return fail(ErrorKind::NoSuchLayer,
+                        "no layer '" + name + "' on '" + base + "' for uid " + std::to_string(uid));
         }
     }
-    if (auto st = authorize(caller, for_uid ? kActionManageAny : kActionManageOwn, interactive); !st) return st.error();
+    if (auto st = authorize(caller, for_uid ? kActionManageAny : kActionManageOwn, interactive); !st)
+        return st.error();
     {
         const std::lock_guard lock(mutex_);
         const auto it = layers_.find(key);
         if (it == layers_.end()) {
-            return fail(ErrorKind::NoSuchLayer, "no layer '" + name + "' on '" + base + "' for uid " + std::to_string(uid));
+            return fail(ErrorKind::NoSuchLayer,
+                        "no layer '" + name + "' on '" + base + "' for uid " + std::to_string(uid));
         }
         const std::string kernel_name = kernel_name_of(it->second.stored);
         if (!force && ports_.kernel.in_use(kernel_name)) {
-            return fail(ErrorKind::Busy, "processes are running under " + kernel_name +
-                                             "; removing it would leave them unconfined by the layer. Stop them, "
-                                             "or remove with the force option");
+            return fail(ErrorKind::Busy,
+                        "processes are running under " + kernel_name +
+                            "; removing it would leave them unconfined by the layer. Stop them, "
+                            "or remove with the force option");
         }
         if (auto st = ports_.kernel.unload(kernel_name); !st) return st.error();
         if (auto st = ports_.store.erase(uid, base, name); !st) return st.error();
@@ -287,7 +302,8 @@ void LayerManager::recompute_locked(Entry& entry, const std::function<void(const
     if (!composed) {
         const ServiceError& e = composed.error();
         entry.state = e.kind == ErrorKind::NoSuchBase ? LayerState::Stale : LayerState::Invalid;
-        entry.findings = {policy::Finding{policy::Severity::Error, policy::Location{layer_source_name(entry.stored.name), 0, 0},
+        entry.findings = {policy::Finding{policy::Severity::Error,
+                                          policy::Location{layer_source_name(entry.stored.name), 0, 0},
                                           e.message}};
         log(kernel_name + ": " + e.message);
         return;
@@ -335,7 +351,8 @@ void LayerManager::start(const std::function<void(const std::string&)>& log) {
         notify(LayerEvent::Added, k);
 }
 
-Status LayerManager::reload(const Caller& caller, bool interactive, const std::function<void(const std::string&)>& log) {
+Status LayerManager::reload(const Caller& caller, bool interactive,
+                            const std::function<void(const std::string&)>& log) {
     if (auto st = authorize(caller, kActionReload, interactive); !st) return st.error();
     refresh(log);
     return Done{};
@@ -371,8 +388,8 @@ std::optional<LayerView> LayerManager::layer(const LayerKey& key) const {
     const auto it = layers_.find(key);
     if (it == layers_.end()) return std::nullopt;
     const Entry& e = it->second;
-    return LayerView{e.stored.uid, e.stored.base, e.stored.name, kernel_name_of(e.stored), e.state,
-                     e.findings, e.stored.updated_at, e.stored.complain};
+    return LayerView{e.stored.uid, e.stored.base, e.stored.name,       kernel_name_of(e.stored),
+                     e.state,      e.findings,    e.stored.updated_at, e.stored.complain};
 }
 
 }  // namespace aalayer::service

@@ -55,7 +55,7 @@ struct CheckResult {
 };
 
 struct ExplainResult {
-    std::string perms;                                     // "owner=rw other=r"
+    std::string perms;                                         // "owner=rw other=r"
     std::vector<std::pair<std::string, std::string>> reasons;  // (source, "FILE:LINE:COL: rule")
 };
 

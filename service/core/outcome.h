@@ -30,13 +30,15 @@ struct ServiceError {
     std::string message;
 };
 
-inline ServiceError fail(ErrorKind kind, std::string message) { return ServiceError{kind, std::move(message)}; }
+inline ServiceError fail(ErrorKind kind, std::string message) {
+    return ServiceError{kind, std::move(message)};
+}
 
 // A value or a ServiceError.
 template <typename T>
 class [[nodiscard]] Outcome {
 public:
-    Outcome(T value) : v_(std::move(value)) {}           // NOLINT(google-explicit-constructor)
+    Outcome(T value) : v_(std::move(value)) {}             // NOLINT(google-explicit-constructor)
     Outcome(ServiceError error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
     [[nodiscard]] bool ok() const { return std::holds_alternative<T>(v_); }

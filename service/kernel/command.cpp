@@ -36,7 +36,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
     }
     std::vector<char*> args;
     for (const auto& a : argv)
-        args.push_back(const_cast<char*>(a.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast): execvp's signature
+        args.push_back(const_cast<char*>(
+            a.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast): execvp's signature
     args.push_back(nullptr);
     const pid_t pid = ::fork();
     if (pid == 0) {
@@ -62,19 +63,22 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
     if (input.empty()) close_fd(in[1]);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (out[0] >= 0 || err[0] >= 0 || in[1] >= 0) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             result.timed_out = true;
             break;
         }
-        std::array<pollfd, 3> fds{pollfd{out[0], POLLIN, 0}, pollfd{err[0], POLLIN, 0}, pollfd{in[1], POLLOUT, 0}};
+        std::array<pollfd, 3> fds{pollfd{out[0], POLLIN, 0}, pollfd{err[0], POLLIN, 0},
+                                  pollfd{in[1], POLLOUT, 0}};
         const int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<long>(left.count(), 1000)));
         if (n < 0 && errno != EINTR) break;
         if (n <= 0) continue;
         char buf[4096];
         for (int i = 0; i < 2; ++i) {
             int& fd = i == 0 ? out[0] : err[0];
-            if (fd < 0 || (fds[static_cast<std::size_t>(i)].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+            if (fd < 0 || (fds[static_cast<std::size_t>(i)].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+                continue;
             const ssize_t r = ::read(fd, buf, sizeof buf);
             if (r > 0) {
                 (i == 0 ? result.out : result.err).append(buf, static_cast<std::size_t>(r));

@@ -20,7 +20,8 @@ Status parser_failed(const std::string& what, const CommandResult& r) {
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' '))
         msg.pop_back();
     if (r.exit_code == 127 || r.exit_code < 0) {
-        return fail(ErrorKind::KernelRefused, what + ": apparmor_parser could not be run" + (msg.empty() ? "" : ": " + msg));
+        return fail(ErrorKind::KernelRefused,
+                    what + ": apparmor_parser could not be run" + (msg.empty() ? "" : ": " + msg));
     }
     return fail(ErrorKind::KernelRefused, what + ": apparmor_parser refused it: " + msg);
 }

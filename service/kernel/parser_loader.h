@@ -27,7 +27,9 @@ public:
     enum class Mode : std::uint8_t { Kernel, CompileOnly };
     ParserLoader(Mode mode, ParserConfig config);
 
-    [[nodiscard]] std::string backend() const override { return mode_ == Mode::Kernel ? "apparmor" : "compile-only"; }
+    [[nodiscard]] std::string backend() const override {
+        return mode_ == Mode::Kernel ? "apparmor" : "compile-only";
+    }
     Status load(const std::string& kernel_name, const std::string& profile_text) override;
     Status unload(const std::string& kernel_name) override;
     [[nodiscard]] bool in_use(const std::string& kernel_name) override;

@@ -97,8 +97,8 @@ std::string escape_element(const std::string& s) {
     std::string out;
     for (const char c : s) {
         const auto u = static_cast<unsigned char>(c);
-        if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u == '_' || u == '-' ||
-            (u == '.' && !out.empty())) {
+        if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u == '_' ||
+            u == '-' || (u == '.' && !out.empty())) {
             out += c;
         } else {
             static const char* digits = "0123456789ABCDEF";
@@ -124,10 +124,10 @@ std::string unescape_element(const std::string& s) {
 }
 
 std::string serialize_layer(const StoredLayer& l) {
-    std::string header = std::string(kMagic) + "\nuid " + std::to_string(l.uid) + "\nbase " + escape_element(l.base) +
-                         "\nname " + l.name + "\nstrict " + (l.strict ? "1" : "0") + "\ncomplain " +
-                         (l.complain ? "1" : "0") + "\nupdated " + std::to_string(l.updated_at) + "\nlength " +
-                         std::to_string(l.text.size()) + "\n";
+    std::string header = std::string(kMagic) + "\nuid " + std::to_string(l.uid) + "\nbase " +
+                         escape_element(l.base) + "\nname " + l.name + "\nstrict " + (l.strict ? "1" : "0") +
+                         "\ncomplain " + (l.complain ? "1" : "0") + "\nupdated " +
+                         std::to_string(l.updated_at) + "\nlength " + std::to_string(l.text.size()) + "\n";
     return header + "checksum " + hex(fnv1a(header + l.text)) + "\n\n" + l.text;
 }
 
@@ -173,8 +173,9 @@ Outcome<StoredLayer> parse_layer(const std::string& content) {
         }
     }
     l.text = content.substr(blank + 2);
-    if (l.text.size() != length) return bad("the text is " + std::to_string(l.text.size()) + " bytes, the header says " +
-                                            std::to_string(length) + " (truncated?)");
+    if (l.text.size() != length)
+        return bad("the text is " + std::to_string(l.text.size()) + " bytes, the header says " +
+                   std::to_string(length) + " (truncated?)");
     if (checksum != hex(fnv1a(header + l.text))) return bad("checksum mismatch (corrupted)");
     if (l.base.empty() || l.name.empty()) return bad("base or name missing");
     return l;
@@ -210,7 +211,8 @@ Outcome<std::vector<StoredLayer>> FileStore::load_all(std::vector<std::string>& 
             continue;
         }
         if (path_of(parsed->uid, parsed->base, parsed->name) != p.string()) {
-            problems.push_back(p.string() + ": the file's header does not match its place; it is left in place");
+            problems.push_back(p.string() +
+                               ": the file's header does not match its place; it is left in place");
             continue;
         }
         out.push_back(std::move(parsed.value()));

@@ -17,7 +17,8 @@ public:
     Status save(const StoredLayer& layer) override;
     Status erase(std::uint32_t uid, const std::string& base, const std::string& name) override;
 
-    [[nodiscard]] std::string path_of(std::uint32_t uid, const std::string& base, const std::string& name) const;
+    [[nodiscard]] std::string path_of(std::uint32_t uid, const std::string& base,
+                                      const std::string& name) const;
 
 private:
     std::string dir_;

@@ -4,12 +4,13 @@
 #include <cstdlib>
 #include <mutex>
 
-#include <systemd/sd-journal.h>
 #include <sys/uio.h>
+#include <systemd/sd-journal.h>
 
 namespace aalayer::service {
 
-void log_message(int priority, const std::string& message, const std::vector<std::pair<std::string, std::string>>& fields) {
+void log_message(int priority, const std::string& message,
+                 const std::vector<std::pair<std::string, std::string>>& fields) {
     static std::mutex mutex;
     const std::lock_guard lock(mutex);
     if (std::getenv("JOURNAL_STREAM") != nullptr || std::getenv("INVOCATION_ID") != nullptr) {

@@ -19,7 +19,7 @@ Decision PolkitAuthorizer::check(const Caller& caller, const std::string& action
     try {
         if (!connection) {
             connection = address_.empty() ? sdbus::createSystemBusConnection()
-                                           : sdbus::createSessionBusConnectionWithAddress(address_);
+                                          : sdbus::createSessionBusConnectionWithAddress(address_);
             proxy = sdbus::createProxy(*connection, "org.freedesktop.PolicyKit1",
                                        "/org/freedesktop/PolicyKit1/Authority");
         }

@@ -13,7 +13,8 @@ namespace aalayer::service {
 class PolkitAuthorizer final : public Authorizer {
 public:
     // bus_address empty: the system bus.
-    explicit PolkitAuthorizer(std::string bus_address, std::chrono::seconds timeout = std::chrono::seconds(30));
+    explicit PolkitAuthorizer(std::string bus_address,
+                              std::chrono::seconds timeout = std::chrono::seconds(30));
     Decision check(const Caller& caller, const std::string& action, bool interactive) override;
 
 private:

@@ -23,7 +23,9 @@ namespace {
 using namespace aalayer::policy;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
 
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -60,7 +62,8 @@ int main(int argc, char** argv) {
     const std::string grant_file = examples + "/grants/firefox.conf";
     const std::string layer_file = examples + "/layers/banking.layer";
     if (!std::ifstream(base_file)) {
-        std::fprintf(stderr, "compose-bench: %s missing (install apparmor-profiles-extra)\n", base_file.c_str());
+        std::fprintf(stderr, "compose-bench: %s missing (install apparmor-profiles-extra)\n",
+                     base_file.c_str());
         return 1;
     }
     const UserIdentity alice{1000, "alice", "/home/alice"};
@@ -84,7 +87,8 @@ int main(int argc, char** argv) {
         }
         base_rules = base->files.rules().size();
         auto shared_base = std::make_shared<const BasePolicy>(std::move(*base));
-        auto shared_grant = std::make_shared<const CompiledGrant>(compile_grant(std::move(grants.front())).value());
+        auto shared_grant =
+            std::make_shared<const CompiledGrant>(compile_grant(std::move(grants.front())).value());
         auto c = compose(shared_base, shared_grant, read_layer(*p.layer_loader, layer_text, layer_file),
                          LayerId{1000, "banking"});
         if (!c || !c->valid()) {
@@ -95,7 +99,8 @@ int main(int argc, char** argv) {
         // Warm: base and grant prepared once and kept, as the service keeps them.
         auto bounds = prepare_bounds(shared_base, shared_grant).value();
         const auto warm_start = Clock::now();
-        auto again = compose(bounds, read_layer(*p.layer_loader, layer_text, layer_file), LayerId{1000, "banking"});
+        auto again =
+            compose(bounds, read_layer(*p.layer_loader, layer_text, layer_file), LayerId{1000, "banking"});
         warm.push_back(seconds_since(warm_start));
         composition = std::move(*again);
     }
@@ -104,9 +109,10 @@ int main(int argc, char** argv) {
     const int parser_rounds = short_mode ? 1 : 5;
     for (int r = 0; r < parser_rounds; ++r) {
         const auto start = Clock::now();
-        const auto result = aalayer::test::run_process(
-            {"apparmor_parser", "-Q", "-K", "-T", "-M", "/etc/apparmor.d/abi/3.0", "-o", "/dev/null", base_file},
-            std::chrono::seconds(300));
+        const auto result =
+            aalayer::test::run_process({"apparmor_parser", "-Q", "-K", "-T", "-M", "/etc/apparmor.d/abi/3.0",
+                                        "-o", "/dev/null", base_file},
+                                       std::chrono::seconds(300));
         if (result.exit_code != 0) {
             std::fprintf(stderr, "compose-bench: apparmor_parser failed: %s\n", result.err.c_str());
             return 1;
@@ -138,15 +144,20 @@ int main(int argc, char** argv) {
     const double explain_qps = static_cast<double>(explain_queries) / seconds_since(start);
 
     const double ref = median(reference);
-    std::printf("| measure (Firefox base: %zu file rules after includes; banking layer) | seconds | share of apparmor_parser |\n",
-                base_rules);
+    std::printf(
+        "| measure (Firefox base: %zu file rules after includes; banking layer) | seconds | share of "
+        "apparmor_parser |\n",
+        base_rules);
     std::printf("|---|---|---|\n");
     std::printf("| apparmor_parser compile-only of the base (-Q -K -T, median of %d) | %.3f | 100%% |\n",
                 parser_rounds, ref);
-    std::printf("| aalayer cold: parse base+grant+layer, compose, emit, prove (median of %d) | %.4f | %.1f%% |\n",
-                rounds, median(cold), 100.0 * median(cold) / ref);
-    std::printf("| aalayer warm: base and grant kept, parse layer, compose, emit, prove (median of %d) | %.4f | %.1f%% |\n",
-                rounds, median(warm), 100.0 * median(warm) / ref);
+    std::printf(
+        "| aalayer cold: parse base+grant+layer, compose, emit, prove (median of %d) | %.4f | %.1f%% |\n",
+        rounds, median(cold), 100.0 * median(cold) / ref);
+    std::printf(
+        "| aalayer warm: base and grant kept, parse layer, compose, emit, prove (median of %d) | %.4f | "
+        "%.1f%% |\n",
+        rounds, median(warm), 100.0 * median(warm) / ref);
     std::printf("\n| query | per second |\n|---|---|\n");
     std::printf("| effective permissions of a path (perms) | %.0f |\n", perms_qps);
     std::printf("| explain with deciding rules (explain) | %.0f |\n", explain_qps);

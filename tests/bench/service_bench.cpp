@@ -20,14 +20,17 @@ namespace {
 
 using namespace aalayer::test;
 using Clock = std::chrono::steady_clock;
-using Findings = std::vector<sdbus::Struct<std::string, std::uint32_t, std::uint32_t, std::string, std::string>>;
+using Findings =
+    std::vector<sdbus::Struct<std::string, std::uint32_t, std::uint32_t, std::string, std::string>>;
 
 double median_ms(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
 }
 
-double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+double ms_since(Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
 
 std::string read(const std::string& path) {
     std::ifstream in(path);
@@ -44,7 +47,8 @@ int main(int argc, char** argv) {
     const std::string firefox = "/usr/share/apparmor/extra-profiles/usr.lib.firefox.firefox";
     const std::string root = env_or("AALAYER_SOURCE_ROOT", ".");
     if (!std::filesystem::exists(firefox)) {
-        std::fprintf(stderr, "service-bench: %s missing (install apparmor-profiles-extra)\n", firefox.c_str());
+        std::fprintf(stderr, "service-bench: %s missing (install apparmor-profiles-extra)\n",
+                     firefox.c_str());
         return 1;
     }
     PrivateSystemBus bus;
@@ -58,12 +62,14 @@ int main(int argc, char** argv) {
     BackgroundProcess::Options options;
     options.env = {"DBUS_SYSTEM_BUS_ADDRESS=" + bus.address()};
     options.log_path = dir.path() + "/service.log";
-    BackgroundProcess service({env_or("AALAYER_DAEMON", "aalayerd"), "--config", "/dev/null", "--set",
-                               "backend=compile-only", "--set", "state_dir=" + dir.path() + "/state", "--set",
-                               "grants_dir=" + dir.path() + "/grants", "--set", "profiles_dir=" + dir.path() + "/profiles"},
-                              options);
+    BackgroundProcess service(
+        {env_or("AALAYER_DAEMON", "aalayerd"), "--config", "/dev/null", "--set", "backend=compile-only",
+         "--set", "state_dir=" + dir.path() + "/state", "--set", "grants_dir=" + dir.path() + "/grants",
+         "--set", "profiles_dir=" + dir.path() + "/profiles"},
+        options);
     if (!bus.wait_for_name("org.aalayer.Manager1", std::chrono::seconds(30))) {
-        std::fprintf(stderr, "service-bench: aalayerd did not start\n%s\n", read(dir.path() + "/service.log").c_str());
+        std::fprintf(stderr, "service-bench: aalayerd did not start\n%s\n",
+                     read(dir.path() + "/service.log").c_str());
         return 1;
     }
     auto connection = sdbus::createSessionBusConnectionWithAddress(bus.address());
@@ -76,7 +82,9 @@ int main(int argc, char** argv) {
     for (int i = 0; i < rounds * 3; ++i) {
         Findings findings;
         const auto t = Clock::now();
-        manager->callMethod("Check").onInterface("org.aalayer.Manager1").withArguments(base, std::string("banking"), layer)
+        manager->callMethod("Check")
+            .onInterface("org.aalayer.Manager1")
+            .withArguments(base, std::string("banking"), layer)
             .storeResultsTo(child, findings);
         check_ms.push_back(ms_since(t));
     }
@@ -85,7 +93,9 @@ int main(int argc, char** argv) {
         sdbus::ObjectPath path;
         Findings findings;
         const auto t = Clock::now();
-        manager->callMethod("Apply").onInterface("org.aalayer.Manager1").withTimeout(std::chrono::seconds(60))
+        manager->callMethod("Apply")
+            .onInterface("org.aalayer.Manager1")
+            .withTimeout(std::chrono::seconds(60))
             .withArguments(base, std::string("banking"), layer, std::map<std::string, sdbus::Variant>{})
             .storeResultsTo(path, findings);
         apply_ms.push_back(ms_since(t));
@@ -94,8 +104,8 @@ int main(int argc, char** argv) {
     std::vector<double> parser_ms;
     for (int i = 0; i < rounds; ++i) {
         const auto t = Clock::now();
-        const auto r = run_process({"apparmor_parser", "-Q", "-K", "-T", "-M", "/etc/apparmor.d/abi/3.0", "-o",
-                                    "/dev/null", child_file});
+        const auto r = run_process({"apparmor_parser", "-Q", "-K", "-T", "-M", "/etc/apparmor.d/abi/3.0",
+                                    "-o", "/dev/null", child_file});
         parser_ms.push_back(ms_since(t));
         if (r.exit_code != 0) {
             std::fprintf(stderr, "service-bench: apparmor_parser refused the child: %s\n", r.err.c_str());
@@ -104,10 +114,12 @@ int main(int argc, char** argv) {
     }
     const double apply = median_ms(apply_ms);
     const double parser = median_ms(parser_ms);
-    std::printf("| measure (Firefox base, banking layer, compile-only) | median ms | ratio |\n|---|---|---|\n");
+    std::printf(
+        "| measure (Firefox base, banking layer, compile-only) | median ms | ratio |\n|---|---|---|\n");
     std::printf("| apparmor_parser compile-only of the child alone (%d runs) | %.1f | 1 |\n", rounds, parser);
-    std::printf("| Apply over the bus: polkit, engine, apparmor_parser, atomic write (%d calls) | %.1f | %.2f |\n",
-                rounds, apply, apply / parser);
+    std::printf(
+        "| Apply over the bus: polkit, engine, apparmor_parser, atomic write (%d calls) | %.1f | %.2f |\n",
+        rounds, apply, apply / parser);
     std::printf("| Check over the bus: engine only (%d calls) | %.2f | |\n", rounds * 3, median_ms(check_ms));
     std::printf("\nApply overhead over apparmor_parser: %.0f%%\n", 100.0 * (apply - parser) / parser);
     return 0;

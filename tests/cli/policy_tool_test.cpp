@@ -122,7 +122,6 @@ TEST(PolicyToolTest, MissingFileIsAnErrorNotACrash) {
     EXPECT_NE(r.err.find("/nonexistent/profile: error: cannot open"), std::string::npos) << r.err;
 }
 
-
 // ---- compose, explain and diff: a layer on a base, within a grant ----
 
 // A base of our own, so the tests do not depend on the extra profiles.
@@ -172,15 +171,17 @@ struct LayerFixture {
     // The layer options for user alice (1000) and the given layers.
     [[nodiscard]] std::vector<std::string> args(const std::string& command,
                                                 const std::vector<std::string>& layers) const {
-        std::vector<std::string> a{command, "--base", base, "--grant", grant,
-                                   "--uid", "1000", "--user", "alice", "--home", "/home/alice"};
+        std::vector<std::string> a{command, "--base", base,    "--grant", grant,        "--uid",
+                                   "1000",  "--user", "alice", "--home",  "/home/alice"};
         for (const auto& l : layers) {
             a.emplace_back("--layer");
             a.push_back(l);
         }
         return a;
     }
-    [[nodiscard]] std::vector<std::string> args(const std::string& command) const { return args(command, {layer}); }
+    [[nodiscard]] std::vector<std::string> args(const std::string& command) const {
+        return args(command, {layer});
+    }
 };
 
 std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
@@ -191,7 +192,8 @@ std::vector<std::string> operator+(std::vector<std::string> a, const std::vector
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;
     std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) out.push_back(line);
+    for (std::string line; std::getline(in, line);)
+        out.push_back(line);
     return out;
 }
 
@@ -236,7 +238,8 @@ public:
 
 private:
     void space() {
-        while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t' || s_[i_] == '\r')) ++i_;
+        while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t' || s_[i_] == '\r'))
+            ++i_;
     }
     bool eat(char c) {
         space();
@@ -264,7 +267,9 @@ private:
             if (i_ >= s_.size()) return std::nullopt;
             const char e = s_[i_++];
             switch (e) {
-                case '"': case '\\': case '/': out += e; break;
+                case '"':
+                case '\\':
+                case '/': out += e; break;
                 case 'n': out += '\n'; break;
                 case 't': out += '\t'; break;
                 case 'r': out += '\r'; break;
@@ -276,9 +281,10 @@ private:
                     for (int k = 0; k < 4; ++k) {
                         const char h = s_[i_++];
                         if (std::isxdigit(static_cast<unsigned char>(h)) == 0) return std::nullopt;
-                        code = code * 16 + static_cast<unsigned>(std::isdigit(static_cast<unsigned char>(h)) != 0
-                                                                     ? h - '0'
-                                                                     : std::tolower(h) - 'a' + 10);
+                        code =
+                            code * 16 + static_cast<unsigned>(std::isdigit(static_cast<unsigned char>(h)) != 0
+                                                                  ? h - '0'
+                                                                  : std::tolower(h) - 'a' + 10);
                     }
                     if (code >= 0x80) return std::nullopt;  // the tool only escapes control bytes
                     out += static_cast<char>(code);
@@ -327,8 +333,9 @@ private:
             v.kind = Json::Kind::Null;
         } else {
             const std::size_t start = i_;
-            while (i_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[i_])) != 0 || s_[i_] == '-' ||
-                                      s_[i_] == '+' || s_[i_] == '.' || s_[i_] == 'e' || s_[i_] == 'E'))
+            while (i_ < s_.size() &&
+                   (std::isdigit(static_cast<unsigned char>(s_[i_])) != 0 || s_[i_] == '-' || s_[i_] == '+' ||
+                    s_[i_] == '.' || s_[i_] == 'e' || s_[i_] == 'E'))
                 ++i_;
             if (i_ == start) return std::nullopt;
             v.kind = Json::Kind::Number;
@@ -351,7 +358,8 @@ std::string sources(const Json& explanation) {
     const Json* by = explanation.get("decided_by");
     if (by == nullptr || by->kind != Json::Kind::Array) return "<no decided_by>";
     std::string out;
-    for (const auto& r : by->items) out += (out.empty() ? "" : " ") + string_at(r, "source");
+    for (const auto& r : by->items)
+        out += (out.empty() ? "" : " ") + string_at(r, "source");
     return out;
 }
 
@@ -368,7 +376,8 @@ TEST(PolicyToolTest, ComposePrintsTheChildProfile) {
     const auto r = run(f.args("compose"));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.err, "");
-    EXPECT_TRUE(r.out.starts_with("# Generated by aalayer for uid 1000, layer 'work-layer' on base 'demo'.\n"))
+    EXPECT_TRUE(
+        r.out.starts_with("# Generated by aalayer for uid 1000, layer 'work-layer' on base 'demo'.\n"))
         << r.out;
     // The header is comments up to the first statement.
     for (const auto& line : lines_of(r.out)) {
@@ -396,7 +405,8 @@ TEST(PolicyToolTest, ComposeNamesTheLayerAfterTheFileOrTheNameOption) {
     const auto named = run(f.args("compose") + std::vector<std::string>{"--name", "night_shift-2"});
     ASSERT_EQ(named.exit_code, 0) << named.err;
     EXPECT_NE(named.out.find("layer 'night_shift-2' on base 'demo'"), std::string::npos) << named.out;
-    EXPECT_NE(named.out.find("\nprofile demo//aalayer.1000.night_shift-2 {\n"), std::string::npos) << named.out;
+    EXPECT_NE(named.out.find("\nprofile demo//aalayer.1000.night_shift-2 {\n"), std::string::npos)
+        << named.out;
     EXPECT_EQ(named.out.find("work-layer"), std::string::npos) << named.out;
 
     // The uid goes into the name too.
@@ -426,7 +436,8 @@ TEST(PolicyToolTest, ComposeComplainAddsTheFlag) {
     const LayerFixture f;
     const auto r = run(f.args("compose") + std::vector<std::string>{"--complain"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.out.find("\nprofile demo//aalayer.1000.work-layer flags=(complain) {\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\nprofile demo//aalayer.1000.work-layer flags=(complain) {\n"), std::string::npos)
+        << r.out;
 }
 
 TEST(PolicyToolTest, ComposedChildCompilesWithApparmorParser) {
@@ -501,7 +512,8 @@ TEST(PolicyToolTest, StrictMakesClippingAnError) {
     EXPECT_EQ(fine.exit_code, 0) << fine.err;
     EXPECT_EQ(fine.err, "");
     // explain and diff refuse the layer in the same way.
-    const auto explain = run(f.args("explain", {escape}) + std::vector<std::string>{"--strict", "/etc/demo.conf"});
+    const auto explain =
+        run(f.args("explain", {escape}) + std::vector<std::string>{"--strict", "/etc/demo.conf"});
     EXPECT_EQ(explain.exit_code, 1);
     EXPECT_EQ(explain.out, "");
 }
@@ -573,13 +585,14 @@ TEST(PolicyToolTest, ExplainJsonIsAnArrayOfDecisions) {
 TEST(PolicyToolTest, ExplainOutsideTheGrantIsTheBaseMinusLayerDenies) {
     const LayerFixture f;
     const auto r = run(f.args("explain") + std::vector<std::string>{"--json", "/srv/demo/private/x",
-                                                                     "/srv/demo/public/x", "/etc/demo.conf",
-                                                                     "/home/alice/.demo/db", "/etc/nothing"});
+                                                                    "/srv/demo/public/x", "/etc/demo.conf",
+                                                                    "/home/alice/.demo/db", "/etc/nothing"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto doc = JsonReader(r.out).document();
     ASSERT_TRUE(doc && doc->items.size() == 5) << r.out;
     const auto& items = doc->items;
-    for (const auto& e : items) EXPECT_FALSE(e.get("in_grant")->boolean) << string_at(e, "path");
+    for (const auto& e : items)
+        EXPECT_FALSE(e.get("in_grant")->boolean) << string_at(e, "path");
     // Base ralkmix minus the layer's deny k, letters in r w a l k m x order.
     EXPECT_EQ(string_at(items[0], "owner"), "ralmx");
     EXPECT_EQ(string_at(items[0], "other"), "ralmx");
@@ -601,8 +614,9 @@ TEST(PolicyToolTest, ExplainOutsideTheGrantIsTheBaseMinusLayerDenies) {
 
 TEST(PolicyToolTest, ExplainInsideTheGrantIsBaseAndGrantAndLayer) {
     const LayerFixture f;
-    const auto r = run(f.args("explain") + std::vector<std::string>{"--json", "/home/alice/work/x",
-                                                                     "/home/alice/shared/deep/y", "/home/alice/work/"});
+    const auto r =
+        run(f.args("explain") + std::vector<std::string>{"--json", "/home/alice/work/x",
+                                                         "/home/alice/shared/deep/y", "/home/alice/work/"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto doc = JsonReader(r.out).document();
     ASSERT_TRUE(doc && doc->items.size() == 3) << r.out;
@@ -631,8 +645,8 @@ TEST(PolicyToolTest, ExplainInsideTheGrantIsBaseAndGrantAndLayer) {
 TEST(PolicyToolTest, ExplainInsideTheGrantAllowsOnlyWhatTheLayerAllows) {
     const LayerFixture f;
     const std::string empty = f.dir.write("empty.layer", "# nothing\n");
-    const auto r = run(f.args("explain", {empty}) + std::vector<std::string>{"--json", "/home/alice/work/x",
-                                                                              "/etc/demo.conf"});
+    const auto r = run(f.args("explain", {empty}) +
+                       std::vector<std::string>{"--json", "/home/alice/work/x", "/etc/demo.conf"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto doc = JsonReader(r.out).document();
     ASSERT_TRUE(doc && doc->items.size() == 2) << r.out;
@@ -832,15 +846,16 @@ TEST(PolicyToolTest, AnEmptyGrantAllowsDenyOnlyLayers) {
     const std::string deny_only = examples + "/layers/deny-only.layer";
     if (!std::filesystem::exists(deny_only)) GTEST_SKIP() << deny_only << " not found";
     const std::string empty = f.dir.write("empty.conf", "grant demo {\n}\n");
-    auto args = f.args("explain", {deny_only}) + std::vector<std::string>{"--json", "/home/alice/.ssh/id_rsa",
-                                                                           "/home/alice/.demo/db"};
+    auto args = f.args("explain", {deny_only}) +
+                std::vector<std::string>{"--json", "/home/alice/.ssh/id_rsa", "/home/alice/.demo/db"};
     *std::find(args.begin(), args.end(), f.grant) = empty;
     const auto r = run(args);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.err, "");
     const auto doc = JsonReader(r.out).document();
     ASSERT_TRUE(doc && doc->items.size() == 2) << r.out;
-    EXPECT_EQ(string_at(doc->items[0], "owner"), "");  // the base's owner @{HOME}/.demo/** does not reach .ssh
+    EXPECT_EQ(string_at(doc->items[0], "owner"),
+              "");  // the base's owner @{HOME}/.demo/** does not reach .ssh
     EXPECT_EQ(string_at(doc->items[1], "owner"), "rwk");
     // An allow rule has nothing to be allowed within.
     const std::string allow = f.dir.write("allow.layer", "owner @{HOME}/.demo/** r,\n");
@@ -860,8 +875,8 @@ protected:
     }
     [[nodiscard]] std::vector<std::string> args(const std::string& command,
                                                 const std::vector<std::string>& layers) const {
-        std::vector<std::string> a{command, "--base", kFirefox, "--grant", grant,
-                                   "--uid", "1000", "--user", "alice", "--home", "/home/alice"};
+        std::vector<std::string> a{command, "--base", kFirefox, "--grant", grant,        "--uid",
+                                   "1000",  "--user", "alice",  "--home",  "/home/alice"};
         for (const auto& l : layers) {
             a.emplace_back("--layer");
             a.push_back(examples + "/layers/" + l + ".layer");
@@ -879,7 +894,8 @@ TEST_F(ShippedExamplesTest, BankingComposesCleanlyAndCompiles) {
     const auto r = run(args("compose", {"banking"}));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.err, "");
-    EXPECT_NE(r.out.find("\nprofile " + std::string(kBaseName) + "//aalayer.1000.banking {\n"), std::string::npos)
+    EXPECT_NE(r.out.find("\nprofile " + std::string(kBaseName) + "//aalayer.1000.banking {\n"),
+              std::string::npos)
         << r.out;
     if (!have_apparmor_parser()) return;
     const TempDir dir;
@@ -895,7 +911,8 @@ TEST_F(ShippedExamplesTest, EscapeIsClippedWithAWarningPerRule) {
     ASSERT_EQ(lines.size(), 3U) << r.err;
     EXPECT_EQ(lines[0], layer + ":2:1: warning: allows /home/alice/.ssh/a, outside the grant for " +
                             std::string(kBaseName) + "; clipped");
-    EXPECT_TRUE(lines[1].starts_with(layer + ":3:1: warning: allows 'rw' on /home/alice/Documents/")) << lines[1];
+    EXPECT_TRUE(lines[1].starts_with(layer + ":3:1: warning: allows 'rw' on /home/alice/Documents/"))
+        << lines[1];
     EXPECT_EQ(lines[2], layer + ":4:1: warning: allows /etc/shadow, outside the grant for " +
                             std::string(kBaseName) + "; clipped");
     const auto strict = run(args("compose", {"escape"}) + std::vector<std::string>{"--strict"});
@@ -905,8 +922,8 @@ TEST_F(ShippedExamplesTest, EscapeIsClippedWithAWarningPerRule) {
 
 TEST_F(ShippedExamplesTest, ExplainAndDiffBankingAndEveryday) {
     const auto r = run(args("explain", {"banking"}) +
-                       std::vector<std::string>{"--json", "/home/alice/.mozilla/firefox/banking/x", "/etc/passwd",
-                                                "/home/alice/.mozilla/firefox/everyday/x"});
+                       std::vector<std::string>{"--json", "/home/alice/.mozilla/firefox/banking/x",
+                                                "/etc/passwd", "/home/alice/.mozilla/firefox/everyday/x"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto doc = JsonReader(r.out).document();
     ASSERT_TRUE(doc && doc->items.size() == 3) << r.out;

@@ -29,7 +29,9 @@ std::string read_file(const std::string& path) {
     return ss.str();
 }
 
-std::string examples() { return test::env_or("AALAYER_EXAMPLES", "docs/examples"); }
+std::string examples() {
+    return test::env_or("AALAYER_EXAMPLES", "docs/examples");
+}
 
 std::vector<std::string> example_layers() {
     std::vector<std::string> out;
@@ -109,7 +111,8 @@ Outcome check_file(const std::string& file) {
                 continue;
             }
             // The proof compose ran, once more as the acceptance states it.
-            if (auto st = check_child(*shared_base, *shared_grant, c->child_text, c->effective_dfa().value()); !st) {
+            if (auto st = check_child(*shared_base, *shared_grant, c->child_text, c->effective_dfa().value());
+                !st) {
                 out.failures.push_back(file + " / " + layer_file + ": " + st.error().format());
             }
             // One file for all children of this base: one abi line.

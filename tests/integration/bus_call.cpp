@@ -21,7 +21,8 @@
 
 namespace {
 
-using Findings = std::vector<sdbus::Struct<std::string, std::uint32_t, std::uint32_t, std::string, std::string>>;
+using Findings =
+    std::vector<sdbus::Struct<std::string, std::uint32_t, std::uint32_t, std::string, std::string>>;
 using Reasons = std::vector<sdbus::Struct<std::string, std::string>>;
 using Options = std::map<std::string, sdbus::Variant>;
 constexpr const char* kManager = "org.aalayer.Manager1";
@@ -57,10 +58,17 @@ int run(const std::vector<std::string>& a) {
         sdbus::ObjectPath path;
         Findings findings;
         if (cmd == "apply") {
-            manager->callMethod("Apply").onInterface(kManager).withTimeout(std::chrono::seconds(60)).withArguments(a.at(2), a.at(3), read(a.at(4)), options).storeResultsTo(path, findings);
+            manager->callMethod("Apply")
+                .onInterface(kManager)
+                .withTimeout(std::chrono::seconds(60))
+                .withArguments(a.at(2), a.at(3), read(a.at(4)), options)
+                .storeResultsTo(path, findings);
         } else {
-            manager->callMethod("ApplyFor").onInterface(kManager).withTimeout(std::chrono::seconds(60))
-                .withArguments(static_cast<std::uint32_t>(std::stoul(a.at(2))), a.at(3), a.at(4), read(a.at(5)), options)
+            manager->callMethod("ApplyFor")
+                .onInterface(kManager)
+                .withTimeout(std::chrono::seconds(60))
+                .withArguments(static_cast<std::uint32_t>(std::stoul(a.at(2))), a.at(3), a.at(4),
+                               read(a.at(5)), options)
                 .storeResultsTo(path, findings);
         }
         std::cout << "layer " << path << "\n";
@@ -68,24 +76,38 @@ int run(const std::vector<std::string>& a) {
     } else if (cmd == "check") {
         std::string child;
         Findings findings;
-        manager->callMethod("Check").onInterface(kManager).withTimeout(std::chrono::seconds(60)).withArguments(a.at(2), a.at(3), read(a.at(4))).storeResultsTo(child, findings);
+        manager->callMethod("Check")
+            .onInterface(kManager)
+            .withTimeout(std::chrono::seconds(60))
+            .withArguments(a.at(2), a.at(3), read(a.at(4)))
+            .storeResultsTo(child, findings);
         std::cout << "child " << child.size() << " bytes\n";
         print(findings);
     } else if (cmd == "remove") {
         Options options;
         if (a.size() > 4 && a[4] == "force") options["force"] = sdbus::Variant(true);
-        manager->callMethod("Remove").onInterface(kManager).withTimeout(std::chrono::seconds(60)).withArguments(a.at(2), a.at(3), options);
+        manager->callMethod("Remove")
+            .onInterface(kManager)
+            .withTimeout(std::chrono::seconds(60))
+            .withArguments(a.at(2), a.at(3), options);
         std::cout << "removed\n";
     } else if (cmd == "explain") {
         std::string perms;
         Reasons reasons;
-        manager->callMethod("Explain").onInterface(kManager).withTimeout(std::chrono::seconds(60)).withArguments(a.at(2), a.at(3), a.at(4)).storeResultsTo(perms, reasons);
+        manager->callMethod("Explain")
+            .onInterface(kManager)
+            .withTimeout(std::chrono::seconds(60))
+            .withArguments(a.at(2), a.at(3), a.at(4))
+            .storeResultsTo(perms, reasons);
         std::cout << "perms " << perms << "\n";
         for (const auto& r : reasons)
             std::cout << "reason " << std::get<0>(r) << " " << std::get<1>(r) << "\n";
     } else if (cmd == "grants") {
         Reasons grants;
-        manager->callMethod("ListGrants").onInterface(kManager).withTimeout(std::chrono::seconds(60)).storeResultsTo(grants);
+        manager->callMethod("ListGrants")
+            .onInterface(kManager)
+            .withTimeout(std::chrono::seconds(60))
+            .storeResultsTo(grants);
         for (const auto& g : grants)
             std::cout << "grant " << std::get<0>(g) << "\n" << std::get<1>(g);
     } else if (cmd == "reload") {
@@ -93,19 +115,26 @@ int run(const std::vector<std::string>& a) {
         std::cout << "reloaded\n";
     } else if (cmd == "ping") {
         const auto start = std::chrono::steady_clock::now();
-        manager->callMethod("Ping").onInterface("org.freedesktop.DBus.Peer").withTimeout(std::chrono::seconds(30));
+        manager->callMethod("Ping")
+            .onInterface("org.freedesktop.DBus.Peer")
+            .withTimeout(std::chrono::seconds(30));
         std::cout << "ping "
-                  << std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count()
+                  << std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                           start)
+                         .count()
                   << "\n";
     } else if (cmd == "objects") {
         auto root = sdbus::createProxy(*connection, kManager, "/org/aalayer");
         std::map<sdbus::ObjectPath, std::map<std::string, std::map<std::string, sdbus::Variant>>> objects;
-        root->callMethod("GetManagedObjects").onInterface("org.freedesktop.DBus.ObjectManager").storeResultsTo(objects);
+        root->callMethod("GetManagedObjects")
+            .onInterface("org.freedesktop.DBus.ObjectManager")
+            .storeResultsTo(objects);
         for (const auto& [path, interfaces] : objects) {
             const auto it = interfaces.find(kLayer);
             if (it == interfaces.end()) continue;
             std::cout << "object " << path << " state=" << it->second.at("State").get<std::string>();
-            for (const auto& [property, value] : it->second) std::cout << " " << property;
+            for (const auto& [property, value] : it->second)
+                std::cout << " " << property;
             std::cout << "\n";
         }
     } else if (cmd == "source" || cmd == "findings" || cmd == "state" || cmd == "layer-remove") {
@@ -127,7 +156,10 @@ int run(const std::vector<std::string>& a) {
         }
     } else if (cmd == "call-raw") {
         // Apply with (u, s) instead of (s, s, s, a{sv}).
-        manager->callMethod(a.at(2).c_str()).onInterface(kManager).withTimeout(std::chrono::seconds(60)).withArguments(std::uint32_t{7}, std::string("x"));
+        manager->callMethod(a.at(2).c_str())
+            .onInterface(kManager)
+            .withTimeout(std::chrono::seconds(60))
+            .withArguments(std::uint32_t{7}, std::string("x"));
         std::cout << "accepted\n";
     } else {
         std::cerr << "bus-call: unknown command " << cmd << "\n";

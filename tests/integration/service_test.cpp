@@ -41,11 +41,14 @@ const char* const kBase =
     "  owner /** rwk,\n"
     "}\n";
 
-gid_t gid_of(uid_t uid) { return uid; }  // nobody 65534:65534, daemon 1:1, bin 2:2 on Debian
+gid_t gid_of(uid_t uid) {
+    return uid;
+}  // nobody 65534:65534, daemon 1:1, bin 2:2 on Debian
 
 class Service {
 public:
-    explicit Service(std::vector<std::string> settings = {}) : polkit_(bus_, polkit_config()), settings_(std::move(settings)) {
+    explicit Service(std::vector<std::string> settings = {})
+        : polkit_(bus_, polkit_config()), settings_(std::move(settings)) {
         fs::create_directories(dir_.path() + "/profiles");
         fs::create_directories(dir_.path() + "/grants");
         dir_.write("profiles/app", kBase);
@@ -66,10 +69,16 @@ public:
         BackgroundProcess::Options options;
         options.env = {"DBUS_SYSTEM_BUS_ADDRESS=" + bus_.address()};
         options.log_path = dir_.path() + "/service.log";
-        std::vector<std::string> argv{env_or("AALAYER_DAEMON", "aalayerd"), "--config", "/dev/null",
-                                      "--set", "backend=compile-only", "--set",
-                                      "state_dir=" + dir_.path() + "/state", "--set",
-                                      "grants_dir=" + dir_.path() + "/grants", "--set",
+        std::vector<std::string> argv{env_or("AALAYER_DAEMON", "aalayerd"),
+                                      "--config",
+                                      "/dev/null",
+                                      "--set",
+                                      "backend=compile-only",
+                                      "--set",
+                                      "state_dir=" + dir_.path() + "/state",
+                                      "--set",
+                                      "grants_dir=" + dir_.path() + "/grants",
+                                      "--set",
                                       "profiles_dir=" + dir_.path() + "/profiles"};
         for (const auto& setting : settings_) {
             argv.push_back("--set");
@@ -96,7 +105,8 @@ public:
         static int n = 0;
         const std::string path = dir_.write("texts/t" + std::to_string(n++) + ".layer", text);
         fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
-        fs::permissions(dir_.path() + "/texts", fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+        fs::permissions(dir_.path() + "/texts",
+                        fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
         fs::permissions(path, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
         return path;
     }
@@ -133,8 +143,9 @@ TEST(ServiceIntegration, TwoUsersApplyExplainListAndRemove) {
     EXPECT_EQ(a.out, "layer " + layer_path(kNobody, "work") + "\n");
     auto b = s.apply(kDaemon, "work", "owner @{HOME}/** r,\n/etc/shadow r,\n");
     ASSERT_EQ(b.exit_code, 0) << b.out << s.log();
-    EXPECT_NE(b.out.find("finding work.layer:2:1: warning: allows /etc/shadow, outside the grant for app; clipped"),
-              std::string::npos)
+    EXPECT_NE(
+        b.out.find("finding work.layer:2:1: warning: allows /etc/shadow, outside the grant for app; clipped"),
+        std::string::npos)
         << b.out;
 
     auto e = s.call(kNobody, {"explain", "app", "work", "/nonexistent/work/notes.txt"});
@@ -147,9 +158,11 @@ TEST(ServiceIntegration, TwoUsersApplyExplainListAndRemove) {
     EXPECT_EQ(g.out, "grant app\nowner /nonexistent/** rw,\n") << g.out;
 
     auto objects = s.call(kNobody, {"objects"});
-    EXPECT_NE(objects.out.find("object " + layer_path(kNobody, "work") + " state=compiled"), std::string::npos)
+    EXPECT_NE(objects.out.find("object " + layer_path(kNobody, "work") + " state=compiled"),
+              std::string::npos)
         << objects.out;
-    EXPECT_NE(objects.out.find("object " + layer_path(kDaemon, "work") + " state=compiled"), std::string::npos)
+    EXPECT_NE(objects.out.find("object " + layer_path(kDaemon, "work") + " state=compiled"),
+              std::string::npos)
         << objects.out;
 
     auto r = s.call(kNobody, {"remove", "app", "work"});
@@ -163,8 +176,9 @@ TEST(ServiceIntegration, PolkitSaysNoToBin) {
     Service s;
     auto r = s.apply(kBin, "work", "owner @{HOME}/** r,\n");
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_NE(r.out.find("error org.aalayer.Error.PermissionDenied: not authorized for org.aalayer.manage-own"),
-              std::string::npos)
+    EXPECT_NE(
+        r.out.find("error org.aalayer.Error.PermissionDenied: not authorized for org.aalayer.manage-own"),
+        std::string::npos)
         << r.out;
     // Check changes nothing and needs no polkit.
     auto c = s.call(kBin, {"check", "app", "work", s.text_file("owner @{HOME}/** r,\n")});
@@ -178,7 +192,8 @@ TEST(ServiceIntegration, PolkitSaysNoToBin) {
 // method or property.
 TEST(ServiceIntegration, ALayerIsPrivateToItsOwner) {
     Service s;
-    ASSERT_EQ(s.apply(kNobody, "secret", "owner @{HOME}/** r,\n/etc/secret-name r,\n").exit_code, 0) << s.log();
+    ASSERT_EQ(s.apply(kNobody, "secret", "owner @{HOME}/** r,\n/etc/secret-name r,\n").exit_code, 0)
+        << s.log();
     const std::string path = layer_path(kNobody, "secret");
     // The owner sees everything.
     EXPECT_NE(s.call(kNobody, {"source", path}).out.find("/etc/secret-name"), std::string::npos);
@@ -194,7 +209,8 @@ TEST(ServiceIntegration, ALayerIsPrivateToItsOwner) {
     EXPECT_NE(findings.out.find("NoSuchLayer"), std::string::npos) << findings.out;
     EXPECT_EQ(findings.out.find("secret-name"), std::string::npos);
     auto objects = s.call(kDaemon, {"objects"});
-    EXPECT_NE(objects.out.find("object " + path + " state=compiled Base KernelName Mode Name Owner State UpdatedAt\n"),
+    EXPECT_NE(objects.out.find("object " + path +
+                               " state=compiled Base KernelName Mode Name Owner State UpdatedAt\n"),
               std::string::npos)
         << objects.out;
     EXPECT_EQ(objects.out.find("secret-name"), std::string::npos);
@@ -216,7 +232,8 @@ TEST(ServiceIntegration, GrantChangeRecomputesTheLayer) {
                                "type='signal',interface='org.freedesktop.DBus.Properties'"},
                               monitor_options);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let it subscribe
-    EXPECT_NE(s.call(kNobody, {"explain", "app", "w", "/nonexistent/a"}).out.find("owner=rw"), std::string::npos);
+    EXPECT_NE(s.call(kNobody, {"explain", "app", "w", "/nonexistent/a"}).out.find("owner=rw"),
+              std::string::npos);
     s.set_grant("grant app {\n  owner @{HOME}/** r,\n}\n");
     // The watcher recomputes within a second or so; poll for up to 10 s.
     std::string out;
@@ -226,12 +243,14 @@ TEST(ServiceIntegration, GrantChangeRecomputesTheLayer) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     EXPECT_NE(out.find("perms owner=r other=\n"), std::string::npos) << out << s.log();
-    EXPECT_NE(s.call(kNobody, {"findings", layer_path(kNobody, "w")}).out.find("beyond the grant"), std::string::npos);
+    EXPECT_NE(s.call(kNobody, {"findings", layer_path(kNobody, "w")}).out.find("beyond the grant"),
+              std::string::npos);
     monitor.stop();
     std::ifstream in(monitor_dir.path() + "/monitor.log");
     std::stringstream signals;
     signals << in.rdbuf();
-    EXPECT_NE(signals.str().find("path=" + layer_path(kNobody, "w") + "; interface=org.freedesktop.DBus.Properties; "
+    EXPECT_NE(signals.str().find("path=" + layer_path(kNobody, "w") +
+                                 "; interface=org.freedesktop.DBus.Properties; "
                                  "member=PropertiesChanged"),
               std::string::npos)
         << signals.str();
@@ -246,13 +265,16 @@ TEST(ServiceIntegration, OneServicePerStateDirectory) {
                                      "backend=compile-only", "--set", "state_dir=" + s.state_dir()},
                                     std::chrono::seconds(30));
     EXPECT_EQ(second.exit_code, 1);
-    EXPECT_NE(second.err.find("another aalayerd is running on " + s.state_dir()), std::string::npos) << second.err;
+    EXPECT_NE(second.err.find("another aalayerd is running on " + s.state_dir()), std::string::npos)
+        << second.err;
     EXPECT_EQ(s.call(kNobody, {"ping"}).exit_code, 0);
     // A bad setting names itself and stops the service before it starts.
     const std::string conf = dir.write("bad.conf", "state_dir = /tmp/x\nmax_layers_per_user = many\n");
-    const auto bad = run_process({env_or("AALAYER_DAEMON", "aalayerd"), "--config", conf}, std::chrono::seconds(30));
+    const auto bad =
+        run_process({env_or("AALAYER_DAEMON", "aalayerd"), "--config", conf}, std::chrono::seconds(30));
     EXPECT_EQ(bad.exit_code, 2);
-    EXPECT_NE(bad.err.find(conf + ":2: max_layers_per_user must be a whole number"), std::string::npos) << bad.err;
+    EXPECT_NE(bad.err.find(conf + ":2: max_layers_per_user must be a whole number"), std::string::npos)
+        << bad.err;
 }
 
 TEST(ServiceIntegration, RestartRestoresEveryLayer) {
@@ -281,7 +303,8 @@ TEST(ServiceIntegration, KillDuringAppliesLosesNoAcknowledgedLayer) {
                 std::vector<std::pair<std::string, std::string>> done;
                 for (int i = 0; !stop && i < 40; ++i) {
                     const std::string name = "l" + std::to_string(w) + "x" + std::to_string(i % 6);
-                    const std::string text = "owner @{HOME}/r" + std::to_string(round) + "i" + std::to_string(i) + "/** r,\n";
+                    const std::string text =
+                        "owner @{HOME}/r" + std::to_string(round) + "i" + std::to_string(i) + "/** r,\n";
                     if (s.apply(kNobody, name, text).exit_code == 0) done.emplace_back(name, text);
                 }
                 return done;
@@ -371,9 +394,10 @@ TEST(ServiceIntegration, CallerWithDifferentRealAndEffectiveUidIsKnownByTheBusUi
     Service s;
     // euid nobody, real uid daemon: the bus authenticated the euid.
     const std::string text = s.text_file("owner @{HOME}/** r,\n");
-    auto r = run_process({"setpriv", "--euid=65534", "--ruid=1", "--egid=65534", "--rgid=1", "--clear-groups", "--",
-                          env_or("AALAYER_BUS_CALL", "bus-call"), s.bus().address(), "apply", "app", "mixed", text},
-                         std::chrono::seconds(60));
+    auto r = run_process(
+        {"setpriv", "--euid=65534", "--ruid=1", "--egid=65534", "--rgid=1", "--clear-groups", "--",
+         env_or("AALAYER_BUS_CALL", "bus-call"), s.bus().address(), "apply", "app", "mixed", text},
+        std::chrono::seconds(60));
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err << s.log();
     EXPECT_EQ(r.out, "layer " + layer_path(kNobody, "mixed") + "\n");
 }
@@ -384,7 +408,8 @@ TEST(ServiceIntegration, WrongArgumentTypesAndUnknownOptionsAreClearErrors) {
     EXPECT_EQ(raw.exit_code, 1);
     EXPECT_NE(raw.out.find("error org.freedesktop.DBus.Error.InvalidArgs"), std::string::npos) << raw.out;
     auto bogus = s.call(kNobody, {"apply", "app", "w", s.text_file(""), "bogus"});
-    EXPECT_NE(bogus.out.find("error org.aalayer.Error.InvalidArgument: unknown option 'bogus'"), std::string::npos)
+    EXPECT_NE(bogus.out.find("error org.aalayer.Error.InvalidArgument: unknown option 'bogus'"),
+              std::string::npos)
         << bogus.out;
     auto wrong = s.call(kNobody, {"apply", "app", "w", s.text_file(""), "wrongtype"});
     EXPECT_NE(wrong.out.find("option 'strict' must be a boolean"), std::string::npos) << wrong.out;

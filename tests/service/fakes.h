@@ -13,14 +13,17 @@ namespace aalayer::test {
 
 class FakeAuthorizer final : public service::Authorizer {
 public:
-    service::Decision check(const service::Caller& caller, const std::string& action, bool interactive) override {
+    service::Decision check(const service::Caller& caller, const std::string& action,
+                            bool interactive) override {
         const std::lock_guard lock(mutex_);
         calls.push_back({caller.uid, action, interactive});
         if (caller.uid == 0) return service::Decision::Allowed;
         const auto it = decisions.find({caller.uid, action});
         return it == decisions.end() ? service::Decision::Denied : it->second;
     }
-    void allow(std::uint32_t uid, const std::string& action) { decisions[{uid, action}] = service::Decision::Allowed; }
+    void allow(std::uint32_t uid, const std::string& action) {
+        decisions[{uid, action}] = service::Decision::Allowed;
+    }
 
     struct Call {
         std::uint32_t uid;
@@ -40,7 +43,8 @@ public:
     service::Status load(const std::string& name, const std::string& text) override {
         if (refuse_next) {
             refuse_next = false;
-            return service::fail(service::ErrorKind::KernelRefused, "cannot load " + name + ": refused (fake)");
+            return service::fail(service::ErrorKind::KernelRefused,
+                                 "cannot load " + name + ": refused (fake)");
         }
         loaded[name] = text;
         return service::Done{};

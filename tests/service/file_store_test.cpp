@@ -1,12 +1,13 @@
 // The layer files: round trip, atomic replacement, and that every kind of
 // damage is detected rather than loaded.
+#include "service/store/file_store.h"
+
 #include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 
-#include "service/store/file_store.h"
 #include "tests/support/process.h"
 
 namespace aalayer::service {
@@ -15,8 +16,12 @@ namespace {
 namespace fs = std::filesystem;
 
 StoredLayer sample() {
-    return StoredLayer{1000, "/usr/lib/firefox{,-[0-9]*}/firefox", "banking",
-                       "owner @{HOME}/.mozilla/** rw,\n# a comment with \"quotes\" and\nno final newline", true, false,
+    return StoredLayer{1000,
+                       "/usr/lib/firefox{,-[0-9]*}/firefox",
+                       "banking",
+                       "owner @{HOME}/.mozilla/** rw,\n# a comment with \"quotes\" and\nno final newline",
+                       true,
+                       false,
                        1'700'000'000'000'000ULL};
 }
 

@@ -1,13 +1,14 @@
 // The service logic with fakes for polkit and the kernel, a real file store
 // in a temporary directory and policy sources in memory: two users, polkit
 // saying no, bad layers, refusals, quotas, restarts, grant changes.
+#include "service/core/layer_manager.h"
+
 #include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "policy/source/memory_reader.h"
-#include "service/core/layer_manager.h"
 #include "service/store/file_store.h"
 #include "tests/service/fakes.h"
 #include "tests/support/process.h"
@@ -30,7 +31,8 @@ class LayerManagerTest : public ::testing::Test {
 protected:
     LayerManagerTest() {
         reader.add("/etc/apparmor.d/tunables/global", "@{PROC}=/proc\n");
-        reader.add("/etc/apparmor.d/app", "profile app /usr/bin/app {\n  /** r,\n  owner /home/*/** rwk,\n}\n");
+        reader.add("/etc/apparmor.d/app",
+                   "profile app /usr/bin/app {\n  /** r,\n  owner /home/*/** rwk,\n}\n");
         reader.add("/etc/aalayer/grants.d/app.conf", kGrant);
         users.users[1000] = {1000, "alice", "/home/alice"};
         users.users[1001] = {1001, "bob", "/home/bob"};
@@ -41,8 +43,8 @@ protected:
 
     LayerManager& manager() {
         if (!manager_) {
-            manager_ = std::make_unique<LayerManager>(Ports{reader, store, kernel, auth, users, clock}, CatalogConfig{},
-                                                      limits);
+            manager_ = std::make_unique<LayerManager>(Ports{reader, store, kernel, auth, users, clock},
+                                                      CatalogConfig{}, limits);
             manager_->start([this](const std::string& m) { log.push_back(m); });
         }
         return *manager_;
@@ -282,7 +284,8 @@ TEST_F(LayerManagerTest, CheckIsADryRun) {
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_NE(c->child_profile.find("profile app//aalayer.1000.w"), std::string::npos);
     ASSERT_EQ(c->findings.size(), 1U);
-    EXPECT_EQ(c->findings[0].format(), "w.layer:2:1: warning: allows /etc/shadow, outside the grant for app; clipped");
+    EXPECT_EQ(c->findings[0].format(),
+              "w.layer:2:1: warning: allows /etc/shadow, outside the grant for app; clipped");
     EXPECT_TRUE(kernel.loaded.empty());
     EXPECT_TRUE(m.layers().empty());
     EXPECT_TRUE(auth.calls.empty());  // Check needs no polkit

@@ -1,10 +1,11 @@
 // The apparmor_parser backend in compile-only mode, with the real parser,
 // and its time bound with a parser that hangs.
+#include "service/kernel/parser_loader.h"
+
 #include <filesystem>
 
 #include <gtest/gtest.h>
 
-#include "service/kernel/parser_loader.h"
 #include "tests/support/corpus.h"
 #include "tests/support/process.h"
 
@@ -15,13 +16,15 @@ TEST(ParserLoader, CompileOnlyAcceptsAChildAndRefusesBrokenText) {
     if (!test::have_apparmor_parser()) GTEST_SKIP() << "apparmor_parser is not installed";
     ParserLoader loader(ParserLoader::Mode::CompileOnly, ParserConfig{});
     EXPECT_EQ(loader.backend(), "compile-only");
-    const Status ok = loader.load("app//aalayer.1000.w",
-                                  "abi <abi/3.0>,\nprofile app//aalayer.1000.w {\n  /home/a/** rw,\n  network,\n}\n");
+    const Status ok =
+        loader.load("app//aalayer.1000.w",
+                    "abi <abi/3.0>,\nprofile app//aalayer.1000.w {\n  /home/a/** rw,\n  network,\n}\n");
     EXPECT_TRUE(ok.ok()) << (ok ? "" : ok.error().message);
     const Status bad = loader.load("app//aalayer.1000.w", "profile app//aalayer.1000.w {\n  /x rwz,\n}\n");
     ASSERT_FALSE(bad.ok());
     EXPECT_EQ(bad.error().kind, ErrorKind::KernelRefused);
-    EXPECT_NE(bad.error().message.find("apparmor_parser refused it"), std::string::npos) << bad.error().message;
+    EXPECT_NE(bad.error().message.find("apparmor_parser refused it"), std::string::npos)
+        << bad.error().message;
     EXPECT_TRUE(loader.unload("app//aalayer.1000.w").ok());  // nothing to unload without a kernel
     EXPECT_FALSE(loader.in_use("app//aalayer.1000.w"));
 }

@@ -185,5 +185,4 @@ std::vector<std::string> all_paths(std::size_t max_len) {
     return out;
 }
 
-
 }  // namespace aalayer::test

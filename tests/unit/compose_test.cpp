@@ -3,12 +3,13 @@
 // kernel would compute from base and emitted child, must equal the formula
 //   effective(p) = B(p) ∩ G(p) ∩ A(p) − D(p)   inside the grant region
 //   effective(p) = B(p) − D(p)                 outside it.
+#include "policy/engine/compose.h"
+
 #include <memory>
 #include <random>
 
 #include <gtest/gtest.h>
 
-#include "policy/engine/compose.h"
 #include "policy/syntax/parser.h"
 #include "tests/support/glob_reference.h"
 
@@ -29,7 +30,8 @@ const std::vector<std::string>& canonical_paths_up_to_6() {
     return kPaths;
 }
 
-FileRuleInfo rule(std::vector<std::string> globs, PermBits bits, OwnerMode owner = OwnerMode::Any, bool deny = false) {
+FileRuleInfo rule(std::vector<std::string> globs, PermBits bits, OwnerMode owner = OwnerMode::Any,
+                  bool deny = false) {
     FileRuleInfo r;
     r.where = Location{"test", 1, 1};
     r.globs = std::move(globs);
@@ -84,7 +86,9 @@ PermBits random_bits(std::mt19937& rng) {
     return kChoices[rng() % kChoices.size()];
 }
 
-OwnerMode random_owner(std::mt19937& rng) { return rng() % 3 == 0 ? OwnerMode::Owner : OwnerMode::Any; }
+OwnerMode random_owner(std::mt19937& rng) {
+    return rng() % 3 == 0 ? OwnerMode::Owner : OwnerMode::Any;
+}
 
 std::string subtree_glob(std::mt19937& rng) {
     static const std::vector<std::string> kSegments{"a", "b", "ab", "?", "[ab]", "{a,b}", "a*", ".a"};
@@ -130,7 +134,8 @@ TEST(Compose, RandomLayersMatchTheFormulaPathByPath) {
     for (int round = 0; round < 120; ++round) {
         std::vector<FileRuleInfo> base_rules;
         for (int i = 0; i < 4; ++i)
-            base_rules.push_back(rule({"/" + random_glob(rng)}, random_bits(rng), random_owner(rng), rng() % 5 == 0));
+            base_rules.push_back(
+                rule({"/" + random_glob(rng)}, random_bits(rng), random_owner(rng), rng() % 5 == 0));
         base_rules.push_back(rule({"/**"}, perm::kRead));
         std::vector<FileRuleInfo> grant_rules;
         for (int i = 0; i < 2; ++i)
@@ -161,7 +166,8 @@ TEST(Compose, RandomLayersMatchTheFormulaPathByPath) {
             if (in_grant) expect = expect & g.allow & l.allow;
             expect = minus(expect, l.deny);
             ASSERT_EQ(c->perms(p), expect) << "path " << p << "\n" << c->child_text;
-            ASSERT_EQ(kernel_perms(base_rules, child_sets, child, p), expect) << "path " << p << "\n" << c->child_text;
+            ASSERT_EQ(kernel_perms(base_rules, child_sets, child, p), expect) << "path " << p << "\n"
+                                                                              << c->child_text;
             ASSERT_EQ(c->explain(p).perms, expect);
             ASSERT_EQ(c->explain(p).in_grant, in_grant) << p;
             ++checked_paths;
@@ -182,7 +188,8 @@ TEST(Compose, ClippedRuleNamesAWitnessOutsideTheGrant) {
     ASSERT_TRUE(warn.ok());
     ASSERT_TRUE(warn->valid());
     ASSERT_EQ(warn->findings.size(), 1U);
-    EXPECT_EQ(warn->findings[0].format(), "banking.layer:3:1: warning: allows /h/a, outside the grant for base; clipped");
+    EXPECT_EQ(warn->findings[0].format(),
+              "banking.layer:3:1: warning: allows /h/a, outside the grant for base; clipped");
     EXPECT_FALSE(warn->child_text.empty());
 
     ComposeOptions strict;

@@ -41,7 +41,8 @@ TEST(DbusApiDoc, EveryElementOfTheXmlIsDocumented) {
                                         doc.find(" " + name + ",") != std::string::npos ||
                                         doc.find(" " + name + "`") != std::string::npos ||
                                         doc.find(" " + name + " ") != std::string::npos;
-                EXPECT_TRUE(documented) << tag << " '" << name << "' of " << file << " is not in docs/dbus-api.md";
+                EXPECT_TRUE(documented)
+                    << tag << " '" << name << "' of " << file << " is not in docs/dbus-api.md";
             }
         }
     }

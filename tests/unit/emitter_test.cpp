@@ -2,11 +2,12 @@
 // two policies that mean the same thing print the same. Emitting a parse of
 // the output must give the output again (a fixed point), or canonical text
 // could drift each time it goes through the service.
+#include "policy/syntax/emitter.h"
+
 #include <string>
 
 #include <gtest/gtest.h>
 
-#include "policy/syntax/emitter.h"
 #include "policy/syntax/parser.h"
 
 namespace aalayer::policy {
@@ -58,7 +59,8 @@ TEST(Emitter, OtherRuleClasses) {
     EXPECT_EQ(emit_rule(first_rule("dbus send peer=(name=org.x label=y),")),
               "dbus send peer=(name=org.x label=y),");
     EXPECT_EQ(emit_rule(first_rule("set rlimit nofile<=1024,")), "set rlimit nofile <= 1024,");
-    EXPECT_EQ(emit_rule(first_rule("change_profile unsafe /bin/x -> y,")), "change_profile unsafe /bin/x -> y,");
+    EXPECT_EQ(emit_rule(first_rule("change_profile unsafe /bin/x -> y,")),
+              "change_profile unsafe /bin/x -> y,");
     EXPECT_EQ(emit_rule(first_rule("file,")), "file,");
     EXPECT_EQ(emit_rule(first_rule("all,")), "all,");
 }

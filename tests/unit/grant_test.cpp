@@ -2,6 +2,8 @@
 // allow rules an admin may grant, and compile_grant gives the region, the
 // bound and the globs for everything outside the region, which the child
 // profile must leave to the base (SPEC sections 3 and 5).
+#include "policy/engine/grant.h"
+
 #include <sstream>
 #include <string>
 #include <vector>
@@ -9,7 +11,6 @@
 #include <gtest/gtest.h>
 
 #include "policy/automaton/paths.h"
-#include "policy/engine/grant.h"
 #include "policy/engine/identity.h"
 #include "policy/source/memory_reader.h"
 
@@ -18,12 +19,20 @@ namespace {
 
 constexpr const char* kGrantFile = "/etc/aalayer/grants.d/test.conf";
 
-UserIdentity alice() { return UserIdentity{1000, "alice", "/home/alice"}; }
+UserIdentity alice() {
+    return UserIdentity{1000, "alice", "/home/alice"};
+}
 
-PermPair both(PermBits bits) { return PermPair{bits, bits}; }
-PermPair owner_only(PermBits bits) { return PermPair{bits, 0}; }
+PermPair both(PermBits bits) {
+    return PermPair{bits, bits};
+}
+PermPair owner_only(PermBits bits) {
+    return PermPair{bits, 0};
+}
 
-std::string show(PermPair p) { return "(" + perm_letters(p.owner) + ", " + perm_letters(p.other) + ")"; }
+std::string show(PermPair p) {
+    return "(" + perm_letters(p.owner) + ", " + perm_letters(p.other) + ")";
+}
 
 // Wires the loaders as client/policy_tool/layer_inputs.cpp does: tunables
 // from the system loader, the user's variables predefined, Dialect::Grant.
@@ -72,9 +81,9 @@ class GrantCompile : public GrantFixture {};
     const Error& e = r.error();
     if (e.kind != kind || e.where != Location{kGrantFile, line, column} ||
         e.message.find(phrase) == std::string::npos) {
-        return ::testing::AssertionFailure() << "expected " << to_string(kind) << " at " << line << ":" << column
-                                             << " with '" << phrase << "', got " << to_string(e.kind) << ": "
-                                             << e.format();
+        return ::testing::AssertionFailure()
+               << "expected " << to_string(kind) << " at " << line << ":" << column << " with '" << phrase
+               << "', got " << to_string(e.kind) << ": " << e.format();
     }
     return ::testing::AssertionSuccess();
 }
@@ -83,20 +92,20 @@ class GrantCompile : public GrantFixture {};
 
 TEST_F(GrantRead, SeveralBlocksWithVariablesAndQualifierBlocks) {
     auto r = read(
-        "# two bases in one file\n"                  // 1
-        "@{MOZ}=.mozilla .cache/mozilla\n"           // 2
-        "grant firefox {\n"                          // 3
-        "  owner @{HOME}/@{MOZ}/** rwk,\n"           // 4
-        "  @{HOME}/Documents/** r,\n"                // 5
-        "}\n"                                        // 6
-        "grant evince {\n"                           // 7
-        "  owner {\n"                                // 8
-        "    @{HOME}/Documents/** r,\n"              // 9
-        "    audit @{HOME}/Downloads/*.pdf rw,\n"    // 10
-        "  }\n"                                      // 11
-        "  /usr/bin/gs ix,\n"                        // 12
-        "}\n"                                        // 13
-        "grant empty {\n}\n");                       // 14
+        "# two bases in one file\n"                // 1
+        "@{MOZ}=.mozilla .cache/mozilla\n"         // 2
+        "grant firefox {\n"                        // 3
+        "  owner @{HOME}/@{MOZ}/** rwk,\n"         // 4
+        "  @{HOME}/Documents/** r,\n"              // 5
+        "}\n"                                      // 6
+        "grant evince {\n"                         // 7
+        "  owner {\n"                              // 8
+        "    @{HOME}/Documents/** r,\n"            // 9
+        "    audit @{HOME}/Downloads/*.pdf rw,\n"  // 10
+        "  }\n"                                    // 11
+        "  /usr/bin/gs ix,\n"                      // 12
+        "}\n"                                      // 13
+        "grant empty {\n}\n");                     // 14
     ASSERT_TRUE(r.ok()) << r.error().format();
     ASSERT_EQ(r->size(), 3U);
     const Grant& firefox = (*r)[0];
@@ -147,8 +156,9 @@ TEST_F(GrantRefusal, DenyRule) {
 }
 
 TEST_F(GrantRefusal, NonFileRules) {
-    for (const std::string rule : {"network inet,", "capability sys_admin,", "signal,", "ptrace,",
-                                   "change_profile -> x,", "mount,", "link /a -> /b,", "set rlimit nofile <= 10,"}) {
+    for (const std::string rule :
+         {"network inet,", "capability sys_admin,", "signal,", "ptrace,", "change_profile -> x,", "mount,",
+          "link /a -> /b,", "set rlimit nofile <= 10,"}) {
         SCOPED_TRACE(rule);
         EXPECT_TRUE(refused_at(read("grant app {\n  " + rule + "\n}\n"), ErrorKind::Unsupported, 2, 3,
                                "a grant holds file rules only"));
@@ -158,8 +168,8 @@ TEST_F(GrantRefusal, NonFileRules) {
 TEST_F(GrantRefusal, ExecTransitionOtherThanIx) {
     for (const std::string mode : {"px", "cx", "ux", "pix", "Px"}) {
         SCOPED_TRACE(mode);
-        EXPECT_TRUE(refused_at(read("grant app {\n  /usr/bin/tool " + mode + ",\n}\n"), ErrorKind::Unsupported, 2,
-                               3, "may only allow 'ix'"));
+        EXPECT_TRUE(refused_at(read("grant app {\n  /usr/bin/tool " + mode + ",\n}\n"),
+                               ErrorKind::Unsupported, 2, 3, "may only allow 'ix'"));
     }
 }
 
@@ -188,7 +198,8 @@ TEST_F(GrantRefusal, IncludeInsideAGrant) {
 }
 
 TEST_F(GrantRefusal, BareFileRule) {
-    EXPECT_TRUE(refused_at(read("grant app {\n  file,\n}\n"), ErrorKind::Unsupported, 2, 3, "a bare 'file,'"));
+    EXPECT_TRUE(
+        refused_at(read("grant app {\n  file,\n}\n"), ErrorKind::Unsupported, 2, 3, "a bare 'file,'"));
 }
 
 TEST_F(GrantRefusal, TwoGrantsForOneBase) {
@@ -200,12 +211,13 @@ TEST_F(GrantRefusal, TwoGrantsForOneBase) {
 }
 
 TEST_F(GrantRefusal, RelativePath) {
-    EXPECT_TRUE(refused_at(read("grant app {\n  @{USER}/** r,\n}\n"), ErrorKind::Invalid, 2, 3, "is not absolute"));
+    EXPECT_TRUE(
+        refused_at(read("grant app {\n  @{USER}/** r,\n}\n"), ErrorKind::Invalid, 2, 3, "is not absolute"));
 }
 
 TEST_F(GrantRefusal, ExecTarget) {
-    EXPECT_TRUE(refused_at(read("grant app {\n  /usr/bin/tool px -> other,\n}\n"), ErrorKind::Unsupported, 2, 3,
-                           "cannot name an exec or link target"));
+    EXPECT_TRUE(refused_at(read("grant app {\n  /usr/bin/tool px -> other,\n}\n"), ErrorKind::Unsupported, 2,
+                           3, "cannot name an exec or link target"));
 }
 
 TEST_F(GrantRefusal, Priority) {
@@ -337,7 +349,8 @@ TEST_F(GrantCompile, NameSuffixIsRefusedNamingTheRule) {
         ASSERT_FALSE(g.ok()) << rule;
         EXPECT_EQ(g.error().kind, ErrorKind::Unsupported) << g.error().format();
         EXPECT_EQ(g.error().where, (Location{kGrantFile, 2, 3})) << g.error().format();
-        EXPECT_NE(g.error().message.find("name suffix such as /dir/*.ext is not supported"), std::string::npos)
+        EXPECT_NE(g.error().message.find("name suffix such as /dir/*.ext is not supported"),
+                  std::string::npos)
             << g.error().format();
     }
 }

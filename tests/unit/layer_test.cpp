@@ -3,6 +3,8 @@
 // Every refusal of SPEC section 4 must be an error finding at the line and
 // column of the offending rule, with a message that says why: users see
 // these findings in the settings panel and must be able to act on them.
+#include "policy/engine/layer.h"
+
 #include <algorithm>
 #include <sstream>
 #include <string>
@@ -12,7 +14,6 @@
 
 #include "policy/automaton/dfa.h"
 #include "policy/engine/identity.h"
-#include "policy/engine/layer.h"
 #include "policy/source/memory_reader.h"
 
 namespace aalayer::policy {
@@ -20,7 +21,9 @@ namespace {
 
 constexpr const char* kSource = "banking.layer";
 
-UserIdentity alice() { return UserIdentity{1000, "alice", "/home/alice"}; }
+UserIdentity alice() {
+    return UserIdentity{1000, "alice", "/home/alice"};
+}
 
 std::string describe(const std::vector<Finding>& findings) {
     std::ostringstream out;
@@ -41,17 +44,17 @@ std::vector<Finding> errors_of(const LayerRules& rules) {
                                       const std::string& phrase) {
     const auto errors = errors_of(rules);
     if (errors.size() != 1) {
-        return ::testing::AssertionFailure() << "expected one error, got " << errors.size() << ":"
-                                             << describe(rules.findings);
+        return ::testing::AssertionFailure()
+               << "expected one error, got " << errors.size() << ":" << describe(rules.findings);
     }
     const Finding& e = errors.front();
     if (e.where != Location{kSource, line, column}) {
-        return ::testing::AssertionFailure() << "expected the error at " << kSource << ":" << line << ":" << column
-                                             << ", got" << describe(rules.findings);
+        return ::testing::AssertionFailure() << "expected the error at " << kSource << ":" << line << ":"
+                                             << column << ", got" << describe(rules.findings);
     }
     if (e.message.find(phrase) == std::string::npos) {
-        return ::testing::AssertionFailure() << "expected a message with '" << phrase << "', got"
-                                             << describe(rules.findings);
+        return ::testing::AssertionFailure()
+               << "expected a message with '" << phrase << "', got" << describe(rules.findings);
     }
     return ::testing::AssertionSuccess();
 }
@@ -75,7 +78,8 @@ protected:
         reader_.add("/etc/shadow-ish", "also { not policy\n");
     }
 
-    LayerRules read(std::string_view text, const UserIdentity& user = alice(), const LayerLimits& limits = {}) {
+    LayerRules read(std::string_view text, const UserIdentity& user = alice(),
+                    const LayerLimits& limits = {}) {
         LoadOptions options;
         options.include_dirs = {"/sys"};
         const Loader system(reader_, options);
@@ -99,7 +103,9 @@ class LayerLimit : public LayerFixture {};
 // A first line that is fine, so line numbers are not trivially 1.
 constexpr const char* kPrefix = "owner @{HOME}/ok/** rw,\n";
 
-std::string with_prefix(const std::string& line) { return std::string(kPrefix) + line + "\n"; }
+std::string with_prefix(const std::string& line) {
+    return std::string(kPrefix) + line + "\n";
+}
 
 // ---- refusals, one per SPEC section 4 item ---------------------------------------------------
 
@@ -137,7 +143,8 @@ TEST_F(LayerRefusal, ProfileBlock) {
 }
 
 TEST_F(LayerRefusal, HatBlock) {
-    EXPECT_TRUE(refused_at(read(with_prefix("^sneaky {\n  /** rw,\n}")), 2, 1, "hats cannot be declared in a layer"));
+    EXPECT_TRUE(
+        refused_at(read(with_prefix("^sneaky {\n  /** rw,\n}")), 2, 1, "hats cannot be declared in a layer"));
 }
 
 TEST_F(LayerRefusal, ExecTransitions) {
@@ -185,8 +192,8 @@ TEST_F(LayerRefusal, PriorityOnARule) {
 }
 
 TEST_F(LayerRefusal, PriorityOnABlock) {
-    EXPECT_TRUE(refused_at(read(with_prefix("priority=10 {\n  /tmp/x r,\n}")), 2, 1,
-                           "'priority' is not supported"));
+    EXPECT_TRUE(
+        refused_at(read(with_prefix("priority=10 {\n  /tmp/x r,\n}")), 2, 1, "'priority' is not supported"));
 }
 
 TEST_F(LayerRefusal, AllowLinkRule) {
@@ -195,7 +202,8 @@ TEST_F(LayerRefusal, AllowLinkRule) {
 }
 
 TEST_F(LayerRefusal, UnknownRule) {
-    EXPECT_TRUE(refused_at(read(with_prefix("frobnicate all the things,")), 2, 1, "unknown rule 'frobnicate'"));
+    EXPECT_TRUE(
+        refused_at(read(with_prefix("frobnicate all the things,")), 2, 1, "unknown rule 'frobnicate'"));
 }
 
 TEST_F(LayerRefusal, VariableInANonFileRule) {
@@ -241,17 +249,18 @@ TEST_F(LayerRefusal, EveryRefusalInOneTextIsReported) {
     // The user fixes all of them at once rather than one per round trip.
     const std::string text =
         "include <tunables/global>\n"  // 1
-        "owner @{HOME}/ok r,\n"         // 2: fine
-        "/usr/bin/tool px,\n"           // 3
-        "  alias /a/ -> /b/,\n"         // 4
-        "mount,\n"                      // 5
-        "@{X}=/x\n";                    // 6
+        "owner @{HOME}/ok r,\n"        // 2: fine
+        "/usr/bin/tool px,\n"          // 3
+        "  alias /a/ -> /b/,\n"        // 4
+        "mount,\n"                     // 5
+        "@{X}=/x\n";                   // 6
     const LayerRules r = read(text);
     const auto errors = errors_of(r);
     std::vector<std::pair<std::uint32_t, std::uint32_t>> at;
     for (const auto& e : errors)
         at.emplace_back(e.where.line, e.where.column);
-    const std::vector<std::pair<std::uint32_t, std::uint32_t>> expected{{1, 1}, {3, 1}, {4, 3}, {5, 1}, {6, 1}};
+    const std::vector<std::pair<std::uint32_t, std::uint32_t>> expected{
+        {1, 1}, {3, 1}, {4, 3}, {5, 1}, {6, 1}};
     EXPECT_EQ(at, expected) << describe(r.findings);
 }
 
@@ -407,7 +416,8 @@ TEST_F(LayerAllowed, AllowListClassesAndRlimit) {
 }
 
 TEST_F(LayerAllowed, AbstractionRulesAreMarkedIncluded) {
-    const LayerRules r = read("include <abstractions/fonts>\n  include <abstractions/nameservice>\n/tmp/mine r,\n");
+    const LayerRules r =
+        read("include <abstractions/fonts>\n  include <abstractions/nameservice>\n/tmp/mine r,\n");
     ASSERT_TRUE(no_errors(r));
     std::vector<std::string> included;
     std::vector<std::string> own;
@@ -415,7 +425,8 @@ TEST_F(LayerAllowed, AbstractionRulesAreMarkedIncluded) {
         for (const auto& g : f.globs)
             (f.included ? included : own).push_back(g);
     }
-    EXPECT_EQ(included, (std::vector<std::string>{"/usr/share/fonts/**", "/home/alice/.fonts/**", "/etc/hosts"}));
+    EXPECT_EQ(included,
+              (std::vector<std::string>{"/usr/share/fonts/**", "/home/alice/.fonts/**", "/etc/hosts"}));
     EXPECT_EQ(own, std::vector<std::string>{"/tmp/mine"});
     // The abstraction's network rule makes network an allow-list like the user's own would.
     EXPECT_EQ(r.allow_classes, std::set<std::string>{"network"});
@@ -487,8 +498,8 @@ TEST_F(LayerInclude, RefusedIncludeIsNeverRead) {
 
 TEST_F(LayerInclude, AbstractionsAreReadOnlyAfterTheTextPassed) {
     // The user's own mistake is reported, not a syntax error in a system file.
-    EXPECT_TRUE(refused_at(read("include <abstractions/broken>\n/usr/bin/tool px,\n"), 2, 1,
-                           "exec transition 'px'"));
+    EXPECT_TRUE(
+        refused_at(read("include <abstractions/broken>\n/usr/bin/tool px,\n"), 2, 1, "exec transition 'px'"));
 }
 
 TEST_F(LayerInclude, BrokenAbstractionIsAnErrorInThatFile) {

@@ -1,12 +1,13 @@
 // The loader over an in-memory tree: how includes are found, how often a
 // file is pulled in, and which failures are errors (with the location of the
 // include or rule that caused them, so the CLI can point at the line).
+#include "policy/load/loader.h"
+
 #include <algorithm>
 #include <string>
 
 #include <gtest/gtest.h>
 
-#include "policy/load/loader.h"
 #include "policy/source/memory_reader.h"
 
 namespace aalayer::policy {

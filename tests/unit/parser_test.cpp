@@ -1,11 +1,11 @@
 // parse_document on the shapes of the AppArmor language: profile heads,
 // the rule classes, qualifiers, includes and variables, and the locations
 // items carry (error messages and the loader depend on them).
+#include "policy/syntax/parser.h"
+
 #include <string>
 
 #include <gtest/gtest.h>
-
-#include "policy/syntax/parser.h"
 
 namespace aalayer::policy {
 namespace {
@@ -193,8 +193,7 @@ TEST(Parser, CapabilityRules) {
     const auto items = rules_of("profile p {\n  capability,\n  capability chown dac_override,\n}\n");
     ASSERT_EQ(items.size(), 2U);
     EXPECT_TRUE(as<CapabilityRule>(items[0]).capabilities.empty());
-    EXPECT_EQ(as<CapabilityRule>(items[1]).capabilities,
-              (std::vector<std::string>{"chown", "dac_override"}));
+    EXPECT_EQ(as<CapabilityRule>(items[1]).capabilities, (std::vector<std::string>{"chown", "dac_override"}));
 }
 
 TEST(Parser, MediationRules) {

@@ -1,10 +1,11 @@
 // Canonical paths and the rendering of path sets as globs: every rendered
 // list is compared, path by path, with the set it came from.
+#include "policy/automaton/paths.h"
+
 #include <random>
 
 #include <gtest/gtest.h>
 
-#include "policy/automaton/paths.h"
 #include "tests/support/glob_reference.h"
 
 namespace aalayer::policy {
@@ -13,7 +14,9 @@ namespace {
 using test::all_paths;
 using test::random_glob;
 
-bool canonical(const std::string& p) { return p.starts_with("/") && p.find("//") == std::string::npos; }
+bool canonical(const std::string& p) {
+    return p.starts_with("/") && p.find("//") == std::string::npos;
+}
 
 const std::vector<std::string>& paths() {
     static const std::vector<std::string> kPaths = all_paths(6);
@@ -27,7 +30,8 @@ Dfa compile(const std::vector<std::string>& globs) {
 }
 
 // The rendered globs match exactly the canonical paths of the set.
-void expect_same_on_canonical_paths(const Dfa& set, const std::vector<std::string>& globs, const std::string& what) {
+void expect_same_on_canonical_paths(const Dfa& set, const std::vector<std::string>& globs,
+                                    const std::string& what) {
     const Dfa back = compile(globs);
     for (const auto& p : paths()) {
         if (!canonical(p)) continue;
@@ -53,9 +57,10 @@ TEST(RenderGlobs, SubtreeComplementIsOneGlobPerSegment) {
     const Dfa outside = set_complement(compile({"/home/al/**"}));
     auto globs = render_globs(outside);
     ASSERT_TRUE(globs.ok()) << globs.error().format();
-    EXPECT_EQ(join(*globs), "/{,[^h]**,h,h[^o]**,ho,ho[^m]**,hom,hom[^e]**,home,home?**}\n"
-                            "/home/{,[^a]**,a,a[^l]**,al,al?**}\n"
-                            "/home/al/\n");
+    EXPECT_EQ(join(*globs),
+              "/{,[^h]**,h,h[^o]**,ho,ho[^m]**,hom,hom[^e]**,home,home?**}\n"
+              "/home/{,[^a]**,a,a[^l]**,al,al?**}\n"
+              "/home/al/\n");
     expect_same_on_canonical_paths(outside, *globs, "complement of /home/al/**");
 }
 

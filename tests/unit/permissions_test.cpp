@@ -1,11 +1,11 @@
 // File permission strings: what parse_file_perms accepts, what it refuses
 // (the conflicts apparmor_parser refuses), and the canonical spelling that
 // format_file_perms gives back.
+#include "policy/syntax/permissions.h"
+
 #include <string>
 
 #include <gtest/gtest.h>
-
-#include "policy/syntax/permissions.h"
 
 namespace aalayer::policy {
 namespace {
@@ -26,7 +26,8 @@ TEST(FilePerms, EachPlainPermissionSetsItsBit) {
     EXPECT_EQ(ok("k").bits, FilePerms::Lock);
     EXPECT_EQ(ok("m").bits, FilePerms::Mmap);
     const FilePerms all = ok("rwlkm");
-    EXPECT_EQ(all.bits, FilePerms::Read | FilePerms::Write | FilePerms::Link | FilePerms::Lock | FilePerms::Mmap);
+    EXPECT_EQ(all.bits,
+              FilePerms::Read | FilePerms::Write | FilePerms::Link | FilePerms::Lock | FilePerms::Mmap);
     EXPECT_EQ(all.exec, ExecMode::None);
 }
 

@@ -1,11 +1,11 @@
 // VariableTable against apparmor_parser's variable rules: `=` once, `+=`
 // only after `=`, references expand to every combination of values, and
 // self reference or an explosion of alternatives is an error, not a hang.
+#include "policy/load/variables.h"
+
 #include <string>
 
 #include <gtest/gtest.h>
-
-#include "policy/load/variables.h"
 
 namespace aalayer::policy {
 namespace {
