@@ -120,9 +120,11 @@ inline Error make_error(ErrorKind kind, Location where, std::string message) {
 
 #define AA_CONCAT_INNER(a, b) a##b
 #define AA_CONCAT(a, b) AA_CONCAT_INNER(a, b)
+// NOLINTBEGIN(bugprone-macro-parentheses): lhs may be a declaration
 #define AA_ASSIGN_IMPL(tmp, lhs, expr) \
     auto tmp = (expr);                 \
     if (!tmp) return tmp.take_error(); \
     lhs = std::move(tmp).value()
 // Declares or assigns `lhs` from a Result expression, returning its error.
 #define AA_ASSIGN(lhs, expr) AA_ASSIGN_IMPL(AA_CONCAT(aa_assign_, __LINE__), lhs, expr)
+// NOLINTEND(bugprone-macro-parentheses)
