@@ -43,13 +43,14 @@ struct Error {
     [[nodiscard]] std::string format() const;
 };
 
-// Holds either a value or an Error. Deliberately small: value(), error(),
+// Holds either a value or an error. Deliberately small: value(), error(),
 // explicit bool. Accessing the wrong alternative is a programming error.
-template <typename T>
-class [[nodiscard]] Result {
+// The engine uses Result<T> (with Error); the service its own error type.
+template <typename T, typename E>
+class [[nodiscard]] BasicResult {
 public:
-    Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
-    Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+    BasicResult(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+    BasicResult(E error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
     [[nodiscard]] bool ok() const { return std::holds_alternative<T>(v_); }
     explicit operator bool() const { return ok(); }
@@ -71,18 +72,21 @@ public:
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
 
-    [[nodiscard]] const Error& error() const {
+    [[nodiscard]] const E& error() const {
         assert(!ok());
-        return std::get<Error>(v_);
+        return std::get<E>(v_);
     }
-    Error&& take_error() {
+    E&& take_error() {
         assert(!ok());
-        return std::get<Error>(std::move(v_));
+        return std::get<E>(std::move(v_));
     }
 
 private:
-    std::variant<T, Error> v_;
+    std::variant<T, E> v_;
 };
+
+template <typename T>
+using Result = BasicResult<T, Error>;
 
 // Result for operations that produce nothing but may fail.
 class [[nodiscard]] Status {

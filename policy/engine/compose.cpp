@@ -78,6 +78,27 @@ Error locate_budget_error(Error error, const LayerRules& layer, const ComposeOpt
     return error;
 }
 
+Error child_failure(const std::string& what) {
+    return make_error(ErrorKind::Invalid, Location{"<child profile>", 0, 0},
+                      "internal error: the generated child profile " + what + "; it was not used");
+}
+
+// The child as the kernel will read it: its text parsed back, its file rules compiled.
+Result<PermissionAutomaton> parse_child(const std::string& child_text) {
+    auto parsed = parse_document(child_text, "<child profile>");
+    if (!parsed) return child_failure("does not parse: " + parsed.error().format());
+    std::vector<FileRuleInfo> rules;
+    for (const auto& item : parsed->document.items) {
+        const auto* p = std::get_if<Box<Profile>>(&item.node);
+        if (p == nullptr) continue;
+        for (const auto& r : (*p)->items) {
+            AA_ASSIGN(std::optional<FileRuleInfo> info, file_rule_info(r, Qualifiers{}, VariableTable{}));
+            if (info) rules.push_back(std::move(*info));
+        }
+    }
+    return PermissionAutomaton::build(std::move(rules));
+}
+
 class Clipper {
 public:
     Clipper(const CompiledGrant& grant, const ComposeOptions& options, std::vector<Finding>& findings)
@@ -147,23 +168,7 @@ private:
 
 Status check_child(const BasePolicy& base, const CompiledGrant& grant, const std::string& child_text,
                    const Dfa& effective, const DfaLimits& limits) {
-    const Location where{"<child profile>", 0, 0};
-    auto fail = [&](const std::string& what) {
-        return make_error(ErrorKind::Invalid, where,
-                          "internal error: the generated child profile " + what + "; it was not used");
-    };
-    auto parsed = parse_document(child_text, where.file);
-    if (!parsed) return fail("does not parse: " + parsed.error().format());
-    std::vector<FileRuleInfo> rules;
-    for (const auto& item : parsed->document.items) {
-        const auto* p = std::get_if<Box<Profile>>(&item.node);
-        if (p == nullptr) continue;
-        for (const auto& r : (*p)->items) {
-            AA_ASSIGN(std::optional<FileRuleInfo> info, file_rule_info(r, Qualifiers{}, VariableTable{}));
-            if (info) rules.push_back(std::move(*info));
-        }
-    }
-    AA_ASSIGN(PermissionAutomaton child, PermissionAutomaton::build(std::move(rules)));
+    AA_ASSIGN(PermissionAutomaton child, parse_child(child_text));
     AA_ASSIGN(Dfa kernel, product(
                               base.effective, child.effective_dfa(),
                               [](Label b, Label c) { return encode(decode(b) & decode(c)); }, limits));
@@ -172,7 +177,7 @@ Status check_child(const BasePolicy& base, const CompiledGrant& grant, const std
                   kernel, effective, [](Label k, Label e) { return static_cast<Label>(k != e); }, limits));
     AA_ASSIGN(Dfa canonical, canonical_part(mismatch, limits));
     if (auto p = shortest_witness(canonical, [](Label l) { return l != 0; })) {
-        return fail("gives " + format_pair(decode(kernel.label_of(*p))) + " on " + *p +
+        return child_failure("gives " + format_pair(decode(kernel.label_of(*p))) + " on " + *p +
                     " where the layer's policy is " + format_pair(decode(effective.label_of(*p))));
     }
     // Inside the region nothing beyond the grant; nowhere beyond the base.
@@ -184,14 +189,14 @@ Status check_child(const BasePolicy& base, const CompiledGrant& grant, const std
                               },
                               limits));
     if (auto p = shortest_witness(beyond, [](Label l) { return l != 0; }))
-        return fail("exceeds the grant on " + *p);
+        return child_failure("exceeds the grant on " + *p);
     AA_ASSIGN(
         Dfa over_base,
         product(
             effective, base.effective,
             [](Label e, Label b) { return static_cast<Label>(!contains(decode(b), decode(e))); }, limits));
     if (auto p = shortest_witness(over_base, [](Label l) { return l != 0; }))
-        return fail("exceeds the base on " + *p);
+        return child_failure("exceeds the base on " + *p);
     return {};
 }
 
@@ -235,23 +240,7 @@ constexpr Label kExceeds = 1U << 29U;   // the formula's answer exceeds the base
 // formula's answer from base, grant and layer, and the kernel's answer from
 // base and the child as its text parses back.
 Status prove(const Bounds& bounds, const Dfa& layer, const std::string& child_text, const DfaLimits& limits) {
-    const Location where{"<child profile>", 0, 0};
-    auto fail = [&](const std::string& what) {
-        return make_error(ErrorKind::Invalid, where,
-                          "internal error: the generated child profile " + what + "; it was not used");
-    };
-    auto parsed = parse_document(child_text, where.file);
-    if (!parsed) return fail("does not parse: " + parsed.error().format());
-    std::vector<FileRuleInfo> rules;
-    for (const auto& item : parsed->document.items) {
-        const auto* p = std::get_if<Box<Profile>>(&item.node);
-        if (p == nullptr) continue;
-        for (const auto& r : (*p)->items) {
-            AA_ASSIGN(std::optional<FileRuleInfo> info, file_rule_info(r, Qualifiers{}, VariableTable{}));
-            if (info) rules.push_back(std::move(*info));
-        }
-    }
-    AA_ASSIGN(PermissionAutomaton child, PermissionAutomaton::build(std::move(rules)));
+    AA_ASSIGN(PermissionAutomaton child, parse_child(child_text));
     std::vector<std::pair<Label, Label>> pairs;
     std::unordered_map<std::uint64_t, Label> ids;
     AA_ASSIGN(Dfa layer_child, product(
@@ -285,9 +274,9 @@ Status prove(const Bounds& bounds, const Dfa& layer, const std::string& child_te
     if (auto p = shortest_witness(flagged, [](Label l) { return l != 0; })) {
         const Label j = joint.label_of(*p);
         if ((j & kExceeds) != 0)
-            return fail("computed " + format_pair(decode(j & 0xffffU)) + " on " + *p +
+            return child_failure("computed " + format_pair(decode(j & 0xffffU)) + " on " + *p +
                         ", beyond the base or the grant");
-        return fail("gives a different answer from the layer's policy on " + *p + " (the policy is " +
+        return child_failure("gives a different answer from the layer's policy on " + *p + " (the policy is " +
                     format_pair(decode(j & 0xffffU)) + ")");
     }
     return {};

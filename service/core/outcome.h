@@ -2,10 +2,10 @@
 // Every message is written for the person who has to act on it.
 #pragma once
 
-#include <cassert>
 #include <string>
 #include <utility>
-#include <variant>
+
+#include "policy/common/result.h"
 
 namespace aalayer::service {
 
@@ -36,37 +36,7 @@ inline ServiceError fail(ErrorKind kind, std::string message) {
 
 // A value or a ServiceError.
 template <typename T>
-class [[nodiscard]] Outcome {
-public:
-    Outcome(T value) : v_(std::move(value)) {}             // NOLINT(google-explicit-constructor)
-    Outcome(ServiceError error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
-
-    [[nodiscard]] bool ok() const { return std::holds_alternative<T>(v_); }
-    explicit operator bool() const { return ok(); }
-    T& value() & {
-        assert(ok());
-        return std::get<T>(v_);
-    }
-    const T& value() const& {
-        assert(ok());
-        return std::get<T>(v_);
-    }
-    T&& value() && {
-        assert(ok());
-        return std::get<T>(std::move(v_));
-    }
-    T& operator*() & { return value(); }
-    const T& operator*() const& { return value(); }
-    T* operator->() { return &value(); }
-    const T* operator->() const { return &value(); }
-    [[nodiscard]] const ServiceError& error() const {
-        assert(!ok());
-        return std::get<ServiceError>(v_);
-    }
-
-private:
-    std::variant<T, ServiceError> v_;
-};
+using Outcome = policy::BasicResult<T, ServiceError>;
 
 struct Done {};  // the value of an Outcome that has nothing to return
 using Status = Outcome<Done>;
