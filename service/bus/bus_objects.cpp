@@ -20,7 +20,9 @@ struct ParsedOptions {
 
 Outcome<ParsedOptions> parse_options(const Options& options, bool apply) {
     ParsedOptions out;
-    for (const auto& [key, value] : options) {
+    for (const auto& option : options) {
+        const std::string& key = option.first;
+        const sdbus::Variant& value = option.second;
         auto boolean = [&, k = key](bool& target) -> Status {
             if (!value.containsValueOfType<bool>()) {
                 return fail(ErrorKind::InvalidArgument, "option '" + k + "' must be a boolean (b)");
@@ -127,8 +129,8 @@ private:
     }
 
     void apply_common(sdbus::Result<sdbus::ObjectPath, FindingStructs>&& result,
-                      std::optional<std::uint32_t> uid, std::string base, std::string name, std::string text,
-                      const Options& options) {
+                      std::optional<std::uint32_t> uid, const std::string& base, const std::string& name,
+                      const std::string& text, const Options& options) {
         auto r = std::make_shared<sdbus::Result<sdbus::ObjectPath, FindingStructs>>(std::move(result));
         auto parsed = parse_options(options, true);
         if (!parsed) return r->returnError(to_dbus_error(parsed.error()));
@@ -147,17 +149,16 @@ private:
 
     void Apply(sdbus::Result<sdbus::ObjectPath, FindingStructs>&& result, std::string base, std::string name,
                std::string text, Options options) override {
-        apply_common(std::move(result), std::nullopt, std::move(base), std::move(name), std::move(text),
-                     options);
+        apply_common(std::move(result), std::nullopt, base, name, text, options);
     }
 
     void ApplyFor(sdbus::Result<sdbus::ObjectPath, FindingStructs>&& result, uint32_t uid, std::string base,
                   std::string name, std::string text, Options options) override {
-        apply_common(std::move(result), uid, std::move(base), std::move(name), std::move(text), options);
+        apply_common(std::move(result), uid, base, name, text, options);
     }
 
-    void remove_common(sdbus::Result<>&& result, std::optional<std::uint32_t> uid, std::string base,
-                       std::string name, const Options& options) {
+    void remove_common(sdbus::Result<>&& result, std::optional<std::uint32_t> uid, const std::string& base,
+                       const std::string& name, const Options& options) {
         auto r = std::make_shared<sdbus::Result<>>(std::move(result));
         auto parsed = parse_options(options, false);
         if (!parsed) return r->returnError(to_dbus_error(parsed.error()));
@@ -172,12 +173,12 @@ private:
     }
 
     void Remove(sdbus::Result<>&& result, std::string base, std::string name, Options options) override {
-        remove_common(std::move(result), std::nullopt, std::move(base), std::move(name), options);
+        remove_common(std::move(result), std::nullopt, base, name, options);
     }
 
     void RemoveFor(sdbus::Result<>&& result, uint32_t uid, std::string base, std::string name,
                    Options options) override {
-        remove_common(std::move(result), uid, std::move(base), std::move(name), options);
+        remove_common(std::move(result), uid, base, name, options);
     }
 
     void ListGrants(sdbus::Result<std::vector<sdbus::Struct<std::string, std::string>>>&& result) override {
