@@ -178,7 +178,7 @@ Status check_child(const BasePolicy& base, const CompiledGrant& grant, const std
     AA_ASSIGN(Dfa canonical, canonical_part(mismatch, limits));
     if (auto p = shortest_witness(canonical, [](Label l) { return l != 0; })) {
         return child_failure("gives " + format_pair(decode(kernel.label_of(*p))) + " on " + *p +
-                    " where the layer's policy is " + format_pair(decode(effective.label_of(*p))));
+                             " where the layer's policy is " + format_pair(decode(effective.label_of(*p))));
     }
     // Inside the region nothing beyond the grant; nowhere beyond the base.
     AA_ASSIGN(Dfa beyond, product(
@@ -275,9 +275,9 @@ Status prove(const Bounds& bounds, const Dfa& layer, const std::string& child_te
         const Label j = joint.label_of(*p);
         if ((j & kExceeds) != 0)
             return child_failure("computed " + format_pair(decode(j & 0xffffU)) + " on " + *p +
-                        ", beyond the base or the grant");
-        return child_failure("gives a different answer from the layer's policy on " + *p + " (the policy is " +
-                    format_pair(decode(j & 0xffffU)) + ")");
+                                 ", beyond the base or the grant");
+        return child_failure("gives a different answer from the layer's policy on " + *p +
+                             " (the policy is " + format_pair(decode(j & 0xffffU)) + ")");
     }
     return {};
 }

@@ -174,7 +174,9 @@ int run(const std::vector<std::string>& a) {
 // LeakSanitizer stops the world with ptrace, which a process whose real and
 // effective uids differ may not do to itself; its options cannot be set from
 // the environment then either. Off for exactly that case.
-extern "C" int __lsan_is_turned_off() { return ::getuid() != ::geteuid() ? 1 : 0; }
+extern "C" int __lsan_is_turned_off() {
+    return ::getuid() != ::geteuid() ? 1 : 0;
+}
 
 int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 1, argv + argc);

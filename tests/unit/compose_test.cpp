@@ -249,8 +249,8 @@ TEST(Compose, InvalidLayerNameIsAFinding) {
     auto base = make_base({rule({"/**"}, perm::kRead)});
     auto grant = make_grant({}).value();
     LayerRules layer;
-    for (const std::string& bad : {std::string(), std::string("a b"), std::string("../x"), std::string("x.y"),
-                                  std::string(65, 'a')}) {
+    for (const std::string& bad :
+         {std::string(), std::string("a b"), std::string("../x"), std::string("x.y"), std::string(65, 'a')}) {
         auto c = compose(base, grant, layer, LayerId{1, bad});
         ASSERT_TRUE(c.ok());
         EXPECT_FALSE(c->valid()) << bad;
