@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "client/policy_tool/json.h"
+#include "client/common/json.h"
 #include "client/policy_tool/layer_inputs.h"
 #include "policy/load/loader.h"
 #include "policy/source/filesystem_reader.h"

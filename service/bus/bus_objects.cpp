@@ -205,6 +205,22 @@ private:
         });
     }
 
+    void Diff(sdbus::Result<std::vector<sdbus::Struct<std::string, std::string, std::string>>>&& result,
+              std::string base, std::string name_a, std::string name_b) override {
+        using Rows = std::vector<sdbus::Struct<std::string, std::string, std::string>>;
+        auto r = std::make_shared<sdbus::Result<Rows>>(std::move(result));
+        owner_.submit(r, [this, r, c = caller(), base, name_a, name_b]() -> std::function<void()> {
+            auto out = owner_.manager().diff(c, base, name_a, name_b);
+            return [r, out = std::move(out)] {
+                if (!out) return r->returnError(to_dbus_error(out.error()));
+                Rows rows;
+                for (const auto& [path, a, b] : *out)
+                    rows.emplace_back(path, a, b);
+                r->returnResults(rows);
+            };
+        });
+    }
+
     void Reload(sdbus::Result<>&& result) override {
         auto r = std::make_shared<sdbus::Result<>>(std::move(result));
         owner_.submit(r, [this, r, c = caller()]() -> std::function<void()> {

@@ -15,8 +15,8 @@
 #include "service/bus/bus_loop.h"
 #include "service/bus/worker_pool.h"
 #include "service/core/layer_manager.h"
-#include "service/generated/layer1_adaptor.h"
-#include "service/generated/manager1_adaptor.h"
+#include "dbus/layer1_adaptor.h"
+#include "dbus/manager1_adaptor.h"
 
 namespace aalayer::service {
 

@@ -285,6 +285,27 @@ Outcome<ExplainResult> LayerManager::explain(const Caller& caller, std::uint32_t
     return out;
 }
 
+Outcome<std::vector<std::tuple<std::string, std::string, std::string>>> LayerManager::diff(
+    const Caller& caller, const std::string& base, const std::string& name_a, const std::string& name_b) {
+    const std::lock_guard lock(mutex_);
+    std::vector<const policy::Composition*> compositions;
+    for (const auto* name : {&name_a, &name_b}) {
+        const auto it = layers_.find(LayerKey{caller.uid, base, *name});
+        if (it == layers_.end()) return fail(ErrorKind::NoSuchLayer, "you have no layer '" + *name + "' on '" + base + "'");
+        if (!it->second.composition) {
+            return fail(ErrorKind::InvalidLayer, "the layer '" + *name + "' has errors:\n" +
+                                                     format_findings(it->second.findings));
+        }
+        compositions.push_back(&*it->second.composition);
+    }
+    auto differences = policy::diff(*compositions[0], *compositions[1]);
+    if (!differences) return fail(kind_of(differences.error()), differences.error().format());
+    std::vector<std::tuple<std::string, std::string, std::string>> out;
+    for (const auto& d : *differences)
+        out.emplace_back(d.example, policy::format_pair(d.a), policy::format_pair(d.b));
+    return out;
+}
+
 Outcome<std::string> LayerManager::source(const Caller& caller, std::uint32_t uid, const std::string& base,
                                           const std::string& name) {
     const std::lock_guard lock(mutex_);

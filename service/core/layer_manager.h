@@ -95,6 +95,11 @@ public:
     Outcome<std::vector<std::pair<std::string, std::string>>> list_grants(const Caller& caller);
     Outcome<ExplainResult> explain(const Caller& caller, std::uint32_t uid, const std::string& base,
                                    const std::string& name, const std::string& path);
+    // Where two of the caller's layers differ: (example path, perms a, perms b).
+    Outcome<std::vector<std::tuple<std::string, std::string, std::string>>> diff(const Caller& caller,
+                                                                                 const std::string& base,
+                                                                                 const std::string& name_a,
+                                                                                 const std::string& name_b);
     Outcome<std::string> source(const Caller& caller, std::uint32_t uid, const std::string& base,
                                 const std::string& name);
     Status reload(const Caller& caller, bool interactive, const std::function<void(const std::string&)>& log);

@@ -13,128 +13,13 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include "tests/support/bus_harness.h"
+#include "tests/support/service_fixture.h"
 
 namespace aalayer::test {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr uid_t kNobody = 65534;  // home /nonexistent
-constexpr uid_t kDaemon = 1;      // home /usr/sbin
-constexpr uid_t kBin = 2;         // polkit says no
-
-const char* const kRules = R"(
-polkit.addRule(function(action, subject) {
-  if (action.id.indexOf("org.aalayer.") != 0) return polkit.Result.NOT_HANDLED;
-  if ((subject.user == "nobody" || subject.user == "daemon") && action.id == "org.aalayer.manage-own")
-    return polkit.Result.YES;
-  return polkit.Result.NO;
-});
-)";
-
-const char* const kBase =
-    "include <tunables/global>\n"
-    "profile app /usr/bin/app {\n"
-    "  include <abstractions/base>\n"
-    "  /** r,\n"
-    "  owner /** rwk,\n"
-    "}\n";
-
-gid_t gid_of(uid_t uid) {
-    return uid;
-}  // nobody 65534:65534, daemon 1:1, bin 2:2 on Debian
-
-class Service {
-public:
-    explicit Service(std::vector<std::string> settings = {})
-        : polkit_(bus_, polkit_config()), settings_(std::move(settings)) {
-        fs::create_directories(dir_.path() + "/profiles");
-        fs::create_directories(dir_.path() + "/grants");
-        dir_.write("profiles/app", kBase);
-        set_grant("grant app {\n  owner @{HOME}/** rw,\n}\n");
-        start();
-    }
-
-    static Polkitd::Config polkit_config() {
-        Polkitd::Config c;
-        c.action_files = {env_or("AALAYER_SOURCE_ROOT", ".") + "/polkit/org.aalayer.policy"};
-        c.rules = {{"50-aalayer-test", kRules}};
-        return c;
-    }
-
-    void set_grant(const std::string& text) { dir_.write("grants/app.conf", text); }
-
-    void start() {
-        BackgroundProcess::Options options;
-        options.env = {"DBUS_SYSTEM_BUS_ADDRESS=" + bus_.address()};
-        options.log_path = dir_.path() + "/service.log";
-        std::vector<std::string> argv{env_or("AALAYER_DAEMON", "aalayerd"),
-                                      "--config",
-                                      "/dev/null",
-                                      "--set",
-                                      "backend=compile-only",
-                                      "--set",
-                                      "state_dir=" + dir_.path() + "/state",
-                                      "--set",
-                                      "grants_dir=" + dir_.path() + "/grants",
-                                      "--set",
-                                      "profiles_dir=" + dir_.path() + "/profiles"};
-        for (const auto& setting : settings_) {
-            argv.push_back("--set");
-            argv.push_back(setting);
-        }
-        service_.emplace(argv, options);
-        if (!bus_.wait_for_name("org.aalayer.Manager1", std::chrono::seconds(30))) {
-            throw std::runtime_error("aalayerd did not come up:\n" + log());
-        }
-    }
-    void stop() { service_.reset(); }
-    void kill_hard() {
-        ::kill(service_->pid(), SIGKILL);
-        service_->stop();
-        service_.reset();
-    }
-
-    // bus-call as uid, with a layer text written to a file first when given.
-    ProcessResult call(uid_t uid, std::vector<std::string> args) const {
-        args.insert(args.begin(), {env_or("AALAYER_BUS_CALL", "bus-call"), bus_.address()});
-        return run_as(uid, gid_of(uid), args, std::chrono::seconds(90));
-    }
-    std::string text_file(const std::string& text) const {
-        static int n = 0;
-        const std::string path = dir_.write("texts/t" + std::to_string(n++) + ".layer", text);
-        fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
-        fs::permissions(dir_.path() + "/texts",
-                        fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
-        fs::permissions(path, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
-        return path;
-    }
-    ProcessResult apply(uid_t uid, const std::string& name, const std::string& text) const {
-        return call(uid, {"apply", "app", name, text_file(text)});
-    }
-
-    std::string log() const {
-        std::ifstream in(dir_.path() + "/service.log");
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    }
-    const std::string& state_dir() const { return state_; }
-    const PrivateSystemBus& bus() const { return bus_; }
-
-private:
-    PrivateSystemBus bus_;
-    Polkitd polkit_;
-    TempDir dir_;
-    std::string state_ = dir_.path() + "/state";
-    std::vector<std::string> settings_;
-    std::optional<BackgroundProcess> service_;
-};
-
-std::string layer_path(uid_t uid, const std::string& name) {
-    return "/org/aalayer/layers/" + std::to_string(uid) + "/app/" + name;
-}
 
 TEST(ServiceIntegration, TwoUsersApplyExplainListAndRemove) {
     Service s;

@@ -1,0 +1,222 @@
+#include "client/lib/client.h"
+
+#include <map>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "dbus/layer1_proxy.h"
+#include "dbus/manager1_proxy.h"
+
+namespace aalayer::client {
+
+namespace {
+
+constexpr const char* kBusName = "org.aalayer.Manager1";
+constexpr const char* kErrorPrefix = "org.aalayer.Error.";
+
+using FindingStructs =
+    std::vector<sdbus::Struct<std::string, std::uint32_t, std::uint32_t, std::string, std::string>>;
+
+std::vector<Finding> to_findings(const FindingStructs& in) {
+    std::vector<Finding> out;
+    for (const auto& f : in)
+        out.push_back(
+            Finding{std::get<0>(f), std::get<1>(f), std::get<2>(f), std::get<3>(f), std::get<4>(f)});
+    return out;
+}
+
+// Every sdbus::Error leaves the library as a CallError.
+template <typename Fn>
+auto guarded(Fn&& fn) -> decltype(fn()) {
+    try {
+        return fn();
+    } catch (const sdbus::Error& e) {
+        throw CallError(e.getName(), e.getMessage());
+    }
+}
+
+class ManagerProxy final : public sdbus::ProxyInterfaces<org::aalayer::Manager1_proxy> {
+public:
+    ManagerProxy(sdbus::IConnection& connection)  // NOLINT(google-explicit-constructor)
+        : ProxyInterfaces(connection, kBusName, "/org/aalayer/Manager1") {
+        registerProxy();
+    }
+    ~ManagerProxy() { unregisterProxy(); }
+    ManagerProxy(const ManagerProxy&) = delete;
+    ManagerProxy& operator=(const ManagerProxy&) = delete;
+};
+
+class LayerProxy final : public sdbus::ProxyInterfaces<org::aalayer::Layer1_proxy> {
+public:
+    LayerProxy(sdbus::IConnection& connection, const std::string& path)
+        : ProxyInterfaces(connection, kBusName, path) {
+        registerProxy();
+    }
+    ~LayerProxy() { unregisterProxy(); }
+    LayerProxy(const LayerProxy&) = delete;
+    LayerProxy& operator=(const LayerProxy&) = delete;
+};
+
+// Layers added and removed (the object manager's signals).
+class Watcher final : public sdbus::ProxyInterfaces<sdbus::ObjectManager_proxy> {
+public:
+    Watcher(sdbus::IConnection& connection, std::function<void(const std::string&)> on_change)
+        : ProxyInterfaces(connection, kBusName, "/org/aalayer"), on_change_(std::move(on_change)) {
+        registerProxy();
+    }
+    ~Watcher() { unregisterProxy(); }
+    Watcher(const Watcher&) = delete;
+    Watcher& operator=(const Watcher&) = delete;
+
+private:
+    void onInterfacesAdded(const sdbus::ObjectPath& path,
+                           const std::map<std::string, std::map<std::string, sdbus::Variant>>&) override {
+        on_change_(path);
+    }
+    void onInterfacesRemoved(const sdbus::ObjectPath& path, const std::vector<std::string>&) override {
+        on_change_(path);
+    }
+    std::function<void(const std::string&)> on_change_;
+};
+
+class BusClient final : public Client {
+public:
+    explicit BusClient(std::unique_ptr<sdbus::IConnection> connection)
+        : connection_(std::move(connection)), manager_(*connection_) {}
+    ~BusClient() override {
+        if (watching_) connection_->leaveEventLoop();
+        watcher_.reset();
+        slot_.reset();
+    }
+    BusClient(const BusClient&) = delete;
+    BusClient& operator=(const BusClient&) = delete;
+
+    std::vector<std::pair<std::string, std::string>> grants() override {
+        return guarded([&] {
+            std::vector<std::pair<std::string, std::string>> out;
+            for (const auto& g : manager_.ListGrants())
+                out.emplace_back(std::get<0>(g), std::get<1>(g));
+            return out;
+        });
+    }
+
+    std::pair<std::string, std::vector<Finding>> check(const std::string& base, const std::string& name,
+                                                       const std::string& text) override {
+        return guarded([&] {
+            const auto [child, findings] = manager_.Check(base, name, text);
+            return std::make_pair(child, to_findings(findings));
+        });
+    }
+
+    std::pair<std::string, std::vector<Finding>> apply(const std::string& base, const std::string& name,
+                                                       const std::string& text,
+                                                       const ApplyOptions& o) override {
+        return guarded([&] {
+            std::map<std::string, sdbus::Variant> options;
+            if (o.strict) options["strict"] = sdbus::Variant(true);
+            if (o.complain) options["mode"] = sdbus::Variant(std::string("complain"));
+            if (o.interactive) options["interactive"] = sdbus::Variant(true);
+            const auto [path, findings] = manager_.Apply(base, name, text, options);
+            return std::make_pair(std::string(path), to_findings(findings));
+        });
+    }
+
+    void remove(const std::string& base, const std::string& name, bool force, bool interactive) override {
+        guarded([&] {
+            std::map<std::string, sdbus::Variant> options;
+            if (force) options["force"] = sdbus::Variant(true);
+            if (interactive) options["interactive"] = sdbus::Variant(true);
+            manager_.Remove(base, name, options);
+            return 0;
+        });
+    }
+
+    Explanation explain(const std::string& base, const std::string& name, const std::string& path) override {
+        return guarded([&] {
+            const auto [perms, reasons] = manager_.Explain(base, name, path);
+            Explanation e{perms, {}};
+            for (const auto& r : reasons)
+                e.reasons.push_back(Reason{std::get<0>(r), std::get<1>(r)});
+            return e;
+        });
+    }
+
+    std::vector<Difference> diff(const std::string& base, const std::string& a,
+                                 const std::string& b) override {
+        return guarded([&] {
+            std::vector<Difference> out;
+            for (const auto& d : manager_.Diff(base, a, b))
+                out.push_back(Difference{std::get<0>(d), std::get<1>(d), std::get<2>(d)});
+            return out;
+        });
+    }
+
+    std::vector<Layer> layers() override {
+        return guarded([&] {
+            auto root = sdbus::createProxy(*connection_, kBusName, "/org/aalayer");
+            std::map<sdbus::ObjectPath, std::map<std::string, std::map<std::string, sdbus::Variant>>> objects;
+            root->callMethod("GetManagedObjects")
+                .onInterface("org.freedesktop.DBus.ObjectManager")
+                .storeResultsTo(objects);
+            std::vector<Layer> out;
+            for (const auto& [path, interfaces] : objects) {
+                const auto it = interfaces.find("org.aalayer.Layer1");
+                if (it == interfaces.end()) continue;
+                const auto& p = it->second;
+                out.push_back(Layer{path, p.at("Owner").get<std::uint32_t>(), p.at("Base").get<std::string>(),
+                                    p.at("Name").get<std::string>(), p.at("KernelName").get<std::string>(),
+                                    p.at("State").get<std::string>(), p.at("UpdatedAt").get<std::uint64_t>(),
+                                    p.at("Mode").get<std::string>()});
+            }
+            return out;
+        });
+    }
+
+    std::string source(const std::string& object_path) override {
+        return guarded([&] { return LayerProxy(*connection_, object_path).GetSource(); });
+    }
+
+    std::vector<Finding> findings(const std::string& object_path) override {
+        return guarded([&] { return to_findings(LayerProxy(*connection_, object_path).GetFindings()); });
+    }
+
+    std::string backend() override {
+        return guarded([&] { return manager_.Backend(); });
+    }
+
+    void subscribe(std::function<void(const std::string&)> on_change) override {
+        watcher_ = std::make_unique<Watcher>(*connection_, on_change);
+        // State changes: PropertiesChanged anywhere below /org/aalayer/layers.
+        slot_ = connection_->addMatch(
+            "type='signal',sender='org.aalayer.Manager1',interface='org.freedesktop.DBus.Properties',"
+            "member='PropertiesChanged',path_namespace='/org/aalayer/layers'",
+            [on_change](sdbus::Message& m) { on_change(m.getPath()); });
+        connection_->enterEventLoopAsync();
+        watching_ = true;
+    }
+
+private:
+    std::unique_ptr<sdbus::IConnection> connection_;
+    ManagerProxy manager_;
+    std::unique_ptr<Watcher> watcher_;
+    sdbus::Slot slot_;
+    bool watching_ = false;
+};
+
+}  // namespace
+
+std::string CallError::short_name() const {
+    return name_.starts_with(kErrorPrefix) ? name_.substr(std::string(kErrorPrefix).size()) : name_;
+}
+
+std::unique_ptr<Client> Client::connect(const std::optional<std::string>& address) {
+    try {
+        auto connection = address ? sdbus::createSessionBusConnectionWithAddress(*address)
+                                  : sdbus::createSystemBusConnection();
+        return std::make_unique<BusClient>(std::move(connection));
+    } catch (const sdbus::Error& e) {
+        throw CallError(e.getName(), e.getMessage());
+    }
+}
+
+}  // namespace aalayer::client

@@ -1,0 +1,99 @@
+// The aalayer client library: typed calls to aalayerd over the generated
+// proxies, for the aalayer CLI and for settings panels. Errors come back as
+// aalayer::client::CallError with the D-Bus error name (org.aalayer.Error.*).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace aalayer::client {
+
+struct Finding {
+    std::string severity;  // error | warning | note
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+    std::string file;
+    std::string message;
+};
+
+struct Layer {
+    std::string object_path;
+    std::uint32_t owner = 0;
+    std::string base;
+    std::string name;
+    std::string kernel_name;
+    std::string state;  // active | compiled | invalid | failed | stale
+    std::uint64_t updated_at = 0;
+    std::string mode;  // enforce | complain
+};
+
+struct Reason {
+    std::string source;  // base | grant | layer
+    std::string rule;    // "FILE:LINE:COL: rule"
+};
+
+struct Explanation {
+    std::string perms;  // "owner=rw other=r"
+    std::vector<Reason> reasons;
+};
+
+struct Difference {
+    std::string example;
+    std::string perms_a;
+    std::string perms_b;
+};
+
+struct ApplyOptions {
+    bool strict = false;
+    bool complain = false;
+    bool interactive = false;
+};
+
+class CallError : public std::runtime_error {
+public:
+    CallError(std::string name, const std::string& message)
+        : std::runtime_error(message), name_(std::move(name)) {}
+    [[nodiscard]] const std::string& name() const { return name_; }
+    // The part after "org.aalayer.Error." (or the whole name for other errors).
+    [[nodiscard]] std::string short_name() const;
+
+private:
+    std::string name_;
+};
+
+class Client {
+public:
+    // The system bus, or `address` when given (tests, private buses).
+    static std::unique_ptr<Client> connect(const std::optional<std::string>& address = std::nullopt);
+    virtual ~Client() = default;
+
+    virtual std::vector<std::pair<std::string, std::string>> grants() = 0;
+    virtual std::pair<std::string, std::vector<Finding>> check(const std::string& base,
+                                                               const std::string& name,
+                                                               const std::string& text) = 0;
+    virtual std::pair<std::string, std::vector<Finding>> apply(const std::string& base,
+                                                               const std::string& name,
+                                                               const std::string& text,
+                                                               const ApplyOptions& o) = 0;
+    virtual void remove(const std::string& base, const std::string& name, bool force, bool interactive) = 0;
+    virtual Explanation explain(const std::string& base, const std::string& name,
+                                const std::string& path) = 0;
+    virtual std::vector<Difference> diff(const std::string& base, const std::string& a,
+                                         const std::string& b) = 0;
+    // Every layer object the service publishes (other users' too: names only).
+    virtual std::vector<Layer> layers() = 0;
+    virtual std::string source(const std::string& object_path) = 0;
+    virtual std::vector<Finding> findings(const std::string& object_path) = 0;
+    virtual std::string backend() = 0;
+
+    // Calls `on_change(object_path)` whenever a layer is added, removed or
+    // changes state, from a thread of the library's own, until the Client goes.
+    virtual void subscribe(std::function<void(const std::string& object_path)> on_change) = 0;
+};
+
+}  // namespace aalayer::client

@@ -1,0 +1,409 @@
+#!/usr/bin/env bash
+# vm.sh: run file-access checks under AppArmor profile stacks in a real Debian kernel under qemu.
+#
+#   vm.sh --cache DIR --profiles DIR --checks FILE [--timeout S] [--log FILE] [--accel auto|tcg|kvm]
+#
+# What it does
+#   1. Once per cache DIR (reused when present, under a lock): `apt-get download` the Debian kernel
+#      package (default: what linux-image-cloud-amd64 depends on; override with
+#      AALAYER_KERNEL_PKG=linux-image-6.1.0-NN-cloud-amd64), `dpkg -x` it and keep DIR/vmlinuz and
+#      DIR/kernel-package. Also builds DIR/aaprobe (tests/kernel/aaprobe.c, `cc -static`), the
+#      helper that performs each operation inside the guest and reports its errno.
+#   2. Builds an initramfs (cpio newc, gzip): busybox-static, the host's apparmor_parser and aa-exec
+#      with exactly the libraries `ldd` lists (same paths, plus the dynamic loader), the host's
+#      /etc/apparmor.d/{abi,tunables,abstractions}, every regular file of --profiles DIR (not
+#      dotfiles, not *~) as /profiles/NAME, the checks file, aaprobe and /init.
+#   3. Boots `qemu-system-x86_64 -m 512 -nodefaults -display none -no-reboot` with the serial console
+#      to a log file. At boot /init mounts proc, sys, devtmpfs, tmpfs (/tmp), securityfs
+#      (/sys/kernel/security), loads every /profiles file with `apparmor_parser -r` in file-name
+#      order (a file that fails is retried once after all others, so a child file may sort before
+#      its parent), runs the checks file top to bottom, prints result lines and does `poweroff -f`.
+#   4. Prints on stdout only the protocol lines below. The full serial console is kept in
+#      DIR/last-console.log (and in --log FILE when given); it ends with the guest's AppArmor
+#      kernel messages (audit DENIED lines), for diagnosis.
+#
+# Accelerator: --accel auto (default; env AALAYER_VM_ACCEL) tries KVM once with a short timeout when
+# /dev/kvm is usable and remembers the verdict in DIR/kvm-status (ok|hangs); otherwise, and after a
+# KVM hang, TCG. --accel tcg / kvm force one.
+#
+# Checks file: one directive per line, fields separated by blanks; blank lines and lines starting
+# with '#' are ignored. Directives run in order, so setup and kernel-policy changes may appear
+# between checks.
+#   ID LABEL OP PATH          a check. ID: any word that is not a keyword below. LABEL: what
+#                             `aa-exec -p` takes (a profile, or a stack 'A//&A//child'), or '-'
+#                             for unconfined. OP: read (open O_RDONLY + read; directories are
+#                             listed), write (open O_WRONLY|O_CREAT|O_TRUNC + write), append
+#                             (O_WRONLY|O_CREAT|O_APPEND + write), exec (fork + execve PATH with
+#                             no arguments, exit status 0 expected), mkdir, lock (open O_RDONLY +
+#                             flock LOCK_EX), unlink. Runs as the current AS uid:
+#                             [aaprobe --as UID:GID] aa-exec -p LABEL -- aaprobe OP PATH.
+#   FILE PATH [OWNER [MODE [CONTENT...]]]
+#                             create/overwrite a regular file as root, unconfined. OWNER is
+#                             UID[:GID] numeric or '-' (root, the default); MODE octal, default
+#                             0666; CONTENT is the rest of the line (blanks collapsed) plus a
+#                             newline; empty file when absent. Parent directories are created
+#                             (mode 0777, root). Ownership matters for AppArmor `owner` rules:
+#                             `FILE /data/mine 1000` makes a file owned by uid 1000.
+#   DIR PATH [OWNER [MODE]]   mkdir -p as root; then chown/chmod (default mode 0777).
+#   EXE PATH [OWNER [MODE]]   an executable target for `exec` checks (a copy of aaprobe that
+#                             exits 0 when run under another name; no interpreter, no libraries).
+#                             Default mode 0755.
+#   SH COMMAND...             run `sh -c COMMAND...` as root, unconfined (symlinks, odd setups).
+#   AS UID[:GID]              run the following checks as this uid (gid defaults to uid; 0 = root).
+#                             Supplementary groups are dropped.
+#   LOAD FILE                 apparmor_parser -a FILE   (FILE: host path, relative to the checks
+#   REPLACE FILE              apparmor_parser -r FILE    file's directory unless absolute; copied
+#                                                        into the initramfs)
+#   REMOVE NAME               write NAME to /sys/kernel/security/apparmor/.remove (e.g. demo//child)
+# The default mode of FILE and DIR is world-writable so that DAC never decides a check: any
+# EACCES/EPERM is reported as `denied`, whoever caused it. Choose modes deliberately otherwise.
+#
+# Output lines (stdout; everything else from the guest goes only to the console log):
+#   BOOT ok apparmor=Y|N lsm=LIST kernel=RELEASE     first line when the guest came up
+#   PROFILE NAME ok | PROFILE NAME failed MESSAGE    one per --profiles file loaded at boot
+#   STEP LINENO KEYWORD ARG ok | ... failed MESSAGE  for LOAD, REPLACE, REMOVE, SH
+#   RESULT ID allowed
+#   RESULT ID denied STEP ERRNO      the operation failed with EACCES/EPERM (STEP: open, flock, ...)
+#   RESULT ID error DETAIL           anything else (missing file, aa-exec failure, bad exit, ...)
+#   DONE CHECKS uptime=SECONDS       last line when the guest finished
+#   VMERROR MESSAGE                  internal failure (download, build, boot, timeout, bad line)
+# Exit status: 0 when the guest printed DONE and nothing printed VMERROR, 1 otherwise, 2 on usage.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cache="" profiles="" checks="" timeout_s=120 logcopy="" accel=${AALAYER_VM_ACCEL:-auto}
+
+usage() {
+  sed -n '2,3p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
+  exit 2
+}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --cache) cache=${2:-}; shift 2 ;;
+    --profiles) profiles=${2:-}; shift 2 ;;
+    --checks) checks=${2:-}; shift 2 ;;
+    --timeout) timeout_s=${2:-}; shift 2 ;;
+    --log) logcopy=${2:-}; shift 2 ;;
+    --accel) accel=${2:-}; shift 2 ;;
+    -h|--help) usage ;;
+    *) echo "vm.sh: unknown argument: $1" >&2; usage ;;
+  esac
+done
+[ -n "$cache" ] && [ -n "$profiles" ] && [ -n "$checks" ] || usage
+
+vmerror() {
+  echo "VMERROR $*"
+  echo "vm.sh: $*" >&2
+}
+die() {
+  vmerror "$@"
+  exit 1
+}
+
+[ -d "$profiles" ] || die "profiles directory not found: $profiles"
+[ -f "$checks" ] || die "checks file not found: $checks"
+case "$timeout_s" in ''|*[!0-9]*) die "bad --timeout: $timeout_s" ;; esac
+case "$accel" in auto|tcg|kvm) ;; *) die "bad --accel: $accel" ;; esac
+for tool in qemu-system-x86_64 cpio gzip apt-get dpkg flock; do
+  command -v "$tool" >/dev/null 2>&1 || die "missing tool: $tool (scripts/install-deps.sh installs it)"
+done
+busybox=""
+for b in /bin/busybox /usr/bin/busybox; do
+  if [ -x "$b" ] && ! ldd "$b" >/dev/null 2>&1; then busybox=$b; break; fi
+done
+[ -n "$busybox" ] || die "missing static busybox (package busybox-static)"
+parser=$(command -v apparmor_parser || echo /usr/sbin/apparmor_parser)
+aaexec=$(command -v aa-exec || echo /usr/bin/aa-exec)
+[ -x "$parser" ] || die "missing apparmor_parser (package apparmor)"
+[ -x "$aaexec" ] || die "missing aa-exec (package apparmor)"
+
+mkdir -p "$cache" || die "cannot create cache directory $cache"
+cache=$(cd "$cache" && pwd)
+profiles=$(cd "$profiles" && pwd)
+checks_dir=$(cd "$(dirname "$checks")" && pwd)
+checks="$checks_dir/$(basename "$checks")"
+
+# --- cached kernel and helper (under a lock: parallel runs share the cache) ------------------------
+exec 9>"$cache/.lock"
+flock 9
+if [ ! -s "$cache/vmlinuz" ]; then
+  pkg=${AALAYER_KERNEL_PKG:-}
+  if [ -z "$pkg" ]; then
+    pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+      awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
+  fi
+  [ -n "$pkg" ] || die "cannot resolve the kernel package (apt-cache depends linux-image-cloud-amd64; run apt-get update?)"
+  dl="$cache/download"
+  rm -rf "$dl" && mkdir -p "$dl"
+  echo "vm.sh: downloading $pkg" >&2
+  (cd "$dl" && apt-get download "$pkg") >"$dl/apt.log" 2>&1 ||
+    die "apt-get download $pkg failed: $(tail -n 1 "$dl/apt.log")"
+  deb=$(ls "$dl"/*.deb 2>/dev/null | head -n 1)
+  [ -n "$deb" ] || die "apt-get download $pkg produced no .deb"
+  dpkg -x "$deb" "$dl/x" || die "dpkg -x $deb failed"
+  vmlinuz=$(ls "$dl"/x/boot/vmlinuz-* 2>/dev/null | head -n 1)
+  [ -n "$vmlinuz" ] || die "no /boot/vmlinuz-* in $deb"
+  config=$(ls "$dl"/x/boot/config-* 2>/dev/null | head -n 1)
+  if [ -n "$config" ] && ! grep -q '^CONFIG_SECURITY_APPARMOR=y' "$config"; then
+    die "$pkg is not built with CONFIG_SECURITY_APPARMOR=y"
+  fi
+  [ -n "$config" ] && cp "$config" "$cache/kernel-config"
+  cp "$vmlinuz" "$cache/vmlinuz.tmp" && mv "$cache/vmlinuz.tmp" "$cache/vmlinuz"
+  echo "$(basename "$deb")" >"$cache/kernel-package"
+  rm -rf "$dl"
+fi
+probe_src="$here/aaprobe.c"
+probe_sum=$(sha256sum "$probe_src" | cut -d' ' -f1)
+if [ ! -x "$cache/aaprobe" ] || [ "$(cat "$cache/aaprobe.sha256" 2>/dev/null)" != "$probe_sum" ]; then
+  cc=${CC:-cc}
+  "$cc" -static -O2 -o "$cache/aaprobe.tmp" "$probe_src" 2>"$cache/aaprobe.log" ||
+    die "cannot build aaprobe with $cc -static: $(head -n 3 "$cache/aaprobe.log" | tr '\n' ' ')"
+  mv "$cache/aaprobe.tmp" "$cache/aaprobe"
+  echo "$probe_sum" >"$cache/aaprobe.sha256"
+fi
+flock -u 9
+
+# --- initramfs ---------------------------------------------------------------------------------------
+work=$(mktemp -d "${TMPDIR:-/tmp}/aalayer-vm.XXXXXX") || die "mktemp failed"
+qpid=""
+cleanup() {
+  [ -n "$qpid" ] && kill "$qpid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+root="$work/root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc/apparmor.d,profiles,steps} ||
+  die "cannot create $root"
+cp "$busybox" "$root/bin/busybox" || die "cannot copy busybox"
+ln -s busybox "$root/bin/sh"
+cp "$cache/aaprobe" "$root/aaprobe"
+copy_binary() { # copy a host binary and exactly what ldd lists to the same paths
+  local bin=$1 lib
+  mkdir -p "$root$(dirname "$bin")" && cp -L "$bin" "$root$bin" || return 1
+  for lib in $(ldd "$bin" 2>/dev/null | awk '/=> \// { print $3 } /^[[:space:]]*\// { print $1 }'); do
+    [ -e "$root$lib" ] && continue
+    mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib" || return 1
+  done
+}
+copy_binary "$parser" || die "cannot copy $parser and its libraries"
+copy_binary "$aaexec" || die "cannot copy $aaexec and its libraries"
+[ "$parser" = /usr/sbin/apparmor_parser ] || ln -sf "$parser" "$root/usr/sbin/apparmor_parser"
+[ "$aaexec" = /usr/bin/aa-exec ] || ln -sf "$aaexec" "$root/usr/bin/aa-exec"
+for d in abi tunables abstractions; do
+  [ -d "/etc/apparmor.d/$d" ] && cp -a "/etc/apparmor.d/$d" "$root/etc/apparmor.d/"
+done
+printf 'root:x:0:0:root:/:/bin/sh\n' >"$root/etc/passwd"
+printf 'root:x:0:\n' >"$root/etc/group"
+
+nprof=0
+for f in "$profiles"/*; do
+  [ -f "$f" ] || continue
+  case "$(basename "$f")" in .*|*~) continue ;; esac
+  cp "$f" "$root/profiles/" || die "cannot copy profile $f"
+  nprof=$((nprof + 1))
+done
+
+# Copy the checks file, rewriting LOAD/REPLACE paths to their copies in /steps.
+lineno=0
+: >"$root/checks"
+while IFS= read -r line || [ -n "$line" ]; do
+  lineno=$((lineno + 1))
+  read -r kw arg rest <<<"$line"
+  case "$kw" in
+    LOAD|REPLACE)
+      [ -n "$arg" ] || die "checks line $lineno: $kw needs a file"
+      case "$arg" in /*) src=$arg ;; *) src="$checks_dir/$arg" ;; esac
+      [ -f "$src" ] || die "checks line $lineno: $kw file not found: $src"
+      dst="/steps/$lineno-$(basename "$src")"
+      cp "$src" "$root$dst" || die "cannot copy $src"
+      line="$kw $dst"
+      ;;
+  esac
+  printf '%s\n' "$line" >>"$root/checks"
+done <"$checks"
+
+cat >"$root/init" <<'INIT'
+#!/bin/sh
+/bin/busybox --install -s
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t securityfs securityfs /sys/kernel/security
+exec </dev/console >/dev/console 2>&1
+echo 0 >/proc/sys/kernel/printk_ratelimit 2>/dev/null
+umask 0
+aafs=/sys/kernel/security/apparmor
+
+one_line() { tr '\n\r' '  ' | sed 's/  */ /g; s/ $//'; }
+finish() {
+  echo "DONE $nchecks uptime=$(cut -d' ' -f1 /proc/uptime)"
+  echo "--- guest apparmor kernel messages ---"
+  dmesg | grep -i apparmor | tail -n 200
+  sync
+  poweroff -f
+  sleep 10
+}
+
+enabled=N
+if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] && [ -d "$aafs" ]; then
+  enabled=Y
+fi
+echo "BOOT ok apparmor=$enabled lsm=$(cat /sys/kernel/security/lsm 2>/dev/null) kernel=$(uname -r)"
+nchecks=0
+if [ "$enabled" != Y ]; then
+  echo "VMERROR apparmor is not enabled in the guest"
+  finish
+fi
+
+retry=""
+for f in /profiles/*; do
+  [ -f "$f" ] || continue
+  if out=$(apparmor_parser -r "$f" 2>&1); then
+    echo "PROFILE ${f#/profiles/} ok"
+  else
+    retry="$retry $f"
+  fi
+done
+for f in $retry; do
+  if out=$(apparmor_parser -r "$f" 2>&1); then
+    echo "PROFILE ${f#/profiles/} ok"
+  else
+    echo "PROFILE ${f#/profiles/} failed $(echo "$out" | one_line)"
+    echo "VMERROR boot load of ${f#/profiles/} failed"
+  fi
+done
+
+uid=0
+n=0
+while IFS= read -r line || [ -n "$line" ]; do
+  n=$((n + 1))
+  case "$line" in ''|'#'*) continue ;; esac
+  set -f
+  set -- $line
+  set +f
+  [ $# -gt 0 ] || continue
+  kw=$1
+  case "$kw" in
+    FILE)
+      p=$2; owner=${3:--}; mode=${4:-0666}
+      if [ $# -gt 4 ]; then shift 4; content="$*"; else content=""; fi
+      mkdir -p "$(dirname "$p")" &&
+        if [ -n "$content" ]; then printf '%s\n' "$content" >"$p"; else : >"$p"; fi &&
+        { [ "$owner" = - ] || chown "$owner" "$p"; } && chmod "$mode" "$p" ||
+        echo "VMERROR line $n: $line"
+      ;;
+    DIR)
+      p=$2; owner=${3:--}; mode=${4:-0777}
+      mkdir -p "$p" && { [ "$owner" = - ] || chown "$owner" "$p"; } && chmod "$mode" "$p" ||
+        echo "VMERROR line $n: $line"
+      ;;
+    EXE)
+      p=$2; owner=${3:--}; mode=${4:-0755}
+      mkdir -p "$(dirname "$p")" && cp /aaprobe "$p" &&
+        { [ "$owner" = - ] || chown "$owner" "$p"; } && chmod "$mode" "$p" ||
+        echo "VMERROR line $n: $line"
+      ;;
+    SH)
+      shift
+      if out=$(sh -c "$*" 2>&1); then echo "STEP $n SH ok"
+      else echo "STEP $n SH failed rc=$? $(echo "$out" | one_line)"; fi
+      ;;
+    AS)
+      uid=${2:-0}
+      ;;
+    LOAD|REPLACE)
+      flag=-a; [ "$kw" = REPLACE ] && flag=-r
+      if out=$(apparmor_parser $flag "$2" 2>&1); then echo "STEP $n $kw ${2#/steps/} ok"
+      else echo "STEP $n $kw ${2#/steps/} failed $(echo "$out" | one_line)"; fi
+      ;;
+    REMOVE)
+      if out=$(printf '%s' "$2" 2>&1 >$aafs/.remove); then echo "STEP $n REMOVE $2 ok"
+      else echo "STEP $n REMOVE $2 failed $(echo "$out" | one_line)"; fi
+      ;;
+    *)
+      if [ $# -ne 4 ]; then
+        echo "VMERROR line $n: expected 'ID LABEL OP PATH': $line"
+        continue
+      fi
+      id=$1; label=$2; op=$3; p=$4
+      if [ "$label" = - ]; then set -- /aaprobe "$op" "$p"
+      else set -- /usr/bin/aa-exec -p "$label" -- /aaprobe "$op" "$p"; fi
+      if [ "$uid" != 0 ] && [ "$uid" != 0:0 ]; then set -- /aaprobe --as "$uid" "$@"; fi
+      out=$("$@" 2>&1)
+      rc=$?
+      out=$(echo "$out" | one_line)
+      nchecks=$((nchecks + 1))
+      case "$rc:$out" in
+        0:allowed) echo "RESULT $id allowed" ;;
+        2:denied*|3:error*) echo "RESULT $id $out" ;;
+        *) echo "RESULT $id error rc=$rc $out" ;;
+      esac
+      ;;
+  esac
+done </checks
+finish
+INIT
+chmod 755 "$root/init"
+
+initrd="$work/initrd.gz"
+(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$initrd" ||
+  die "cannot build the initramfs"
+
+# --- boot ----------------------------------------------------------------------------------------------
+console="$work/console.log"
+run_qemu() { # $1 accel, $2 timeout; sets qrc
+  local a=$1 t=$2
+  : >"$console"
+  timeout -k 5 "$t" qemu-system-x86_64 -accel "$a" -m 512 -nodefaults -display none -no-reboot \
+    -serial "file:$console" -kernel "$cache/vmlinuz" -initrd "$initrd" \
+    -append "console=ttyS0 panic=-1 apparmor=1 security=apparmor loglevel=1 rdinit=/init" \
+    </dev/null >"$work/qemu.out" 2>&1 &
+  qpid=$!
+  wait "$qpid"
+  qrc=$?
+  qpid=""
+}
+kvm_usable() { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
+
+start=$(date +%s.%N)
+used=tcg
+if [ "$accel" = kvm ] || { [ "$accel" = auto ] && kvm_usable && [ "$(cat "$cache/kvm-status" 2>/dev/null)" != hangs ]; }; then
+  kt=$timeout_s
+  [ "$accel" = auto ] && [ "$(cat "$cache/kvm-status" 2>/dev/null)" != ok ] && kt=10
+  run_qemu kvm "$kt"
+  if grep -q '^DONE ' "$console"; then
+    used=kvm
+    [ "$accel" = auto ] && echo ok >"$cache/kvm-status"
+  elif [ "$accel" = auto ]; then
+    echo "vm.sh: KVM guest did not finish in ${kt}s (rc $qrc); using TCG from now on" >&2
+    echo hangs >"$cache/kvm-status"
+  else
+    used=kvm
+  fi
+fi
+if [ "$used" = tcg ]; then
+  run_qemu tcg "$timeout_s"
+fi
+end=$(date +%s.%N)
+
+tr -d '\r' <"$console" >"$work/console.clean"
+cp "$work/console.clean" "$cache/last-console.log" 2>/dev/null
+[ -n "$logcopy" ] && cp "$work/console.clean" "$logcopy"
+grep -E '^(BOOT|PROFILE|STEP|RESULT|VMERROR|DONE)( |$)' "$work/console.clean"
+status=0
+grep -q '^VMERROR' "$work/console.clean" && status=1
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+  vmerror "timeout: the guest did not finish within ${timeout_s}s (accel $used); console log: $cache/last-console.log"
+  status=1
+elif ! grep -q '^BOOT ' "$work/console.clean"; then
+  vmerror "the guest did not boot (qemu rc $qrc: $(tail -n 2 "$work/qemu.out" | tr '\n' ' ')); console log: $cache/last-console.log"
+  status=1
+elif ! grep -q '^DONE ' "$work/console.clean"; then
+  vmerror "the guest stopped before finishing (qemu rc $qrc); console log: $cache/last-console.log"
+  status=1
+fi
+echo "vm.sh: $(cat "$cache/kernel-package"), accel $used, $nprof profiles, wall $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s" >&2
+exit "$status"

@@ -1,0 +1,56 @@
+// aalayerd for tests: a private system bus, the real polkitd with the
+// project's actions and a test rule (nobody and daemon may manage their own
+// layers, bin may not), and the service in compile-only mode on a temporary
+// state, grants and profiles directory with one base profile "app".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tests/support/bus_harness.h"
+
+namespace aalayer::test {
+
+constexpr uid_t kNobody = 65534;  // home /nonexistent
+constexpr uid_t kDaemon = 1;      // home /usr/sbin
+constexpr uid_t kBin = 2;         // polkit says no
+
+gid_t gid_of(uid_t uid);
+
+class Service {
+public:
+    // settings: extra `--set KEY=VALUE` for aalayerd.
+    explicit Service(std::vector<std::string> settings = {});
+
+    void set_grant(const std::string& text);
+    void start();
+    void stop();
+    void kill_hard();
+
+    // bus-call as uid.
+    [[nodiscard]] ProcessResult call(uid_t uid, std::vector<std::string> args) const;
+    // Runs argv as uid with DBUS_SYSTEM_BUS_ADDRESS set to this bus (for the aalayer CLI).
+    [[nodiscard]] ProcessResult run_client(uid_t uid, std::vector<std::string> argv,
+                                           const std::vector<std::string>& env = {}) const;
+    // A world-readable file holding `text`, for callers of other uids.
+    [[nodiscard]] std::string text_file(const std::string& text) const;
+    [[nodiscard]] ProcessResult apply(uid_t uid, const std::string& name, const std::string& text) const;
+
+    [[nodiscard]] std::string log() const;
+    [[nodiscard]] const std::string& state_dir() const { return state_; }
+    [[nodiscard]] const std::string& dir() const { return dir_.path(); }
+    [[nodiscard]] const PrivateSystemBus& bus() const { return bus_; }
+
+private:
+    PrivateSystemBus bus_;
+    Polkitd polkit_;
+    TempDir dir_;
+    std::string state_ = dir_.path() + "/state";
+    std::vector<std::string> settings_;
+    std::optional<BackgroundProcess> service_;
+};
+
+std::string layer_path(uid_t uid, const std::string& name);
+
+}  // namespace aalayer::test
