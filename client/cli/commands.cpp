@@ -329,10 +329,11 @@ int cmd_run(client::Client& c, const Args& a, const Output& o) {
         o.error("cannot switch to " + label + ": " + std::strerror(errno));
         return kRefused;
     }
+    std::vector<std::string> copies = a.after_dashes;  // execvp takes char* const[]
     std::vector<char*> argv;
-    for (const auto& s : a.after_dashes)
-        argv.push_back(
-            const_cast<char*>(s.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast): execvp
+    argv.reserve(copies.size() + 1);
+    for (auto& s : copies)
+        argv.push_back(s.data());
     argv.push_back(nullptr);
     ::execvp(argv[0], argv.data());
     o.error("cannot run " + a.after_dashes.front() + ": " + std::strerror(errno));

@@ -34,10 +34,12 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
             close_fd(*fd);
         return result;
     }
+    // execvp takes char* const[]; the strings outlive the exec.
+    std::vector<std::string> copies(argv.begin(), argv.end());
     std::vector<char*> args;
-    for (const auto& a : argv)
-        args.push_back(const_cast<char*>(
-            a.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast): execvp's signature
+    args.reserve(copies.size() + 1);
+    for (auto& a : copies)
+        args.push_back(a.data());
     args.push_back(nullptr);
     const pid_t pid = ::fork();
     if (pid == 0) {

@@ -19,6 +19,7 @@ void log_message(int priority, const std::string& message,
         for (const auto& [k, v] : fields)
             parts.push_back("AALAYER_" + k + "=" + v);
         std::vector<iovec> iov;
+        iov.reserve(parts.size());
         for (auto& p : parts)
             iov.push_back(iovec{p.data(), p.size()});
         if (sd_journal_sendv(iov.data(), static_cast<int>(iov.size())) == 0) return;
