@@ -3,7 +3,12 @@
  *   aaprobe OP PATH        perform one file operation and report how it went:
  *                          prints "allowed", "denied <step> <ERRNO>" (EACCES/EPERM)
  *                          or "error <step> <ERRNO|detail>"; exits 0, 2 or 3.
- *                          OP: read write append exec mkdir lock unlink
+ *                          OP: read write append exec mkdir lock wlock unlink;
+ *                          label (prints "label <this process's /proc/self/attr/current>");
+ *                          execlabel (execve PATH as "aaprobe label" and relay what the
+ *                          new program prints: the label an exec'd child runs under).
+ *   aaprobe serve          long-running form: read "OP PATH" lines from stdin, answer each
+ *                          with one line on stdout (as above), in this same process, until EOF.
  *   aaprobe --as UID[:GID] PROG ARGS...
  *                          drop supplementary groups, setgid(GID, default UID),
  *                          setuid(UID), exec PROG (used for the AS directive).
@@ -85,7 +90,7 @@ static int do_read(const char *path) {
   return allowed();
 }
 
-static int do_exec(const char *path) {
+static int do_exec(const char *path, int as_label) {
   int pfd[2];
   if (pipe2(pfd, O_CLOEXEC) != 0) return report("pipe", errno);
   fflush(stdout);
@@ -93,7 +98,12 @@ static int do_exec(const char *path) {
   if (pid < 0) return report("fork", errno);
   if (pid == 0) {
     close(pfd[0]);
-    char *argv[] = {(char *)path, NULL};
+    char *argv[] = {(char *)path, NULL, NULL, NULL};
+    if (as_label) {
+      argv[0] = (char *)"aaprobe";
+      argv[1] = (char *)"label";
+      argv[2] = (char *)"-";
+    }
     char *envp[] = {NULL};
     execve(path, argv, envp);
     int e = errno;
@@ -107,16 +117,18 @@ static int do_exec(const char *path) {
   int status = 0;
   if (waitpid(pid, &status, 0) < 0) return report("waitpid", errno);
   if (n == (ssize_t)sizeof e) return report("execve", e);
+  if (as_label && WIFEXITED(status)) return WEXITSTATUS(status); /* the child printed its line */
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return allowed();
   if (WIFEXITED(status)) printf("error child exit=%d\n", WEXITSTATUS(status));
   else printf("error child signal=%d\n", WTERMSIG(status));
   return 3;
 }
 
-static int do_lock(const char *path) {
-  int fd = open(path, O_RDONLY);
+/* AppArmor: a shared lock needs k (plus r to open); an exclusive one needs w and k. */
+static int do_lock(const char *path, int exclusive) {
+  int fd = open(path, exclusive ? O_WRONLY : O_RDONLY);
   if (fd < 0) return report("open", errno);
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) return report("flock", errno);
+  if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) return report("flock", errno);
   close(fd);
   return allowed();
 }
@@ -142,23 +154,59 @@ static int do_as(int argc, char **argv) {
   return 3;
 }
 
+static int do_label(void) {
+  char buf[512];
+  int fd = open("/proc/self/attr/current", O_RDONLY);
+  if (fd < 0) return report("open-attr", errno);
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  if (n < 0) return report("read-attr", errno);
+  close(fd);
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\0')) n--;
+  buf[n] = '\0';
+  printf("label %s\n", buf);
+  return 0;
+}
+
+static int run_op(const char *op, const char *path) {
+  if (!strcmp(op, "read")) return do_read(path);
+  if (!strcmp(op, "write")) return do_write(path, O_TRUNC);
+  if (!strcmp(op, "append")) return do_write(path, O_APPEND);
+  if (!strcmp(op, "exec")) return do_exec(path, 0);
+  if (!strcmp(op, "execlabel")) return do_exec(path, 1);
+  if (!strcmp(op, "mkdir")) return mkdir(path, 0777) == 0 ? allowed() : report("mkdir", errno);
+  if (!strcmp(op, "lock")) return do_lock(path, 0);
+  if (!strcmp(op, "wlock")) return do_lock(path, 1);
+  if (!strcmp(op, "unlink")) return unlink(path) == 0 ? allowed() : report("unlink", errno);
+  if (!strcmp(op, "label")) return do_label();
+  printf("error unknown-op %s\n", op);
+  return 3;
+}
+
+static int serve(void) {
+  char line[4096], op[64];
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  while (fgets(line, sizeof line, stdin)) {
+    char *path = malloc(sizeof line);
+    if (!path || sscanf(line, "%63s %4095s", op, path) != 2) {
+      printf("error bad-request\n");
+    } else {
+      run_op(op, path);
+    }
+    free(path);
+    fflush(stdout);
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *self = strrchr(argv[0], '/');
   self = self ? self + 1 : argv[0];
   if (strcmp(self, "aaprobe") != 0 || argc < 2) return 0;
   if (strcmp(argv[1], "--as") == 0) return do_as(argc, argv);
+  if (strcmp(argv[1], "serve") == 0) return serve();
   if (argc != 3) {
     fprintf(stderr, "aaprobe: usage: aaprobe OP PATH\n");
     return 3;
   }
-  const char *op = argv[1], *path = argv[2];
-  if (!strcmp(op, "read")) return do_read(path);
-  if (!strcmp(op, "write")) return do_write(path, O_TRUNC);
-  if (!strcmp(op, "append")) return do_write(path, O_APPEND);
-  if (!strcmp(op, "exec")) return do_exec(path);
-  if (!strcmp(op, "mkdir")) return mkdir(path, 0777) == 0 ? allowed() : report("mkdir", errno);
-  if (!strcmp(op, "lock")) return do_lock(path);
-  if (!strcmp(op, "unlink")) return unlink(path) == 0 ? allowed() : report("unlink", errno);
-  printf("error unknown-op %s\n", op);
-  return 3;
+  return run_op(argv[1], argv[2]);
 }

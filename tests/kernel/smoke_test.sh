@@ -38,12 +38,13 @@ profile demo//child {
   owner /data/own/** rw,
 }
 EOF
-# Replacement child: now /data/b too.
+# Replacement child: now /data/b too, and /data/bin/tool (inheriting the stack).
 cat >"$work/child-v2" <<'EOF'
 abi <abi/3.0>,
 profile demo//child {
   /data/a r,
   /data/b r,
+  /data/bin/tool ix,
   owner /data/own/** rw,
 }
 EOF
@@ -81,7 +82,17 @@ base-exec-tool   demo    exec  /data/bin/tool
 stack-exec-tool  $S      exec  /data/bin/tool
 base-lock-a      demo    lock  /data/a
 stack-lock-a     $S      lock  /data/a
+base-wlock-a     demo    wlock /data/a
+base-wlock-rw    demo    wlock /data/rw/x
+unconf-label     -       label -
+stack-label      $S      label -
+BG bgs $S
+bg-read-b        @bgs    read  /data/b
+bg-exec-tool     @bgs    exec  /data/bin/tool
 REPLACE child-v2
+bg2-read-b       @bgs    read  /data/b
+bg2-execlabel    @bgs    execlabel /data/bin/tool
+bg2-label        @bgs    label -
 stack2-read-b    $S      read  /data/b
 stack2-read-a    $S      read  /data/a
 AS 1000
@@ -97,6 +108,9 @@ AS 0
 LOAD orphan
 REMOVE demo//child
 gone-stack-read-a $S     read  /data/a
+gone-bg-label    @bgs    label -
+gone-bg-read-b   @bgs    read  /data/b
+gone-bg-write-rw @bgs    write /data/rw/z
 gone-base-read-a demo    read  /data/a
 REMOVE demo
 gone-base2       demo    read  /data/a
@@ -109,7 +123,12 @@ declare -A want=(
   [base-write-rw]=allowed [stack-write-rw]=denied [base-append-rw]=allowed
   [base-mkdir-rw]=allowed [stack-mkdir-rw]=denied
   [base-exec-tool]=allowed [stack-exec-tool]=denied
-  [base-lock-a]=allowed [stack-lock-a]=denied
+  [base-lock-a]=allowed [stack-lock-a]=denied [base-wlock-a]=denied [base-wlock-rw]=allowed
+  [unconf-label]="label unconfined" [stack-label]="label demo//&demo//child (enforce)"
+  [bg-read-b]=denied [bg-exec-tool]=denied
+  [bg2-read-b]=allowed [bg2-execlabel]="label demo//&demo//child (enforce)"
+  [bg2-label]="label demo//&demo//child (enforce)"
+  [gone-bg-label]="label ?" [gone-bg-read-b]=allowed [gone-bg-write-rw]=allowed
   [stack2-read-b]=allowed [stack2-read-a]=allowed
   [own-base-mine]=allowed [own-base-theirs]=denied
   [own-stack-mine]=allowed [own-stack-theirs]=denied [own-unconf-theirs]=allowed
@@ -118,7 +137,7 @@ declare -A want=(
 )
 # STEP lines by keyword and argument: the orphan child is refused, the rest succeed.
 declare -A want_step=(
-  ["REPLACE child-v2"]=ok ["LOAD orphan"]=failed ["REMOVE demo//child"]=ok ["REMOVE demo"]=ok
+  ["BG bgs"]=ok ["REPLACE child-v2"]=ok ["LOAD orphan"]=failed ["REMOVE demo//child"]=ok ["REMOVE demo"]=ok
 )
 
 start=$(date +%s.%N)
@@ -139,7 +158,10 @@ declare -A got=()
 while read -r _ id res detail; do got[$id]="$res${detail:+ $detail}"; done < <(grep '^RESULT ' <<<"$out")
 for id in "${!want[@]}"; do
   g=${got[$id]:-<no result>}
-  [ "${g%% *}" = "${want[$id]}" ] || failures+=("$id: expected ${want[$id]}, got $g")
+  case "${want[$id]}" in
+    label*) [ "$g" = "${want[$id]}" ] ;;   # the whole label text
+    *) [ "${g%% *}" = "${want[$id]}" ] ;;  # allowed / denied / error
+  esac || failures+=("$id: expected ${want[$id]}, got $g")
 done
 for id in "${!got[@]}"; do
   [ -n "${want[$id]:-}" ] || failures+=("unexpected RESULT for $id")

@@ -29,14 +29,28 @@
 # Checks file: one directive per line, fields separated by blanks; blank lines and lines starting
 # with '#' are ignored. Directives run in order, so setup and kernel-policy changes may appear
 # between checks.
-#   ID LABEL OP PATH          a check. ID: any word that is not a keyword below. LABEL: what
-#                             `aa-exec -p` takes (a profile, or a stack 'A//&A//child'), or '-'
-#                             for unconfined. OP: read (open O_RDONLY + read; directories are
-#                             listed), write (open O_WRONLY|O_CREAT|O_TRUNC + write), append
-#                             (O_WRONLY|O_CREAT|O_APPEND + write), exec (fork + execve PATH with
-#                             no arguments, exit status 0 expected), mkdir, lock (open O_RDONLY +
-#                             flock LOCK_EX), unlink. Runs as the current AS uid:
-#                             [aaprobe --as UID:GID] aa-exec -p LABEL -- aaprobe OP PATH.
+#   ID LABEL OP PATH          a check, run in a new process. ID: any word that is not a keyword
+#                             below. LABEL: what `aa-exec -p` takes (a profile, or a stack
+#                             'A//&A//child'), or '-' for unconfined, or @NAME for the running
+#                             process started by `BG NAME` (see below). OP is one of
+#                               read    open O_RDONLY + read (a directory is listed)
+#                               write   open O_WRONLY|O_CREAT|O_TRUNC + write
+#                               append  open O_WRONLY|O_CREAT|O_APPEND + write
+#                               exec    fork + execve PATH without arguments; exit 0 expected
+#                                       (make PATH with EXE)
+#                               mkdir   mkdir PATH
+#                               lock    open O_RDONLY + flock LOCK_SH (AppArmor: r + k)
+#                               wlock   open O_WRONLY + flock LOCK_EX (AppArmor: w + k)
+#                               unlink  unlink PATH
+#                               label   report the process's label (PATH ignored, write '-')
+#                               execlabel  execve PATH (an EXE) and report the label the new
+#                                       program runs under (exec transitions, ix inheritance)
+#                             The process runs as the current AS uid:
+#                             [aaprobe --as UID:GID] aa-exec -p LABEL -- aaprobe OP PATH
+#   BG NAME LABEL             start a long-running `aaprobe serve` under LABEL (as the current AS
+#                             uid) that performs later `ID @NAME OP PATH` checks itself, in the
+#                             same process: for "a running process sees the replaced profile".
+#                             NAME: letters, digits, _. At most 20 BG processes.
 #   FILE PATH [OWNER [MODE [CONTENT...]]]
 #                             create/overwrite a regular file as root, unconfined. OWNER is
 #                             UID[:GID] numeric or '-' (root, the default); MODE octal, default
@@ -61,9 +75,12 @@
 # Output lines (stdout; everything else from the guest goes only to the console log):
 #   BOOT ok apparmor=Y|N lsm=LIST kernel=RELEASE     first line when the guest came up
 #   PROFILE NAME ok | PROFILE NAME failed MESSAGE    one per --profiles file loaded at boot
-#   STEP LINENO KEYWORD ARG ok | ... failed MESSAGE  for LOAD, REPLACE, REMOVE, SH
+#   STEP LINENO KEYWORD ARG ok | ... failed MESSAGE  for LOAD, REPLACE, REMOVE, SH, BG (ARG is the
+#                                    file's base name for LOAD/REPLACE, the NAME for BG)
 #   RESULT ID allowed
 #   RESULT ID denied STEP ERRNO      the operation failed with EACCES/EPERM (STEP: open, flock, ...)
+#   RESULT ID label TEXT             for label/execlabel: /proc/self/attr/current, e.g.
+#                                    "demo//&demo//child (enforce)" or "unconfined"
 #   RESULT ID error DETAIL           anything else (missing file, aa-exec failure, bad exit, ...)
 #   DONE CHECKS uptime=SECONDS       last line when the guest finished
 #   VMERROR MESSAGE                  internal failure (download, build, boot, timeout, bad line)
@@ -195,6 +212,7 @@ for d in abi tunables abstractions; do
 done
 printf 'root:x:0:0:root:/:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\n' >"$root/etc/group"
+mkdir -p "$root/etc/apparmor" && : >"$root/etc/apparmor/parser.conf"
 
 nprof=0
 for f in "$profiles"/*; do
@@ -278,6 +296,7 @@ done
 
 uid=0
 n=0
+nbg=0
 while IFS= read -r line || [ -n "$line" ]; do
   n=$((n + 1))
   case "$line" in ''|'#'*) continue ;; esac
@@ -316,12 +335,36 @@ while IFS= read -r line || [ -n "$line" ]; do
       ;;
     LOAD|REPLACE)
       flag=-a; [ "$kw" = REPLACE ] && flag=-r
-      if out=$(apparmor_parser $flag "$2" 2>&1); then echo "STEP $n $kw ${2#/steps/} ok"
-      else echo "STEP $n $kw ${2#/steps/} failed $(echo "$out" | one_line)"; fi
+      name=${2#/steps/}; name=${name#*-}
+      if out=$(apparmor_parser $flag "$2" 2>&1); then echo "STEP $n $kw $name ok"
+      else echo "STEP $n $kw $name failed $(echo "$out" | one_line)"; fi
       ;;
     REMOVE)
       if out=$(printf '%s' "$2" 2>&1 >$aafs/.remove); then echo "STEP $n REMOVE $2 ok"
       else echo "STEP $n REMOVE $2 failed $(echo "$out" | one_line)"; fi
+      ;;
+    BG)
+      name=$2; label=${3:-}
+      case "$name" in ''|*[!A-Za-z0-9_]*) echo "VMERROR line $n: bad BG name: $line"; continue ;; esac
+      [ -n "$label" ] || { echo "VMERROR line $n: BG needs NAME LABEL: $line"; continue; }
+      nbg=$((nbg + 1))
+      if [ "$nbg" -gt 20 ]; then echo "VMERROR line $n: too many BG processes"; continue; fi
+      fin=$((nbg * 2 + 8)); fout=$((fin + 1))
+      mkfifo "/run/bg.$name.in" "/run/bg.$name.out"
+      if [ "$label" = - ]; then set -- /aaprobe serve
+      else set -- /usr/bin/aa-exec -p "$label" -- /aaprobe serve; fi
+      if [ "$uid" != 0 ] && [ "$uid" != 0:0 ]; then set -- /aaprobe --as "$uid" "$@"; fi
+      # The server talks through anonymous pipes: AppArmor revalidates inherited files at exec,
+      # and a named fifo would have to be allowed by the profile under test.
+      (cat "/run/bg.$name.in" | "$@" 2>&1 | cat >"/run/bg.$name.out") &
+      eval "exec $fin>/run/bg.$name.in $fout</run/bg.$name.out"
+      eval "bgin_$name=$fin bgout_$name=$fout"
+      eval "echo 'label -' >&$fin"
+      if eval "read -r res <&$fout" && [ "${res#label }" != "$res" ]; then
+        echo "STEP $n BG $name ok"
+      else
+        echo "STEP $n BG $name failed $res"
+      fi
       ;;
     *)
       if [ $# -ne 4 ]; then
@@ -329,15 +372,30 @@ while IFS= read -r line || [ -n "$line" ]; do
         continue
       fi
       id=$1; label=$2; op=$3; p=$4
+      nchecks=$((nchecks + 1))
+      case "$label" in
+        @*)
+          name=${label#@}
+          eval "fin=\${bgin_$name:-} fout=\${bgout_$name:-}"
+          if [ -z "$fin" ]; then echo "RESULT $id error no BG process $name"; continue; fi
+          res=""
+          eval "echo \"\$op \$p\" >&$fin" && eval "read -r res <&$fout"
+          case "$res" in
+            allowed|denied*|error*|label*) echo "RESULT $id $res" ;;
+            *) echo "RESULT $id error BG $name: ${res:-no answer}" ;;
+          esac
+          continue
+          ;;
+      esac
       if [ "$label" = - ]; then set -- /aaprobe "$op" "$p"
       else set -- /usr/bin/aa-exec -p "$label" -- /aaprobe "$op" "$p"; fi
       if [ "$uid" != 0 ] && [ "$uid" != 0:0 ]; then set -- /aaprobe --as "$uid" "$@"; fi
-      out=$("$@" 2>&1)
+      out=$("$@" 2>&1 </dev/null)
       rc=$?
       out=$(echo "$out" | one_line)
-      nchecks=$((nchecks + 1))
       case "$rc:$out" in
         0:allowed) echo "RESULT $id allowed" ;;
+        0:label*) echo "RESULT $id $out" ;;
         2:denied*|3:error*) echo "RESULT $id $out" ;;
         *) echo "RESULT $id error rc=$rc $out" ;;
       esac

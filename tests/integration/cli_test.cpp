@@ -1,0 +1,182 @@
+// The aalayer CLI against aalayerd on a private bus (real polkitd and
+// apparmor_parser, compile-only): every command, --json parsed, exit codes,
+// located findings, edit with a scripted $EDITOR.
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/json_reader.h"
+#include "tests/support/service_fixture.h"
+
+namespace aalayer::test {
+namespace {
+
+std::string aalayer() {
+    return env_or("AALAYER_CLI", "aalayer");
+}
+
+ProcessResult cli(const Service& s, uid_t uid, std::vector<std::string> args,
+                  const std::vector<std::string>& env = {}) {
+    args.insert(args.begin(), aalayer());
+    return s.run_client(uid, args, env);
+}
+
+Json parse(const std::string& text) {
+    auto j = JsonReader(text).document();
+    EXPECT_TRUE(j.has_value()) << "not JSON: " << text;
+    return j.value_or(Json{});
+}
+
+TEST(Cli, GrantsListsWhatTheUserMayDecideAbout) {
+    Service s;
+    const auto r = cli(s, kNobody, {"grants"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "app\n  owner /nonexistent/** rw,\n");
+    const Json j = parse(cli(s, kNobody, {"grants", "--json"}).out);
+    ASSERT_EQ(j.kind, Json::Kind::Array);
+    ASSERT_EQ(j.items.size(), 1U);
+    EXPECT_EQ(j.items[0].get("base")->text, "app");
+    EXPECT_EQ(j.items[0].get("rules")->text, "owner /nonexistent/** rw,\n");
+}
+
+TEST(Cli, CheckPrintsLocatedFindingsAndExitsOneOnErrors) {
+    Service s;
+    const std::string good = s.text_file("owner @{HOME}/work/** rw,\n/etc/shadow r,\n");
+    const auto ok = cli(s, kNobody, {"check", good, "--base", "app"});
+    EXPECT_EQ(ok.exit_code, 0) << ok.err;
+    EXPECT_EQ(ok.out, good + ":2:1: warning: allows /etc/shadow, outside the grant for app; clipped\n");
+    const std::string bad = s.text_file("owner @{HOME}/** r,\n/usr/bin/x px,\n");
+    const auto r = cli(s, kNobody, {"check", bad, "--base", "app"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_TRUE(r.out.starts_with(bad + ":2:1: error: exec transition 'px' is not allowed in a layer"))
+        << r.out;
+    const Json j = parse(cli(s, kNobody, {"check", bad, "--base", "app", "--json"}).out);
+    EXPECT_EQ(j.get("valid")->kind, Json::Kind::Bool);
+    EXPECT_FALSE(j.get("valid")->boolean);
+    ASSERT_EQ(j.get("findings")->items.size(), 1U);
+    EXPECT_EQ(j.get("findings")->items[0].get("file")->text, bad);
+    EXPECT_EQ(j.get("findings")->items[0].get("line")->text, "2");
+    const auto profile = cli(s, kNobody, {"check", good, "--base", "app", "--print-profile"});
+    EXPECT_NE(profile.out.find("profile app//aalayer.65534."), std::string::npos) << profile.out;
+}
+
+TEST(Cli, ApplyListShowExplainDiffRemove) {
+    Service s;
+    const std::string banking = s.text_file("owner @{HOME}/bank/** rw,\n");
+    const std::string everyday = s.text_file("owner @{HOME}/** r,\ndeny @{HOME}/bank/** rw,\n");
+    auto a = cli(s, kNobody, {"apply", "banking", banking, "--base", "app"});
+    ASSERT_EQ(a.exit_code, 0) << a.err << s.log();
+    EXPECT_EQ(a.out, "applied app/banking\n");
+    const Json applied =
+        parse(cli(s, kNobody, {"apply", "everyday", everyday, "--base", "app", "--json"}).out);
+    EXPECT_EQ(applied.get("layer")->text, "app/everyday");
+    EXPECT_EQ(applied.get("object_path")->text, layer_path(kNobody, "everyday"));
+
+    EXPECT_EQ(cli(s, kNobody, {"list"}).out,
+              "app/banking\tcompiled\tenforce\napp/everyday\tcompiled\tenforce\n");
+    EXPECT_EQ(cli(s, kDaemon, {"list"}).out, "");  // daemon has none
+    const Json list = parse(cli(s, kNobody, {"list", "--json"}).out);
+    ASSERT_EQ(list.items.size(), 2U);
+    EXPECT_EQ(list.items[0].get("kernel_name")->text, "app//aalayer.65534.banking");
+
+    const auto show = cli(s, kNobody, {"show", "app/banking"});
+    EXPECT_NE(show.out.find("state: compiled"), std::string::npos) << show.out;
+    EXPECT_NE(show.out.find("source:\nowner @{HOME}/bank/** rw,\n"), std::string::npos) << show.out;
+    EXPECT_EQ(parse(cli(s, kNobody, {"show", "app/banking", "--json"}).out).get("source")->text,
+              "owner @{HOME}/bank/** rw,\n");
+
+    const auto e =
+        cli(s, kNobody, {"explain", "app/banking", "/nonexistent/bank/statement.pdf", "/etc/passwd"});
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+    EXPECT_NE(e.out.find("/nonexistent/bank/statement.pdf: owner=rw other=\n"), std::string::npos) << e.out;
+    const Json ej = parse(cli(s, kNobody, {"explain", "app/banking", "--json", "/nonexistent/bank/x"}).out);
+    ASSERT_EQ(ej.items.size(), 1U);
+    EXPECT_EQ(ej.items[0].get("owner")->text, "rw");
+    EXPECT_EQ(ej.items[0].get("other")->text, "");
+    EXPECT_FALSE(ej.items[0].get("decided_by")->items.empty());
+
+    const auto d = cli(s, kNobody, {"diff", "app/banking", "app/everyday"});
+    ASSERT_EQ(d.exit_code, 0) << d.err;
+    EXPECT_NE(d.out.find("/nonexistent/bank/a: owner=rw other= | owner= other="), std::string::npos) << d.out;
+    EXPECT_FALSE(parse(cli(s, kNobody, {"diff", "app/banking", "app/everyday", "--json"}).out).items.empty());
+
+    EXPECT_EQ(cli(s, kNobody, {"remove", "app/banking"}).out, "removed app/banking\n");
+    EXPECT_EQ(cli(s, kNobody, {"list"}).out, "app/everyday\tcompiled\tenforce\n");
+}
+
+TEST(Cli, ExitCodesScriptsCanRelyOn) {
+    Service s;
+    const std::string text = s.text_file("owner @{HOME}/** r,\n");
+    EXPECT_EQ(cli(s, kNobody, {"frobnicate"}).exit_code, 2);
+    EXPECT_EQ(cli(s, kNobody, {"apply", "x", text}).exit_code, 2);  // no --base
+    EXPECT_EQ(cli(s, kNobody, {"show", "no-slash"}).exit_code, 2);
+    auto denied = cli(s, kBin, {"apply", "x", text, "--base", "app"});
+    EXPECT_EQ(denied.exit_code, 3);
+    EXPECT_NE(denied.err.find("not authorized for org.aalayer.manage-own"), std::string::npos) << denied.err;
+    EXPECT_EQ(cli(s, kNobody, {"explain", "app/none", "/x"}).exit_code, 5);
+    EXPECT_EQ(cli(s, kNobody, {"apply", "x", text, "--base", "nope"}).exit_code, 5);
+    const std::string bad = s.text_file("/x px,\n");
+    auto invalid = cli(s, kNobody, {"apply", "x", bad, "--base", "app"});
+    EXPECT_EQ(invalid.exit_code, 1);
+    EXPECT_NE(invalid.err.find(bad + ":1:1: error: exec transition 'px'"), std::string::npos) << invalid.err;
+    s.stop();
+    auto down = cli(s, kNobody, {"list"});
+    EXPECT_EQ(down.exit_code, 4);
+    EXPECT_NE(down.err.find("the aalayer service is not available"), std::string::npos) << down.err;
+}
+
+TEST(Cli, EveryCommandHasHelp) {
+    Service s;
+    for (const char* c :
+         {"grants", "check", "apply", "list", "show", "explain", "diff", "remove", "edit", "run"}) {
+        const auto r = cli(s, kNobody, {c, "--help"});
+        EXPECT_EQ(r.exit_code, 0) << c;
+        EXPECT_TRUE(r.out.starts_with(std::string("usage: aalayer ") + c)) << r.out;
+        EXPECT_NE(r.out.find("Exit codes:"), std::string::npos) << c;
+    }
+    EXPECT_EQ(cli(s, kNobody, {"--help"}).exit_code, 0);
+}
+
+TEST(Cli, EditAppliesACleanEditAndKeepsABadOne) {
+    Service s;
+    ASSERT_EQ(
+        cli(s, kNobody, {"apply", "w", s.text_file("owner @{HOME}/a/** r,\n"), "--base", "app"}).exit_code,
+        0);
+    // A scripted editor: sed edits the file in place.
+    const auto good = cli(s, kNobody, {"edit", "app/w"}, {"EDITOR=sed -i s#a/#b/#", "XDG_CACHE_HOME=/tmp"});
+    ASSERT_EQ(good.exit_code, 0) << good.out << good.err;
+    EXPECT_EQ(good.out, "applied app/w\n");
+    EXPECT_EQ(cli(s, kNobody, {"show", "app/w", "--json"}).out.find("@{HOME}/b/**") != std::string::npos,
+              true);
+    const auto bad = cli(s, kNobody, {"edit", "app/w"}, {"EDITOR=sed -i s/r,/px,/", "XDG_CACHE_HOME=/tmp"});
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_NE(bad.err.find(":1:1: error: exec transition 'px'"), std::string::npos) << bad.err;
+    const auto kept = bad.err.find("your edit is kept in ");
+    ASSERT_NE(kept, std::string::npos) << bad.err;
+    std::string path = bad.err.substr(kept + 21);
+    path = path.substr(0, path.find('\n'));
+    std::ifstream in(path);
+    std::string edit((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(edit, "owner @{HOME}/b/** px,\n");
+    std::filesystem::remove(path);
+    // The layer itself is unchanged.
+    EXPECT_NE(cli(s, kNobody, {"show", "app/w"}).out.find("owner @{HOME}/b/** r,"), std::string::npos);
+    const auto none = cli(s, kNobody, {"edit", "app/w"}, {"EDITOR=true", "XDG_CACHE_HOME=/tmp"});
+    EXPECT_EQ(none.out, "no changes\n");
+}
+
+TEST(Cli, RunRefusesWhereItCannotConfine) {
+    Service s;
+    ASSERT_EQ(cli(s, kNobody, {"apply", "w", s.text_file(""), "--base", "app"}).exit_code, 0);
+    const auto r = cli(s, kNobody, {"run", "app/w", "--", "true"});
+    EXPECT_EQ(r.exit_code, 6);
+    // This machine has no AppArmor in its kernel; in compile-only mode the layer is not loaded either.
+    EXPECT_TRUE(r.err.find("AppArmor is not enabled") != std::string::npos ||
+                r.err.find("not loaded in the kernel") != std::string::npos)
+        << r.err;
+    EXPECT_EQ(cli(s, kNobody, {"run", "app/w"}).exit_code, 2);  // no -- COMMAND
+}
+
+}  // namespace
+}  // namespace aalayer::test
