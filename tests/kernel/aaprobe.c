@@ -4,11 +4,13 @@
  *                          prints "allowed", "denied <step> <ERRNO>" (EACCES/EPERM)
  *                          or "error <step> <ERRNO|detail>"; exits 0, 2 or 3.
  *                          OP: read write append exec mkdir lock wlock unlink;
- *                          label (prints "label <this process's /proc/self/attr/current>");
- *                          execlabel (execve PATH as "aaprobe label" and relay what the
- *                          new program prints: the label an exec'd child runs under).
- *   aaprobe serve          long-running form: read "OP PATH" lines from stdin, answer each
- *                          with one line on stdout (as above), in this same process, until EOF.
+ *                          label (prints "label <this process's /proc/self/attr/current>";
+ *                          needs the profile to allow reading it).
+ *   aaprobe serve          long-running form: print "ready PID", then read "OP PATH" lines
+ *                          from stdin, answer each with one line on stdout (as above), in this
+ *                          same process, until EOF. Extra op execlabel PATH: execve PATH as
+ *                          "aaprobe hold", which prints "hold PID" and waits; the server then
+ *                          waits for one more input line (the release) before reaping it.
  *   aaprobe --as UID[:GID] PROG ARGS...
  *                          drop supplementary groups, setgid(GID, default UID),
  *                          setuid(UID), exec PROG (used for the AS directive).
@@ -90,7 +92,12 @@ static int do_read(const char *path) {
   return allowed();
 }
 
+/* execlabel: run PATH as "aaprobe hold"; the new program prints "hold PID" and waits until the
+ * caller's next input line, so that an unconfined observer can read /proc/PID/attr/current (a
+ * confined process may not read it itself). Only meaningful under `serve`. */
 static int do_exec(const char *path, int as_label) {
+  int hold[2] = {-1, -1};
+  if (as_label && pipe(hold) != 0) return report("pipe", errno);
   int pfd[2];
   if (pipe2(pfd, O_CLOEXEC) != 0) return report("pipe", errno);
   fflush(stdout);
@@ -98,11 +105,13 @@ static int do_exec(const char *path, int as_label) {
   if (pid < 0) return report("fork", errno);
   if (pid == 0) {
     close(pfd[0]);
-    char *argv[] = {(char *)path, NULL, NULL, NULL};
+    char *argv[] = {(char *)path, NULL, NULL};
     if (as_label) {
       argv[0] = (char *)"aaprobe";
-      argv[1] = (char *)"label";
-      argv[2] = (char *)"-";
+      argv[1] = (char *)"hold";
+      dup2(hold[0], 0);
+      close(hold[0]);
+      close(hold[1]);
     }
     char *envp[] = {NULL};
     execve(path, argv, envp);
@@ -111,13 +120,21 @@ static int do_exec(const char *path, int as_label) {
     _exit(127);
   }
   close(pfd[1]);
+  if (as_label) close(hold[0]);
   int e = 0;
   ssize_t n = read(pfd[0], &e, sizeof e);
   close(pfd[0]);
+  if (as_label) {
+    if (n != (ssize_t)sizeof e) { /* exec'd: the child said "hold PID"; wait for the release */
+      char buf[256];
+      if (!fgets(buf, sizeof buf, stdin)) {}
+    }
+    close(hold[1]);
+  }
   int status = 0;
   if (waitpid(pid, &status, 0) < 0) return report("waitpid", errno);
   if (n == (ssize_t)sizeof e) return report("execve", e);
-  if (as_label && WIFEXITED(status)) return WEXITSTATUS(status); /* the child printed its line */
+  if (as_label) return 0; /* the child printed its line */
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return allowed();
   if (WIFEXITED(status)) printf("error child exit=%d\n", WEXITSTATUS(status));
   else printf("error child signal=%d\n", WTERMSIG(status));
@@ -185,6 +202,8 @@ static int run_op(const char *op, const char *path) {
 static int serve(void) {
   char line[4096], op[64];
   setvbuf(stdout, NULL, _IOLBF, 0);
+  printf("ready %d\n", (int)getpid());
+  fflush(stdout);
   while (fgets(line, sizeof line, stdin)) {
     char *path = malloc(sizeof line);
     if (!path || sscanf(line, "%63s %4095s", op, path) != 2) {
@@ -204,6 +223,13 @@ int main(int argc, char **argv) {
   if (strcmp(self, "aaprobe") != 0 || argc < 2) return 0;
   if (strcmp(argv[1], "--as") == 0) return do_as(argc, argv);
   if (strcmp(argv[1], "serve") == 0) return serve();
+  if (strcmp(argv[1], "hold") == 0) {
+    char c;
+    printf("hold %d\n", (int)getpid());
+    fflush(stdout);
+    while (read(0, &c, 1) > 0) {}
+    return 0;
+  }
   if (argc != 3) {
     fprintf(stderr, "aaprobe: usage: aaprobe OP PATH\n");
     return 3;

@@ -162,8 +162,7 @@ TEST_F(LayerManagerTest, ArgumentsAreValidatedBeforePolkitIsAsked) {
     EXPECT_EQ(ungranted.error().kind, ErrorKind::NotGranted);
     auto big = m.apply(kAlice, std::nullopt, "app", "w", std::string(70000, '#'), {});
     EXPECT_EQ(big.error().kind, ErrorKind::LimitExceeded);
-    for (const auto& call : auth.calls)
-        EXPECT_EQ(call.uid, 0U) << "polkit asked for " << call.action;
+    EXPECT_TRUE(auth.calls.empty()) << "polkit asked for " << auth.calls.front().action;
 }
 
 TEST_F(LayerManagerTest, InvalidLayerIsRefusedAndTheOldVersionStays) {
