@@ -1,41 +1,84 @@
 #!/usr/bin/env bash
-# The demo command. Until the service lands it shows the policy engine the
-# service runs, on Debian's Firefox profile: two layers composed with a
-# grant, the child profile compiled by the real apparmor_parser, explain,
-# a clipped rule's warning, and the diff between the two layers.
+# The demo: a private system bus, aalayerd in compile-only mode with Debian's
+# Firefox profile as the base "firefox" and the example grant, the banking
+# and everyday layers applied with the aalayer CLI, then list, explain inside
+# and outside the grant, a clipped rule's warning, diff, and a clean shutdown.
+# Runs as root (a throwaway demo: the layers are root's, under /root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 [ -f build/build.ninja ] || meson setup build >/dev/null
-ninja -C build client/policy_tool/aalayer-policy
-tool=build/client/policy_tool/aalayer-policy
-ex=docs/examples
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-L=(--base /usr/share/apparmor/extra-profiles/usr.lib.firefox.firefox --grant "$ex/grants/firefox.conf"
-   --uid 1000 --user alice --home /home/alice)
+ninja -C build service/aalayerd client/cli/aalayer >/dev/null
+root=$PWD
+work=$(mktemp -d /tmp/aalayer-demo.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
-echo "== the grant: where users may decide, and how much ($ex/grants/firefox.conf)"
-grep -v '^#' "$ex/grants/firefox.conf"
-echo
-echo "== the banking layer ($ex/layers/banking.layer) and its child profile"
-grep -v '^#' "$ex/layers/banking.layer"
-"$tool" compose "${L[@]}" --layer "$ex/layers/banking.layer" | tee "$work/banking.child" | sed -n '1,12p;/Inside the grant/,$p'
-echo
-echo "== apparmor_parser compiles the child (compile-only, 3.0 ABI)"
-apparmor_parser -Q -K -T -M /etc/apparmor.d/abi/3.0 -o "$work/banking.bin" "$work/banking.child"
-echo "ok: $(stat -c %s "$work/banking.bin") bytes of binary policy"
-echo
-echo "== explain: inside the grant, outside it, and what the layer denies"
-"$tool" explain "${L[@]}" --layer "$ex/layers/banking.layer" \
-  /home/alice/.mozilla/firefox/banking/cookies.sqlite /home/alice/.mozilla/firefox/everyday/places.sqlite \
-  /home/alice/.ssh/id_rsa /etc/passwd
-echo
-echo "== a layer that reaches past the grant: its rules are clipped, with an example path"
-"$tool" compose "${L[@]}" --layer "$ex/layers/escape.layer" > /dev/null
-echo
-echo "== the same layer with --strict: an error, no profile (exit 1)"
-"$tool" compose "${L[@]}" --layer "$ex/layers/escape.layer" --strict > /dev/null || echo "(exit code $?)"
-echo
-echo "== diff banking everyday: where the two layers differ"
-"$tool" diff "${L[@]}" --layer "$ex/layers/banking.layer" --layer "$ex/layers/everyday.layer"
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '$ %s\n' "$*"; "$@" || printf '(exit code %d)\n' $?; }
+
+# A bus of our own, acting as the system bus.
+cat > "$work/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$work/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow send_destination="*"/>
+    <allow receive_sender="*"/>
+  </policy>
+  <policy user="root"><allow own="*"/></policy>
+</busconfig>
+CONF
+dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile 2>"$work/bus.log" &
+pids+=($!)
+for _ in $(seq 50); do [ -S "$work/bus" ] && break; sleep 0.1; done
+export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/bus"
+
+# The base: Debian's Firefox profile, named "firefox"; the example grant for it.
+mkdir -p "$work/profiles" "$work/grants"
+sed 's|^/usr/lib/firefox{,-\[0-9\]\*}/firefox{,\*\[^s\]\[^h\]} {|profile firefox /usr/lib/firefox{,-[0-9]*}/firefox{,*[^s][^h]} {|' \
+  /usr/share/apparmor/extra-profiles/usr.lib.firefox.firefox > "$work/profiles/firefox"
+sed 's|^grant ".*" {|grant firefox {|' docs/examples/grants/firefox.conf > "$work/grants/firefox.conf"
+
+build/service/aalayerd --config /dev/null --set backend=compile-only --set "state_dir=$work/state" \
+  --set "grants_dir=$work/grants" --set "profiles_dir=$work/profiles" 2>"$work/aalayerd.log" &
+pids+=($!)
+for _ in $(seq 100); do
+  busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" status org.aalayer.Manager1 >/dev/null 2>&1 && break
+  sleep 0.1
+done
+aalayer=build/client/cli/aalayer
+ex=docs/examples/layers
+
+say "aalayerd is up (compile-only: every child compiled by the real apparmor_parser, not loaded)"
+say "What may I decide about? The admin's grant for firefox, expanded for me"
+show $aalayer grants
+say "Check a layer that reaches past the grant: each clipped rule names an example path"
+show $aalayer check $ex/escape.layer --base firefox --name escape
+say "Apply the banking and everyday layers"
+show cat $ex/banking.layer
+show $aalayer apply banking $ex/banking.layer --base firefox
+show $aalayer apply everyday $ex/everyday.layer --base firefox
+show $aalayer list
+say "Explain: inside the grant the layer decides; outside it the base does; what a layer denies stays denied"
+show $aalayer explain firefox/banking /root/.mozilla/firefox/banking/cookies.sqlite \
+  /root/.mozilla/firefox/everyday/places.sqlite /etc/passwd
+say "Where do the two layers differ?"
+show $aalayer diff firefox/banking firefox/everyday
+say "The same with --json, for scripts"
+show $aalayer explain firefox/banking --json /root/Downloads/banking/statement.pdf
+say "A layer with an error is refused, with its location"
+printf 'owner @{HOME}/.mozilla/firefox/banking/** rwk,\n/usr/bin/curl px,\n' > "$work/bad.layer"
+show $aalayer apply banking "$work/bad.layer" --base firefox
+show $aalayer remove firefox/everyday
+show $aalayer list
+say "Shutting down"

@@ -42,9 +42,11 @@
 #                               lock    open O_RDONLY + flock LOCK_SH (AppArmor: r + k)
 #                               wlock   open O_WRONLY + flock LOCK_EX (AppArmor: w + k)
 #                               unlink  unlink PATH
-#                               label   report the process's label (PATH ignored, write '-')
+#                               label   the process's label (PATH ignored, write '-'), read by
+#                                       init from /proc/PID/attr/current
 #                               execlabel  execve PATH (an EXE) and report the label the new
 #                                       program runs under (exec transitions, ix inheritance)
+#                             (label and execlabel run through a temporary BG server.)
 #                             The process runs as the current AS uid:
 #                             [aaprobe --as UID:GID] aa-exec -p LABEL -- aaprobe OP PATH
 #   BG NAME LABEL             start a long-running `aaprobe serve` under LABEL (as the current AS
@@ -265,6 +267,49 @@ finish() {
   sleep 10
 }
 
+# A long-running `aaprobe serve` under LABEL as $uid, talking through fds FIN/FOUT. It talks
+# through anonymous pipes (via cat and named fifos outside): AppArmor revalidates inherited files
+# at exec, and a named fifo would have to be allowed by the profile under test.
+bg_start() {
+  local name=$1 label=$2 fin=$3 fout=$4 res=""
+  rm -f "/run/bg.$name.in" "/run/bg.$name.out"
+  mkfifo "/run/bg.$name.in" "/run/bg.$name.out"
+  if [ "$label" = - ]; then set -- /aaprobe serve
+  else set -- /usr/bin/aa-exec -p "$label" -- /aaprobe serve; fi
+  if [ "$uid" != 0 ] && [ "$uid" != 0:0 ]; then set -- /aaprobe --as "$uid" "$@"; fi
+  (cat "/run/bg.$name.in" | "$@" 2>&1 | cat >"/run/bg.$name.out") &
+  eval "exec $fin>/run/bg.$name.in $fout</run/bg.$name.out"
+  eval "bgin_$name=$fin bgout_$name=$fout bgpid_$name="
+  eval "read -r res <&$fout"
+  case "$res" in
+    "ready "*) eval "bgpid_$name=${res#ready }"; return 0 ;;
+  esac
+  bgerr="server did not start: ${res:-no output}"
+  return 1
+}
+bg_stop() {
+  local fin fout
+  eval "fin=\${bgin_$1:-} fout=\${bgout_$1:-}"
+  [ -n "$fin" ] && eval "exec $fin>&- $fout<&-"
+  eval "bgin_$1= bgout_$1="
+}
+# Prints the result text of one request to a BG server.
+bg_request() {
+  local name=$1 op=$2 p=$3 fin fout pid res=""
+  eval "fin=\${bgin_$name:-} fout=\${bgout_$name:-} pid=\${bgpid_$name:-}"
+  if [ -z "$pid" ]; then echo "error no BG process $name"; return; fi
+  if [ "$op" = label ]; then echo "label $(cat "/proc/$pid/attr/current" 2>&1)"; return; fi
+  eval "echo \"\$op \$p\" >&$fin" && eval "read -r res <&$fout"
+  case "$res" in
+    "hold "*)
+      echo "label $(cat "/proc/${res#hold }/attr/current" 2>&1)"
+      eval "echo release >&$fin"
+      ;;
+    allowed|denied*|error*|label*) echo "$res" ;;
+    *) echo "error BG $name: ${res:-no answer}" ;;
+  esac
+}
+
 enabled=N
 if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] && [ -d "$aafs" ]; then
   enabled=Y
@@ -349,22 +394,8 @@ while IFS= read -r line || [ -n "$line" ]; do
       [ -n "$label" ] || { echo "VMERROR line $n: BG needs NAME LABEL: $line"; continue; }
       nbg=$((nbg + 1))
       if [ "$nbg" -gt 20 ]; then echo "VMERROR line $n: too many BG processes"; continue; fi
-      fin=$((nbg * 2 + 8)); fout=$((fin + 1))
-      mkfifo "/run/bg.$name.in" "/run/bg.$name.out"
-      if [ "$label" = - ]; then set -- /aaprobe serve
-      else set -- /usr/bin/aa-exec -p "$label" -- /aaprobe serve; fi
-      if [ "$uid" != 0 ] && [ "$uid" != 0:0 ]; then set -- /aaprobe --as "$uid" "$@"; fi
-      # The server talks through anonymous pipes: AppArmor revalidates inherited files at exec,
-      # and a named fifo would have to be allowed by the profile under test.
-      (cat "/run/bg.$name.in" | "$@" 2>&1 | cat >"/run/bg.$name.out") &
-      eval "exec $fin>/run/bg.$name.in $fout</run/bg.$name.out"
-      eval "bgin_$name=$fin bgout_$name=$fout"
-      eval "echo 'label -' >&$fin"
-      if eval "read -r res <&$fout" && [ "${res#label }" != "$res" ]; then
-        echo "STEP $n BG $name ok"
-      else
-        echo "STEP $n BG $name failed $res"
-      fi
+      if bg_start "$name" "$label" $((nbg * 2 + 8)) $((nbg * 2 + 9)); then echo "STEP $n BG $name ok"
+      else echo "STEP $n BG $name failed $bgerr"; fi
       ;;
     *)
       if [ $# -ne 4 ]; then
@@ -373,17 +404,16 @@ while IFS= read -r line || [ -n "$line" ]; do
       fi
       id=$1; label=$2; op=$3; p=$4
       nchecks=$((nchecks + 1))
-      case "$label" in
+      case "$label:$op" in
         @*)
-          name=${label#@}
-          eval "fin=\${bgin_$name:-} fout=\${bgout_$name:-}"
-          if [ -z "$fin" ]; then echo "RESULT $id error no BG process $name"; continue; fi
-          res=""
-          eval "echo \"\$op \$p\" >&$fin" && eval "read -r res <&$fout"
-          case "$res" in
-            allowed|denied*|error*|label*) echo "RESULT $id $res" ;;
-            *) echo "RESULT $id error BG $name: ${res:-no answer}" ;;
-          esac
+          echo "RESULT $id $(bg_request "${label#@}" "$op" "$p")"
+          continue
+          ;;
+        *:label|*:execlabel)
+          # Only an unconfined observer may read a confined process's label: use a server.
+          if bg_start _tmp "$label" 8 9; then echo "RESULT $id $(bg_request _tmp "$op" "$p")"
+          else echo "RESULT $id error $bgerr"; fi
+          bg_stop _tmp
           continue
           ;;
       esac
