@@ -8,6 +8,8 @@ packages=(
   apparmor apparmor-utils apparmor-profiles apparmor-profiles-extra libapparmor-dev
   libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev libboost-dev
   dbus-daemon polkitd util-linux
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev
+  qemu-system-x86 busybox-static cpio
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -8,11 +8,15 @@ cd "$(dirname "$0")/.."
 
 builds=(build)
 [ "${AALAYER_SKIP_ASAN:-0}" = 1 ] || builds+=(build-asan)
+# libFuzzer targets of the engine (clang, sanitizers), each for a short budget.
+[ "${AALAYER_SKIP_FUZZ:-0}" = 1 ] || builds+=(build-fuzz)
 status=0
 for b in "${builds[@]}"; do
   if [ ! -f "$b/build.ninja" ]; then
     if [ "$b" = build-asan ]; then
       meson setup "$b" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+    elif [ "$b" = build-fuzz ]; then
+      CXX=clang++ meson setup "$b" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
     else
       meson setup "$b" >/dev/null
     fi

@@ -77,11 +77,11 @@
 # Output lines (stdout; everything else from the guest goes only to the console log):
 #   BOOT ok apparmor=Y|N lsm=LIST kernel=RELEASE     first line when the guest came up
 #   PROFILE NAME ok | PROFILE NAME failed MESSAGE    one per --profiles file loaded at boot
-#   STEP LINENO KEYWORD ARG ok | ... failed MESSAGE  for LOAD, REPLACE, REMOVE, SH, BG (ARG is the
+#   STEP LINENO KEYWORD [ARG] ok | ... failed MESSAGE  for LOAD, REPLACE, REMOVE, SH, BG (ARG: the
 #                                    file's base name for LOAD/REPLACE, the NAME for BG)
 #   RESULT ID allowed
 #   RESULT ID denied STEP ERRNO      the operation failed with EACCES/EPERM (STEP: open, flock, ...)
-#   RESULT ID label TEXT             for label/execlabel: /proc/self/attr/current, e.g.
+#   RESULT ID label TEXT             for label/execlabel: /proc/PID/attr/current, e.g.
 #                                    "demo//&demo//child (enforce)" or "unconfined"
 #   RESULT ID error DETAIL           anything else (missing file, aa-exec failure, bad exit, ...)
 #   DONE CHECKS uptime=SECONDS       last line when the guest finished

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# A longer fuzzing run of one target: scripts/fuzz.sh layer|grant|glob|profile [SECONDS]
+# Builds build-fuzz (clang, ASAN+UBSAN) if needed; crashes are printed and
+# belong, once fixed, in tests/fuzz/regressions/TARGET/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=${1:?usage: scripts/fuzz.sh layer|grant|glob|profile [SECONDS]}
+seconds=${2:-600}
+[ -f build-fuzz/build.ninja ] ||
+  CXX=clang++ meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+ninja -C build-fuzz "tests/fuzz/fuzz-$target"
+AALAYER_SOURCE_ROOT=$PWD tests/fuzz/run_fuzzer.sh "build-fuzz/tests/fuzz/fuzz-$target" "$target" "$seconds"

@@ -1,0 +1,26 @@
+// Layer text, as any user may send it: read, compose, emit, prove. Any
+// crash, sanitizer report or failed proof (compose returns an Error only for
+// budgets or a failed proof) is a finding.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "tests/fuzz/fuzz_support.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    using namespace aalayer;
+    const auto& w = fuzz::world();
+    const std::string text(reinterpret_cast<const char*>(data), size);
+    const policy::LayerRules rules = policy::read_layer(*w.user, text, "fuzz.layer");
+    auto c = policy::compose(w.bounds, rules, policy::LayerId{1000, "f"}, fuzz::small_options());
+    if (!c && c.error().kind != policy::ErrorKind::Limit) {
+        // Only a budget may stop the engine; anything else is a bug (e.g. a failed proof).
+        __builtin_trap();
+    }
+    if (c && c->valid()) {
+        // The emitted child is ours: it must parse back.
+        if (!policy::parse_document(c->child_text, "child")) __builtin_trap();
+        (void)c->explain("/home/alice/docs/a");
+    }
+    return 0;
+}
