@@ -124,7 +124,7 @@ public:
         if (auto p = shortest_witness(canonical, [](Label l) { return l != 0; })) {
             const PermPair granted = grant_.bound.perms(*p);
             const PermPair kept = granted & want;
-            std::string message = "allows '" + perm_letters(want.owner | want.other) + "' on " + *p +
+            std::string message = "allows '" + rule_letters(want.owner | want.other) + "' on " + *p +
                                   ", beyond the grant for " + base + " there (" + format_pair(granted) + ")" +
                                   (options_.strict ? clipped() : "; clipped to " + format_pair(kept));
             if (rule.included) {

@@ -9,6 +9,18 @@ std::string perm_letters(PermBits bits) {
     std::string out;
     if ((bits & perm::kRead) != 0) out += 'r';
     if ((bits & perm::kWrite) != 0) out += 'w';
+    if ((bits & perm::kAppend) != 0) out += 'a';
+    if ((bits & perm::kLink) != 0) out += 'l';
+    if ((bits & perm::kLock) != 0) out += 'k';
+    if ((bits & perm::kMmap) != 0) out += 'm';
+    if ((bits & perm::kExec) != 0) out += 'x';
+    return out;
+}
+
+std::string rule_letters(PermBits bits) {
+    std::string out;
+    if ((bits & perm::kRead) != 0) out += 'r';
+    if ((bits & perm::kWrite) != 0) out += 'w';
     if ((bits & perm::kAppend) != 0 && (bits & perm::kWrite) == 0) out += 'a';
     if ((bits & perm::kLink) != 0) out += 'l';
     if ((bits & perm::kLock) != 0) out += 'k';

@@ -65,8 +65,11 @@ struct MatchPerms {
     [[nodiscard]] PermPair effective() const { return minus(allow, deny); }
 };
 
-// "rwlk" style, in r w a l k m x order; 'a' only when 'w' is absent.
+// Every granted access as a letter, in r w a l k m x order: write with
+// append reads "wa", write without append (append denied) "w".
 std::string perm_letters(PermBits bits);
+// As a rule writes them: 'w' includes append, so 'a' only without 'w'.
+std::string rule_letters(PermBits bits);
 PermBits perm_bits(const FilePerms& perms);
 
 // One file rule, flattened: qualifiers from enclosing blocks applied,

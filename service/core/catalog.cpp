@@ -175,8 +175,13 @@ Outcome<std::string> PolicyCatalog::grant_text(const std::string& base, const po
     std::string text;
     for (const auto& rule : grant->rules) {
         std::string qualifiers = rule.owner == policy::OwnerMode::Owner ? "owner " : "";
+        std::string letters = policy::rule_letters(rule.bits);
+        if (letters.ends_with('x')) {
+            letters.pop_back();
+            letters += "ix";  // grants allow only ix
+        }
         for (const auto& glob : rule.globs)
-            text += qualifiers + glob + " " + policy::perm_letters(rule.bits) + ",\n";
+            text += qualifiers + glob + " " + letters + ",\n";
     }
     return text;
 }

@@ -468,7 +468,7 @@ TEST(PolicyToolTest, ExplainOutsideTheGrantIsTheBaseMinusLayerDenies) {
     EXPECT_EQ(string_at(items[1], "other"), "ralkmx");
     EXPECT_EQ(string_at(items[2], "owner"), "r");
     EXPECT_EQ(string_at(items[2], "other"), "r");
-    EXPECT_EQ(string_at(items[3], "owner"), "rwk");
+    EXPECT_EQ(string_at(items[3], "owner"), "rwak");
     EXPECT_EQ(string_at(items[3], "other"), "");
     EXPECT_EQ(string_at(items[4], "owner"), "");
     EXPECT_EQ(string_at(items[4], "other"), "");
@@ -718,7 +718,7 @@ TEST(PolicyToolTest, AnEmptyGrantAllowsDenyOnlyLayers) {
     ASSERT_TRUE(doc && doc->items.size() == 2) << r.out;
     EXPECT_EQ(string_at(doc->items[0], "owner"),
               "");  // the base's owner @{HOME}/.demo/** does not reach .ssh
-    EXPECT_EQ(string_at(doc->items[1], "owner"), "rwk");
+    EXPECT_EQ(string_at(doc->items[1], "owner"), "rwak");
     // An allow rule has nothing to be allowed within.
     const std::string allow = f.dir.write("allow.layer", "owner @{HOME}/.demo/** r,\n");
     *std::find(args.begin(), args.end(), deny_only) = allow;
@@ -789,7 +789,7 @@ TEST_F(ShippedExamplesTest, ExplainAndDiffBankingAndEveryday) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto doc = JsonReader(r.out).document();
     ASSERT_TRUE(doc && doc->items.size() == 3) << r.out;
-    EXPECT_EQ(string_at(doc->items[0], "owner"), "rw");  // the base has owner rw there, not k
+    EXPECT_EQ(string_at(doc->items[0], "owner"), "rwa");  // the base has owner rw there, not k
     EXPECT_EQ(string_at(doc->items[0], "other"), "");
     EXPECT_EQ(string_at(doc->items[1], "owner"), "r");
     EXPECT_EQ(string_at(doc->items[1], "other"), "r");

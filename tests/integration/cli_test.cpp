@@ -89,16 +89,16 @@ TEST(Cli, ApplyListShowExplainDiffRemove) {
     const auto e =
         cli(s, kNobody, {"explain", "app/banking", "/nonexistent/bank/statement.pdf", "/etc/passwd"});
     ASSERT_EQ(e.exit_code, 0) << e.err;
-    EXPECT_NE(e.out.find("/nonexistent/bank/statement.pdf: owner=rw other=\n"), std::string::npos) << e.out;
+    EXPECT_NE(e.out.find("/nonexistent/bank/statement.pdf: owner=rwa other=\n"), std::string::npos) << e.out;
     const Json ej = parse(cli(s, kNobody, {"explain", "app/banking", "--json", "/nonexistent/bank/x"}).out);
     ASSERT_EQ(ej.items.size(), 1U);
-    EXPECT_EQ(ej.items[0].get("owner")->text, "rw");
+    EXPECT_EQ(ej.items[0].get("owner")->text, "rwa");
     EXPECT_EQ(ej.items[0].get("other")->text, "");
     EXPECT_FALSE(ej.items[0].get("decided_by")->items.empty());
 
     const auto d = cli(s, kNobody, {"diff", "app/banking", "app/everyday"});
     ASSERT_EQ(d.exit_code, 0) << d.err;
-    EXPECT_NE(d.out.find("/nonexistent/bank/a: owner=rw other= | owner= other="), std::string::npos) << d.out;
+    EXPECT_NE(d.out.find("/nonexistent/bank/a: owner=rwa other= | owner= other="), std::string::npos) << d.out;
     EXPECT_FALSE(parse(cli(s, kNobody, {"diff", "app/banking", "app/everyday", "--json"}).out).items.empty());
 
     EXPECT_EQ(cli(s, kNobody, {"remove", "app/banking"}).out, "removed app/banking\n");

@@ -35,7 +35,7 @@ TEST(ServiceIntegration, TwoUsersApplyExplainListAndRemove) {
 
     auto e = s.call(kNobody, {"explain", "app", "work", "/nonexistent/work/notes.txt"});
     ASSERT_EQ(e.exit_code, 0) << e.out;
-    EXPECT_NE(e.out.find("perms owner=rw other=\n"), std::string::npos) << e.out;
+    EXPECT_NE(e.out.find("perms owner=rwa other=\n"), std::string::npos) << e.out;
     auto e2 = s.call(kDaemon, {"explain", "app", "work", "/usr/sbin/x"});
     EXPECT_NE(e2.out.find("perms owner=r other=\n"), std::string::npos) << e2.out;
 

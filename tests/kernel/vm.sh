@@ -35,7 +35,10 @@
 #                             process started by `BG NAME` (see below). OP is one of
 #                               read    open O_RDONLY + read (a directory is listed)
 #                               write   open O_WRONLY|O_CREAT|O_TRUNC + write
-#                               append  open O_WRONLY|O_CREAT|O_APPEND + write
+#                               append  open O_WRONLY|O_CREAT|O_APPEND + write (O_CREAT: AppArmor
+#                                       asks for create, which only w grants, as well as a)
+#                               appendx open O_WRONLY|O_APPEND, no O_CREAT, no write (AppArmor: a;
+#                                       a write(2) on such a file is checked as a write: w)
 #                               exec    fork + execve PATH without arguments; exit 0 expected
 #                                       (make PATH with EXE)
 #                               mkdir   mkdir PATH

@@ -78,7 +78,7 @@ TEST_F(LayerManagerTest, ApplyExplainListRemoveForTwoUsers) {
 
     auto e = m.explain(kAlice, 1000, "app", "work", "/home/alice/docs/work/a.txt");
     ASSERT_TRUE(e.ok()) << e.error().message;
-    EXPECT_EQ(e->perms, "owner=rw other=");
+    EXPECT_EQ(e->perms, "owner=rwa other=");
     auto outside = m.explain(kAlice, 1000, "app", "work", "/home/alice/docs/other.txt");
     ASSERT_TRUE(outside.ok());
     EXPECT_EQ(outside->perms, "owner= other=");
@@ -225,7 +225,7 @@ TEST_F(LayerManagerTest, RestartRestoresEveryLayer) {
     EXPECT_EQ(m.layers().size(), 2U);
     EXPECT_TRUE(kernel.loaded.contains("app//aalayer.1000.a"));
     EXPECT_TRUE(kernel.loaded.contains("app//aalayer.1001.b"));
-    EXPECT_EQ(m.explain(kAlice, 1000, "app", "a", "/home/alice/docs/a/x")->perms, "owner=rw other=");
+    EXPECT_EQ(m.explain(kAlice, 1000, "app", "a", "/home/alice/docs/a/x")->perms, "owner=rwa other=");
 }
 
 TEST_F(LayerManagerTest, CorruptFileIsReportedAndTheOthersLoad) {
@@ -250,7 +250,7 @@ TEST_F(LayerManagerTest, GrantChangeRecomputesOnReload) {
     std::vector<std::pair<LayerEvent, LayerKey>> events;
     m.set_listener([&](LayerEvent e, const LayerKey& k) { events.emplace_back(e, k); });
     ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "w", "owner @{HOME}/docs/** rw,\n", {}).ok());
-    EXPECT_EQ(m.explain(kAlice, 1000, "app", "w", "/home/alice/docs/x")->perms, "owner=rw other=");
+    EXPECT_EQ(m.explain(kAlice, 1000, "app", "w", "/home/alice/docs/x")->perms, "owner=rwa other=");
     reader.add("/etc/aalayer/grants.d/app.conf", "grant app {\n  owner @{HOME}/docs/** r,\n}\n");
     // Only an admin may reload.
     EXPECT_EQ(m.reload(kAlice, false, [](const std::string&) {}).error().kind, ErrorKind::PermissionDenied);
