@@ -169,6 +169,19 @@ Outcome<std::shared_ptr<const policy::Bounds>> PolicyCatalog::bounds(const std::
     return *prepared;
 }
 
+Outcome<std::shared_ptr<const policy::Bounds>> PolicyCatalog::bounds_without_grant(const std::string& base) {
+    auto b = base_policy(base);
+    if (!b) return b.error();
+    policy::Grant empty;
+    empty.base = base;
+    auto compiled = policy::compile_grant(std::move(empty), config_.limits);
+    if (!compiled) return policy_error(ErrorKind::Internal, compiled.error());
+    auto prepared = policy::prepare_bounds(b.value(), std::make_shared<const policy::CompiledGrant>(std::move(*compiled)),
+                                           config_.limits.dfa);
+    if (!prepared) return policy_error(ErrorKind::Internal, prepared.error());
+    return *prepared;
+}
+
 Outcome<std::string> PolicyCatalog::grant_text(const std::string& base, const policy::UserIdentity& user) {
     auto grant = grant_for(base, user);
     if (!grant) return grant.error();

@@ -39,6 +39,8 @@ public:
     // The base and the user's grant, prepared for composition (cached).
     Outcome<std::shared_ptr<const policy::Bounds>> bounds(const std::string& base,
                                                           const policy::UserIdentity& user);
+    // The base with an empty grant: what a layer's deny rules alone compose with.
+    Outcome<std::shared_ptr<const policy::Bounds>> bounds_without_grant(const std::string& base);
     // The grant's rules for the user, as canonical text with paths expanded.
     Outcome<std::string> grant_text(const std::string& base, const policy::UserIdentity& user);
     // A loader for the user's layer text: system include dirs, user variables.

@@ -330,12 +330,14 @@ void LayerManager::recompute_locked(Entry& entry, const std::function<void(const
                                           policy::Location{layer_source_name(entry.stored.name), 0, 0},
                                           e.message}};
         log(kernel_name + ": " + e.message);
+        if (e.kind != ErrorKind::NoSuchBase) load_denies_only_locked(entry, log);
         return;
     }
     entry.findings = composed->findings;
     if (!composed->valid()) {
         entry.state = LayerState::Invalid;
         log(kernel_name + ": the layer no longer composes:\n" + format_findings(composed->findings));
+        load_denies_only_locked(entry, log);
         return;
     }
     if (auto st = ports_.kernel.load(kernel_name, composed->child_text); !st) {
@@ -348,6 +350,46 @@ void LayerManager::recompute_locked(Entry& entry, const std::function<void(const
     }
     entry.state = backend() == "apparmor" ? LayerState::Active : LayerState::Compiled;
     entry.composition = std::move(composed.value());
+}
+
+// A layer that no longer composes (its grant narrowed or went away) must not
+// leave its old child in the kernel: that child may allow what the grant no
+// longer does. Load the layer's deny rules alone, bounded by the grant as it
+// is now (or by none): never wider than before, never wider than the admin allows.
+void LayerManager::load_denies_only_locked(Entry& entry, const std::function<void(const std::string&)>& log) {
+    const std::string kernel_name = kernel_name_of(entry.stored);
+    auto identity = user(entry.stored.uid);
+    if (!identity) return;
+    auto bounds = catalog_.bounds(entry.stored.base, identity.value());
+    if (!bounds && bounds.error().kind == ErrorKind::NotGranted) {
+        bounds = catalog_.bounds_without_grant(entry.stored.base);
+    }
+    auto loader = catalog_.layer_loader(identity.value());
+    if (!bounds || !loader) {
+        log(kernel_name + ": cannot load its deny rules alone either; the kernel keeps the previous child");
+        return;
+    }
+    policy::LayerRules rules =
+        policy::read_layer(loader.value(), entry.stored.text, layer_source_name(entry.stored.name), limits_.layer);
+    std::erase_if(rules.files, [](const policy::FileRuleInfo& r) { return !r.deny; });
+    rules.allow_rules.clear();
+    rules.allow_classes.clear();
+    rules.findings.clear();
+    policy::ComposeOptions options;
+    options.complain = entry.stored.complain;
+    auto composed = policy::compose(bounds.value(), rules, policy::LayerId{entry.stored.uid, entry.stored.name}, options);
+    if (!composed || !composed->valid()) {
+        log(kernel_name + ": cannot compose its deny rules alone; the kernel keeps the previous child");
+        return;
+    }
+    if (auto st = ports_.kernel.load(kernel_name, composed->child_text); !st) {
+        log(kernel_name + ": " + st.error().message);
+        return;
+    }
+    entry.findings.push_back(policy::Finding{policy::Severity::Note,
+                                             policy::Location{layer_source_name(entry.stored.name), 0, 0},
+                                             "until the layer is fixed, only its deny rules are loaded"});
+    log(kernel_name + ": only its deny rules are loaded until it is fixed");
 }
 
 void LayerManager::start(const std::function<void(const std::string&)>& log) {

@@ -127,6 +127,7 @@ private:
     // Composes under the lock; the composition keeps findings even when invalid.
     Outcome<policy::Composition> compose_locked(const StoredLayer& layer);
     void recompute_locked(Entry& entry, const std::function<void(const std::string&)>& log);
+    void load_denies_only_locked(Entry& entry, const std::function<void(const std::string&)>& log);
     void notify(LayerEvent event, const LayerKey& key);
 
     Ports ports_;

@@ -267,6 +267,32 @@ TEST_F(LayerManagerTest, GrantChangeRecomputesOnReload) {
     EXPECT_EQ(m.layer({1000, "app", "w"})->state, LayerState::Invalid);
 }
 
+// A layer that stops composing must not keep a child wider than the grant
+// now allows in the kernel: its deny rules alone are loaded instead.
+TEST_F(LayerManagerTest, ALayerThatNoLongerComposesKeepsOnlyItsDenies) {
+    LayerManager& m = manager();
+    ApplyOptions strict;
+    strict.strict = true;
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "w",
+                        "owner @{HOME}/docs/** rw,\ndeny @{HOME}/docs/secret/** r,\n", strict)
+                    .ok());
+    const std::string name = "app//aalayer.1000.w";
+    EXPECT_NE(kernel.loaded.at(name).find("owner /home/alice/docs/** rw,"), std::string::npos);
+    // The grant narrows to read-only: under strict, the rw rule is now an error.
+    reader.add("/etc/aalayer/grants.d/app.conf", "grant app {\n  owner @{HOME}/docs/** r,\n}\n");
+    m.refresh([](const std::string&) {});
+    EXPECT_EQ(m.layer({1000, "app", "w"})->state, LayerState::Invalid);
+    const std::string& child = kernel.loaded.at(name);
+    EXPECT_EQ(child.find("/home/alice/docs/** rw"), std::string::npos) << child;
+    EXPECT_NE(child.find("deny /home/alice/docs/secret/** r,"), std::string::npos) << child;
+    // The grant goes away: the denies stay, with nothing else of the layer's.
+    reader.add("/etc/aalayer/grants.d/app.conf", "");
+    m.refresh([](const std::string&) {});
+    EXPECT_EQ(m.layer({1000, "app", "w"})->state, LayerState::Invalid);
+    EXPECT_NE(kernel.loaded.at(name).find("deny /home/alice/docs/secret/** r,"), std::string::npos);
+    EXPECT_NE(kernel.loaded.at(name).find("/{,**} rwlkmix,"), std::string::npos) << kernel.loaded.at(name);
+}
+
 TEST_F(LayerManagerTest, RemoveRefusesWhileInUseUnlessForced) {
     LayerManager& m = manager();
     ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "w", "", {}).ok());
