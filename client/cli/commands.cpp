@@ -37,7 +37,8 @@ std::string stem(const std::string& path) {
 
 // The caller's own layer object for BASE/NAME, if the service has it.
 std::optional<client::Layer> own_layer(client::Client& c, const std::string& base, const std::string& name) {
-    const auto uid = static_cast<std::uint32_t>(::getuid());
+    // The service knows callers by the uid the bus authenticated: the effective one.
+    const auto uid = static_cast<std::uint32_t>(::geteuid());
     for (auto& l : c.layers())
         if (l.owner == uid && l.base == base && l.name == name) return l;
     return std::nullopt;
@@ -142,7 +143,7 @@ int cmd_apply(client::Client& c, const Args& a, const Output& o) {
 }
 
 int cmd_list(client::Client& c, const Args& a, const Output& o) {
-    const auto uid = static_cast<std::uint32_t>(::getuid());
+    const auto uid = static_cast<std::uint32_t>(::geteuid());
     std::vector<client::Layer> shown;
     for (auto& l : c.layers())
         if (a.all || l.owner == uid) shown.push_back(l);
@@ -301,7 +302,12 @@ int cmd_edit(client::Client& c, const Args& a, const Output& o) {
         o.error("not applied: the layer has errors; your edit is kept in " + path);
         return kLayerErrors;
     }
-    c.apply(base, name, edited, {a.strict, layer->mode == "complain", a.interactive});
+    try {
+        c.apply(base, name, edited, {a.strict, layer->mode == "complain", a.interactive});
+    } catch (const client::CallError&) {
+        o.error("your edit is kept in " + path);
+        throw;
+    }
     std::filesystem::remove(path, ec);
     std::fprintf(o.out, "applied %s/%s\n", base.c_str(), name.c_str());
     return kOk;

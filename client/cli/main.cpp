@@ -145,6 +145,26 @@ int main(int argc, char** argv) {
         std::printf("usage: %s\n\n%s\n\n%s", cmd.usage, cmd.help, kExitCodes.data());
         return kOk;
     }
+    // Options a command does not take are refused, not silently ignored.
+    const std::map<std::string, std::vector<std::pair<bool, const char*>>> takes = {
+        {"--base", {{!a.base.empty(), "check apply"}}},
+        {"--name", {{!a.name.empty(), "check"}}},
+        {"--strict", {{a.strict, "apply edit"}}},
+        {"--complain", {{a.complain, "apply"}}},
+        {"--force", {{a.force, "remove"}}},
+        {"--interactive", {{a.interactive, "apply remove edit"}}},
+        {"--all", {{a.all, "list"}}},
+        {"--print-profile", {{a.print_profile, "check"}}},
+        {"--json", {{a.json, "grants check apply list show explain diff"}}},
+    };
+    for (const auto& [option, uses] : takes) {
+        for (const auto& [given, commands_list] : uses) {
+            const std::string list = std::string(" ") + commands_list + " ";
+            if (given && list.find(" " + a.command + " ") == std::string::npos) {
+                return usage_error(a.command + " does not take " + option, cmd.usage);
+            }
+        }
+    }
     if (a.positional.size() < cmd.min_args || a.positional.size() > cmd.max_args) {
         return usage_error("wrong number of arguments", cmd.usage);
     }

@@ -190,7 +190,9 @@ public:
                 }
             },
             node);
-        if (!std::holds_alternative<FileRule>(node) && mentions_variable(item)) {
+        // File and link rules are expanded (paths); other classes' words are not.
+        if (!std::holds_alternative<FileRule>(node) && !std::holds_alternative<LinkRule>(node) &&
+            mentions_variable(item)) {
             error(item.where, "variables are only supported in file rules of a layer");
         }
     }

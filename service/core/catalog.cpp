@@ -176,8 +176,8 @@ Outcome<std::shared_ptr<const policy::Bounds>> PolicyCatalog::bounds_without_gra
     empty.base = base;
     auto compiled = policy::compile_grant(std::move(empty), config_.limits);
     if (!compiled) return policy_error(ErrorKind::Internal, compiled.error());
-    auto prepared = policy::prepare_bounds(b.value(), std::make_shared<const policy::CompiledGrant>(std::move(*compiled)),
-                                           config_.limits.dfa);
+    auto prepared = policy::prepare_bounds(
+        b.value(), std::make_shared<const policy::CompiledGrant>(std::move(*compiled)), config_.limits.dfa);
     if (!prepared) return policy_error(ErrorKind::Internal, prepared.error());
     return *prepared;
 }

@@ -294,10 +294,11 @@ Outcome<std::vector<std::tuple<std::string, std::string, std::string>>> LayerMan
     std::vector<const policy::Composition*> compositions;
     for (const auto* name : {&name_a, &name_b}) {
         const auto it = layers_.find(LayerKey{caller.uid, base, *name});
-        if (it == layers_.end()) return fail(ErrorKind::NoSuchLayer, "you have no layer '" + *name + "' on '" + base + "'");
+        if (it == layers_.end())
+            return fail(ErrorKind::NoSuchLayer, "you have no layer '" + *name + "' on '" + base + "'");
         if (!it->second.composition) {
-            return fail(ErrorKind::InvalidLayer, "the layer '" + *name + "' has errors:\n" +
-                                                     format_findings(it->second.findings));
+            return fail(ErrorKind::InvalidLayer,
+                        "the layer '" + *name + "' has errors:\n" + format_findings(it->second.findings));
         }
         compositions.push_back(&*it->second.composition);
     }
@@ -369,15 +370,16 @@ void LayerManager::load_denies_only_locked(Entry& entry, const std::function<voi
         log(kernel_name + ": cannot load its deny rules alone either; the kernel keeps the previous child");
         return;
     }
-    policy::LayerRules rules =
-        policy::read_layer(loader.value(), entry.stored.text, layer_source_name(entry.stored.name), limits_.layer);
+    policy::LayerRules rules = policy::read_layer(loader.value(), entry.stored.text,
+                                                  layer_source_name(entry.stored.name), limits_.layer);
     std::erase_if(rules.files, [](const policy::FileRuleInfo& r) { return !r.deny; });
     rules.allow_rules.clear();
     rules.allow_classes.clear();
     rules.findings.clear();
     policy::ComposeOptions options;
     options.complain = entry.stored.complain;
-    auto composed = policy::compose(bounds.value(), rules, policy::LayerId{entry.stored.uid, entry.stored.name}, options);
+    auto composed =
+        policy::compose(bounds.value(), rules, policy::LayerId{entry.stored.uid, entry.stored.name}, options);
     if (!composed || !composed->valid()) {
         log(kernel_name + ": cannot compose its deny rules alone; the kernel keeps the previous child");
         return;
