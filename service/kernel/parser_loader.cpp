@@ -47,7 +47,9 @@ Status ParserLoader::unload(const std::string& kernel_name) {
     // -R removes the profiles named in its input; the body does not matter.
     const CommandResult r =
         run_command({config_.parser, "-R"}, "profile \"" + kernel_name + "\" {}\n", config_.timeout);
-    if (r.exit_code != 0 && r.err.find("does not exist") == std::string::npos) {
+    // Removing what is not loaded is done already (apparmor_parser 3.0: "Profile doesn't exist").
+    if (r.exit_code != 0 && r.err.find("does not exist") == std::string::npos &&
+        r.err.find("doesn't exist") == std::string::npos) {
         return parser_failed("cannot remove " + kernel_name, r);
     }
     return Done{};

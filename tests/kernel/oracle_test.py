@@ -120,12 +120,28 @@ class Case:
         return engine_allows(owner if owner_uid == UID else other, op)
 
 
-def vm(work, profiles, checks):
+def build_loader_probe(work):
+    """The service's apparmor backend as a static binary for the guest."""
+    root = os.path.dirname(os.path.dirname(HERE))
+    out = os.path.join(work, "loader-probe")
+    sources = [os.path.join(HERE, "loader_probe.cpp")] + [
+        os.path.join(root, p) for p in ("service/kernel/parser_loader.cpp", "service/kernel/command.cpp",
+                                        "service/core/outcome.cpp")]
+    r = run([os.environ.get("CXX_FOR_GUEST", "g++"), "-std=c++20", "-O2", "-static", "-I", root, "-o", out] + sources)
+    if r.returncode != 0:
+        raise RuntimeError("cannot build loader-probe:\n" + r.stderr[-3000:])
+    return out
+
+
+def vm(work, profiles, checks, extras=()):
     checks_file = os.path.join(work, "checks")
     with open(checks_file, "w") as fh:
         fh.write(checks)
+    extra_args = []
+    for e in extras:
+        extra_args += ["--extra", e]
     r = run(["bash", os.path.join(HERE, "vm.sh"), "--cache", CACHE, "--profiles", profiles, "--checks",
-             checks_file, "--timeout", "240"])
+             checks_file, "--timeout", "240"] + extra_args)
     results = {}
     errors = [line for line in r.stdout.splitlines() if line.startswith("VMERROR")]
     for line in r.stdout.splitlines():
@@ -192,7 +208,39 @@ def main():
                   f"REPLACE {os.path.join(work, 'everyday-v2')}", f"after.bank @keep read {HOME}/bank/stmt.pdf",
                   f"after.new {everyday_label} read {HOME}/bank/stmt.pdf",
                   f"after.exec {everyday_label} execlabel /data/bin/tool"]
-        results = vm(work, profiles, "\n".join(lines) + "\n")
+        # The service's own backend (service/kernel/parser_loader) in the guest: load a child,
+        # see it enforced and in use, replace it under a running process, refuse a broken one
+        # keeping the old, remove it.
+        svc = Case(work, "svc", "owner @{HOME}/docs/** r,\n", GRANT)
+        svc2 = Case(work, "svc2", "owner @{HOME}/docs/** rw,\n", GRANT)
+        for c, f in [(svc, "svc.child"), (svc2, "svc2.child")]:
+            with open(os.path.join(work, f), "w") as fh:
+                fh.write(c.child.replace(f"aalayer.{UID}.svc2", f"aalayer.{UID}.svc"))
+        with open(os.path.join(work, "bad.child"), "w") as fh:
+            fh.write(f"profile oracle//aalayer.{UID}.svc {{\n  /x rwz,\n}}\n")
+        probe = build_loader_probe(work)
+        svc_name = f"oracle//aalayer.{UID}.svc"
+        svc_label = f"oracle//&{svc_name}"
+        doc = f"{HOME}/docs/a.txt"
+        lines += ["AS 0",
+                  f"RUN be.load /extra/loader-probe load {svc_name} /extra/svc.child",
+                  f"RUN be.idle /extra/loader-probe inuse {svc_name}",
+                  f"AS {UID}", f"BG svcproc {svc_label}", f"be.read @svcproc read {doc}",
+                  f"be.write @svcproc write {doc}", "AS 0",
+                  f"RUN be.inuse /extra/loader-probe inuse {svc_name}",
+                  f"RUN be.replace /extra/loader-probe load {svc_name} /extra/svc2.child",
+                  f"be.write2 @svcproc write {doc}",
+                  f"RUN be.bad /extra/loader-probe load {svc_name} /extra/bad.child",
+                  f"be.write3 @svcproc write {doc}",
+                  f"RUN be.unload /extra/loader-probe unload {svc_name}",
+                  f"RUN be.unload2 /extra/loader-probe unload {svc_name}",
+                  f"AS {UID}", f"be.gone {svc_label} read {doc}"]
+        backend_expect = {"be.load": "rc=0 ok", "be.idle": "rc=0 inuse no", "be.read": "allowed",
+                          "be.write": "denied", "be.inuse": "rc=0 inuse yes", "be.replace": "rc=0 ok",
+                          "be.write2": "allowed", "be.bad": "rc=1 error KernelRefused", "be.write3": "allowed",
+                          "be.unload": "rc=0 ok", "be.unload2": "rc=0 ok", "be.gone": "error"}
+        results = vm(work, profiles, "\n".join(lines) + "\n",
+                     [probe] + [os.path.join(work, f) for f in ("svc.child", "svc2.child", "bad.child")])
 
         failures = []
         for cid, (c, path, owner, op) in expected.items():
@@ -208,6 +256,10 @@ def main():
             got = results.get(cid, ["missing"])
             if got[0] != want:
                 failures.append(f"replace while running: {cid} expected {want}, kernel says {' '.join(got)}")
+        for cid, want in backend_expect.items():
+            got = " ".join(results.get(cid, ["missing"]))
+            if not got.startswith(want):
+                failures.append(f"service backend in the guest: {cid} expected '{want}', got '{got}'")
         label = " ".join(results.get("after.exec", ["missing"]))
         if f"aalayer.{UID}.everyday" not in label:
             failures.append(f"exec'd child left the layer: its label is {label!r}")
@@ -217,7 +269,8 @@ def main():
             print("\n".join(failures))
             return 1
         print(f"kernel oracle: {len(expected)} (layer, path, operation) triples agree between the engine and the "
-              f"kernel ({len(cases)} layers, replace-while-running and exec checked) in {elapsed:.1f} s")
+              f"kernel ({len(cases)} layers, replace-while-running and exec checked); the service's apparmor "
+              f"backend loaded, replaced, refused, found in use and removed a child in the guest; {elapsed:.1f} s")
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -2,6 +2,7 @@
 # vm.sh: run file-access checks under AppArmor profile stacks in a real Debian kernel under qemu.
 #
 #   vm.sh --cache DIR --profiles DIR --checks FILE [--timeout S] [--log FILE] [--accel auto|tcg|kvm]
+#         [--extra FILE]...     (each FILE copied into the guest as /extra/NAME)
 #
 # What it does
 #   1. Once per cache DIR (reused when present, under a lock): `apt-get download` the Debian kernel
@@ -68,6 +69,8 @@
 #                             exits 0 when run under another name; no interpreter, no libraries).
 #                             Default mode 0755.
 #   SH COMMAND...             run `sh -c COMMAND...` as root, unconfined (symlinks, odd setups).
+#   RUN ID COMMAND...         the same, reported as `RESULT ID rc=N OUTPUT` (one line): for tools
+#                             copied in with --extra.
 #   AS UID[:GID]              run the following checks as this uid (gid defaults to uid; 0 = root).
 #                             Supplementary groups are dropped.
 #   LOAD FILE                 apparmor_parser -a FILE   (FILE: host path, relative to the checks
@@ -94,6 +97,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache="" profiles="" checks="" timeout_s=120 logcopy="" accel=${AALAYER_VM_ACCEL:-auto}
+extras=()
 
 usage() {
   sed -n '2,3p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
@@ -107,6 +111,7 @@ while [ $# -gt 0 ]; do
     --timeout) timeout_s=${2:-}; shift 2 ;;
     --log) logcopy=${2:-}; shift 2 ;;
     --accel) accel=${2:-}; shift 2 ;;
+    --extra) extras+=("${2:-}"); shift 2 ;;
     -h|--help) usage ;;
     *) echo "vm.sh: unknown argument: $1" >&2; usage ;;
   esac
@@ -200,6 +205,10 @@ mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc/apparmor.d,
 cp "$busybox" "$root/bin/busybox" || die "cannot copy busybox"
 ln -s busybox "$root/bin/sh"
 cp "$cache/aaprobe" "$root/aaprobe"
+mkdir -p "$root/extra"
+for x in "${extras[@]}"; do
+  cp "$x" "$root/extra/" || die "cannot copy extra file $x"
+done
 copy_binary() { # copy a host binary and exactly what ldd lists to the same paths
   local bin=$1 lib
   mkdir -p "$root$(dirname "$bin")" && cp -L "$bin" "$root$bin" || return 1
@@ -377,6 +386,11 @@ while IFS= read -r line || [ -n "$line" ]; do
       shift
       if out=$(sh -c "$*" 2>&1); then echo "STEP $n SH ok"
       else echo "STEP $n SH failed rc=$? $(echo "$out" | one_line)"; fi
+      ;;
+    RUN)
+      id=$2; shift 2
+      out=$(sh -c "$*" 2>&1); rc=$?
+      echo "RESULT $id rc=$rc $(echo "$out" | one_line)"
       ;;
     AS)
       uid=${2:-0}
