@@ -1,5 +1,7 @@
 #include "policy/engine/layer.h"
 
+#include <algorithm>
+
 #include "policy/engine/profile_walk.h"
 #include "policy/syntax/emitter.h"
 #include "policy/syntax/parser.h"
@@ -270,6 +272,19 @@ public:
                         return;
                     }
                     error(rule.where, "path '" + glob + "' is not absolute (it must start with '/')");
+                    return;
+                }
+                if (std::any_of(glob.begin(), glob.end(), [](char ch) {
+                        const auto u = static_cast<unsigned char>(ch);
+                        return u < 0x20 || u == 0x7f;
+                    })) {
+                    // Control bytes have no business in a path, and would travel into the child's text.
+                    if (w.included) {
+                        note(rule.where, "skipped: a path with a control character");
+                        return;
+                    }
+                    error(rule.where,
+                          "path has a control character (newline, tab, ...); write it with an escape");
                     return;
                 }
                 if (!w.included && unsafe_segment(glob)) {
