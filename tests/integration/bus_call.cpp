@@ -55,6 +55,10 @@ int run(const std::vector<std::string>& a) {
             if (a[i] == "complain") options["mode"] = sdbus::Variant(std::string("complain"));
             if (a[i] == "bogus") options["bogus"] = sdbus::Variant(true);
             if (a[i] == "wrongtype") options["strict"] = sdbus::Variant(std::string("yes"));
+            if (a[i] == "manyoptions") {
+                for (int k = 0; k < 10000; ++k)
+                    options["key" + std::to_string(k)] = sdbus::Variant(k);
+            }
         }
         sdbus::ObjectPath path;
         Findings findings;

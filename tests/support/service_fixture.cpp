@@ -84,6 +84,10 @@ void Service::stop() {
     service_.reset();
 }
 
+void Service::kill_polkit() {
+    ::kill(polkit_.pid(), SIGKILL);
+}
+
 void Service::kill_hard() {
     ::kill(service_->pid(), SIGKILL);
     service_->stop();

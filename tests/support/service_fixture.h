@@ -27,6 +27,10 @@ public:
     void start();
     void stop();
     void kill_hard();
+    // Stops polkitd (SIGKILL): the service must then refuse, not allow.
+    void kill_polkit();
+    [[nodiscard]] pid_t pid() const { return service_->pid(); }
+    [[nodiscard]] bool running() const { return service_ && service_->running(); }
 
     // bus-call as uid.
     [[nodiscard]] ProcessResult call(uid_t uid, std::vector<std::string> args) const;
