@@ -6,6 +6,8 @@
 
 #include <signal.h>
 
+#include <gtest/gtest.h>
+
 namespace aalayer::test {
 
 namespace fs = std::filesystem;
@@ -49,6 +51,14 @@ Service::Service(std::vector<std::string> settings)
     dir_.write("profiles/app", kBase);
     set_grant("grant app {\n  owner @{HOME}/** rw,\n}\n");
     start();
+}
+
+Service::~Service() {
+    service_.reset();  // SIGTERM: a clean exit, where LeakSanitizer reports
+    const std::string text = log();
+    for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"}) {
+        if (text.find(marker) != std::string::npos) ADD_FAILURE() << "aalayerd: " << marker << "\n" << text;
+    }
 }
 
 void Service::set_grant(const std::string& text) {

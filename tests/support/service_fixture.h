@@ -22,6 +22,11 @@ class Service {
 public:
     // settings: extra `--set KEY=VALUE` for aalayerd.
     explicit Service(std::vector<std::string> settings = {});
+    // Stops the service, and fails the running test if a sanitizer reported
+    // anything in it (leaks included, in the sanitizer build).
+    ~Service();
+    Service(const Service&) = delete;
+    Service& operator=(const Service&) = delete;
 
     void set_grant(const std::string& text);
     void start();
