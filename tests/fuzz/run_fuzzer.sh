@@ -4,7 +4,7 @@
 # profile corpus). A crash fails the run and its input is printed, to be
 # fixed and kept as a regression input.
 set -uo pipefail
-exe=$1 target=$2 seconds=$3
+exe=$(realpath "$1") target=$2 seconds=$3
 src=${AALAYER_SOURCE_ROOT:-.}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
