@@ -102,6 +102,17 @@ std::string emit_qualifiers(const Qualifiers& q) {
     return out;
 }
 
+namespace {
+
+// A block needs a qualifier in front of its brace; `allow` is dropped from
+// rules as the default, but a bare `{` would not parse back.
+std::string block_head(const Qualifiers& q) {
+    const std::string head = emit_qualifiers(q);
+    return head.empty() ? std::string("allow ") : head;
+}
+
+}  // namespace
+
 std::string emit_rule(const Node& node) {
     return std::visit(
         Overloaded{
@@ -122,7 +133,7 @@ std::string emit_rule(const Node& node) {
             [](const Alias& a) { return "alias " + emit_word(a.from) + " -> " + emit_word(a.to) + ','; },
             [](const Box<Profile>& p) { return emit_profile(*p, 0); },
             [](const Box<QualifierBlock>& b) {
-                return emit_qualifiers(b->qualifiers) + "{\n" + emit_items(b->items, 1) + "}\n";
+                return block_head(b->qualifiers) + "{\n" + emit_items(b->items, 1) + "}\n";
             },
             [](const FileRule& r) {
                 std::string out = emit_qualifiers(r.qualifiers);
@@ -174,7 +185,7 @@ std::string emit_items(const std::vector<Item>& items, int depth) {
         if (const auto* p = std::get_if<Box<Profile>>(&node)) {
             out += emit_profile(**p, depth);
         } else if (const auto* b = std::get_if<Box<QualifierBlock>>(&node)) {
-            out += indent(depth) + emit_qualifiers((*b)->qualifiers) + "{\n" +
+            out += indent(depth) + block_head((*b)->qualifiers) + "{\n" +
                    emit_items((*b)->items, depth + 1) + indent(depth) + "}\n";
         } else {
             out += indent(depth) + emit_rule(node) + '\n';

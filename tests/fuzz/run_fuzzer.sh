@@ -36,7 +36,9 @@ tail -n 20 "$work/fuzz.log"
 if [ $status -ne 0 ]; then
   for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
     [ -f "$f" ] || continue
-    echo "fuzz-$target: failing input $(basename "$f") (base64; save it under tests/fuzz/regressions/$target/):"
+    keep="${AALAYER_FUZZ_ARTIFACTS:-${TMPDIR:-/tmp}}/aalayer-fuzz-$target-$(basename "$f")"
+    cp "$f" "$keep"
+    echo "fuzz-$target: failing input kept in $keep (save it under tests/fuzz/regressions/$target/ once fixed); base64:"
     base64 "$f"
   done
   exit 1

@@ -167,5 +167,17 @@ TEST(Emitter, CanonicalTextReparsesToTheSameModel) {
     EXPECT_EQ(da.perms, db.perms);
 }
 
+// Found by fuzz-profile: `allow` is dropped from rules as the default, but a
+// block needs a qualifier in front of its brace, or the text does not parse back.
+TEST(EmitterTest, AllowBlockKeepsItsQualifier) {
+    auto parsed = parse_document("profile t {\n  allow{ /x w, }\n}\n", "t");
+    ASSERT_TRUE(parsed.ok()) << parsed.error().format();
+    const std::string once = emit_document(parsed->document);
+    EXPECT_NE(once.find("  allow {\n"), std::string::npos) << once;
+    auto again = parse_document(once, "t");
+    ASSERT_TRUE(again.ok()) << again.error().format() << "\n" << once;
+    EXPECT_EQ(emit_document(again->document), once);
+}
+
 }  // namespace
 }  // namespace aalayer::policy
