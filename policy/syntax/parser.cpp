@@ -21,6 +21,33 @@ std::string join(std::span<const std::string_view> words) {
     return out;
 }
 
+// Text with `#` comments (outside quotes, not `#include`) removed and
+// trailing blanks trimmed.
+std::string without_comments(std::string_view text) {
+    std::string out;
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '\\' && quoted && i + 1 < text.size()) {
+            out += c;
+            out += text[++i];
+            continue;
+        }
+        if (c == '"') quoted = !quoted;
+        if (c == '#' && !quoted && text.substr(i).rfind("#include", 0) != 0) {
+            while (i < text.size() && text[i] != '\n')
+                ++i;
+            out += '\n';
+            continue;
+        }
+        out += c;
+    }
+    while (!out.empty() &&
+           (out.back() == ' ' || out.back() == '\t' || out.back() == '\n' || out.back() == '\r'))
+        out.pop_back();
+    return out;
+}
+
 // Finds the first line over the limit, so a 10 MB line is refused with its
 // position before any scanning work is spent on it.
 std::optional<Error> check_line_lengths(std::string_view text, const std::string& path, std::size_t max) {
@@ -567,10 +594,9 @@ private:
             if (c == ',' && depth == 0 && !s_.is_word_char(WordStyle::Id)) break;
             s_.advance();
         }
-        std::string_view text = s_.slice(from, s_.offset());
-        while (!text.empty() && is_space(text.back()))
-            text.remove_suffix(1);
-        rule.text = std::string(text);
+        // Verbatim, but without comments: the text is emitted back on one line, where a
+        // comment would swallow the rule's closing comma.
+        rule.text = without_comments(s_.slice(from, s_.offset()));
         s_.advance();  // ','
         out_.notes.push_back(Note{at, "rule class '" + rule.keyword + "' is not understood; kept verbatim"});
         return Node{std::move(rule)};

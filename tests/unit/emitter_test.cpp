@@ -179,5 +179,16 @@ TEST(EmitterTest, AllowBlockKeepsItsQualifier) {
     EXPECT_EQ(emit_document(again->document), once);
 }
 
+// Found by fuzz-profile: a comment inside a rule kept verbatim swallowed its
+// closing comma once the rule was written back on one line.
+TEST(EmitterTest, CommentInsideAnUnknownRuleDoesNotSwallowTheComma) {
+    auto parsed = parse_document("i#   \n,\nfrob x # why\n y,\n", "t");
+    ASSERT_TRUE(parsed.ok()) << parsed.error().format();
+    const std::string once = emit_document(parsed->document);
+    auto again = parse_document(once, "t");
+    ASSERT_TRUE(again.ok()) << again.error().format() << "\n" << once;
+    EXPECT_EQ(emit_document(again->document), once);
+}
+
 }  // namespace
 }  // namespace aalayer::policy
