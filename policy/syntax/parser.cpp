@@ -21,30 +21,39 @@ std::string join(std::span<const std::string_view> words) {
     return out;
 }
 
-// Text with `#` comments (outside quotes, not `#include`) removed and
-// trailing blanks trimmed.
+// A rule's text kept verbatim, made safe to write back on one line: `#`
+// comments (outside quotes, not `#include`) dropped and every run of blanks
+// and newlines outside quotes turned into one space.
 std::string without_comments(std::string_view text) {
     std::string out;
     bool quoted = false;
+    bool blank = false;
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
-        if (c == '\\' && quoted && i + 1 < text.size()) {
+        if (quoted) {
             out += c;
-            out += text[++i];
+            if (c == '\\' && i + 1 < text.size()) {
+                out += text[++i];
+            } else if (c == '"') {
+                quoted = false;
+            }
             continue;
         }
-        if (c == '"') quoted = !quoted;
-        if (c == '#' && !quoted && text.substr(i).rfind("#include", 0) != 0) {
-            while (i < text.size() && text[i] != '\n')
+        if (c == '#' && text.substr(i).rfind("#include", 0) != 0) {
+            while (i + 1 < text.size() && text[i + 1] != '\n')
                 ++i;
-            out += '\n';
+            blank = true;
             continue;
         }
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            blank = true;
+            continue;
+        }
+        if (blank && !out.empty()) out += ' ';
+        blank = false;
+        if (c == '"') quoted = true;
         out += c;
     }
-    while (!out.empty() &&
-           (out.back() == ' ' || out.back() == '\t' || out.back() == '\n' || out.back() == '\r'))
-        out.pop_back();
     return out;
 }
 
@@ -591,7 +600,8 @@ private:
                 return s_.error(ErrorKind::Syntax, "expected ',' to end the '" + rule.keyword +
                                                        "' rule, found '" + std::string(1, c) + "'");
             }
-            if (c == ',' && depth == 0 && !s_.is_word_char(WordStyle::Id)) break;
+            // A comma ends the rule unless a word goes on (`{a,b}`); a comment does not.
+            if (c == ',' && depth == 0 && (!s_.is_word_char(WordStyle::Id) || s_.peek(1) == '#')) break;
             s_.advance();
         }
         // Verbatim, but without comments: the text is emitted back on one line, where a
