@@ -53,21 +53,17 @@ std::vector<std::string> PolicyCatalog::refresh() {
         }
     }
     // Grants: parsed with a placeholder user to find which bases they cover.
-    const policy::UserIdentity probe{65534, "nobody", "/nonexistent"};
+    auto probe = user_options(policy::UserIdentity{65534, "nobody", "/nonexistent"});
+    if (!probe) {
+        problems.push_back(probe.error().message);
+        return problems;
+    }
+    const Loader grant_loader(reader_, policy::grant_load_options(probe.value()));
     if (auto files = reader_.list(config_.grants_dir)) {
         for (const auto& name : *files) {
             if (!name.ends_with(".conf") || name.front() == '.') continue;
             const std::string path = config_.grants_dir + "/" + name;
-            auto table = user_table(probe);
-            if (!table) {
-                problems.push_back(table.error().message);
-                continue;
-            }
-            LoadOptions options;
-            options.include_dirs = config_.include_dirs;
-            options.predefined = std::move(table.value());
-            const Loader loader(reader_, policy::grant_load_options(std::move(options)));
-            auto loaded = loader.load_file(path);
+            auto loaded = grant_loader.load_file(path);
             auto grants = loaded ? policy::read_grants(*loaded)
                                  : policy::Result<std::vector<policy::Grant>>(loaded.error());
             if (!grants) {
@@ -97,23 +93,24 @@ std::vector<std::string> PolicyCatalog::granted_bases() const {
     return out;
 }
 
-std::string PolicyCatalog::grant_file(const std::string& base) const {
-    const auto it = grant_files_.find(base);
-    return it == grant_files_.end() ? std::string() : it->second;
+LoadOptions PolicyCatalog::system_options() const {
+    LoadOptions options;
+    options.include_dirs = config_.include_dirs;
+    return options;
 }
 
-Outcome<policy::VariableTable> PolicyCatalog::user_table(const policy::UserIdentity& user) {
+Outcome<LoadOptions> PolicyCatalog::user_options(const policy::UserIdentity& user) {
     if (!tunables_) {
-        LoadOptions options;
-        options.include_dirs = config_.include_dirs;
-        const Loader system(reader_, options);
+        const Loader system(reader_, system_options());
         auto t = policy::load_tunables(system);
         if (!t) return policy_error(ErrorKind::Internal, t.error());
         tunables_ = std::move(*t);
     }
     if (auto st = policy::validate_identity(user); !st)
         return policy_error(ErrorKind::InvalidArgument, st.error());
-    return policy::user_variables(*tunables_, user);
+    LoadOptions options = system_options();
+    options.predefined = policy::user_variables(*tunables_, user);
+    return options;
 }
 
 Outcome<std::shared_ptr<const policy::BasePolicy>> PolicyCatalog::base_policy(const std::string& base) {
@@ -122,9 +119,7 @@ Outcome<std::shared_ptr<const policy::BasePolicy>> PolicyCatalog::base_policy(co
     if (file == base_files_.end()) {
         return fail(ErrorKind::NoSuchBase, "no base profile named '" + base + "' in " + config_.profiles_dir);
     }
-    LoadOptions options;
-    options.include_dirs = config_.include_dirs;
-    const Loader system(reader_, options);
+    const Loader system(reader_, system_options());
     auto compiled = policy::compile_base(system, file->second, base, config_.limits);
     if (!compiled) return policy_error(ErrorKind::Internal, compiled.error());
     auto shared = std::make_shared<const policy::BasePolicy>(std::move(*compiled));
@@ -137,12 +132,9 @@ Outcome<policy::Grant> PolicyCatalog::grant_for(const std::string& base, const p
     if (file == grant_files_.end()) {
         return fail(ErrorKind::NotGranted, "there is no grant for '" + base + "': users cannot layer on it");
     }
-    auto table = user_table(user);
-    if (!table) return table.error();
-    LoadOptions options;
-    options.include_dirs = config_.include_dirs;
-    options.predefined = std::move(table.value());
-    const Loader loader(reader_, policy::grant_load_options(std::move(options)));
+    auto options = user_options(user);
+    if (!options) return options.error();
+    const Loader loader(reader_, policy::grant_load_options(std::move(options.value())));
     auto loaded = loader.load_file(file->second);
     if (!loaded) return policy_error(ErrorKind::NotGranted, loaded.error());
     auto grants = policy::read_grants(*loaded);
@@ -200,12 +192,9 @@ Outcome<std::string> PolicyCatalog::grant_text(const std::string& base, const po
 }
 
 Outcome<policy::Loader> PolicyCatalog::layer_loader(const policy::UserIdentity& user) {
-    auto table = user_table(user);
-    if (!table) return table.error();
-    LoadOptions options;
-    options.include_dirs = config_.include_dirs;
-    options.predefined = std::move(table.value());
-    return Loader(reader_, std::move(options));
+    auto options = user_options(user);
+    if (!options) return options.error();
+    return Loader(reader_, std::move(options.value()));
 }
 
 }  // namespace aalayer::service

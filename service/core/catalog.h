@@ -34,7 +34,6 @@ public:
     [[nodiscard]] bool has_base(const std::string& base) const { return base_files_.contains(base); }
     [[nodiscard]] bool has_grant(const std::string& base) const { return grant_files_.contains(base); }
     [[nodiscard]] std::vector<std::string> granted_bases() const;
-    [[nodiscard]] std::string grant_file(const std::string& base) const;
 
     // The base and the user's grant, prepared for composition (cached).
     Outcome<std::shared_ptr<const policy::Bounds>> bounds(const std::string& base,
@@ -49,7 +48,9 @@ public:
 private:
     Outcome<std::shared_ptr<const policy::BasePolicy>> base_policy(const std::string& base);
     Outcome<policy::Grant> grant_for(const std::string& base, const policy::UserIdentity& user);
-    Outcome<policy::VariableTable> user_table(const policy::UserIdentity& user);
+    [[nodiscard]] policy::LoadOptions system_options() const;
+    // The system options with the tunables and the user's @{HOME}, @{USER}, @{UID}.
+    Outcome<policy::LoadOptions> user_options(const policy::UserIdentity& user);
 
     const policy::SourceReader& reader_;
     CatalogConfig config_;

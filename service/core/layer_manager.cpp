@@ -441,13 +441,16 @@ void LayerManager::refresh(const std::function<void(const std::string&)>& log) {
         notify(LayerEvent::Changed, k);
 }
 
+LayerView LayerManager::view_of(const Entry& e) {
+    return LayerView{e.stored.uid, e.stored.base, e.stored.name,       kernel_name_of(e.stored),
+                     e.state,      e.findings,    e.stored.updated_at, e.stored.complain};
+}
+
 std::vector<LayerView> LayerManager::layers() const {
     const std::lock_guard lock(mutex_);
     std::vector<LayerView> out;
-    for (const auto& [key, e] : layers_) {
-        out.push_back(LayerView{e.stored.uid, e.stored.base, e.stored.name, kernel_name_of(e.stored), e.state,
-                                e.findings, e.stored.updated_at, e.stored.complain});
-    }
+    for (const auto& [key, e] : layers_)
+        out.push_back(view_of(e));
     return out;
 }
 
@@ -455,9 +458,7 @@ std::optional<LayerView> LayerManager::layer(const LayerKey& key) const {
     const std::lock_guard lock(mutex_);
     const auto it = layers_.find(key);
     if (it == layers_.end()) return std::nullopt;
-    const Entry& e = it->second;
-    return LayerView{e.stored.uid, e.stored.base, e.stored.name,       kernel_name_of(e.stored),
-                     e.state,      e.findings,    e.stored.updated_at, e.stored.complain};
+    return view_of(it->second);
 }
 
 }  // namespace aalayer::service

@@ -121,6 +121,7 @@ private:
         std::optional<policy::Composition> composition;
     };
 
+    static LayerView view_of(const Entry& e);
     Status authorize(const Caller& caller, const char* action, bool interactive);
     Status rate_limit(std::uint32_t uid);
     Outcome<policy::UserIdentity> user(std::uint32_t uid) const;
