@@ -185,8 +185,8 @@ std::string emit_items(const std::vector<Item>& items, int depth) {
         if (const auto* p = std::get_if<Box<Profile>>(&node)) {
             out += emit_profile(**p, depth);
         } else if (const auto* b = std::get_if<Box<QualifierBlock>>(&node)) {
-            out += indent(depth) + block_head((*b)->qualifiers) + "{\n" +
-                   emit_items((*b)->items, depth + 1) + indent(depth) + "}\n";
+            out += indent(depth) + block_head((*b)->qualifiers) + "{\n" + emit_items((*b)->items, depth + 1) +
+                   indent(depth) + "}\n";
         } else {
             out += indent(depth) + emit_rule(node) + '\n';
         }
