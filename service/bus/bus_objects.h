@@ -12,11 +12,11 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "dbus/layer1_adaptor.h"
+#include "dbus/manager1_adaptor.h"
 #include "service/bus/bus_loop.h"
 #include "service/bus/worker_pool.h"
 #include "service/core/layer_manager.h"
-#include "dbus/layer1_adaptor.h"
-#include "dbus/manager1_adaptor.h"
 
 namespace aalayer::service {
 

@@ -21,7 +21,8 @@ const World& world() {
         auto* out = new World;  // NOLINT(cppcoreguidelines-owning-memory): lives as long as the fuzzer
         out->reader.add("/etc/apparmor.d/tunables/global", "@{PROC}=/proc\n@{HOMEDIRS}=/home/\n");
         out->reader.add("/etc/apparmor.d/abstractions/base", "/etc/ld.so.cache r,\n/usr/lib/** mr,\n");
-        out->reader.add("/etc/apparmor.d/abstractions/fonts", "/usr/share/fonts/** r,\nnetwork inet stream,\n");
+        out->reader.add("/etc/apparmor.d/abstractions/fonts",
+                        "/usr/share/fonts/** r,\nnetwork inet stream,\n");
         out->reader.add("/etc/apparmor.d/app",
                         "include <tunables/global>\nprofile app {\n  include <abstractions/base>\n  /** r,\n"
                         "  owner /home/*/** rwk,\n  deny /etc/shadow r,\n}\n");
@@ -32,10 +33,11 @@ const World& world() {
         user_options.predefined = user_variables(load_tunables(*out->system).value(), alice);
         out->user = std::make_unique<Loader>(out->reader, user_options);
         const Loader grant_loader(out->reader, grant_load_options(user_options));
-        auto grant_policy = grant_loader.load_text("grant app {\n  owner @{HOME}/docs/** rw,\n  @{HOME}/pub/* r,\n}\n",
-                                                   "grant.conf");
+        auto grant_policy = grant_loader.load_text(
+            "grant app {\n  owner @{HOME}/docs/** rw,\n  @{HOME}/pub/* r,\n}\n", "grant.conf");
         auto grants = read_grants(grant_policy.value()).value();
-        auto base = std::make_shared<const BasePolicy>(compile_base(*out->system, "/etc/apparmor.d/app", "app").value());
+        auto base = std::make_shared<const BasePolicy>(
+            compile_base(*out->system, "/etc/apparmor.d/app", "app").value());
         auto grant = std::make_shared<const CompiledGrant>(compile_grant(grants.front()).value());
         out->bounds = prepare_bounds(base, grant).value();
         return out;

@@ -98,7 +98,8 @@ TEST(Cli, ApplyListShowExplainDiffRemove) {
 
     const auto d = cli(s, kNobody, {"diff", "app/banking", "app/everyday"});
     ASSERT_EQ(d.exit_code, 0) << d.err;
-    EXPECT_NE(d.out.find("/nonexistent/bank/a: owner=rwa other= | owner= other="), std::string::npos) << d.out;
+    EXPECT_NE(d.out.find("/nonexistent/bank/a: owner=rwa other= | owner= other="), std::string::npos)
+        << d.out;
     EXPECT_FALSE(parse(cli(s, kNobody, {"diff", "app/banking", "app/everyday", "--json"}).out).items.empty());
 
     EXPECT_EQ(cli(s, kNobody, {"remove", "app/banking"}).out, "removed app/banking\n");

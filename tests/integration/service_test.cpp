@@ -20,7 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
 TEST(ServiceIntegration, TwoUsersApplyExplainListAndRemove) {
     Service s;
     auto a = s.apply(kNobody, "work", "owner @{HOME}/work/** rw,\n");

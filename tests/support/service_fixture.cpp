@@ -4,9 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 namespace aalayer::test {
 
