@@ -28,15 +28,29 @@ bool policy_file_name(const std::string& name) {
 }  // namespace
 
 PolicyCatalog::PolicyCatalog(const policy::SourceReader& reader, CatalogConfig config)
-    : reader_(reader), config_(std::move(config)) {}
+    : reader_(reader),
+      config_(std::move(config)),
+      tunables_(fail(ErrorKind::Internal, "the tunables have not been read")) {}
 
-std::vector<std::string> PolicyCatalog::refresh() {
+std::shared_ptr<const PolicyCatalog> PolicyCatalog::read(const policy::SourceReader& reader, CatalogConfig config,
+                                                         std::vector<std::string>& problems) {
+    auto catalog = std::make_shared<PolicyCatalog>(reader, std::move(config));
+    for (auto& p : catalog->scan())
+        problems.push_back(std::move(p));
+    return catalog;
+}
+
+std::vector<std::string> PolicyCatalog::scan() {
     std::vector<std::string> problems;
-    base_files_.clear();
-    grant_files_.clear();
-    tunables_.reset();
-    bases_.clear();
-    bounds_.clear();
+    {
+        const Loader system(reader_, system_options());
+        auto t = policy::load_tunables(system);
+        if (t) {
+            tunables_ = std::move(*t);
+        } else {
+            tunables_ = policy_error(ErrorKind::Internal, t.error());
+        }
+    }
     // Base profiles: the top-level, non-hat profiles of each file, by name.
     if (auto files = reader_.list(config_.profiles_dir)) {
         for (const auto& name : *files) {
@@ -99,13 +113,8 @@ LoadOptions PolicyCatalog::system_options() const {
     return options;
 }
 
-Outcome<LoadOptions> PolicyCatalog::user_options(const policy::UserIdentity& user) {
-    if (!tunables_) {
-        const Loader system(reader_, system_options());
-        auto t = policy::load_tunables(system);
-        if (!t) return policy_error(ErrorKind::Internal, t.error());
-        tunables_ = std::move(*t);
-    }
+Outcome<LoadOptions> PolicyCatalog::user_options(const policy::UserIdentity& user) const {
+    if (!tunables_) return tunables_.error();
     if (auto st = policy::validate_identity(user); !st)
         return policy_error(ErrorKind::InvalidArgument, st.error());
     LoadOptions options = system_options();
@@ -113,21 +122,21 @@ Outcome<LoadOptions> PolicyCatalog::user_options(const policy::UserIdentity& use
     return options;
 }
 
-Outcome<std::shared_ptr<const policy::BasePolicy>> PolicyCatalog::base_policy(const std::string& base) {
-    if (auto it = bases_.find(base); it != bases_.end()) return it->second;
+PolicyCatalog::BaseOutcome PolicyCatalog::base_policy(const std::string& base) const {
     const auto file = base_files_.find(base);
     if (file == base_files_.end()) {
         return fail(ErrorKind::NoSuchBase, "no base profile named '" + base + "' in " + config_.profiles_dir);
     }
-    const Loader system(reader_, system_options());
-    auto compiled = policy::compile_base(system, file->second, base, config_.limits);
-    if (!compiled) return policy_error(ErrorKind::Internal, compiled.error());
-    auto shared = std::make_shared<const policy::BasePolicy>(std::move(*compiled));
-    bases_.emplace(base, shared);
-    return shared;
+    return bases_.get(base, [&]() -> BaseOutcome {
+        const Loader system(reader_, system_options());
+        auto compiled = policy::compile_base(system, file->second, base, config_.limits);
+        if (!compiled) return policy_error(ErrorKind::Internal, compiled.error());
+        return std::make_shared<const policy::BasePolicy>(std::move(*compiled));
+    });
 }
 
-Outcome<policy::Grant> PolicyCatalog::grant_for(const std::string& base, const policy::UserIdentity& user) {
+Outcome<policy::Grant> PolicyCatalog::grant_for(const std::string& base,
+                                                const policy::UserIdentity& user) const {
     const auto file = grant_files_.find(base);
     if (file == grant_files_.end()) {
         return fail(ErrorKind::NotGranted, "there is no grant for '" + base + "': users cannot layer on it");
@@ -144,24 +153,23 @@ Outcome<policy::Grant> PolicyCatalog::grant_for(const std::string& base, const p
     return fail(ErrorKind::NotGranted, "the grant for '" + base + "' is gone from " + file->second);
 }
 
-Outcome<std::shared_ptr<const policy::Bounds>> PolicyCatalog::bounds(const std::string& base,
-                                                                     const policy::UserIdentity& user) {
-    const auto key = std::make_pair(base, user.uid);
-    if (auto it = bounds_.find(key); it != bounds_.end()) return it->second;
-    auto b = base_policy(base);
-    if (!b) return b.error();
-    auto grant = grant_for(base, user);
-    if (!grant) return grant.error();
-    auto compiled = policy::compile_grant(std::move(grant.value()), config_.limits);
-    if (!compiled) return policy_error(ErrorKind::NotGranted, compiled.error());
-    auto prepared = policy::prepare_bounds(
-        b.value(), std::make_shared<const policy::CompiledGrant>(std::move(*compiled)), config_.limits.dfa);
-    if (!prepared) return policy_error(ErrorKind::Internal, prepared.error());
-    bounds_.emplace(key, *prepared);
-    return *prepared;
+PolicyCatalog::BoundsOutcome PolicyCatalog::bounds(const std::string& base,
+                                                   const policy::UserIdentity& user) const {
+    return bounds_.get(std::make_pair(base, user.uid), [&]() -> BoundsOutcome {
+        auto b = base_policy(base);
+        if (!b) return b.error();
+        auto grant = grant_for(base, user);
+        if (!grant) return grant.error();
+        auto compiled = policy::compile_grant(std::move(grant.value()), config_.limits);
+        if (!compiled) return policy_error(ErrorKind::NotGranted, compiled.error());
+        auto prepared = policy::prepare_bounds(
+            b.value(), std::make_shared<const policy::CompiledGrant>(std::move(*compiled)), config_.limits.dfa);
+        if (!prepared) return policy_error(ErrorKind::Internal, prepared.error());
+        return *prepared;
+    });
 }
 
-Outcome<std::shared_ptr<const policy::Bounds>> PolicyCatalog::bounds_without_grant(const std::string& base) {
+PolicyCatalog::BoundsOutcome PolicyCatalog::bounds_without_grant(const std::string& base) const {
     auto b = base_policy(base);
     if (!b) return b.error();
     policy::Grant empty;
@@ -174,7 +182,8 @@ Outcome<std::shared_ptr<const policy::Bounds>> PolicyCatalog::bounds_without_gra
     return *prepared;
 }
 
-Outcome<std::string> PolicyCatalog::grant_text(const std::string& base, const policy::UserIdentity& user) {
+Outcome<std::string> PolicyCatalog::grant_text(const std::string& base,
+                                               const policy::UserIdentity& user) const {
     auto grant = grant_for(base, user);
     if (!grant) return grant.error();
     std::string text;
@@ -191,7 +200,7 @@ Outcome<std::string> PolicyCatalog::grant_text(const std::string& base, const po
     return text;
 }
 
-Outcome<policy::Loader> PolicyCatalog::layer_loader(const policy::UserIdentity& user) {
+Outcome<policy::Loader> PolicyCatalog::layer_loader(const policy::UserIdentity& user) const {
     auto options = user_options(user);
     if (!options) return options.error();
     return Loader(reader_, std::move(options.value()));

@@ -1,6 +1,8 @@
 // What the admin provides: base profiles (profiles_dir) and grants
-// (grants_dir/*.conf), compiled per user on demand and kept until the next
-// refresh. Not thread-safe: the LayerManager serialises access.
+// (grants_dir/*.conf), as read at one moment. A catalog never changes once
+// read: a reload reads a new one, and requests already running finish with
+// the one they started with. What it compiles per base and user on demand
+// is cached inside it; every method is safe to call from many threads.
 #pragma once
 
 #include <map>
@@ -12,6 +14,7 @@
 #include "policy/engine/compose.h"
 #include "policy/engine/identity.h"
 #include "policy/source/reader.h"
+#include "service/core/once_cache.h"
 #include "service/core/outcome.h"
 
 namespace aalayer::service {
@@ -25,40 +28,48 @@ struct CatalogConfig {
 
 class PolicyCatalog {
 public:
+    // Reads the profile and grant directories; `problems` gets one message
+    // per file it could not use.
+    static std::shared_ptr<const PolicyCatalog> read(const policy::SourceReader& reader, CatalogConfig config,
+                                                     std::vector<std::string>& problems);
+    // A catalog with no bases and no grants, for before the first read.
     PolicyCatalog(const policy::SourceReader& reader, CatalogConfig config);
-
-    // Re-reads the profile and grant directories; drops every compiled base
-    // and bound. Returns one message per file it could not use.
-    std::vector<std::string> refresh();
 
     [[nodiscard]] bool has_base(const std::string& base) const { return base_files_.contains(base); }
     [[nodiscard]] bool has_grant(const std::string& base) const { return grant_files_.contains(base); }
     [[nodiscard]] std::vector<std::string> granted_bases() const;
 
     // The base and the user's grant, prepared for composition (cached).
-    Outcome<std::shared_ptr<const policy::Bounds>> bounds(const std::string& base,
-                                                          const policy::UserIdentity& user);
+    [[nodiscard]] Outcome<std::shared_ptr<const policy::Bounds>> bounds(const std::string& base,
+                                                                        const policy::UserIdentity& user) const;
     // The base with an empty grant: what a layer's deny rules alone compose with.
-    Outcome<std::shared_ptr<const policy::Bounds>> bounds_without_grant(const std::string& base);
+    [[nodiscard]] Outcome<std::shared_ptr<const policy::Bounds>> bounds_without_grant(
+        const std::string& base) const;
     // The grant's rules for the user, as canonical text with paths expanded.
-    Outcome<std::string> grant_text(const std::string& base, const policy::UserIdentity& user);
+    [[nodiscard]] Outcome<std::string> grant_text(const std::string& base,
+                                                  const policy::UserIdentity& user) const;
     // A loader for the user's layer text: system include dirs, user variables.
-    Outcome<policy::Loader> layer_loader(const policy::UserIdentity& user);
+    [[nodiscard]] Outcome<policy::Loader> layer_loader(const policy::UserIdentity& user) const;
 
 private:
-    Outcome<std::shared_ptr<const policy::BasePolicy>> base_policy(const std::string& base);
-    Outcome<policy::Grant> grant_for(const std::string& base, const policy::UserIdentity& user);
+    using BoundsOutcome = Outcome<std::shared_ptr<const policy::Bounds>>;
+    using BaseOutcome = Outcome<std::shared_ptr<const policy::BasePolicy>>;
+
+    std::vector<std::string> scan();
+    [[nodiscard]] BaseOutcome base_policy(const std::string& base) const;
+    [[nodiscard]] Outcome<policy::Grant> grant_for(const std::string& base,
+                                                   const policy::UserIdentity& user) const;
     [[nodiscard]] policy::LoadOptions system_options() const;
     // The system options with the tunables and the user's @{HOME}, @{USER}, @{UID}.
-    Outcome<policy::LoadOptions> user_options(const policy::UserIdentity& user);
+    [[nodiscard]] Outcome<policy::LoadOptions> user_options(const policy::UserIdentity& user) const;
 
     const policy::SourceReader& reader_;
     CatalogConfig config_;
     std::map<std::string, std::string> base_files_;   // base profile name -> file
     std::map<std::string, std::string> grant_files_;  // base name -> grant file
-    std::optional<policy::VariableTable> tunables_;
-    std::map<std::string, std::shared_ptr<const policy::BasePolicy>> bases_;
-    std::map<std::pair<std::string, std::uint32_t>, std::shared_ptr<const policy::Bounds>> bounds_;
+    Outcome<policy::VariableTable> tunables_;
+    mutable OnceCache<std::string, BaseOutcome> bases_;
+    mutable OnceCache<std::pair<std::string, std::uint32_t>, BoundsOutcome> bounds_;
 };
 
 }  // namespace aalayer::service

@@ -1,6 +1,7 @@
 #include "service/core/layer_manager.h"
 
 #include <algorithm>
+#include <future>
 
 namespace aalayer::service {
 
@@ -57,7 +58,10 @@ LayerKey key_of(const StoredLayer& s) {
 }  // namespace
 
 LayerManager::LayerManager(Ports ports, CatalogConfig catalog, ServiceLimits limits)
-    : ports_(ports), limits_(limits), catalog_(ports.reader, std::move(catalog)) {
+    : ports_(ports),
+      limits_(limits),
+      catalog_config_(std::move(catalog)),
+      catalog_{std::make_shared<const PolicyCatalog>(ports.reader, catalog_config_), 0} {
     limits_.layer.max_text_bytes = limits_.max_text_bytes;
 }
 
@@ -79,6 +83,11 @@ Outcome<policy::UserIdentity> LayerManager::user(std::uint32_t uid) const {
     auto u = ports_.users.lookup(uid);
     if (!u) return fail(ErrorKind::InvalidArgument, "there is no user with uid " + std::to_string(uid));
     return *u;
+}
+
+LayerManager::CatalogRef LayerManager::current() const {
+    const std::lock_guard lock(mutex_);
+    return catalog_;
 }
 
 Status LayerManager::authorize(const Caller& caller, const char* action, bool interactive) {
@@ -116,12 +125,34 @@ Status LayerManager::rate_limit(std::uint32_t uid) {
     return Done{};
 }
 
-Outcome<policy::Composition> LayerManager::compose_locked(const StoredLayer& layer) {
+Status LayerManager::admissible(const CatalogRef& catalog, const LayerKey& key, bool reserve) {
+    const auto& [uid, base, name] = key;
+    if (!catalog.catalog->has_base(base))
+        return fail(ErrorKind::NoSuchBase, "no base profile named '" + base + "'");
+    if (!catalog.catalog->has_grant(base))
+        return fail(ErrorKind::NotGranted, "there is no grant for '" + base + "': users cannot layer on it");
+    const std::lock_guard lock(mutex_);
+    if (layers_.contains(key)) return Done{};
+    const auto others = [&](const auto& map) {
+        return static_cast<std::size_t>(std::count_if(map.begin(), map.end(), [&](const auto& kv) {
+            return std::get<0>(kv.first) == uid && kv.first != key;
+        }));
+    };
+    const std::size_t owned = others(layers_) + others(creating_);
+    if (owned >= limits_.max_layers_per_user) {
+        return fail(ErrorKind::LimitExceeded, "uid " + std::to_string(uid) + " already has " +
+                                                  std::to_string(owned) + " layers, the most allowed");
+    }
+    if (reserve) ++creating_[key];
+    return Done{};
+}
+
+Outcome<policy::Composition> LayerManager::compose(const PolicyCatalog& catalog, const StoredLayer& layer) const {
     auto identity = user(layer.uid);
     if (!identity) return identity.error();
-    auto bounds = catalog_.bounds(layer.base, identity.value());
+    auto bounds = catalog.bounds(layer.base, identity.value());
     if (!bounds) return bounds.error();
-    auto loader = catalog_.layer_loader(identity.value());
+    auto loader = catalog.layer_loader(identity.value());
     if (!loader) return loader.error();
     const policy::LayerRules rules =
         policy::read_layer(loader.value(), layer.text, layer_source_name(layer.name), limits_.layer);
@@ -142,9 +173,10 @@ Outcome<CheckResult> LayerManager::check(const Caller& caller, const std::string
                     "layer text is larger than " + std::to_string(limits_.max_text_bytes) + " bytes");
     }
     if (auto st = rate_limit(caller.uid); !st) return st.error();
-    const std::lock_guard lock(mutex_);
-    if (!catalog_.has_base(base)) return fail(ErrorKind::NoSuchBase, "no base profile named '" + base + "'");
-    auto composed = compose_locked(StoredLayer{caller.uid, base, name, text, false, false, 0});
+    const CatalogRef catalog = current();
+    if (!catalog.catalog->has_base(base))
+        return fail(ErrorKind::NoSuchBase, "no base profile named '" + base + "'");
+    auto composed = compose(*catalog.catalog, StoredLayer{caller.uid, base, name, text, false, false, 0});
     if (!composed) return composed.error();
     return CheckResult{composed->child_text, composed->findings};
 }
@@ -164,55 +196,72 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
     if (auto u = user(uid); !u) return u.error();
     if (auto st = rate_limit(caller.uid); !st) return st.error();
     const LayerKey key{uid, base, name};
-    {
-        const std::lock_guard lock(mutex_);
-        if (!catalog_.has_base(base))
-            return fail(ErrorKind::NoSuchBase, "no base profile named '" + base + "'");
-        if (!catalog_.has_grant(base)) {
-            return fail(ErrorKind::NotGranted,
-                        "there is no grant for '" + base + "': users cannot layer on it");
-        }
-        const auto owned = std::count_if(layers_.begin(), layers_.end(), [&](const auto& kv) {
-            return std::get<0>(kv.first) == uid && kv.first != key;
-        });
-        if (static_cast<std::size_t>(owned) >= limits_.max_layers_per_user) {
-            return fail(ErrorKind::LimitExceeded, "uid " + std::to_string(uid) + " already has " +
-                                                      std::to_string(owned) + " layers, the most allowed");
-        }
-    }
-    // Validated first, then polkit: outside the lock, as it may take seconds.
+    if (auto st = admissible(current(), key, false); !st) return st.error();
+    // Validated first, then polkit, with no lock held: it may take seconds.
     if (auto st = authorize(caller, for_uid ? kActionManageAny : kActionManageOwn, options.interactive);
         !st) {
         return st.error();
     }
-    std::vector<policy::Finding> findings;
+
+    const KeyedLocks<LayerKey>::Guard layer_lock(layer_locks_, key);
+    const CatalogRef catalog = current();
+    // Checked again: the grant may have gone meanwhile, and a concurrent
+    // apply of another new layer may have taken the last place.
+    if (auto st = admissible(catalog, key, true); !st) return st.error();
+    const struct Unreserve {
+        LayerManager& self;
+        const LayerKey& key;
+        ~Unreserve() {
+            const std::lock_guard lock(self.mutex_);
+            if (const auto it = self.creating_.find(key); it != self.creating_.end() && --it->second == 0)
+                self.creating_.erase(it);
+        }
+    } unreserve{*this, key};
+
+    StoredLayer stored{uid, base, name, text, options.strict, options.complain, ports_.clock.now_usec()};
+    auto composed = compose(*catalog.catalog, stored);
+    if (!composed) return composed.error();
+    if (!composed->valid()) return fail(ErrorKind::InvalidLayer, format_findings(composed->findings));
+    std::string previous_text;
     {
         const std::lock_guard lock(mutex_);
-        StoredLayer stored{uid, base, name, text, options.strict, options.complain, ports_.clock.now_usec()};
-        auto composed = compose_locked(stored);
-        if (!composed) return composed.error();
-        if (!composed->valid()) return fail(ErrorKind::InvalidLayer, format_findings(composed->findings));
-        const auto old = layers_.find(key);
-        if (auto st = ports_.store.save(stored); !st) return st.error();
-        const std::string kernel_name = kernel_name_of(stored);
-        if (auto st = ports_.kernel.load(kernel_name, composed->child_text); !st) {
-            // The old version stays: in the kernel (replace failed) and on disk.
-            if (old != layers_.end()) {
-                (void)ports_.store.save(old->second.stored);
-            } else {
-                (void)ports_.store.erase(uid, base, name);
-            }
-            return st.error();
-        }
+        if (const auto it = layers_.find(key); it != layers_.end()) previous_text = it->second.loaded_text;
+    }
+    // The file is written and synced while apparmor_parser compiles; it takes
+    // the old one's place only once the kernel has the child, so a refused
+    // child leaves the old file, and an acknowledged layer is on disk.
+    auto staging = std::async(std::launch::async, [this, &stored] { return ports_.store.stage(stored); });
+    const std::string kernel_name = kernel_name_of(stored);
+    const Status loaded = ports_.kernel.load(kernel_name, composed->child_text);
+    auto staged = staging.get();
+    if (!loaded) return loaded.error();  // the kernel kept the old child; the staged file goes
+    Status committed = staged ? staged.value()->commit() : Status(staged.error());
+    if (!committed) {
+        restore_kernel(kernel_name, previous_text, log_);
+        return committed.error();
+    }
+    std::vector<policy::Finding> findings = composed->findings;
+    {
+        const std::lock_guard lock(mutex_);
         Entry& entry = layers_[key];
         entry.stored = std::move(stored);
         entry.state = backend() == "apparmor" ? LayerState::Active : LayerState::Compiled;
-        entry.findings = composed->findings;
-        findings = composed->findings;
-        entry.composition = std::move(composed.value());
+        entry.findings = findings;
+        entry.loaded_text = composed->child_text;
+        entry.composition = std::make_shared<const policy::Composition>(std::move(composed.value()));
+        entry.generation = catalog.generation;
     }
+    // A reload that came while this was composed has passed this layer by.
+    recompute(key, log_);
     notify(LayerEvent::Changed, key);
     return findings;
+}
+
+void LayerManager::restore_kernel(const std::string& kernel_name, const std::string& previous_text,
+                                  const Log& log) {
+    const Status st = previous_text.empty() ? ports_.kernel.unload(kernel_name)
+                                            : ports_.kernel.load(kernel_name, previous_text);
+    if (!st) log(kernel_name + ": cannot put the previous version back in the kernel: " + st.error().message);
 }
 
 Status LayerManager::remove(const Caller& caller, std::optional<std::uint32_t> for_uid,
@@ -222,23 +271,25 @@ Status LayerManager::remove(const Caller& caller, std::optional<std::uint32_t> f
     if (auto st = valid_layer_name(name); !st) return st.error();
     if (auto st = rate_limit(caller.uid); !st) return st.error();
     const LayerKey key{uid, base, name};
+    const auto missing = [&] {
+        return fail(ErrorKind::NoSuchLayer,
+                    "no layer '" + name + "' on '" + base + "' for uid " + std::to_string(uid));
+    };
     {
         const std::lock_guard lock(mutex_);
-        if (!layers_.contains(key)) {
-            return fail(ErrorKind::NoSuchLayer,
-                        "no layer '" + name + "' on '" + base + "' for uid " + std::to_string(uid));
-        }
+        if (!layers_.contains(key)) return missing();
     }
     if (auto st = authorize(caller, for_uid ? kActionManageAny : kActionManageOwn, interactive); !st)
         return st.error();
     {
-        const std::lock_guard lock(mutex_);
-        const auto it = layers_.find(key);
-        if (it == layers_.end()) {
-            return fail(ErrorKind::NoSuchLayer,
-                        "no layer '" + name + "' on '" + base + "' for uid " + std::to_string(uid));
+        const KeyedLocks<LayerKey>::Guard layer_lock(layer_locks_, key);
+        std::string kernel_name;
+        {
+            const std::lock_guard lock(mutex_);
+            const auto it = layers_.find(key);
+            if (it == layers_.end()) return missing();
+            kernel_name = kernel_name_of(it->second.stored);
         }
-        const std::string kernel_name = kernel_name_of(it->second.stored);
         if (!force && ports_.kernel.in_use(kernel_name)) {
             return fail(ErrorKind::Busy,
                         "processes are running under " + kernel_name +
@@ -247,7 +298,8 @@ Status LayerManager::remove(const Caller& caller, std::optional<std::uint32_t> f
         }
         if (auto st = ports_.kernel.unload(kernel_name); !st) return st.error();
         if (auto st = ports_.store.erase(uid, base, name); !st) return st.error();
-        layers_.erase(it);
+        const std::lock_guard lock(mutex_);
+        layers_.erase(key);
     }
     notify(LayerEvent::Removed, key);
     return Done{};
@@ -256,10 +308,10 @@ Status LayerManager::remove(const Caller& caller, std::optional<std::uint32_t> f
 Outcome<std::vector<std::pair<std::string, std::string>>> LayerManager::list_grants(const Caller& caller) {
     auto identity = user(caller.uid);
     if (!identity) return identity.error();
-    const std::lock_guard lock(mutex_);
+    const CatalogRef catalog = current();
     std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& base : catalog_.granted_bases()) {
-        auto text = catalog_.grant_text(base, identity.value());
+    for (const auto& base : catalog.catalog->granted_bases()) {
+        auto text = catalog.catalog->grant_text(base, identity.value());
         if (text) out.emplace_back(base, text.value());
     }
     return out;
@@ -270,17 +322,21 @@ Outcome<ExplainResult> LayerManager::explain(const Caller& caller, std::uint32_t
     if (path.empty() || path.front() != '/' || path.find('\0') != std::string::npos || path.size() > 4096) {
         return fail(ErrorKind::InvalidArgument, "the path must be absolute, at most 4096 bytes");
     }
-    const std::lock_guard lock(mutex_);
-    const auto it = layers_.find(LayerKey{uid, base, name});
-    // Another user's layer is answered as missing: its existence is theirs too.
-    if (it == layers_.end() || (caller.uid != uid && caller.uid != 0)) {
-        return fail(ErrorKind::NoSuchLayer, "you have no layer '" + name + "' on '" + base + "'");
+    std::shared_ptr<const policy::Composition> composition;
+    {
+        const std::lock_guard lock(mutex_);
+        const auto it = layers_.find(LayerKey{uid, base, name});
+        // Another user's layer is answered as missing: its existence is theirs too.
+        if (it == layers_.end() || (caller.uid != uid && caller.uid != 0)) {
+            return fail(ErrorKind::NoSuchLayer, "you have no layer '" + name + "' on '" + base + "'");
+        }
+        if (!it->second.composition) {
+            return fail(ErrorKind::InvalidLayer, "the layer has errors and enforces nothing of its own:\n" +
+                                                     format_findings(it->second.findings));
+        }
+        composition = it->second.composition;
     }
-    if (!it->second.composition || !it->second.composition->valid()) {
-        return fail(ErrorKind::InvalidLayer, "the layer has errors and enforces nothing of its own:\n" +
-                                                 format_findings(it->second.findings));
-    }
-    const policy::Explanation e = it->second.composition->explain(path);
+    const policy::Explanation e = composition->explain(path);
     ExplainResult out;
     out.perms = policy::format_pair(e.perms);
     for (const auto& r : e.reasons)
@@ -290,17 +346,19 @@ Outcome<ExplainResult> LayerManager::explain(const Caller& caller, std::uint32_t
 
 Outcome<std::vector<std::tuple<std::string, std::string, std::string>>> LayerManager::diff(
     const Caller& caller, const std::string& base, const std::string& name_a, const std::string& name_b) {
-    const std::lock_guard lock(mutex_);
-    std::vector<const policy::Composition*> compositions;
-    for (const auto* name : {&name_a, &name_b}) {
-        const auto it = layers_.find(LayerKey{caller.uid, base, *name});
-        if (it == layers_.end())
-            return fail(ErrorKind::NoSuchLayer, "you have no layer '" + *name + "' on '" + base + "'");
-        if (!it->second.composition) {
-            return fail(ErrorKind::InvalidLayer,
-                        "the layer '" + *name + "' has errors:\n" + format_findings(it->second.findings));
+    std::vector<std::shared_ptr<const policy::Composition>> compositions;
+    {
+        const std::lock_guard lock(mutex_);
+        for (const auto* name : {&name_a, &name_b}) {
+            const auto it = layers_.find(LayerKey{caller.uid, base, *name});
+            if (it == layers_.end())
+                return fail(ErrorKind::NoSuchLayer, "you have no layer '" + *name + "' on '" + base + "'");
+            if (!it->second.composition) {
+                return fail(ErrorKind::InvalidLayer,
+                            "the layer '" + *name + "' has errors:\n" + format_findings(it->second.findings));
+            }
+            compositions.push_back(it->second.composition);
         }
-        compositions.push_back(&*it->second.composition);
     }
     auto differences = policy::diff(*compositions[0], *compositions[1]);
     if (!differences) return fail(kind_of(differences.error()), differences.error().format());
@@ -320,52 +378,51 @@ Outcome<std::string> LayerManager::source(const Caller& caller, std::uint32_t ui
     return it->second.stored.text;
 }
 
-void LayerManager::recompute_locked(Entry& entry, const std::function<void(const std::string&)>& log) {
+LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry entry, const Log& log) {
     const std::string kernel_name = kernel_name_of(entry.stored);
-    auto composed = compose_locked(entry.stored);
+    const policy::Location where{layer_source_name(entry.stored.name), 0, 0};
+    auto composed = compose(catalog, entry.stored);
     entry.composition.reset();
     if (!composed) {
         const ServiceError& e = composed.error();
         entry.state = e.kind == ErrorKind::NoSuchBase ? LayerState::Stale : LayerState::Invalid;
-        entry.findings = {policy::Finding{policy::Severity::Error,
-                                          policy::Location{layer_source_name(entry.stored.name), 0, 0},
-                                          e.message}};
+        entry.findings = {policy::Finding{policy::Severity::Error, where, e.message}};
         log(kernel_name + ": " + e.message);
-        if (e.kind != ErrorKind::NoSuchBase) load_denies_only_locked(entry, log);
-        return;
+        if (e.kind != ErrorKind::NoSuchBase) load_denies_only(catalog, entry, log);
+        return entry;
     }
     entry.findings = composed->findings;
     if (!composed->valid()) {
         entry.state = LayerState::Invalid;
         log(kernel_name + ": the layer no longer composes:\n" + format_findings(composed->findings));
-        load_denies_only_locked(entry, log);
-        return;
+        load_denies_only(catalog, entry, log);
+        return entry;
     }
     if (auto st = ports_.kernel.load(kernel_name, composed->child_text); !st) {
         entry.state = LayerState::Failed;
-        entry.findings.push_back(policy::Finding{policy::Severity::Error,
-                                                 policy::Location{layer_source_name(entry.stored.name), 0, 0},
-                                                 st.error().message});
+        entry.findings.push_back(policy::Finding{policy::Severity::Error, where, st.error().message});
         log(kernel_name + ": " + st.error().message);
-        return;
+        return entry;
     }
     entry.state = backend() == "apparmor" ? LayerState::Active : LayerState::Compiled;
-    entry.composition = std::move(composed.value());
+    entry.loaded_text = composed->child_text;
+    entry.composition = std::make_shared<const policy::Composition>(std::move(composed.value()));
+    return entry;
 }
 
 // A layer that no longer composes (its grant narrowed or went away) must not
 // leave its old child in the kernel: that child may allow what the grant no
 // longer does. Load the layer's deny rules alone, bounded by the grant as it
 // is now (or by none): never wider than before, never wider than the admin allows.
-void LayerManager::load_denies_only_locked(Entry& entry, const std::function<void(const std::string&)>& log) {
+void LayerManager::load_denies_only(const PolicyCatalog& catalog, Entry& entry, const Log& log) {
     const std::string kernel_name = kernel_name_of(entry.stored);
     auto identity = user(entry.stored.uid);
     if (!identity) return;
-    auto bounds = catalog_.bounds(entry.stored.base, identity.value());
+    auto bounds = catalog.bounds(entry.stored.base, identity.value());
     if (!bounds && bounds.error().kind == ErrorKind::NotGranted) {
-        bounds = catalog_.bounds_without_grant(entry.stored.base);
+        bounds = catalog.bounds_without_grant(entry.stored.base);
     }
-    auto loader = catalog_.layer_loader(identity.value());
+    auto loader = catalog.layer_loader(identity.value());
     if (!bounds || !loader) {
         log(kernel_name + ": cannot load its deny rules alone either; the kernel keeps the previous child");
         return;
@@ -388,32 +445,54 @@ void LayerManager::load_denies_only_locked(Entry& entry, const std::function<voi
         log(kernel_name + ": " + st.error().message);
         return;
     }
+    entry.loaded_text = composed->child_text;
     entry.findings.push_back(policy::Finding{policy::Severity::Note,
                                              policy::Location{layer_source_name(entry.stored.name), 0, 0},
                                              "until the layer is fixed, only its deny rules are loaded"});
     log(kernel_name + ": only its deny rules are loaded until it is fixed");
 }
 
+bool LayerManager::recompute(const LayerKey& key, const Log& log) {
+    const CatalogRef catalog = current();
+    Entry entry;
+    {
+        const std::lock_guard lock(mutex_);
+        const auto it = layers_.find(key);
+        if (it == layers_.end() || it->second.generation == catalog.generation) return false;
+        entry = it->second;
+    }
+    entry = computed(*catalog.catalog, std::move(entry), log);
+    entry.generation = catalog.generation;
+    const std::lock_guard lock(mutex_);
+    layers_[key] = std::move(entry);  // still there: removing it takes the layer's lock, which we hold
+    return true;
+}
+
 void LayerManager::start(const std::function<void(const std::string&)>& log) {
+    log_ = log;
+    std::vector<std::string> problems;
+    auto catalog = PolicyCatalog::read(ports_.reader, catalog_config_, problems);
+    for (const auto& p : problems)
+        log(p);
+    problems.clear();
+    auto stored = ports_.store.load_all(problems);
+    for (const auto& p : problems)
+        log(p);
+    if (!stored) log("cannot read the stored layers: " + stored.error().message);
     std::vector<LayerKey> keys;
     {
         const std::lock_guard lock(mutex_);
-        for (const auto& p : catalog_.refresh())
-            log(p);
-        std::vector<std::string> problems;
-        auto stored = ports_.store.load_all(problems);
-        for (const auto& p : problems)
-            log(p);
-        if (!stored) {
-            log("cannot read the stored layers: " + stored.error().message);
-            return;
+        catalog_ = CatalogRef{std::move(catalog), catalog_.generation + 1};
+        if (stored) {
+            for (auto& s : stored.value()) {
+                keys.push_back(key_of(s));
+                layers_[keys.back()].stored = std::move(s);
+            }
         }
-        for (auto& s : stored.value()) {
-            Entry& entry = layers_[key_of(s)];
-            entry.stored = std::move(s);
-            recompute_locked(entry, log);
-            keys.push_back(key_of(entry.stored));
-        }
+    }
+    for (const auto& key : keys) {
+        const KeyedLocks<LayerKey>::Guard layer_lock(layer_locks_, key);
+        recompute(key, log);
     }
     for (const auto& k : keys)
         notify(LayerEvent::Added, k);
@@ -427,18 +506,26 @@ Status LayerManager::reload(const Caller& caller, bool interactive,
 }
 
 void LayerManager::refresh(const std::function<void(const std::string&)>& log) {
+    const std::lock_guard refreshing(refresh_mutex_);
+    std::vector<std::string> problems;
+    auto catalog = PolicyCatalog::read(ports_.reader, catalog_config_, problems);
+    for (const auto& p : problems)
+        log(p);
     std::vector<LayerKey> keys;
     {
         const std::lock_guard lock(mutex_);
-        for (const auto& p : catalog_.refresh())
-            log(p);
-        for (auto& [key, entry] : layers_) {
-            recompute_locked(entry, log);
+        catalog_ = CatalogRef{std::move(catalog), catalog_.generation + 1};
+        for (const auto& [key, entry] : layers_)
             keys.push_back(key);
-        }
     }
-    for (const auto& k : keys)
-        notify(LayerEvent::Changed, k);
+    for (const auto& key : keys) {
+        bool changed = false;
+        {
+            const KeyedLocks<LayerKey>::Guard layer_lock(layer_locks_, key);
+            changed = recompute(key, log);
+        }
+        if (changed) notify(LayerEvent::Changed, key);
+    }
 }
 
 LayerView LayerManager::view_of(const Entry& e) {

@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 
 #include "policy/engine/compose.h"
 #include "service/core/catalog.h"
+#include "service/core/keyed_locks.h"
 #include "service/core/ports.h"
 
 namespace aalayer::service {
@@ -75,13 +77,21 @@ struct Ports {
     const Clock& clock;
 };
 
+// Concurrency: requests run on many threads. Checks and queries never wait
+// for a compile. Everything that writes one layer (apply, remove, the
+// recompute after a reload) holds that layer's own lock, so two writes of one
+// layer are ordered and writes of different layers run in parallel. Each
+// request composes with the catalog current when it starts; a reload swaps
+// in a new catalog, then recomputes every layer computed with an older one,
+// including those an apply was still writing when the reload came.
 class LayerManager {
 public:
     LayerManager(Ports ports, CatalogConfig catalog, ServiceLimits limits);
 
     // Grants, bases, stored layers; recompute and load each. Problems (a bad
-    // grant file, a layer whose base is gone) are logged through `log` and
-    // leave the layer in a failed or invalid state, never drop it.
+    // grant file, a layer whose base is gone) are logged through `log` (kept
+    // for later recomputes) and leave the layer in a failed or invalid state,
+    // never drop it.
     void start(const std::function<void(const std::string&)>& log);
 
     Outcome<CheckResult> check(const Caller& caller, const std::string& base, const std::string& name,
@@ -118,24 +128,46 @@ private:
         StoredLayer stored;
         LayerState state = LayerState::Invalid;
         std::vector<policy::Finding> findings;
-        std::optional<policy::Composition> composition;
+        std::shared_ptr<const policy::Composition> composition;  // set when valid and loaded
+        std::string loaded_text;       // what the kernel holds for the layer (empty: nothing)
+        std::uint64_t generation = 0;  // of the catalog it was computed with; 0: not yet
     };
+    struct CatalogRef {
+        std::shared_ptr<const PolicyCatalog> catalog;
+        std::uint64_t generation = 0;
+    };
+    using Log = std::function<void(const std::string&)>;
 
     static LayerView view_of(const Entry& e);
     Status authorize(const Caller& caller, const char* action, bool interactive);
     Status rate_limit(std::uint32_t uid);
     Outcome<policy::UserIdentity> user(std::uint32_t uid) const;
-    // Composes under the lock; the composition keeps findings even when invalid.
-    Outcome<policy::Composition> compose_locked(const StoredLayer& layer);
-    void recompute_locked(Entry& entry, const std::function<void(const std::string&)>& log);
-    void load_denies_only_locked(Entry& entry, const std::function<void(const std::string&)>& log);
+    [[nodiscard]] CatalogRef current() const;
+    // The base has a grant, and the uid has room for the layer (counting the
+    // layers being created now when `reserve`, which then adds this one).
+    Status admissible(const CatalogRef& catalog, const LayerKey& key, bool reserve);
+    // The composition keeps its findings even when it is invalid.
+    Outcome<policy::Composition> compose(const PolicyCatalog& catalog, const StoredLayer& layer) const;
+    // A layer computed afresh: composed and loaded, or its denies alone loaded.
+    Entry computed(const PolicyCatalog& catalog, Entry entry, const Log& log);
+    void load_denies_only(const PolicyCatalog& catalog, Entry& entry, const Log& log);
+    // With the layer's lock held: recomputes it if the catalog is newer than
+    // the one it was computed with. Whether it did.
+    bool recompute(const LayerKey& key, const Log& log);
+    // Puts the kernel back as it was before a failed apply.
+    void restore_kernel(const std::string& kernel_name, const std::string& previous_text, const Log& log);
     void notify(LayerEvent event, const LayerKey& key);
 
     Ports ports_;
     ServiceLimits limits_;
-    mutable std::mutex mutex_;  // guards everything below
-    PolicyCatalog catalog_;
+    CatalogConfig catalog_config_;
+    KeyedLocks<LayerKey> layer_locks_;
+    std::mutex refresh_mutex_;  // one reload at a time
+    Log log_ = [](const std::string&) {};
+    mutable std::mutex mutex_;  // guards everything below; never held across a compose or a parser run
+    CatalogRef catalog_;
     std::map<LayerKey, Entry> layers_;
+    std::map<LayerKey, std::size_t> creating_;                   // new layers being applied now
     std::map<std::uint32_t, std::deque<std::uint64_t>> recent_;  // per uid: times of recent requests
     std::function<void(LayerEvent, const LayerKey&)> listener_;
 };

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,14 +33,28 @@ struct StoredLayer {
     friend bool operator==(const StoredLayer&, const StoredLayer&) = default;
 };
 
+// A layer's new version, written and synced but not yet in force: commit()
+// puts it in place atomically; dropped uncommitted, it leaves the old version.
+// Staging is the slow part (the data's fsync), so it can overlap other work.
+class StagedWrite {
+public:
+    virtual ~StagedWrite() = default;
+    virtual Status commit() = 0;
+};
+
 class LayerStore {
 public:
     virtual ~LayerStore() = default;
     // Every stored layer; files that cannot be read are reported in `problems`
     // (and left in place for the admin), never silently dropped.
     virtual Outcome<std::vector<StoredLayer>> load_all(std::vector<std::string>& problems) = 0;
-    // Atomic: after a crash the old or the new version is there, whole.
-    virtual Status save(const StoredLayer& layer) = 0;
+    virtual Outcome<std::unique_ptr<StagedWrite>> stage(const StoredLayer& layer) = 0;
+    // Stage and commit. Atomic: after a crash the old or the new version is there, whole.
+    Status save(const StoredLayer& layer) {
+        auto staged = stage(layer);
+        if (!staged) return staged.error();
+        return staged.value()->commit();
+    }
     virtual Status erase(std::uint32_t uid, const std::string& base, const std::string& name) = 0;
 };
 

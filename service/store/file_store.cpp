@@ -57,13 +57,40 @@ Status make_dirs(const std::string& dir) {
     return Done{};
 }
 
-Status write_atomically(const std::string& path, const std::string& content) {
+// The temporary file of a staged write, removed unless committed.
+class FileStagedWrite final : public StagedWrite {
+public:
+    FileStagedWrite(std::string tmp, std::string path, std::string dir)
+        : tmp_(std::move(tmp)), path_(std::move(path)), dir_(std::move(dir)) {}
+    ~FileStagedWrite() override {
+        if (!tmp_.empty()) ::unlink(tmp_.c_str());
+    }
+    FileStagedWrite(const FileStagedWrite&) = delete;
+    FileStagedWrite& operator=(const FileStagedWrite&) = delete;
+    FileStagedWrite(FileStagedWrite&&) = delete;
+    FileStagedWrite& operator=(FileStagedWrite&&) = delete;
+
+    Status commit() override {
+        if (tmp_.empty()) return fail(ErrorKind::Internal, "a staged write was committed twice");
+        if (::rename(tmp_.c_str(), path_.c_str()) != 0) return io_error("cannot replace " + path_, errno);
+        tmp_.clear();
+        return fsync_dir(dir_);
+    }
+
+private:
+    std::string tmp_;
+    std::string path_;
+    std::string dir_;
+};
+
+Outcome<std::unique_ptr<StagedWrite>> stage_file(const std::string& path, const std::string& content) {
     const fs::path target(path);
     const std::string dir = target.parent_path().string();
-    if (auto st = make_dirs(dir); !st) return st;
+    if (auto st = make_dirs(dir); !st) return st.error();
     std::string tmp = dir + "/." + target.filename().string() + ".tmp-XXXXXX";
     const int fd = ::mkstemp(tmp.data());
     if (fd < 0) return io_error("cannot create a file in " + dir, errno);
+    auto staged = std::make_unique<FileStagedWrite>(tmp, path, dir);  // unlinks tmp on every failure below
     std::size_t done = 0;
     while (done < content.size()) {
         const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
@@ -71,7 +98,6 @@ Status write_atomically(const std::string& path, const std::string& content) {
             if (errno == EINTR) continue;
             const int err = errno;
             ::close(fd);
-            ::unlink(tmp.c_str());
             return io_error("cannot write " + path, err);
         }
         done += static_cast<std::size_t>(n);
@@ -79,16 +105,10 @@ Status write_atomically(const std::string& path, const std::string& content) {
     if (::fsync(fd) != 0) {
         const int err = errno;
         ::close(fd);
-        ::unlink(tmp.c_str());
         return io_error("cannot sync " + path, err);
     }
     ::close(fd);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        return io_error("cannot replace " + path, err);
-    }
-    return fsync_dir(dir);
+    return std::unique_ptr<StagedWrite>(std::move(staged));
 }
 
 }  // namespace
@@ -221,8 +241,8 @@ Outcome<std::vector<StoredLayer>> FileStore::load_all(std::vector<std::string>& 
     return out;
 }
 
-Status FileStore::save(const StoredLayer& layer) {
-    return write_atomically(path_of(layer.uid, layer.base, layer.name), serialize_layer(layer));
+Outcome<std::unique_ptr<StagedWrite>> FileStore::stage(const StoredLayer& layer) {
+    return stage_file(path_of(layer.uid, layer.base, layer.name), serialize_layer(layer));
 }
 
 Status FileStore::erase(std::uint32_t uid, const std::string& base, const std::string& name) {

@@ -1,6 +1,6 @@
 // Layers on disk: STATE_DIR/<uid>/<base>/<name>.layer, one file per layer,
-// each written atomically (temporary file, fsync, rename, fsync of the
-// directory), so a crash leaves the old version or the new one, whole.
+// each written atomically (temporary file, fsync; then on commit rename and
+// fsync of the directory), so a crash leaves the old version or the new one, whole.
 #pragma once
 
 #include <string>
@@ -14,7 +14,7 @@ public:
     explicit FileStore(std::string state_dir);
 
     Outcome<std::vector<StoredLayer>> load_all(std::vector<std::string>& problems) override;
-    Status save(const StoredLayer& layer) override;
+    Outcome<std::unique_ptr<StagedWrite>> stage(const StoredLayer& layer) override;
     Status erase(std::uint32_t uid, const std::string& base, const std::string& name) override;
 
     [[nodiscard]] std::string path_of(std::uint32_t uid, const std::string& base,

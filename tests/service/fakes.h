@@ -3,8 +3,12 @@
 // Fake*; the real adapters have their own tests.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "service/core/ports.h"
@@ -41,6 +45,13 @@ class FakeKernelLoader final : public service::KernelLoader {
 public:
     [[nodiscard]] std::string backend() const override { return "compile-only"; }
     service::Status load(const std::string& name, const std::string& text) override {
+        std::unique_lock lock(mutex_);
+        if (held_.contains(name)) {
+            ++waiting_;
+            changed_.notify_all();
+            changed_.wait(lock, [&] { return !held_.contains(name); });
+            --waiting_;
+        }
         if (refuse_next) {
             refuse_next = false;
             return service::fail(service::ErrorKind::KernelRefused,
@@ -50,14 +61,72 @@ public:
         return service::Done{};
     }
     service::Status unload(const std::string& name) override {
+        const std::lock_guard lock(mutex_);
         loaded.erase(name);
         return service::Done{};
     }
-    bool in_use(const std::string& name) override { return busy.contains(name); }
+    bool in_use(const std::string& name) override {
+        const std::lock_guard lock(mutex_);
+        return busy.contains(name);
+    }
 
+    // Loads of a held name wait, as a slow apparmor_parser would, until released.
+    void hold(const std::string& name) {
+        const std::lock_guard lock(mutex_);
+        held_.insert(name);
+    }
+    void release_all() {
+        const std::lock_guard lock(mutex_);
+        held_.clear();
+        changed_.notify_all();
+    }
+    // Whether `n` loads are waiting within a few seconds.
+    bool wait_for_waiting(std::size_t n) {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, std::chrono::seconds(10), [&] { return waiting_ >= n; });
+    }
+    std::optional<std::string> loaded_text(const std::string& name) {
+        const std::lock_guard lock(mutex_);
+        const auto it = loaded.find(name);
+        if (it == loaded.end()) return std::nullopt;
+        return it->second;
+    }
+
+    // Read and set directly only while no request runs.
     std::map<std::string, std::string> loaded;
     std::set<std::string> busy;
     bool refuse_next = false;
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::set<std::string> held_;
+    std::size_t waiting_ = 0;
+};
+
+// A real store whose commits can be made to fail, as a full disk would at rename.
+class FailingCommitStore final : public service::LayerStore {
+public:
+    explicit FailingCommitStore(service::LayerStore& inner) : inner_(inner) {}
+    service::Outcome<std::vector<service::StoredLayer>> load_all(std::vector<std::string>& problems) override {
+        return inner_.load_all(problems);
+    }
+    service::Outcome<std::unique_ptr<service::StagedWrite>> stage(const service::StoredLayer& layer) override {
+        if (!fail_commits) return inner_.stage(layer);
+        struct Failing final : service::StagedWrite {
+            service::Status commit() override {
+                return service::fail(service::ErrorKind::LimitExceeded, "cannot replace the file: no space (fake)");
+            }
+        };
+        return std::unique_ptr<service::StagedWrite>(std::make_unique<Failing>());
+    }
+    service::Status erase(std::uint32_t uid, const std::string& base, const std::string& name) override {
+        return inner_.erase(uid, base, name);
+    }
+    bool fail_commits = false;
+
+private:
+    service::LayerStore& inner_;
 };
 
 class FakeUserDb final : public service::UserDb {

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 
 #include <gtest/gtest.h>
 
@@ -43,7 +44,7 @@ protected:
 
     LayerManager& manager() {
         if (!manager_) {
-            manager_ = std::make_unique<LayerManager>(Ports{reader, store, kernel, auth, users, clock},
+            manager_ = std::make_unique<LayerManager>(Ports{reader, commits, kernel, auth, users, clock},
                                                       CatalogConfig{}, limits);
             manager_->start([this](const std::string& m) { log.push_back(m); });
         }
@@ -54,6 +55,7 @@ protected:
     test::TempDir dir;
     policy::MemoryReader reader;
     FileStore store{dir.path() + "/state"};
+    test::FailingCommitStore commits{store};
     FakeKernelLoader kernel;
     FakeAuthorizer auth;
     FakeUserDb users;
@@ -314,6 +316,107 @@ TEST_F(LayerManagerTest, CheckIsADryRun) {
     EXPECT_TRUE(kernel.loaded.empty());
     EXPECT_TRUE(m.layers().empty());
     EXPECT_TRUE(auth.calls.empty());  // Check needs no polkit
+}
+
+// Whether a file name is a staged write's leftover.
+bool has_temporary_files(const std::string& dir) {
+    std::error_code ec;
+    for (std::filesystem::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+        if (it->path().filename().string().find(".tmp-") != std::string::npos) return true;
+    return false;
+}
+
+// The write is staged while the kernel loads; if it then cannot be committed
+// the kernel gets the old child back, and nothing of the new one stays.
+TEST_F(LayerManagerTest, AFailedCommitPutsTheOldChildBack) {
+    LayerManager& m = manager();
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "w", "owner @{HOME}/docs/a/** r,\n", {}).ok());
+    const std::string before = kernel.loaded.at("app//aalayer.1000.w");
+    commits.fail_commits = true;
+    auto r = m.apply(kAlice, std::nullopt, "app", "w", "owner @{HOME}/docs/b/** r,\n", {});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::LimitExceeded);
+    EXPECT_EQ(kernel.loaded.at("app//aalayer.1000.w"), before);
+    EXPECT_EQ(m.source(kAlice, 1000, "app", "w").value(), "owner @{HOME}/docs/a/** r,\n");
+    EXPECT_EQ(m.explain(kAlice, 1000, "app", "w", "/home/alice/docs/a/x")->perms, "owner=r other=");
+    // A new layer: unloaded again.
+    ASSERT_FALSE(m.apply(kAlice, std::nullopt, "app", "new", "", {}).ok());
+    EXPECT_FALSE(kernel.loaded.contains("app//aalayer.1000.new"));
+    EXPECT_FALSE(m.layer({1000, "app", "new"}).has_value());
+    commits.fail_commits = false;
+    kernel.refuse_next = true;
+    ASSERT_FALSE(m.apply(kAlice, std::nullopt, "app", "w", "owner @{HOME}/docs/c/** r,\n", {}).ok());
+    EXPECT_FALSE(has_temporary_files(dir.path() + "/state"));
+    restart();
+    EXPECT_EQ(manager().source(kAlice, 1000, "app", "w").value(), "owner @{HOME}/docs/a/** r,\n");
+}
+
+// While one layer's child compiles, checks, queries and other layers' applies
+// go on: nothing waits for another layer's apparmor_parser.
+TEST_F(LayerManagerTest, OtherRequestsProceedWhileALayerCompiles) {
+    LayerManager& m = manager();
+    ASSERT_TRUE(m.apply(kBob, std::nullopt, "app", "b", "owner @{HOME}/docs/** r,\n", {}).ok());
+    kernel.hold("app//aalayer.1000.slow");
+    auto slow = std::async(std::launch::async, [&] {
+        return m.apply(kAlice, std::nullopt, "app", "slow", "owner @{HOME}/docs/** r,\n", {});
+    });
+    ASSERT_TRUE(kernel.wait_for_waiting(1));
+    EXPECT_TRUE(m.check(kAlice, "app", "c", "owner @{HOME}/docs/** r,\n").ok());
+    EXPECT_TRUE(m.apply(kAlice, std::nullopt, "app", "fast", "owner @{HOME}/docs/x/** r,\n", {}).ok());
+    EXPECT_TRUE(m.apply(kBob, std::nullopt, "app", "b", "owner @{HOME}/docs/y/** r,\n", {}).ok());
+    EXPECT_EQ(m.explain(kBob, 1001, "app", "b", "/home/bob/docs/y/z")->perms, "owner=r other=");
+    EXPECT_TRUE(m.source(kAlice, 1000, "app", "fast").ok());
+    EXPECT_FALSE(m.layer({1000, "app", "slow"}).has_value());  // not acknowledged yet
+    EXPECT_EQ(slow.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+    kernel.release_all();
+    ASSERT_TRUE(slow.get().ok());
+    EXPECT_EQ(m.layer({1000, "app", "slow"})->state, LayerState::Compiled);
+}
+
+// A reload that comes while a layer is being applied must not leave that
+// layer computed with the old grant, whether the reload passes the layer by
+// (a new one, not yet listed) or waits for it (a replaced one).
+TEST_F(LayerManagerTest, AReloadDuringAnApplyRecomputesThatLayer) {
+    LayerManager& m = manager();
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "old", "owner @{HOME}/docs/a/** rw,\n", {}).ok());
+    kernel.hold("app//aalayer.1000.old");
+    kernel.hold("app//aalayer.1000.new");
+    const std::string text = "owner @{HOME}/docs/** rw,\n";
+    auto replacing = std::async(std::launch::async, [&] { return m.apply(kAlice, std::nullopt, "app", "old", text, {}); });
+    auto creating = std::async(std::launch::async, [&] { return m.apply(kAlice, std::nullopt, "app", "new", text, {}); });
+    ASSERT_TRUE(kernel.wait_for_waiting(2));  // both composed with the rw grant
+    reader.add("/etc/aalayer/grants.d/app.conf", "grant app {\n  owner @{HOME}/docs/** r,\n}\n");
+    auto reloading = std::async(std::launch::async, [&] { m.refresh([](const std::string&) {}); });
+    // The reload waits for the layer being replaced.
+    EXPECT_EQ(reloading.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+    kernel.release_all();
+    ASSERT_TRUE(replacing.get().ok());
+    ASSERT_TRUE(creating.get().ok());
+    reloading.get();
+    for (const char* name : {"old", "new"}) {
+        EXPECT_EQ(m.explain(kAlice, 1000, "app", name, "/home/alice/docs/x")->perms, "owner=r other=") << name;
+        const std::string child = kernel.loaded.at(std::string("app//aalayer.1000.") + name);
+        EXPECT_EQ(child.find("docs/** rw"), std::string::npos) << child;
+    }
+}
+
+// The quota counts layers still being created: concurrent applies of new
+// names cannot together pass it.
+TEST_F(LayerManagerTest, QuotaHoldsForConcurrentNewLayers) {
+    limits.max_layers_per_user = 2;
+    LayerManager& m = manager();
+    kernel.hold("app//aalayer.1000.a");
+    kernel.hold("app//aalayer.1000.b");
+    auto a = std::async(std::launch::async, [&] { return m.apply(kAlice, std::nullopt, "app", "a", "", {}); });
+    auto b = std::async(std::launch::async, [&] { return m.apply(kAlice, std::nullopt, "app", "b", "", {}); });
+    ASSERT_TRUE(kernel.wait_for_waiting(2));
+    auto c = m.apply(kAlice, std::nullopt, "app", "c", "", {});
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.error().kind, ErrorKind::LimitExceeded);
+    kernel.release_all();
+    EXPECT_TRUE(a.get().ok());
+    EXPECT_TRUE(b.get().ok());
+    EXPECT_EQ(m.layers().size(), 2U);
 }
 
 }  // namespace
