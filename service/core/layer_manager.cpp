@@ -197,17 +197,28 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
     if (auto st = rate_limit(caller.uid); !st) return st.error();
     const LayerKey key{uid, base, name};
     if (auto st = admissible(current(), key, false); !st) return st.error();
-    // Validated first, then polkit, with no lock held: it may take seconds.
-    if (auto st = authorize(caller, for_uid ? kActionManageAny : kActionManageOwn, options.interactive);
-        !st) {
-        return st.error();
-    }
+    // The arguments are valid: polkit may be asked now, and it is asked while
+    // the layer composes, as its answer takes a round trip to polkitd. An
+    // interactive request composes first, so nobody is asked to authenticate
+    // for a layer that cannot apply; either way a broken layer's error comes
+    // first. No lock is held while polkit answers: that may take seconds.
+    // (polkit is asked on this thread, which keeps its connection to the bus.)
+    const char* action = for_uid ? kActionManageAny : kActionManageOwn;
+    const CatalogRef catalog = current();
+    StoredLayer stored{uid, base, name, text, options.strict, options.complain, ports_.clock.now_usec()};
+    auto composing = std::async(std::launch::async, [&] { return compose(*catalog.catalog, stored); });
+    std::optional<Status> authorized;
+    if (!options.interactive) authorized = authorize(caller, action, false);
+    auto composed = composing.get();
+    if (!composed) return composed.error();
+    if (!composed->valid()) return fail(ErrorKind::InvalidLayer, format_findings(composed->findings));
+    if (!authorized) authorized = authorize(caller, action, true);
+    if (!*authorized) return authorized->error();
 
     const KeyedLocks<LayerKey>::Guard layer_lock(layer_locks_, key);
-    const CatalogRef catalog = current();
     // Checked again: the grant may have gone meanwhile, and a concurrent
     // apply of another new layer may have taken the last place.
-    if (auto st = admissible(catalog, key, true); !st) return st.error();
+    if (auto st = admissible(current(), key, true); !st) return st.error();
     const struct Unreserve {
         LayerManager& self;
         const LayerKey& key;
@@ -218,10 +229,6 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
         }
     } unreserve{*this, key};
 
-    StoredLayer stored{uid, base, name, text, options.strict, options.complain, ports_.clock.now_usec()};
-    auto composed = compose(*catalog.catalog, stored);
-    if (!composed) return composed.error();
-    if (!composed->valid()) return fail(ErrorKind::InvalidLayer, format_findings(composed->findings));
     std::string previous_text;
     {
         const std::lock_guard lock(mutex_);
