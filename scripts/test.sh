@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, runs every test in a
-# normal build and in an address+undefined sanitizer build, then prints one
-# closing line "N passed, N failed".
+# normal build and in an address+undefined sanitizer build, the fuzzers
+# briefly, the service logic under ThreadSanitizer, then prints one closing
+# line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${AALAYER_SKIP_DEPS:-0}" = 1 ] || scripts/install-deps.sh
@@ -29,6 +30,16 @@ for b in "${builds[@]}"; do
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C "$b" --print-errorlogs --num-processes 2 || status=1
 done
+
+# The service logic's tests (threads racing applies, reloads and quotas) under
+# ThreadSanitizer: only that test binary, the rest has no threads of its own.
+if [ "${AALAYER_SKIP_TSAN:-0}" != 1 ]; then
+  [ -f build-tsan/build.ninja ] || meson setup build-tsan -Db_sanitize=thread >/dev/null
+  ninja -C build-tsan tests/service-tests
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    meson test -C build-tsan --no-rebuild --print-errorlogs service || status=1
+  builds+=(build-tsan)
+fi
 
 python3 - "${builds[@]}" <<'PY'
 import json, re, sys

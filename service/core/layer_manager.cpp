@@ -1,7 +1,9 @@
 #include "service/core/layer_manager.h"
 
 #include <algorithm>
+#include <atomic>
 #include <future>
+#include <thread>
 
 namespace aalayer::service {
 
@@ -497,10 +499,7 @@ void LayerManager::start(const std::function<void(const std::string&)>& log) {
             }
         }
     }
-    for (const auto& key : keys) {
-        const KeyedLocks<LayerKey>::Guard layer_lock(layer_locks_, key);
-        recompute(key, log);
-    }
+    recompute_all(keys, log);
     for (const auto& k : keys)
         notify(LayerEvent::Added, k);
 }
@@ -525,14 +524,36 @@ void LayerManager::refresh(const std::function<void(const std::string&)>& log) {
         for (const auto& [key, entry] : layers_)
             keys.push_back(key);
     }
-    for (const auto& key : keys) {
-        bool changed = false;
-        {
-            const KeyedLocks<LayerKey>::Guard layer_lock(layer_locks_, key);
-            changed = recompute(key, log);
+    const auto changed = recompute_all(keys, log);
+    for (std::size_t i = 0; i < keys.size(); ++i)
+        if (changed[i]) notify(LayerEvent::Changed, keys[i]);
+}
+
+// Each layer's apparmor_parser run is mostly one process's CPU: a few at a
+// time keep start and reload short when there are many layers.
+std::vector<std::uint8_t> LayerManager::recompute_all(const std::vector<LayerKey>& keys, const Log& log) {
+    std::vector<std::uint8_t> changed(keys.size(), 0);  // not vector<bool>: threads write neighbours
+    std::atomic<std::size_t> next{0};
+    std::mutex log_mutex;
+    const Log serial_log = [&](const std::string& line) {
+        const std::lock_guard lock(log_mutex);
+        log(line);
+    };
+    const auto work = [&] {
+        for (std::size_t i = next++; i < keys.size(); i = next++) {
+            const KeyedLocks<LayerKey>::Guard layer_lock(layer_locks_, keys[i]);
+            changed[i] = recompute(keys[i], serial_log) ? 1 : 0;
         }
-        if (changed) notify(LayerEvent::Changed, key);
-    }
+    };
+    const std::size_t threads =
+        std::min<std::size_t>(keys.size(), std::max(1U, std::thread::hardware_concurrency()));
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < threads; ++t)
+        pool.emplace_back(work);
+    work();
+    for (auto& t : pool)
+        t.join();
+    return changed;
 }
 
 LayerView LayerManager::view_of(const Entry& e) {

@@ -154,6 +154,8 @@ private:
     // With the layer's lock held: recomputes it if the catalog is newer than
     // the one it was computed with. Whether it did.
     bool recompute(const LayerKey& key, const Log& log);
+    // recompute() for each key, several at a time; which ones changed.
+    std::vector<std::uint8_t> recompute_all(const std::vector<LayerKey>& keys, const Log& log);
     // Puts the kernel back as it was before a failed apply.
     void restore_kernel(const std::string& kernel_name, const std::string& previous_text, const Log& log);
     void notify(LayerEvent event, const LayerKey& key);
