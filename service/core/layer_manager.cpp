@@ -407,6 +407,14 @@ LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry e
         load_denies_only(catalog, entry, log);
         return entry;
     }
+    // A reload recomputes every layer; only those whose child changed (or
+    // that the kernel lost) go through apparmor_parser again.
+    const bool unchanged = (entry.state == LayerState::Active || entry.state == LayerState::Compiled) &&
+                           entry.loaded_text == composed->child_text && ports_.kernel.is_loaded(kernel_name);
+    if (unchanged) {
+        entry.composition = std::make_shared<const policy::Composition>(std::move(composed.value()));
+        return entry;
+    }
     if (auto st = ports_.kernel.load(kernel_name, composed->child_text); !st) {
         entry.state = LayerState::Failed;
         entry.findings.push_back(policy::Finding{policy::Severity::Error, where, st.error().message});
@@ -470,11 +478,14 @@ bool LayerManager::recompute(const LayerKey& key, const Log& log) {
         if (it == layers_.end() || it->second.generation == catalog.generation) return false;
         entry = it->second;
     }
+    const LayerState state_before = entry.state;
+    const std::vector<policy::Finding> findings_before = entry.findings;
     entry = computed(*catalog.catalog, std::move(entry), log);
     entry.generation = catalog.generation;
+    const bool changed = entry.state != state_before || entry.findings != findings_before;
     const std::lock_guard lock(mutex_);
     layers_[key] = std::move(entry);  // still there: removing it takes the layer's lock, which we hold
-    return true;
+    return changed;
 }
 
 void LayerManager::start(const std::function<void(const std::string&)>& log) {

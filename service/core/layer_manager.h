@@ -152,7 +152,7 @@ private:
     Entry computed(const PolicyCatalog& catalog, Entry entry, const Log& log);
     void load_denies_only(const PolicyCatalog& catalog, Entry& entry, const Log& log);
     // With the layer's lock held: recomputes it if the catalog is newer than
-    // the one it was computed with. Whether it did.
+    // the one it was computed with. Whether what the bus shows of it changed.
     bool recompute(const LayerKey& key, const Log& log);
     // recompute() for each key, several at a time; which ones changed.
     std::vector<std::uint8_t> recompute_all(const std::vector<LayerKey>& keys, const Log& log);

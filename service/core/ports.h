@@ -68,6 +68,10 @@ public:
     virtual Status unload(const std::string& kernel_name) = 0;
     // Whether processes run under the profile now.
     [[nodiscard]] virtual bool in_use(const std::string& kernel_name) = 0;
+    // Whether the kernel still holds the profile (always, where there is no
+    // kernel): a reload skips children whose text has not changed, unless
+    // something else removed them meanwhile.
+    [[nodiscard]] virtual bool is_loaded(const std::string& kernel_name) = 0;
 };
 
 enum class Decision : std::uint8_t { Allowed, Denied, Challenge, Unavailable };

@@ -78,6 +78,19 @@ bool ParserLoader::in_use(const std::string& kernel_name) {
     return false;
 }
 
+bool ParserLoader::is_loaded(const std::string& kernel_name) {
+    if (mode_ == Mode::CompileOnly) return true;
+    // One line per loaded profile: "NAME (MODE)".
+    std::ifstream in(config_.securityfs + "/profiles");
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto mode = line.rfind(" (");
+        if (mode != std::string::npos && line.compare(0, mode, kernel_name) == 0 && mode == kernel_name.size())
+            return true;
+    }
+    return false;
+}
+
 std::string detect_backend(const std::string& securityfs) {
     std::error_code ec;
     return fs::exists(securityfs + "/profiles", ec) ? "apparmor" : "compile-only";

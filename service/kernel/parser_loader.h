@@ -19,6 +19,7 @@ struct ParserConfig {
     std::string features = "/etc/apparmor.d/abi/3.0";
     std::string cache_dir = "/var/cache/aalayer";
     std::string proc_dir = "/proc";
+    std::string securityfs = "/sys/kernel/security/apparmor";
     std::chrono::milliseconds timeout{60'000};
 };
 
@@ -33,6 +34,7 @@ public:
     Status load(const std::string& kernel_name, const std::string& profile_text) override;
     Status unload(const std::string& kernel_name) override;
     [[nodiscard]] bool in_use(const std::string& kernel_name) override;
+    [[nodiscard]] bool is_loaded(const std::string& kernel_name) override;
 
 private:
     Mode mode_;

@@ -1,7 +1,7 @@
 // loader-probe: the service's apparmor backend (service/kernel/parser_loader)
 // run inside the qemu guest, so the code aalayerd uses to load, replace and
 // remove children and to find processes under them meets the real kernel.
-//   loader-probe load NAME FILE | unload NAME | inuse NAME
+//   loader-probe load NAME FILE | unload NAME | inuse NAME | loaded NAME
 // Prints "ok", "inuse yes|no" or "error KIND message"; exit 0 ok, 1 error.
 #include <cstdio>
 #include <fstream>
@@ -13,7 +13,7 @@
 int main(int argc, char** argv) {
     using namespace aalayer::service;
     if (argc < 3) {
-        std::fprintf(stderr, "usage: loader-probe load NAME FILE | unload NAME | inuse NAME\n");
+        std::fprintf(stderr, "usage: loader-probe load NAME FILE | unload NAME | inuse NAME | loaded NAME\n");
         return 2;
     }
     const std::string op = argv[1];
@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
         st = loader.unload(name);
     } else if (op == "inuse") {
         std::printf("inuse %s\n", loader.in_use(name) ? "yes" : "no");
+        return 0;
+    } else if (op == "loaded") {
+        std::printf("loaded %s\n", loader.is_loaded(name) ? "yes" : "no");
         return 0;
     } else {
         std::fprintf(stderr, "loader-probe: unknown operation\n");

@@ -225,6 +225,7 @@ def main():
         lines += ["AS 0",
                   f"RUN be.load /extra/loader-probe load {svc_name} /extra/svc.child",
                   f"RUN be.idle /extra/loader-probe inuse {svc_name}",
+                  f"RUN be.loaded /extra/loader-probe loaded {svc_name}",
                   f"AS {UID}", f"BG svcproc {svc_label}", f"be.read @svcproc read {doc}",
                   f"be.write @svcproc write {doc}", "AS 0",
                   f"RUN be.inuse /extra/loader-probe inuse {svc_name}",
@@ -234,11 +235,13 @@ def main():
                   f"be.write3 @svcproc write {doc}",
                   f"RUN be.unload /extra/loader-probe unload {svc_name}",
                   f"RUN be.unload2 /extra/loader-probe unload {svc_name}",
+                  f"RUN be.notloaded /extra/loader-probe loaded {svc_name}",
                   f"AS {UID}", f"be.gone {svc_label} read {doc}"]
         backend_expect = {"be.load": "rc=0 ok", "be.idle": "rc=0 inuse no", "be.read": "allowed",
                           "be.write": "denied", "be.inuse": "rc=0 inuse yes", "be.replace": "rc=0 ok",
                           "be.write2": "allowed", "be.bad": "rc=1 error KernelRefused", "be.write3": "allowed",
-                          "be.unload": "rc=0 ok", "be.unload2": "rc=0 ok", "be.gone": "error"}
+                          "be.unload": "rc=0 ok", "be.unload2": "rc=0 ok", "be.gone": "error",
+                          "be.loaded": "rc=0 loaded yes", "be.notloaded": "rc=0 loaded no"}
         results = vm(work, profiles, "\n".join(lines) + "\n",
                      [probe] + [os.path.join(work, f) for f in ("svc.child", "svc2.child", "bad.child")])
 

@@ -58,6 +58,7 @@ public:
                                  "cannot load " + name + ": refused (fake)");
         }
         loaded[name] = text;
+        ++loads_;
         return service::Done{};
     }
     service::Status unload(const std::string& name) override {
@@ -68,6 +69,14 @@ public:
     bool in_use(const std::string& name) override {
         const std::lock_guard lock(mutex_);
         return busy.contains(name);
+    }
+    bool is_loaded(const std::string& name) override {
+        const std::lock_guard lock(mutex_);
+        return loaded.contains(name);
+    }
+    std::size_t loads() {
+        const std::lock_guard lock(mutex_);
+        return loads_;
     }
 
     // Loads of a held name wait, as a slow apparmor_parser would, until released.
@@ -102,6 +111,7 @@ private:
     std::condition_variable changed_;
     std::set<std::string> held_;
     std::size_t waiting_ = 0;
+    std::size_t loads_ = 0;
 };
 
 // A real store whose commits can be made to fail, as a full disk would at rename.

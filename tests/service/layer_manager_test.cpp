@@ -318,6 +318,31 @@ TEST_F(LayerManagerTest, CheckIsADryRun) {
     EXPECT_TRUE(auth.calls.empty());  // Check needs no polkit
 }
 
+// A reload recomputes every layer but reloads and announces only those it
+// changed, and puts back a child the kernel lost.
+TEST_F(LayerManagerTest, AReloadTouchesOnlyTheLayersItChanges) {
+    reader.add("/etc/apparmor.d/other", "profile other /usr/bin/other {\n  /** r,\n}\n");
+    reader.add("/etc/aalayer/grants.d/other.conf", "grant other {\n  owner @{HOME}/** r,\n}\n");
+    LayerManager& m = manager();
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "w", "owner @{HOME}/docs/** rw,\n", {}).ok());
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "other", "w", "owner @{HOME}/docs/** r,\n", {}).ok());
+    std::vector<LayerKey> changed;
+    m.set_listener([&](LayerEvent, const LayerKey& k) { changed.push_back(k); });
+    const std::size_t loads = kernel.loads();
+    m.refresh([](const std::string&) {});  // nothing changed
+    EXPECT_EQ(kernel.loads(), loads);
+    EXPECT_TRUE(changed.empty());
+    reader.add("/etc/aalayer/grants.d/app.conf", "grant app {\n  owner @{HOME}/docs/** r,\n}\n");
+    m.refresh([](const std::string&) {});
+    EXPECT_EQ(kernel.loads(), loads + 1);
+    ASSERT_EQ(changed.size(), 1U);
+    EXPECT_EQ(changed.front(), (LayerKey{1000, "app", "w"}));
+    kernel.loaded.erase("other//aalayer.1000.w");  // as if someone removed it by hand
+    m.refresh([](const std::string&) {});
+    EXPECT_EQ(kernel.loads(), loads + 2);
+    EXPECT_TRUE(kernel.loaded.contains("other//aalayer.1000.w"));
+}
+
 // Whether a file name is a staged write's leftover.
 bool has_temporary_files(const std::string& dir) {
     std::error_code ec;

@@ -69,5 +69,20 @@ TEST(ParserLoader, InUseReadsLabelsFromAFakeProc) {
     EXPECT_FALSE(loader.in_use("app//aalayer.1000.other"));  // "self" is not a pid
 }
 
+TEST(ParserLoader, IsLoadedReadsTheKernelsProfileListFromAFakeSecurityfs) {
+    test::TempDir dir;
+    dir.write("apparmor/profiles",
+              "app//aalayer.1000.w (enforce)\napp (enforce)\napp//aalayer.1000.wx (complain)\n");
+    ParserConfig config;
+    config.securityfs = dir.path() + "/apparmor";
+    ParserLoader kernel(ParserLoader::Mode::Kernel, config);
+    EXPECT_TRUE(kernel.is_loaded("app//aalayer.1000.w"));
+    EXPECT_TRUE(kernel.is_loaded("app//aalayer.1000.wx"));
+    EXPECT_FALSE(kernel.is_loaded("app//aalayer.1000"));
+    EXPECT_FALSE(kernel.is_loaded("app//aalayer.1000.v"));
+    // Without a kernel there is nothing to lose.
+    EXPECT_TRUE(ParserLoader(ParserLoader::Mode::CompileOnly, config).is_loaded("app//aalayer.1000.v"));
+}
+
 }  // namespace
 }  // namespace aalayer::service
