@@ -307,10 +307,13 @@ Status LayerManager::remove(const Caller& caller, std::optional<std::uint32_t> f
         }
         if (auto st = ports_.kernel.unload(kernel_name); !st) return st.error();
         if (auto st = ports_.store.erase(uid, base, name); !st) return st.error();
-        const std::lock_guard lock(mutex_);
-        layers_.erase(key);
+        {
+            const std::lock_guard lock(mutex_);
+            layers_.erase(key);
+        }
+        // Under the layer's lock, so listeners see one layer's events in order.
+        notify(LayerEvent::Removed, key);
     }
-    notify(LayerEvent::Removed, key);
     return Done{};
 }
 
@@ -510,9 +513,7 @@ void LayerManager::start(const std::function<void(const std::string&)>& log) {
             }
         }
     }
-    recompute_all(keys, log);
-    for (const auto& k : keys)
-        notify(LayerEvent::Added, k);
+    recompute_all(keys, log, [this](const LayerKey& key, bool) { notify(LayerEvent::Added, key); });
 }
 
 Status LayerManager::reload(const Caller& caller, bool interactive,
@@ -535,15 +536,15 @@ void LayerManager::refresh(const std::function<void(const std::string&)>& log) {
         for (const auto& [key, entry] : layers_)
             keys.push_back(key);
     }
-    const auto changed = recompute_all(keys, log);
-    for (std::size_t i = 0; i < keys.size(); ++i)
-        if (changed[i]) notify(LayerEvent::Changed, keys[i]);
+    recompute_all(keys, log, [this](const LayerKey& key, bool changed) {
+        if (changed) notify(LayerEvent::Changed, key);
+    });
 }
 
 // Each layer's apparmor_parser run is mostly one process's CPU: a few at a
 // time keep start and reload short when there are many layers.
-std::vector<std::uint8_t> LayerManager::recompute_all(const std::vector<LayerKey>& keys, const Log& log) {
-    std::vector<std::uint8_t> changed(keys.size(), 0);  // not vector<bool>: threads write neighbours
+void LayerManager::recompute_all(const std::vector<LayerKey>& keys, const Log& log,
+                                 const std::function<void(const LayerKey&, bool)>& done) {
     std::atomic<std::size_t> next{0};
     std::mutex log_mutex;
     const Log serial_log = [&](const std::string& line) {
@@ -553,7 +554,7 @@ std::vector<std::uint8_t> LayerManager::recompute_all(const std::vector<LayerKey
     const auto work = [&] {
         for (std::size_t i = next++; i < keys.size(); i = next++) {
             const KeyedLocks<LayerKey>::Guard layer_lock(layer_locks_, keys[i]);
-            changed[i] = recompute(keys[i], serial_log) ? 1 : 0;
+            done(keys[i], recompute(keys[i], serial_log));
         }
     };
     const std::size_t threads =
@@ -564,7 +565,6 @@ std::vector<std::uint8_t> LayerManager::recompute_all(const std::vector<LayerKey
     work();
     for (auto& t : pool)
         t.join();
-    return changed;
 }
 
 LayerView LayerManager::view_of(const Entry& e) {

@@ -120,7 +120,8 @@ public:
     [[nodiscard]] std::optional<LayerView> layer(const LayerKey& key) const;
     [[nodiscard]] std::string backend() const { return ports_.kernel.backend(); }
 
-    // Called after each change, outside the lock.
+    // Called after each change, with no lock held but the changed layer's own:
+    // one layer's events arrive in order. It may call layers() and layer().
     void set_listener(std::function<void(LayerEvent, const LayerKey&)> listener);
 
 private:
@@ -154,8 +155,10 @@ private:
     // With the layer's lock held: recomputes it if the catalog is newer than
     // the one it was computed with. Whether what the bus shows of it changed.
     bool recompute(const LayerKey& key, const Log& log);
-    // recompute() for each key, several at a time; which ones changed.
-    std::vector<std::uint8_t> recompute_all(const std::vector<LayerKey>& keys, const Log& log);
+    // recompute() for each key, several at a time; `done` (whether the key
+    // changed) runs under the key's lock, so one layer's events stay in order.
+    void recompute_all(const std::vector<LayerKey>& keys, const Log& log,
+                       const std::function<void(const LayerKey&, bool)>& done);
     // Puts the kernel back as it was before a failed apply.
     void restore_kernel(const std::string& kernel_name, const std::string& previous_text, const Log& log);
     void notify(LayerEvent event, const LayerKey& key);
