@@ -32,7 +32,8 @@ PolicyCatalog::PolicyCatalog(const policy::SourceReader& reader, CatalogConfig c
       config_(std::move(config)),
       tunables_(fail(ErrorKind::Internal, "the tunables have not been read")) {}
 
-std::shared_ptr<const PolicyCatalog> PolicyCatalog::read(const policy::SourceReader& reader, CatalogConfig config,
+std::shared_ptr<const PolicyCatalog> PolicyCatalog::read(const policy::SourceReader& reader,
+                                                         CatalogConfig config,
                                                          std::vector<std::string>& problems) {
     auto catalog = std::make_shared<PolicyCatalog>(reader, std::move(config));
     for (auto& p : catalog->scan())
@@ -163,7 +164,8 @@ PolicyCatalog::BoundsOutcome PolicyCatalog::bounds(const std::string& base,
         auto compiled = policy::compile_grant(std::move(grant.value()), config_.limits);
         if (!compiled) return policy_error(ErrorKind::NotGranted, compiled.error());
         auto prepared = policy::prepare_bounds(
-            b.value(), std::make_shared<const policy::CompiledGrant>(std::move(*compiled)), config_.limits.dfa);
+            b.value(), std::make_shared<const policy::CompiledGrant>(std::move(*compiled)),
+            config_.limits.dfa);
         if (!prepared) return policy_error(ErrorKind::Internal, prepared.error());
         return *prepared;
     });

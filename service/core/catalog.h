@@ -40,8 +40,8 @@ public:
     [[nodiscard]] std::vector<std::string> granted_bases() const;
 
     // The base and the user's grant, prepared for composition (cached).
-    [[nodiscard]] Outcome<std::shared_ptr<const policy::Bounds>> bounds(const std::string& base,
-                                                                        const policy::UserIdentity& user) const;
+    [[nodiscard]] Outcome<std::shared_ptr<const policy::Bounds>> bounds(
+        const std::string& base, const policy::UserIdentity& user) const;
     // The base with an empty grant: what a layer's deny rules alone compose with.
     [[nodiscard]] Outcome<std::shared_ptr<const policy::Bounds>> bounds_without_grant(
         const std::string& base) const;

@@ -12,6 +12,11 @@ namespace aalayer::service {
 
 template <typename Key>
 class KeyedLocks {
+    struct Slot {
+        std::mutex mutex;
+        std::size_t users = 0;
+    };
+
 public:
     class Guard {
     public:
@@ -39,7 +44,7 @@ public:
     private:
         KeyedLocks* owner_;
         Key key_;
-        typename KeyedLocks::Slot* slot_ = nullptr;
+        Slot* slot_ = nullptr;
     };
 
     [[nodiscard]] std::size_t size() const {
@@ -48,10 +53,6 @@ public:
     }
 
 private:
-    struct Slot {
-        std::mutex mutex;
-        std::size_t users = 0;
-    };
     mutable std::mutex mutex_;
     std::map<Key, Slot> slots_;
 };

@@ -128,7 +128,8 @@ Status LayerManager::rate_limit(std::uint32_t uid) {
 }
 
 Status LayerManager::admissible(const CatalogRef& catalog, const LayerKey& key, bool reserve) {
-    const auto& [uid, base, name] = key;
+    const std::uint32_t uid = std::get<0>(key);
+    const std::string& base = std::get<1>(key);
     if (!catalog.catalog->has_base(base))
         return fail(ErrorKind::NoSuchBase, "no base profile named '" + base + "'");
     if (!catalog.catalog->has_grant(base))
@@ -149,7 +150,8 @@ Status LayerManager::admissible(const CatalogRef& catalog, const LayerKey& key, 
     return Done{};
 }
 
-Outcome<policy::Composition> LayerManager::compose(const PolicyCatalog& catalog, const StoredLayer& layer) const {
+Outcome<policy::Composition> LayerManager::compose(const PolicyCatalog& catalog,
+                                                   const StoredLayer& layer) const {
     auto identity = user(layer.uid);
     if (!identity) return identity.error();
     auto bounds = catalog.bounds(layer.base, identity.value());

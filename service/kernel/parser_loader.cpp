@@ -85,7 +85,8 @@ bool ParserLoader::is_loaded(const std::string& kernel_name) {
     std::string line;
     while (std::getline(in, line)) {
         const auto mode = line.rfind(" (");
-        if (mode != std::string::npos && line.compare(0, mode, kernel_name) == 0 && mode == kernel_name.size())
+        if (mode != std::string::npos && line.compare(0, mode, kernel_name) == 0 &&
+            mode == kernel_name.size())
             return true;
     }
     return false;

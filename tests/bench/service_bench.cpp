@@ -116,7 +116,8 @@ polkit.addRule(function(action, subject) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc == 5 && std::string_view(argv[1]) == "--client") return client_main(argv[2], std::stoi(argv[3]), argv[4]);
+    if (argc == 5 && std::string_view(argv[1]) == "--client")
+        return client_main(argv[2], std::stoi(argv[3]), argv[4]);
     const bool short_mode = argc > 1 && std::string_view(argv[1]) == "--short";
     const int rounds = short_mode ? 3 : 30;
     const std::string firefox = "/usr/share/apparmor/extra-profiles/usr.lib.firefox.firefox";

@@ -118,14 +118,17 @@ private:
 class FailingCommitStore final : public service::LayerStore {
 public:
     explicit FailingCommitStore(service::LayerStore& inner) : inner_(inner) {}
-    service::Outcome<std::vector<service::StoredLayer>> load_all(std::vector<std::string>& problems) override {
+    service::Outcome<std::vector<service::StoredLayer>> load_all(
+        std::vector<std::string>& problems) override {
         return inner_.load_all(problems);
     }
-    service::Outcome<std::unique_ptr<service::StagedWrite>> stage(const service::StoredLayer& layer) override {
+    service::Outcome<std::unique_ptr<service::StagedWrite>> stage(
+        const service::StoredLayer& layer) override {
         if (!fail_commits) return inner_.stage(layer);
         struct Failing final : service::StagedWrite {
             service::Status commit() override {
-                return service::fail(service::ErrorKind::LimitExceeded, "cannot replace the file: no space (fake)");
+                return service::fail(service::ErrorKind::LimitExceeded,
+                                     "cannot replace the file: no space (fake)");
             }
         };
         return std::unique_ptr<service::StagedWrite>(std::make_unique<Failing>());

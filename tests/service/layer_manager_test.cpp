@@ -407,8 +407,10 @@ TEST_F(LayerManagerTest, AReloadDuringAnApplyRecomputesThatLayer) {
     kernel.hold("app//aalayer.1000.old");
     kernel.hold("app//aalayer.1000.new");
     const std::string text = "owner @{HOME}/docs/** rw,\n";
-    auto replacing = std::async(std::launch::async, [&] { return m.apply(kAlice, std::nullopt, "app", "old", text, {}); });
-    auto creating = std::async(std::launch::async, [&] { return m.apply(kAlice, std::nullopt, "app", "new", text, {}); });
+    auto replacing =
+        std::async(std::launch::async, [&] { return m.apply(kAlice, std::nullopt, "app", "old", text, {}); });
+    auto creating =
+        std::async(std::launch::async, [&] { return m.apply(kAlice, std::nullopt, "app", "new", text, {}); });
     ASSERT_TRUE(kernel.wait_for_waiting(2));  // both composed with the rw grant
     reader.add("/etc/aalayer/grants.d/app.conf", "grant app {\n  owner @{HOME}/docs/** r,\n}\n");
     auto reloading = std::async(std::launch::async, [&] { m.refresh([](const std::string&) {}); });
@@ -419,7 +421,8 @@ TEST_F(LayerManagerTest, AReloadDuringAnApplyRecomputesThatLayer) {
     ASSERT_TRUE(creating.get().ok());
     reloading.get();
     for (const char* name : {"old", "new"}) {
-        EXPECT_EQ(m.explain(kAlice, 1000, "app", name, "/home/alice/docs/x")->perms, "owner=r other=") << name;
+        EXPECT_EQ(m.explain(kAlice, 1000, "app", name, "/home/alice/docs/x")->perms, "owner=r other=")
+            << name;
         const std::string child = kernel.loaded.at(std::string("app//aalayer.1000.") + name);
         EXPECT_EQ(child.find("docs/** rw"), std::string::npos) << child;
     }
@@ -432,8 +435,10 @@ TEST_F(LayerManagerTest, QuotaHoldsForConcurrentNewLayers) {
     LayerManager& m = manager();
     kernel.hold("app//aalayer.1000.a");
     kernel.hold("app//aalayer.1000.b");
-    auto a = std::async(std::launch::async, [&] { return m.apply(kAlice, std::nullopt, "app", "a", "", {}); });
-    auto b = std::async(std::launch::async, [&] { return m.apply(kAlice, std::nullopt, "app", "b", "", {}); });
+    auto a =
+        std::async(std::launch::async, [&] { return m.apply(kAlice, std::nullopt, "app", "a", "", {}); });
+    auto b =
+        std::async(std::launch::async, [&] { return m.apply(kAlice, std::nullopt, "app", "b", "", {}); });
     ASSERT_TRUE(kernel.wait_for_waiting(2));
     auto c = m.apply(kAlice, std::nullopt, "app", "c", "", {});
     ASSERT_FALSE(c.ok());
