@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "policy/automaton/pair_map.h"
+
 namespace aalayer::policy {
 
 namespace {
@@ -374,36 +376,39 @@ Result<Dfa> product(const Dfa& a, const Dfa& b, const std::function<Label(Label,
                     const DfaLimits& limits, const Location& where) {
     Dfa out;
     // Joint byte classes: a byte's class in the product is its pair of classes.
-    std::map<std::pair<std::uint16_t, std::uint16_t>, std::uint16_t> pair_class;
+    std::vector<std::int32_t> pair_class(static_cast<std::size_t>(a.class_count) * b.class_count, -1);
     std::vector<std::pair<std::uint16_t, std::uint16_t>> class_pairs;
     for (unsigned byte = 0; byte < 256; ++byte) {
-        const auto key = std::make_pair(a.byte_class[byte], b.byte_class[byte]);
-        auto [it, inserted] = pair_class.emplace(key, static_cast<std::uint16_t>(pair_class.size()));
-        if (inserted) class_pairs.push_back(key);
-        out.byte_class[byte] = it->second;
+        const std::uint16_t ca = a.byte_class[byte];
+        const std::uint16_t cb = b.byte_class[byte];
+        auto& id = pair_class[static_cast<std::size_t>(ca) * b.class_count + cb];
+        if (id < 0) {
+            id = static_cast<std::int32_t>(class_pairs.size());
+            class_pairs.emplace_back(ca, cb);
+        }
+        out.byte_class[byte] = static_cast<std::uint16_t>(id);
     }
-    out.class_count = static_cast<std::uint16_t>(pair_class.size());
+    out.class_count = static_cast<std::uint16_t>(class_pairs.size());
 
-    std::unordered_map<std::uint64_t, StateId> ids;
+    PairMap ids(std::max(a.state_count(), b.state_count()));
     std::vector<std::pair<StateId, StateId>> states;
     auto intern = [&](StateId x, StateId y) -> Result<StateId> {
-        const std::uint64_t key = (static_cast<std::uint64_t>(x) << 32U) | y;
-        if (auto it = ids.find(key); it != ids.end()) return it->second;
+        const auto [id, inserted] = ids.emplace(x, y, static_cast<StateId>(states.size()));
+        if (!inserted) return id;
         if (states.size() >= limits.max_states) return too_complex(where, limits.max_states);
-        const auto id = static_cast<StateId>(states.size());
-        ids.emplace(key, id);
         states.emplace_back(x, y);
         out.label.push_back(combine(a.label[x], b.label[y]));
-        out.next.resize(out.next.size() + out.class_count, 0);
         return id;
     };
     AA_ASSIGN(out.start, intern(a.start, b.start));
     for (std::size_t i = 0; i < states.size(); ++i) {
         const auto [x, y] = states[i];
+        out.next.resize(out.next.size() + out.class_count);
+        const StateId* row_a = &a.next[static_cast<std::size_t>(x) * a.class_count];
+        const StateId* row_b = &b.next[static_cast<std::size_t>(y) * b.class_count];
         for (std::uint16_t c = 0; c < out.class_count; ++c) {
             const auto [ca, cb] = class_pairs[c];
-            AA_ASSIGN(StateId to, intern(a.next[static_cast<std::size_t>(x) * a.class_count + ca],
-                                         b.next[static_cast<std::size_t>(y) * b.class_count + cb]));
+            AA_ASSIGN(StateId to, intern(row_a[ca], row_b[cb]));
             out.next[i * out.class_count + c] = to;
         }
     }
