@@ -401,10 +401,15 @@ bool holds(const Bounds::Cell& cell, Label layer, Label child) {
 Result<bool> proved_by_walk(const Bounds& bounds, const Dfa& lc,
                             const std::vector<std::pair<Label, Label>>& pairs, const DfaLimits& limits) {
     const Dfa& bp = bounds.product;
+    // Stuck: every byte a canonical path can hold (any but NUL) stays in the
+    // state. Globs' `**` stops at NUL, so "every byte" would find almost none.
+    std::vector<bool> path_class(lc.class_count, false);
+    for (unsigned byte = 1; byte < 256; ++byte)
+        path_class[lc.byte_class[byte]] = true;
     std::vector<bool> stuck(lc.state_count(), true);
     for (std::size_t y = 0; y < lc.state_count(); ++y) {
         for (std::size_t c = 0; c < lc.class_count && stuck[y]; ++c)
-            stuck[y] = lc.next[y * lc.class_count + c] == y;
+            stuck[y] = !path_class[c] || lc.next[y * lc.class_count + c] == y;
     }
     // Joint classes of the two automata over the bytes of canonical paths.
     struct Step {
