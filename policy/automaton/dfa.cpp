@@ -150,16 +150,13 @@ std::vector<std::uint32_t> coarsest_partition(const Dfa& dfa, std::size_t& block
 
 std::vector<unsigned char> class_representatives(const Dfa& dfa) {
     // Prefer bytes a person reads easily in a witness path.
-    static const std::string kPreferred =
-        "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ._-/~+=@%:,";
     std::vector<int> rep(dfa.class_count, -1);
-    for (const char c : kPreferred) {
-        auto& r = rep[dfa.byte_class[static_cast<unsigned char>(c)]];
-        if (r < 0) r = static_cast<unsigned char>(c);
-    }
     for (unsigned b = 1; b < 256; ++b) {
         auto& r = rep[dfa.byte_class[b]];
-        if (r < 0) r = static_cast<int>(b);
+        if (r < 0 ||
+            witness_rank(static_cast<unsigned char>(b)) < witness_rank(static_cast<unsigned char>(r))) {
+            r = static_cast<int>(b);
+        }
     }
     std::vector<unsigned char> out(dfa.class_count);
     for (std::size_t i = 0; i < out.size(); ++i)
@@ -428,13 +425,7 @@ std::optional<std::string> shortest_witness(const Dfa& dfa, const std::function<
     std::vector<std::uint16_t> classes(dfa.class_count);
     std::iota(classes.begin(), classes.end(), 0);
     std::stable_sort(classes.begin(), classes.end(), [&](std::uint16_t x, std::uint16_t y) {
-        const auto rank = [](unsigned char c) {
-            static const std::string kPreferred =
-                "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ._-/~+=@%:,";
-            const auto p = kPreferred.find(static_cast<char>(c));
-            return p == std::string::npos ? 1000 + static_cast<int>(c) : static_cast<int>(p);
-        };
-        return rank(rep[x]) < rank(rep[y]);
+        return witness_rank(rep[x]) < witness_rank(rep[y]);
     });
     std::vector<std::int64_t> parent(dfa.state_count(), -2);
     std::vector<unsigned char> via(dfa.state_count());
@@ -461,6 +452,56 @@ std::optional<std::string> shortest_witness(const Dfa& dfa, const std::function<
         }
     }
     return std::nullopt;
+}
+
+int witness_rank(unsigned char byte) {
+    static const std::array<int, 256> kRank = [] {
+        const std::string preferred =
+            "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ._-/~+=@%:,";
+        std::array<int, 256> rank{};
+        for (unsigned c = 0; c < 256; ++c)
+            rank[c] = 1000 + static_cast<int>(c);
+        for (std::size_t i = 0; i < preferred.size(); ++i)
+            rank[static_cast<unsigned char>(preferred[i])] = static_cast<int>(i);
+        return rank;
+    }();
+    return kRank[byte];
+}
+
+Result<SetRelation> set_relation(const Dfa& a, const Dfa& b, const DfaLimits& limits) {
+    std::vector<std::pair<std::uint16_t, std::uint16_t>> steps;
+    {
+        std::vector<bool> seen(static_cast<std::size_t>(a.class_count) * b.class_count, false);
+        for (unsigned byte = 0; byte < 256; ++byte) {
+            const std::size_t key =
+                static_cast<std::size_t>(a.byte_class[byte]) * b.class_count + b.byte_class[byte];
+            if (seen[key]) continue;
+            seen[key] = true;
+            steps.emplace_back(a.byte_class[byte], b.byte_class[byte]);
+        }
+    }
+    SetRelation out;
+    PairMap visited(std::max(a.state_count(), b.state_count()));
+    std::vector<std::pair<StateId, StateId>> todo{{a.start, b.start}};
+    visited.emplace(a.start, b.start, 0);
+    while (!todo.empty()) {
+        const auto [x, y] = todo.back();
+        todo.pop_back();
+        const bool in_a = a.label[x] != 0;
+        const bool in_b = b.label[y] != 0;
+        out.both = out.both || (in_a && in_b);
+        out.only_a = out.only_a || (in_a && !in_b);
+        out.only_b = out.only_b || (!in_a && in_b);
+        if (out.both && out.only_a && out.only_b) break;
+        for (const auto& [ca, cb] : steps) {
+            const StateId nx = a.next[static_cast<std::size_t>(x) * a.class_count + ca];
+            const StateId ny = b.next[static_cast<std::size_t>(y) * b.class_count + cb];
+            if (!visited.emplace(nx, ny, 0).second) continue;
+            if (visited.size() > limits.max_states) return too_complex(Location{}, limits.max_states);
+            todo.emplace_back(nx, ny);
+        }
+    }
+    return out;
 }
 
 Result<Dfa> set_intersection(const Dfa& a, const Dfa& b, const DfaLimits& limits) {

@@ -119,11 +119,11 @@ public:
             return {};
         }
         const PermPair want = rule_pair(rule);
-        AA_ASSIGN(Dfa beyond, product(paths, grant_.bound_dfa, [&](Label in, Label g) {
-                      return static_cast<Label>(in != 0 && !contains(decode(g & 0xffffU), want));
+        AA_ASSIGN(std::optional<std::string> beyond,
+                  canonical_witness(paths, grant_.bound_dfa, [&](Label in, Label g) {
+                      return in != 0 && !contains(decode(g & 0xffffU), want);
                   }));
-        AA_ASSIGN(Dfa canonical, canonical_part(beyond));
-        if (auto p = shortest_witness(canonical, [](Label l) { return l != 0; })) {
+        if (const auto& p = beyond) {
             const PermPair granted = grant_.bound.perms(*p);
             const PermPair kept = granted & want;
             std::string message = "allows '" + rule_letters(want.owner | want.other) + "' on " + *p +
