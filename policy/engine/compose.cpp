@@ -85,8 +85,8 @@ Error child_failure(const std::string& what) {
                       "internal error: the generated child profile " + what + "; it was not used");
 }
 
-// The child as the kernel will read it: its text parsed back, its file rules compiled.
-Result<PermissionAutomaton> parse_child(const std::string& child_text) {
+// The file rules of the child as the kernel will read them: its text parsed back.
+Result<std::vector<FileRuleInfo>> child_rules(const std::string& child_text) {
     auto parsed = parse_document(child_text, "<child profile>");
     if (!parsed) return child_failure("does not parse: " + parsed.error().format());
     std::vector<FileRuleInfo> rules;
@@ -98,7 +98,50 @@ Result<PermissionAutomaton> parse_child(const std::string& child_text) {
             if (info) rules.push_back(std::move(*info));
         }
     }
+    return rules;
+}
+
+Result<PermissionAutomaton> parse_child(const std::string& child_text) {
+    AA_ASSIGN(std::vector<FileRuleInfo> rules, child_rules(child_text));
     return PermissionAutomaton::build(std::move(rules));
+}
+
+// Whether two rules give the same paths the same access.
+bool same_rule(const FileRuleInfo& a, const FileRuleInfo& b) {
+    return a.deny == b.deny && a.audit == b.audit && a.owner == b.owner && a.bits == b.bits &&
+           a.globs == b.globs;
+}
+
+// What the child's text allows each path (label: encode(pair)). The rules
+// of the section outside the grant, when the text holds every one of them,
+// come compiled with the bounds: the child allows the union of its allow
+// rules minus the union of its deny rules, so splitting the rules in two
+// and combining the two automata gives the same answer on every path.
+Result<Dfa> child_effective(const Bounds& bounds, const std::string& child_text) {
+    AA_ASSIGN(std::vector<FileRuleInfo> rules, child_rules(child_text));
+    const auto& known = bounds.outside_rules;
+    const bool all_there = std::all_of(known.begin(), known.end(), [&](const FileRuleInfo& k) {
+        return std::any_of(rules.begin(), rules.end(),
+                           [&](const FileRuleInfo& r) { return same_rule(k, r); });
+    });
+    if (known.empty() || !all_there) {
+        AA_ASSIGN(PermissionAutomaton child, PermissionAutomaton::build(std::move(rules)));
+        return child.effective_dfa();
+    }
+    std::erase_if(rules, [&](const FileRuleInfo& r) {
+        return std::any_of(known.begin(), known.end(),
+                           [&](const FileRuleInfo& k) { return same_rule(k, r); });
+    });
+    if (rules.empty()) return bounds.outside_dfa;
+    AA_ASSIGN(PermissionAutomaton rest, PermissionAutomaton::build(std::move(rules)));
+    const Dfa rest_dfa = minimize(map_labels(rest.dfa(), [&](Label l) {
+        const MatchPerms& m = rest.label_perms(l);
+        return encode(m.allow) | (encode(m.deny) << 16U);
+    }));
+    AA_ASSIGN(Dfa both, product(bounds.outside_dfa, rest_dfa, [](Label o, Label r) {
+                  return encode(minus(decode(o) | decode(r & 0xffffU), decode(r >> 16U)));
+              }));
+    return minimize(both);
 }
 
 class Clipper {
@@ -366,6 +409,20 @@ Result<std::shared_ptr<const Bounds>> prepare_bounds(std::shared_ptr<const BaseP
                   limits));
     out->product = minimize(product_dfa);
     find_reach(*out);
+    {
+        // The child of a layer without rules holds only the outside section.
+        const LayerId id{0, "outside"};
+        const ComposeOptions options;
+        const ChildProfileBuilder empty(*base, *grant, id, options);
+        auto rules = child_rules(empty.text());
+        if (rules) {
+            auto compiled = PermissionAutomaton::build(*rules);
+            if (compiled) {
+                out->outside_rules = std::move(*rules);
+                out->outside_dfa = compiled->effective_dfa();
+            }
+        }
+    }
     out->base = std::move(base);
     out->grant = std::move(grant);
     return std::shared_ptr<const Bounds>(std::move(out));
@@ -469,11 +526,11 @@ Result<bool> proved_by_walk(const Bounds& bounds, const Dfa& lc,
 // parses back.
 Status prove_child(const Bounds& bounds, const Dfa& layer, const std::string& child_text,
                    const DfaLimits& limits) {
-    AA_ASSIGN(PermissionAutomaton child, parse_child(child_text));
+    AA_ASSIGN(Dfa child, child_effective(bounds, child_text));
     std::vector<std::pair<Label, Label>> pairs;
     std::unordered_map<std::uint64_t, Label> ids;
     AA_ASSIGN(Dfa layer_child, product(
-                                   layer, child.effective_dfa(),
+                                   layer, child,
                                    [&](Label l, Label c) {
                                        const std::uint64_t key = (static_cast<std::uint64_t>(l) << 32U) | c;
                                        auto [it, inserted] =

@@ -61,6 +61,12 @@ struct Bounds {
     // instead of walking the base's automaton behind that state.
     std::vector<std::uint32_t> reach;
     std::vector<std::vector<std::uint32_t>> reach_sets;
+    // The child's section outside the grant, the same for every layer: its
+    // rules as they parse back from the emitted text, and their automaton
+    // (label: encode(allow pair)). A child whose text holds all of these
+    // rules is proved with this automaton and only its other rules compiled.
+    std::vector<FileRuleInfo> outside_rules;
+    Dfa outside_dfa = Dfa::empty();
 };
 
 Result<std::shared_ptr<const Bounds>> prepare_bounds(std::shared_ptr<const BasePolicy> base,
