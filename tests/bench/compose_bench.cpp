@@ -180,8 +180,8 @@ int main(int argc, char** argv) {
         "| aalayer cold: parse base+grant+layer, compose, emit, prove (median of %d) | %.4f | %.1f%% |\n",
         rounds, median(cold), 100.0 * median(cold) / ref);
     std::printf(
-        "| aalayer warm: base and grant kept, parse layer, compose, emit, prove (median of %d) | %.4f | "
-        "%.1f%% |\n",
+        "| aalayer warm: base and grant kept, parse layer, compose, emit, prove (median of %d) | %.5f | "
+        "%.2f%% |\n",
         rounds, median(warm), 100.0 * median(warm) / ref);
     std::printf("\n| query | per second |\n|---|---|\n");
     std::printf("| effective permissions of a path (perms) | %.0f |\n", perms_qps);
