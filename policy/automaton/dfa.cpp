@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "policy/automaton/pair_map.h"
+
 namespace aalayer::policy {
 
 namespace {
@@ -148,16 +150,13 @@ std::vector<std::uint32_t> coarsest_partition(const Dfa& dfa, std::size_t& block
 
 std::vector<unsigned char> class_representatives(const Dfa& dfa) {
     // Prefer bytes a person reads easily in a witness path.
-    static const std::string kPreferred =
-        "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ._-/~+=@%:,";
     std::vector<int> rep(dfa.class_count, -1);
-    for (const char c : kPreferred) {
-        auto& r = rep[dfa.byte_class[static_cast<unsigned char>(c)]];
-        if (r < 0) r = static_cast<unsigned char>(c);
-    }
     for (unsigned b = 1; b < 256; ++b) {
         auto& r = rep[dfa.byte_class[b]];
-        if (r < 0) r = static_cast<int>(b);
+        if (r < 0 ||
+            witness_rank(static_cast<unsigned char>(b)) < witness_rank(static_cast<unsigned char>(r))) {
+            r = static_cast<int>(b);
+        }
     }
     std::vector<unsigned char> out(dfa.class_count);
     for (std::size_t i = 0; i < out.size(); ++i)
@@ -374,36 +373,39 @@ Result<Dfa> product(const Dfa& a, const Dfa& b, const std::function<Label(Label,
                     const DfaLimits& limits, const Location& where) {
     Dfa out;
     // Joint byte classes: a byte's class in the product is its pair of classes.
-    std::map<std::pair<std::uint16_t, std::uint16_t>, std::uint16_t> pair_class;
+    std::vector<std::int32_t> pair_class(static_cast<std::size_t>(a.class_count) * b.class_count, -1);
     std::vector<std::pair<std::uint16_t, std::uint16_t>> class_pairs;
     for (unsigned byte = 0; byte < 256; ++byte) {
-        const auto key = std::make_pair(a.byte_class[byte], b.byte_class[byte]);
-        auto [it, inserted] = pair_class.emplace(key, static_cast<std::uint16_t>(pair_class.size()));
-        if (inserted) class_pairs.push_back(key);
-        out.byte_class[byte] = it->second;
+        const std::uint16_t ca = a.byte_class[byte];
+        const std::uint16_t cb = b.byte_class[byte];
+        auto& id = pair_class[static_cast<std::size_t>(ca) * b.class_count + cb];
+        if (id < 0) {
+            id = static_cast<std::int32_t>(class_pairs.size());
+            class_pairs.emplace_back(ca, cb);
+        }
+        out.byte_class[byte] = static_cast<std::uint16_t>(id);
     }
-    out.class_count = static_cast<std::uint16_t>(pair_class.size());
+    out.class_count = static_cast<std::uint16_t>(class_pairs.size());
 
-    std::unordered_map<std::uint64_t, StateId> ids;
+    PairMap ids(std::max(a.state_count(), b.state_count()));
     std::vector<std::pair<StateId, StateId>> states;
     auto intern = [&](StateId x, StateId y) -> Result<StateId> {
-        const std::uint64_t key = (static_cast<std::uint64_t>(x) << 32U) | y;
-        if (auto it = ids.find(key); it != ids.end()) return it->second;
+        const auto [id, inserted] = ids.emplace(x, y, static_cast<StateId>(states.size()));
+        if (!inserted) return id;
         if (states.size() >= limits.max_states) return too_complex(where, limits.max_states);
-        const auto id = static_cast<StateId>(states.size());
-        ids.emplace(key, id);
         states.emplace_back(x, y);
         out.label.push_back(combine(a.label[x], b.label[y]));
-        out.next.resize(out.next.size() + out.class_count, 0);
         return id;
     };
     AA_ASSIGN(out.start, intern(a.start, b.start));
     for (std::size_t i = 0; i < states.size(); ++i) {
         const auto [x, y] = states[i];
+        out.next.resize(out.next.size() + out.class_count);
+        const StateId* row_a = &a.next[static_cast<std::size_t>(x) * a.class_count];
+        const StateId* row_b = &b.next[static_cast<std::size_t>(y) * b.class_count];
         for (std::uint16_t c = 0; c < out.class_count; ++c) {
             const auto [ca, cb] = class_pairs[c];
-            AA_ASSIGN(StateId to, intern(a.next[static_cast<std::size_t>(x) * a.class_count + ca],
-                                         b.next[static_cast<std::size_t>(y) * b.class_count + cb]));
+            AA_ASSIGN(StateId to, intern(row_a[ca], row_b[cb]));
             out.next[i * out.class_count + c] = to;
         }
     }
@@ -423,13 +425,7 @@ std::optional<std::string> shortest_witness(const Dfa& dfa, const std::function<
     std::vector<std::uint16_t> classes(dfa.class_count);
     std::iota(classes.begin(), classes.end(), 0);
     std::stable_sort(classes.begin(), classes.end(), [&](std::uint16_t x, std::uint16_t y) {
-        const auto rank = [](unsigned char c) {
-            static const std::string kPreferred =
-                "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ._-/~+=@%:,";
-            const auto p = kPreferred.find(static_cast<char>(c));
-            return p == std::string::npos ? 1000 + static_cast<int>(c) : static_cast<int>(p);
-        };
-        return rank(rep[x]) < rank(rep[y]);
+        return witness_rank(rep[x]) < witness_rank(rep[y]);
     });
     std::vector<std::int64_t> parent(dfa.state_count(), -2);
     std::vector<unsigned char> via(dfa.state_count());
@@ -456,6 +452,56 @@ std::optional<std::string> shortest_witness(const Dfa& dfa, const std::function<
         }
     }
     return std::nullopt;
+}
+
+int witness_rank(unsigned char byte) {
+    static const std::array<int, 256> kRank = [] {
+        const std::string preferred =
+            "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ._-/~+=@%:,";
+        std::array<int, 256> rank{};
+        for (unsigned c = 0; c < 256; ++c)
+            rank[c] = 1000 + static_cast<int>(c);
+        for (std::size_t i = 0; i < preferred.size(); ++i)
+            rank[static_cast<unsigned char>(preferred[i])] = static_cast<int>(i);
+        return rank;
+    }();
+    return kRank[byte];
+}
+
+Result<SetRelation> set_relation(const Dfa& a, const Dfa& b, const DfaLimits& limits) {
+    std::vector<std::pair<std::uint16_t, std::uint16_t>> steps;
+    {
+        std::vector<bool> seen(static_cast<std::size_t>(a.class_count) * b.class_count, false);
+        for (unsigned byte = 0; byte < 256; ++byte) {
+            const std::size_t key =
+                static_cast<std::size_t>(a.byte_class[byte]) * b.class_count + b.byte_class[byte];
+            if (seen[key]) continue;
+            seen[key] = true;
+            steps.emplace_back(a.byte_class[byte], b.byte_class[byte]);
+        }
+    }
+    SetRelation out;
+    PairMap visited(std::max(a.state_count(), b.state_count()));
+    std::vector<std::pair<StateId, StateId>> todo{{a.start, b.start}};
+    visited.emplace(a.start, b.start, 0);
+    while (!todo.empty()) {
+        const auto [x, y] = todo.back();
+        todo.pop_back();
+        const bool in_a = a.label[x] != 0;
+        const bool in_b = b.label[y] != 0;
+        out.both = out.both || (in_a && in_b);
+        out.only_a = out.only_a || (in_a && !in_b);
+        out.only_b = out.only_b || (!in_a && in_b);
+        if (out.both && out.only_a && out.only_b) break;
+        for (const auto& [ca, cb] : steps) {
+            const StateId nx = a.next[static_cast<std::size_t>(x) * a.class_count + ca];
+            const StateId ny = b.next[static_cast<std::size_t>(y) * b.class_count + cb];
+            if (!visited.emplace(nx, ny, 0).second) continue;
+            if (visited.size() > limits.max_states) return too_complex(Location{}, limits.max_states);
+            todo.emplace_back(nx, ny);
+        }
+    }
+    return out;
 }
 
 Result<Dfa> set_intersection(const Dfa& a, const Dfa& b, const DfaLimits& limits) {

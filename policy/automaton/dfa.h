@@ -66,6 +66,12 @@ Dfa map_labels(const Dfa& dfa, const std::function<Label(Label)>& fn);
 // printable bytes) to a state whose label satisfies the predicate.
 std::optional<std::string> shortest_witness(const Dfa& dfa, const std::function<bool(Label)>& accept);
 
+// The order of bytes in witnesses, smallest first: lower-case letters,
+// digits, upper-case letters, then . _ - / ~ + = @ % : , and then the
+// rest by value. Among the shortest paths of a set, a witness is the least
+// in this order; that depends on the set alone, not on its automaton.
+int witness_rank(unsigned char byte);
+
 // Path-set algebra on DFAs read as sets: a path is in the set when its label is non-zero.
 Result<Dfa> set_intersection(const Dfa& a, const Dfa& b, const DfaLimits& limits = {});
 Result<Dfa> set_union(const Dfa& a, const Dfa& b, const DfaLimits& limits = {});
@@ -73,6 +79,14 @@ Result<Dfa> set_difference(const Dfa& a, const Dfa& b, const DfaLimits& limits =
 Dfa set_complement(const Dfa& a);
 bool set_is_empty(const Dfa& a);
 Result<bool> set_is_subset(const Dfa& a, const Dfa& b, const DfaLimits& limits = {});
+// How two sets meet, found on their product without building it (and
+// stopping once all three are known).
+struct SetRelation {
+    bool both = false;    // a path in a and in b
+    bool only_a = false;  // a path in a and not in b
+    bool only_b = false;  // a path in b and not in a
+};
+Result<SetRelation> set_relation(const Dfa& a, const Dfa& b, const DfaLimits& limits = {});
 // A path in a and not in b, if any.
 Result<std::optional<std::string>> set_difference_witness(const Dfa& a, const Dfa& b,
                                                           const DfaLimits& limits = {});

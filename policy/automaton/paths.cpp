@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "policy/automaton/pair_map.h"
+
 namespace aalayer::policy {
 
 Dfa canonical_paths() {
@@ -27,9 +29,75 @@ Result<Dfa> canonical_part(const Dfa& set, const DfaLimits& limits) {
 
 Result<std::optional<std::string>> canonical_difference_witness(const Dfa& a, const Dfa& b,
                                                                 const DfaLimits& limits) {
-    AA_ASSIGN(Dfa diff, set_difference(a, b, limits));
-    AA_ASSIGN(Dfa canonical, canonical_part(diff, limits));
-    return shortest_witness(canonical, [](Label l) { return l != 0; });
+    return canonical_witness(
+        a, b, [](Label x, Label y) { return x != 0 && y == 0; }, limits);
+}
+
+Result<std::optional<std::string>> canonical_witness(const Dfa& a, const Dfa& b,
+                                                     const std::function<bool(Label, Label)>& accept,
+                                                     const DfaLimits& limits) {
+    // Joint byte classes over the bytes of canonical paths (no NUL), '/'
+    // apart; each stands for its most readable byte and is tried in that
+    // byte's order, so breadth-first search finds the least shortest path.
+    struct Step {
+        std::uint16_t ca;
+        std::uint16_t cb;
+        unsigned char byte;
+    };
+    std::vector<Step> steps;
+    {
+        std::vector<std::int32_t> seen(static_cast<std::size_t>(a.class_count) * b.class_count * 2, -1);
+        for (unsigned c = 1; c < 256; ++c) {
+            const auto byte = static_cast<unsigned char>(c);
+            const std::size_t key =
+                (static_cast<std::size_t>(a.byte_class[byte]) * b.class_count + b.byte_class[byte]) * 2 +
+                (byte == '/' ? 1 : 0);
+            if (seen[key] < 0) {
+                seen[key] = static_cast<std::int32_t>(steps.size());
+                steps.push_back(Step{a.byte_class[byte], b.byte_class[byte], byte});
+            } else if (witness_rank(byte) < witness_rank(steps[static_cast<std::size_t>(seen[key])].byte)) {
+                steps[static_cast<std::size_t>(seen[key])].byte = byte;
+            }
+        }
+        std::sort(steps.begin(), steps.end(),
+                  [](const Step& x, const Step& y) { return witness_rank(x.byte) < witness_rank(y.byte); });
+    }
+    // Context 0: no byte yet; 1: after '/'; 2: after another byte.
+    struct Node {
+        StateId x;
+        StateId y;
+        std::uint32_t context;
+        std::uint32_t parent;
+        unsigned char via;
+    };
+    std::vector<Node> nodes{Node{a.start, b.start, 0, 0, 0}};  // also the queue
+    PairMap seen(std::max(a.state_count(), b.state_count()));
+    seen.emplace(a.start, b.start * 3, 0);
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const Node n = nodes[i];
+        if (n.context != 0 && accept(a.label[n.x], b.label[n.y])) {
+            std::string path;
+            for (std::size_t at = i; at != 0; at = nodes[at].parent)
+                path += static_cast<char>(nodes[at].via);
+            std::reverse(path.begin(), path.end());
+            return std::optional<std::string>(std::move(path));
+        }
+        for (const Step& s : steps) {
+            const bool slash = s.byte == '/';
+            if (slash ? n.context == 1 : n.context == 0) continue;  // '/' first, never "//"
+            const StateId x = a.next[static_cast<std::size_t>(n.x) * a.class_count + s.ca];
+            const StateId y = b.next[static_cast<std::size_t>(n.y) * b.class_count + s.cb];
+            const std::uint32_t context = slash ? 1 : 2;
+            if (!seen.emplace(x, y * 3 + context, 0).second) continue;
+            if (nodes.size() > 2 * limits.max_states) {
+                return make_error(ErrorKind::Limit, Location{},
+                                  "pattern set is too complex: its automaton needs more than " +
+                                      std::to_string(limits.max_states) + " states");
+            }
+            nodes.push_back(Node{x, y, context, static_cast<std::uint32_t>(i), s.byte});
+        }
+    }
+    return std::optional<std::string>();
 }
 
 namespace {

@@ -20,6 +20,13 @@ Result<Dfa> canonical_part(const Dfa& set, const DfaLimits& limits = {});
 Result<std::optional<std::string>> canonical_difference_witness(const Dfa& a, const Dfa& b,
                                                                 const DfaLimits& limits = {});
 
+// The canonical path shortest_witness would give for the set of canonical
+// paths p with accept(a.label_of(p), b.label_of(p)), found by a search on
+// the product of a, b and the canonical paths that builds none of them.
+Result<std::optional<std::string>> canonical_witness(const Dfa& a, const Dfa& b,
+                                                     const std::function<bool(Label, Label)>& accept,
+                                                     const DfaLimits& limits = {});
+
 struct GlobRenderLimits {
     std::size_t max_globs = 4096;
     std::size_t max_bytes = 1U << 20;  // all globs together

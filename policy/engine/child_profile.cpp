@@ -106,16 +106,15 @@ Status ChildProfileBuilder::add_allow(const FileRuleInfo& rule, const Dfa& paths
         const PermPair perms = want & rule_pair(grants[i]);
         if (perms == PermPair{}) continue;
         const Dfa& granted = grant_.rule_regions[i];
-        AA_ASSIGN(Dfa overlap, set_intersection(paths, granted, options_.limits.dfa));
-        if (set_is_empty(overlap)) continue;
-        AA_ASSIGN(bool inside, set_is_subset(paths, granted, options_.limits.dfa));
-        AA_ASSIGN(bool covers, set_is_subset(granted, paths, options_.limits.dfa));
+        AA_ASSIGN(SetRelation meet, set_relation(paths, granted, options_.limits.dfa));
+        if (!meet.both) continue;
         std::vector<std::string> globs;
-        if (inside) {
+        if (!meet.only_a) {  // the rule lies inside the grant rule
             globs = rule.globs;
-        } else if (covers) {
+        } else if (!meet.only_b) {  // the grant rule lies inside the rule
             globs = grants[i].globs;
         } else {
+            AA_ASSIGN(Dfa overlap, set_intersection(paths, granted, options_.limits.dfa));
             auto rendered = render_globs(overlap, rule.where, options_.render);
             if (!rendered) {
                 return make_error(ErrorKind::Unsupported, rule.where,

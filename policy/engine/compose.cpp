@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
+#include "policy/automaton/pair_map.h"
 #include "policy/engine/child_profile.h"
 #include "policy/syntax/parser.h"
 
@@ -83,8 +85,8 @@ Error child_failure(const std::string& what) {
                       "internal error: the generated child profile " + what + "; it was not used");
 }
 
-// The child as the kernel will read it: its text parsed back, its file rules compiled.
-Result<PermissionAutomaton> parse_child(const std::string& child_text) {
+// The file rules of the child as the kernel will read them: its text parsed back.
+Result<std::vector<FileRuleInfo>> child_rules(const std::string& child_text) {
     auto parsed = parse_document(child_text, "<child profile>");
     if (!parsed) return child_failure("does not parse: " + parsed.error().format());
     std::vector<FileRuleInfo> rules;
@@ -96,7 +98,50 @@ Result<PermissionAutomaton> parse_child(const std::string& child_text) {
             if (info) rules.push_back(std::move(*info));
         }
     }
+    return rules;
+}
+
+Result<PermissionAutomaton> parse_child(const std::string& child_text) {
+    AA_ASSIGN(std::vector<FileRuleInfo> rules, child_rules(child_text));
     return PermissionAutomaton::build(std::move(rules));
+}
+
+// Whether two rules give the same paths the same access.
+bool same_rule(const FileRuleInfo& a, const FileRuleInfo& b) {
+    return a.deny == b.deny && a.audit == b.audit && a.owner == b.owner && a.bits == b.bits &&
+           a.globs == b.globs;
+}
+
+// What the child's text allows each path (label: encode(pair)). The rules
+// of the section outside the grant, when the text holds every one of them,
+// come compiled with the bounds: the child allows the union of its allow
+// rules minus the union of its deny rules, so splitting the rules in two
+// and combining the two automata gives the same answer on every path.
+Result<Dfa> child_effective(const Bounds& bounds, const std::string& child_text) {
+    AA_ASSIGN(std::vector<FileRuleInfo> rules, child_rules(child_text));
+    const auto& known = bounds.outside_rules;
+    const bool all_there = std::all_of(known.begin(), known.end(), [&](const FileRuleInfo& k) {
+        return std::any_of(rules.begin(), rules.end(),
+                           [&](const FileRuleInfo& r) { return same_rule(k, r); });
+    });
+    if (known.empty() || !all_there) {
+        AA_ASSIGN(PermissionAutomaton child, PermissionAutomaton::build(std::move(rules)));
+        return child.effective_dfa();
+    }
+    std::erase_if(rules, [&](const FileRuleInfo& r) {
+        return std::any_of(known.begin(), known.end(),
+                           [&](const FileRuleInfo& k) { return same_rule(k, r); });
+    });
+    if (rules.empty()) return bounds.outside_dfa;
+    AA_ASSIGN(PermissionAutomaton rest, PermissionAutomaton::build(std::move(rules)));
+    const Dfa rest_dfa = minimize(map_labels(rest.dfa(), [&](Label l) {
+        const MatchPerms& m = rest.label_perms(l);
+        return encode(m.allow) | (encode(m.deny) << 16U);
+    }));
+    AA_ASSIGN(Dfa both, product(bounds.outside_dfa, rest_dfa, [](Label o, Label r) {
+                  return encode(minus(decode(o) | decode(r & 0xffffU), decode(r >> 16U)));
+              }));
+    return minimize(both);
 }
 
 class Clipper {
@@ -117,11 +162,11 @@ public:
             return {};
         }
         const PermPair want = rule_pair(rule);
-        AA_ASSIGN(Dfa beyond, product(paths, grant_.bound_dfa, [&](Label in, Label g) {
-                      return static_cast<Label>(in != 0 && !contains(decode(g & 0xffffU), want));
+        AA_ASSIGN(std::optional<std::string> beyond,
+                  canonical_witness(paths, grant_.bound_dfa, [&](Label in, Label g) {
+                      return in != 0 && !contains(decode(g & 0xffffU), want);
                   }));
-        AA_ASSIGN(Dfa canonical, canonical_part(beyond));
-        if (auto p = shortest_witness(canonical, [](Label l) { return l != 0; })) {
+        if (const auto& p = beyond) {
             const PermPair granted = grant_.bound.perms(*p);
             const PermPair kept = granted & want;
             std::string message = "allows '" + rule_letters(want.owner | want.other) + "' on " + *p +
@@ -200,6 +245,150 @@ Status check_child(const BasePolicy& base, const CompiledGrant& grant, const std
     return {};
 }
 
+namespace {
+
+// The byte kinds a canonical path distinguishes after its first '/': the
+// canonical automaton steps to "after '/'" on '/' (never twice in a row),
+// to "after another byte" on anything but NUL.
+struct ClassKinds {
+    std::vector<bool> slash;  // the class holds '/'
+    std::vector<bool> other;  // the class holds a byte that is neither NUL nor '/'
+};
+
+ClassKinds class_kinds(const Dfa& dfa) {
+    ClassKinds k{std::vector<bool>(dfa.class_count), std::vector<bool>(dfa.class_count)};
+    for (unsigned b = 1; b < 256; ++b) {
+        if (b == '/') {
+            k.slash[dfa.byte_class[b]] = true;
+        } else {
+            k.other[dfa.byte_class[b]] = true;
+        }
+    }
+    return k;
+}
+
+struct BitsHash {
+    std::size_t operator()(const std::vector<std::uint64_t>& v) const noexcept {
+        std::uint64_t h = 1469598103934665603ULL;
+        for (const auto x : v) {
+            h ^= x;
+            h *= 1099511628211ULL;
+        }
+        return static_cast<std::size_t>(h ^ (h >> 29U));
+    }
+};
+
+// Bounds::reach: Tarjan's strongly connected components over (state,
+// context), iteratively (paths are long), each component's set of cells
+// finished once every component it leads to is.
+void find_reach(Bounds& bounds) {
+    const Dfa& dfa = bounds.product;
+    const std::size_t k = dfa.class_count;
+    const ClassKinds kinds = class_kinds(dfa);
+    const std::size_t nodes = dfa.state_count() * 2;
+    const std::size_t words = (bounds.cells.size() + 63) / 64;
+    constexpr std::uint32_t kUnset = ~std::uint32_t{0};
+    constexpr std::uint32_t kPending = kUnset - 1;
+    // Node 2 * state + 0 is entered by '/', + 1 by another byte. Successors
+    // without repeats (most classes lead to the same few states), in rows.
+    std::vector<std::uint32_t> row(nodes + 1, 0);
+    std::vector<std::uint32_t> succ;
+    {
+        std::vector<std::uint32_t> stamp(nodes, kUnset);
+        for (std::uint32_t v = 0; v < nodes; ++v) {
+            const std::size_t state = v / 2;
+            for (std::size_t c = 0; c < k; ++c) {
+                const std::uint32_t to = dfa.next[state * k + c] * 2;
+                // '/' never follows '/' on a canonical path.
+                if (kinds.slash[c] && v % 2 == 1 && stamp[to] != v) {
+                    stamp[to] = v;
+                    succ.push_back(to);
+                }
+                if (kinds.other[c] && stamp[to + 1] != v) {
+                    stamp[to + 1] = v;
+                    succ.push_back(to + 1);
+                }
+            }
+            row[v + 1] = static_cast<std::uint32_t>(succ.size());
+        }
+    }
+    std::vector<std::uint32_t> order(nodes, kUnset);
+    std::vector<std::uint32_t> low(nodes, 0);
+    std::vector<std::uint8_t> on_stack(nodes, 0);
+    bounds.reach.assign(nodes, kUnset);
+    std::vector<std::vector<std::uint64_t>> sets;
+    std::unordered_map<std::vector<std::uint64_t>, std::uint32_t, BitsHash> set_ids;
+    std::vector<std::uint32_t> stack;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> frames;  // node, next successor in succ
+    std::vector<std::uint32_t> members;
+    std::vector<std::uint64_t> bits(words);
+    std::uint32_t counter = 0;
+    auto enter = [&](std::uint32_t v) {
+        order[v] = low[v] = counter++;
+        stack.push_back(v);
+        on_stack[v] = 1;
+        frames.emplace_back(v, row[v]);
+    };
+    for (std::uint32_t root = 0; root < nodes; ++root) {
+        if (order[root] != kUnset) continue;
+        enter(root);
+        while (!frames.empty()) {
+            auto& [v, at] = frames.back();
+            if (at < row[v + 1]) {
+                const std::uint32_t w = succ[at++];
+                if (order[w] == kUnset) {
+                    enter(w);  // invalidates v and at
+                } else if (on_stack[w] != 0) {
+                    low[v] = std::min(low[v], order[w]);
+                }
+                continue;
+            }
+            const std::uint32_t done = v;
+            frames.pop_back();
+            if (!frames.empty()) low[frames.back().first] = std::min(low[frames.back().first], low[done]);
+            if (low[done] != order[done]) continue;
+            members.clear();
+            std::uint32_t m = 0;
+            do {
+                m = stack.back();
+                stack.pop_back();
+                on_stack[m] = 0;
+                bounds.reach[m] = kPending;
+                members.push_back(m);
+            } while (m != done);
+            // Every component this one leads to is finished: Tarjan's order.
+            std::fill(bits.begin(), bits.end(), 0);
+            for (const auto member : members) {
+                const Label cell = dfa.label[member / 2];
+                bits[cell / 64] |= std::uint64_t{1} << (cell % 64);
+                for (std::uint32_t i = row[member]; i < row[member + 1]; ++i) {
+                    const std::uint32_t set = bounds.reach[succ[i]];
+                    if (set == kPending) continue;
+                    for (std::size_t word = 0; word < words; ++word)
+                        bits[word] |= sets[set][word];
+                }
+            }
+            auto it = set_ids.find(bits);
+            if (it == set_ids.end()) {
+                it = set_ids.emplace(bits, static_cast<std::uint32_t>(sets.size())).first;
+                sets.push_back(bits);
+            }
+            for (const auto member : members)
+                bounds.reach[member] = it->second;
+        }
+    }
+    bounds.reach_sets.clear();
+    for (const auto& set : sets) {
+        std::vector<std::uint32_t> cells;
+        for (std::uint32_t c = 0; c < bounds.cells.size(); ++c) {
+            if ((set[c / 64] >> (c % 64) & 1U) != 0) cells.push_back(c);
+        }
+        bounds.reach_sets.push_back(std::move(cells));
+    }
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const Bounds>> prepare_bounds(std::shared_ptr<const BasePolicy> base,
                                                      std::shared_ptr<const CompiledGrant> grant,
                                                      const DfaLimits& limits) {
@@ -219,6 +408,21 @@ Result<std::shared_ptr<const Bounds>> prepare_bounds(std::shared_ptr<const BaseP
                   },
                   limits));
     out->product = minimize(product_dfa);
+    find_reach(*out);
+    {
+        // The child of a layer without rules holds only the outside section.
+        const LayerId id{0, "outside"};
+        const ComposeOptions options;
+        const ChildProfileBuilder empty(*base, *grant, id, options);
+        auto rules = child_rules(empty.text());
+        if (rules) {
+            auto compiled = PermissionAutomaton::build(*rules);
+            if (compiled) {
+                out->outside_rules = std::move(*rules);
+                out->outside_dfa = compiled->effective_dfa();
+            }
+        }
+    }
     out->base = std::move(base);
     out->grant = std::move(grant);
     return std::shared_ptr<const Bounds>(std::move(out));
@@ -236,15 +440,97 @@ PermPair formula(const Bounds::Cell& cell, Label layer) {
 constexpr Label kMismatch = 1U << 30U;  // base ∩ child differs from the formula
 constexpr Label kExceeds = 1U << 29U;   // the formula's answer exceeds the base or the grant
 
-// The effective policy and the proof in one product: for every path, the
-// formula's answer from base, grant and layer, and the kernel's answer from
-// base and the child as its text parses back.
-Status prove(const Bounds& bounds, const Dfa& layer, const std::string& child_text, const DfaLimits& limits) {
-    AA_ASSIGN(PermissionAutomaton child, parse_child(child_text));
+// What the proof asks of one path: base ∩ child is the formula, and the
+// formula exceeds neither the base nor, in the region, the grant.
+bool holds(const Bounds::Cell& cell, Label layer, Label child) {
+    const PermPair e = formula(cell, layer);
+    return (cell.base & decode(child)) == e && contains(cell.base, e) &&
+           (!cell.in_region || contains(cell.grant, e));
+}
+
+// The proof's search: every canonical path, as a walk over (base-and-grant
+// state, layer-and-child state, canonical context), checking `holds` at
+// each. The walk stops where the layer and child are in a state no byte
+// leaves: from there every path meets the same layer and child labels, and
+// the cells ahead (Bounds::reach) are checked as a set, once per set and
+// state. True when no path fails; the failing path itself is found by the
+// full product (see prove_child), which is only ever built on a failure.
+Result<bool> proved_by_walk(const Bounds& bounds, const Dfa& lc,
+                            const std::vector<std::pair<Label, Label>>& pairs, const DfaLimits& limits) {
+    const Dfa& bp = bounds.product;
+    // Stuck: every byte a canonical path can hold (any but NUL) stays in the
+    // state. Globs' `**` stops at NUL, so "every byte" would find almost none.
+    std::vector<bool> path_class(lc.class_count, false);
+    for (unsigned byte = 1; byte < 256; ++byte)
+        path_class[lc.byte_class[byte]] = true;
+    std::vector<bool> stuck(lc.state_count(), true);
+    for (std::size_t y = 0; y < lc.state_count(); ++y) {
+        for (std::size_t c = 0; c < lc.class_count && stuck[y]; ++c)
+            stuck[y] = !path_class[c] || lc.next[y * lc.class_count + c] == y;
+    }
+    // Joint classes of the two automata over the bytes of canonical paths.
+    struct Step {
+        std::uint16_t b;
+        std::uint16_t l;
+        bool slash;
+    };
+    std::vector<Step> steps;
+    {
+        std::vector<bool> seen(static_cast<std::size_t>(bp.class_count) * lc.class_count * 2, false);
+        for (unsigned byte = 1; byte < 256; ++byte) {
+            const Step s{bp.byte_class[byte], lc.byte_class[byte], byte == '/'};
+            const std::size_t key =
+                (static_cast<std::size_t>(s.b) * lc.class_count + s.l) * 2 + (s.slash ? 1 : 0);
+            if (seen[key]) continue;
+            seen[key] = true;
+            steps.push_back(s);
+        }
+    }
+    // Context 0: no byte yet; 1: after '/'; 2: after another byte.
+    PairMap visited(bp.state_count());
+    PairMap checked(64);  // (reach set, layer-and-child state) already checked
+    std::vector<std::tuple<StateId, StateId, std::uint32_t>> todo;
+    auto visit = [&](StateId x, StateId y, std::uint32_t z) {
+        if (visited.emplace(x, y * 3 + z, 0).second) todo.emplace_back(x, y, z);
+    };
+    visit(bp.start, lc.start, 0);
+    while (!todo.empty()) {
+        if (visited.size() > 2 * limits.max_states) {
+            return make_error(ErrorKind::Limit, Location{},
+                              "pattern set is too complex: its automaton needs more than " +
+                                  std::to_string(limits.max_states) + " states");
+        }
+        const auto [x, y, z] = todo.back();
+        todo.pop_back();
+        const auto [l, c] = pairs[lc.label[y]];
+        if (z != 0 && !holds(bounds.cells[bp.label[x]], l, c)) return false;
+        if (z != 0 && stuck[y]) {
+            const std::uint32_t set = bounds.reach[2 * x + (z - 1)];
+            if (!checked.emplace(set, y, 0).second) continue;
+            for (const auto cell : bounds.reach_sets[set])
+                if (!holds(bounds.cells[cell], l, c)) return false;
+            continue;
+        }
+        for (const auto& s : steps) {
+            // Canonical paths start with '/' and never have two in a row.
+            if (s.slash ? z == 1 : z == 0) continue;
+            visit(bp.next[static_cast<std::size_t>(x) * bp.class_count + s.b],
+                  lc.next[static_cast<std::size_t>(y) * lc.class_count + s.l], s.slash ? 1 : 2);
+        }
+    }
+    return true;
+}
+
+// The proof: for every path, the formula's answer from base, grant and
+// layer, against the kernel's answer from base and the child as its text
+// parses back.
+Status prove_child(const Bounds& bounds, const Dfa& layer, const std::string& child_text,
+                   const DfaLimits& limits) {
+    AA_ASSIGN(Dfa child, child_effective(bounds, child_text));
     std::vector<std::pair<Label, Label>> pairs;
     std::unordered_map<std::uint64_t, Label> ids;
     AA_ASSIGN(Dfa layer_child, product(
-                                   layer, child.effective_dfa(),
+                                   layer, child,
                                    [&](Label l, Label c) {
                                        const std::uint64_t key = (static_cast<std::uint64_t>(l) << 32U) | c;
                                        auto [it, inserted] =
@@ -253,9 +539,14 @@ Status prove(const Bounds& bounds, const Dfa& layer, const std::string& child_te
                                        return it->second;
                                    },
                                    limits));
+    const Dfa lc = minimize(layer_child);
+    AA_ASSIGN(bool proved, proved_by_walk(bounds, lc, pairs, limits));
+    if (proved) return {};
+    // A path fails: the effective policy and the flags as one product, for
+    // the shortest such path.
     AA_ASSIGN(Dfa joint,
               product(
-                  bounds.product, minimize(layer_child),
+                  bounds.product, lc,
                   [&](Label x, Label y) {
                       const Bounds::Cell& cell = bounds.cells[x];
                       const auto [l, c] = pairs[y];
@@ -279,7 +570,8 @@ Status prove(const Bounds& bounds, const Dfa& layer, const std::string& child_te
         return child_failure("gives a different answer from the layer's policy on " + *p +
                              " (the policy is " + format_pair(decode(j & 0xffffU)) + ")");
     }
-    return {};
+    // The walk and the product disagree: a fault of the engine, so the child is not trusted.
+    return child_failure("could not be proved (the two checks disagree)");
 }
 
 }  // namespace
@@ -333,7 +625,7 @@ Result<Composition> compose(std::shared_ptr<const Bounds> bounds, const LayerRul
     out.child_text = child.text();
     out.layer_dfa_ =
         minimize(map_labels(files.dfa(), [&](Label l) { return layer_label(files.label_perms(l)); }));
-    AA_TRY(prove(*bounds, out.layer_dfa_, out.child_text, options.limits.dfa));
+    AA_TRY(prove_child(*bounds, out.layer_dfa_, out.child_text, options.limits.dfa));
     out.bounds_ = std::move(bounds);
     out.layer_ = std::move(*built);
     return out;
@@ -345,6 +637,11 @@ PermPair Composition::perms(std::string_view path) const {
     const Bounds::Cell cell{bounds_->base->files.perms(path), decode(g & 0xffffU),
                             (g & CompiledGrant::kInRegion) != 0};
     return formula(cell, layer_dfa_.label_of(path));
+}
+
+Status Composition::prove(const std::string& text, const DfaLimits& limits) const {
+    if (!bounds_) return child_failure("has no composition to be checked against");
+    return prove_child(*bounds_, layer_dfa_, text, limits);
 }
 
 Result<Dfa> Composition::effective_dfa(const DfaLimits& limits) const {

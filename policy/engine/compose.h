@@ -54,6 +54,19 @@ struct Bounds {
     std::shared_ptr<const CompiledGrant> grant;
     Dfa product;
     std::vector<Cell> cells;
+    // For the proof: the cells of every canonical path on from a state of
+    // `product`, entered by '/' (context 0) or by another byte (context 1):
+    // reach_sets[reach[2 * state + context]], sorted. Where the layer and
+    // child are in a state no byte leaves, the proof checks these cells once
+    // instead of walking the base's automaton behind that state.
+    std::vector<std::uint32_t> reach;
+    std::vector<std::vector<std::uint32_t>> reach_sets;
+    // The child's section outside the grant, the same for every layer: its
+    // rules as they parse back from the emitted text, and their automaton
+    // (label: encode(allow pair)). A child whose text holds all of these
+    // rules is proved with this automaton and only its other rules compiled.
+    std::vector<FileRuleInfo> outside_rules;
+    Dfa outside_dfa = Dfa::empty();
 };
 
 Result<std::shared_ptr<const Bounds>> prepare_bounds(std::shared_ptr<const BasePolicy> base,
@@ -93,6 +106,10 @@ public:
     // The effective policy as one automaton, label encode(effective(p)):
     // built on demand (diff, audits), as it is larger than its parts.
     [[nodiscard]] Result<Dfa> effective_dfa(const DfaLimits& limits = {}) const;
+    // The proof compose() ran on child_text, run on another text (tests,
+    // audits): that child stacked on the base gives this policy on every
+    // canonical path, and the policy stays within the base and the grant.
+    [[nodiscard]] Status prove(const std::string& text, const DfaLimits& limits = {}) const;
 
 private:
     friend Result<Composition> compose(std::shared_ptr<const Bounds>, const LayerRules&, const LayerId&,

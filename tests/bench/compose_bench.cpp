@@ -3,6 +3,7 @@
 // explain() queries per second. Prints a Markdown table for docs/PERFORMANCE.md.
 //   compose-bench            full run
 //   compose-bench --short    fewer rounds, for CI (no timing is asserted)
+//   compose-bench --warm N   only the warm composition, N times (for profilers)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -57,6 +58,7 @@ struct Pipeline {
 
 int main(int argc, char** argv) {
     const bool short_mode = argc > 1 && std::string_view(argv[1]) == "--short";
+    const bool warm_only = argc > 2 && std::string_view(argv[1]) == "--warm";
     const std::string base_file = "/usr/share/apparmor/extra-profiles/usr.lib.firefox.firefox";
     const std::string examples = aalayer::test::env_or("AALAYER_EXAMPLES", "docs/examples");
     const std::string grant_file = examples + "/grants/firefox.conf";
@@ -69,6 +71,29 @@ int main(int argc, char** argv) {
     const UserIdentity alice{1000, "alice", "/home/alice"};
     const int rounds = short_mode ? 2 : 15;
     const std::string layer_text = read_file(layer_file);
+
+    if (warm_only) {
+        Pipeline p(alice);
+        auto grants = read_grants(p.grant_loader->load_file(grant_file).value()).value();
+        auto base = std::make_shared<const BasePolicy>(
+            compile_base(p.system, base_file, grants.front().base).value());
+        auto grant = std::make_shared<const CompiledGrant>(compile_grant(std::move(grants.front())).value());
+        auto bounds = prepare_bounds(base, grant).value();
+        const int n = std::stoi(argv[2]);
+        std::vector<double> times;
+        for (int i = 0; i < n; ++i) {
+            const auto start = Clock::now();
+            auto c = compose(bounds, read_layer(*p.layer_loader, layer_text, layer_file),
+                             LayerId{1000, "banking"});
+            times.push_back(seconds_since(start));
+            if (!c || !c->valid()) {
+                std::fprintf(stderr, "compose-bench: the layer did not compose\n");
+                return 1;
+            }
+        }
+        std::printf("warm: median %.4f s over %d\n", median(times), n);
+        return 0;
+    }
 
     // Cold: everything from the files, as `aalayer-policy compose` does.
     std::vector<double> cold;
@@ -155,8 +180,8 @@ int main(int argc, char** argv) {
         "| aalayer cold: parse base+grant+layer, compose, emit, prove (median of %d) | %.4f | %.1f%% |\n",
         rounds, median(cold), 100.0 * median(cold) / ref);
     std::printf(
-        "| aalayer warm: base and grant kept, parse layer, compose, emit, prove (median of %d) | %.4f | "
-        "%.1f%% |\n",
+        "| aalayer warm: base and grant kept, parse layer, compose, emit, prove (median of %d) | %.5f | "
+        "%.2f%% |\n",
         rounds, median(warm), 100.0 * median(warm) / ref);
     std::printf("\n| query | per second |\n|---|---|\n");
     std::printf("| effective permissions of a path (perms) | %.0f |\n", perms_qps);

@@ -134,6 +134,19 @@ TEST(GlobAlgebra, LawsHoldOnAutomataAndOnPaths) {
     }
 }
 
+TEST(GlobAlgebra, RelationAgreesWithTheSetOperations) {
+    std::mt19937 rng(31);
+    for (int round = 0; round < 200; ++round) {
+        const Dfa a = compile({random_glob(rng), random_glob(rng)});
+        const Dfa b = rng() % 4 == 0 ? a : compile({random_glob(rng)});
+        const auto r = set_relation(a, b);
+        ASSERT_TRUE(r.ok());
+        EXPECT_EQ(r->both, !set_is_empty(*set_intersection(a, b)));
+        EXPECT_EQ(r->only_a, !*set_is_subset(a, b));
+        EXPECT_EQ(r->only_b, !*set_is_subset(b, a));
+    }
+}
+
 TEST(GlobAlgebra, WitnessIsAShortestPathInTheDifference) {
     std::mt19937 rng(5);
     int witnesses = 0;

@@ -5,6 +5,7 @@
 //   effective(p) = B(p) − D(p)                 outside it.
 #include "policy/engine/compose.h"
 
+#include <algorithm>
 #include <memory>
 #include <random>
 
@@ -176,6 +177,91 @@ TEST(Compose, RandomLayersMatchTheFormulaPathByPath) {
     // Most rounds must compose, or the property was checked on too little.
     EXPECT_GT(composed, 80);
     EXPECT_GT(checked_paths, 80 * 1000);
+}
+
+// The proof walks the automata and skips what lies behind layer-and-child
+// states no byte leaves; it must still catch every wrong child. Children
+// with a rule dropped or added, against check_child (one full product per
+// question) and against the reference matcher on the path it names.
+TEST(Compose, ProofCatchesWrongChildren) {
+    std::mt19937 rng(77);
+    static const std::vector<std::string> kExtra{"  /** r,",        "  deny /a/** w,", "  owner /b* rwk,",
+                                                 "  /{,a,b}/** m,", "  /a/b l,",       "  deny /** k,"};
+    int caught = 0;
+    int passed = 0;
+    for (int round = 0; round < 60; ++round) {
+        std::vector<FileRuleInfo> base_rules;
+        for (int i = 0; i < 4; ++i)
+            base_rules.push_back(
+                rule({"/" + random_glob(rng)}, random_bits(rng), random_owner(rng), rng() % 5 == 0));
+        base_rules.push_back(rule({"/**"}, perm::kRead));
+        std::vector<FileRuleInfo> grant_rules;
+        for (int i = 0; i < 2; ++i)
+            grant_rules.push_back(rule({subtree_glob(rng)}, random_bits(rng), random_owner(rng)));
+        auto grant = make_grant(grant_rules);
+        ASSERT_TRUE(grant.ok()) << grant.error().format();
+        LayerRules layer;
+        layer.source = "layer";
+        for (int i = 0; i < 3; ++i) {
+            const std::string g = rng() % 2 == 0 ? subtree_glob(rng) : "/" + random_glob(rng);
+            layer.files.push_back(rule({g}, random_bits(rng), random_owner(rng), rng() % 4 == 0));
+        }
+        auto base = make_base(base_rules);
+        auto c = compose(base, *grant, layer, LayerId{1000, "t"});
+        ASSERT_TRUE(c.ok()) << c.error().format();
+        if (!c->valid()) continue;
+        ASSERT_TRUE(c->prove(c->child_text).ok());
+        const Dfa effective = c->effective_dfa().value();
+        std::vector<std::string> lines;
+        for (std::size_t at = 0; at < c->child_text.size();) {
+            const std::size_t nl = c->child_text.find('\n', at);
+            lines.push_back(c->child_text.substr(at, nl - at));
+            at = nl + 1;
+        }
+        for (int m = 0; m < 4; ++m) {
+            std::vector<std::string> mutant = lines;
+            std::vector<std::size_t> file_lines;
+            for (std::size_t i = 0; i < mutant.size(); ++i) {
+                const std::string& l = mutant[i];
+                if (l.starts_with("  /") || l.starts_with("  owner ") || l.starts_with("  deny /") ||
+                    l.starts_with("  deny owner ") || l.starts_with("  audit ")) {
+                    file_lines.push_back(i);
+                }
+            }
+            if (m % 2 == 0 && !file_lines.empty()) {
+                mutant.erase(mutant.begin() +
+                             static_cast<std::ptrdiff_t>(file_lines[rng() % file_lines.size()]));
+            } else {
+                const auto close = std::find(mutant.rbegin(), mutant.rend(), "}");
+                ASSERT_NE(close, mutant.rend());
+                mutant.insert(close.base() - 1, kExtra[rng() % kExtra.size()]);
+            }
+            std::string text;
+            for (const auto& l : mutant)
+                text += l + "\n";
+            const Status fast = c->prove(text);
+            const Status full = check_child(*base, **grant, text, effective);
+            ASSERT_EQ(fast.ok(), full.ok()) << text << (fast.ok() ? full : fast).error().format();
+            if (fast.ok()) {
+                ++passed;
+                continue;
+            }
+            ++caught;
+            // The path it names is one where the kernel would differ from the policy.
+            const std::string& message = fast.error().message;
+            const std::size_t on = message.find(" on /");
+            ASSERT_NE(on, std::string::npos) << message;
+            const std::string path = message.substr(on + 4, message.find(' ', on + 4) - (on + 4));
+            const std::vector<FileRuleInfo> child = parse_child(text);
+            std::vector<Dfa> child_sets;
+            for (const auto& r : child)
+                child_sets.push_back(compile_globs(r.globs).value());
+            EXPECT_NE(kernel_perms(base_rules, child_sets, child, path), c->perms(path)) << message << "\n"
+                                                                                         << text;
+        }
+    }
+    EXPECT_GT(caught, 60);
+    EXPECT_GT(passed, 5);
 }
 
 TEST(Compose, ClippedRuleNamesAWitnessOutsideTheGrant) {
