@@ -115,8 +115,9 @@ bool same_rule(const FileRuleInfo& a, const FileRuleInfo& b) {
 // What the child's text allows each path (label: encode(pair)). The rules
 // of the section outside the grant, when the text holds every one of them,
 // come compiled with the bounds: the child allows the union of its allow
-// rules minus the union of its deny rules, so splitting the rules in two
-// and combining the two automata gives the same answer on every path.
+// rules minus the union of its deny rules, and that section holds allow
+// rules only (prepare_bounds keeps it only then), so splitting the rules in
+// two and combining the two automata gives the same answer on every path.
 Result<Dfa> child_effective(const Bounds& bounds, const std::string& child_text) {
     AA_ASSIGN(std::vector<FileRuleInfo> rules, child_rules(child_text));
     const auto& known = bounds.outside_rules;
@@ -415,7 +416,11 @@ Result<std::shared_ptr<const Bounds>> prepare_bounds(std::shared_ptr<const BaseP
         const ComposeOptions options;
         const ChildProfileBuilder empty(*base, *grant, id, options);
         auto rules = child_rules(empty.text());
-        if (rules) {
+        // child_effective's split is exact only for allow rules: a deny in
+        // this section would also take from the other rules' allows.
+        const bool allows_only =
+            rules && std::none_of(rules->begin(), rules->end(), [](const FileRuleInfo& r) { return r.deny; });
+        if (allows_only) {
             auto compiled = PermissionAutomaton::build(*rules);
             if (compiled) {
                 out->outside_rules = std::move(*rules);
