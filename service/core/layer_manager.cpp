@@ -201,22 +201,51 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
     if (auto st = rate_limit(caller.uid); !st) return st.error();
     const LayerKey key{uid, base, name};
     if (auto st = admissible(current(), key, false); !st) return st.error();
-    // The arguments are valid: polkit may be asked now, and it is asked while
-    // the layer composes, as its answer takes a round trip to polkitd. An
-    // interactive request composes first, so nobody is asked to authenticate
-    // for a layer that cannot apply; either way a broken layer's error comes
-    // first. No lock is held while polkit answers: that may take seconds.
-    // (polkit is asked on this thread, which keeps its connection to the bus.)
+    // The arguments are valid: polkit may be asked now. It is asked while the
+    // layer composes and apparmor_parser compiles the child on a second
+    // thread (neither changes anything), as its answer takes a round trip to
+    // polkitd; once it says yes the file is staged too. An interactive
+    // request composes and compiles first, so nobody is asked to
+    // authenticate for a layer that cannot apply; either way a broken
+    // layer's error comes first. No lock is held while polkit answers: that
+    // may take seconds. (polkit is asked on this thread, which keeps its
+    // connection to the bus.)
     const char* action = for_uid ? kActionManageAny : kActionManageOwn;
     const CatalogRef catalog = current();
     StoredLayer stored{uid, base, name, text, options.strict, options.complain, ports_.clock.now_usec()};
-    auto composing = std::async(std::launch::async, [&] { return compose(*catalog.catalog, stored); });
+    const std::string kernel_name = kernel_name_of(stored);
+    struct Compiled {
+        Outcome<policy::Composition> composed = fail(ErrorKind::Internal, "not composed");
+        Outcome<std::unique_ptr<CompiledChild>> child = fail(ErrorKind::Internal, "not compiled");
+    };
+    auto compiling = std::async(std::launch::async, [&] {
+        Compiled c;
+        c.composed = compose(*catalog.catalog, stored);
+        if (c.composed && c.composed->valid())
+            c.child = ports_.kernel.compile(kernel_name, c.composed->child_text);
+        return c;
+    });
+    // The file is written and synced while apparmor_parser compiles; it takes
+    // the old one's place only once the kernel has the child, so a refused
+    // child leaves the old file, and an acknowledged layer is on disk.
+    std::future<Outcome<std::unique_ptr<StagedWrite>>> staging;
+    const auto stage = [&] {
+        staging = std::async(std::launch::async, [this, &stored] { return ports_.store.stage(stored); });
+    };
     std::optional<Status> authorized;
-    if (!options.interactive) authorized = authorize(caller, action, false);
-    auto composed = composing.get();
+    if (!options.interactive) {
+        authorized = authorize(caller, action, false);
+        if (*authorized) stage();
+    }
+    Compiled compiled = compiling.get();
+    auto& composed = compiled.composed;
     if (!composed) return composed.error();
     if (!composed->valid()) return fail(ErrorKind::InvalidLayer, format_findings(composed->findings));
-    if (!authorized) authorized = authorize(caller, action, true);
+    if (!compiled.child) return compiled.child.error();
+    if (!authorized) {
+        authorized = authorize(caller, action, true);
+        if (*authorized) stage();
+    }
     if (!*authorized) return authorized->error();
 
     const KeyedLocks<LayerKey>::Guard layer_lock(layer_locks_, key);
@@ -238,12 +267,7 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
         const std::lock_guard lock(mutex_);
         if (const auto it = layers_.find(key); it != layers_.end()) previous_text = it->second.loaded_text;
     }
-    // The file is written and synced while apparmor_parser compiles; it takes
-    // the old one's place only once the kernel has the child, so a refused
-    // child leaves the old file, and an acknowledged layer is on disk.
-    auto staging = std::async(std::launch::async, [this, &stored] { return ports_.store.stage(stored); });
-    const std::string kernel_name = kernel_name_of(stored);
-    const Status loaded = ports_.kernel.load(kernel_name, composed->child_text);
+    const Status loaded = compiled.child.value()->load();
     auto staged = staging.get();
     if (!loaded) return loaded.error();  // the kernel kept the old child; the staged file goes
     Status committed = staged ? staged.value()->commit() : Status(staged.error());

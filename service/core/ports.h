@@ -58,13 +58,30 @@ public:
     virtual Status erase(std::uint32_t uid, const std::string& base, const std::string& name) = 0;
 };
 
+// A child compiled for the kernel and not yet loaded. Compiling is the slow
+// part (apparmor_parser builds the automaton) and changes nothing on the
+// system, so it may run while the caller is being authorized.
+class CompiledChild {
+public:
+    virtual ~CompiledChild() = default;
+    // Loads or replaces the child (never remove + add): on failure the old
+    // version stays loaded. KernelRefused with apparmor_parser's message.
+    virtual Status load() = 0;
+};
+
 class KernelLoader {
 public:
     virtual ~KernelLoader() = default;
     [[nodiscard]] virtual std::string backend() const = 0;  // "apparmor" or "compile-only"
-    // Loads or replaces the child (never remove + add): on failure the old
-    // version stays loaded. KernelRefused with apparmor_parser's message.
-    virtual Status load(const std::string& kernel_name, const std::string& profile_text) = 0;
+    // KernelRefused with apparmor_parser's message when the text does not compile.
+    virtual Outcome<std::unique_ptr<CompiledChild>> compile(const std::string& kernel_name,
+                                                            const std::string& profile_text) = 0;
+    // Compile and load.
+    Status load(const std::string& kernel_name, const std::string& profile_text) {
+        auto compiled = compile(kernel_name, profile_text);
+        if (!compiled) return compiled.error();
+        return compiled.value()->load();
+    }
     virtual Status unload(const std::string& kernel_name) = 0;
     // Whether processes run under the profile now.
     [[nodiscard]] virtual bool in_use(const std::string& kernel_name) = 0;

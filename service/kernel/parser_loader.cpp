@@ -28,18 +28,57 @@ Status parser_failed(const std::string& what, const CommandResult& r) {
 
 }  // namespace
 
-Status ParserLoader::load(const std::string& kernel_name, const std::string& profile_text) {
-    std::vector<std::string> argv{config_.parser};
-    if (mode_ == Mode::CompileOnly) {
-        argv.insert(argv.end(), {"-Q", "-K", "-T", "-M", config_.features, "-o", "/dev/null"});
-    } else {
+namespace {
+
+// Compile-only: the compile was everything.
+class CheckedChild final : public CompiledChild {
+public:
+    Status load() override { return Done{}; }
+};
+
+// The kernel's binary policy, loaded by apparmor_parser from stdin.
+class BinaryChild final : public CompiledChild {
+public:
+    BinaryChild(std::string kernel_name, std::string binary, const ParserConfig& config)
+        : kernel_name_(std::move(kernel_name)),
+          binary_(std::move(binary)),
+          parser_(config.parser),
+          timeout_(config.timeout) {}
+    Status load() override {
         // Replace, never remove + add: a failed replace leaves the old child loaded.
-        argv.insert(argv.end(), {"-r", "-W", "-L", config_.cache_dir});
+        const CommandResult r = run_command({parser_, "-r", "-B"}, binary_, timeout_);
+        if (r.exit_code != 0) return parser_failed("cannot load " + kernel_name_, r);
+        return Done{};
+    }
+
+private:
+    std::string kernel_name_;
+    std::string binary_;
+    std::string parser_;
+    std::chrono::milliseconds timeout_;
+};
+
+}  // namespace
+
+Outcome<std::unique_ptr<CompiledChild>> ParserLoader::compile(const std::string& kernel_name,
+                                                              const std::string& profile_text) {
+    std::vector<std::string> argv{config_.parser, "-Q"};
+    if (mode_ == Mode::CompileOnly) {
+        argv.insert(argv.end(), {"-K", "-T", "-M", config_.features, "-o", "/dev/null"});
+    } else {
+        argv.emplace_back(
+            "-S");  // the binary on stdout, for the running kernel unless features say otherwise
         if (!config_.features.empty()) argv.insert(argv.end(), {"-M", config_.features});
     }
-    const CommandResult r = run_command(argv, profile_text, config_.timeout);
-    if (r.exit_code != 0) return parser_failed("cannot load " + kernel_name, r);
-    return Done{};
+    CommandResult r = run_command(argv, profile_text, config_.timeout);
+    if (r.exit_code != 0) return parser_failed("cannot compile " + kernel_name, r).error();
+    if (mode_ == Mode::CompileOnly) return std::unique_ptr<CompiledChild>(std::make_unique<CheckedChild>());
+    if (r.out.empty()) {
+        return fail(ErrorKind::KernelRefused,
+                    "cannot compile " + kernel_name + ": apparmor_parser wrote no binary policy");
+    }
+    return std::unique_ptr<CompiledChild>(
+        std::make_unique<BinaryChild>(kernel_name, std::move(r.out), config_));
 }
 
 Status ParserLoader::unload(const std::string& kernel_name) {

@@ -1,6 +1,7 @@
 // The kernel backends of SPEC 8, both through the real apparmor_parser:
-//  - apparmor: loads and replaces children (-r, never remove + add), with a
-//    binary cache; removes them by name; finds processes running under them.
+//  - apparmor: compiles children to the kernel's binary format (-S, nothing
+//    loaded), then loads and replaces them (-r -B, never remove + add);
+//    removes them by name; finds processes running under them.
 //  - compile-only: compiles every child against an explicit feature set
 //    and skips the kernel, so errors surface where no AppArmor is loaded.
 #pragma once
@@ -31,7 +32,8 @@ public:
     [[nodiscard]] std::string backend() const override {
         return mode_ == Mode::Kernel ? "apparmor" : "compile-only";
     }
-    Status load(const std::string& kernel_name, const std::string& profile_text) override;
+    Outcome<std::unique_ptr<CompiledChild>> compile(const std::string& kernel_name,
+                                                    const std::string& profile_text) override;
     Status unload(const std::string& kernel_name) override;
     [[nodiscard]] bool in_use(const std::string& kernel_name) override;
     [[nodiscard]] bool is_loaded(const std::string& kernel_name) override;

@@ -44,22 +44,25 @@ private:
 class FakeKernelLoader final : public service::KernelLoader {
 public:
     [[nodiscard]] std::string backend() const override { return "compile-only"; }
-    service::Status load(const std::string& name, const std::string& text) override {
-        std::unique_lock lock(mutex_);
-        if (held_.contains(name)) {
-            ++waiting_;
-            changed_.notify_all();
-            changed_.wait(lock, [&] { return !held_.contains(name); });
-            --waiting_;
+    service::Outcome<std::unique_ptr<service::CompiledChild>> compile(const std::string& name,
+                                                                      const std::string& text) override {
+        {
+            const std::lock_guard lock(mutex_);
+            if (refuse_next) {
+                refuse_next = false;
+                return service::fail(service::ErrorKind::KernelRefused,
+                                     "cannot compile " + name + ": refused (fake)");
+            }
         }
-        if (refuse_next) {
-            refuse_next = false;
-            return service::fail(service::ErrorKind::KernelRefused,
-                                 "cannot load " + name + ": refused (fake)");
-        }
-        loaded[name] = text;
-        ++loads_;
-        return service::Done{};
+        struct Child final : service::CompiledChild {
+            Child(FakeKernelLoader& o, std::string n, std::string t)
+                : owner(o), name(std::move(n)), text(std::move(t)) {}
+            service::Status load() override { return owner.load_now(name, text); }
+            FakeKernelLoader& owner;
+            std::string name;
+            std::string text;
+        };
+        return std::unique_ptr<service::CompiledChild>(std::make_unique<Child>(*this, name, text));
     }
     service::Status unload(const std::string& name) override {
         const std::lock_guard lock(mutex_);
@@ -99,6 +102,19 @@ public:
         const auto it = loaded.find(name);
         if (it == loaded.end()) return std::nullopt;
         return it->second;
+    }
+
+    service::Status load_now(const std::string& name, const std::string& text) {
+        std::unique_lock lock(mutex_);
+        if (held_.contains(name)) {
+            ++waiting_;
+            changed_.notify_all();
+            changed_.wait(lock, [&] { return !held_.contains(name); });
+            --waiting_;
+        }
+        loaded[name] = text;
+        ++loads_;
+        return service::Done{};
     }
 
     // Read and set directly only while no request runs.
