@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "service/kernel/command.h"
@@ -10,7 +11,8 @@ namespace aalayer::service {
 
 namespace fs = std::filesystem;
 
-ParserLoader::ParserLoader(Mode mode, ParserConfig config) : mode_(mode), config_(std::move(config)) {}
+ParserLoader::ParserLoader(Mode mode, ParserConfig config)
+    : mode_(mode), config_(std::move(config)), cache_(config_.cache_dir) {}
 
 namespace {
 
@@ -36,49 +38,99 @@ public:
     Status load() override { return Done{}; }
 };
 
-// The kernel's binary policy, loaded by apparmor_parser from stdin.
+// The kernel's binary policy, loaded by apparmor_parser from stdin. Once
+// the kernel took it, `loaded` runs (it fills the cache); a binary from the
+// cache that the kernel refuses is compiled afresh once (`recompile`).
 class BinaryChild final : public CompiledChild {
 public:
-    BinaryChild(std::string kernel_name, std::string binary, const ParserConfig& config)
+    struct Hooks {
+        std::function<void(const std::string& binary)> loaded;
+        std::function<Outcome<std::string>()> recompile;  // only for a binary from the cache
+    };
+    BinaryChild(std::string kernel_name, std::string binary, const ParserConfig& config, Hooks hooks)
         : kernel_name_(std::move(kernel_name)),
           binary_(std::move(binary)),
           parser_(config.parser),
-          timeout_(config.timeout) {}
+          timeout_(config.timeout),
+          hooks_(std::move(hooks)) {}
     Status load() override {
+        Status st = load_binary();
+        if (!st && hooks_.recompile) {
+            auto fresh = hooks_.recompile();
+            if (!fresh) return fresh.error();
+            binary_ = std::move(fresh.value());
+            st = load_binary();
+        }
+        if (st && hooks_.loaded) hooks_.loaded(binary_);
+        return st;
+    }
+
+private:
+    Status load_binary() {
         // Replace, never remove + add: a failed replace leaves the old child loaded.
         const CommandResult r = run_command({parser_, "-r", "-B"}, binary_, timeout_);
         if (r.exit_code != 0) return parser_failed("cannot load " + kernel_name_, r);
         return Done{};
     }
 
-private:
     std::string kernel_name_;
     std::string binary_;
     std::string parser_;
     std::chrono::milliseconds timeout_;
+    Hooks hooks_;
 };
 
 }  // namespace
 
-Outcome<std::unique_ptr<CompiledChild>> ParserLoader::compile(const std::string& kernel_name,
-                                                              const std::string& profile_text) {
-    std::vector<std::string> argv{config_.parser, "-Q"};
-    if (mode_ == Mode::CompileOnly) {
-        argv.insert(argv.end(), {"-K", "-T", "-M", config_.features, "-o", "/dev/null"});
-    } else {
-        argv.emplace_back(
-            "-S");  // the binary on stdout, for the running kernel unless features say otherwise
-        if (!config_.features.empty()) argv.insert(argv.end(), {"-M", config_.features});
-    }
+const std::string& ParserLoader::fingerprint() {
+    std::call_once(fingerprint_once_, [this] {
+        const CommandResult v = run_command({config_.parser, "--version"}, "", config_.timeout);
+        if (v.exit_code != 0 || v.out.empty()) return;
+        const std::string features =
+            config_.features.empty() ? config_.securityfs + "/features" : config_.features;
+        fingerprint_ = compiler_fingerprint(v.out, features);
+    });
+    return fingerprint_;
+}
+
+Outcome<std::string> ParserLoader::compile_binary(const std::string& kernel_name,
+                                                  const std::string& profile_text) {
+    std::vector<std::string> argv{config_.parser, "-Q", "-S"};  // the binary on stdout
+    if (!config_.features.empty()) argv.insert(argv.end(), {"-M", config_.features});
     CommandResult r = run_command(argv, profile_text, config_.timeout);
     if (r.exit_code != 0) return parser_failed("cannot compile " + kernel_name, r).error();
-    if (mode_ == Mode::CompileOnly) return std::unique_ptr<CompiledChild>(std::make_unique<CheckedChild>());
     if (r.out.empty()) {
         return fail(ErrorKind::KernelRefused,
                     "cannot compile " + kernel_name + ": apparmor_parser wrote no binary policy");
     }
+    return std::move(r.out);
+}
+
+Outcome<std::unique_ptr<CompiledChild>> ParserLoader::compile(const std::string& kernel_name,
+                                                              const std::string& profile_text) {
+    if (mode_ == Mode::CompileOnly) {
+        const CommandResult r =
+            run_command({config_.parser, "-Q", "-K", "-T", "-M", config_.features, "-o", "/dev/null"},
+                        profile_text, config_.timeout);
+        if (r.exit_code != 0) return parser_failed("cannot compile " + kernel_name, r).error();
+        return std::unique_ptr<CompiledChild>(std::make_unique<CheckedChild>());
+    }
+    const std::string& print = fingerprint();
+    BinaryChild::Hooks hooks;
+    hooks.loaded = [this, kernel_name, profile_text, print](const std::string& binary) {
+        cache_.store(kernel_name, profile_text, print, binary);
+    };
+    if (auto cached = cache_.find(kernel_name, profile_text, print)) {
+        hooks.recompile = [this, kernel_name, profile_text] {
+            return compile_binary(kernel_name, profile_text);
+        };
+        return std::unique_ptr<CompiledChild>(
+            std::make_unique<BinaryChild>(kernel_name, std::move(*cached), config_, std::move(hooks)));
+    }
+    auto binary = compile_binary(kernel_name, profile_text);
+    if (!binary) return binary.error();
     return std::unique_ptr<CompiledChild>(
-        std::make_unique<BinaryChild>(kernel_name, std::move(r.out), config_));
+        std::make_unique<BinaryChild>(kernel_name, std::move(binary.value()), config_, std::move(hooks)));
 }
 
 Status ParserLoader::unload(const std::string& kernel_name) {

@@ -7,9 +7,11 @@
 #pragma once
 
 #include <chrono>
+#include <mutex>
 #include <string>
 
 #include "service/core/ports.h"
+#include "service/kernel/binary_cache.h"
 
 namespace aalayer::service {
 
@@ -18,7 +20,7 @@ struct ParserConfig {
     // Feature ABI or features file (-M). Compile-only always passes one:
     // without it apparmor_parser 3.0 silently drops several rule classes.
     std::string features = "/etc/apparmor.d/abi/3.0";
-    std::string cache_dir = "/var/cache/aalayer";
+    std::string cache_dir = "/var/cache/aalayer";  // compiled children (apparmor backend)
     std::string proc_dir = "/proc";
     std::string securityfs = "/sys/kernel/security/apparmor";
     std::chrono::milliseconds timeout{60'000};
@@ -39,8 +41,15 @@ public:
     [[nodiscard]] bool is_loaded(const std::string& kernel_name) override;
 
 private:
+    // The kernel's binary policy for the text, from apparmor_parser -S.
+    Outcome<std::string> compile_binary(const std::string& kernel_name, const std::string& profile_text);
+    const std::string& fingerprint();
+
     Mode mode_;
     ParserConfig config_;
+    BinaryCache cache_;
+    std::once_flag fingerprint_once_;
+    std::string fingerprint_;
 };
 
 // "apparmor" when the kernel has AppArmor enabled (securityfs), else "compile-only".

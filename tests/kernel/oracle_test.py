@@ -125,8 +125,8 @@ def build_loader_probe(work):
     root = os.path.dirname(os.path.dirname(HERE))
     out = os.path.join(work, "loader-probe")
     sources = [os.path.join(HERE, "loader_probe.cpp")] + [
-        os.path.join(root, p) for p in ("service/kernel/parser_loader.cpp", "service/kernel/command.cpp",
-                                        "service/core/outcome.cpp")]
+        os.path.join(root, p) for p in ("service/kernel/parser_loader.cpp", "service/kernel/binary_cache.cpp",
+                                        "service/kernel/command.cpp", "service/core/outcome.cpp")]
     r = run([os.environ.get("CXX_FOR_GUEST", "g++"), "-std=c++20", "-O2", "-static", "-I", root, "-o", out] + sources)
     if r.returncode != 0:
         raise RuntimeError("cannot build loader-probe:\n" + r.stderr[-3000:])
@@ -236,12 +236,16 @@ def main():
                   f"RUN be.unload /extra/loader-probe unload {svc_name}",
                   f"RUN be.unload2 /extra/loader-probe unload {svc_name}",
                   f"RUN be.notloaded /extra/loader-probe loaded {svc_name}",
-                  f"AS {UID}", f"be.gone {svc_label} read {doc}"]
+                  f"AS {UID}", f"be.gone {svc_label} read {doc}",
+                  # svc2's binary is in the cache since its load: loaded again without a compile
+                  "AS 0", f"RUN be.cached /extra/loader-probe load {svc_name} /extra/svc2.child",
+                  f"AS {UID}", f"be.cachedwrite {svc_label} write {doc}"]
         backend_expect = {"be.load": "rc=0 ok", "be.idle": "rc=0 inuse no", "be.read": "allowed",
                           "be.write": "denied", "be.inuse": "rc=0 inuse yes", "be.replace": "rc=0 ok",
                           "be.write2": "allowed", "be.bad": "rc=1 error KernelRefused", "be.write3": "allowed",
                           "be.unload": "rc=0 ok", "be.unload2": "rc=0 ok", "be.gone": "error",
-                          "be.loaded": "rc=0 loaded yes", "be.notloaded": "rc=0 loaded no"}
+                          "be.loaded": "rc=0 loaded yes", "be.notloaded": "rc=0 loaded no",
+                          "be.cached": "rc=0 ok", "be.cachedwrite": "allowed"}
         results = vm(work, profiles, "\n".join(lines) + "\n",
                      [probe] + [os.path.join(work, f) for f in ("svc.child", "svc2.child", "bad.child")])
 

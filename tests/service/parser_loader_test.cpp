@@ -1,11 +1,15 @@
-// The apparmor_parser backend in compile-only mode, with the real parser,
-// and its time bound with a parser that hangs.
+// The apparmor_parser backend: compile-only with the real parser; its time
+// bound with a parser that hangs; the apparmor mode's compile, load and
+// binary cache with a stand-in parser (the real kernel: tests/kernel).
 #include "service/kernel/parser_loader.h"
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
+#include "service/kernel/binary_cache.h"
 #include "tests/support/corpus.h"
 #include "tests/support/process.h"
 
@@ -82,6 +86,111 @@ TEST(ParserLoader, IsLoadedReadsTheKernelsProfileListFromAFakeSecurityfs) {
     EXPECT_FALSE(kernel.is_loaded("app//aalayer.1000.v"));
     // Without a kernel there is nothing to lose.
     EXPECT_TRUE(ParserLoader(ParserLoader::Mode::CompileOnly, config).is_loaded("app//aalayer.1000.v"));
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// A stand-in apparmor_parser that logs its arguments, "compiles" a text to
+// "BIN:" + text, and "loads" a binary into a file, refusing one that starts
+// with BAD: the apparmor backend's flow without a kernel.
+class FakeParserKernel {
+public:
+    FakeParserKernel() {
+        const std::string parser =
+            dir.write("parser",
+                      "#!/bin/sh\n"
+                      "echo \"$*\" >> " +
+                          dir.path() +
+                          "/log\n"
+                          "case \"$1\" in\n"
+                          "  --version) echo 'fake parser 1.0' ;;\n"
+                          "  -Q) printf 'BIN:'; cat ;;\n"
+                          "  -r) b=$(cat); case \"$b\" in BAD*) echo refused >&2; exit 1 ;; esac;"
+                          " printf '%s' \"$b\" > " +
+                          dir.path() +
+                          "/loaded ;;\n"
+                          "esac\n");
+        std::filesystem::permissions(parser, std::filesystem::perms::owner_all);
+        dir.write("apparmor/features/file/mask", "create read write exec append\n");
+        config.parser = parser;
+        config.securityfs = dir.path() + "/apparmor";
+        config.cache_dir = dir.path() + "/cache";
+        config.features.clear();
+    }
+    [[nodiscard]] std::size_t compiles() const { return count("-Q -S"); }
+    [[nodiscard]] std::size_t loads() const { return count("-r -B"); }
+    [[nodiscard]] std::string loaded() const { return read_file(dir.path() + "/loaded"); }
+
+    test::TempDir dir;
+    ParserConfig config;
+
+private:
+    [[nodiscard]] std::size_t count(const std::string& args) const {
+        std::istringstream in(read_file(dir.path() + "/log"));
+        std::size_t n = 0;
+        for (std::string line; std::getline(in, line);)
+            n += line == args ? 1 : 0;
+        return n;
+    }
+};
+
+TEST(ParserLoader, KernelChildrenAreCompiledOnceAndLoadedFromTheCacheAfterARestart) {
+    FakeParserKernel fake;
+    const std::string name = "app//aalayer.1000.w";
+    ASSERT_TRUE(ParserLoader(ParserLoader::Mode::Kernel, fake.config).load(name, "T1").ok());
+    EXPECT_EQ(fake.compiles(), 1U);
+    EXPECT_EQ(fake.loaded(), "BIN:T1");
+    // A restart: the same text loads from the cache, without a compile.
+    ParserLoader again(ParserLoader::Mode::Kernel, fake.config);
+    ASSERT_TRUE(again.load(name, "T1").ok());
+    EXPECT_EQ(fake.compiles(), 1U);
+    EXPECT_EQ(fake.loads(), 2U);
+    EXPECT_EQ(fake.loaded(), "BIN:T1");
+    // Another text, another child name: compiled.
+    ASSERT_TRUE(again.load(name, "T2").ok());
+    ASSERT_TRUE(again.load("app//aalayer.1000.v", "T1").ok());
+    EXPECT_EQ(fake.compiles(), 3U);
+    // The kernel's features changed: nothing cached is used.
+    fake.dir.write("apparmor/features/file/mask", "create read write exec append mmap\n");
+    ASSERT_TRUE(ParserLoader(ParserLoader::Mode::Kernel, fake.config).load(name, "T2").ok());
+    EXPECT_EQ(fake.compiles(), 4U);
+}
+
+TEST(ParserLoader, ACachedBinaryTheKernelRefusesIsCompiledAfresh) {
+    FakeParserKernel fake;
+    const std::string name = "app//aalayer.1000.w";
+    const BinaryCache cache(fake.config.cache_dir);
+    cache.store(name, "T1", compiler_fingerprint("fake parser 1.0\n", fake.config.securityfs + "/features"),
+                "BAD binary");
+    ParserLoader loader(ParserLoader::Mode::Kernel, fake.config);
+    ASSERT_TRUE(loader.load(name, "T1").ok());
+    EXPECT_EQ(fake.compiles(), 1U);
+    EXPECT_EQ(fake.loads(), 2U);
+    EXPECT_EQ(fake.loaded(), "BIN:T1");
+    // And the cache holds the good binary now.
+    EXPECT_TRUE(ParserLoader(ParserLoader::Mode::Kernel, fake.config).load(name, "T1").ok());
+    EXPECT_EQ(fake.compiles(), 1U);
+}
+
+TEST(ParserLoader, ACorruptOrForeignCacheEntryIsAMiss) {
+    test::TempDir dir;
+    const BinaryCache cache(dir.path());
+    cache.store("a//b", "text", "fp", "binary");
+    EXPECT_EQ(cache.find("a//b", "text", "fp").value_or(""), "binary");
+    EXPECT_FALSE(cache.find("a//b", "text2", "fp"));
+    EXPECT_FALSE(cache.find("a//b", "text", "fp2"));
+    EXPECT_FALSE(cache.find("a//b", "text", ""));
+    const std::string path = cache.path_of("a//b");
+    const std::string whole = read_file(path);
+    for (std::size_t cut : {std::size_t{0}, std::size_t{10}, whole.size() / 2, whole.size() - 1}) {
+        dir.write(path.substr(dir.path().size() + 1), whole.substr(0, cut));
+        EXPECT_FALSE(cache.find("a//b", "text", "fp")) << cut;
+    }
 }
 
 }  // namespace
