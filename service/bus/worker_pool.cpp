@@ -1,5 +1,8 @@
 #include "service/bus/worker_pool.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 namespace aalayer::service {
 
 WorkerPool::WorkerPool(std::size_t threads, std::size_t max_queued) : max_queued_(max_queued) {
@@ -28,6 +31,12 @@ bool WorkerPool::post(std::function<void()> task) {
 }
 
 void WorkerPool::run() {
+    // Workers run a little below the bus thread (Linux keeps nice values per
+    // thread, and the threads and apparmor_parser processes a worker starts
+    // inherit its value): with every core compiling, the bus thread still
+    // answers pings and property reads at once. Raising a nice value needs
+    // no privilege; failing to is harmless.
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5);
     for (;;) {
         std::function<void()> task;
         {
