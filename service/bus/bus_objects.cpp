@@ -119,13 +119,14 @@ private:
     void Check(sdbus::Result<std::string, FindingStructs>&& result, std::string base, std::string name,
                std::string text) override {
         auto r = std::make_shared<sdbus::Result<std::string, FindingStructs>>(std::move(result));
-        owner_.submit(r, [this, r, c = caller(), base, name, text]() -> std::function<void()> {
-            auto out = owner_.manager().check(c, base, name, text);
-            return [r, out = std::move(out)] {
-                if (!out) return r->returnError(to_dbus_error(out.error()));
-                r->returnResults(out->child_profile, to_structs(out->findings));
-            };
-        });
+        owner_.submit(WorkerPool::Lane::Quick, r,
+                      [this, r, c = caller(), base, name, text]() -> std::function<void()> {
+                          auto out = owner_.manager().check(c, base, name, text);
+                          return [r, out = std::move(out)] {
+                              if (!out) return r->returnError(to_dbus_error(out.error()));
+                              r->returnResults(out->child_profile, to_structs(out->findings));
+                          };
+                      });
     }
 
     void apply_common(sdbus::Result<sdbus::ObjectPath, FindingStructs>&& result,
@@ -134,7 +135,7 @@ private:
         auto r = std::make_shared<sdbus::Result<sdbus::ObjectPath, FindingStructs>>(std::move(result));
         auto parsed = parse_options(options, true);
         if (!parsed) return r->returnError(to_dbus_error(parsed.error()));
-        owner_.submit(r,
+        owner_.submit(WorkerPool::Lane::Slow, r,
                       [this, r, c = caller(), uid, base, name, text, o = *parsed]() -> std::function<void()> {
                           ApplyOptions ao{o.interactive, o.strict, o.complain};
                           auto out = owner_.manager().apply(c, uid, base, name, text, ao);
@@ -162,14 +163,15 @@ private:
         auto r = std::make_shared<sdbus::Result<>>(std::move(result));
         auto parsed = parse_options(options, false);
         if (!parsed) return r->returnError(to_dbus_error(parsed.error()));
-        owner_.submit(r, [this, r, c = caller(), uid, base, name, o = *parsed]() -> std::function<void()> {
-            auto out = owner_.manager().remove(c, uid, base, name, o.interactive, o.force);
-            audit("remove", c, uid.value_or(c.uid), base, name, out);
-            return [r, out = std::move(out)] {
-                if (!out) return r->returnError(to_dbus_error(out.error()));
-                r->returnResults();
-            };
-        });
+        owner_.submit(WorkerPool::Lane::Slow, r,
+                      [this, r, c = caller(), uid, base, name, o = *parsed]() -> std::function<void()> {
+                          auto out = owner_.manager().remove(c, uid, base, name, o.interactive, o.force);
+                          audit("remove", c, uid.value_or(c.uid), base, name, out);
+                          return [r, out = std::move(out)] {
+                              if (!out) return r->returnError(to_dbus_error(out.error()));
+                              r->returnResults();
+                          };
+                      });
     }
 
     void Remove(sdbus::Result<>&& result, std::string base, std::string name, Options options) override {
@@ -184,7 +186,7 @@ private:
     void ListGrants(sdbus::Result<std::vector<sdbus::Struct<std::string, std::string>>>&& result) override {
         auto r = std::make_shared<sdbus::Result<std::vector<sdbus::Struct<std::string, std::string>>>>(
             std::move(result));
-        owner_.submit(r, [this, r, c = caller()]() -> std::function<void()> {
+        owner_.submit(WorkerPool::Lane::Quick, r, [this, r, c = caller()]() -> std::function<void()> {
             auto out = owner_.manager().list_grants(c);
             return [r, out = std::move(out)] {
                 if (!out) return r->returnError(to_dbus_error(out.error()));
@@ -196,34 +198,36 @@ private:
     void Explain(sdbus::Result<std::string, Reasons>&& result, std::string base, std::string name,
                  std::string path) override {
         auto r = std::make_shared<sdbus::Result<std::string, Reasons>>(std::move(result));
-        owner_.submit(r, [this, r, c = caller(), base, name, path]() -> std::function<void()> {
-            auto out = owner_.manager().explain(c, c.uid, base, name, path);
-            return [r, out = std::move(out)] {
-                if (!out) return r->returnError(to_dbus_error(out.error()));
-                r->returnResults(out->perms, to_reasons(out->reasons));
-            };
-        });
+        owner_.submit(WorkerPool::Lane::Quick, r,
+                      [this, r, c = caller(), base, name, path]() -> std::function<void()> {
+                          auto out = owner_.manager().explain(c, c.uid, base, name, path);
+                          return [r, out = std::move(out)] {
+                              if (!out) return r->returnError(to_dbus_error(out.error()));
+                              r->returnResults(out->perms, to_reasons(out->reasons));
+                          };
+                      });
     }
 
     void Diff(sdbus::Result<std::vector<sdbus::Struct<std::string, std::string, std::string>>>&& result,
               std::string base, std::string name_a, std::string name_b) override {
         using Rows = std::vector<sdbus::Struct<std::string, std::string, std::string>>;
         auto r = std::make_shared<sdbus::Result<Rows>>(std::move(result));
-        owner_.submit(r, [this, r, c = caller(), base, name_a, name_b]() -> std::function<void()> {
-            auto out = owner_.manager().diff(c, base, name_a, name_b);
-            return [r, out = std::move(out)] {
-                if (!out) return r->returnError(to_dbus_error(out.error()));
-                Rows rows;
-                for (const auto& [path, a, b] : *out)
-                    rows.emplace_back(path, a, b);
-                r->returnResults(rows);
-            };
-        });
+        owner_.submit(WorkerPool::Lane::Quick, r,
+                      [this, r, c = caller(), base, name_a, name_b]() -> std::function<void()> {
+                          auto out = owner_.manager().diff(c, base, name_a, name_b);
+                          return [r, out = std::move(out)] {
+                              if (!out) return r->returnError(to_dbus_error(out.error()));
+                              Rows rows;
+                              for (const auto& [path, a, b] : *out)
+                                  rows.emplace_back(path, a, b);
+                              r->returnResults(rows);
+                          };
+                      });
     }
 
     void Reload(sdbus::Result<>&& result) override {
         auto r = std::make_shared<sdbus::Result<>>(std::move(result));
-        owner_.submit(r, [this, r, c = caller()]() -> std::function<void()> {
+        owner_.submit(WorkerPool::Lane::Slow, r, [this, r, c = caller()]() -> std::function<void()> {
             auto out =
                 owner_.manager().reload(c, false, [this](const std::string& m) { owner_.log()(4, m); });
             return [r, out = std::move(out)] {
@@ -279,38 +283,42 @@ private:
 
     void GetSource(sdbus::Result<std::string>&& result) override {
         auto r = std::make_shared<sdbus::Result<std::string>>(std::move(result));
-        owner_.submit(r, [this, r, c = caller(), v = view_]() -> std::function<void()> {
-            auto out = owner_.manager().source(c, v.uid, v.base, v.name);
-            return [r, out = std::move(out)] {
-                if (!out) return r->returnError(to_dbus_error(out.error()));
-                r->returnResults(*out);
-            };
-        });
+        owner_.submit(WorkerPool::Lane::Quick, r,
+                      [this, r, c = caller(), v = view_]() -> std::function<void()> {
+                          auto out = owner_.manager().source(c, v.uid, v.base, v.name);
+                          return [r, out = std::move(out)] {
+                              if (!out) return r->returnError(to_dbus_error(out.error()));
+                              r->returnResults(*out);
+                          };
+                      });
     }
 
     void Explain(sdbus::Result<std::string, Reasons>&& result, std::string path) override {
         auto r = std::make_shared<sdbus::Result<std::string, Reasons>>(std::move(result));
-        owner_.submit(r, [this, r, c = caller(), v = view_, path]() -> std::function<void()> {
-            auto out = owner_.manager().explain(c, v.uid, v.base, v.name, path);
-            return [r, out = std::move(out)] {
-                if (!out) return r->returnError(to_dbus_error(out.error()));
-                r->returnResults(out->perms, to_reasons(out->reasons));
-            };
-        });
+        owner_.submit(WorkerPool::Lane::Quick, r,
+                      [this, r, c = caller(), v = view_, path]() -> std::function<void()> {
+                          auto out = owner_.manager().explain(c, v.uid, v.base, v.name, path);
+                          return [r, out = std::move(out)] {
+                              if (!out) return r->returnError(to_dbus_error(out.error()));
+                              r->returnResults(out->perms, to_reasons(out->reasons));
+                          };
+                      });
     }
 
     void Remove(sdbus::Result<>&& result) override {
         auto r = std::make_shared<sdbus::Result<>>(std::move(result));
-        owner_.submit(r, [this, r, c = caller(), v = view_]() -> std::function<void()> {
-            // The owner removes their own layer; anyone else needs manage-any.
-            const std::optional<std::uint32_t> for_uid = c.uid == v.uid ? std::nullopt : std::optional(v.uid);
-            auto out = owner_.manager().remove(c, for_uid, v.base, v.name, false, false);
-            audit("remove", c, v.uid, v.base, v.name, out);
-            return [r, out = std::move(out)] {
-                if (!out) return r->returnError(to_dbus_error(out.error()));
-                r->returnResults();
-            };
-        });
+        owner_.submit(WorkerPool::Lane::Slow, r,
+                      [this, r, c = caller(), v = view_]() -> std::function<void()> {
+                          // The owner removes their own layer; anyone else needs manage-any.
+                          const std::optional<std::uint32_t> for_uid =
+                              c.uid == v.uid ? std::nullopt : std::optional(v.uid);
+                          auto out = owner_.manager().remove(c, for_uid, v.base, v.name, false, false);
+                          audit("remove", c, v.uid, v.base, v.name, out);
+                          return [r, out = std::move(out)] {
+                              if (!out) return r->returnError(to_dbus_error(out.error()));
+                              r->returnResults();
+                          };
+                      });
     }
 
     uint32_t Owner() override { return view_.uid; }

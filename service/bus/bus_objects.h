@@ -47,23 +47,26 @@ public:
     // The caller as the bus authenticated it: sender and its uid.
     static Caller caller_of(const sdbus::Message& message);
 
-    // Runs `work` on the pool; the step it returns (the reply) runs on the
-    // bus thread. A full pool answers Busy at once; an exception is logged
-    // and answered as a generic internal error.
+    // Runs `work` on the pool, in its lane; the step it returns (the reply)
+    // runs on the bus thread. A full pool answers Busy at once; an exception
+    // is logged and answered as a generic internal error.
     template <typename R>
-    void submit(std::shared_ptr<R> result, std::function<std::function<void()>()> work) {
-        const bool queued = pool_.post([this, result, work = std::move(work)] {
-            std::function<void()> reply;
-            try {
-                reply = work();
-            } catch (const std::exception& e) {
-                log_(3, std::string("unexpected error: ") + e.what());
-                reply = [result] {
-                    result->returnError(to_dbus_error(ServiceError{ErrorKind::Internal, {}}));
-                };
-            }
-            loop_.post(std::move(reply));
-        });
+    void submit(WorkerPool::Lane lane, std::shared_ptr<R> result,
+                std::function<std::function<void()>()> work) {
+        const bool queued = pool_.post(
+            [this, result, work = std::move(work)] {
+                std::function<void()> reply;
+                try {
+                    reply = work();
+                } catch (const std::exception& e) {
+                    log_(3, std::string("unexpected error: ") + e.what());
+                    reply = [result] {
+                        result->returnError(to_dbus_error(ServiceError{ErrorKind::Internal, {}}));
+                    };
+                }
+                loop_.post(std::move(reply));
+            },
+            lane);
         if (!queued) {
             result->returnError(to_dbus_error(
                 fail(ErrorKind::Busy, "the service is busy with other requests; retry in a moment")));
