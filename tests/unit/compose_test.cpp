@@ -128,28 +128,42 @@ std::vector<FileRuleInfo> parse_child(const std::string& text) {
     return out;
 }
 
+// A random base (four rules and read everywhere), grant (two subtrees) and
+// layer (`layer_rules` rules inside the grant's subtrees and anywhere,
+// allow and deny).
+struct Scenario {
+    std::vector<FileRuleInfo> base_rules;
+    std::vector<FileRuleInfo> grant_rules;
+    LayerRules layer;
+};
+
+Scenario random_scenario(std::mt19937& rng, int layer_rules) {
+    Scenario s;
+    for (int i = 0; i < 4; ++i)
+        s.base_rules.push_back(
+            rule({"/" + random_glob(rng)}, random_bits(rng), random_owner(rng), rng() % 5 == 0));
+    s.base_rules.push_back(rule({"/**"}, perm::kRead));
+    for (int i = 0; i < 2; ++i)
+        s.grant_rules.push_back(rule({subtree_glob(rng)}, random_bits(rng), random_owner(rng)));
+    s.layer.source = "layer";
+    for (int i = 0; i < layer_rules; ++i) {
+        const std::string g = rng() % 2 == 0 ? subtree_glob(rng) : "/" + random_glob(rng);
+        s.layer.files.push_back(rule({g}, random_bits(rng), random_owner(rng), rng() % 4 == 0));
+    }
+    return s;
+}
+
 TEST(Compose, RandomLayersMatchTheFormulaPathByPath) {
     std::mt19937 rng(2024);
     int composed = 0;
     int checked_paths = 0;
     for (int round = 0; round < 120; ++round) {
-        std::vector<FileRuleInfo> base_rules;
-        for (int i = 0; i < 4; ++i)
-            base_rules.push_back(
-                rule({"/" + random_glob(rng)}, random_bits(rng), random_owner(rng), rng() % 5 == 0));
-        base_rules.push_back(rule({"/**"}, perm::kRead));
-        std::vector<FileRuleInfo> grant_rules;
-        for (int i = 0; i < 2; ++i)
-            grant_rules.push_back(rule({subtree_glob(rng)}, random_bits(rng), random_owner(rng)));
+        Scenario scenario = random_scenario(rng, 4);
+        const auto& base_rules = scenario.base_rules;
+        const auto& grant_rules = scenario.grant_rules;
+        const LayerRules& layer = scenario.layer;
         auto grant = make_grant(grant_rules);
         ASSERT_TRUE(grant.ok()) << grant.error().format();
-        LayerRules layer;
-        layer.source = "layer";
-        for (int i = 0; i < 4; ++i) {
-            // Layer rules inside the grant's subtrees and anywhere, allow and deny.
-            const std::string g = rng() % 2 == 0 ? subtree_glob(rng) : "/" + random_glob(rng);
-            layer.files.push_back(rule({g}, random_bits(rng), random_owner(rng), rng() % 4 == 0));
-        }
         auto base = make_base(base_rules);
         auto c = compose(base, *grant, layer, LayerId{1000, "t"});
         ASSERT_TRUE(c.ok()) << c.error().format();
@@ -190,22 +204,12 @@ TEST(Compose, ProofCatchesWrongChildren) {
     int caught = 0;
     int passed = 0;
     for (int round = 0; round < 60; ++round) {
-        std::vector<FileRuleInfo> base_rules;
-        for (int i = 0; i < 4; ++i)
-            base_rules.push_back(
-                rule({"/" + random_glob(rng)}, random_bits(rng), random_owner(rng), rng() % 5 == 0));
-        base_rules.push_back(rule({"/**"}, perm::kRead));
-        std::vector<FileRuleInfo> grant_rules;
-        for (int i = 0; i < 2; ++i)
-            grant_rules.push_back(rule({subtree_glob(rng)}, random_bits(rng), random_owner(rng)));
+        Scenario scenario = random_scenario(rng, 3);
+        const auto& base_rules = scenario.base_rules;
+        const auto& grant_rules = scenario.grant_rules;
+        const LayerRules& layer = scenario.layer;
         auto grant = make_grant(grant_rules);
         ASSERT_TRUE(grant.ok()) << grant.error().format();
-        LayerRules layer;
-        layer.source = "layer";
-        for (int i = 0; i < 3; ++i) {
-            const std::string g = rng() % 2 == 0 ? subtree_glob(rng) : "/" + random_glob(rng);
-            layer.files.push_back(rule({g}, random_bits(rng), random_owner(rng), rng() % 4 == 0));
-        }
         auto base = make_base(base_rules);
         auto c = compose(base, *grant, layer, LayerId{1000, "t"});
         ASSERT_TRUE(c.ok()) << c.error().format();
