@@ -1,28 +1,32 @@
 #!/usr/bin/env bash
-# kernel-service: aalayerd with backend=apparmor, on a system bus of its own, in the real Debian
-# kernel under qemu (tests/kernel/vm.sh), driven with the `aalayer` CLI and busctl; programs run
-# under layers with `aalayer run` as a non-root user. No polkitd in the guest: root is authorized
-# without polkit, so root applies, replaces and removes the user's layer with ApplyFor/RemoveFor
-# (busctl) and its own layer with the CLI; the user (uid 1000) lists and runs.
+# kernel-service: aalayerd with backend=apparmor in the real Debian kernel under qemu
+# (tests/kernel/vm.sh), on a system bus of its own (dbus-daemon with a minimal config plus the
+# project's dbus/org.aalayer.Manager1.conf) with the real polkitd, driven with the `aalayer` CLI
+# and busctl; programs run under layers with `aalayer run` as a non-root user (uid 1000, "u").
+# polkit: a rules file lets u manage their own layers (no logind in the guest, so no session is
+# active and the action's defaults would ask for authentication); root needs no polkit.
 #
 # What it checks, in order (ids in the want tables below):
-#   - aalayerd starts on the guest's system bus with the apparmor backend and the project's bus
-#     policy (dbus/org.aalayer.Manager1.conf) included in the bus config;
-#   - ApplyFor loads the child demo//aalayer.1000.bank into the kernel; `aalayer list` as the user
-#     shows it active;
+#   - polkitd and aalayerd start on the guest's system bus, aalayerd with the apparmor backend;
+#   - admin path: ApplyFor (busctl, as root) loads demo//aalayer.1000.bank into the kernel;
+#     `aalayer list` as the user shows it active;
 #   - `aalayer run demo/bank -- PROBE` as uid 1000: the kernel enforces base ∩ layer (inside the
 #     grant only what the layer allows, EACCES otherwise; outside it the base stands, minus the
 #     layer's deny rules); /proc/PID/attr/current shows the stack; the same probes under the base
-#     alone (aa-exec -p demo) show the differences come from the layer;
-#   - a process started with `aalayer run` keeps running while ApplyFor replaces the layer and sees
-#     the new rules at once;
-#   - RemoveFor refuses (Busy) while it runs; aalayerd restarted (with the child removed from the
-#     kernel behind its back) loads the stored layer, the latest version, again;
+#     alone (aa-exec -p demo) show that the differences come from the layer;
+#   - a process started with `aalayer run` keeps running while ApplyFor replaces the layer and
+#     sees the new rules at once; RemoveFor refuses (Busy) while it runs;
+#   - the user can signal a program under the layer (the child leaves signals to the base);
+#   - aalayerd stopped, the child removed from the kernel behind its back, aalayerd started: the
+#     stored layer (state dir), in its latest version, is loaded again;
 #   - RemoveFor succeeds once the process exited; then `aalayer run` refuses (no such layer);
-#   - root's own layer with the CLI: apply, run, `remove` refused while a process runs under it
-#     (exit 6), `remove --force` succeeds; what the kernel then does to the running process.
-# Exit 0 pass, 1 fail (with the whole VM output and console log), 77 skip (no qemu, no dbus-daemon
-# or busctl on the host).
+#   - user path: `aalayer grants`, `aalayer apply` (a clipped rule gives a warning), `aalayer run`,
+#     `aalayer apply` again while the program runs, `aalayer remove` refused (exit 6) while it
+#     runs, `remove --force` succeeds; what the kernel then does to the running program;
+#   - root's own layer with the CLI, never replaced: the same, and the kernel's other answer.
+# Takes about 12 s (guest uptime about 11 s under TCG).
+# Exit 0 pass, 1 fail (with the whole VM output and console log), 77 skip (no qemu, dbus-daemon,
+# busctl or polkitd on the host). AALAYER_KERNEL_VERBOSE=1 prints the VM's output on success too.
 # Programs: $AALAYER_DAEMON (aalayerd) and $AALAYER_CLI (aalayer), which meson passes.
 # Cache: $AALAYER_KERNEL_CACHE (meson passes <build>/kernel-cache), else $TMPDIR/aalayer-kernel-cache.
 set -uo pipefail
@@ -37,6 +41,8 @@ skip() {
 command -v qemu-system-x86_64 >/dev/null 2>&1 || skip "qemu-system-x86_64 not found"
 dbus_daemon=$(command -v dbus-daemon) || skip "dbus-daemon not found"
 busctl=$(command -v busctl) || skip "busctl not found"
+polkitd=/usr/lib/polkit-1/polkitd
+[ -x "$polkitd" ] || skip "$polkitd not found"
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 daemon=${AALAYER_DAEMON:-}
@@ -50,7 +56,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/aalayer-kernel-service.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/profiles" "$work/extra"
 
-# The base: reads /data, reads and writes the homes. Loaded at boot by vm.sh; aalayerd finds it
+# The base: reads /data, reads and writes the homes, may be signalled by unconfined processes
+# (without that rule even root's SIGKILL is refused). Loaded at boot by vm.sh; aalayerd finds it
 # by name in profiles_dir=/profiles.
 cat >"$work/profiles/demo" <<'EOF'
 abi <abi/3.0>,
@@ -58,6 +65,7 @@ include <tunables/global>
 profile demo {
   /data/** r,
   /home/** rw,
+  signal (receive) peer=unconfined,
 }
 EOF
 # The grant: users decide about their ~/docs.
@@ -77,6 +85,23 @@ cat >"$work/extra/bank-v2.layer" <<'EOF'
 @{HOME}/docs/other r,
 deny /data/pub r,
 EOF
+# The user's own layer, applied with the CLI: the /srv rule is outside the grant (clipped).
+cat >"$work/extra/mail-v1.layer" <<'EOF'
+@{HOME}/docs/mail/** r,
+/srv/** r,
+EOF
+cat >"$work/extra/mail-v2.layer" <<'EOF'
+@{HOME}/docs/mail/** r,
+deny /data/pub r,
+EOF
+# polkit: the user u may manage their own layers (no logind in the guest: no session is active).
+cat >"$work/extra/50-aalayer.rules" <<'EOF'
+polkit.addRule(function(action, subject) {
+  if (action.id == "org.aalayer.manage-own" && subject.user == "u") return polkit.Result.YES;
+  return polkit.Result.NOT_HANDLED;
+});
+EOF
+cp "$src/polkit/org.aalayer.policy" "$work/extra/"
 # Root's own layer (root's home is /root in the guest).
 cat >"$work/extra/rootl.layer" <<'EOF'
 deny /data/pub r,
@@ -99,6 +124,9 @@ cat >"$work/extra/bus.conf" <<'EOF'
   <policy user="root">
     <allow own="*"/>
   </policy>
+  <policy user="polkitd">
+    <allow own="org.freedesktop.PolicyKit1"/>
+  </policy>
   <include>/extra/org.aalayer.Manager1.conf</include>
 </busconfig>
 EOF
@@ -106,6 +134,24 @@ cp "$src/dbus/org.aalayer.Manager1.conf" "$work/extra/"
 # Wrappers for vm.sh's +WRAPPER labels: run the probe under a layer, as `aalayer run` does.
 printf '#!/bin/sh\nexec aalayer run demo/bank -- "$@"\n' >"$work/extra/run-bank"
 printf '#!/bin/sh\nexec aalayer run demo/rootl -- "$@"\n' >"$work/extra/run-rootl"
+printf '#!/bin/sh\nexec aalayer run demo/mail -- "$@"\n' >"$work/extra/run-mail"
+# Start polkitd and wait until it has its name.
+cat >"$work/extra/start-polkitd" <<'EOF'
+#!/bin/sh
+mkdir -p /usr/share/polkit-1/actions /usr/share/polkit-1/rules.d /etc/polkit-1/rules.d
+cp /extra/org.aalayer.policy /usr/share/polkit-1/actions/
+cp /extra/50-aalayer.rules /etc/polkit-1/rules.d/
+polkitd >/tmp/polkitd.log 2>&1 &
+i=0
+while [ $i -lt 300 ]; do
+  busctl call org.freedesktop.PolicyKit1 /org/freedesktop/PolicyKit1/Authority org.freedesktop.DBus.Peer Ping \
+    >/dev/null 2>&1 && { echo up; exit 0; }
+  sleep 0.1
+  i=$((i + 1))
+done
+echo "polkitd did not take its bus name in 30 s:"; cat /tmp/polkitd.log
+exit 1
+EOF
 # Start aalayerd in the background, its pid in /run/aalayerd.pid; wait until it answers.
 cat >"$work/extra/start-aalayerd" <<'EOF'
 #!/bin/sh
@@ -151,13 +197,26 @@ case "$1" in
 esac
 echo "mgr: bad arguments"; exit 2
 EOF
+# Send SIGTERM to every process whose /proc/PID/attr/current is exactly LABEL (as the caller's
+# uid); print "killed PID" and then "dead" or "alive" for each.
+cat >"$work/extra/kill-label" <<'EOF'
+#!/bin/sh
+for d in /proc/[0-9]*; do
+  [ "$(cat $d/attr/current 2>/dev/null)" = "$1" ] || continue
+  p=${d#/proc/}
+  kill -TERM "$p" && echo "killed" || echo "kill failed"
+  i=0
+  while [ -d "$d" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  [ -d "$d" ] && echo alive || echo dead
+done
+EOF
 # Is NAME loaded in the kernel? Prints the profiles line or "absent".
 cat >"$work/extra/kprofile" <<'EOF'
 #!/bin/sh
 grep -F "$1 (" /sys/kernel/security/apparmor/profiles || echo absent
 EOF
-chmod 755 "$work/extra/run-bank" "$work/extra/run-rootl" "$work/extra/start-aalayerd" \
-  "$work/extra/stop-aalayerd" "$work/extra/mgr" "$work/extra/kprofile"
+chmod 755 "$work/extra/run-bank" "$work/extra/run-rootl" "$work/extra/run-mail" "$work/extra/start-polkitd" "$work/extra/start-aalayerd" \
+  "$work/extra/stop-aalayerd" "$work/extra/mgr" "$work/extra/kprofile" "$work/extra/kill-label"
 
 K=demo//aalayer.1000.bank
 S="demo//&$K"
@@ -166,16 +225,19 @@ AS_U="/aaprobe --as 1000 /usr/local/bin/aalayer"
 cat >"$work/checks" <<EOF
 # --- setup, as root: a user, the files, the bus, the grant, aalayerd
 SH echo 'u:x:1000:1000:u:/home/u:/bin/sh' >>/etc/passwd && echo 'u:x:1000:' >>/etc/group
+SH echo 'polkitd:x:996:996:polkit:/nonexistent:/bin/false' >>/etc/passwd && echo 'polkitd:x:996:' >>/etc/group
 SH sed -i 's|^root:x:0:0:root:/:|root:x:0:0:root:/root:|' /etc/passwd && mkdir -p /root
 DIR /home/u 1000 0755
 FILE /home/u/docs/bank/stmt 1000 0666 statement
 FILE /home/u/docs/other 1000 0666 other
+FILE /home/u/docs/mail/m 1000 0666 mail
 FILE /home/u/notes 1000 0666 notes
 FILE /data/pub - 0644 pub
 FILE /data/secret/k - 0644 key
 FILE /srv/x - 0644 x
-SH mkdir -p /run/dbus /etc/aalayer/grants.d && cp /extra/demo.conf /etc/aalayer/grants.d/
+SH mkdir -p /run/dbus /var /etc/aalayer/grants.d && ln -s /run /var/run && cp /extra/demo.conf /etc/aalayer/grants.d/
 SH dbus-daemon --config-file=/extra/bus.conf --fork --nopidfile >/tmp/dbus.log 2>&1; i=0; while [ ! -S /run/dbus/system_bus_socket ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done; [ -S /run/dbus/system_bus_socket ]
+RUN polkit /extra/start-polkitd
 RUN start1 /extra/start-aalayerd
 # --- the user's layer, applied by root for uid 1000
 RUN apply1 /extra/mgr applyfor 1000 demo bank /extra/bank-v1.layer
@@ -219,8 +281,15 @@ RUN rm-busy /extra/mgr removefor 1000 demo bank
 RUN list2 $AS_U list
 RUN kernel2 /extra/kprofile $K
 STOP app
+# the layer leaves signals to the base (its child allows every signal): the user may end the
+# program they started under it
+AS 1000
+BG victim $B
+AS 0
+RUN kill-victim /aaprobe --as 1000 /extra/kill-label "$S (enforce)"
 # restart aalayerd, the child removed from the kernel meanwhile: the stored layer comes back
 RUN stop1 /extra/stop-aalayerd
+RUN state1 ls /var/lib/aalayer/layers/1000/demo
 REMOVE $K
 RUN kernel3 /extra/kprofile $K
 RUN start2 /extra/start-aalayerd
@@ -238,6 +307,28 @@ RUN list4 $AS_U list
 AS 1000
 gone-run        $B   read  /data/pub
 AS 0
+# the user's own layer, with the CLI (polkit says yes): apply, run, replace while running,
+# remove refused while running, forced
+RUN u-grants $AS_U grants
+RUN u-apply1 $AS_U apply mail /extra/mail-v1.layer --base demo
+RUN u-list $AS_U list
+AS 1000
+BG mail +/extra/run-mail
+mail1-label     @mail label -
+mail1-read      @mail read  /home/u/docs/mail/m
+mail1-other     @mail read  /home/u/docs/other
+mail1-srv       @mail read  /srv/x
+mail1-pub       @mail read  /data/pub
+AS 0
+RUN u-apply2 $AS_U apply mail /extra/mail-v2.layer --base demo
+mail2-pub       @mail read  /data/pub
+RUN u-rm-busy $AS_U remove demo/mail
+RUN u-rm-force $AS_U remove --force demo/mail
+RUN kernel7 /extra/kprofile demo//aalayer.1000.mail
+mail3-label     @mail label -
+mail3-pub       @mail read  /data/pub
+mail3-other     @mail read  /home/u/docs/other
+STOP mail
 # root's own layer, with the CLI: Remove refused while a process runs, then forced
 RUN root-apply aalayer apply rootl /extra/rootl.layer --base demo
 RUN root-list aalayer list
@@ -267,9 +358,17 @@ declare -A want=(
   [v2-other-read]=allowed [v2-pub-read]="denied open EACCES"
   [r-other-read]=allowed [r-pub-read]="denied open EACCES" [r-label]="label $S (enforce)"
   [gone-run]="error rc=5 aalayer: you have no layer demo/bank"
+  [mail1-label]="label demo//&demo//aalayer.1000.mail (enforce)" [mail1-read]=allowed
+  [mail1-other]="denied open EACCES" [mail1-srv]="denied open EACCES" [mail1-pub]=allowed
+  [mail2-pub]="denied open EACCES"
+  # Observed: the layer was replaced while the process ran, then removed (forced): the process
+  # keeps the removed child's label and its last version's rules (/data/pub stays denied, as v2
+  # says; with the base alone it would be allowed). See rapp2 for a layer never replaced.
+  [mail3-label]="label demo//&demo//aalayer.1000.mail (enforce)" [mail3-pub]="denied open EACCES"
+  [mail3-other]="denied open EACCES"
   [rapp1-label]="label demo//&demo//aalayer.0.rootl (enforce)" [rapp1-pub]="denied open EACCES"
-  # Observed: a process stacked on a child that was never replaced, when the child is removed,
-  # is left with the base and 'unconfined' in the layer's place (kernel-smoke sees the same).
+  # Observed: a process under a child that was never replaced while it ran, when the child is
+  # removed, is left with the base and 'unconfined' in the layer's place.
   [rapp2-label]="label demo//&unconfined (enforce)" [rapp2-pub]=allowed
 )
 # Expected RUN lines: "rc=N" then an extended regular expression the output must match.
@@ -283,6 +382,7 @@ declare -A want_run=(
   [list2]="rc=0 ^demo/bank[[:space:]]+active[[:space:]]+enforce$"
   [kernel2]="rc=0 ^$K \(enforce\)$"
   [stop1]="rc=0 ^$"
+  [state1]="rc=0 ^bank.layer$"
   [kernel3]="rc=0 ^absent$"
   [start2]="rc=0 ^up$"
   [kernel4]="rc=0 ^$K \(enforce\)$"
@@ -290,22 +390,31 @@ declare -A want_run=(
   [rm-ok]="rc=0 ^$"
   [kernel5]="rc=0 ^absent$"
   [list4]="rc=0 ^$"
+  [polkit]="rc=0 ^up$"
+  [u-grants]="rc=0 ^demo /home/u/docs/\*\* rw,$"
+  [u-apply1]="rc=0 warning: .*clipped.*applied demo/mail$"
+  [u-list]="rc=0 ^demo/mail[[:space:]]+active[[:space:]]+enforce$"
+  [u-apply2]="rc=0 ^applied demo/mail$"
+  [u-rm-busy]="rc=6 processes are running under demo//aalayer.1000.mail"
+  [u-rm-force]="rc=0 ^removed demo/mail$"
+  [kernel7]="rc=0 ^absent$"
+  [kill-victim]="rc=0 ^killed dead$"
   [root-apply]="rc=0 "
   [root-list]="rc=0 ^demo/rootl[[:space:]]+active[[:space:]]+enforce$"
   [root-rm-busy]="rc=6 processes are running under demo//aalayer.0.rootl"
   [root-rm-force]="rc=0 "
   [kernel6]="rc=0 ^absent$"
   [root-list2]="rc=0 ^$"
-  [aalayerd-log]="rc=0 started with backend apparmor"
+  [aalayerd-log]="rc=0 started with backend apparmor, 0 layers.* started with backend apparmor, 1 layers"
 )
 declare -A want_step=(
-  ["BG app"]=ok ["STOP app"]=ok ["REMOVE $K"]=ok ["BG rapp"]=ok ["STOP rapp"]=ok
+  ["BG app"]=ok ["STOP app"]=ok ["BG victim"]=ok ["REMOVE $K"]=ok ["BG mail"]=ok ["STOP mail"]=ok ["BG rapp"]=ok ["STOP rapp"]=ok
 )
 
 start=$(date +%s.%N)
 out=$("$here/vm.sh" --cache "$cache" --profiles "$work/profiles" --checks "$work/checks" \
   --timeout "${AALAYER_KERNEL_TIMEOUT:-240}" --log "$work/console.log" \
-  --bin "$daemon" --bin "$cli" --bin "$dbus_daemon" --bin "$busctl" \
+  --bin "$daemon" --bin "$cli" --bin "$dbus_daemon" --bin "$busctl" --bin "$polkitd" \
   $(for f in "$work"/extra/*; do printf -- '--extra %s ' "$f"; done) 2>"$work/vm.err")
 vmrc=$?
 end=$(date +%s.%N)
