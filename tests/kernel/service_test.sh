@@ -23,7 +23,10 @@
 #   - user path: `aalayer grants`, `aalayer apply` (a clipped rule gives a warning), `aalayer run`,
 #     `aalayer apply` again while the program runs, `aalayer remove` refused (exit 6) while it
 #     runs, `remove --force` succeeds; what the kernel then does to the running program;
-#   - root's own layer with the CLI, never replaced: the same, and the kernel's other answer.
+#   - root's own layer with the CLI, never replaced: the same, and the kernel's other answer;
+#   - the admin replaces the base (in the kernel, then in profiles_dir): the child stays loaded,
+#     a program running under the layer sees the new base at once, aalayerd recomputes and the
+#     layer stays active; the user's later replacement of the layer reaches new programs only.
 # Takes about 12 s (guest uptime about 11 s under TCG).
 # Exit 0 pass, 1 fail (with the whole VM output and console log), 77 skip (no qemu, dbus-daemon,
 # busctl or polkitd on the host). AALAYER_KERNEL_VERBOSE=1 prints the VM's output on success too.
@@ -68,6 +71,9 @@ profile demo {
   signal (receive) peer=unconfined,
 }
 EOF
+# The admin's new version of the base: /srv readable too.
+sed 's|^  /data/\*\* r,$|  /data/** r,\n  /srv/** r,|' "$work/profiles/demo" >"$work/demo-v2"
+grep -q '/srv' "$work/demo-v2" || { echo "kernel-service: cannot make demo-v2" >&2; exit 1; }
 # The grant: users decide about their ~/docs.
 cat >"$work/extra/demo.conf" <<'EOF'
 grant demo {
@@ -102,6 +108,14 @@ polkit.addRule(function(action, subject) {
 });
 EOF
 cp "$src/polkit/org.aalayer.policy" "$work/extra/"
+# A layer for the base replacement: /srv is outside the grant, so the base decides there.
+cat >"$work/extra/news-v1.layer" <<'EOF'
+@{HOME}/docs/** r,
+EOF
+cat >"$work/extra/news-v2.layer" <<'EOF'
+@{HOME}/docs/** r,
+deny /data/pub r,
+EOF
 # Root's own layer (root's home is /root in the guest).
 cat >"$work/extra/rootl.layer" <<'EOF'
 deny /data/pub r,
@@ -135,6 +149,7 @@ cp "$src/dbus/org.aalayer.Manager1.conf" "$work/extra/"
 printf '#!/bin/sh\nexec aalayer run demo/bank -- "$@"\n' >"$work/extra/run-bank"
 printf '#!/bin/sh\nexec aalayer run demo/rootl -- "$@"\n' >"$work/extra/run-rootl"
 printf '#!/bin/sh\nexec aalayer run demo/mail -- "$@"\n' >"$work/extra/run-mail"
+printf '#!/bin/sh\nexec aalayer run demo/news -- "$@"\n' >"$work/extra/run-news"
 # Start polkitd and wait until it has its name.
 cat >"$work/extra/start-polkitd" <<'EOF'
 #!/bin/sh
@@ -215,7 +230,7 @@ cat >"$work/extra/kprofile" <<'EOF'
 #!/bin/sh
 grep -F "$1 (" /sys/kernel/security/apparmor/profiles || echo absent
 EOF
-chmod 755 "$work/extra/run-bank" "$work/extra/run-rootl" "$work/extra/run-mail" "$work/extra/start-polkitd" "$work/extra/start-aalayerd" \
+chmod 755 "$work/extra/run-bank" "$work/extra/run-rootl" "$work/extra/run-mail" "$work/extra/run-news" "$work/extra/start-polkitd" "$work/extra/start-aalayerd" \
   "$work/extra/stop-aalayerd" "$work/extra/mgr" "$work/extra/kprofile" "$work/extra/kill-label"
 
 K=demo//aalayer.1000.bank
@@ -342,6 +357,30 @@ RUN root-list2 aalayer list
 rapp2-label     @rapp label -
 rapp2-pub       @rapp read  /data/pub
 STOP rapp
+# the admin replaces the base in the kernel: the child stays, a program running under the layer
+# sees the new base at once; then in profiles_dir, where aalayerd's watcher recomputes and
+# reloads the layer (no sign of it to wait for: 2 s); then the user replaces the layer
+RUN n-apply1 $AS_U apply news /extra/news-v1.layer --base demo
+AS 1000
+BG news +/extra/run-news
+news1-srv       @news read  /srv/x
+AS 0
+REPLACE demo-v2
+RUN kernel8 /extra/kprofile demo//aalayer.1000.news
+news2-srv       @news read  /srv/x
+news2-label     @news label -
+SH cp /steps/*-demo-v2 /profiles/demo && sleep 2
+RUN n-list $AS_U list
+RUN kernel9 /extra/kprofile demo//aalayer.1000.news
+RUN n-apply2 $AS_U apply news /extra/news-v2.layer --base demo
+news3-pub       @news read  /data/pub
+news3-srv       @news read  /srv/x
+AS 1000
+n3-pub          +/extra/run-news read /data/pub
+n3-srv          +/extra/run-news read /srv/x
+AS 0
+STOP news
+RUN n-remove $AS_U remove demo/news
 RUN aalayerd-log cat /tmp/aalayerd.log
 EOF
 
@@ -366,6 +405,12 @@ declare -A want=(
   # says; with the base alone it would be allowed). See rapp2 for a layer never replaced.
   [mail3-label]="label demo//&demo//aalayer.1000.mail (enforce)" [mail3-pub]="denied open EACCES"
   [mail3-other]="denied open EACCES"
+  [news1-srv]="denied open EACCES" [news2-srv]=allowed
+  [news2-label]="label demo//&demo//aalayer.1000.news (enforce)"
+  # Observed: once the base was replaced, a program that was running before keeps the layer's
+  # version of that moment: replacing the layer later reaches only programs started after the
+  # base replacement (news3-pub stays allowed; a new program, n3-pub, is denied).
+  [news3-pub]=allowed [news3-srv]=allowed [n3-pub]="denied open EACCES" [n3-srv]=allowed
   [rapp1-label]="label demo//&demo//aalayer.0.rootl (enforce)" [rapp1-pub]="denied open EACCES"
   # Observed: a process under a child that was never replaced while it ran, when the child is
   # removed, is left with the base and 'unconfined' in the layer's place.
@@ -398,6 +443,12 @@ declare -A want_run=(
   [u-rm-busy]="rc=6 processes are running under demo//aalayer.1000.mail"
   [u-rm-force]="rc=0 ^removed demo/mail$"
   [kernel7]="rc=0 ^absent$"
+  [n-apply1]="rc=0 ^applied demo/news$"
+  [kernel8]="rc=0 ^demo//aalayer.1000.news \(enforce\)$"
+  [kernel9]="rc=0 ^demo//aalayer.1000.news \(enforce\)$"
+  [n-list]="rc=0 ^demo/news[[:space:]]+active[[:space:]]+enforce$"
+  [n-apply2]="rc=0 ^applied demo/news$"
+  [n-remove]="rc=0 ^removed demo/news$"
   [kill-victim]="rc=0 ^killed dead$"
   [root-apply]="rc=0 "
   [root-list]="rc=0 ^demo/rootl[[:space:]]+active[[:space:]]+enforce$"
@@ -408,7 +459,7 @@ declare -A want_run=(
   [aalayerd-log]="rc=0 started with backend apparmor, 0 layers.* started with backend apparmor, 1 layers"
 )
 declare -A want_step=(
-  ["BG app"]=ok ["STOP app"]=ok ["BG victim"]=ok ["REMOVE $K"]=ok ["BG mail"]=ok ["STOP mail"]=ok ["BG rapp"]=ok ["STOP rapp"]=ok
+  ["BG app"]=ok ["STOP app"]=ok ["BG victim"]=ok ["REMOVE $K"]=ok ["BG mail"]=ok ["STOP mail"]=ok ["BG rapp"]=ok ["STOP rapp"]=ok ["BG news"]=ok ["REPLACE demo-v2"]=ok ["STOP news"]=ok
 )
 
 start=$(date +%s.%N)
