@@ -462,11 +462,13 @@ declare -A want_step=(
   ["BG app"]=ok ["STOP app"]=ok ["BG victim"]=ok ["REMOVE $K"]=ok ["BG mail"]=ok ["STOP mail"]=ok ["BG rapp"]=ok ["STOP rapp"]=ok ["BG news"]=ok ["REPLACE demo-v2"]=ok ["STOP news"]=ok
 )
 
+extra_args=()
+for f in "$work"/extra/*; do extra_args+=(--extra "$f"); done
 start=$(date +%s.%N)
 out=$("$here/vm.sh" --cache "$cache" --profiles "$work/profiles" --checks "$work/checks" \
   --timeout "${AALAYER_KERNEL_TIMEOUT:-240}" --log "$work/console.log" \
   --bin "$daemon" --bin "$cli" --bin "$dbus_daemon" --bin "$busctl" --bin "$polkitd" \
-  $(for f in "$work"/extra/*; do printf -- '--extra %s ' "$f"; done) 2>"$work/vm.err")
+  "${extra_args[@]}" 2>"$work/vm.err")
 vmrc=$?
 end=$(date +%s.%N)
 secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
