@@ -14,6 +14,7 @@
 #     grant only what the layer allows, EACCES otherwise; outside it the base stands, minus the
 #     layer's deny rules); /proc/PID/attr/current shows the stack; the same probes under the base
 #     alone (aa-exec -p demo) show that the differences come from the layer;
+#   - a program started with `aalayer run` inherits no descriptor from it (its bus connection);
 #   - a process started with `aalayer run` keeps running while ApplyFor replaces the layer and
 #     sees the new rules at once; RemoveFor refuses (Busy) while it runs;
 #   - the user can signal a program under the layer (the child leaves signals to the base);
@@ -225,13 +226,21 @@ for d in /proc/[0-9]*; do
   [ -d "$d" ] && echo alive || echo dead
 done
 EOF
+# The open descriptors (numbers) of the processes whose /proc/PID/attr/current is exactly LABEL.
+cat >"$work/extra/fds-of" <<'EOF'
+#!/bin/sh
+for d in /proc/[0-9]*; do
+  [ "$(cat $d/attr/current 2>/dev/null)" = "$1" ] && ls $d/fd | sort -n | tr '\n' ' '
+done
+echo
+EOF
 # Is NAME loaded in the kernel? Prints the profiles line or "absent".
 cat >"$work/extra/kprofile" <<'EOF'
 #!/bin/sh
 grep -F "$1 (" /sys/kernel/security/apparmor/profiles || echo absent
 EOF
 chmod 755 "$work/extra/run-bank" "$work/extra/run-rootl" "$work/extra/run-mail" "$work/extra/run-news" "$work/extra/start-polkitd" "$work/extra/start-aalayerd" \
-  "$work/extra/stop-aalayerd" "$work/extra/mgr" "$work/extra/kprofile" "$work/extra/kill-label"
+  "$work/extra/stop-aalayerd" "$work/extra/mgr" "$work/extra/kprofile" "$work/extra/kill-label" "$work/extra/fds-of"
 
 K=demo//aalayer.1000.bank
 S="demo//&$K"
@@ -276,6 +285,7 @@ base-srv-read    demo read  /srv/x
 # a process that keeps running under the layer while it is replaced
 BG app $B
 app1-label      @app label -
+RUN app1-fds /extra/fds-of "$S (enforce)"
 app1-other      @app read  /home/u/docs/other
 app1-bank-write @app write /home/u/docs/bank/stmt
 app1-secret     @app read  /data/secret/k
@@ -426,6 +436,7 @@ declare -A want_run=(
   [rm-busy]="rc=1 processes are running under $K"
   [list2]="rc=0 ^demo/bank[[:space:]]+active[[:space:]]+enforce$"
   [kernel2]="rc=0 ^$K \(enforce\)$"
+  [app1-fds]="rc=0 ^0 1 2 ?$"
   [stop1]="rc=0 ^$"
   [state1]="rc=0 ^bank.layer$"
   [kernel3]="rc=0 ^absent$"

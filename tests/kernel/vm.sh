@@ -324,7 +324,7 @@ bg_start() {
     *) set -- /usr/bin/aa-exec -p "$label" -- /aaprobe serve ;;
   esac
   if [ "$uid" != 0 ] && [ "$uid" != 0:0 ]; then set -- /aaprobe --as "$uid" "$@"; fi
-  (cat "/run/bg.$name.in" | "$@" 2>&1 | cat >"/run/bg.$name.out") &
+  (cat "/run/bg.$name.in" | "$@" 2>&1 | cat >"/run/bg.$name.out") 3<&- &
   eval "exec $fin>/run/bg.$name.in $fout</run/bg.$name.out"
   eval "bgin_$name=$fin bgout_$name=$fout bgpid_$name="
   eval "read -r res <&$fout"
@@ -391,7 +391,7 @@ n=0
 nbg=0
 # The checks are read from fd 3, not with `done </checks`: for that, busybox ash keeps the saved
 # stdin on an fd >= 10 for the whole loop, where the BG pipes go, and closing one of those (STOP)
-# broke the loop. Commands run by the checks get /dev/null as stdin.
+# broke the loop. Commands run by the checks get /dev/null as stdin and fd 3 closed.
 exec 3</checks </dev/null
 while IFS= read -r line <&3 || [ -n "$line" ]; do
   n=$((n + 1))
@@ -423,12 +423,12 @@ while IFS= read -r line <&3 || [ -n "$line" ]; do
       ;;
     SH)
       shift
-      if out=$(sh -c "$*" 2>&1); then echo "STEP $n SH ok"
+      if out=$(sh -c "$*" 2>&1 3<&-); then echo "STEP $n SH ok"
       else echo "STEP $n SH failed rc=$? $(echo "$out" | one_line)"; fi
       ;;
     RUN)
       id=$2; shift 2
-      out=$(sh -c "$*" 2>&1); rc=$?
+      out=$(sh -c "$*" 2>&1 3<&-); rc=$?
       echo "RESULT $id rc=$rc $(echo "$out" | one_line)"
       ;;
     AS)
@@ -437,7 +437,7 @@ while IFS= read -r line <&3 || [ -n "$line" ]; do
     LOAD|REPLACE)
       flag=-a; [ "$kw" = REPLACE ] && flag=-r
       name=${2#/steps/}; name=${name#*-}
-      if out=$(apparmor_parser $flag "$2" 2>&1); then echo "STEP $n $kw $name ok"
+      if out=$(apparmor_parser $flag "$2" 2>&1 3<&-); then echo "STEP $n $kw $name ok"
       else echo "STEP $n $kw $name failed $(echo "$out" | one_line)"; fi
       ;;
     REMOVE)
@@ -493,7 +493,7 @@ while IFS= read -r line <&3 || [ -n "$line" ]; do
         *) set -- /usr/bin/aa-exec -p "$label" -- /aaprobe "$op" "$p" ;;
       esac
       if [ "$uid" != 0 ] && [ "$uid" != 0:0 ]; then set -- /aaprobe --as "$uid" "$@"; fi
-      out=$("$@" 2>&1 </dev/null)
+      out=$("$@" 2>&1 </dev/null 3<&-)
       rc=$?
       out=$(echo "$out" | one_line)
       case "$rc:$out" in
