@@ -2,7 +2,10 @@
 # vm.sh: run file-access checks under AppArmor profile stacks in a real Debian kernel under qemu.
 #
 #   vm.sh --cache DIR --profiles DIR --checks FILE [--timeout S] [--log FILE] [--accel auto|tcg|kvm]
-#         [--extra FILE]...     (each FILE copied into the guest as /extra/NAME)
+#         [--extra FILE]...     (each FILE copied into the guest as /extra/NAME, mode kept)
+#         [--bin PATH]...       (a dynamic executable: copied, without debug symbols, to
+#                                /usr/local/bin/NAME, first on the guest's PATH, with the
+#                                libraries `ldd` lists at their own paths)
 #
 # What it does
 #   1. Once per cache DIR (reused when present, under a lock): `apt-get download` the Debian kernel
@@ -13,7 +16,9 @@
 #   2. Builds an initramfs (cpio newc, gzip): busybox-static, the host's apparmor_parser and aa-exec
 #      with exactly the libraries `ldd` lists (same paths, plus the dynamic loader), the host's
 #      /etc/apparmor.d/{abi,tunables,abstractions}, every regular file of --profiles DIR (not
-#      dotfiles, not *~) as /profiles/NAME, the checks file, aaprobe and /init.
+#      dotfiles, not *~) as /profiles/NAME, the checks file, aaprobe and /init; the --extra files
+#      and --bin programs. /etc/passwd and /etc/group hold root only (add users with SH);
+#      /etc/nsswitch.conf says `files`.
 #   3. Boots `qemu-system-x86_64 -m 512 -nodefaults -display none -no-reboot` with the serial console
 #      to a log file. At boot /init mounts proc, sys, devtmpfs, tmpfs (/tmp), securityfs
 #      (/sys/kernel/security), loads every /profiles file with `apparmor_parser -r` in file-name
@@ -51,12 +56,20 @@
 #                               execlabel  execve PATH (an EXE) and report the label the new
 #                                       program runs under (exec transitions, ix inheritance)
 #                             (label and execlabel run through a temporary BG server.)
+#                             LABEL may also be +WRAPPER: an executable in the guest (e.g. an
+#                             --extra script) that confines and then execs its arguments, as
+#                             `aalayer run BASE/NAME -- "$@"` does; it runs as the AS uid.
 #                             The process runs as the current AS uid:
 #                             [aaprobe --as UID:GID] aa-exec -p LABEL -- aaprobe OP PATH
+#                             [aaprobe --as UID:GID] WRAPPER /aaprobe OP PATH   (LABEL +WRAPPER)
 #   BG NAME LABEL             start a long-running `aaprobe serve` under LABEL (as the current AS
 #                             uid) that performs later `ID @NAME OP PATH` checks itself, in the
 #                             same process: for "a running process sees the replaced profile".
-#                             NAME: letters, digits, _. At most 20 BG processes.
+#                             NAME: letters, digits, _. At most 20 BG processes. LABEL may be
+#                             +WRAPPER as above: `WRAPPER /aaprobe serve`.
+#   STOP NAME                 end the BG process NAME (its input is closed, so it exits) and wait
+#                             up to 10 s until its pid is gone from /proc. Later checks on @NAME
+#                             report an error.
 #   FILE PATH [OWNER [MODE [CONTENT...]]]
 #                             create/overwrite a regular file as root, unconfined. OWNER is
 #                             UID[:GID] numeric or '-' (root, the default); MODE octal, default
@@ -68,7 +81,8 @@
 #   EXE PATH [OWNER [MODE]]   an executable target for `exec` checks (a copy of aaprobe that
 #                             exits 0 when run under another name; no interpreter, no libraries).
 #                             Default mode 0755.
-#   SH COMMAND...             run `sh -c COMMAND...` as root, unconfined (symlinks, odd setups).
+#   SH COMMAND...             run `sh -c COMMAND...` as root, unconfined (symlinks, odd setups;
+#                             a daemon started here must not keep stdout/stderr: redirect them).
 #   RUN ID COMMAND...         the same, reported as `RESULT ID rc=N OUTPUT` (one line): for tools
 #                             copied in with --extra.
 #   AS UID[:GID]              run the following checks as this uid (gid defaults to uid; 0 = root).
@@ -83,8 +97,9 @@
 # Output lines (stdout; everything else from the guest goes only to the console log):
 #   BOOT ok apparmor=Y|N lsm=LIST kernel=RELEASE     first line when the guest came up
 #   PROFILE NAME ok | PROFILE NAME failed MESSAGE    one per --profiles file loaded at boot
-#   STEP LINENO KEYWORD [ARG] ok | ... failed MESSAGE  for LOAD, REPLACE, REMOVE, SH, BG (ARG: the
-#                                    file's base name for LOAD/REPLACE, the NAME for BG)
+#   STEP LINENO KEYWORD [ARG] ok | ... failed MESSAGE  for LOAD, REPLACE, REMOVE, SH, BG, STOP
+#                                    (ARG: the file's base name for LOAD/REPLACE, the NAME for
+#                                    BG and STOP)
 #   RESULT ID allowed
 #   RESULT ID denied STEP ERRNO      the operation failed with EACCES/EPERM (STEP: open, flock, ...)
 #   RESULT ID label TEXT             for label/execlabel: /proc/PID/attr/current, e.g.
@@ -97,7 +112,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache="" profiles="" checks="" timeout_s=120 logcopy="" accel=${AALAYER_VM_ACCEL:-auto}
-extras=()
+extras=() bins=()
 
 usage() {
   sed -n '2,3p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
@@ -112,6 +127,7 @@ while [ $# -gt 0 ]; do
     --log) logcopy=${2:-}; shift 2 ;;
     --accel) accel=${2:-}; shift 2 ;;
     --extra) extras+=("${2:-}"); shift 2 ;;
+    --bin) bins+=("${2:-}"); shift 2 ;;
     -h|--help) usage ;;
     *) echo "vm.sh: unknown argument: $1" >&2; usage ;;
   esac
@@ -209,16 +225,31 @@ mkdir -p "$root/extra"
 for x in "${extras[@]}"; do
   cp "$x" "$root/extra/" || die "cannot copy extra file $x"
 done
-copy_binary() { # copy a host binary and exactly what ldd lists to the same paths
+copy_libs() { # exactly what ldd lists for a host binary, to the same paths
   local bin=$1 lib
-  mkdir -p "$root$(dirname "$bin")" && cp -L "$bin" "$root$bin" || return 1
   for lib in $(ldd "$bin" 2>/dev/null | awk '/=> \// { print $3 } /^[[:space:]]*\// { print $1 }'); do
     [ -e "$root$lib" ] && continue
     mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib" || return 1
   done
 }
+copy_binary() { # copy a host binary to the same path, and its libraries
+  local bin=$1
+  mkdir -p "$root$(dirname "$bin")" && cp -L "$bin" "$root$bin" || return 1
+  copy_libs "$bin"
+}
 copy_binary "$parser" || die "cannot copy $parser and its libraries"
 copy_binary "$aaexec" || die "cannot copy $aaexec and its libraries"
+mkdir -p "$root/usr/local/bin"
+for b in "${bins[@]}"; do
+  [ -f "$b" ] && [ -x "$b" ] || die "--bin $b: not an executable file"
+  dst="$root/usr/local/bin/$(basename "$b")"
+  # Debug builds of the project's programs are tens of MB; the guest needs no symbols.
+  if ! objcopy --strip-debug "$b" "$dst" 2>/dev/null; then
+    cp -L "$b" "$dst" || die "cannot copy $b"
+  fi
+  chmod 755 "$dst"
+  copy_libs "$b" || die "cannot copy the libraries of $b"
+done
 [ "$parser" = /usr/sbin/apparmor_parser ] || ln -sf "$parser" "$root/usr/sbin/apparmor_parser"
 [ "$aaexec" = /usr/bin/aa-exec ] || ln -sf "$aaexec" "$root/usr/bin/aa-exec"
 for d in abi tunables abstractions; do
@@ -226,6 +257,7 @@ for d in abi tunables abstractions; do
 done
 printf 'root:x:0:0:root:/:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\n' >"$root/etc/group"
+printf 'passwd: files\ngroup: files\nshadow: files\n' >"$root/etc/nsswitch.conf"
 mkdir -p "$root/etc/apparmor" && : >"$root/etc/apparmor/parser.conf"
 
 nprof=0
@@ -258,7 +290,7 @@ done <"$checks"
 cat >"$root/init" <<'INIT'
 #!/bin/sh
 /bin/busybox --install -s
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+export PATH=/usr/local/bin:/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -286,10 +318,13 @@ bg_start() {
   local name=$1 label=$2 fin=$3 fout=$4 res=""
   rm -f "/run/bg.$name.in" "/run/bg.$name.out"
   mkfifo "/run/bg.$name.in" "/run/bg.$name.out"
-  if [ "$label" = - ]; then set -- /aaprobe serve
-  else set -- /usr/bin/aa-exec -p "$label" -- /aaprobe serve; fi
+  case "$label" in
+    -) set -- /aaprobe serve ;;
+    +*) set -- "${label#+}" /aaprobe serve ;;
+    *) set -- /usr/bin/aa-exec -p "$label" -- /aaprobe serve ;;
+  esac
   if [ "$uid" != 0 ] && [ "$uid" != 0:0 ]; then set -- /aaprobe --as "$uid" "$@"; fi
-  (cat "/run/bg.$name.in" | "$@" 2>&1 | cat >"/run/bg.$name.out") &
+  (cat "/run/bg.$name.in" | "$@" 2>&1 | cat >"/run/bg.$name.out") 3<&- &
   eval "exec $fin>/run/bg.$name.in $fout</run/bg.$name.out"
   eval "bgin_$name=$fin bgout_$name=$fout bgpid_$name="
   eval "read -r res <&$fout"
@@ -354,7 +389,11 @@ done
 uid=0
 n=0
 nbg=0
-while IFS= read -r line || [ -n "$line" ]; do
+# The checks are read from fd 3, not with `done </checks`: for that, busybox ash keeps the saved
+# stdin on an fd >= 10 for the whole loop, where the BG pipes go, and closing one of those (STOP)
+# broke the loop. Commands run by the checks get /dev/null as stdin and fd 3 closed.
+exec 3</checks </dev/null
+while IFS= read -r line <&3 || [ -n "$line" ]; do
   n=$((n + 1))
   case "$line" in ''|'#'*) continue ;; esac
   set -f
@@ -384,12 +423,12 @@ while IFS= read -r line || [ -n "$line" ]; do
       ;;
     SH)
       shift
-      if out=$(sh -c "$*" 2>&1); then echo "STEP $n SH ok"
+      if out=$(sh -c "$*" 2>&1 3<&-); then echo "STEP $n SH ok"
       else echo "STEP $n SH failed rc=$? $(echo "$out" | one_line)"; fi
       ;;
     RUN)
       id=$2; shift 2
-      out=$(sh -c "$*" 2>&1); rc=$?
+      out=$(sh -c "$*" 2>&1 3<&-); rc=$?
       echo "RESULT $id rc=$rc $(echo "$out" | one_line)"
       ;;
     AS)
@@ -398,7 +437,7 @@ while IFS= read -r line || [ -n "$line" ]; do
     LOAD|REPLACE)
       flag=-a; [ "$kw" = REPLACE ] && flag=-r
       name=${2#/steps/}; name=${name#*-}
-      if out=$(apparmor_parser $flag "$2" 2>&1); then echo "STEP $n $kw $name ok"
+      if out=$(apparmor_parser $flag "$2" 2>&1 3<&-); then echo "STEP $n $kw $name ok"
       else echo "STEP $n $kw $name failed $(echo "$out" | one_line)"; fi
       ;;
     REMOVE)
@@ -413,6 +452,20 @@ while IFS= read -r line || [ -n "$line" ]; do
       if [ "$nbg" -gt 20 ]; then echo "VMERROR line $n: too many BG processes"; continue; fi
       if bg_start "$name" "$label" $((nbg * 2 + 8)) $((nbg * 2 + 9)); then echo "STEP $n BG $name ok"
       else echo "STEP $n BG $name failed $bgerr"; fi
+      ;;
+    STOP)
+      name=${2:-}; pid=""
+      case "$name" in ''|*[!A-Za-z0-9_]*) echo "VMERROR line $n: bad STOP name: $line"; continue ;; esac
+      eval "pid=\${bgpid_$name:-}"
+      if [ -z "$pid" ]; then echo "STEP $n STOP $name failed no BG process $name"; continue; fi
+      # Its input closed, it exits. (A signal from init may be refused: AppArmor mediates
+      # signals to confined processes.)
+      bg_stop "$name"
+      eval "bgpid_$name="
+      i=0
+      while [ -d "/proc/$pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+      if [ -d "/proc/$pid" ]; then echo "STEP $n STOP $name failed pid $pid still running"
+      else echo "STEP $n STOP $name ok"; fi
       ;;
     *)
       if [ $# -ne 4 ]; then
@@ -434,10 +487,13 @@ while IFS= read -r line || [ -n "$line" ]; do
           continue
           ;;
       esac
-      if [ "$label" = - ]; then set -- /aaprobe "$op" "$p"
-      else set -- /usr/bin/aa-exec -p "$label" -- /aaprobe "$op" "$p"; fi
+      case "$label" in
+        -) set -- /aaprobe "$op" "$p" ;;
+        +*) set -- "${label#+}" /aaprobe "$op" "$p" ;;
+        *) set -- /usr/bin/aa-exec -p "$label" -- /aaprobe "$op" "$p" ;;
+      esac
       if [ "$uid" != 0 ] && [ "$uid" != 0:0 ]; then set -- /aaprobe --as "$uid" "$@"; fi
-      out=$("$@" 2>&1 </dev/null)
+      out=$("$@" 2>&1 </dev/null 3<&-)
       rc=$?
       out=$(echo "$out" | one_line)
       case "$rc:$out" in
@@ -448,7 +504,8 @@ while IFS= read -r line || [ -n "$line" ]; do
       esac
       ;;
   esac
-done </checks
+done
+exec 3<&-
 finish
 INIT
 chmod 755 "$root/init"
