@@ -328,7 +328,8 @@ Status LayerManager::remove(const Caller& caller, std::optional<std::uint32_t> f
         if (!force && ports_.kernel.in_use(kernel_name)) {
             return fail(ErrorKind::Busy,
                         "processes are running under " + kernel_name +
-                            "; removing it would leave them unconfined by the layer. Stop them, "
+                            "; removed now, the layer would no longer be kept up to date for them (they "
+                            "keep its last rules, or only the base if it was never replaced). Stop them, "
                             "or remove with the force option");
         }
         if (auto st = ports_.kernel.unload(kernel_name); !st) return st.error();
@@ -562,9 +563,15 @@ void LayerManager::refresh(const std::function<void(const std::string&)>& log) {
         for (const auto& [key, entry] : layers_)
             keys.push_back(key);
     }
-    recompute_all(keys, log, [this](const LayerKey& key, bool changed) {
-        if (changed) notify(LayerEvent::Changed, key);
+    std::atomic<std::size_t> changed_count{0};
+    recompute_all(keys, log, [&](const LayerKey& key, bool changed) {
+        if (!changed) return;
+        ++changed_count;
+        notify(LayerEvent::Changed, key);
     });
+    // So an admin can see a reload happened, and what it did.
+    log("grants and bases read again: " + std::to_string(keys.size()) + " layers recomputed, " +
+        std::to_string(changed_count.load()) + " changed");
 }
 
 // Each layer's apparmor_parser run is mostly one process's CPU: a few at a
