@@ -28,10 +28,6 @@ Status parser_failed(const std::string& what, const CommandResult& r) {
     return fail(ErrorKind::KernelRefused, what + ": apparmor_parser refused it: " + msg);
 }
 
-}  // namespace
-
-namespace {
-
 // Compile-only: the compile was everything.
 class CheckedChild final : public CompiledChild {
 public:
@@ -39,13 +35,14 @@ public:
 };
 
 // The kernel's binary policy, loaded by apparmor_parser from stdin. Once
-// the kernel took it, `loaded` runs (it fills the cache); a binary from the
-// cache that the kernel refuses is compiled afresh once (`recompile`).
+// the kernel took a freshly compiled binary, `loaded` runs (it fills the
+// cache); a binary from the cache that the kernel refuses is compiled
+// afresh once (`recompile`, set only for those).
 class BinaryChild final : public CompiledChild {
 public:
     struct Hooks {
         std::function<void(const std::string& binary)> loaded;
-        std::function<Outcome<std::string>()> recompile;  // only for a binary from the cache
+        std::function<Outcome<std::string>()> recompile;
     };
     BinaryChild(std::string kernel_name, std::string binary, const ParserConfig& config, Hooks hooks)
         : kernel_name_(std::move(kernel_name)),
@@ -54,14 +51,16 @@ public:
           timeout_(config.timeout),
           hooks_(std::move(hooks)) {}
     Status load() override {
+        bool fresh = !hooks_.recompile;
         Status st = load_binary();
         if (!st && hooks_.recompile) {
-            auto fresh = hooks_.recompile();
-            if (!fresh) return fresh.error();
-            binary_ = std::move(fresh.value());
+            auto again = hooks_.recompile();
+            if (!again) return again.error();
+            binary_ = std::move(again.value());
+            fresh = true;
             st = load_binary();
         }
-        if (st && hooks_.loaded) hooks_.loaded(binary_);
+        if (st && fresh && hooks_.loaded) hooks_.loaded(binary_);
         return st;
     }
 

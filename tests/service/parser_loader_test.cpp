@@ -145,10 +145,14 @@ TEST(ParserLoader, KernelChildrenAreCompiledOnceAndLoadedFromTheCacheAfterAResta
     ASSERT_TRUE(ParserLoader(ParserLoader::Mode::Kernel, fake.config).load(name, "T1").ok());
     EXPECT_EQ(fake.compiles(), 1U);
     EXPECT_EQ(fake.loaded(), "BIN:T1");
-    // A restart: the same text loads from the cache, without a compile.
+    // A restart: the same text loads from the cache, without a compile (and
+    // without writing the entry again).
+    const std::string entry = BinaryCache(fake.config.cache_dir).path_of(name);
+    const auto written = std::filesystem::last_write_time(entry);
     ParserLoader again(ParserLoader::Mode::Kernel, fake.config);
     ASSERT_TRUE(again.load(name, "T1").ok());
     EXPECT_EQ(fake.compiles(), 1U);
+    EXPECT_EQ(std::filesystem::last_write_time(entry), written);
     EXPECT_EQ(fake.loads(), 2U);
     EXPECT_EQ(fake.loaded(), "BIN:T1");
     // Another text, another child name: compiled.
