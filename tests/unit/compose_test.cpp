@@ -171,6 +171,7 @@ TEST(Compose, RandomLayersMatchTheFormulaPathByPath) {
         ++composed;
         const std::vector<FileRuleInfo> child = parse_child(c->child_text);
         std::vector<Dfa> child_sets;
+        child_sets.reserve(child.size());
         for (const auto& r : child)
             child_sets.push_back(compile_globs(r.globs).value());
         for (const auto& p : canonical_paths_up_to_6()) {
@@ -258,6 +259,7 @@ TEST(Compose, ProofCatchesWrongChildren) {
             const std::string path = message.substr(on + 4, message.find(' ', on + 4) - (on + 4));
             const std::vector<FileRuleInfo> child = parse_child(text);
             std::vector<Dfa> child_sets;
+            child_sets.reserve(child.size());
             for (const auto& r : child)
                 child_sets.push_back(compile_globs(r.globs).value());
             EXPECT_NE(kernel_perms(base_rules, child_sets, child, path), c->perms(path)) << message << "\n"
