@@ -369,7 +369,7 @@ rapp2-pub       @rapp read  /data/pub
 STOP rapp
 # the admin replaces the base in the kernel: the child stays, a program running under the layer
 # sees the new base at once; then in profiles_dir, where aalayerd's watcher recomputes and
-# reloads the layer (no sign of it to wait for: 2 s); then the user replaces the layer
+# reloads the layer (waited for by its log line, 10 s at most); then the user replaces the layer
 RUN n-apply1 $AS_U apply news /extra/news-v1.layer --base demo
 AS 1000
 BG news +/extra/run-news
@@ -379,7 +379,7 @@ REPLACE demo-v2
 RUN kernel8 /extra/kprofile demo//aalayer.1000.news
 news2-srv       @news read  /srv/x
 news2-label     @news label -
-SH cp /steps/*-demo-v2 /profiles/demo && sleep 2
+SH n=\$(grep -c 'read again' /tmp/aalayerd.log); cp /steps/*-demo-v2 /profiles/demo; i=0; while [ "\$(grep -c 'read again' /tmp/aalayerd.log)" -le "\$n" ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done
 RUN n-list $AS_U list
 RUN kernel9 /extra/kprofile demo//aalayer.1000.news
 RUN n-apply2 $AS_U apply news /extra/news-v2.layer --base demo
@@ -467,7 +467,7 @@ declare -A want_run=(
   [root-rm-force]="rc=0 "
   [kernel6]="rc=0 ^absent$"
   [root-list2]="rc=0 ^$"
-  [aalayerd-log]="rc=0 started with backend apparmor, 0 layers.* started with backend apparmor, 1 layers"
+  [aalayerd-log]="rc=0 started with backend apparmor, 0 layers.* started with backend apparmor, 1 layers.*grants and bases read again: [0-9]+ layers recomputed"
 )
 declare -A want_step=(
   ["BG app"]=ok ["STOP app"]=ok ["BG victim"]=ok ["REMOVE $K"]=ok ["BG mail"]=ok ["STOP mail"]=ok ["BG rapp"]=ok ["STOP rapp"]=ok ["BG news"]=ok ["REPLACE demo-v2"]=ok ["STOP news"]=ok
