@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -27,12 +28,17 @@ TEST(WorkerPool, QuickWorkIsServedWhileSlowWorkIsStuck) {
                 },
                 Lane::Slow));
         }
+        // Two of three threads take slow work; the rest of it waits its turn.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (slow_started.load() < 2 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        ASSERT_EQ(slow_started.load(), 2);
         std::promise<void> quick_done;
         auto done = quick_done.get_future();
         ASSERT_TRUE(pool.post([&] { quick_done.set_value(); }, Lane::Quick));
         EXPECT_EQ(done.wait_for(std::chrono::seconds(10)), std::future_status::ready);
-        // Two of three threads may hold slow work; the rest waits its turn.
-        EXPECT_EQ(slow_started.load(), 2);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        EXPECT_EQ(slow_started.load(), 2);  // the third thread stayed free for quick work
         release.set_value();
     }  // the destructor finishes what was queued
     EXPECT_EQ(slow_started.load(), 5);
