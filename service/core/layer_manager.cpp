@@ -150,13 +150,11 @@ Status LayerManager::admissible(const CatalogRef& catalog, const LayerKey& key, 
     return Done{};
 }
 
-Outcome<policy::Composition> LayerManager::compose(const PolicyCatalog& catalog,
-                                                   const StoredLayer& layer) const {
-    auto identity = user(layer.uid);
-    if (!identity) return identity.error();
-    auto bounds = catalog.bounds(layer.base, identity.value());
+Outcome<policy::Composition> LayerManager::compose(const PolicyCatalog& catalog, const StoredLayer& layer,
+                                                   const policy::UserIdentity& identity) const {
+    auto bounds = catalog.bounds(layer.base, identity);
     if (!bounds) return bounds.error();
-    auto loader = catalog.layer_loader(identity.value());
+    auto loader = catalog.layer_loader(identity);
     if (!loader) return loader.error();
     const policy::LayerRules rules =
         policy::read_layer(loader.value(), layer.text, layer_source_name(layer.name), limits_.layer);
@@ -180,7 +178,10 @@ Outcome<CheckResult> LayerManager::check(const Caller& caller, const std::string
     const CatalogRef catalog = current();
     if (!catalog.catalog->has_base(base))
         return fail(ErrorKind::NoSuchBase, "no base profile named '" + base + "'");
-    auto composed = compose(*catalog.catalog, StoredLayer{caller.uid, base, name, text, false, false, 0});
+    auto identity = user(caller.uid);
+    if (!identity) return identity.error();
+    auto composed = compose(*catalog.catalog, StoredLayer{caller.uid, base, name, text, false, false, 0},
+                            identity.value());
     if (!composed) return composed.error();
     return CheckResult{composed->child_text, composed->findings};
 }
@@ -197,7 +198,8 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
         return fail(ErrorKind::LimitExceeded,
                     "layer text is larger than " + std::to_string(limits_.max_text_bytes) + " bytes");
     }
-    if (auto u = user(uid); !u) return u.error();
+    auto identity = user(uid);
+    if (!identity) return identity.error();
     if (auto st = rate_limit(caller.uid); !st) return st.error();
     const LayerKey key{uid, base, name};
     if (auto st = admissible(current(), key, false); !st) return st.error();
@@ -220,7 +222,7 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
     };
     auto compiling = std::async(std::launch::async, [&] {
         Compiled c;
-        c.composed = compose(*catalog.catalog, stored);
+        c.composed = compose(*catalog.catalog, stored, identity.value());
         if (c.composed && c.composed->valid())
             c.child = ports_.kernel.compile(kernel_name, c.composed->child_text);
         return c;
@@ -420,21 +422,24 @@ Outcome<std::string> LayerManager::source(const Caller& caller, std::uint32_t ui
 LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry entry, const Log& log) {
     const std::string kernel_name = kernel_name_of(entry.stored);
     const policy::Location where{layer_source_name(entry.stored.name), 0, 0};
-    auto composed = compose(catalog, entry.stored);
+    const auto identity = user(entry.stored.uid);
+    auto composed = identity ? compose(catalog, entry.stored, identity.value())
+                             : Outcome<policy::Composition>(identity.error());
     entry.composition.reset();
     if (!composed) {
         const ServiceError& e = composed.error();
         entry.state = e.kind == ErrorKind::NoSuchBase ? LayerState::Stale : LayerState::Invalid;
         entry.findings = {policy::Finding{policy::Severity::Error, where, e.message}};
         log(kernel_name + ": " + e.message);
-        if (e.kind != ErrorKind::NoSuchBase) load_denies_only(catalog, entry, log);
+        if (e.kind != ErrorKind::NoSuchBase && identity)
+            load_denies_only(catalog, entry, identity.value(), log);
         return entry;
     }
     entry.findings = composed->findings;
     if (!composed->valid()) {
         entry.state = LayerState::Invalid;
         log(kernel_name + ": the layer no longer composes:\n" + format_findings(composed->findings));
-        load_denies_only(catalog, entry, log);
+        load_denies_only(catalog, entry, identity.value(), log);
         return entry;
     }
     // A reload recomputes every layer; only those whose child changed (or
@@ -461,15 +466,14 @@ LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry e
 // leave its old child in the kernel: that child may allow what the grant no
 // longer does. Load the layer's deny rules alone, bounded by the grant as it
 // is now (or by none): never wider than before, never wider than the admin allows.
-void LayerManager::load_denies_only(const PolicyCatalog& catalog, Entry& entry, const Log& log) {
+void LayerManager::load_denies_only(const PolicyCatalog& catalog, Entry& entry,
+                                    const policy::UserIdentity& identity, const Log& log) {
     const std::string kernel_name = kernel_name_of(entry.stored);
-    auto identity = user(entry.stored.uid);
-    if (!identity) return;
-    auto bounds = catalog.bounds(entry.stored.base, identity.value());
+    auto bounds = catalog.bounds(entry.stored.base, identity);
     if (!bounds && bounds.error().kind == ErrorKind::NotGranted) {
         bounds = catalog.bounds_without_grant(entry.stored.base);
     }
-    auto loader = catalog.layer_loader(identity.value());
+    auto loader = catalog.layer_loader(identity);
     if (!bounds || !loader) {
         log(kernel_name + ": cannot load its deny rules alone either; the kernel keeps the previous child");
         return;

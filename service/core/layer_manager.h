@@ -148,10 +148,12 @@ private:
     // layers being created now when `reserve`, which then adds this one).
     Status admissible(const CatalogRef& catalog, const LayerKey& key, bool reserve);
     // The composition keeps its findings even when it is invalid.
-    Outcome<policy::Composition> compose(const PolicyCatalog& catalog, const StoredLayer& layer) const;
+    Outcome<policy::Composition> compose(const PolicyCatalog& catalog, const StoredLayer& layer,
+                                         const policy::UserIdentity& identity) const;
     // A layer computed afresh: composed and loaded, or its denies alone loaded.
     Entry computed(const PolicyCatalog& catalog, Entry entry, const Log& log);
-    void load_denies_only(const PolicyCatalog& catalog, Entry& entry, const Log& log);
+    void load_denies_only(const PolicyCatalog& catalog, Entry& entry, const policy::UserIdentity& identity,
+                          const Log& log);
     // With the layer's lock held: recomputes it if the catalog is newer than
     // the one it was computed with. Whether what the bus shows of it changed.
     bool recompute(const LayerKey& key, const Log& log);
