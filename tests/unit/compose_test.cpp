@@ -128,6 +128,15 @@ std::vector<FileRuleInfo> parse_child(const std::string& text) {
     return out;
 }
 
+// Each rule's paths as an automaton, for kernel_perms.
+std::vector<Dfa> glob_sets(const std::vector<FileRuleInfo>& rules) {
+    std::vector<Dfa> sets;
+    sets.reserve(rules.size());
+    for (const auto& r : rules)
+        sets.push_back(compile_globs(r.globs).value());
+    return sets;
+}
+
 // A random base (four rules and read everywhere), grant (two subtrees) and
 // layer (`layer_rules` rules inside the grant's subtrees and anywhere,
 // allow and deny).
@@ -170,10 +179,7 @@ TEST(Compose, RandomLayersMatchTheFormulaPathByPath) {
         if (!c->valid()) continue;  // an overlap globs cannot spell: reported, never emitted
         ++composed;
         const std::vector<FileRuleInfo> child = parse_child(c->child_text);
-        std::vector<Dfa> child_sets;
-        child_sets.reserve(child.size());
-        for (const auto& r : child)
-            child_sets.push_back(compile_globs(r.globs).value());
+        const std::vector<Dfa> child_sets = glob_sets(child);
         for (const auto& p : canonical_paths_up_to_6()) {
             bool in_grant = false;
             const MatchPerms g = ref_perms(grant_rules, p, &in_grant);
@@ -258,10 +264,7 @@ TEST(Compose, ProofCatchesWrongChildren) {
             ASSERT_NE(on, std::string::npos) << message;
             const std::string path = message.substr(on + 4, message.find(' ', on + 4) - (on + 4));
             const std::vector<FileRuleInfo> child = parse_child(text);
-            std::vector<Dfa> child_sets;
-            child_sets.reserve(child.size());
-            for (const auto& r : child)
-                child_sets.push_back(compile_globs(r.globs).value());
+            const std::vector<Dfa> child_sets = glob_sets(child);
             EXPECT_NE(kernel_perms(base_rules, child_sets, child, path), c->perms(path)) << message << "\n"
                                                                                          << text;
         }
