@@ -48,6 +48,8 @@ busctl=$(command -v busctl) || skip "busctl not found"
 polkitd=/usr/lib/polkit-1/polkitd
 [ -x "$polkitd" ] || skip "$polkitd not found"
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=results.sh
+source "$here/results.sh"
 src=$(cd "$here/../.." && pwd)
 daemon=${AALAYER_DAEMON:-}
 cli=${AALAYER_CLI:-}
@@ -508,23 +510,7 @@ done
 for id in "${!got[@]}"; do
   [ -n "${want[$id]:-}${want_run[$id]:-}" ] || failures+=("unexpected RESULT for $id")
 done
-for key in "${!want_step[@]}"; do
-  line=$(grep -E "^STEP [0-9]+ $key " <<<"$out" | head -n 1)
-  set -- $line
-  [ "${5:-}" = "${want_step[$key]}" ] || failures+=("step '$key': expected ${want_step[$key]}, got '${line:-<none>}'")
-done
+check_steps
 uptime=$(sed -n 's/^DONE [0-9]* uptime=//p' <<<"$out")
 
-if [ ${#failures[@]} -gt 0 ]; then
-  echo "kernel service: FAILED (${#failures[@]} problems, ${secs} s)"
-  printf '  - %s\n' "${failures[@]}"
-  echo "--- vm.sh stdout ---"; echo "$out"
-  echo "--- vm.sh stderr ---"; cat "$work/vm.err"
-  echo "--- checks file ---"; cat -n "$work/checks"
-  echo "--- guest console ---"; cat "$work/console.log" 2>/dev/null || echo "(none)"
-  exit 1
-fi
-cat "$work/vm.err"
-[ -n "${AALAYER_KERNEL_VERBOSE:-}" ] && echo "$out"
-echo "kernel service: $((${#want[@]} + ${#want_run[@]})) checks passed in ${secs} s (guest uptime ${uptime} s)"
-exit 0
+finish "kernel service" "$((${#want[@]} + ${#want_run[@]})) checks passed in ${secs} s (guest uptime ${uptime} s)"

@@ -13,6 +13,8 @@ if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
   exit 77
 fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=results.sh
+source "$here/results.sh"
 cache=${AALAYER_KERNEL_CACHE:-${TMPDIR:-/tmp}/aalayer-kernel-cache}
 work=$(mktemp -d "${TMPDIR:-/tmp}/aalayer-kernel-smoke.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
@@ -170,21 +172,6 @@ done
 for id in "${!got[@]}"; do
   [ -n "${want[$id]:-}" ] || failures+=("unexpected RESULT for $id")
 done
-for key in "${!want_step[@]}"; do
-  line=$(grep -E "^STEP [0-9]+ $key " <<<"$out" | head -n 1)
-  set -- $line
-  [ "${5:-}" = "${want_step[$key]}" ] || failures+=("step '$key': expected ${want_step[$key]}, got '${line:-<none>}'")
-done
+check_steps
 
-if [ ${#failures[@]} -gt 0 ]; then
-  echo "kernel smoke: FAILED (${#failures[@]} problems, ${secs} s)"
-  printf '  - %s\n' "${failures[@]}"
-  echo "--- vm.sh stdout ---"; echo "$out"
-  echo "--- vm.sh stderr ---"; cat "$work/vm.err"
-  echo "--- checks file ---"; cat -n "$work/checks"
-  echo "--- guest console ---"; cat "$work/console.log" 2>/dev/null || echo "(none)"
-  exit 1
-fi
-cat "$work/vm.err"
-echo "kernel smoke: ${#want[@]} checks passed in ${secs} s"
-exit 0
+finish "kernel smoke" "${#want[@]} checks passed in ${secs} s"
