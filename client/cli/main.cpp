@@ -51,7 +51,7 @@ const std::map<std::string, Command>& commands() {
         {"remove",
          {cmd_remove, 1, 1, "aalayer remove BASE/NAME [--force] [--interactive]",
           "Remove your layer. Refused while programs run under it, unless --force\n"
-          "(they would lose the layer's confinement)."}},
+          "(the layer would no longer be kept up to date for them)."}},
         {"edit",
          {cmd_edit, 1, 1, "aalayer edit BASE/NAME",
           "Edit your layer in $VISUAL or $EDITOR; it is checked and applied only if it has no errors\n"
