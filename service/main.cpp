@@ -1,4 +1,5 @@
 // aalayerd: per-user AppArmor layers on the system bus.
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -13,8 +14,10 @@
 #include "policy/source/filesystem_reader.h"
 #include "service/bus/bus_objects.h"
 #include "service/bus/object_paths.h"
+#include "service/core/cost_limiter.h"
 #include "service/kernel/parser_loader.h"
 #include "service/store/file_store.h"
+#include "service/store/private_dir.h"
 #include "service/system/config.h"
 #include "service/system/log.h"
 #include "service/system/polkit_authorizer.h"
@@ -30,10 +33,12 @@ constexpr std::string_view kUsage =
     "  --config FILE    settings file (default /etc/aalayer/aalayerd.conf)\n"
     "  --set KEY=VALUE  one setting, over the file (e.g. --set backend=compile-only)\n";
 
-BusLoop* g_loop = nullptr;
+// Read by a signal handler that any thread may run: lock-free atomic.
+std::atomic<BusLoop*> g_loop{nullptr};
+static_assert(std::atomic<BusLoop*>::is_always_lock_free);
 
 void on_signal(int /*signal*/) {
-    if (g_loop != nullptr) g_loop->stop();
+    if (BusLoop* loop = g_loop.load()) loop->stop();
 }
 
 void log_line(const std::string& message) {
@@ -41,8 +46,12 @@ void log_line(const std::string& message) {
 }
 
 int run(const DaemonConfig& config) {
-    std::error_code ec;
-    std::filesystem::create_directories(config.state_dir, ec);
+    // 0700 whoever starts it (the unit's StateDirectoryMode says the same):
+    // layer texts are their owners' business.
+    if (auto e = make_private_directory(config.state_dir)) {
+        log_message(3, e->message);
+        return 1;
+    }
     const std::string lock_path = config.state_dir + "/.lock";
     { std::ofstream touch(lock_path, std::ios::app); }
     boost::interprocess::file_lock lock(lock_path.c_str());
@@ -75,24 +84,34 @@ int run(const DaemonConfig& config) {
         6, "started with backend " + backend + ", " + std::to_string(manager.layers().size()) + " layers");
 
     auto connection = sdbus::createSystemBusConnection();
-    BusLoop loop(*connection);
-    g_loop = &loop;
-    WorkerPool pool(config.workers, config.max_queued);
-    BusObjects objects(*connection, loop, pool, manager,
-                       [](int priority, const std::string& m) { log_message(priority, m); });
-    manager.set_listener([&objects](LayerEvent e, const LayerKey& k) { objects.on_layer_event(e, k); });
-    objects.publish_all();
-    DirectoryWatcher watcher({config.grants_dir, config.profiles_dir}, [&manager, &pool] {
-        (void)pool.post([&manager] { manager.refresh(log_line); });
-    });
-    connection->requestName(kBusName);
-    std::signal(SIGTERM, on_signal);
-    std::signal(SIGINT, on_signal);
-    sd_notify(0, "READY=1");
-    loop.run();
-    sd_notify(0, "STOPPING=1");
-    manager.set_listener({});
-    g_loop = nullptr;
+    BusLoop loop(*connection, [](const std::string& m) { log_message(3, m); });
+    WorkerPool pool(WorkerPool::Limits{config.workers, config.max_queued, config.max_queued_per_user});
+    CostLimiter costs(CostLimiter::Limits{config.user_cpu_burst_ms * 1000U,
+                                          static_cast<std::uint32_t>(config.user_cpu_percent)});
+    {
+        BusObjects objects(*connection, loop, pool, manager, costs,
+                           [](int priority, const std::string& m) { log_message(priority, m); });
+        manager.set_listener([&objects](LayerEvent e, const LayerKey& k) { objects.on_layer_event(e, k); });
+        objects.publish_all();
+        {
+            DirectoryWatcher watcher({config.grants_dir, config.profiles_dir}, [&manager, &pool] {
+                (void)pool.post(0, [&manager] { manager.refresh(log_line); });
+            });
+            connection->requestName(kBusName);
+            g_loop = &loop;
+            std::signal(SIGTERM, on_signal);
+            std::signal(SIGINT, on_signal);
+            sd_notify(0, "READY=1");
+            loop.run();
+            sd_notify(0, "STOPPING=1");
+            g_loop = nullptr;
+        }
+        // Shutdown in dependency order: the pool's running tasks use the bus
+        // objects and post to the loop, so they finish (and what waits is
+        // dropped) before the objects go; nothing is posted after that.
+        pool.shutdown();
+        manager.set_listener({});
+    }
     return 0;
 }
 

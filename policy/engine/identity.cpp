@@ -1,6 +1,7 @@
 #include "policy/engine/identity.h"
 
 #include "policy/automaton/paths.h"
+#include "policy/common/utf8.h"
 
 namespace aalayer::policy {
 
@@ -16,14 +17,17 @@ Status validate_identity(const UserIdentity& user) {
                               "user name '" + user.name + "' has a byte that cannot be used in a path");
         }
     }
-    if (user.home.empty() || user.home.front() != '/' || user.home.size() > 4096) {
-        return make_error(ErrorKind::Invalid, nowhere,
-                          "home directory '" + user.home + "' is not an absolute path");
-    }
-    for (const char c : user.home) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7f) {
-            return make_error(ErrorKind::Invalid, nowhere, "home directory has a control byte");
+    for (const std::string* home : {&user.home, &user.resolved_home}) {
+        if (home == &user.resolved_home && home->empty()) continue;
+        if (home->empty() || home->front() != '/' || home->size() > 4096) {
+            return make_error(ErrorKind::Invalid, nowhere,
+                              "home directory '" + printable(*home) + "' is not an absolute path");
+        }
+        for (const char c : *home) {
+            const auto u = static_cast<unsigned char>(c);
+            if (u < 0x20 || u == 0x7f) {
+                return make_error(ErrorKind::Invalid, nowhere, "home directory has a control byte");
+            }
         }
     }
     return {};
@@ -35,13 +39,24 @@ Result<VariableTable> load_tunables(const Loader& loader) {
     return std::move(policy.variables);
 }
 
-VariableTable user_variables(VariableTable tunables, const UserIdentity& user) {
+namespace {
+
+std::string home_glob(const std::string& path) {
     std::string home;
-    for (const char c : user.home)
+    for (const char c : path)
         home += glob_literal(static_cast<unsigned char>(c));
     while (home.size() > 1 && home.back() == '/')
         home.pop_back();
-    tunables.set("HOME", {home});
+    return home;
+}
+
+}  // namespace
+
+VariableTable user_variables(VariableTable tunables, const UserIdentity& user) {
+    std::vector<std::string> homes{home_glob(user.home)};
+    if (!user.resolved_home.empty() && home_glob(user.resolved_home) != homes.front())
+        homes.push_back(home_glob(user.resolved_home));
+    tunables.set("HOME", homes);
     tunables.set("USER", {user.name});
     tunables.set("UID", {std::to_string(user.uid)});
     return tunables;

@@ -10,8 +10,8 @@
 
 namespace aalayer::service {
 
-BusLoop::BusLoop(sdbus::IConnection& connection)
-    : connection_(connection), wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+BusLoop::BusLoop(sdbus::IConnection& connection, std::function<void(const std::string&)> log)
+    : connection_(connection), wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), log_(std::move(log)) {}
 
 BusLoop::~BusLoop() {
     if (wake_fd_ >= 0) ::close(wake_fd_);
@@ -38,13 +38,24 @@ void BusLoop::run_posted() {
         const std::lock_guard lock(mutex_);
         tasks.swap(posted_);
     }
-    for (auto& t : tasks)
-        t();
+    for (auto& t : tasks) {
+        try {
+            t();
+        } catch (const std::exception& e) {
+            if (log_) log_(std::string("unexpected error on the bus thread: ") + e.what());
+        }
+    }
 }
 
 void BusLoop::run() {
     while (!stopping_) {
-        while (connection_.processPendingRequest()) {
+        for (;;) {
+            try {
+                if (!connection_.processPendingRequest()) break;
+            } catch (const std::exception& e) {
+                // sdbus-c++ lets a handler's non-sdbus exception through.
+                if (log_) log_(std::string("unexpected error in a bus handler: ") + e.what());
+            }
         }
         run_posted();
         const auto poll_data = connection_.getEventLoopPollData();

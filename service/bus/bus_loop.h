@@ -3,8 +3,10 @@
 // workers post closures here, and an eventfd wakes the loop for them.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include <sdbus-c++/IConnection.h>
@@ -13,7 +15,9 @@ namespace aalayer::service {
 
 class BusLoop {
 public:
-    explicit BusLoop(sdbus::IConnection& connection);
+    // `log` hears of anything a handler or a posted task let escape: the
+    // loop logs it and goes on (one request must never stop the service).
+    BusLoop(sdbus::IConnection& connection, std::function<void(const std::string&)> log = {});
     BusLoop(const BusLoop&) = delete;
     BusLoop& operator=(const BusLoop&) = delete;
     ~BusLoop();
@@ -31,7 +35,9 @@ private:
     int wake_fd_ = -1;
     std::mutex mutex_;
     std::vector<std::function<void()>> posted_;
-    volatile bool stopping_ = false;
+    std::function<void(const std::string&)> log_;
+    std::atomic<bool> stopping_{false};  // lock-free: set from a signal handler
+    static_assert(std::atomic<bool>::is_always_lock_free);
 };
 
 }  // namespace aalayer::service

@@ -1,5 +1,8 @@
 #include "service/bus/bus_objects.h"
 
+#include <ctime>
+
+#include "policy/common/utf8.h"
 #include "service/bus/object_paths.h"
 #include "service/system/log.h"
 
@@ -73,7 +76,7 @@ void audit(const char* action, const Caller& caller, std::uint32_t uid, const st
 Reasons to_reasons(const std::vector<std::pair<std::string, std::string>>& reasons) {
     Reasons out;
     for (const auto& [source, rule] : reasons)
-        out.emplace_back(source, rule);
+        out.emplace_back(policy::to_valid_utf8(source), policy::to_valid_utf8(rule));
     return out;
 }
 
@@ -84,21 +87,23 @@ sdbus::Error to_dbus_error(const ServiceError& error) {
     if (error.kind == ErrorKind::Internal && message.empty()) {
         message = "internal error in aalayerd; the system log has the details";
     }
-    return sdbus::Error(std::string("org.aalayer.Error.") + error_name(error.kind), message);
+    return sdbus::Error(std::string("org.aalayer.Error.") + error_name(error.kind),
+                        policy::to_valid_utf8(message));
 }
 
 FindingStructs to_structs(const std::vector<policy::Finding>& findings) {
     FindingStructs out;
     for (const auto& f : findings)
-        out.emplace_back(policy::to_string(f.severity), f.where.line, f.where.column, f.where.file,
-                         f.message);
+        out.emplace_back(policy::to_string(f.severity), f.where.line, f.where.column,
+                         policy::to_valid_utf8(f.where.file), policy::to_valid_utf8(f.message));
     return out;
 }
 
-Caller BusObjects::caller_of(const sdbus::Message& message) {
-    // The bus's answer for the sender's uid: never the real uid from /proc,
-    // which differs from it for a caller that changed its effective uid.
-    return Caller{static_cast<std::uint32_t>(message.getCredsEuid()), message.getSender()};
+std::uint64_t thread_cpu_usec() {
+    timespec ts{};
+    if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000U +
+           static_cast<std::uint64_t>(ts.tv_nsec) / 1000U;
 }
 
 // ---- org.aalayer.Manager1 ----
@@ -114,64 +119,78 @@ public:
     ManagerObject& operator=(const ManagerObject&) = delete;
 
 private:
-    Caller caller() { return caller_of(*getObject().getCurrentlyProcessedMessage()); }
+    const sdbus::Message& call() { return *getObject().getCurrentlyProcessedMessage(); }
+
+    // Cheap checks on the bus thread, before the caller is even looked up:
+    // an oversized text never reaches a queue.
+    template <typename R>
+    bool refused(const std::shared_ptr<R>& r, const Status& st) {
+        if (st) return false;
+        r->returnError(to_dbus_error(st.error()));
+        return true;
+    }
 
     void Check(sdbus::Result<std::string, FindingStructs>&& result, std::string base, std::string name,
                std::string text) override {
         auto r = std::make_shared<sdbus::Result<std::string, FindingStructs>>(std::move(result));
-        owner_.submit(WorkerPool::Lane::Quick, r,
-                      [this, r, c = caller(), base, name, text]() -> std::function<void()> {
-                          auto out = owner_.manager().check(c, base, name, text);
-                          return [r, out = std::move(out)] {
-                              if (!out) return r->returnError(to_dbus_error(out.error()));
-                              r->returnResults(out->child_profile, to_structs(out->findings));
-                          };
-                      });
+        if (refused(r, LayerManager::valid_request(base, name, text, owner_.manager().limits()))) return;
+        owner_.serve(WorkerPool::Lane::Quick, call(), r,
+                     [this, r, base, name, text = std::move(text)](const Caller& c) -> std::function<void()> {
+                         auto out = owner_.manager().check(c, base, name, text);
+                         return [r, out = std::move(out)] {
+                             if (!out) return r->returnError(to_dbus_error(out.error()));
+                             r->returnResults(policy::to_valid_utf8(out->child_profile),
+                                              to_structs(out->findings));
+                         };
+                     });
     }
 
     void apply_common(sdbus::Result<sdbus::ObjectPath, FindingStructs>&& result,
                       std::optional<std::uint32_t> uid, const std::string& base, const std::string& name,
-                      const std::string& text, const Options& options) {
+                      std::string text, const Options& options) {
         auto r = std::make_shared<sdbus::Result<sdbus::ObjectPath, FindingStructs>>(std::move(result));
+        if (refused(r, LayerManager::valid_request(base, name, text, owner_.manager().limits()))) return;
         auto parsed = parse_options(options, true);
         if (!parsed) return r->returnError(to_dbus_error(parsed.error()));
-        owner_.submit(WorkerPool::Lane::Slow, r,
-                      [this, r, c = caller(), uid, base, name, text, o = *parsed]() -> std::function<void()> {
-                          ApplyOptions ao{o.interactive, o.strict, o.complain};
-                          auto out = owner_.manager().apply(c, uid, base, name, text, ao);
-                          audit("apply", c, uid.value_or(c.uid), base, name, out);
-                          const std::string path = layer_object_path(uid.value_or(c.uid), base, name);
-                          return [r, out = std::move(out), path] {
-                              if (!out) return r->returnError(to_dbus_error(out.error()));
-                              r->returnResults(sdbus::ObjectPath(path), to_structs(*out));
-                          };
-                      });
+        owner_.serve(WorkerPool::Lane::Slow, call(), r,
+                     [this, r, uid, base, name, text = std::move(text),
+                      o = *parsed](const Caller& c) -> std::function<void()> {
+                         ApplyOptions ao{o.interactive, o.strict, o.complain};
+                         auto out = owner_.manager().apply(c, uid, base, name, text, ao);
+                         audit("apply", c, uid.value_or(c.uid), base, name, out);
+                         const std::string path = layer_object_path(uid.value_or(c.uid), base, name);
+                         return [r, out = std::move(out), path] {
+                             if (!out) return r->returnError(to_dbus_error(out.error()));
+                             r->returnResults(sdbus::ObjectPath(path), to_structs(*out));
+                         };
+                     });
     }
 
     void Apply(sdbus::Result<sdbus::ObjectPath, FindingStructs>&& result, std::string base, std::string name,
                std::string text, Options options) override {
-        apply_common(std::move(result), std::nullopt, base, name, text, options);
+        apply_common(std::move(result), std::nullopt, base, name, std::move(text), options);
     }
 
     void ApplyFor(sdbus::Result<sdbus::ObjectPath, FindingStructs>&& result, uint32_t uid, std::string base,
                   std::string name, std::string text, Options options) override {
-        apply_common(std::move(result), uid, base, name, text, options);
+        apply_common(std::move(result), uid, base, name, std::move(text), options);
     }
 
     void remove_common(sdbus::Result<>&& result, std::optional<std::uint32_t> uid, const std::string& base,
                        const std::string& name, const Options& options) {
         auto r = std::make_shared<sdbus::Result<>>(std::move(result));
+        if (refused(r, LayerManager::valid_request(base, name, {}, owner_.manager().limits()))) return;
         auto parsed = parse_options(options, false);
         if (!parsed) return r->returnError(to_dbus_error(parsed.error()));
-        owner_.submit(WorkerPool::Lane::Slow, r,
-                      [this, r, c = caller(), uid, base, name, o = *parsed]() -> std::function<void()> {
-                          auto out = owner_.manager().remove(c, uid, base, name, o.interactive, o.force);
-                          audit("remove", c, uid.value_or(c.uid), base, name, out);
-                          return [r, out = std::move(out)] {
-                              if (!out) return r->returnError(to_dbus_error(out.error()));
-                              r->returnResults();
-                          };
-                      });
+        owner_.serve(WorkerPool::Lane::Slow, call(), r,
+                     [this, r, uid, base, name, o = *parsed](const Caller& c) -> std::function<void()> {
+                         auto out = owner_.manager().remove(c, uid, base, name, o.interactive, o.force);
+                         audit("remove", c, uid.value_or(c.uid), base, name, out);
+                         return [r, out = std::move(out)] {
+                             if (!out) return r->returnError(to_dbus_error(out.error()));
+                             r->returnResults();
+                         };
+                     });
     }
 
     void Remove(sdbus::Result<>&& result, std::string base, std::string name, Options options) override {
@@ -186,7 +205,7 @@ private:
     void ListGrants(sdbus::Result<std::vector<sdbus::Struct<std::string, std::string>>>&& result) override {
         auto r = std::make_shared<sdbus::Result<std::vector<sdbus::Struct<std::string, std::string>>>>(
             std::move(result));
-        owner_.submit(WorkerPool::Lane::Quick, r, [this, r, c = caller()]() -> std::function<void()> {
+        owner_.serve(WorkerPool::Lane::Quick, call(), r, [this, r](const Caller& c) -> std::function<void()> {
             auto out = owner_.manager().list_grants(c);
             return [r, out = std::move(out)] {
                 if (!out) return r->returnError(to_dbus_error(out.error()));
@@ -198,36 +217,42 @@ private:
     void Explain(sdbus::Result<std::string, Reasons>&& result, std::string base, std::string name,
                  std::string path) override {
         auto r = std::make_shared<sdbus::Result<std::string, Reasons>>(std::move(result));
-        owner_.submit(WorkerPool::Lane::Quick, r,
-                      [this, r, c = caller(), base, name, path]() -> std::function<void()> {
-                          auto out = owner_.manager().explain(c, c.uid, base, name, path);
-                          return [r, out = std::move(out)] {
-                              if (!out) return r->returnError(to_dbus_error(out.error()));
-                              r->returnResults(out->perms, to_reasons(out->reasons));
-                          };
-                      });
+        if (refused(r, LayerManager::valid_request(base, name, path, owner_.manager().limits()))) return;
+        owner_.serve(WorkerPool::Lane::Quick, call(), r,
+                     [this, r, base, name, path](const Caller& c) -> std::function<void()> {
+                         auto out = owner_.manager().explain(c, c.uid, base, name, path);
+                         return [r, out = std::move(out)] {
+                             if (!out) return r->returnError(to_dbus_error(out.error()));
+                             r->returnResults(policy::to_valid_utf8(out->perms), to_reasons(out->reasons));
+                         };
+                     });
     }
 
     void Diff(sdbus::Result<std::vector<sdbus::Struct<std::string, std::string, std::string>>>&& result,
               std::string base, std::string name_a, std::string name_b) override {
         using Rows = std::vector<sdbus::Struct<std::string, std::string, std::string>>;
         auto r = std::make_shared<sdbus::Result<Rows>>(std::move(result));
-        owner_.submit(WorkerPool::Lane::Quick, r,
-                      [this, r, c = caller(), base, name_a, name_b]() -> std::function<void()> {
-                          auto out = owner_.manager().diff(c, base, name_a, name_b);
-                          return [r, out = std::move(out)] {
-                              if (!out) return r->returnError(to_dbus_error(out.error()));
-                              Rows rows;
-                              for (const auto& [path, a, b] : *out)
-                                  rows.emplace_back(path, a, b);
-                              r->returnResults(rows);
-                          };
-                      });
+        const auto& limits = owner_.manager().limits();
+        if (refused(r, LayerManager::valid_request(base, name_a, {}, limits)) ||
+            refused(r, LayerManager::valid_request(base, name_b, {}, limits)))
+            return;
+        owner_.serve(WorkerPool::Lane::Quick, call(), r,
+                     [this, r, base, name_a, name_b](const Caller& c) -> std::function<void()> {
+                         auto out = owner_.manager().diff(c, base, name_a, name_b);
+                         return [r, out = std::move(out)] {
+                             if (!out) return r->returnError(to_dbus_error(out.error()));
+                             Rows rows;
+                             for (const auto& [path, a, b] : *out)
+                                 rows.emplace_back(policy::to_valid_utf8(path), policy::to_valid_utf8(a),
+                                                   policy::to_valid_utf8(b));
+                             r->returnResults(rows);
+                         };
+                     });
     }
 
     void Reload(sdbus::Result<>&& result) override {
         auto r = std::make_shared<sdbus::Result<>>(std::move(result));
-        owner_.submit(WorkerPool::Lane::Slow, r, [this, r, c = caller()]() -> std::function<void()> {
+        owner_.serve(WorkerPool::Lane::Slow, call(), r, [this, r](const Caller& c) -> std::function<void()> {
             auto out =
                 owner_.manager().reload(c, false, [this](const std::string& m) { owner_.log()(4, m); });
             return [r, out = std::move(out)] {
@@ -270,61 +295,69 @@ public:
     }
 
 private:
-    Caller caller() { return BusObjects::caller_of(*getObject().getCurrentlyProcessedMessage()); }
+    const sdbus::Message& call() { return *getObject().getCurrentlyProcessedMessage(); }
     [[nodiscard]] bool may_read(const Caller& c) const { return c.uid == view_.uid || c.uid == 0; }
 
     void GetFindings(sdbus::Result<FindingStructs>&& result) override {
-        // Another user's findings are refused like their text: they may quote it.
-        if (!may_read(caller())) {
-            return result.returnError(to_dbus_error(fail(ErrorKind::NoSuchLayer, "you have no such layer")));
-        }
-        result.returnResults(to_structs(view_.findings));
+        auto r = std::make_shared<sdbus::Result<FindingStructs>>(std::move(result));
+        // Answered on the bus thread from the snapshot, once the caller is known.
+        owner_.with_caller(call(), r, [this, r](const Caller& c) {
+            // Another user's findings are refused like their text: they may quote it.
+            if (!may_read(c)) {
+                return r->returnError(to_dbus_error(fail(ErrorKind::NoSuchLayer, "you have no such layer")));
+            }
+            r->returnResults(to_structs(view_.findings));
+        });
     }
 
     void GetSource(sdbus::Result<std::string>&& result) override {
         auto r = std::make_shared<sdbus::Result<std::string>>(std::move(result));
-        owner_.submit(WorkerPool::Lane::Quick, r,
-                      [this, r, c = caller(), v = view_]() -> std::function<void()> {
-                          auto out = owner_.manager().source(c, v.uid, v.base, v.name);
-                          return [r, out = std::move(out)] {
-                              if (!out) return r->returnError(to_dbus_error(out.error()));
-                              r->returnResults(*out);
-                          };
-                      });
+        owner_.serve(WorkerPool::Lane::Quick, call(), r,
+                     [this, r, v = view_](const Caller& c) -> std::function<void()> {
+                         auto out = owner_.manager().source(c, v.uid, v.base, v.name);
+                         return [r, out = std::move(out)] {
+                             if (!out) return r->returnError(to_dbus_error(out.error()));
+                             r->returnResults(policy::to_valid_utf8(*out));
+                         };
+                     });
     }
 
     void Explain(sdbus::Result<std::string, Reasons>&& result, std::string path) override {
         auto r = std::make_shared<sdbus::Result<std::string, Reasons>>(std::move(result));
-        owner_.submit(WorkerPool::Lane::Quick, r,
-                      [this, r, c = caller(), v = view_, path]() -> std::function<void()> {
-                          auto out = owner_.manager().explain(c, v.uid, v.base, v.name, path);
-                          return [r, out = std::move(out)] {
-                              if (!out) return r->returnError(to_dbus_error(out.error()));
-                              r->returnResults(out->perms, to_reasons(out->reasons));
-                          };
-                      });
+        if (path.size() > 4096) {
+            return r->returnError(to_dbus_error(
+                fail(ErrorKind::InvalidArgument, "the path must be absolute, at most 4096 bytes")));
+        }
+        owner_.serve(WorkerPool::Lane::Quick, call(), r,
+                     [this, r, v = view_, path](const Caller& c) -> std::function<void()> {
+                         auto out = owner_.manager().explain(c, v.uid, v.base, v.name, path);
+                         return [r, out = std::move(out)] {
+                             if (!out) return r->returnError(to_dbus_error(out.error()));
+                             r->returnResults(policy::to_valid_utf8(out->perms), to_reasons(out->reasons));
+                         };
+                     });
     }
 
     void Remove(sdbus::Result<>&& result) override {
         auto r = std::make_shared<sdbus::Result<>>(std::move(result));
-        owner_.submit(WorkerPool::Lane::Slow, r,
-                      [this, r, c = caller(), v = view_]() -> std::function<void()> {
-                          // The owner removes their own layer; anyone else needs manage-any.
-                          const std::optional<std::uint32_t> for_uid =
-                              c.uid == v.uid ? std::nullopt : std::optional(v.uid);
-                          auto out = owner_.manager().remove(c, for_uid, v.base, v.name, false, false);
-                          audit("remove", c, v.uid, v.base, v.name, out);
-                          return [r, out = std::move(out)] {
-                              if (!out) return r->returnError(to_dbus_error(out.error()));
-                              r->returnResults();
-                          };
-                      });
+        owner_.serve(WorkerPool::Lane::Slow, call(), r,
+                     [this, r, v = view_](const Caller& c) -> std::function<void()> {
+                         // The owner removes their own layer; anyone else needs manage-any.
+                         const std::optional<std::uint32_t> for_uid =
+                             c.uid == v.uid ? std::nullopt : std::optional(v.uid);
+                         auto out = owner_.manager().remove(c, for_uid, v.base, v.name, false, false);
+                         audit("remove", c, v.uid, v.base, v.name, out);
+                         return [r, out = std::move(out)] {
+                             if (!out) return r->returnError(to_dbus_error(out.error()));
+                             r->returnResults();
+                         };
+                     });
     }
 
     uint32_t Owner() override { return view_.uid; }
-    std::string Base() override { return view_.base; }
-    std::string Name() override { return view_.name; }
-    std::string KernelName() override { return view_.kernel_name; }
+    std::string Base() override { return policy::to_valid_utf8(view_.base); }
+    std::string Name() override { return policy::to_valid_utf8(view_.name); }
+    std::string KernelName() override { return policy::to_valid_utf8(view_.kernel_name); }
     std::string State() override { return to_string(view_.state); }
     uint64_t UpdatedAt() override { return view_.updated_at; }
     std::string Mode() override { return view_.complain ? "complain" : "enforce"; }
@@ -336,8 +369,14 @@ private:
 // ---- BusObjects ----
 
 BusObjects::BusObjects(sdbus::IConnection& connection, BusLoop& loop, WorkerPool& pool, LayerManager& manager,
-                       Log log)
-    : connection_(connection), loop_(loop), pool_(pool), manager_(manager), log_(std::move(log)) {
+                       CostLimiter& costs, Log log)
+    : connection_(connection),
+      loop_(loop),
+      pool_(pool),
+      manager_(manager),
+      costs_(costs),
+      log_(std::move(log)),
+      callers_(connection) {
     object_manager_ = sdbus::createObject(connection_, kObjectManagerPath);
     object_manager_->addObjectManager();
     object_manager_->finishRegistration();
@@ -348,6 +387,38 @@ BusObjects::~BusObjects() {
     layers_.clear();
     manager_object_.reset();
     object_manager_.reset();
+}
+
+namespace {
+
+std::uint64_t steady_usec() {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::steady_clock::now().time_since_epoch())
+                                          .count());
+}
+
+}  // namespace
+
+std::optional<ServiceError> BusObjects::admit(const Caller& caller) {
+    const auto wait = costs_.admit(caller.uid, steady_usec());
+    if (!wait) return std::nullopt;
+    return fail(ErrorKind::LimitExceeded,
+                "uid " + std::to_string(caller.uid) +
+                    " has used its share of the service's CPU time for now; retry in " +
+                    std::to_string((*wait + 999'999U) / 1'000'000U) + " s");
+}
+
+void BusObjects::charge(const Caller& caller, std::uint64_t cpu_usec) {
+    costs_.charge(caller.uid, cpu_usec, steady_usec());
+}
+
+ServiceError BusObjects::refusal(WorkerPool::Posted posted) {
+    if (posted == WorkerPool::Posted::UserFull) {
+        return fail(ErrorKind::Busy,
+                    "you have too many requests waiting already; retry once they are answered");
+    }
+    if (posted == WorkerPool::Posted::Stopped) return fail(ErrorKind::Busy, "the service is stopping");
+    return fail(ErrorKind::Busy, "the service is busy with other requests; retry in a moment");
 }
 
 void BusObjects::publish_all() {

@@ -3,8 +3,16 @@
 // /org/aalayer. Methods hand their work to the worker pool and reply from
 // the bus thread; properties read a snapshot kept on the bus thread, so no
 // call ever waits on a compile or on polkit.
+//
+// Every request goes the same way (serve()): arguments checked for size on
+// the bus thread; the caller's uid asked of the bus daemon without
+// blocking; the user's CPU budget (CostLimiter) and queue share checked;
+// only then queued, in the user's own queue. Whatever a handler or a reply
+// throws is logged and answered as org.aalayer.Error.Internal, and every
+// string that leaves is valid UTF-8 (docs/security-model.md).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -15,7 +23,9 @@
 #include "dbus/layer1_adaptor.h"
 #include "dbus/manager1_adaptor.h"
 #include "service/bus/bus_loop.h"
+#include "service/bus/callers.h"
 #include "service/bus/worker_pool.h"
+#include "service/core/cost_limiter.h"
 #include "service/core/layer_manager.h"
 
 namespace aalayer::service {
@@ -29,12 +39,15 @@ FindingStructs to_structs(const std::vector<policy::Finding>& findings);
 // An error for the caller; unexpected ones carry no details (those go to the log).
 sdbus::Error to_dbus_error(const ServiceError& error);
 
+// The CPU time the calling thread has used, in microseconds.
+std::uint64_t thread_cpu_usec();
+
 class LayerObject;
 
 class BusObjects {
 public:
     BusObjects(sdbus::IConnection& connection, BusLoop& loop, WorkerPool& pool, LayerManager& manager,
-               Log log);
+               CostLimiter& costs, Log log);
     ~BusObjects();
     BusObjects(const BusObjects&) = delete;
     BusObjects& operator=(const BusObjects&) = delete;
@@ -44,46 +57,87 @@ public:
     // From the manager's listener (any thread).
     void on_layer_event(LayerEvent event, const LayerKey& key);
 
-    // The caller as the bus authenticated it: sender and its uid.
-    static Caller caller_of(const sdbus::Message& message);
-
-    // Runs `work` on the pool, in its lane; the step it returns (the reply)
-    // runs on the bus thread. A full pool answers Busy at once; an exception
-    // is logged and answered as a generic internal error.
+    // Runs `then` on the bus thread with the caller of `call` (see Callers);
+    // answers `result` with an error when the caller cannot be known.
     template <typename R>
-    void submit(WorkerPool::Lane lane, std::shared_ptr<R> result,
-                std::function<std::function<void()>()> work) {
-        const bool queued = pool_.post(
-            [this, result, work = std::move(work)] {
-                std::function<void()> reply;
-                try {
-                    reply = work();
-                } catch (const std::exception& e) {
-                    log_(3, std::string("unexpected error: ") + e.what());
-                    reply = [result] {
-                        result->returnError(to_dbus_error(ServiceError{ErrorKind::Internal, {}}));
-                    };
+    void with_caller(const sdbus::Message& call, const std::shared_ptr<R>& result,
+                     std::function<void(const Caller&)> then) {
+        callers_.resolve(call.getSender(), [this, result, then = std::move(then)](std::optional<Caller> c) {
+            guarded(result, [&] {
+                if (!c) {
+                    return result->returnError(to_dbus_error(
+                        fail(ErrorKind::Busy, "the bus could not say who is calling; retry in a moment")));
                 }
-                loop_.post(std::move(reply));
-            },
-            lane);
-        if (!queued) {
-            result->returnError(to_dbus_error(
-                fail(ErrorKind::Busy, "the service is busy with other requests; retry in a moment")));
-        }
+                then(*c);
+            });
+        });
+    }
+
+    // The caller's request, admitted (CPU budget, queue share), run on the
+    // pool in its lane; the step `work` returns (the reply) runs on the bus
+    // thread. What the work cost in CPU is charged to the caller's uid.
+    template <typename R>
+    void serve(WorkerPool::Lane lane, const sdbus::Message& call, std::shared_ptr<R> result,
+               std::function<std::function<void()>(const Caller&)> work) {
+        with_caller(call, result, [this, lane, result, work = std::move(work)](const Caller& c) {
+            if (auto refused = admit(c)) return result->returnError(to_dbus_error(*refused));
+            const auto posted = pool_.post(
+                c.uid,
+                [this, result, work, c] {
+                    std::function<void()> reply;
+                    const std::uint64_t cpu_before = thread_cpu_usec();
+                    try {
+                        reply = work(c);
+                    } catch (const std::exception& e) {
+                        log_(3, std::string("unexpected error: ") + e.what());
+                        reply = internal_error(result);
+                    } catch (...) {
+                        log_(3, "unexpected error");
+                        reply = internal_error(result);
+                    }
+                    charge(c, thread_cpu_usec() - cpu_before);
+                    loop_.post([this, result, reply = std::move(reply)] { guarded(result, reply); });
+                },
+                lane);
+            if (posted != WorkerPool::Posted::Queued) result->returnError(to_dbus_error(refusal(posted)));
+        });
     }
 
     LayerManager& manager() { return manager_; }
-    BusLoop& loop() { return loop_; }
     const Log& log() const { return log_; }
 
 private:
     class ManagerObject;
+
+    // Runs `step` (which replies to `result`); an exception from it (a reply
+    // that cannot be sent) is logged and answered as an internal error.
+    template <typename R, typename F>
+    void guarded(const std::shared_ptr<R>& result, F&& step) {
+        try {
+            step();
+        } catch (const std::exception& e) {
+            log_(3, std::string("cannot send a reply: ") + e.what());
+            try {
+                result->returnError(to_dbus_error(ServiceError{ErrorKind::Internal, {}}));
+            } catch (const std::exception&) {  // the caller is gone, or the bus is
+            }
+        }
+    }
+    template <typename R>
+    static std::function<void()> internal_error(const std::shared_ptr<R>& result) {
+        return [result] { result->returnError(to_dbus_error(ServiceError{ErrorKind::Internal, {}})); };
+    }
+    std::optional<ServiceError> admit(const Caller& caller);
+    void charge(const Caller& caller, std::uint64_t cpu_usec);
+    static ServiceError refusal(WorkerPool::Posted posted);
+
     sdbus::IConnection& connection_;
     BusLoop& loop_;
     WorkerPool& pool_;
     LayerManager& manager_;
+    CostLimiter& costs_;
     Log log_;
+    Callers callers_;
     std::unique_ptr<sdbus::IObject> object_manager_;
     std::unique_ptr<ManagerObject> manager_object_;
     std::map<LayerKey, std::unique_ptr<LayerObject>> layers_;  // bus thread only

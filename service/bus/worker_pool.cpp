@@ -5,31 +5,67 @@
 
 namespace aalayer::service {
 
-WorkerPool::WorkerPool(std::size_t threads, std::size_t max_queued)
-    : max_queued_(max_queued), slow_limit_(threads > 1 ? threads - 1 : 1) {
-    for (std::size_t i = 0; i < threads; ++i)
+WorkerPool::WorkerPool(Limits limits)
+    : limits_(limits),
+      slow_limit_(limits.threads > 1 ? limits.threads - 1 : 1),
+      per_user_limit_(limits.threads > 1 ? limits.threads - 1 : 1) {
+    for (std::size_t i = 0; i < limits_.threads; ++i)
         threads_.emplace_back([this] { run(); });
 }
 
 WorkerPool::~WorkerPool() {
+    shutdown();
+}
+
+void WorkerPool::shutdown() {
+    std::map<std::uint32_t, UserQueue> dropped;
     {
         const std::lock_guard lock(mutex_);
         stopping_ = true;
+        for (auto& [uid, q] : users_) {
+            dropped[uid].quick.swap(q.quick);
+            dropped[uid].slow.swap(q.slow);
+        }
+        queued_ = 0;
     }
     ready_.notify_all();
-    for (auto& t : threads_)
-        t.join();
+    dropped.clear();  // outside the lock: a task's captures may take time to destroy
+    for (auto& t : threads_) {
+        if (t.joinable()) t.join();
+    }
 }
 
-bool WorkerPool::post(std::function<void()> task, Lane lane) {
+WorkerPool::Posted WorkerPool::post(std::uint32_t uid, std::function<void()> task, Lane lane) {
     {
         const std::lock_guard lock(mutex_);
-        if (stopping_ || quick_.size() + slow_.size() >= max_queued_) return false;
-        (lane == Lane::Quick ? quick_ : slow_).push_back(std::move(task));
+        if (stopping_) return Posted::Stopped;
+        if (queued_ >= limits_.max_queued) return Posted::Full;
+        UserQueue& q = users_[uid];
+        if (q.quick.size() + q.slow.size() >= limits_.max_queued_per_user) return Posted::UserFull;
+        (lane == Lane::Quick ? q.quick : q.slow).push_back(std::move(task));
+        ++queued_;
     }
-    // All: the one woken might be a thread that may not take slow work now.
+    // All: the one woken might be a thread that may not take this work now.
     ready_.notify_all();
-    return true;
+    return Posted::Queued;
+}
+
+std::map<std::uint32_t, WorkerPool::UserQueue>::iterator WorkerPool::pick(bool& slow) {
+    auto best = users_.end();
+    bool best_slow = false;
+    for (auto it = users_.begin(); it != users_.end(); ++it) {
+        const UserQueue& q = it->second;
+        if (q.running >= per_user_limit_) continue;
+        const bool may_slow = !q.slow.empty() && running_slow_ < slow_limit_;
+        if (q.quick.empty() && !may_slow) continue;
+        if (best == users_.end() || q.running < best->second.running ||
+            (q.running == best->second.running && q.served < best->second.served)) {
+            best = it;
+            best_slow = q.quick.empty();
+        }
+    }
+    slow = best_slow;
+    return best;
 }
 
 void WorkerPool::run() {
@@ -42,30 +78,36 @@ void WorkerPool::run() {
     for (;;) {
         std::function<void()> task;
         bool slow = false;
+        std::uint32_t uid = 0;
         {
             std::unique_lock lock(mutex_);
-            const auto slow_ready = [this] { return !slow_.empty() && running_slow_ < slow_limit_; };
-            ready_.wait(lock, [&] { return stopping_ || !quick_.empty() || slow_ready(); });
-            if (!quick_.empty()) {
-                task = std::move(quick_.front());
-                quick_.pop_front();
-            } else if (slow_ready()) {
-                task = std::move(slow_.front());
-                slow_.pop_front();
-                slow = true;
-                ++running_slow_;
-            } else {
-                return;  // stopping, and nothing this thread may do is left
-            }
+            auto it = users_.end();
+            ready_.wait(lock, [&] {
+                if (stopping_) return true;
+                it = pick(slow);
+                return it != users_.end();
+            });
+            if (stopping_) return;
+            UserQueue& q = it->second;
+            auto& lane = slow ? q.slow : q.quick;
+            task = std::move(lane.front());
+            lane.pop_front();
+            --queued_;
+            ++q.running;
+            q.served = ++turns_;
+            if (slow) ++running_slow_;
+            uid = it->first;
         }
         task();
-        if (slow) {
-            {
-                const std::lock_guard lock(mutex_);
-                --running_slow_;
-            }
-            ready_.notify_all();
+        task = nullptr;  // its captures go before the next task is taken
+        {
+            const std::lock_guard lock(mutex_);
+            UserQueue& q = users_[uid];
+            --q.running;
+            if (slow) --running_slow_;
+            if (q.running == 0 && q.quick.empty() && q.slow.empty()) users_.erase(uid);
         }
+        ready_.notify_all();
     }
 }
 

@@ -1,18 +1,24 @@
-// A fixed number of threads with a bounded queue: compiles and polkit checks
-// run here, never on the bus thread. A full queue refuses work at once
-// (the caller gets Busy) instead of growing without bound.
+// A fixed number of threads with bounded queues: compiles, compositions and
+// polkit checks run here, never on the bus thread. A full queue refuses work
+// at once (the caller gets Busy) instead of growing without bound.
 //
-// Two lanes: quick work (a Check, an Explain: the engine alone, about a
-// millisecond) goes before slow work (an Apply: polkit, which may stall,
-// and apparmor_parser, tens of milliseconds), and slow work never takes
-// the last thread, so queries are answered promptly however many applies
-// are queued or stuck waiting for polkit.
+// Fair by user: every task belongs to a uid, each uid has its own queue and
+// a cap on what it may have waiting, and a free thread serves the uid with
+// the fewest tasks running (then the one served longest ago). No uid ever
+// runs on every thread while another uid has work waiting, so one user
+// flooding the service slows the others by at most one task's length.
+//
+// Two lanes within a uid: quick work (a Check, an Explain: the engine alone)
+// goes before that uid's slow work (an Apply: polkit, which may stall, and
+// apparmor_parser), and slow work never takes the last thread, so queries
+// find a thread however many applies are stuck waiting for polkit.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -21,26 +27,47 @@ namespace aalayer::service {
 
 class WorkerPool {
 public:
-    WorkerPool(std::size_t threads, std::size_t max_queued);
+    struct Limits {
+        std::size_t threads = 4;
+        std::size_t max_queued = 64;           // waiting tasks, all users together
+        std::size_t max_queued_per_user = 16;  // waiting tasks of one uid
+    };
+    explicit WorkerPool(Limits limits);
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
-    ~WorkerPool();
+    ~WorkerPool();  // shutdown()
 
     enum class Lane : std::uint8_t { Quick, Slow };
+    enum class Posted : std::uint8_t { Queued, Full, UserFull, Stopped };
 
-    // False when the queue is full or the pool is stopping.
-    bool post(std::function<void()> task, Lane lane = Lane::Slow);
+    // Queues `task` for `uid`; anything but Queued means it was not taken.
+    Posted post(std::uint32_t uid, std::function<void()> task, Lane lane = Lane::Slow);
+
+    // Takes no more work, drops what waits (unrun: a task must not rely on
+    // running) and waits for the running tasks. Idempotent; call it before
+    // anything the tasks use goes away.
+    void shutdown();
 
 private:
+    struct UserQueue {
+        std::deque<std::function<void()>> quick;
+        std::deque<std::function<void()>> slow;
+        std::size_t running = 0;
+        std::uint64_t served = 0;  // when it last got a thread (a counter)
+    };
     void run();
+    // The next task a free thread may take, or nullptr; with the lock held.
+    std::map<std::uint32_t, UserQueue>::iterator pick(bool& slow);
 
+    Limits limits_;
+    std::size_t slow_limit_;      // threads that may run slow work at once
+    std::size_t per_user_limit_;  // threads one uid may hold at once
     std::mutex mutex_;
     std::condition_variable ready_;
-    std::deque<std::function<void()>> quick_;
-    std::deque<std::function<void()>> slow_;
-    std::size_t max_queued_;
-    std::size_t slow_limit_;  // threads that may run slow work at once
+    std::map<std::uint32_t, UserQueue> users_;
+    std::size_t queued_ = 0;
     std::size_t running_slow_ = 0;
+    std::uint64_t turns_ = 0;
     bool stopping_ = false;
     std::vector<std::thread> threads_;
 };

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <future>
 #include <thread>
+
+#include "policy/common/utf8.h"
 
 namespace aalayer::service {
 
@@ -163,18 +164,30 @@ Outcome<policy::Composition> LayerManager::compose(const PolicyCatalog& catalog,
     options.complain = layer.complain;
     auto composed = policy::compose(bounds.value(), rules, policy::LayerId{layer.uid, layer.name}, options);
     if (!composed) return fail(kind_of(composed.error()), composed.error().format());
+    if (!identity.resolved_home.empty()) {
+        composed->findings.push_back(
+            policy::Finding{policy::Severity::Note, policy::Location{layer_source_name(layer.name), 0, 0},
+                            "your home " + policy::printable(identity.home) + " is a symbolic link to " +
+                                policy::printable(identity.resolved_home) +
+                                ", the path the kernel checks: @{HOME} stands for both here"});
+    }
     return std::move(*composed);
+}
+
+Status LayerManager::valid_request(const std::string& base, const std::string& name, const std::string& text,
+                                   const ServiceLimits& limits) {
+    if (auto st = valid_base(base); !st) return st.error();
+    if (auto st = valid_layer_name(name); !st) return st.error();
+    if (text.size() > limits.max_text_bytes) {
+        return fail(ErrorKind::LimitExceeded,
+                    "layer text is larger than " + std::to_string(limits.max_text_bytes) + " bytes");
+    }
+    return Done{};
 }
 
 Outcome<CheckResult> LayerManager::check(const Caller& caller, const std::string& base,
                                          const std::string& name, const std::string& text) {
-    if (auto st = valid_base(base); !st) return st.error();
-    if (auto st = valid_layer_name(name); !st) return st.error();
-    if (text.size() > limits_.max_text_bytes) {
-        return fail(ErrorKind::LimitExceeded,
-                    "layer text is larger than " + std::to_string(limits_.max_text_bytes) + " bytes");
-    }
-    if (auto st = rate_limit(caller.uid); !st) return st.error();
+    if (auto st = valid_request(base, name, text, limits_); !st) return st.error();
     const CatalogRef catalog = current();
     if (!catalog.catalog->has_base(base))
         return fail(ErrorKind::NoSuchBase, "no base profile named '" + base + "'");
@@ -191,64 +204,34 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
                                                           const std::string& base, const std::string& name,
                                                           const std::string& text,
                                                           const ApplyOptions& options) {
+    // validate -> compose -> authorize -> compile -> commit. Composing is the
+    // engine alone, bounded by its work budget, and tells the caller only
+    // what Check tells anyone; apparmor_parser runs (as root) and anything is
+    // staged only once polkit said yes, so a refused caller costs one
+    // composition and learns nothing about the compile.
     const std::uint32_t uid = for_uid.value_or(caller.uid);
-    if (auto st = valid_base(base); !st) return st.error();
-    if (auto st = valid_layer_name(name); !st) return st.error();
-    if (text.size() > limits_.max_text_bytes) {
-        return fail(ErrorKind::LimitExceeded,
-                    "layer text is larger than " + std::to_string(limits_.max_text_bytes) + " bytes");
-    }
+    if (auto st = valid_request(base, name, text, limits_); !st) return st.error();
     auto identity = user(uid);
     if (!identity) return identity.error();
     if (auto st = rate_limit(caller.uid); !st) return st.error();
     const LayerKey key{uid, base, name};
-    if (auto st = admissible(current(), key, false); !st) return st.error();
-    // The arguments are valid: polkit may be asked now. It is asked while the
-    // layer composes and apparmor_parser compiles the child on a second
-    // thread (neither changes anything), as its answer takes a round trip to
-    // polkitd; once it says yes the file is staged too. An interactive
-    // request composes and compiles first, so nobody is asked to
-    // authenticate for a layer that cannot apply; either way a broken
-    // layer's error comes first. No lock is held while polkit answers: that
-    // may take seconds. (polkit is asked on this thread, which keeps its
-    // connection to the bus.)
-    const char* action = for_uid ? kActionManageAny : kActionManageOwn;
     const CatalogRef catalog = current();
+    if (auto st = admissible(catalog, key, false); !st) return st.error();
     StoredLayer stored{uid, base, name, text, options.strict, options.complain, ports_.clock.now_usec()};
-    const std::string kernel_name = kernel_name_of(stored);
-    struct Compiled {
-        Outcome<policy::Composition> composed = fail(ErrorKind::Internal, "not composed");
-        Outcome<std::unique_ptr<CompiledChild>> child = fail(ErrorKind::Internal, "not compiled");
-    };
-    auto compiling = std::async(std::launch::async, [&] {
-        Compiled c;
-        c.composed = compose(*catalog.catalog, stored, identity.value());
-        if (c.composed && c.composed->valid())
-            c.child = ports_.kernel.compile(kernel_name, c.composed->child_text);
-        return c;
-    });
-    // The file is written and synced while apparmor_parser compiles; it takes
-    // the old one's place only once the kernel has the child, so a refused
-    // child leaves the old file, and an acknowledged layer is on disk.
-    std::future<Outcome<std::unique_ptr<StagedWrite>>> staging;
-    const auto stage = [&] {
-        staging = std::async(std::launch::async, [this, &stored] { return ports_.store.stage(stored); });
-    };
-    std::optional<Status> authorized;
-    if (!options.interactive) {
-        authorized = authorize(caller, action, false);
-        if (*authorized) stage();
-    }
-    Compiled compiled = compiling.get();
-    auto& composed = compiled.composed;
+    auto composed = compose(*catalog.catalog, stored, identity.value());
     if (!composed) return composed.error();
     if (!composed->valid()) return fail(ErrorKind::InvalidLayer, format_findings(composed->findings));
-    if (!compiled.child) return compiled.child.error();
-    if (!authorized) {
-        authorized = authorize(caller, action, true);
-        if (*authorized) stage();
-    }
-    if (!*authorized) return authorized->error();
+    // No lock is held while polkit answers: that may take seconds.
+    if (auto st = authorize(caller, for_uid ? kActionManageAny : kActionManageOwn, options.interactive); !st)
+        return st.error();
+    const std::string kernel_name = kernel_name_of(stored);
+    auto child = ports_.kernel.compile(kernel_name, composed->child_text);
+    if (!child) return child.error();
+    // Written and synced before the kernel takes the child; it takes the old
+    // file's place only after, so a refused child leaves the old file, and an
+    // acknowledged layer is on disk.
+    auto staged = ports_.store.stage(stored);
+    if (!staged) return staged.error();
 
     const KeyedLocks<LayerKey>::Guard layer_lock(layer_locks_, key);
     // Checked again: the grant may have gone meanwhile, and a concurrent
@@ -269,10 +252,9 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
         const std::lock_guard lock(mutex_);
         if (const auto it = layers_.find(key); it != layers_.end()) previous_text = it->second.loaded_text;
     }
-    const Status loaded = compiled.child.value()->load();
-    auto staged = staging.get();
+    const Status loaded = child.value()->load();
     if (!loaded) return loaded.error();  // the kernel kept the old child; the staged file goes
-    Status committed = staged ? staged.value()->commit() : Status(staged.error());
+    Status committed = staged.value()->commit();
     if (!committed) {
         restore_kernel(kernel_name, previous_text, log_);
         return committed.error();
@@ -514,7 +496,18 @@ bool LayerManager::recompute(const LayerKey& key, const Log& log) {
     }
     const LayerState state_before = entry.state;
     const std::vector<policy::Finding> findings_before = entry.findings;
-    entry = computed(*catalog.catalog, std::move(entry), log);
+    try {
+        entry = computed(*catalog.catalog, std::move(entry), log);
+    } catch (const std::exception& e) {
+        // One stored layer must never stop the service: it fails alone.
+        log(kernel_name_of(entry.stored) + ": unexpected error: " + e.what());
+        entry.state = LayerState::Failed;
+        entry.composition.reset();
+        entry.findings = {policy::Finding{policy::Severity::Error,
+                                          policy::Location{layer_source_name(entry.stored.name), 0, 0},
+                                          "internal error while computing this layer; the system log has the "
+                                          "details"}};
+    }
     entry.generation = catalog.generation;
     const bool changed = entry.state != state_before || entry.findings != findings_before;
     const std::lock_guard lock(mutex_);

@@ -24,7 +24,9 @@ namespace aalayer::service {
 struct ServiceLimits {
     std::size_t max_layers_per_user = 32;
     std::size_t max_text_bytes = 64U * 1024U;
-    std::size_t rate_limit_per_minute = 60;  // Apply/Remove/Check per uid
+    // Apply/Remove per uid: each may run apparmor_parser. Everything else is
+    // bounded by its CPU cost (CostLimiter, at the D-Bus edge).
+    std::size_t rate_limit_per_minute = 60;
     policy::LayerLimits layer;
 };
 
@@ -93,6 +95,12 @@ public:
     // for later recomputes) and leave the layer in a failed or invalid state,
     // never drop it.
     void start(const std::function<void(const std::string&)>& log);
+
+    // The checks that need neither the caller nor the engine (names, and the
+    // size of a text or path): the D-Bus edge runs them before queueing.
+    static Status valid_request(const std::string& base, const std::string& name, const std::string& text,
+                                const ServiceLimits& limits);
+    [[nodiscard]] const ServiceLimits& limits() const { return limits_; }
 
     Outcome<CheckResult> check(const Caller& caller, const std::string& base, const std::string& name,
                                const std::string& text);

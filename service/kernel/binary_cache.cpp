@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "service/store/private_dir.h"
+
 namespace aalayer::service {
 
 namespace fs = std::filesystem;
@@ -87,10 +89,7 @@ std::optional<std::string> BinaryCache::find(const std::string& kernel_name, con
 void BinaryCache::store(const std::string& kernel_name, const std::string& text,
                         const std::string& fingerprint, const std::string& binary) const {
     if (fingerprint.empty()) return;
-    std::error_code ec;
-    fs::create_directories(dir_, ec);
-    if (ec) return;
-    ::chmod(dir_.c_str(), 0700);
+    if (make_private_directory(dir_)) return;
     std::string content = kMagic;
     put(content, kernel_name);
     put(content, text);

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "service/store/private_dir.h"
+
 namespace aalayer::service {
 
 namespace fs = std::filesystem;
@@ -50,10 +52,10 @@ Status fsync_dir(const std::string& dir) {
 }
 
 Status make_dirs(const std::string& dir) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) return io_error("cannot create " + dir, ec.value());
-    ::chmod(dir.c_str(), 0700);
+    if (auto e = make_private_directory(dir)) {
+        return fail(e->err == ENOSPC || e->err == EDQUOT ? ErrorKind::LimitExceeded : ErrorKind::Internal,
+                    e->message);
+    }
     return Done{};
 }
 

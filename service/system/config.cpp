@@ -59,6 +59,12 @@ std::optional<std::string> set_config(DaemonConfig& c, const std::string& key, c
         return count(c.workers, 1);
     } else if (key == "max_queued") {
         return count(c.max_queued, 1);
+    } else if (key == "max_queued_per_user") {
+        return count(c.max_queued_per_user, 1);
+    } else if (key == "user_cpu_burst_ms") {
+        return count(c.user_cpu_burst_ms, 1);
+    } else if (key == "user_cpu_percent") {
+        return count(c.user_cpu_percent, 1);
     } else if (key == "parser_timeout_seconds") {
         std::size_t s = 0;
         if (auto e = count(s, 1)) return e;

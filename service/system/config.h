@@ -22,6 +22,10 @@ struct DaemonConfig {
     ServiceLimits limits;
     std::size_t workers = 4;
     std::size_t max_queued = 64;
+    std::size_t max_queued_per_user = 16;
+    // Per user, CPU time (CostLimiter): a burst, then a share of one core.
+    std::size_t user_cpu_burst_ms = 10'000;
+    std::size_t user_cpu_percent = 10;
     std::chrono::seconds parser_timeout{60};
     std::chrono::seconds polkit_timeout{30};
 };

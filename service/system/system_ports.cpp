@@ -1,6 +1,7 @@
 #include "service/system/system_ports.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <vector>
 
 #include <pwd.h>
@@ -14,7 +15,17 @@ std::optional<policy::UserIdentity> PasswdUserDb::lookup(std::uint32_t uid) cons
     passwd* found = nullptr;
     if (::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr)
         return std::nullopt;
-    return policy::UserIdentity{uid, found->pw_name, found->pw_dir};
+    policy::UserIdentity user{uid, found->pw_name, found->pw_dir, {}};
+    // The kernel matches the path with symbolic links resolved: a home that
+    // is a link (/home/dave -> /srv/real/dave) is seen at its target, so
+    // @{HOME} must stand for that too. A user who could re-point their home
+    // only moves where their own layers decide, and a layer only narrows the
+    // base. Unresolvable (no such directory yet): the passwd path alone.
+    if (char* real = ::realpath(found->pw_dir, nullptr)) {
+        if (user.home != real) user.resolved_home = real;
+        std::free(real);  // NOLINT(cppcoreguidelines-no-malloc): realpath's contract
+    }
+    return user;
 }
 
 std::uint64_t SystemClock::now_usec() const {

@@ -107,6 +107,16 @@ int run(const std::vector<std::string>& a) {
         std::cout << "perms " << perms << "\n";
         for (const auto& r : reasons)
             std::cout << "reason " << std::get<0>(r) << " " << std::get<1>(r) << "\n";
+    } else if (cmd == "diff") {
+        std::vector<sdbus::Struct<std::string, std::string, std::string>> rows;
+        manager->callMethod("Diff")
+            .onInterface(kManager)
+            .withTimeout(std::chrono::seconds(60))
+            .withArguments(a.at(2), a.at(3), a.at(4))
+            .storeResultsTo(rows);
+        for (const auto& row : rows)
+            std::cout << "diff " << std::get<0>(row) << " " << std::get<1>(row) << " | " << std::get<2>(row)
+                      << "\n";
     } else if (cmd == "grants") {
         Reasons grants;
         manager->callMethod("ListGrants")

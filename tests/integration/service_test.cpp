@@ -215,7 +215,9 @@ TEST(ServiceIntegration, KillDuringAppliesLosesNoAcknowledgedLayer) {
 }
 
 TEST(ServiceIntegration, FiftyConcurrentCallersWhilePingStaysAnswered) {
-    Service s({"rate_limit_per_minute=1000", "max_layers_per_user=100"});
+    // One uid's 100 requests at once: its own queue made large enough here
+    // (the per-user share has tests of its own: worker_pool_test, hostile_test).
+    Service s({"rate_limit_per_minute=1000", "max_layers_per_user=100", "max_queued_per_user=64"});
     std::atomic<bool> done{false};
     auto pinger = std::async(std::launch::async, [&] {
         long worst = 0;

@@ -3,6 +3,7 @@
 // Fake*; the real adapters have their own tests.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -43,9 +44,11 @@ private:
 
 class FakeKernelLoader final : public service::KernelLoader {
 public:
+    std::atomic<int> compiles{0};  // apparmor_parser runs the real one would make
     [[nodiscard]] std::string backend() const override { return "compile-only"; }
     service::Outcome<std::unique_ptr<service::CompiledChild>> compile(const std::string& name,
                                                                       const std::string& text) override {
+        ++compiles;
         {
             const std::lock_guard lock(mutex_);
             if (refuse_next) {

@@ -149,6 +149,32 @@ TEST_F(LayerManagerTest, PolkitDenialChangesNothing) {
     EXPECT_NE(u.error().message.find("polkit could not be asked"), std::string::npos);
 }
 
+TEST_F(LayerManagerTest, ARefusedCallerNeverMakesRootRunTheParser) {
+    // Ten applies from a user polkit refuses: each is PermissionDenied (never
+    // the compile's answer), and apparmor_parser never ran for them.
+    LayerManager& m = manager();
+    const Caller carol{1002, ":1.12"};
+    users.users[1002] = {1002, "carol", "/home/carol"};
+    for (int i = 0; i < 10; ++i) {
+        kernel.refuse_next = true;  // what the compile would say must not reach carol
+        auto r =
+            m.apply(carol, std::nullopt, "app", "w" + std::to_string(i), "owner @{HOME}/docs/** r,\n", {});
+        ASSERT_FALSE(r.ok());
+        EXPECT_EQ(r.error().kind, ErrorKind::PermissionDenied) << r.error().message;
+        EXPECT_EQ(r.error().message.find("refused (fake)"), std::string::npos) << r.error().message;
+    }
+    EXPECT_EQ(kernel.compiles.load(), 0);
+    // Interactive or not, the same.
+    auto interactive =
+        m.apply(carol, std::nullopt, "app", "w", "owner @{HOME}/docs/** r,\n", {true, false, false});
+    EXPECT_EQ(interactive.error().kind, ErrorKind::PermissionDenied);
+    EXPECT_EQ(kernel.compiles.load(), 0);
+    // An authorized apply compiles once.
+    kernel.refuse_next = false;
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "w", "owner @{HOME}/docs/** r,\n", {}).ok());
+    EXPECT_EQ(kernel.compiles.load(), 1);
+}
+
 TEST_F(LayerManagerTest, ArgumentsAreValidatedBeforePolkitIsAsked) {
     LayerManager& m = manager();
     for (const char* bad : {"", "a b", "../x"}) {

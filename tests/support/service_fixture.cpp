@@ -93,6 +93,12 @@ void Service::stop() {
     service_.reset();
 }
 
+int Service::terminate() {
+    const int code = service_->stop();
+    service_.reset();
+    return code;
+}
+
 void Service::kill_polkit() {
     ::kill(polkit_.pid(), SIGKILL);
 }

@@ -31,6 +31,8 @@ public:
     void set_grant(const std::string& text);
     void start();
     void stop();
+    // SIGTERM and wait (SIGKILL after 5 s): the exit code, or -1 if killed.
+    int terminate();
     void kill_hard();
     // Stops polkitd (SIGKILL): the service must then refuse, not allow.
     void kill_polkit();
