@@ -5,6 +5,10 @@
 
 namespace aalayer::service {
 
+// `home` as the kernel will see it (symbolic links resolved), when that
+// differs; empty when it does not or cannot be resolved.
+std::string resolved_home(const std::string& home);
+
 class PasswdUserDb final : public UserDb {
 public:
     [[nodiscard]] std::optional<policy::UserIdentity> lookup(std::uint32_t uid) const override;

@@ -149,6 +149,34 @@ TEST_F(LayerManagerTest, PolkitDenialChangesNothing) {
     EXPECT_NE(u.error().message.find("polkit could not be asked"), std::string::npos);
 }
 
+TEST_F(LayerManagerTest, ALinkedHomeIsDecidedWhereTheKernelSeesIt) {
+    // /home/dave -> /srv/real/dave: the kernel checks /srv/real/dave/...,
+    // so the user's rules hold there (and, as they wrote them, under
+    // /home/dave), and a note says so.
+    reader.add(
+        "/etc/apparmor.d/app",
+        "profile app /usr/bin/app {\n  /** r,\n  owner /home/*/** rwk,\n  owner /srv/real/*/** rwk,\n}\n");
+    users.users[1003] = {1003, "dave", "/home/dave", "/srv/real/dave"};
+    auth.allow(1003, kActionManageOwn);
+    LayerManager& m = manager();
+    const Caller dave{1003, ":1.13"};
+    auto r = m.apply(dave, std::nullopt, "app", "w",
+                     "owner @{HOME}/docs/** rw,\ndeny @{HOME}/docs/secret/** rw,\n", {});
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(std::any_of(r->begin(), r->end(), [](const policy::Finding& f) {
+        return f.message.find("is a symbolic link to /srv/real/dave") != std::string::npos;
+    }));
+    for (const char* home : {"/srv/real/dave", "/home/dave"}) {
+        EXPECT_EQ(m.explain(dave, 1003, "app", "w", std::string(home) + "/docs/secret/k")->perms,
+                  "owner= other=")
+            << home;
+        EXPECT_EQ(m.explain(dave, 1003, "app", "w", std::string(home) + "/docs/a")->perms, "owner=rwa other=")
+            << home;
+    }
+    const std::string child = kernel.loaded.at("app//aalayer.1003.w");
+    EXPECT_NE(child.find("/srv/real/dave/docs/secret/**"), std::string::npos) << child;
+}
+
 TEST_F(LayerManagerTest, ARefusedCallerNeverMakesRootRunTheParser) {
     // Ten applies from a user polkit refuses: each is PermissionDenied (never
     // the compile's answer), and apparmor_parser never ran for them.

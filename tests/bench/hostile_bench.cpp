@@ -1,0 +1,192 @@
+// aalayerd under attack by two local users while a third uses it (issue
+// 12's acceptance): "nobody" floods Check with the costliest text it has
+// found, from 8 connections at once; "bin" floods Check with 64 KiB texts
+// (at the size limit), from 8 connections; meanwhile "daemon" lists its
+// layers (GetManagedObjects), checks and applies, and every one of its
+// requests must succeed. Reports that user's latencies (p50/p99), what the
+// attackers got back, and the service's peak memory. No assertion on
+// timings (a loaded CI machine would fail them); the victim's errors fail
+// the run.
+//   hostile-bench           60 s of attack
+//   hostile-bench --short   10 s (CI)
+// Each user runs in a process of its own with its own uid (--client).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <future>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "tests/support/service_fixture.h"
+
+namespace {
+
+using namespace aalayer::test;
+using Clock = std::chrono::steady_clock;
+using Findings =
+    std::vector<sdbus::Struct<std::string, std::uint32_t, std::uint32_t, std::string, std::string>>;
+
+double ms(Clock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+long status_kib(pid_t pid, const char* field) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(in, line);)
+        if (line.starts_with(field)) return std::stol(line.substr(std::string_view(field).size()));
+    return -1;
+}
+
+// The costliest layer text found so far: a `**` followed by many `?`.
+const std::string kCostly = "owner @{HOME}/**a??????????????? rw,\n";
+
+// 256 rules (the rule limit) padded with a comment to just under 64 KiB.
+std::string big_text() {
+    std::string t;
+    for (int i = 0; i < 255; ++i)
+        t += "owner @{HOME}/d" + std::to_string(i) + "/{a,b,c}*/** rw,\n";
+    t += "#";
+    t.resize(65535, 'x');
+    t += "\n";
+    return t;
+}
+
+// One user's loop (a process of that uid): prints "KIND MS" per success and
+// "error NAME" per failure.
+int client(const std::string& address, const std::string& role, double seconds) {
+    auto conn = sdbus::createSessionBusConnectionWithAddress(address);
+    auto manager = sdbus::createProxy(*conn, "org.aalayer.Manager1", "/org/aalayer/Manager1");
+    auto root = sdbus::createProxy(*conn, "org.aalayer.Manager1", "/org/aalayer");
+    const auto end = Clock::now() + std::chrono::duration<double>(seconds);
+    const std::string text = role == "costly" ? kCostly
+                             : role == "big"  ? big_text()
+                                              : "owner @{HOME}/x/** r,\n";
+    std::ostringstream out;
+    const auto timed = [&](const char* kind, auto&& fn) {
+        const auto t = Clock::now();
+        try {
+            fn();
+            out << kind << " " << ms(Clock::now() - t) << "\n";
+        } catch (const sdbus::Error& e) {
+            out << "error " << e.getName() << "\n";
+        }
+    };
+    const auto check = [&] {
+        std::string child;
+        Findings f;
+        manager->callMethod("Check")
+            .onInterface("org.aalayer.Manager1")
+            .withTimeout(std::chrono::seconds(60))
+            .withArguments(std::string("app"), std::string("h"), text)
+            .storeResultsTo(child, f);
+    };
+    for (int i = 0; Clock::now() < end; ++i) {
+        if (role != "victim") {
+            timed("check", check);
+            continue;
+        }
+        timed("list", [&] {
+            std::map<sdbus::ObjectPath, std::map<std::string, std::map<std::string, sdbus::Variant>>> objects;
+            root->callMethod("GetManagedObjects")
+                .onInterface("org.freedesktop.DBus.ObjectManager")
+                .withTimeout(std::chrono::seconds(60))
+                .storeResultsTo(objects);
+        });
+        timed("check", check);
+        if (i % 5 == 0) {
+            timed("apply", [&] {
+                sdbus::ObjectPath path;
+                Findings f;
+                manager->callMethod("Apply")
+                    .onInterface("org.aalayer.Manager1")
+                    .withTimeout(std::chrono::seconds(60))
+                    .withArguments(std::string("app"), "v" + std::to_string(i % 3), text,
+                                   std::map<std::string, sdbus::Variant>{})
+                    .storeResultsTo(path, f);
+            });
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    std::fputs(out.str().c_str(), stdout);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.size() == 4 && args[0] == "--client") return client(args[1], args[2], std::stod(args[3]));
+    const bool short_mode = !args.empty() && args[0] == "--short";
+    const double seconds = short_mode ? 10 : 60;
+    Service s;
+    const std::string self = "/proc/self/exe";
+    char path[4096] = {};
+    const ssize_t n = ::readlink(self.c_str(), path, sizeof path - 1);
+    if (n <= 0) return 2;
+    const std::string exe(path, static_cast<std::size_t>(n));
+    const auto start_client = [&](uid_t uid, const std::string& role) {
+        return std::async(std::launch::async, [&, uid, role] {
+            return run_as(uid, gid_of(uid),
+                          {exe, "--client", s.bus().address(), role, std::to_string(seconds)},
+                          std::chrono::seconds(static_cast<long>(seconds) + 120));
+        });
+    };
+    std::vector<std::future<ProcessResult>> attackers;
+    for (int i = 0; i < 8; ++i) {
+        attackers.push_back(start_client(kNobody, "costly"));
+        attackers.push_back(start_client(kBin, "big"));
+    }
+    auto victim = start_client(kDaemon, "victim");
+    long peak_rss = 0;
+    while (victim.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready)
+        peak_rss = std::max(peak_rss, status_kib(s.pid(), "VmRSS:"));
+    const ProcessResult v = victim.get();
+    std::map<std::string, std::vector<double>> latency;
+    std::map<std::string, int> victim_errors;
+    std::istringstream lines(v.out);
+    for (std::string kind, value; lines >> kind >> value;) {
+        if (kind == "error") {
+            ++victim_errors[value];
+        } else {
+            latency[kind].push_back(std::stod(value));
+        }
+    }
+    std::map<std::string, int> attacker_answers;
+    for (auto& a : attackers) {
+        std::istringstream al(a.get().out);
+        for (std::string kind, value; al >> kind >> value;)
+            ++attacker_answers[kind == "error" ? value : "ok"];
+    }
+    const long hwm = status_kib(s.pid(), "VmHWM:");
+    std::printf("| victim's request (%.0f s of attack) | count | p50 | p99 | max |\n|---|---|---|---|---|\n",
+                seconds);
+    for (const char* kind : {"list", "check", "apply"}) {
+        auto& l = latency[kind];
+        std::printf("| %s | %zu | %.1f ms | %.1f ms | %.1f ms |\n", kind, l.size(), percentile(l, 0.5),
+                    percentile(l, 0.99), l.empty() ? 0.0 : *std::max_element(l.begin(), l.end()));
+    }
+    std::printf("\naalayerd peak memory: VmHWM %.1f MiB (RSS sampled every 100 ms: max %.1f MiB)\n",
+                static_cast<double>(hwm) / 1024.0, static_cast<double>(peak_rss) / 1024.0);
+    std::printf("attackers' answers:");
+    for (const auto& [kind, count] : attacker_answers)
+        std::printf(" %s=%d", kind.c_str(), count);
+    std::printf("\n");
+    int failures = 0;
+    for (const auto& [name, count] : victim_errors) {
+        std::printf("victim error %s: %d\n", name.c_str(), count);
+        failures += count;
+    }
+    for (const char* kind : {"list", "check", "apply"})
+        if (latency[kind].empty()) ++failures;
+    return failures == 0 && v.exit_code == 0 ? 0 : 1;
+}
