@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "policy/common/utf8.h"
 #include "policy/engine/profile_walk.h"
 #include "policy/syntax/emitter.h"
 #include "policy/syntax/parser.h"
@@ -265,31 +266,43 @@ public:
                       "pattern expands to more than " + std::to_string(limits_.max_expansions) + " paths");
                 return;
             }
+            if (rule.nul_escape) {
+                // apparmor_parser compiles a NUL escape into the rule, where the
+                // kernel uses NUL to join a link's two paths: no file has one.
+                if (w.included) {
+                    note(rule.where, "skipped: a path with an escape that stands for NUL");
+                    return;
+                }
+                error(rule.where,
+                      "path has an escape that stands for NUL ('\\000', '\\x00', '\\d0'); "
+                      "no file name holds one");
+                return;
+            }
             for (const auto& glob : rule.globs) {
                 if (glob.empty() || glob.front() != '/') {
                     if (w.included) {
-                        note(rule.where, "skipped: path '" + glob + "' is not absolute");
+                        note(rule.where, "skipped: path '" + printable(glob) + "' is not absolute");
                         return;
                     }
-                    error(rule.where, "path '" + glob + "' is not absolute (it must start with '/')");
+                    error(rule.where,
+                          "path '" + printable(glob) + "' is not absolute (it must start with '/')");
                     return;
                 }
-                if (std::any_of(glob.begin(), glob.end(), [](char ch) {
-                        const auto u = static_cast<unsigned char>(ch);
-                        return u < 0x20 || u == 0x7f;
-                    })) {
-                    // Control bytes have no business in a path, and would travel into the child's text.
+                if (has_control_byte(glob)) {
+                    // Checked on the decoded path: `\t` and `\x0b` are control bytes too.
+                    // They have no business in a file name a layer decides about.
                     if (w.included) {
                         note(rule.where, "skipped: a path with a control character");
                         return;
                     }
                     error(rule.where,
-                          "path has a control character (newline, tab, ...); write it with an escape");
+                          "path has a control character (newline, tab, ..., written or as an escape such as "
+                          "'\\t' or '\\x0b'); layers cannot name such files");
                     return;
                 }
                 if (!w.included && unsafe_segment(glob)) {
-                    error(rule.where,
-                          "path '" + glob + "' has a '.' or '..' segment; write the path it means");
+                    error(rule.where, "path '" + printable(glob) +
+                                          "' has a '.' or '..' segment; write the path it means");
                     return;
                 }
             }
