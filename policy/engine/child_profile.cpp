@@ -66,6 +66,10 @@ Word glob_word(const std::string& glob) {
         }
         ++i;
     }
+    // apparmor_parser's lexer reads `\\ ` as a backslash and an escaped
+    // space, so a bare word ending in an escaped backslash would run on
+    // into the permissions; inside quotes it ends where ours does.
+    if (w.text.ends_with("\\\\")) w.quoted = true;
     return w;
 }
 
