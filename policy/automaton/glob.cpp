@@ -1,6 +1,7 @@
 #include <string>
 
 #include "policy/automaton/nfa.h"
+#include "policy/syntax/escapes.h"
 
 namespace aalayer::policy {
 
@@ -109,10 +110,9 @@ private:
                 }
                 case '\\': {
                     if (pos_ + 1 >= glob_.size()) return fail("trailing '\\'");
-                    const auto e = static_cast<unsigned char>(glob_[pos_ + 1]);
-                    pos_ += 2;
+                    const unsigned char e = escaped();
                     slash = e == '/';
-                    AA_ASSIGN(cur, edge(cur, single(escaped(e))));
+                    AA_ASSIGN(cur, edge(cur, single(e)));
                     break;
                 }
                 case '@':
@@ -132,13 +132,19 @@ private:
         return cur;
     }
 
-    static unsigned char escaped(unsigned char e) {
-        switch (e) {
-            case 'n': return '\n';
-            case 't': return '\t';
-            case 'r': return '\r';
-            default: return e;
+    // The byte of the escape at pos_ (a backslash, not the last character),
+    // and pos_ past it. The text is decoded (decode_escapes) before it gets
+    // here, so what is left is a NUL escape, which apparmor_parser's regex
+    // compiler reads as the byte, or a backslash quoting the next character.
+    unsigned char escaped() {
+        const auto esc = read_escape(glob_.substr(pos_ + 1));
+        if (esc && esc->byte == 0) {
+            pos_ += 1 + esc->length;
+            return 0;
         }
+        const auto c = static_cast<unsigned char>(glob_[pos_ + 1]);
+        pos_ += 2;
+        return c;
     }
 
     Result<StateId> alternation(StateId cur, std::size_t depth) {
@@ -183,16 +189,17 @@ private:
             first = false;
             if (c == '\\') {
                 if (pos_ + 1 >= glob_.size()) return fail("trailing '\\'");
-                c = escaped(static_cast<unsigned char>(glob_[pos_ + 1]));
+                c = escaped();
+            } else {
                 ++pos_;
             }
-            ++pos_;
             if (pos_ + 1 < glob_.size() && glob_[pos_] == '-' && glob_[pos_ + 1] != ']') {
                 auto hi = static_cast<unsigned char>(glob_[pos_ + 1]);
                 pos_ += 2;
                 if (hi == '\\') {
                     if (pos_ >= glob_.size()) return fail("trailing '\\'");
-                    hi = escaped(static_cast<unsigned char>(glob_[pos_++]));
+                    --pos_;
+                    hi = escaped();
                 }
                 if (hi < c) return fail("range in '[…]' runs backwards");
                 for (unsigned v = c; v <= hi; ++v)
@@ -240,7 +247,9 @@ Status add_glob(Nfa& nfa, std::string_view glob, std::uint32_t tag, const Locati
         return make_error(ErrorKind::Limit, where,
                           "pattern is longer than " + std::to_string(limits.max_length) + " bytes");
     }
-    const std::string collapsed = collapse_slashes(glob);
+    // Escapes first, as apparmor_parser decodes them in the word: a decoded
+    // '/' is a '/' for collapsing and for the `*` rules below.
+    const std::string collapsed = collapse_slashes(decode_escapes(glob).text);
     GlobCompiler compiler(nfa, collapsed, where, limits);
     AA_ASSIGN(StateId end, compiler.compile(nfa.start()));
     nfa.states[end].tags.push_back(tag);

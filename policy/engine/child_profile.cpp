@@ -1,23 +1,75 @@
 #include "policy/engine/child_profile.h"
 
+#include "policy/common/utf8.h"
 #include "policy/syntax/emitter.h"
 
 namespace aalayer::policy {
 
+namespace {
+
+void put_hex_escape(std::string& out, unsigned char c) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 0xf];
+}
+
+}  // namespace
+
+// The glob is decoded (file_rule_info) or rendered (render_globs): its
+// metacharacters are escaped, anything else is the byte itself. Written so
+// that apparmor_parser and our parser decode the same bytes from it, and so
+// that no control byte or stray non-UTF-8 byte reaches the child's text.
 Word glob_word(const std::string& glob) {
     Word w;
-    for (std::size_t i = 0; i < glob.size(); ++i) {
+    for (std::size_t i = 0; i < glob.size();) {
         const auto c = static_cast<unsigned char>(glob[i]);
-        if (c <= ' ' || c >= 0x7f || c == '#' || c == '"' || c == '(' || c == ')' || c == '=' || c == '<' ||
+        if (c == '\\' && i + 1 < glob.size()) {
+            const auto next = static_cast<unsigned char>(glob[i + 1]);
+            if (next < 0x20 || next >= 0x7f) {
+                // `\<byte>` is that byte; \xNN says the same in printable text.
+                put_hex_escape(w.text, next);
+            } else {
+                // A quoted metacharacter, a quote, or the start of a NUL escape
+                // whose digits follow as they are.
+                w.text += glob.substr(i, 2);
+                if (next == '"') w.quoted = true;
+            }
+            i += 2;
+            continue;
+        }
+        if (c < 0x20 || c == 0x7f) {
+            put_hex_escape(w.text, c);
+            ++i;
+            continue;
+        }
+        if (c >= 0x80) {
+            const std::size_t n = utf8_char_length(std::string_view(glob).substr(i));
+            if (n == 0) {
+                put_hex_escape(w.text, c);
+                ++i;
+            } else {
+                w.text.append(glob, i, n);
+                w.quoted = true;
+                i += n;
+            }
+            continue;
+        }
+        if (c == ' ' || c == '#' || c == '"' || c == '!' || c == '(' || c == ')' || c == '=' || c == '<' ||
             c == '>') {
             w.quoted = true;
         }
-        if (c == '"' && (i == 0 || glob[i - 1] != '\\')) {
+        if (c == '"') {
             w.text += "\\\"";  // a bare quote would end the word
-            continue;
+        } else {
+            w.text += static_cast<char>(c);
         }
-        w.text += glob[i];
+        ++i;
     }
+    // apparmor_parser's lexer reads `\\ ` as a backslash and an escaped
+    // space, so a bare word ending in an escaped backslash would run on
+    // into the permissions; inside quotes it ends where ours does.
+    if (w.text.ends_with("\\\\")) w.quoted = true;
     return w;
 }
 

@@ -1,7 +1,10 @@
 #include "policy/engine/file_permissions.h"
 
+#include <algorithm>
+
 #include "policy/engine/profile_walk.h"
 #include "policy/syntax/emitter.h"
+#include "policy/syntax/escapes.h"
 
 namespace aalayer::policy {
 
@@ -50,7 +53,26 @@ Qualifiers merge_qualifiers(const Qualifiers& outer, const Qualifiers& inner) {
     return q;
 }
 
+bool has_control_byte(std::string_view glob) {
+    return std::any_of(glob.begin(), glob.end(), [](char ch) {
+        const auto u = static_cast<unsigned char>(ch);
+        return u < 0x20 || u == 0x7f;
+    });
+}
+
 namespace {
+
+// Escapes are decoded after expansion: apparmor_parser decodes each word
+// before it expands, which differs only for an escape split across a
+// variable's edge, and a `\x40{` that decodes to a variable reference is
+// refused by the glob compiler ("variables must be expanded").
+void decode_globs(FileRuleInfo& info) {
+    for (auto& glob : info.globs) {
+        DecodedWord decoded = decode_escapes(glob);
+        info.nul_escape = info.nul_escape || decoded.nul;
+        glob = std::move(decoded.text);
+    }
+}
 
 FileRuleInfo start_info(const Item& item, const Qualifiers& q) {
     FileRuleInfo info;
@@ -71,6 +93,7 @@ Result<std::optional<FileRuleInfo>> file_rule_info(const Item& item, const Quali
         if (rule->path) {
             info.bits = perm_bits(rule->perms);
             AA_ASSIGN(info.globs, variables.expand(rule->path->text, item.where));
+            decode_globs(info);
         } else {
             // Bare `file,`: every file permission on every path.
             info.bits = perm::kAll;
@@ -82,6 +105,7 @@ Result<std::optional<FileRuleInfo>> file_rule_info(const Item& item, const Quali
         FileRuleInfo info = start_info(item, merge_qualifiers(outer, link->qualifiers));
         info.bits = perm::kLink;
         AA_ASSIGN(info.globs, variables.expand(link->link.text, item.where));
+        decode_globs(info);
         return std::optional<FileRuleInfo>(std::move(info));
     }
     return std::optional<FileRuleInfo>();

@@ -82,8 +82,14 @@ struct FileRuleInfo {
     bool included = false;  // reached through an include (e.g. an abstraction)
     OwnerMode owner = OwnerMode::Any;
     PermBits bits = 0;
+    // Expanded, with escapes decoded as apparmor_parser decodes them
+    // (decode_escapes): `\057` is already a '/' here.
     std::vector<std::string> globs;
+    bool nul_escape = false;  // an escape in the path stood for NUL
 };
+
+// Whether a decoded glob holds a control byte (below 0x20, or 0x7f).
+bool has_control_byte(std::string_view glob);
 
 // Qualifiers of a rule inside a qualifier block: the inner ones win, audit adds.
 Qualifiers merge_qualifiers(const Qualifiers& outer, const Qualifiers& inner);

@@ -1,5 +1,6 @@
 #include "policy/engine/grant.h"
 
+#include "policy/common/utf8.h"
 #include "policy/syntax/emitter.h"
 
 namespace aalayer::policy {
@@ -33,10 +34,21 @@ Status check_grant_rule(const Item& item, const VariableTable& vars, std::vector
     if (!flattened) return flattened.take_error();
     if (!flattened->has_value()) return refuse(item.where, "a grant holds file rules only");
     FileRuleInfo info = std::move(**flattened);
+    if (info.nul_escape) {
+        return make_error(ErrorKind::Invalid, item.where,
+                          "grant path has an escape that stands for NUL ('\\000', '\\x00', '\\d0'); no file "
+                          "name holds one");
+    }
     for (const auto& glob : info.globs) {
         if (glob.empty() || glob.front() != '/') {
+            return make_error(
+                ErrorKind::Invalid, item.where,
+                "grant path '" + printable(glob) + "' is not absolute (it must start with '/')");
+        }
+        if (has_control_byte(glob)) {
+            // On the decoded path: `\t` or `\x0b` would put the byte in every child.
             return make_error(ErrorKind::Invalid, item.where,
-                              "grant path '" + glob + "' is not absolute (it must start with '/')");
+                              "grant path has a control character (written or as an escape such as '\\t')");
         }
     }
     out.push_back(std::move(info));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "policy/common/utf8.h"
 #include "policy/engine/profile_walk.h"
 #include "policy/syntax/emitter.h"
 #include "policy/syntax/parser.h"
@@ -192,10 +193,34 @@ public:
                 }
             },
             node);
+        check_words(item);
         // File and link rules are expanded (paths); other classes' words are not.
         if (!std::holds_alternative<FileRule>(node) && !std::holds_alternative<LinkRule>(node) &&
             mentions_variable(item)) {
             error(item.where, "variables are only supported in file rules of a layer");
+        }
+    }
+
+    // Every word of every rule class goes into the child as written, so it
+    // must read back the same, to us and to apparmor_parser.
+    void check_words(const Item& item) {
+        bool control = false;
+        bool backslash = false;
+        for_each_word(std::vector<Item>{item}, [&](const Word& w, const Location&) {
+            control = control || has_control_byte(w.text);
+            // apparmor_parser's lexer reads `\\ `, `\\,` and `\\)` as an escaped
+            // separator and runs on where we end the word.
+            backslash = backslash || (!w.quoted && w.text.ends_with('\\'));
+        });
+        if (control) {
+            error(item.where,
+                  "a word has a control character (tab, newline, ...); it cannot be written into "
+                  "the child profile");
+        }
+        if (backslash) {
+            error(item.where,
+                  "a word ends in '\\', which apparmor_parser reads as escaping what follows; "
+                  "quote the word");
         }
     }
 
@@ -265,31 +290,43 @@ public:
                       "pattern expands to more than " + std::to_string(limits_.max_expansions) + " paths");
                 return;
             }
+            if (rule.nul_escape) {
+                // apparmor_parser compiles a NUL escape into the rule, where the
+                // kernel uses NUL to join a link's two paths: no file has one.
+                if (w.included) {
+                    note(rule.where, "skipped: a path with an escape that stands for NUL");
+                    return;
+                }
+                error(rule.where,
+                      "path has an escape that stands for NUL ('\\000', '\\x00', '\\d0'); "
+                      "no file name holds one");
+                return;
+            }
             for (const auto& glob : rule.globs) {
                 if (glob.empty() || glob.front() != '/') {
                     if (w.included) {
-                        note(rule.where, "skipped: path '" + glob + "' is not absolute");
+                        note(rule.where, "skipped: path '" + printable(glob) + "' is not absolute");
                         return;
                     }
-                    error(rule.where, "path '" + glob + "' is not absolute (it must start with '/')");
+                    error(rule.where,
+                          "path '" + printable(glob) + "' is not absolute (it must start with '/')");
                     return;
                 }
-                if (std::any_of(glob.begin(), glob.end(), [](char ch) {
-                        const auto u = static_cast<unsigned char>(ch);
-                        return u < 0x20 || u == 0x7f;
-                    })) {
-                    // Control bytes have no business in a path, and would travel into the child's text.
+                if (has_control_byte(glob)) {
+                    // Checked on the decoded path: `\t` and `\x0b` are control bytes too.
+                    // They have no business in a file name a layer decides about.
                     if (w.included) {
                         note(rule.where, "skipped: a path with a control character");
                         return;
                     }
                     error(rule.where,
-                          "path has a control character (newline, tab, ...); write it with an escape");
+                          "path has a control character (newline, tab, ..., written or as an escape such as "
+                          "'\\t' or '\\x0b'); layers cannot name such files");
                     return;
                 }
                 if (!w.included && unsafe_segment(glob)) {
-                    error(rule.where,
-                          "path '" + glob + "' has a '.' or '..' segment; write the path it means");
+                    error(rule.where, "path '" + printable(glob) +
+                                          "' has a '.' or '..' segment; write the path it means");
                     return;
                 }
             }
@@ -363,6 +400,25 @@ LayerRules read_layer(const Loader& loader, std::string_view text, const std::st
         reader.error(Location{source, 1, 1},
                      "layer text is larger than " + std::to_string(limits.max_text_bytes) + " bytes");
         return out;
+    }
+    // Control characters other than line ends and tabs mean nothing in
+    // policy text, and in a word they would reach the child: \v and \f do
+    // not even end a word.
+    std::uint32_t line = 1;
+    std::uint32_t column = 1;
+    for (const char ch : text) {
+        const auto u = static_cast<unsigned char>(ch);
+        if ((u < 0x20 && ch != '\n' && ch != '\t' && ch != '\r') || u == 0x7f) {
+            reader.error(Location{source, line, column},
+                         "control character " + printable(std::string_view(&ch, 1)) + " in layer text");
+            return out;
+        }
+        if (ch == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
     }
     ParseLimits parse_limits = loader.options().limits;
     parse_limits.max_bytes = limits.max_text_bytes;

@@ -134,7 +134,29 @@ Result<Word> Scanner::read_word(WordStyle style, std::string_view what) {
         return make_error(ErrorKind::Syntax, start,
                           "expected " + std::string(what) + ", found " + describe_next());
     }
+    if (text_[pos_ - 1] == '\\' && !escaped_pair_ends_at(from, pos_)) {
+        // A lone '\' before a line end escapes nothing; written back before
+        // the ',' or ')' that follows it, it would escape that instead.
+        return make_error(ErrorKind::Syntax, start,
+                          std::string(what) +
+                              " ends in a '\\' that escapes nothing; write '\\\\' for a "
+                              "backslash");
+    }
     return Word{std::string(text_.substr(from, pos_ - from)), false};
+}
+
+bool Scanner::escaped_pair_ends_at(std::size_t from, std::size_t end) const {
+    // Backslashes pair from the left, as read_word reads them.
+    bool pair_end = false;
+    for (std::size_t i = from; i < end; ++i) {
+        if (text_[i] == '\\' && i + 1 < end) {
+            ++i;
+            pair_end = i + 1 == end;
+        } else {
+            pair_end = false;
+        }
+    }
+    return pair_end;
 }
 
 std::string Scanner::describe_next() const {

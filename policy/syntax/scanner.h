@@ -66,6 +66,9 @@ public:
     [[nodiscard]] std::string describe_next() const;
 
 private:
+    // Whether the bare word text_[from, end) ends with a backslash pair.
+    [[nodiscard]] bool escaped_pair_ends_at(std::size_t from, std::size_t end) const;
+
     std::string_view text_;
     std::string file_;
     std::size_t max_word_bytes_;

@@ -1,11 +1,38 @@
 // Layer text, as any user may send it: read, compose, emit, prove. Any
 // crash, sanitizer report or failed proof (compose returns an Error only for
-// budgets or a failed proof) is a finding.
+// budgets or a failed proof) is a finding. So is a child with a control
+// character in its text, and a rule of another class (written into the
+// child as the emitter writes it) that does not parse back to itself.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
+#include "policy/syntax/emitter.h"
 #include "tests/fuzz/fuzz_support.h"
+
+namespace {
+
+using namespace aalayer::policy;
+
+// `allow` is written as the default, without the keyword.
+Node without_allow(Node node) {
+    std::visit(
+        [](auto& n) {
+            if constexpr (requires { n.qualifiers; }) {
+                if (n.qualifiers.access == AccessMode::Allow) n.qualifiers.access = AccessMode::Implicit;
+            }
+        },
+        node);
+    return node;
+}
+
+bool reads_back(const Item& item) {
+    auto parsed = parse_document(emit_rule(item.node), "rule");
+    return parsed && parsed->document.items.size() == 1 &&
+           without_allow(parsed->document.items.front().node) == without_allow(item.node);
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace aalayer;
@@ -20,6 +47,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (c && c->valid()) {
         // The emitted child is ours: it must parse back.
         if (!policy::parse_document(c->child_text, "child")) __builtin_trap();
+        for (const char ch : c->child_text) {
+            const auto u = static_cast<unsigned char>(ch);
+            if ((u < 0x20 && ch != '\n') || u == 0x7f) __builtin_trap();  // only line ends
+        }
+        for (const auto* list : {&rules.allow_rules, &rules.deny_rules})
+            for (const auto& item : *list)
+                if (!reads_back(item)) __builtin_trap();
         (void)c->explain("/home/alice/docs/a");
     }
     return 0;

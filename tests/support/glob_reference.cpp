@@ -79,6 +79,10 @@ struct RefParser {
                     n->alts.push_back(seq(depth + 1));
                     if (g[i++] == '}') break;
                 }
+            } else if (c == '\\' && g.compare(i + 1, 3, "141") == 0) {
+                // The generator's one numeric escape: octal 141 is 'a' to apparmor_parser.
+                n->byte = 'a';
+                i += 4;
             } else if (c == '\\') {
                 n->byte = g[i + 1];
                 slash = n->byte == '/';
@@ -145,8 +149,8 @@ bool ref_match(const std::string& glob, const std::string& path) {
 // ---- Generators ----
 
 std::string random_glob(std::mt19937& rng, int depth) {
-    static const std::vector<std::string> kAtoms{"a",  "b",    "/",    ".",   "?", "*",
-                                                 "**", "[ab]", "[^a]", "\\a", "/", "/"};
+    static const std::vector<std::string> kAtoms{"a",  "b",    "/",    ".",     "?", "*",
+                                                 "**", "[ab]", "[^a]", "\\141", "/", "/"};
     std::uniform_int_distribution<int> len(1, depth == 0 ? 6 : 3);
     std::uniform_int_distribution<std::size_t> atom(0, kAtoms.size());
     std::string g;

@@ -15,6 +15,8 @@
 #include "policy/automaton/dfa.h"
 #include "policy/engine/identity.h"
 #include "policy/source/memory_reader.h"
+#include "policy/syntax/emitter.h"
+#include "policy/syntax/parser.h"
 
 namespace aalayer::policy {
 namespace {
@@ -413,6 +415,71 @@ TEST_F(LayerAllowed, AllowListClassesAndRlimit) {
     EXPECT_TRUE(r.deny_rules.empty());
     // rlimit is not an allow-list class: it only lowers a limit.
     EXPECT_EQ(r.allow_classes, (std::set<std::string>{"capability", "network", "ptrace", "signal", "unix"}));
+}
+
+// ---- words that would not read back the same in the child ----------------------------------
+
+// `path=\` then `,` on the next line: written back as `path=\,` the backslash
+// would escape the comma and the child would not parse.
+TEST_F(LayerRefusal, WordEndingInALoneBackslash) {
+    EXPECT_TRUE(refused_at(read(with_prefix("dbus path=\\\n,")), 2, 11, "escapes nothing"));
+}
+
+// apparmor_parser reads `\\,` as a backslash and an escaped comma: the word runs on.
+TEST_F(LayerRefusal, WordEndingInAnEscapedBackslash) {
+    EXPECT_TRUE(refused_at(read(with_prefix("signal peer=a\\\\,")), 2, 1, "ends in '\\'"));
+}
+
+// \v and \f do not end a word: they would travel into the child's text.
+TEST_F(LayerRefusal, ControlCharactersInWordsOfEveryClass) {
+    EXPECT_TRUE(refused_at(read(with_prefix("unix peer=(label=a\vb),")), 2, 19, "control character"));
+    EXPECT_TRUE(refused_at(read(with_prefix("deny pivot_root oldroot=/a\fb,")), 2, 27, "control character"));
+    EXPECT_TRUE(refused_at(read(with_prefix("deny unix (send) addr=@a\x7f,")), 2, 25, "control character"));
+    // A tab or newline inside quotes is part of the word.
+    EXPECT_TRUE(refused_at(read(with_prefix("dbus path=\"/a\tb\",")), 2, 1, "control character"));
+    EXPECT_TRUE(refused_at(read(with_prefix("signal peer=\"a\nb\",")), 2, 1, "control character"));
+    EXPECT_TRUE(refused_at(read(with_prefix("\"/tmp/a\tb\" r,")), 2, 1, "control character"));
+}
+
+Node without_allow(Node node) {
+    std::visit(
+        [](auto& n) {
+            if constexpr (requires { n.qualifiers; }) {
+                if (n.qualifiers.access == AccessMode::Allow) n.qualifiers.access = AccessMode::Implicit;
+            }
+        },
+        node);
+    return node;
+}
+
+// Every rule of another class goes into the child as the emitter writes it:
+// that text parses back to the same model.
+TEST_F(LayerAllowed, EveryWordReadsBackTheSame) {
+    const LayerRules r = read(
+        "network inet stream,\n"
+        "allow capability net_bind_service chown,\n"
+        "signal (send, receive) set=(term, kill) peer=\"fire fox\",\n"
+        "ptrace read peer=a\\ b,\n"
+        "unix (send, receive) type=stream addr=@a\\,b peer=(label=x\\)y addr=none),\n"
+        "dbus send bus=session path=/a\\\\b interface=org.x member=\"M\\\"x\" peer=(name=org.y label=l),\n"
+        "set rlimit nofile <= 1024,\n"
+        "deny mount fstype=ext4 options=(ro, nosuid) /dev/a -> /mnt/b,\n"
+        "deny umount /mnt/\\*,\n"
+        "deny pivot_root oldroot=/a/ /b,\n"
+        "deny change_profile -> \"x y\",\n"
+        "audit deny network,\n");
+    ASSERT_TRUE(no_errors(r));
+    std::vector<Item> rules = r.allow_rules;
+    rules.insert(rules.end(), r.deny_rules.begin(), r.deny_rules.end());
+    EXPECT_EQ(rules.size(), 12U);
+    for (const auto& item : rules) {
+        const std::string text = emit_rule(item.node);
+        auto parsed = parse_document(text, "child");
+        ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.error().format();
+        ASSERT_EQ(parsed->document.items.size(), 1U) << text;
+        EXPECT_TRUE(without_allow(parsed->document.items.front().node) == without_allow(item.node))
+            << text << " reads back as " << emit_rule(parsed->document.items.front().node);
+    }
 }
 
 TEST_F(LayerAllowed, AbstractionRulesAreMarkedIncluded) {
