@@ -1,6 +1,7 @@
 #include "policy/automaton/dfa.h"
 
 #include <algorithm>
+#include <bit>
 #include <deque>
 #include <map>
 #include <numeric>
@@ -47,9 +48,12 @@ struct VectorHash {
 
 // Hopcroft's partition refinement: the coarsest partition, compatible with
 // the labels, that every transition respects. O(k n log n) for k classes.
-std::vector<std::uint32_t> coarsest_partition(const Dfa& dfa, std::size_t& block_count) {
+// False when the meter runs out first.
+bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<std::uint32_t>& block,
+                        WorkMeter* meter) {
     const std::size_t n = dfa.state_count();
     const std::size_t k = dfa.class_count;
+    if (!charge(meter, 2 * n * k)) return false;  // the predecessor rows
     // Predecessors per (class, state), in compressed rows.
     std::vector<std::uint32_t> pred_start(k * n + 1, 0);
     for (std::size_t s = 0; s < n; ++s)
@@ -67,7 +71,7 @@ std::vector<std::uint32_t> coarsest_partition(const Dfa& dfa, std::size_t& block
     // Blocks are ranges of `elems`; a block's marked states sit at its front.
     std::vector<std::uint32_t> elems(n);
     std::vector<std::uint32_t> loc(n);
-    std::vector<std::uint32_t> block(n);
+    block.assign(n, 0);
     std::vector<std::uint32_t> first;
     std::vector<std::uint32_t> end;
     std::vector<std::uint32_t> marked_end;
@@ -106,7 +110,9 @@ std::vector<std::uint32_t> coarsest_partition(const Dfa& dfa, std::size_t& block
         splitter.assign(elems.begin() + first[a], elems.begin() + end[a]);
         for (std::size_t c = 0; c < k; ++c) {
             touched.clear();
+            std::uint64_t steps = splitter.size();
             for (const auto t : splitter) {
+                steps += pred_start[c * n + t + 1] - pred_start[c * n + t];
                 for (std::uint32_t i = pred_start[c * n + t]; i < pred_start[c * n + t + 1]; ++i) {
                     const std::uint32_t s = preds[i];
                     const std::uint32_t b = block[s];
@@ -118,6 +124,7 @@ std::vector<std::uint32_t> coarsest_partition(const Dfa& dfa, std::size_t& block
                     loc[s] = marked_end[b]++;
                 }
             }
+            if (!charge(meter, steps)) return false;
             for (const auto b : touched) {
                 if (marked_end[b] == end[b]) {  // every state marked: no split
                     marked_end[b] = first[b];
@@ -145,7 +152,7 @@ std::vector<std::uint32_t> coarsest_partition(const Dfa& dfa, std::size_t& block
         }
     }
     block_count = first.size();
-    return block;
+    return true;
 }
 
 std::vector<unsigned char> class_representatives(const Dfa& dfa) {
@@ -198,6 +205,7 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
                 distinct.insert(bytes);
         }
         const std::vector<ByteSet> sets(distinct.begin(), distinct.end());
+        if (!charge(limits.work, 256 * (sets.size() + 1))) return work_exhausted(where, *limits.work);
         compute_classes(sets, dfa.byte_class, dfa.class_count);
     }
     // Bytes of each class, to test edges once per class.
@@ -208,6 +216,8 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
     // Which classes each NFA edge covers, computed once rather than per DFA state.
     std::vector<std::vector<std::vector<std::uint16_t>>> edge_classes(nfa.states.size());
     for (std::size_t i = 0; i < nfa.states.size(); ++i) {
+        if (!charge(limits.work, 1 + nfa.states[i].edges.size() * dfa.class_count))
+            return work_exhausted(where, *limits.work);
         for (const auto& [bytes, to] : nfa.states[i].edges) {
             std::vector<std::uint16_t> classes;
             for (std::uint16_t cls = 0; cls < dfa.class_count; ++cls)
@@ -274,9 +284,13 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
         const auto from = static_cast<StateId>(done);
         for (auto& t : targets)
             t.clear();
+        // Steps: the row, each NFA state of the set, each class an edge
+        // covers, and (below) each comparison of two classes' targets.
+        std::uint64_t steps = dfa.class_count + set.size();
         for (const auto s : set) {
             const auto& edges = nfa.states[s].edges;
             for (std::size_t e = 0; e < edges.size(); ++e) {
+                steps += edge_classes[s][e].size();
                 for (const auto cls : edge_classes[s][e])
                     targets[cls].push_back(edges[e].second);
             }
@@ -290,6 +304,7 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
             StateId to = 0;
             bool found = false;
             for (const auto& [other, state] : resolved) {
+                steps += std::min(targets[other].size(), target.size()) + 1;
                 if (targets[other] == target) {
                     to = state;
                     found = true;
@@ -300,18 +315,30 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
                 std::vector<StateId> sorted = target;
                 std::sort(sorted.begin(), sorted.end());
                 sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-                AA_ASSIGN(to, intern(closure(std::move(sorted))));
+                std::vector<StateId> closed = closure(std::move(sorted));
+                // Closing, sorting (twice), hashing and comparing the set.
+                steps += (target.size() + closed.size()) * (4 + std::bit_width(closed.size()));
+                AA_ASSIGN(to, intern(std::move(closed)));
                 resolved.emplace_back(cls, to);
             }
             dfa.next[static_cast<std::size_t>(from) * dfa.class_count + cls] = to;
         }
+        if (!charge(limits.work, steps)) return work_exhausted(where, *limits.work);
     }
     return out;
 }
 
 Dfa minimize(const Dfa& dfa) {
+    return minimize(dfa, DfaLimits{}).value();  // no meter: never fails
+}
+
+Result<Dfa> minimize(const Dfa& dfa, const DfaLimits& limits) {
     std::size_t blocks = 0;
-    const std::vector<std::uint32_t> block = coarsest_partition(dfa, blocks);
+    std::vector<std::uint32_t> block;
+    if (!coarsest_partition(dfa, blocks, block, limits.work)) return work_exhausted(Location{}, *limits.work);
+    // Renumbering and merging classes look at every transition twice.
+    if (!charge(limits.work, 2 * dfa.state_count() * dfa.class_count))
+        return work_exhausted(Location{}, *limits.work);
     // Renumber blocks in breadth-first order from the start, dropping the unreachable.
     std::vector<std::int64_t> order(blocks, -1);
     std::vector<StateId> representative;
@@ -399,6 +426,7 @@ Result<Dfa> product(const Dfa& a, const Dfa& b, const std::function<Label(Label,
     };
     AA_ASSIGN(out.start, intern(a.start, b.start));
     for (std::size_t i = 0; i < states.size(); ++i) {
+        if (!charge(limits.work, out.class_count)) return work_exhausted(where, *limits.work);
         const auto [x, y] = states[i];
         out.next.resize(out.next.size() + out.class_count);
         const StateId* row_a = &a.next[static_cast<std::size_t>(x) * a.class_count];
@@ -420,6 +448,11 @@ Dfa map_labels(const Dfa& dfa, const std::function<Label(Label)>& fn) {
 }
 
 std::optional<std::string> shortest_witness(const Dfa& dfa, const std::function<bool(Label)>& accept) {
+    return shortest_witness(dfa, accept, DfaLimits{}).value();  // no meter: never fails
+}
+
+Result<std::optional<std::string>> shortest_witness(const Dfa& dfa, const std::function<bool(Label)>& accept,
+                                                    const DfaLimits& limits) {
     const std::vector<unsigned char> rep = class_representatives(dfa);
     // Classes in the order of their representative byte, so ties pick readable paths.
     std::vector<std::uint16_t> classes(dfa.class_count);
@@ -439,8 +472,9 @@ std::optional<std::string> shortest_witness(const Dfa& dfa, const std::function<
             for (StateId t = s; parent[t] >= 0; t = static_cast<StateId>(parent[t]))
                 path += static_cast<char>(via[t]);
             std::reverse(path.begin(), path.end());
-            return path;
+            return std::optional<std::string>(std::move(path));
         }
+        if (!charge(limits.work, dfa.class_count)) return work_exhausted(Location{}, *limits.work);
         for (const auto c : classes) {
             if (rep[c] == 0) continue;  // NUL never occurs in a path
             const StateId t = dfa.next[static_cast<std::size_t>(s) * dfa.class_count + c];
@@ -451,7 +485,7 @@ std::optional<std::string> shortest_witness(const Dfa& dfa, const std::function<
             }
         }
     }
-    return std::nullopt;
+    return std::optional<std::string>();
 }
 
 int witness_rank(unsigned char byte) {
@@ -487,6 +521,7 @@ Result<SetRelation> set_relation(const Dfa& a, const Dfa& b, const DfaLimits& li
     while (!todo.empty()) {
         const auto [x, y] = todo.back();
         todo.pop_back();
+        if (!charge(limits.work, steps.size())) return work_exhausted(Location{}, *limits.work);
         const bool in_a = a.label[x] != 0;
         const bool in_b = b.label[y] != 0;
         out.both = out.both || (in_a && in_b);
@@ -508,21 +543,21 @@ Result<Dfa> set_intersection(const Dfa& a, const Dfa& b, const DfaLimits& limits
     AA_ASSIGN(Dfa p,
               product(
                   a, b, [](Label x, Label y) { return static_cast<Label>(x != 0 && y != 0); }, limits));
-    return minimize(p);
+    return minimize(p, limits);
 }
 
 Result<Dfa> set_union(const Dfa& a, const Dfa& b, const DfaLimits& limits) {
     AA_ASSIGN(Dfa p,
               product(
                   a, b, [](Label x, Label y) { return static_cast<Label>(x != 0 || y != 0); }, limits));
-    return minimize(p);
+    return minimize(p, limits);
 }
 
 Result<Dfa> set_difference(const Dfa& a, const Dfa& b, const DfaLimits& limits) {
     AA_ASSIGN(Dfa p,
               product(
                   a, b, [](Label x, Label y) { return static_cast<Label>(x != 0 && y == 0); }, limits));
-    return minimize(p);
+    return minimize(p, limits);
 }
 
 Dfa set_complement(const Dfa& a) {
@@ -538,7 +573,8 @@ Result<std::optional<std::string>> set_difference_witness(const Dfa& a, const Df
     AA_ASSIGN(Dfa p,
               product(
                   a, b, [](Label x, Label y) { return static_cast<Label>(x != 0 && y == 0); }, limits));
-    return shortest_witness(p, [](Label l) { return l != 0; });
+    return shortest_witness(
+        p, [](Label l) { return l != 0; }, limits);
 }
 
 Result<bool> set_is_subset(const Dfa& a, const Dfa& b, const DfaLimits& limits) {
@@ -552,7 +588,9 @@ Result<Dfa> compile_globs(const std::vector<std::string>& globs, const Location&
     for (const auto& g : globs)
         AA_TRY(add_glob(nfa, g, 1, where, glob_limits));
     AA_ASSIGN(TaggedDfa tagged, determinize(nfa, dfa_limits, where));
-    return minimize(map_labels(tagged.dfa, [](Label l) { return static_cast<Label>(l != 0); }));
+    AA_ASSIGN(Dfa min, minimize(map_labels(tagged.dfa, [](Label l) { return static_cast<Label>(l != 0); }),
+                                dfa_limits));
+    return min;
 }
 
 }  // namespace aalayer::policy

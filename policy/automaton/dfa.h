@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "policy/automaton/nfa.h"
+#include "policy/automaton/work.h"
 
 namespace aalayer::policy {
 
@@ -19,6 +20,9 @@ using Label = std::uint32_t;
 
 struct DfaLimits {
     std::size_t max_states = 200'000;  // past this, construction fails with ErrorKind::Limit
+    // When set, every construction and search given these limits charges
+    // its steps here and fails with ErrorKind::Limit once it is spent.
+    WorkMeter* work = nullptr;
 };
 
 class Dfa {
@@ -51,8 +55,10 @@ struct TaggedDfa {
 
 Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits = {}, const Location& where = {});
 
-// The smallest DFA with the same label on every path (Moore's partition refinement).
+// The smallest DFA with the same label on every path (Hopcroft's partition refinement).
 Dfa minimize(const Dfa& dfa);
+// The same, charging its steps to limits.work.
+Result<Dfa> minimize(const Dfa& dfa, const DfaLimits& limits);
 
 // The product automaton: each state labelled combine(label_a, label_b).
 // Only states reachable from the start are built.
@@ -65,6 +71,9 @@ Dfa map_labels(const Dfa& dfa, const std::function<Label(Label)>& fn);
 // The shortest path (fewest bytes; among equals the one with the smallest
 // printable bytes) to a state whose label satisfies the predicate.
 std::optional<std::string> shortest_witness(const Dfa& dfa, const std::function<bool(Label)>& accept);
+// The same, charging its steps to limits.work.
+Result<std::optional<std::string>> shortest_witness(const Dfa& dfa, const std::function<bool(Label)>& accept,
+                                                    const DfaLimits& limits);
 
 // The order of bytes in witnesses, smallest first: lower-case letters,
 // digits, upper-case letters, then . _ - / ~ + = @ % : , and then the

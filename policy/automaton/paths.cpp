@@ -75,6 +75,7 @@ Result<std::optional<std::string>> canonical_witness(const Dfa& a, const Dfa& b,
     seen.emplace(a.start, b.start * 3, 0);
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         const Node n = nodes[i];
+        if (!charge(limits.work, steps.size())) return work_exhausted(Location{}, *limits.work);
         if (n.context != 0 && accept(a.label[n.x], b.label[n.y])) {
             std::string path;
             for (std::size_t at = i; at != 0; at = nodes[at].parent)
@@ -202,13 +203,11 @@ std::string atom(const ByteSet& bytes) {
 
 class Renderer {
 public:
-    Renderer(const Dfa& dfa, const Location& where, const GlobRenderLimits& limits)
-        : dfa_(dfa), where_(where), limits_(limits), on_path_(dfa.state_count(), false) {
-        find_universal();
-        find_live();
-    }
+    Renderer(const Dfa& dfa, const Location& where, const GlobRenderLimits& limits, WorkMeter* meter)
+        : dfa_(dfa), where_(where), limits_(limits), meter_(meter), on_path_(dfa.state_count(), false) {}
 
     Status run() {
+        if (!find_universal() || !find_live()) return Status(work_exhausted(where_, *meter_));
         // Paths start with '/'.
         const StateId first = dfa_.step(dfa_.start, '/');
         if (!live_[index(first, true)]) return {};
@@ -222,8 +221,9 @@ private:
         return static_cast<std::size_t>(s) * 2 + (after_slash ? 1 : 0);
     }
 
-    // A state from which every continuation is in the set.
-    void find_universal() {
+    // A state from which every continuation is in the set. False when the meter runs out.
+    bool find_universal() {
+        if (!charge(meter_, 256 * dfa_.state_count())) return false;
         universal_.assign(dfa_.state_count(), false);
         for (StateId s = 0; s < dfa_.state_count(); ++s) {
             if (dfa_.label[s] == 0) continue;
@@ -232,10 +232,13 @@ private:
                 all = dfa_.step(s, static_cast<unsigned char>(c)) == s;
             universal_[s] = all;
         }
+        return true;
     }
 
     // live_[state, after_slash]: some canonical continuation is accepted.
-    void find_live() {
+    // Rounds are as many as the longest path to an accepting state, so each
+    // round is charged for the states and steps it looked at.
+    bool find_live() {
         const std::size_t n = dfa_.state_count();
         live_.assign(n * 2, false);
         for (StateId s = 0; s < n; ++s) {
@@ -243,11 +246,13 @@ private:
         }
         for (bool changed = true; changed;) {
             changed = false;
+            std::uint64_t steps = n;
             for (StateId s = 0; s < n; ++s) {
                 for (int ctx = 0; ctx < 2; ++ctx) {
                     const bool after_slash = ctx == 1;
                     if (live_[index(s, after_slash)]) continue;
                     for (unsigned c = 1; c < 256; ++c) {
+                        ++steps;
                         if (after_slash && c == '/') continue;
                         if (live_[index(dfa_.step(s, static_cast<unsigned char>(c)), c == '/')]) {
                             live_[index(s, after_slash)] = true;
@@ -257,7 +262,9 @@ private:
                     }
                 }
             }
+            if (!charge(meter_, steps)) return false;
         }
+        return true;
     }
 
     Status emit(std::string glob) {
@@ -322,6 +329,8 @@ private:
 
     Status visit(StateId q, const std::string& prefix, bool after_slash) {
         AA_TRY(check_length(prefix));
+        // A visit looks at each byte's step a few times (loops, targets, universal bytes).
+        if (!charge(meter_, 4 * 256)) return Status(work_exhausted(where_, *meter_));
         if (universal_[q]) return emit(prefix + (after_slash ? "{,**}" : "**"));
         if (on_path_[q]) return Status(not_expressible(prefix, "repeats a sequence longer than one byte"));
         const ByteSet loop = loop_bytes(q, after_slash);
@@ -383,6 +392,10 @@ private:
             if (Status st = check_length(base + run); !st) {
                 unmark();
                 return st;
+            }
+            if (!charge(meter_, 4 * 256)) {
+                unmark();
+                return Status(work_exhausted(where_, *meter_));
             }
             ByteSet u = universal_bytes(cur);
             if (slash) u.reset('/');  // never canonical: not worth an alternative of its own
@@ -478,6 +491,7 @@ private:
     const Dfa& dfa_;
     const Location& where_;
     const GlobRenderLimits& limits_;
+    WorkMeter* meter_;
     std::vector<bool> universal_;
     std::vector<bool> live_;
     std::vector<bool> on_path_;
@@ -493,16 +507,16 @@ std::string glob_literal(unsigned char byte) {
 }
 
 Result<std::vector<std::string>> render_globs(const Dfa& set, const Location& where,
-                                              const GlobRenderLimits& limits) {
+                                              const GlobRenderLimits& limits, const DfaLimits& dfa_limits) {
     // Non-canonical paths are "don't care": adding them all lets `**` and
     // `*` show up as single looping states, whatever the slashes did.
-    AA_ASSIGN(Dfa widened, set_union(set, set_complement(canonical_paths())));
-    Renderer renderer(widened, where, limits);
+    AA_ASSIGN(Dfa widened, set_union(set, set_complement(canonical_paths()), dfa_limits));
+    Renderer renderer(widened, where, limits, dfa_limits.work);
     AA_TRY(renderer.run());
     // The renderer reasons about glob semantics; the automata check it.
-    AA_ASSIGN(Dfa back, compile_globs(renderer.globs, where));
-    AA_ASSIGN(std::optional<std::string> extra, canonical_difference_witness(back, set));
-    AA_ASSIGN(std::optional<std::string> missing, canonical_difference_witness(set, back));
+    AA_ASSIGN(Dfa back, compile_globs(renderer.globs, where, GlobLimits{}, dfa_limits));
+    AA_ASSIGN(std::optional<std::string> extra, canonical_difference_witness(back, set, dfa_limits));
+    AA_ASSIGN(std::optional<std::string> missing, canonical_difference_witness(set, back, dfa_limits));
     if (extra || missing) {
         return make_error(ErrorKind::Unsupported, where,
                           "cannot write this path set as AppArmor globs exactly (they would " +

@@ -358,6 +358,7 @@ LayerRules read_layer(const Loader& loader, std::string_view text, const std::st
                       const LayerLimits& limits) {
     LayerRules out;
     out.source = source;
+    out.max_work = limits.max_compose_work;
     LayerReader reader(loader, limits, out);
     if (text.size() > limits.max_text_bytes) {
         reader.error(Location{source, 1, 1},

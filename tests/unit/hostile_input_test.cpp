@@ -112,6 +112,13 @@ struct LayerHarness {
                      .value();
     }
 
+    LayerRules read(const std::string& text, const LayerLimits& limits = {}) {
+        LoadOptions options;
+        options.include_dirs = {"/inc"};
+        const Loader loader(reader, options);
+        return read_layer(loader, text, "hostile.layer", limits);
+    }
+
     // The findings of reading and composing `text`, and how long it took.
     std::vector<Finding> run(const std::string& text, std::chrono::duration<double>& took) {
         LoadOptions options;
@@ -165,14 +172,15 @@ TEST(HostileLayer, DeeplyNestedAlternation) {
     expect_refused(h.run(glob + " r,\n", took), "nests '{' more than", took);
 }
 
-// (a|b)*a(a|b)^n in glob form: its DFA has 2^n states.
-TEST(HostileLayer, ExponentialAutomatonHitsTheStateBudget) {
+// (a|b)*a(a|b)^n in glob form: its DFA has 2^n states. The work budget
+// stops it before the state budget does.
+TEST(HostileLayer, ExponentialAutomatonHitsABudget) {
     LayerHarness h;
     std::string glob = "/home/u/**a";
     for (int i = 0; i < 40; ++i)
         glob += "[ab]";
     std::chrono::duration<double> took{};
-    expect_refused(h.run("owner " + glob + " r,\n", took), "too complex", took);
+    expect_refused(h.run("owner " + glob + " r,\n", took), "needs more work than the service allows", took);
 }
 
 TEST(HostileLayer, ThousandsOfRules) {
@@ -207,6 +215,65 @@ TEST(HostileLayer, WideAlternationsStayWithinBudget) {
     const auto findings = h.run(text, took);
     EXPECT_FALSE(has_errors(findings));
     EXPECT_LT(took.count(), 10.0);
+}
+
+// A '**' followed by many '?': 2^16 states, under the state budget, but
+// about a second of CPU to determinise, minimise, clip, render and prove
+// (any user may send it as a Check). The work budget refuses it, naming
+// the rule, whatever the machine's speed.
+TEST(HostileLayer, WildcardsAfterDoubleStarHitTheWorkBudget) {
+    LayerHarness h;
+    std::string alternatives;
+    for (int i = 0; i < 60; ++i)
+        alternatives += (i == 0 ? "a" : ",a") + std::to_string(i) + "?????";
+    for (const std::string& rule : std::vector<std::string>{
+             "owner /home/u/**a??????????????? rw,\n",
+             "owner /home/u/**a???????????????????? rw,\n",
+             "owner /home/u/d/**{" + alternatives + "} rw,\n",
+         }) {
+        const LayerRules rules = h.read("/x r,\n" + rule);
+        auto c = compose(h.bounds, rules, LayerId{1000, "h"});
+        ASSERT_FALSE(c.ok()) << rule;
+        EXPECT_EQ(c.error().kind, ErrorKind::Limit);
+        EXPECT_EQ(to_string(c.error().where), "hostile.layer:2:1") << c.error().format();
+        EXPECT_NE(c.error().message.find("needs more work than the service allows"), std::string::npos)
+            << c.error().message;
+        EXPECT_NE(c.error().message.find("the rule at line 2 is the costliest"), std::string::npos)
+            << c.error().message;
+    }
+}
+
+// The same layer under a larger budget composes: the budget, not the
+// automaton, refused it. And a smaller one refuses even a plain layer.
+TEST(HostileLayer, TheWorkBudgetIsConfigurable) {
+    LayerHarness h;
+    LayerLimits generous;
+    generous.max_compose_work = 4'000'000'000;
+    const std::string text = "owner /home/u/d/**a????????? rw,\n";
+    auto small = compose(h.bounds, h.read(text), LayerId{1000, "h"});
+    ASSERT_TRUE(small.ok()) << small.error().format();
+    EXPECT_LE(small->work, LayerLimits::kDefaultComposeWork);
+    LayerLimits tight;
+    tight.max_compose_work = small->work / 2;
+    auto refused = compose(h.bounds, h.read(text, tight), LayerId{1000, "h"});
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().kind, ErrorKind::Limit);
+    auto wide =
+        compose(h.bounds, h.read("owner /home/u/**a???????????? rw,\n", generous), LayerId{1000, "h"});
+    ASSERT_TRUE(wide.ok()) << wide.error().format();
+    EXPECT_GT(wide->work, LayerLimits::kDefaultComposeWork);
+}
+
+// The layers a person writes stay far below the default budget.
+TEST(HostileLayer, OrdinaryLayersUseAFractionOfTheWorkBudget) {
+    LayerHarness h;
+    const std::string text =
+        "owner /home/u/.mozilla/firefox/banking/** rwk,\nowner /home/u/Downloads/banking/** rw,\n"
+        "deny /home/u/.mozilla/firefox/everyday/** rwklm,\n/home/u/Documents/*.{pdf,odt} r,\n";
+    auto c = compose(h.bounds, h.read(text), LayerId{1000, "h"});
+    ASSERT_TRUE(c.ok()) << c.error().format();
+    EXPECT_FALSE(has_errors(c->findings));
+    EXPECT_LT(c->work, LayerLimits::kDefaultComposeWork / 20);
 }
 
 }  // namespace
