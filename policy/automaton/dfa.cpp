@@ -155,22 +155,6 @@ bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<st
     return true;
 }
 
-std::vector<unsigned char> class_representatives(const Dfa& dfa) {
-    // Prefer bytes a person reads easily in a witness path.
-    std::vector<int> rep(dfa.class_count, -1);
-    for (unsigned b = 1; b < 256; ++b) {
-        auto& r = rep[dfa.byte_class[b]];
-        if (r < 0 ||
-            witness_rank(static_cast<unsigned char>(b)) < witness_rank(static_cast<unsigned char>(r))) {
-            r = static_cast<int>(b);
-        }
-    }
-    std::vector<unsigned char> out(dfa.class_count);
-    for (std::size_t i = 0; i < out.size(); ++i)
-        out[i] = static_cast<unsigned char>(rep[i] < 0 ? 0 : rep[i]);
-    return out;
-}
-
 }  // namespace
 
 StateId Dfa::run(std::string_view input) const {
@@ -451,41 +435,117 @@ std::optional<std::string> shortest_witness(const Dfa& dfa, const std::function<
     return shortest_witness(dfa, accept, DfaLimits{}).value();  // no meter: never fails
 }
 
-Result<std::optional<std::string>> shortest_witness(const Dfa& dfa, const std::function<bool(Label)>& accept,
-                                                    const DfaLimits& limits) {
-    const std::vector<unsigned char> rep = class_representatives(dfa);
-    // Classes in the order of their representative byte, so ties pick readable paths.
-    std::vector<std::uint16_t> classes(dfa.class_count);
-    std::iota(classes.begin(), classes.end(), 0);
-    std::stable_sort(classes.begin(), classes.end(), [&](std::uint16_t x, std::uint16_t y) {
-        return witness_rank(rep[x]) < witness_rank(rep[y]);
-    });
-    std::vector<std::int64_t> parent(dfa.state_count(), -2);
-    std::vector<unsigned char> via(dfa.state_count());
-    std::deque<StateId> queue{dfa.start};
-    parent[dfa.start] = -1;
+std::uint8_t utf8_step(std::uint8_t state, unsigned char b) {
+    auto in = [b](unsigned lo, unsigned hi) { return b >= lo && b <= hi; };
+    switch (state) {
+        case kUtf8Ready:
+            if (b < 0x80) return kUtf8Ready;
+            if (in(0xc2, 0xdf)) return 1;
+            if (b == 0xe0) return 4;
+            if (b == 0xed) return 5;
+            if (in(0xe1, 0xef)) return 2;
+            if (b == 0xf0) return 6;
+            if (b == 0xf4) return 7;
+            if (in(0xf1, 0xf3)) return 3;
+            return kUtf8Dead;
+        case 1: return in(0x80, 0xbf) ? kUtf8Ready : kUtf8Dead;  // one continuation byte to go
+        case 2: return in(0x80, 0xbf) ? 1 : kUtf8Dead;           // two
+        case 3: return in(0x80, 0xbf) ? 2 : kUtf8Dead;           // three
+        case 4: return in(0xa0, 0xbf) ? 1 : kUtf8Dead;           // after E0: no overlong forms
+        case 5: return in(0x80, 0x9f) ? 1 : kUtf8Dead;           // after ED: no surrogates
+        case 6: return in(0x90, 0xbf) ? 2 : kUtf8Dead;           // after F0: no overlong forms
+        case 7: return in(0x80, 0x8f) ? 2 : kUtf8Dead;           // after F4: nothing past U+10FFFF
+        default: return kUtf8Dead;
+    }
+}
+
+std::uint8_t utf8_kind(unsigned char byte) {
+    static const std::array<std::uint8_t, 256> kKind = [] {
+        std::array<std::uint8_t, 256> kind{};
+        std::map<std::array<std::uint8_t, kUtf8States>, std::uint8_t> ids;
+        for (unsigned b = 0; b < 256; ++b) {
+            std::array<std::uint8_t, kUtf8States> column{};
+            for (std::uint8_t s = 0; s < kUtf8States; ++s)
+                column[s] = utf8_step(s, static_cast<unsigned char>(b));
+            kind[b] = ids.emplace(column, static_cast<std::uint8_t>(ids.size())).first->second;
+        }
+        return kind;
+    }();
+    return kKind[byte];
+}
+
+namespace {
+
+// Breadth-first search for the least shortest path to an accepted state.
+// With `utf8`, over (state, UTF-8 state) pairs, accepting only between
+// characters: the least shortest well-formed path.
+Result<std::optional<std::string>> witness_search(const Dfa& dfa, const std::function<bool(Label)>& accept,
+                                                  const DfaLimits& limits, bool utf8) {
+    // Steps: a byte class (and with utf8 a byte kind), each standing for its
+    // most readable byte, tried in that byte's order.
+    struct Step {
+        std::uint16_t cls;
+        unsigned char byte;
+    };
+    std::vector<Step> steps;
+    {
+        std::vector<std::int32_t> seen(static_cast<std::size_t>(dfa.class_count) * 16, -1);
+        for (unsigned c = 1; c < 256; ++c) {  // NUL never occurs in a path
+            const auto byte = static_cast<unsigned char>(c);
+            const std::size_t key =
+                static_cast<std::size_t>(dfa.byte_class[byte]) * 16 + (utf8 ? utf8_kind(byte) : 0);
+            if (seen[key] < 0) {
+                seen[key] = static_cast<std::int32_t>(steps.size());
+                steps.push_back(Step{dfa.byte_class[byte], byte});
+            } else if (witness_rank(byte) < witness_rank(steps[static_cast<std::size_t>(seen[key])].byte)) {
+                steps[static_cast<std::size_t>(seen[key])].byte = byte;
+            }
+        }
+        std::stable_sort(steps.begin(), steps.end(), [](const Step& x, const Step& y) {
+            return witness_rank(x.byte) < witness_rank(y.byte);
+        });
+    }
+    const std::size_t width = utf8 ? kUtf8States : 1;
+    auto node = [&](StateId s, std::uint8_t u) { return static_cast<std::size_t>(s) * width + u; };
+    std::vector<std::int64_t> parent(dfa.state_count() * width, -2);
+    std::vector<unsigned char> via(dfa.state_count() * width);
+    std::deque<std::size_t> queue{node(dfa.start, kUtf8Ready)};
+    parent[queue.front()] = -1;
     while (!queue.empty()) {
-        const StateId s = queue.front();
+        const std::size_t n = queue.front();
         queue.pop_front();
-        if (accept(dfa.label[s])) {
+        const auto s = static_cast<StateId>(n / width);
+        const auto u = static_cast<std::uint8_t>(n % width);
+        if (u == kUtf8Ready && accept(dfa.label[s])) {
             std::string path;
-            for (StateId t = s; parent[t] >= 0; t = static_cast<StateId>(parent[t]))
+            for (std::size_t t = n; parent[t] >= 0; t = static_cast<std::size_t>(parent[t]))
                 path += static_cast<char>(via[t]);
             std::reverse(path.begin(), path.end());
             return std::optional<std::string>(std::move(path));
         }
-        if (!charge(limits.work, dfa.class_count)) return work_exhausted(Location{}, *limits.work);
-        for (const auto c : classes) {
-            if (rep[c] == 0) continue;  // NUL never occurs in a path
-            const StateId t = dfa.next[static_cast<std::size_t>(s) * dfa.class_count + c];
+        if (!charge(limits.work, steps.size())) return work_exhausted(Location{}, *limits.work);
+        for (const Step& step : steps) {
+            const std::uint8_t next_u = utf8 ? utf8_step(u, step.byte) : kUtf8Ready;
+            if (next_u == kUtf8Dead) continue;
+            const std::size_t t =
+                node(dfa.next[static_cast<std::size_t>(s) * dfa.class_count + step.cls], next_u);
             if (parent[t] == -2) {
-                parent[t] = s;
-                via[t] = rep[c];
+                parent[t] = static_cast<std::int64_t>(n);
+                via[t] = step.byte;
                 queue.push_back(t);
             }
         }
     }
     return std::optional<std::string>();
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> shortest_witness(const Dfa& dfa, const std::function<bool(Label)>& accept,
+                                                    const DfaLimits& limits) {
+    AA_ASSIGN(std::optional<std::string> whole, witness_search(dfa, accept, limits, true));
+    if (whole) return whole;
+    return witness_search(dfa, accept, limits, false);
 }
 
 int witness_rank(unsigned char byte) {
@@ -565,7 +625,11 @@ Dfa set_complement(const Dfa& a) {
 }
 
 bool set_is_empty(const Dfa& a) {
-    return !shortest_witness(a, [](Label l) { return l != 0; }).has_value();
+    // Any path will do: no need to look for a well-formed one first.
+    return !witness_search(
+                a, [](Label l) { return l != 0; }, DfaLimits{}, false)
+                .value()
+                .has_value();
 }
 
 Result<std::optional<std::string>> set_difference_witness(const Dfa& a, const Dfa& b,

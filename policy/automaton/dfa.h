@@ -69,7 +69,11 @@ Result<Dfa> product(const Dfa& a, const Dfa& b, const std::function<Label(Label,
 Dfa map_labels(const Dfa& dfa, const std::function<Label(Label)>& fn);
 
 // The shortest path (fewest bytes; among equals the one with the smallest
-// printable bytes) to a state whose label satisfies the predicate.
+// printable bytes) to a state whose label satisfies the predicate. Paths
+// that are well-formed UTF-8 come first: only when none reaches such a
+// state is the answer any path (it may then hold a lone byte of a
+// character; print it with printable()). Witnesses end up in messages and
+// D-Bus answers, which must be UTF-8 and should name whole characters.
 std::optional<std::string> shortest_witness(const Dfa& dfa, const std::function<bool(Label)>& accept);
 // The same, charging its steps to limits.work.
 Result<std::optional<std::string>> shortest_witness(const Dfa& dfa, const std::function<bool(Label)>& accept,
@@ -80,6 +84,16 @@ Result<std::optional<std::string>> shortest_witness(const Dfa& dfa, const std::f
 // rest by value. Among the shortest paths of a set, a witness is the least
 // in this order; that depends on the set alone, not on its automaton.
 int witness_rank(unsigned char byte);
+
+// UTF-8 well-formedness (RFC 3629) as a small automaton over bytes, for the
+// witness searches: kUtf8Ready between characters, kUtf8Dead after a byte
+// no well-formed text can hold there.
+inline constexpr std::uint8_t kUtf8Ready = 0;
+inline constexpr std::uint8_t kUtf8Dead = 8;
+inline constexpr std::uint8_t kUtf8States = 9;
+std::uint8_t utf8_step(std::uint8_t state, unsigned char byte);
+// Bytes that utf8_step treats alike in every state share a kind (14 kinds).
+std::uint8_t utf8_kind(unsigned char byte);
 
 // Path-set algebra on DFAs read as sets: a path is in the set when its label is non-zero.
 Result<Dfa> set_intersection(const Dfa& a, const Dfa& b, const DfaLimits& limits = {});

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "policy/automaton/pair_map.h"
+#include "policy/common/utf8.h"
 
 namespace aalayer::policy {
 
@@ -33,9 +34,30 @@ Result<std::optional<std::string>> canonical_difference_witness(const Dfa& a, co
         a, b, [](Label x, Label y) { return x != 0 && y == 0; }, limits);
 }
 
+namespace {
+
+Result<std::optional<std::string>> canonical_search(const Dfa& a, const Dfa& b,
+                                                    const std::function<bool(Label, Label)>& accept,
+                                                    const DfaLimits& limits, bool utf8);
+
+}  // namespace
+
 Result<std::optional<std::string>> canonical_witness(const Dfa& a, const Dfa& b,
                                                      const std::function<bool(Label, Label)>& accept,
                                                      const DfaLimits& limits) {
+    // Well-formed UTF-8 paths first, as shortest_witness does.
+    AA_ASSIGN(std::optional<std::string> whole, canonical_search(a, b, accept, limits, true));
+    if (whole) return whole;
+    return canonical_search(a, b, accept, limits, false);
+}
+
+namespace {
+
+// With `utf8`, the search also tracks the UTF-8 state (utf8_step) and
+// accepts only between characters.
+Result<std::optional<std::string>> canonical_search(const Dfa& a, const Dfa& b,
+                                                    const std::function<bool(Label, Label)>& accept,
+                                                    const DfaLimits& limits, bool utf8) {
     // Joint byte classes over the bytes of canonical paths (no NUL), '/'
     // apart; each stands for its most readable byte and is tried in that
     // byte's order, so breadth-first search finds the least shortest path.
@@ -46,12 +68,14 @@ Result<std::optional<std::string>> canonical_witness(const Dfa& a, const Dfa& b,
     };
     std::vector<Step> steps;
     {
-        std::vector<std::int32_t> seen(static_cast<std::size_t>(a.class_count) * b.class_count * 2, -1);
+        std::vector<std::int32_t> seen(static_cast<std::size_t>(a.class_count) * b.class_count * 2 * 16, -1);
         for (unsigned c = 1; c < 256; ++c) {
             const auto byte = static_cast<unsigned char>(c);
             const std::size_t key =
-                (static_cast<std::size_t>(a.byte_class[byte]) * b.class_count + b.byte_class[byte]) * 2 +
-                (byte == '/' ? 1 : 0);
+                ((static_cast<std::size_t>(a.byte_class[byte]) * b.class_count + b.byte_class[byte]) * 2 +
+                 (byte == '/' ? 1 : 0)) *
+                    16 +
+                (utf8 ? utf8_kind(byte) : 0);
             if (seen[key] < 0) {
                 seen[key] = static_cast<std::int32_t>(steps.size());
                 steps.push_back(Step{a.byte_class[byte], b.byte_class[byte], byte});
@@ -69,14 +93,15 @@ Result<std::optional<std::string>> canonical_witness(const Dfa& a, const Dfa& b,
         std::uint32_t context;
         std::uint32_t parent;
         unsigned char via;
+        std::uint8_t u;  // UTF-8 state
     };
-    std::vector<Node> nodes{Node{a.start, b.start, 0, 0, 0}};  // also the queue
+    std::vector<Node> nodes{Node{a.start, b.start, 0, 0, 0, kUtf8Ready}};  // also the queue
     PairMap seen(std::max(a.state_count(), b.state_count()));
-    seen.emplace(a.start, b.start * 3, 0);
+    seen.emplace(a.start, b.start * 3 * kUtf8States, 0);
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         const Node n = nodes[i];
         if (!charge(limits.work, steps.size())) return work_exhausted(Location{}, *limits.work);
-        if (n.context != 0 && accept(a.label[n.x], b.label[n.y])) {
+        if (n.context != 0 && n.u == kUtf8Ready && accept(a.label[n.x], b.label[n.y])) {
             std::string path;
             for (std::size_t at = i; at != 0; at = nodes[at].parent)
                 path += static_cast<char>(nodes[at].via);
@@ -89,17 +114,21 @@ Result<std::optional<std::string>> canonical_witness(const Dfa& a, const Dfa& b,
             const StateId x = a.next[static_cast<std::size_t>(n.x) * a.class_count + s.ca];
             const StateId y = b.next[static_cast<std::size_t>(n.y) * b.class_count + s.cb];
             const std::uint32_t context = slash ? 1 : 2;
-            if (!seen.emplace(x, y * 3 + context, 0).second) continue;
-            if (nodes.size() > 2 * limits.max_states) {
+            const std::uint8_t u = utf8 ? utf8_step(n.u, s.byte) : kUtf8Ready;
+            if (u == kUtf8Dead) continue;
+            if (!seen.emplace(x, (y * 3 + context) * kUtf8States + u, 0).second) continue;
+            if (nodes.size() > (utf8 ? 4 : 2) * limits.max_states) {
                 return make_error(ErrorKind::Limit, Location{},
                                   "pattern set is too complex: its automaton needs more than " +
                                       std::to_string(limits.max_states) + " states");
             }
-            nodes.push_back(Node{x, y, context, static_cast<std::uint32_t>(i), s.byte});
+            nodes.push_back(Node{x, y, context, static_cast<std::uint32_t>(i), s.byte, u});
         }
     }
     return std::optional<std::string>();
 }
+
+}  // namespace
 
 namespace {
 
@@ -285,7 +314,7 @@ private:
 
     Error not_expressible(const std::string& prefix, const std::string& why) const {
         return make_error(ErrorKind::Unsupported, where_,
-                          "the path set under '" + prefix + "' " + why +
+                          "the path set under '" + to_valid_utf8(prefix) + "' " + to_valid_utf8(why) +
                               ", which AppArmor globs cannot express (use subtrees such as /dir/** or "
                               "names with *, ? and {a,b})");
     }
@@ -518,9 +547,11 @@ Result<std::vector<std::string>> render_globs(const Dfa& set, const Location& wh
     AA_ASSIGN(std::optional<std::string> extra, canonical_difference_witness(back, set, dfa_limits));
     AA_ASSIGN(std::optional<std::string> missing, canonical_difference_witness(set, back, dfa_limits));
     if (extra || missing) {
-        return make_error(ErrorKind::Unsupported, where,
-                          "cannot write this path set as AppArmor globs exactly (they would " +
-                              (extra ? "also match '" + *extra + "'" : "miss '" + *missing + "'") + ")");
+        return make_error(
+            ErrorKind::Unsupported, where,
+            "cannot write this path set as AppArmor globs exactly (they would " +
+                (extra ? "also match '" + printable(*extra) + "'" : "miss '" + printable(*missing) + "'") +
+                ")");
     }
     return std::move(renderer.globs);
 }

@@ -211,9 +211,10 @@ public:
         if (outside) {
             if (rule.included) {
                 auto& [count, example] = included_[rule.where.file];
-                if (count++ == 0) example = *outside;
+                if (count++ == 0) example = printable(*outside);
             } else {
-                report(rule.where, "allows " + *outside + ", outside the grant for " + base + clipped());
+                report(rule.where,
+                       "allows " + printable(*outside) + ", outside the grant for " + base + clipped());
             }
             return {};
         }
@@ -226,12 +227,13 @@ public:
         if (const auto& p = beyond) {
             const PermPair granted = grant_.bound.perms(*p);
             const PermPair kept = granted & want;
-            std::string message = "allows '" + rule_letters(want.owner | want.other) + "' on " + *p +
-                                  ", beyond the grant for " + base + " there (" + format_pair(granted) + ")" +
+            std::string message = "allows '" + rule_letters(want.owner | want.other) + "' on " +
+                                  printable(*p) + ", beyond the grant for " + base + " there (" +
+                                  format_pair(granted) + ")" +
                                   (options_.strict ? clipped() : "; clipped to " + format_pair(kept));
             if (rule.included) {
                 auto& [count, example] = included_[rule.where.file];
-                if (count++ == 0) example = *p;
+                if (count++ == 0) example = printable(*p);
             } else {
                 report(rule.where, std::move(message));
             }
@@ -255,9 +257,9 @@ private:
         return options_.strict ? "; not allowed in strict mode" : "; clipped";
     }
 
-    void report(const Location& where, std::string message) {
+    void report(const Location& where, const std::string& message) {
         findings_.push_back(
-            Finding{options_.strict ? Severity::Error : Severity::Warning, where, std::move(message)});
+            Finding{options_.strict ? Severity::Error : Severity::Warning, where, to_valid_utf8(message)});
     }
 
     const CompiledGrant& grant_;
@@ -279,7 +281,7 @@ Status check_child(const BasePolicy& base, const CompiledGrant& grant, const std
                   kernel, effective, [](Label k, Label e) { return static_cast<Label>(k != e); }, limits));
     AA_ASSIGN(Dfa canonical, canonical_part(mismatch, limits));
     if (auto p = shortest_witness(canonical, [](Label l) { return l != 0; })) {
-        return child_failure("gives " + format_pair(decode(kernel.label_of(*p))) + " on " + *p +
+        return child_failure("gives " + format_pair(decode(kernel.label_of(*p))) + " on " + printable(*p) +
                              " where the layer's policy is " + format_pair(decode(effective.label_of(*p))));
     }
     // Inside the region nothing beyond the grant; nowhere beyond the base.
@@ -291,14 +293,14 @@ Status check_child(const BasePolicy& base, const CompiledGrant& grant, const std
                               },
                               limits));
     if (auto p = shortest_witness(beyond, [](Label l) { return l != 0; }))
-        return child_failure("exceeds the grant on " + *p);
+        return child_failure("exceeds the grant on " + printable(*p));
     AA_ASSIGN(
         Dfa over_base,
         product(
             effective, base.effective,
             [](Label e, Label b) { return static_cast<Label>(!contains(decode(b), decode(e))); }, limits));
     if (auto p = shortest_witness(over_base, [](Label l) { return l != 0; }))
-        return child_failure("exceeds the base on " + *p);
+        return child_failure("exceeds the base on " + printable(*p));
     return {};
 }
 
@@ -633,9 +635,9 @@ Status prove_child(const Bounds& bounds, const Dfa& layer, const std::string& ch
     if (const auto& p = failing) {
         const Label j = joint.label_of(*p);
         if ((j & kExceeds) != 0)
-            return child_failure("computed " + format_pair(decode(j & 0xffffU)) + " on " + *p +
+            return child_failure("computed " + format_pair(decode(j & 0xffffU)) + " on " + printable(*p) +
                                  ", beyond the base or the grant");
-        return child_failure("gives a different answer from the layer's policy on " + *p +
+        return child_failure("gives a different answer from the layer's policy on " + printable(*p) +
                              " (the policy is " + format_pair(decode(j & 0xffffU)) + ")");
     }
     // The walk and the product disagree: a fault of the engine, so the child is not trusted.
@@ -746,23 +748,23 @@ Result<Dfa> Composition::effective_dfa(const DfaLimits& limits) const {
 
 Explanation Composition::explain(std::string_view path) const {
     Explanation e;
-    e.path = std::string(path);
+    e.path = printable(path);
     e.perms = perms(path);
     if (!bounds_ || !layer_) return e;
     const auto& base_ = bounds_->base;
     const auto& grant_ = bounds_->grant;
     e.in_grant = !grant_->bound.rules_for(path).empty();
     for (const auto* r : base_->files.rules_for(path))
-        e.reasons.push_back(Reason{"base", r->where, r->text});
+        e.reasons.push_back(Reason{"base", r->where, to_valid_utf8(r->text)});
     if (e.in_grant) {
         for (const auto* r : grant_->bound.rules_for(path))
-            e.reasons.push_back(Reason{"grant", r->where, r->text});
+            e.reasons.push_back(Reason{"grant", r->where, to_valid_utf8(r->text)});
     } else {
         e.reasons.push_back(Reason{"grant", grant_->grant.where,
                                    "outside the grant for " + grant_->grant.base + ": the base decides"});
     }
     for (const auto* r : layer_->rules_for(path)) {
-        if (r->deny || e.in_grant) e.reasons.push_back(Reason{"layer", r->where, r->text});
+        if (r->deny || e.in_grant) e.reasons.push_back(Reason{"layer", r->where, to_valid_utf8(r->text)});
     }
     return e;
 }
@@ -787,7 +789,7 @@ Result<std::vector<Difference>> diff(const Composition& a, const Composition& b,
                   shortest_witness(
                       only, [](Label v) { return v != 0; }, limits));
         if (const auto& p = example) {
-            out.push_back(Difference{*p, decode(l & 0xffffU), decode(l >> 16U)});
+            out.push_back(Difference{printable(*p), decode(l & 0xffffU), decode(l >> 16U)});
         }
         if (out.size() >= max_regions) break;
     }

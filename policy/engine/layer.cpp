@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "policy/common/utf8.h"
 #include "policy/engine/profile_walk.h"
 #include "policy/syntax/emitter.h"
 #include "policy/syntax/parser.h"
@@ -103,10 +104,11 @@ public:
         : loader_(loader), limits_(limits), out_(out) {}
 
     void error(const Location& where, std::string message) {
-        out_.findings.push_back(Finding{Severity::Error, where, std::move(message)});
+        // Messages quote the user's text; what leaves the engine is UTF-8.
+        out_.findings.push_back(Finding{Severity::Error, where, to_valid_utf8(message)});
     }
     void note(const Location& where, std::string message) {
-        out_.findings.push_back(Finding{Severity::Note, where, std::move(message)});
+        out_.findings.push_back(Finding{Severity::Note, where, to_valid_utf8(message)});
     }
 
     // The user's own text: every item is checked before any include is read.
