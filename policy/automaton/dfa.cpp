@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "policy/automaton/pair_map.h"
+#include "policy/common/utf8.h"
 
 namespace aalayer::policy {
 
@@ -543,9 +544,14 @@ Result<std::optional<std::string>> witness_search(const Dfa& dfa, const std::fun
 
 Result<std::optional<std::string>> shortest_witness(const Dfa& dfa, const std::function<bool(Label)>& accept,
                                                     const DfaLimits& limits) {
+    // Any path first: when there is none, or the least is well-formed, it is
+    // the answer (the least well-formed path too), and the search on the
+    // product with the UTF-8 automaton is not needed. That keeps the common
+    // cases (no witness, ASCII witness) at the cost of one search.
+    AA_ASSIGN(std::optional<std::string> any, witness_search(dfa, accept, limits, false));
+    if (!any || valid_utf8(*any)) return any;
     AA_ASSIGN(std::optional<std::string> whole, witness_search(dfa, accept, limits, true));
-    if (whole) return whole;
-    return witness_search(dfa, accept, limits, false);
+    return whole ? whole : any;
 }
 
 int witness_rank(unsigned char byte) {

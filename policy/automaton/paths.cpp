@@ -45,10 +45,12 @@ Result<std::optional<std::string>> canonical_search(const Dfa& a, const Dfa& b,
 Result<std::optional<std::string>> canonical_witness(const Dfa& a, const Dfa& b,
                                                      const std::function<bool(Label, Label)>& accept,
                                                      const DfaLimits& limits) {
-    // Well-formed UTF-8 paths first, as shortest_witness does.
+    // Well-formed UTF-8 paths first, as shortest_witness does (and, as
+    // there, the UTF-8 search only when the least path is not well-formed).
+    AA_ASSIGN(std::optional<std::string> any, canonical_search(a, b, accept, limits, false));
+    if (!any || valid_utf8(*any)) return any;
     AA_ASSIGN(std::optional<std::string> whole, canonical_search(a, b, accept, limits, true));
-    if (whole) return whole;
-    return canonical_search(a, b, accept, limits, false);
+    return whole ? whole : any;
 }
 
 namespace {
