@@ -1,6 +1,7 @@
 #include "policy/automaton/dfa.h"
 
 #include <algorithm>
+#include <bit>
 #include <deque>
 #include <map>
 #include <numeric>
@@ -8,6 +9,7 @@
 #include <unordered_set>
 
 #include "policy/automaton/pair_map.h"
+#include "policy/common/utf8.h"
 
 namespace aalayer::policy {
 
@@ -47,9 +49,12 @@ struct VectorHash {
 
 // Hopcroft's partition refinement: the coarsest partition, compatible with
 // the labels, that every transition respects. O(k n log n) for k classes.
-std::vector<std::uint32_t> coarsest_partition(const Dfa& dfa, std::size_t& block_count) {
+// False when the meter runs out first.
+bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<std::uint32_t>& block,
+                        WorkMeter* meter) {
     const std::size_t n = dfa.state_count();
     const std::size_t k = dfa.class_count;
+    if (!charge(meter, 2 * n * k)) return false;  // the predecessor rows
     // Predecessors per (class, state), in compressed rows.
     std::vector<std::uint32_t> pred_start(k * n + 1, 0);
     for (std::size_t s = 0; s < n; ++s)
@@ -67,7 +72,7 @@ std::vector<std::uint32_t> coarsest_partition(const Dfa& dfa, std::size_t& block
     // Blocks are ranges of `elems`; a block's marked states sit at its front.
     std::vector<std::uint32_t> elems(n);
     std::vector<std::uint32_t> loc(n);
-    std::vector<std::uint32_t> block(n);
+    block.assign(n, 0);
     std::vector<std::uint32_t> first;
     std::vector<std::uint32_t> end;
     std::vector<std::uint32_t> marked_end;
@@ -106,7 +111,9 @@ std::vector<std::uint32_t> coarsest_partition(const Dfa& dfa, std::size_t& block
         splitter.assign(elems.begin() + first[a], elems.begin() + end[a]);
         for (std::size_t c = 0; c < k; ++c) {
             touched.clear();
+            std::uint64_t steps = splitter.size();
             for (const auto t : splitter) {
+                steps += pred_start[c * n + t + 1] - pred_start[c * n + t];
                 for (std::uint32_t i = pred_start[c * n + t]; i < pred_start[c * n + t + 1]; ++i) {
                     const std::uint32_t s = preds[i];
                     const std::uint32_t b = block[s];
@@ -118,6 +125,7 @@ std::vector<std::uint32_t> coarsest_partition(const Dfa& dfa, std::size_t& block
                     loc[s] = marked_end[b]++;
                 }
             }
+            if (!charge(meter, steps)) return false;
             for (const auto b : touched) {
                 if (marked_end[b] == end[b]) {  // every state marked: no split
                     marked_end[b] = first[b];
@@ -145,23 +153,7 @@ std::vector<std::uint32_t> coarsest_partition(const Dfa& dfa, std::size_t& block
         }
     }
     block_count = first.size();
-    return block;
-}
-
-std::vector<unsigned char> class_representatives(const Dfa& dfa) {
-    // Prefer bytes a person reads easily in a witness path.
-    std::vector<int> rep(dfa.class_count, -1);
-    for (unsigned b = 1; b < 256; ++b) {
-        auto& r = rep[dfa.byte_class[b]];
-        if (r < 0 ||
-            witness_rank(static_cast<unsigned char>(b)) < witness_rank(static_cast<unsigned char>(r))) {
-            r = static_cast<int>(b);
-        }
-    }
-    std::vector<unsigned char> out(dfa.class_count);
-    for (std::size_t i = 0; i < out.size(); ++i)
-        out[i] = static_cast<unsigned char>(rep[i] < 0 ? 0 : rep[i]);
-    return out;
+    return true;
 }
 
 }  // namespace
@@ -198,6 +190,7 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
                 distinct.insert(bytes);
         }
         const std::vector<ByteSet> sets(distinct.begin(), distinct.end());
+        if (!charge(limits.work, 256 * (sets.size() + 1))) return work_exhausted(where, *limits.work);
         compute_classes(sets, dfa.byte_class, dfa.class_count);
     }
     // Bytes of each class, to test edges once per class.
@@ -208,6 +201,8 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
     // Which classes each NFA edge covers, computed once rather than per DFA state.
     std::vector<std::vector<std::vector<std::uint16_t>>> edge_classes(nfa.states.size());
     for (std::size_t i = 0; i < nfa.states.size(); ++i) {
+        if (!charge(limits.work, 1 + nfa.states[i].edges.size() * dfa.class_count))
+            return work_exhausted(where, *limits.work);
         for (const auto& [bytes, to] : nfa.states[i].edges) {
             std::vector<std::uint16_t> classes;
             for (std::uint16_t cls = 0; cls < dfa.class_count; ++cls)
@@ -274,9 +269,13 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
         const auto from = static_cast<StateId>(done);
         for (auto& t : targets)
             t.clear();
+        // Steps: the row, each NFA state of the set, each class an edge
+        // covers, and (below) each comparison of two classes' targets.
+        std::uint64_t steps = dfa.class_count + set.size();
         for (const auto s : set) {
             const auto& edges = nfa.states[s].edges;
             for (std::size_t e = 0; e < edges.size(); ++e) {
+                steps += edge_classes[s][e].size();
                 for (const auto cls : edge_classes[s][e])
                     targets[cls].push_back(edges[e].second);
             }
@@ -290,6 +289,7 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
             StateId to = 0;
             bool found = false;
             for (const auto& [other, state] : resolved) {
+                steps += std::min(targets[other].size(), target.size()) + 1;
                 if (targets[other] == target) {
                     to = state;
                     found = true;
@@ -300,18 +300,30 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
                 std::vector<StateId> sorted = target;
                 std::sort(sorted.begin(), sorted.end());
                 sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-                AA_ASSIGN(to, intern(closure(std::move(sorted))));
+                std::vector<StateId> closed = closure(std::move(sorted));
+                // Closing, sorting (twice), hashing and comparing the set.
+                steps += (target.size() + closed.size()) * (4 + std::bit_width(closed.size()));
+                AA_ASSIGN(to, intern(std::move(closed)));
                 resolved.emplace_back(cls, to);
             }
             dfa.next[static_cast<std::size_t>(from) * dfa.class_count + cls] = to;
         }
+        if (!charge(limits.work, steps)) return work_exhausted(where, *limits.work);
     }
     return out;
 }
 
 Dfa minimize(const Dfa& dfa) {
+    return minimize(dfa, DfaLimits{}).value();  // no meter: never fails
+}
+
+Result<Dfa> minimize(const Dfa& dfa, const DfaLimits& limits) {
     std::size_t blocks = 0;
-    const std::vector<std::uint32_t> block = coarsest_partition(dfa, blocks);
+    std::vector<std::uint32_t> block;
+    if (!coarsest_partition(dfa, blocks, block, limits.work)) return work_exhausted(Location{}, *limits.work);
+    // Renumbering and merging classes look at every transition twice.
+    if (!charge(limits.work, 2 * dfa.state_count() * dfa.class_count))
+        return work_exhausted(Location{}, *limits.work);
     // Renumber blocks in breadth-first order from the start, dropping the unreachable.
     std::vector<std::int64_t> order(blocks, -1);
     std::vector<StateId> representative;
@@ -399,6 +411,7 @@ Result<Dfa> product(const Dfa& a, const Dfa& b, const std::function<Label(Label,
     };
     AA_ASSIGN(out.start, intern(a.start, b.start));
     for (std::size_t i = 0; i < states.size(); ++i) {
+        if (!charge(limits.work, out.class_count)) return work_exhausted(where, *limits.work);
         const auto [x, y] = states[i];
         out.next.resize(out.next.size() + out.class_count);
         const StateId* row_a = &a.next[static_cast<std::size_t>(x) * a.class_count];
@@ -420,38 +433,125 @@ Dfa map_labels(const Dfa& dfa, const std::function<Label(Label)>& fn) {
 }
 
 std::optional<std::string> shortest_witness(const Dfa& dfa, const std::function<bool(Label)>& accept) {
-    const std::vector<unsigned char> rep = class_representatives(dfa);
-    // Classes in the order of their representative byte, so ties pick readable paths.
-    std::vector<std::uint16_t> classes(dfa.class_count);
-    std::iota(classes.begin(), classes.end(), 0);
-    std::stable_sort(classes.begin(), classes.end(), [&](std::uint16_t x, std::uint16_t y) {
-        return witness_rank(rep[x]) < witness_rank(rep[y]);
-    });
-    std::vector<std::int64_t> parent(dfa.state_count(), -2);
-    std::vector<unsigned char> via(dfa.state_count());
-    std::deque<StateId> queue{dfa.start};
-    parent[dfa.start] = -1;
+    return shortest_witness(dfa, accept, DfaLimits{}).value();  // no meter: never fails
+}
+
+std::uint8_t utf8_step(std::uint8_t state, unsigned char b) {
+    auto in = [b](unsigned lo, unsigned hi) { return b >= lo && b <= hi; };
+    switch (state) {
+        case kUtf8Ready:
+            if (b < 0x80) return kUtf8Ready;
+            if (in(0xc2, 0xdf)) return 1;
+            if (b == 0xe0) return 4;
+            if (b == 0xed) return 5;
+            if (in(0xe1, 0xef)) return 2;
+            if (b == 0xf0) return 6;
+            if (b == 0xf4) return 7;
+            if (in(0xf1, 0xf3)) return 3;
+            return kUtf8Dead;
+        case 1: return in(0x80, 0xbf) ? kUtf8Ready : kUtf8Dead;  // one continuation byte to go
+        case 2: return in(0x80, 0xbf) ? 1 : kUtf8Dead;           // two
+        case 3: return in(0x80, 0xbf) ? 2 : kUtf8Dead;           // three
+        case 4: return in(0xa0, 0xbf) ? 1 : kUtf8Dead;           // after E0: no overlong forms
+        case 5: return in(0x80, 0x9f) ? 1 : kUtf8Dead;           // after ED: no surrogates
+        case 6: return in(0x90, 0xbf) ? 2 : kUtf8Dead;           // after F0: no overlong forms
+        case 7: return in(0x80, 0x8f) ? 2 : kUtf8Dead;           // after F4: nothing past U+10FFFF
+        default: return kUtf8Dead;
+    }
+}
+
+std::uint8_t utf8_kind(unsigned char byte) {
+    static const std::array<std::uint8_t, 256> kKind = [] {
+        std::array<std::uint8_t, 256> kind{};
+        std::map<std::array<std::uint8_t, kUtf8States>, std::uint8_t> ids;
+        for (unsigned b = 0; b < 256; ++b) {
+            std::array<std::uint8_t, kUtf8States> column{};
+            for (std::uint8_t s = 0; s < kUtf8States; ++s)
+                column[s] = utf8_step(s, static_cast<unsigned char>(b));
+            kind[b] = ids.emplace(column, static_cast<std::uint8_t>(ids.size())).first->second;
+        }
+        return kind;
+    }();
+    return kKind[byte];
+}
+
+namespace {
+
+// Breadth-first search for the least shortest path to an accepted state.
+// With `utf8`, over (state, UTF-8 state) pairs, accepting only between
+// characters: the least shortest well-formed path.
+Result<std::optional<std::string>> witness_search(const Dfa& dfa, const std::function<bool(Label)>& accept,
+                                                  const DfaLimits& limits, bool utf8) {
+    // Steps: a byte class (and with utf8 a byte kind), each standing for its
+    // most readable byte, tried in that byte's order.
+    struct Step {
+        std::uint16_t cls;
+        unsigned char byte;
+    };
+    std::vector<Step> steps;
+    {
+        std::vector<std::int32_t> seen(static_cast<std::size_t>(dfa.class_count) * 16, -1);
+        for (unsigned c = 1; c < 256; ++c) {  // NUL never occurs in a path
+            const auto byte = static_cast<unsigned char>(c);
+            const std::size_t key =
+                static_cast<std::size_t>(dfa.byte_class[byte]) * 16 + (utf8 ? utf8_kind(byte) : 0);
+            if (seen[key] < 0) {
+                seen[key] = static_cast<std::int32_t>(steps.size());
+                steps.push_back(Step{dfa.byte_class[byte], byte});
+            } else if (witness_rank(byte) < witness_rank(steps[static_cast<std::size_t>(seen[key])].byte)) {
+                steps[static_cast<std::size_t>(seen[key])].byte = byte;
+            }
+        }
+        std::stable_sort(steps.begin(), steps.end(), [](const Step& x, const Step& y) {
+            return witness_rank(x.byte) < witness_rank(y.byte);
+        });
+    }
+    const std::size_t width = utf8 ? kUtf8States : 1;
+    auto node = [&](StateId s, std::uint8_t u) { return static_cast<std::size_t>(s) * width + u; };
+    std::vector<std::int64_t> parent(dfa.state_count() * width, -2);
+    std::vector<unsigned char> via(dfa.state_count() * width);
+    std::deque<std::size_t> queue{node(dfa.start, kUtf8Ready)};
+    parent[queue.front()] = -1;
     while (!queue.empty()) {
-        const StateId s = queue.front();
+        const std::size_t n = queue.front();
         queue.pop_front();
-        if (accept(dfa.label[s])) {
+        const auto s = static_cast<StateId>(n / width);
+        const auto u = static_cast<std::uint8_t>(n % width);
+        if (u == kUtf8Ready && accept(dfa.label[s])) {
             std::string path;
-            for (StateId t = s; parent[t] >= 0; t = static_cast<StateId>(parent[t]))
+            for (std::size_t t = n; parent[t] >= 0; t = static_cast<std::size_t>(parent[t]))
                 path += static_cast<char>(via[t]);
             std::reverse(path.begin(), path.end());
-            return path;
+            return std::optional<std::string>(std::move(path));
         }
-        for (const auto c : classes) {
-            if (rep[c] == 0) continue;  // NUL never occurs in a path
-            const StateId t = dfa.next[static_cast<std::size_t>(s) * dfa.class_count + c];
+        if (!charge(limits.work, steps.size())) return work_exhausted(Location{}, *limits.work);
+        for (const Step& step : steps) {
+            const std::uint8_t next_u = utf8 ? utf8_step(u, step.byte) : kUtf8Ready;
+            if (next_u == kUtf8Dead) continue;
+            const std::size_t t =
+                node(dfa.next[static_cast<std::size_t>(s) * dfa.class_count + step.cls], next_u);
             if (parent[t] == -2) {
-                parent[t] = s;
-                via[t] = rep[c];
+                parent[t] = static_cast<std::int64_t>(n);
+                via[t] = step.byte;
                 queue.push_back(t);
             }
         }
     }
-    return std::nullopt;
+    return std::optional<std::string>();
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> shortest_witness(const Dfa& dfa, const std::function<bool(Label)>& accept,
+                                                    const DfaLimits& limits) {
+    // Any path first: when there is none, or the least is well-formed, it is
+    // the answer (the least well-formed path too), and the search on the
+    // product with the UTF-8 automaton is not needed. That keeps the common
+    // cases (no witness, ASCII witness) at the cost of one search.
+    AA_ASSIGN(std::optional<std::string> any, witness_search(dfa, accept, limits, false));
+    if (!any || valid_utf8(*any)) return any;
+    AA_ASSIGN(std::optional<std::string> whole, witness_search(dfa, accept, limits, true));
+    return whole ? whole : any;
 }
 
 int witness_rank(unsigned char byte) {
@@ -487,6 +587,7 @@ Result<SetRelation> set_relation(const Dfa& a, const Dfa& b, const DfaLimits& li
     while (!todo.empty()) {
         const auto [x, y] = todo.back();
         todo.pop_back();
+        if (!charge(limits.work, steps.size())) return work_exhausted(Location{}, *limits.work);
         const bool in_a = a.label[x] != 0;
         const bool in_b = b.label[y] != 0;
         out.both = out.both || (in_a && in_b);
@@ -508,21 +609,21 @@ Result<Dfa> set_intersection(const Dfa& a, const Dfa& b, const DfaLimits& limits
     AA_ASSIGN(Dfa p,
               product(
                   a, b, [](Label x, Label y) { return static_cast<Label>(x != 0 && y != 0); }, limits));
-    return minimize(p);
+    return minimize(p, limits);
 }
 
 Result<Dfa> set_union(const Dfa& a, const Dfa& b, const DfaLimits& limits) {
     AA_ASSIGN(Dfa p,
               product(
                   a, b, [](Label x, Label y) { return static_cast<Label>(x != 0 || y != 0); }, limits));
-    return minimize(p);
+    return minimize(p, limits);
 }
 
 Result<Dfa> set_difference(const Dfa& a, const Dfa& b, const DfaLimits& limits) {
     AA_ASSIGN(Dfa p,
               product(
                   a, b, [](Label x, Label y) { return static_cast<Label>(x != 0 && y == 0); }, limits));
-    return minimize(p);
+    return minimize(p, limits);
 }
 
 Dfa set_complement(const Dfa& a) {
@@ -530,7 +631,11 @@ Dfa set_complement(const Dfa& a) {
 }
 
 bool set_is_empty(const Dfa& a) {
-    return !shortest_witness(a, [](Label l) { return l != 0; }).has_value();
+    // Any path will do: no need to look for a well-formed one first.
+    return !witness_search(
+                a, [](Label l) { return l != 0; }, DfaLimits{}, false)
+                .value()
+                .has_value();
 }
 
 Result<std::optional<std::string>> set_difference_witness(const Dfa& a, const Dfa& b,
@@ -538,7 +643,8 @@ Result<std::optional<std::string>> set_difference_witness(const Dfa& a, const Df
     AA_ASSIGN(Dfa p,
               product(
                   a, b, [](Label x, Label y) { return static_cast<Label>(x != 0 && y == 0); }, limits));
-    return shortest_witness(p, [](Label l) { return l != 0; });
+    return shortest_witness(
+        p, [](Label l) { return l != 0; }, limits);
 }
 
 Result<bool> set_is_subset(const Dfa& a, const Dfa& b, const DfaLimits& limits) {
@@ -552,7 +658,9 @@ Result<Dfa> compile_globs(const std::vector<std::string>& globs, const Location&
     for (const auto& g : globs)
         AA_TRY(add_glob(nfa, g, 1, where, glob_limits));
     AA_ASSIGN(TaggedDfa tagged, determinize(nfa, dfa_limits, where));
-    return minimize(map_labels(tagged.dfa, [](Label l) { return static_cast<Label>(l != 0); }));
+    AA_ASSIGN(Dfa min, minimize(map_labels(tagged.dfa, [](Label l) { return static_cast<Label>(l != 0); }),
+                                dfa_limits));
+    return min;
 }
 
 }  // namespace aalayer::policy

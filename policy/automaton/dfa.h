@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "policy/automaton/nfa.h"
+#include "policy/automaton/work.h"
 
 namespace aalayer::policy {
 
@@ -19,6 +20,9 @@ using Label = std::uint32_t;
 
 struct DfaLimits {
     std::size_t max_states = 200'000;  // past this, construction fails with ErrorKind::Limit
+    // When set, every construction and search given these limits charges
+    // its steps here and fails with ErrorKind::Limit once it is spent.
+    WorkMeter* work = nullptr;
 };
 
 class Dfa {
@@ -51,8 +55,10 @@ struct TaggedDfa {
 
 Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits = {}, const Location& where = {});
 
-// The smallest DFA with the same label on every path (Moore's partition refinement).
+// The smallest DFA with the same label on every path (Hopcroft's partition refinement).
 Dfa minimize(const Dfa& dfa);
+// The same, charging its steps to limits.work.
+Result<Dfa> minimize(const Dfa& dfa, const DfaLimits& limits);
 
 // The product automaton: each state labelled combine(label_a, label_b).
 // Only states reachable from the start are built.
@@ -63,14 +69,31 @@ Result<Dfa> product(const Dfa& a, const Dfa& b, const std::function<Label(Label,
 Dfa map_labels(const Dfa& dfa, const std::function<Label(Label)>& fn);
 
 // The shortest path (fewest bytes; among equals the one with the smallest
-// printable bytes) to a state whose label satisfies the predicate.
+// printable bytes) to a state whose label satisfies the predicate. Paths
+// that are well-formed UTF-8 come first: only when none reaches such a
+// state is the answer any path (it may then hold a lone byte of a
+// character; print it with printable()). Witnesses end up in messages and
+// D-Bus answers, which must be UTF-8 and should name whole characters.
 std::optional<std::string> shortest_witness(const Dfa& dfa, const std::function<bool(Label)>& accept);
+// The same, charging its steps to limits.work.
+Result<std::optional<std::string>> shortest_witness(const Dfa& dfa, const std::function<bool(Label)>& accept,
+                                                    const DfaLimits& limits);
 
 // The order of bytes in witnesses, smallest first: lower-case letters,
 // digits, upper-case letters, then . _ - / ~ + = @ % : , and then the
 // rest by value. Among the shortest paths of a set, a witness is the least
 // in this order; that depends on the set alone, not on its automaton.
 int witness_rank(unsigned char byte);
+
+// UTF-8 well-formedness (RFC 3629) as a small automaton over bytes, for the
+// witness searches: kUtf8Ready between characters, kUtf8Dead after a byte
+// no well-formed text can hold there.
+inline constexpr std::uint8_t kUtf8Ready = 0;
+inline constexpr std::uint8_t kUtf8Dead = 8;
+inline constexpr std::uint8_t kUtf8States = 9;
+std::uint8_t utf8_step(std::uint8_t state, unsigned char byte);
+// Bytes that utf8_step treats alike in every state share a kind (14 kinds).
+std::uint8_t utf8_kind(unsigned char byte);
 
 // Path-set algebra on DFAs read as sets: a path is in the set when its label is non-zero.
 Result<Dfa> set_intersection(const Dfa& a, const Dfa& b, const DfaLimits& limits = {});

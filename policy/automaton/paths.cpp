@@ -4,6 +4,7 @@
 #include <map>
 
 #include "policy/automaton/pair_map.h"
+#include "policy/common/utf8.h"
 
 namespace aalayer::policy {
 
@@ -33,9 +34,32 @@ Result<std::optional<std::string>> canonical_difference_witness(const Dfa& a, co
         a, b, [](Label x, Label y) { return x != 0 && y == 0; }, limits);
 }
 
+namespace {
+
+Result<std::optional<std::string>> canonical_search(const Dfa& a, const Dfa& b,
+                                                    const std::function<bool(Label, Label)>& accept,
+                                                    const DfaLimits& limits, bool utf8);
+
+}  // namespace
+
 Result<std::optional<std::string>> canonical_witness(const Dfa& a, const Dfa& b,
                                                      const std::function<bool(Label, Label)>& accept,
                                                      const DfaLimits& limits) {
+    // Well-formed UTF-8 paths first, as shortest_witness does (and, as
+    // there, the UTF-8 search only when the least path is not well-formed).
+    AA_ASSIGN(std::optional<std::string> any, canonical_search(a, b, accept, limits, false));
+    if (!any || valid_utf8(*any)) return any;
+    AA_ASSIGN(std::optional<std::string> whole, canonical_search(a, b, accept, limits, true));
+    return whole ? whole : any;
+}
+
+namespace {
+
+// With `utf8`, the search also tracks the UTF-8 state (utf8_step) and
+// accepts only between characters.
+Result<std::optional<std::string>> canonical_search(const Dfa& a, const Dfa& b,
+                                                    const std::function<bool(Label, Label)>& accept,
+                                                    const DfaLimits& limits, bool utf8) {
     // Joint byte classes over the bytes of canonical paths (no NUL), '/'
     // apart; each stands for its most readable byte and is tried in that
     // byte's order, so breadth-first search finds the least shortest path.
@@ -46,12 +70,14 @@ Result<std::optional<std::string>> canonical_witness(const Dfa& a, const Dfa& b,
     };
     std::vector<Step> steps;
     {
-        std::vector<std::int32_t> seen(static_cast<std::size_t>(a.class_count) * b.class_count * 2, -1);
+        std::vector<std::int32_t> seen(static_cast<std::size_t>(a.class_count) * b.class_count * 2 * 16, -1);
         for (unsigned c = 1; c < 256; ++c) {
             const auto byte = static_cast<unsigned char>(c);
             const std::size_t key =
-                (static_cast<std::size_t>(a.byte_class[byte]) * b.class_count + b.byte_class[byte]) * 2 +
-                (byte == '/' ? 1 : 0);
+                ((static_cast<std::size_t>(a.byte_class[byte]) * b.class_count + b.byte_class[byte]) * 2 +
+                 (byte == '/' ? 1 : 0)) *
+                    16 +
+                (utf8 ? utf8_kind(byte) : 0);
             if (seen[key] < 0) {
                 seen[key] = static_cast<std::int32_t>(steps.size());
                 steps.push_back(Step{a.byte_class[byte], b.byte_class[byte], byte});
@@ -69,13 +95,15 @@ Result<std::optional<std::string>> canonical_witness(const Dfa& a, const Dfa& b,
         std::uint32_t context;
         std::uint32_t parent;
         unsigned char via;
+        std::uint8_t u;  // UTF-8 state
     };
-    std::vector<Node> nodes{Node{a.start, b.start, 0, 0, 0}};  // also the queue
+    std::vector<Node> nodes{Node{a.start, b.start, 0, 0, 0, kUtf8Ready}};  // also the queue
     PairMap seen(std::max(a.state_count(), b.state_count()));
-    seen.emplace(a.start, b.start * 3, 0);
+    seen.emplace(a.start, b.start * 3 * kUtf8States, 0);
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         const Node n = nodes[i];
-        if (n.context != 0 && accept(a.label[n.x], b.label[n.y])) {
+        if (!charge(limits.work, steps.size())) return work_exhausted(Location{}, *limits.work);
+        if (n.context != 0 && n.u == kUtf8Ready && accept(a.label[n.x], b.label[n.y])) {
             std::string path;
             for (std::size_t at = i; at != 0; at = nodes[at].parent)
                 path += static_cast<char>(nodes[at].via);
@@ -88,17 +116,21 @@ Result<std::optional<std::string>> canonical_witness(const Dfa& a, const Dfa& b,
             const StateId x = a.next[static_cast<std::size_t>(n.x) * a.class_count + s.ca];
             const StateId y = b.next[static_cast<std::size_t>(n.y) * b.class_count + s.cb];
             const std::uint32_t context = slash ? 1 : 2;
-            if (!seen.emplace(x, y * 3 + context, 0).second) continue;
-            if (nodes.size() > 2 * limits.max_states) {
+            const std::uint8_t u = utf8 ? utf8_step(n.u, s.byte) : kUtf8Ready;
+            if (u == kUtf8Dead) continue;
+            if (!seen.emplace(x, (y * 3 + context) * kUtf8States + u, 0).second) continue;
+            if (nodes.size() > (utf8 ? 4 : 2) * limits.max_states) {
                 return make_error(ErrorKind::Limit, Location{},
                                   "pattern set is too complex: its automaton needs more than " +
                                       std::to_string(limits.max_states) + " states");
             }
-            nodes.push_back(Node{x, y, context, static_cast<std::uint32_t>(i), s.byte});
+            nodes.push_back(Node{x, y, context, static_cast<std::uint32_t>(i), s.byte, u});
         }
     }
     return std::optional<std::string>();
 }
+
+}  // namespace
 
 namespace {
 
@@ -202,13 +234,11 @@ std::string atom(const ByteSet& bytes) {
 
 class Renderer {
 public:
-    Renderer(const Dfa& dfa, const Location& where, const GlobRenderLimits& limits)
-        : dfa_(dfa), where_(where), limits_(limits), on_path_(dfa.state_count(), false) {
-        find_universal();
-        find_live();
-    }
+    Renderer(const Dfa& dfa, const Location& where, const GlobRenderLimits& limits, WorkMeter* meter)
+        : dfa_(dfa), where_(where), limits_(limits), meter_(meter), on_path_(dfa.state_count(), false) {}
 
     Status run() {
+        if (!find_universal() || !find_live()) return Status(work_exhausted(where_, *meter_));
         // Paths start with '/'.
         const StateId first = dfa_.step(dfa_.start, '/');
         if (!live_[index(first, true)]) return {};
@@ -222,8 +252,9 @@ private:
         return static_cast<std::size_t>(s) * 2 + (after_slash ? 1 : 0);
     }
 
-    // A state from which every continuation is in the set.
-    void find_universal() {
+    // A state from which every continuation is in the set. False when the meter runs out.
+    bool find_universal() {
+        if (!charge(meter_, 256 * dfa_.state_count())) return false;
         universal_.assign(dfa_.state_count(), false);
         for (StateId s = 0; s < dfa_.state_count(); ++s) {
             if (dfa_.label[s] == 0) continue;
@@ -232,10 +263,13 @@ private:
                 all = dfa_.step(s, static_cast<unsigned char>(c)) == s;
             universal_[s] = all;
         }
+        return true;
     }
 
     // live_[state, after_slash]: some canonical continuation is accepted.
-    void find_live() {
+    // Rounds are as many as the longest path to an accepting state, so each
+    // round is charged for the states and steps it looked at.
+    bool find_live() {
         const std::size_t n = dfa_.state_count();
         live_.assign(n * 2, false);
         for (StateId s = 0; s < n; ++s) {
@@ -243,11 +277,13 @@ private:
         }
         for (bool changed = true; changed;) {
             changed = false;
+            std::uint64_t steps = n;
             for (StateId s = 0; s < n; ++s) {
                 for (int ctx = 0; ctx < 2; ++ctx) {
                     const bool after_slash = ctx == 1;
                     if (live_[index(s, after_slash)]) continue;
                     for (unsigned c = 1; c < 256; ++c) {
+                        ++steps;
                         if (after_slash && c == '/') continue;
                         if (live_[index(dfa_.step(s, static_cast<unsigned char>(c)), c == '/')]) {
                             live_[index(s, after_slash)] = true;
@@ -257,7 +293,9 @@ private:
                     }
                 }
             }
+            if (!charge(meter_, steps)) return false;
         }
+        return true;
     }
 
     Status emit(std::string glob) {
@@ -278,7 +316,7 @@ private:
 
     Error not_expressible(const std::string& prefix, const std::string& why) const {
         return make_error(ErrorKind::Unsupported, where_,
-                          "the path set under '" + prefix + "' " + why +
+                          "the path set under '" + to_valid_utf8(prefix) + "' " + to_valid_utf8(why) +
                               ", which AppArmor globs cannot express (use subtrees such as /dir/** or "
                               "names with *, ? and {a,b})");
     }
@@ -322,6 +360,8 @@ private:
 
     Status visit(StateId q, const std::string& prefix, bool after_slash) {
         AA_TRY(check_length(prefix));
+        // A visit looks at each byte's step a few times (loops, targets, universal bytes).
+        if (!charge(meter_, 4 * 256)) return Status(work_exhausted(where_, *meter_));
         if (universal_[q]) return emit(prefix + (after_slash ? "{,**}" : "**"));
         if (on_path_[q]) return Status(not_expressible(prefix, "repeats a sequence longer than one byte"));
         const ByteSet loop = loop_bytes(q, after_slash);
@@ -383,6 +423,10 @@ private:
             if (Status st = check_length(base + run); !st) {
                 unmark();
                 return st;
+            }
+            if (!charge(meter_, 4 * 256)) {
+                unmark();
+                return Status(work_exhausted(where_, *meter_));
             }
             ByteSet u = universal_bytes(cur);
             if (slash) u.reset('/');  // never canonical: not worth an alternative of its own
@@ -478,6 +522,7 @@ private:
     const Dfa& dfa_;
     const Location& where_;
     const GlobRenderLimits& limits_;
+    WorkMeter* meter_;
     std::vector<bool> universal_;
     std::vector<bool> live_;
     std::vector<bool> on_path_;
@@ -493,20 +538,22 @@ std::string glob_literal(unsigned char byte) {
 }
 
 Result<std::vector<std::string>> render_globs(const Dfa& set, const Location& where,
-                                              const GlobRenderLimits& limits) {
+                                              const GlobRenderLimits& limits, const DfaLimits& dfa_limits) {
     // Non-canonical paths are "don't care": adding them all lets `**` and
     // `*` show up as single looping states, whatever the slashes did.
-    AA_ASSIGN(Dfa widened, set_union(set, set_complement(canonical_paths())));
-    Renderer renderer(widened, where, limits);
+    AA_ASSIGN(Dfa widened, set_union(set, set_complement(canonical_paths()), dfa_limits));
+    Renderer renderer(widened, where, limits, dfa_limits.work);
     AA_TRY(renderer.run());
     // The renderer reasons about glob semantics; the automata check it.
-    AA_ASSIGN(Dfa back, compile_globs(renderer.globs, where));
-    AA_ASSIGN(std::optional<std::string> extra, canonical_difference_witness(back, set));
-    AA_ASSIGN(std::optional<std::string> missing, canonical_difference_witness(set, back));
+    AA_ASSIGN(Dfa back, compile_globs(renderer.globs, where, GlobLimits{}, dfa_limits));
+    AA_ASSIGN(std::optional<std::string> extra, canonical_difference_witness(back, set, dfa_limits));
+    AA_ASSIGN(std::optional<std::string> missing, canonical_difference_witness(set, back, dfa_limits));
     if (extra || missing) {
-        return make_error(ErrorKind::Unsupported, where,
-                          "cannot write this path set as AppArmor globs exactly (they would " +
-                              (extra ? "also match '" + *extra + "'" : "miss '" + *missing + "'") + ")");
+        return make_error(
+            ErrorKind::Unsupported, where,
+            "cannot write this path set as AppArmor globs exactly (they would " +
+                (extra ? "also match '" + printable(*extra) + "'" : "miss '" + printable(*missing) + "'") +
+                ")");
     }
     return std::move(renderer.globs);
 }

@@ -39,7 +39,8 @@ struct GlobRenderLimits {
 // error names the first repetition that is not. The result is checked by
 // compiling it back and comparing automata, so a returned list is exact.
 Result<std::vector<std::string>> render_globs(const Dfa& set, const Location& where = {},
-                                              const GlobRenderLimits& limits = {});
+                                              const GlobRenderLimits& limits = {},
+                                              const DfaLimits& dfa_limits = {});
 
 // One literal byte or a byte class as glob text ("a", "\*", "?", "[^o/]").
 std::string glob_literal(unsigned char byte);

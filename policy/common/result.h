@@ -9,6 +9,8 @@
 #include <utility>
 #include <variant>
 
+#include "policy/common/utf8.h"
+
 namespace aalayer::policy {
 
 // A position in a policy source. line and column are 1-based; 0 means unknown.
@@ -109,8 +111,10 @@ private:
     std::optional<Error> error_;
 };
 
+// Messages quote policy text, which may hold any byte; they leave the engine
+// as UTF-8 (D-Bus strings must be), with other bytes as \xNN (utf8.h).
 inline Error make_error(ErrorKind kind, Location where, std::string message) {
-    return Error{kind, std::move(where), std::move(message)};
+    return Error{kind, std::move(where), to_valid_utf8(message)};
 }
 
 }  // namespace aalayer::policy

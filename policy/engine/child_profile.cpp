@@ -167,8 +167,10 @@ Status ChildProfileBuilder::add_allow(const FileRuleInfo& rule, const Dfa& paths
             globs = grants[i].globs;
         } else {
             AA_ASSIGN(Dfa overlap, set_intersection(paths, granted, options_.limits.dfa));
-            auto rendered = render_globs(overlap, rule.where, options_.render);
+            auto rendered = render_globs(overlap, rule.where, options_.render, options_.limits.dfa);
             if (!rendered) {
+                if (is_work_exhausted(rendered.error(), options_.limits.dfa.work))
+                    return rendered.take_error();
                 return make_error(ErrorKind::Unsupported, rule.where,
                                   "where this rule meets the grant rule '" + grants[i].text +
                                       "' the paths cannot be written as AppArmor globs (" +

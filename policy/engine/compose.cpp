@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "policy/automaton/pair_map.h"
+#include "policy/common/utf8.h"
 #include "policy/engine/child_profile.h"
 #include "policy/syntax/parser.h"
 
@@ -67,12 +68,59 @@ Label layer_label(const MatchPerms& m) {
     return encode(m.allow) | (encode(m.deny) << 16U);
 }
 
+// The layer ran out of steps (LayerRules::max_work): the error names the
+// rule that cost the most, so the user knows which pattern to simplify.
+Error too_much_work(const LayerRules& layer, std::optional<std::size_t> costliest, const WorkMeter& meter) {
+    const std::string why =
+        "; simplify the pattern: a '**' followed by many '?', '*' or '[...]', or "
+        "long alternations, multiply the work";
+    const std::string steps = "more than " + std::to_string(meter.limit()) + " steps";
+    if (!costliest) {
+        return make_error(ErrorKind::Limit, Location{layer.source, 1, 1},
+                          "this layer needs more work than the service allows (" + steps + ")" + why);
+    }
+    const FileRuleInfo& rule = layer.files[*costliest];
+    return make_error(ErrorKind::Limit, rule.where,
+                      "this layer needs more work than the service allows (" + steps + "; the rule at line " +
+                          std::to_string(rule.where.line) + " is the costliest: '" +
+                          to_valid_utf8(rule.text) + "')" + why);
+}
+
+// The rule with the largest cost, if any rule cost anything.
+std::optional<std::size_t> costliest_rule(const std::vector<std::uint64_t>& cost) {
+    const auto it = std::max_element(cost.begin(), cost.end());
+    if (it == cost.end() || *it == 0) return std::nullopt;
+    return static_cast<std::size_t>(it - cost.begin());
+}
+
+// When the automaton of all the rules ran out of steps: each rule compiled
+// on its own, on a second budget at most, to find the costliest. A rule that
+// spends that budget alone is the one.
+std::optional<std::size_t> locate_costliest(const LayerRules& layer, const ComposeOptions& options) {
+    if (layer.files.size() == 1) return 0;
+    WorkMeter meter(layer.max_work);
+    DfaLimits limits = options.limits.dfa;
+    limits.work = &meter;
+    std::vector<std::uint64_t> cost(layer.files.size(), 0);
+    for (std::size_t i = 0; i < layer.files.size() && !meter.exhausted(); ++i) {
+        const std::uint64_t before = meter.used();
+        (void)compile_globs(layer.files[i].globs, layer.files[i].where, options.limits.glob, limits);
+        cost[i] = meter.used() - before;
+    }
+    return costliest_rule(cost);
+}
+
 // A budget error of the whole rule set, pinned on the first rule that is
 // over budget on its own (else on the layer as a whole).
 Error locate_budget_error(Error error, const LayerRules& layer, const ComposeOptions& options) {
     if (error.kind != ErrorKind::Limit) return error;
-    for (const auto& rule : layer.files) {
-        auto alone = compile_globs(rule.globs, rule.where, options.limits.glob, options.limits.dfa);
+    WorkMeter meter(layer.max_work);  // the rules alone, on one more budget at most
+    DfaLimits limits = options.limits.dfa;
+    limits.work = &meter;
+    for (std::size_t i = 0; i < layer.files.size(); ++i) {
+        const auto& rule = layer.files[i];
+        auto alone = compile_globs(rule.globs, rule.where, options.limits.glob, limits);
+        if (meter.exhausted()) return too_much_work(layer, i, meter);
         if (!alone) return alone.take_error();
     }
     error.where = Location{layer.source, 1, 1};
@@ -118,7 +166,8 @@ bool same_rule(const FileRuleInfo& a, const FileRuleInfo& b) {
 // rules minus the union of its deny rules, and that section holds allow
 // rules only (prepare_bounds keeps it only then), so splitting the rules in
 // two and combining the two automata gives the same answer on every path.
-Result<Dfa> child_effective(const Bounds& bounds, const std::string& child_text) {
+Result<Dfa> child_effective(const Bounds& bounds, const std::string& child_text, const DfaLimits& limits) {
+    const PermissionLimits metered{GlobLimits{}, limits};
     AA_ASSIGN(std::vector<FileRuleInfo> rules, child_rules(child_text));
     const auto& known = bounds.outside_rules;
     const bool all_there = std::all_of(known.begin(), known.end(), [&](const FileRuleInfo& k) {
@@ -126,23 +175,28 @@ Result<Dfa> child_effective(const Bounds& bounds, const std::string& child_text)
                            [&](const FileRuleInfo& r) { return same_rule(k, r); });
     });
     if (known.empty() || !all_there) {
-        AA_ASSIGN(PermissionAutomaton child, PermissionAutomaton::build(std::move(rules)));
-        return child.effective_dfa();
+        AA_ASSIGN(PermissionAutomaton child, PermissionAutomaton::build(std::move(rules), metered));
+        return child.effective_dfa(limits);
     }
     std::erase_if(rules, [&](const FileRuleInfo& r) {
         return std::any_of(known.begin(), known.end(),
                            [&](const FileRuleInfo& k) { return same_rule(k, r); });
     });
     if (rules.empty()) return bounds.outside_dfa;
-    AA_ASSIGN(PermissionAutomaton rest, PermissionAutomaton::build(std::move(rules)));
-    const Dfa rest_dfa = minimize(map_labels(rest.dfa(), [&](Label l) {
-        const MatchPerms& m = rest.label_perms(l);
-        return encode(m.allow) | (encode(m.deny) << 16U);
-    }));
-    AA_ASSIGN(Dfa both, product(bounds.outside_dfa, rest_dfa, [](Label o, Label r) {
-                  return encode(minus(decode(o) | decode(r & 0xffffU), decode(r >> 16U)));
-              }));
-    return minimize(both);
+    AA_ASSIGN(PermissionAutomaton rest, PermissionAutomaton::build(std::move(rules), metered));
+    AA_ASSIGN(const Dfa rest_dfa, minimize(map_labels(rest.dfa(),
+                                                      [&](Label l) {
+                                                          const MatchPerms& m = rest.label_perms(l);
+                                                          return encode(m.allow) | (encode(m.deny) << 16U);
+                                                      }),
+                                           limits));
+    AA_ASSIGN(Dfa both, product(
+                            bounds.outside_dfa, rest_dfa,
+                            [](Label o, Label r) {
+                                return encode(minus(decode(o) | decode(r & 0xffffU), decode(r >> 16U)));
+                            },
+                            limits));
+    return minimize(both, limits);
 }
 
 class Clipper {
@@ -152,30 +206,34 @@ public:
 
     Status check(const FileRuleInfo& rule, const Dfa& paths) {
         const std::string& base = grant_.grant.base;
-        AA_ASSIGN(std::optional<std::string> outside, canonical_difference_witness(paths, grant_.region));
+        AA_ASSIGN(std::optional<std::string> outside,
+                  canonical_difference_witness(paths, grant_.region, options_.limits.dfa));
         if (outside) {
             if (rule.included) {
                 auto& [count, example] = included_[rule.where.file];
-                if (count++ == 0) example = *outside;
+                if (count++ == 0) example = printable(*outside);
             } else {
-                report(rule.where, "allows " + *outside + ", outside the grant for " + base + clipped());
+                report(rule.where,
+                       "allows " + printable(*outside) + ", outside the grant for " + base + clipped());
             }
             return {};
         }
         const PermPair want = rule_pair(rule);
         AA_ASSIGN(std::optional<std::string> beyond,
-                  canonical_witness(paths, grant_.bound_dfa, [&](Label in, Label g) {
-                      return in != 0 && !contains(decode(g & 0xffffU), want);
-                  }));
+                  canonical_witness(
+                      paths, grant_.bound_dfa,
+                      [&](Label in, Label g) { return in != 0 && !contains(decode(g & 0xffffU), want); },
+                      options_.limits.dfa));
         if (const auto& p = beyond) {
             const PermPair granted = grant_.bound.perms(*p);
             const PermPair kept = granted & want;
-            std::string message = "allows '" + rule_letters(want.owner | want.other) + "' on " + *p +
-                                  ", beyond the grant for " + base + " there (" + format_pair(granted) + ")" +
+            std::string message = "allows '" + rule_letters(want.owner | want.other) + "' on " +
+                                  printable(*p) + ", beyond the grant for " + base + " there (" +
+                                  format_pair(granted) + ")" +
                                   (options_.strict ? clipped() : "; clipped to " + format_pair(kept));
             if (rule.included) {
                 auto& [count, example] = included_[rule.where.file];
-                if (count++ == 0) example = *p;
+                if (count++ == 0) example = printable(*p);
             } else {
                 report(rule.where, std::move(message));
             }
@@ -199,9 +257,9 @@ private:
         return options_.strict ? "; not allowed in strict mode" : "; clipped";
     }
 
-    void report(const Location& where, std::string message) {
+    void report(const Location& where, const std::string& message) {
         findings_.push_back(
-            Finding{options_.strict ? Severity::Error : Severity::Warning, where, std::move(message)});
+            Finding{options_.strict ? Severity::Error : Severity::Warning, where, to_valid_utf8(message)});
     }
 
     const CompiledGrant& grant_;
@@ -223,7 +281,7 @@ Status check_child(const BasePolicy& base, const CompiledGrant& grant, const std
                   kernel, effective, [](Label k, Label e) { return static_cast<Label>(k != e); }, limits));
     AA_ASSIGN(Dfa canonical, canonical_part(mismatch, limits));
     if (auto p = shortest_witness(canonical, [](Label l) { return l != 0; })) {
-        return child_failure("gives " + format_pair(decode(kernel.label_of(*p))) + " on " + *p +
+        return child_failure("gives " + format_pair(decode(kernel.label_of(*p))) + " on " + printable(*p) +
                              " where the layer's policy is " + format_pair(decode(effective.label_of(*p))));
     }
     // Inside the region nothing beyond the grant; nowhere beyond the base.
@@ -235,14 +293,14 @@ Status check_child(const BasePolicy& base, const CompiledGrant& grant, const std
                               },
                               limits));
     if (auto p = shortest_witness(beyond, [](Label l) { return l != 0; }))
-        return child_failure("exceeds the grant on " + *p);
+        return child_failure("exceeds the grant on " + printable(*p));
     AA_ASSIGN(
         Dfa over_base,
         product(
             effective, base.effective,
             [](Label e, Label b) { return static_cast<Label>(!contains(decode(b), decode(e))); }, limits));
     if (auto p = shortest_witness(over_base, [](Label l) { return l != 0; }))
-        return child_failure("exceeds the base on " + *p);
+        return child_failure("exceeds the base on " + printable(*p));
     return {};
 }
 
@@ -507,11 +565,15 @@ Result<bool> proved_by_walk(const Bounds& bounds, const Dfa& lc,
         }
         const auto [x, y, z] = todo.back();
         todo.pop_back();
+        if (!charge(limits.work, steps.size())) return work_exhausted(Location{}, *limits.work);
         const auto [l, c] = pairs[lc.label[y]];
         if (z != 0 && !holds(bounds.cells[bp.label[x]], l, c)) return false;
         if (z != 0 && stuck[y]) {
             const std::uint32_t set = bounds.reach[2 * x + (z - 1)];
             if (!checked.emplace(set, y, 0).second) continue;
+            if (!charge(limits.work, bounds.reach_sets[set].size())) {
+                return work_exhausted(Location{}, *limits.work);
+            }
             for (const auto cell : bounds.reach_sets[set])
                 if (!holds(bounds.cells[cell], l, c)) return false;
             continue;
@@ -531,7 +593,7 @@ Result<bool> proved_by_walk(const Bounds& bounds, const Dfa& lc,
 // parses back.
 Status prove_child(const Bounds& bounds, const Dfa& layer, const std::string& child_text,
                    const DfaLimits& limits) {
-    AA_ASSIGN(Dfa child, child_effective(bounds, child_text));
+    AA_ASSIGN(Dfa child, child_effective(bounds, child_text, limits));
     std::vector<std::pair<Label, Label>> pairs;
     std::unordered_map<std::uint64_t, Label> ids;
     AA_ASSIGN(Dfa layer_child, product(
@@ -544,7 +606,7 @@ Status prove_child(const Bounds& bounds, const Dfa& layer, const std::string& ch
                                        return it->second;
                                    },
                                    limits));
-    const Dfa lc = minimize(layer_child);
+    AA_ASSIGN(const Dfa lc, minimize(layer_child, limits));
     AA_ASSIGN(bool proved, proved_by_walk(bounds, lc, pairs, limits));
     if (proved) return {};
     // A path fails: the effective policy and the flags as one product, for
@@ -564,15 +626,18 @@ Status prove_child(const Bounds& bounds, const Dfa& layer, const std::string& ch
                       return out;
                   },
                   limits));
-    AA_ASSIGN(Dfa flagged, product(joint, canonical_paths(), [](Label j, Label c) {
-                  return c == 0 ? Label{0} : j & (kMismatch | kExceeds);
-              }));
-    if (auto p = shortest_witness(flagged, [](Label l) { return l != 0; })) {
+    AA_ASSIGN(Dfa flagged,
+              product(
+                  joint, canonical_paths(),
+                  [](Label j, Label c) { return c == 0 ? Label{0} : j & (kMismatch | kExceeds); }, limits));
+    AA_ASSIGN(const std::optional<std::string> failing, shortest_witness(
+                                                            flagged, [](Label l) { return l != 0; }, limits));
+    if (const auto& p = failing) {
         const Label j = joint.label_of(*p);
         if ((j & kExceeds) != 0)
-            return child_failure("computed " + format_pair(decode(j & 0xffffU)) + " on " + *p +
+            return child_failure("computed " + format_pair(decode(j & 0xffffU)) + " on " + printable(*p) +
                                  ", beyond the base or the grant");
-        return child_failure("gives a different answer from the layer's policy on " + *p +
+        return child_failure("gives a different answer from the layer's policy on " + printable(*p) +
                              " (the policy is " + format_pair(decode(j & 0xffffU)) + ")");
     }
     // The walk and the product disagree: a fault of the engine, so the child is not trusted.
@@ -598,8 +663,18 @@ Result<Composition> compose(std::shared_ptr<const Bounds> bounds, const LayerRul
         out.findings.push_back(to_finding(st.error()));
         return out;
     }
-    auto built = PermissionAutomaton::build(layer.files, options.limits);
+    // One budget of steps for every construction below (the automata, the
+    // clipping witnesses, the child's globs, the proof), so that no layer,
+    // however small its automata, costs more CPU than the service allows.
+    WorkMeter meter(layer.max_work);
+    ComposeOptions metered = options;
+    metered.limits.dfa.work = &meter;
+    const DfaLimits& limits = metered.limits.dfa;
+    std::vector<std::uint64_t> cost(layer.files.size(), 0);  // steps spent on each rule on its own
+
+    auto built = PermissionAutomaton::build(layer.files, metered.limits);
     if (!built) {
+        if (meter.exhausted()) return too_much_work(layer, locate_costliest(layer, options), meter);
         out.findings.push_back(to_finding(locate_budget_error(built.error(), layer, options)));
         return out;
     }
@@ -608,29 +683,42 @@ Result<Composition> compose(std::shared_ptr<const Bounds> bounds, const LayerRul
     const CompiledGrant& grant = *bounds->grant;
 
     // Each allow rule alone: what it loses to the grant, and its share of the child.
-    ChildProfileBuilder child(base, grant, id, options);
-    Clipper clipper(grant, options, out.findings);
-    for (const auto& rule : layer.files) {
+    ChildProfileBuilder child(base, grant, id, metered);
+    Clipper clipper(grant, metered, out.findings);
+    for (std::size_t i = 0; i < layer.files.size(); ++i) {
+        const auto& rule = layer.files[i];
         if (rule.deny) {
             child.add_deny(rule);
             continue;
         }
-        auto compiled = compile_globs(rule.globs, rule.where, options.limits.glob, options.limits.dfa);
+        const std::uint64_t before = meter.used();
+        auto compiled = compile_globs(rule.globs, rule.where, options.limits.glob, limits);
+        Result<Dfa> paths = compiled ? canonical_part(*compiled, limits) : Result<Dfa>(compiled.error());
+        Status clip = paths ? clipper.check(rule, *paths) : Status(paths.error());
+        Status added = clip && paths ? child.add_allow(rule, *paths) : Status();
+        cost[i] += meter.used() - before;
+        if (meter.exhausted()) return too_much_work(layer, costliest_rule(cost), meter);
         if (!compiled) {
             out.findings.push_back(to_finding(compiled.error()));
             continue;
         }
-        AA_ASSIGN(Dfa paths, canonical_part(*compiled, options.limits.dfa));
-        AA_TRY(clipper.check(rule, paths));
-        if (auto st = child.add_allow(rule, paths); !st) out.findings.push_back(to_finding(st.error()));
+        if (!paths) return paths.take_error();
+        if (!clip) return clip.take_error();
+        if (!added) out.findings.push_back(to_finding(added.error()));
     }
     clipper.finish();
+    out.work = meter.used();
     if (!out.valid()) return out;
     child.add_other_rules(layer);
     out.child_text = child.text();
-    out.layer_dfa_ =
-        minimize(map_labels(files.dfa(), [&](Label l) { return layer_label(files.label_perms(l)); }));
-    AA_TRY(prove_child(*bounds, out.layer_dfa_, out.child_text, options.limits.dfa));
+    auto layer_dfa =
+        minimize(map_labels(files.dfa(), [&](Label l) { return layer_label(files.label_perms(l)); }), limits);
+    Status proved =
+        layer_dfa ? prove_child(*bounds, *layer_dfa, out.child_text, limits) : Status(layer_dfa.error());
+    if (meter.exhausted()) return too_much_work(layer, costliest_rule(cost), meter);
+    if (!proved) return proved.take_error();
+    out.layer_dfa_ = std::move(*layer_dfa);
+    out.work = meter.used();
     out.bounds_ = std::move(bounds);
     out.layer_ = std::move(*built);
     return out;
@@ -655,45 +743,53 @@ Result<Dfa> Composition::effective_dfa(const DfaLimits& limits) const {
               product(
                   bounds_->product, layer_dfa_,
                   [&](Label x, Label l) { return encode(formula(bounds_->cells[x], l)); }, limits));
-    return minimize(joint);
+    return minimize(joint, limits);
 }
 
 Explanation Composition::explain(std::string_view path) const {
     Explanation e;
-    e.path = std::string(path);
+    e.path = printable(path);
     e.perms = perms(path);
     if (!bounds_ || !layer_) return e;
     const auto& base_ = bounds_->base;
     const auto& grant_ = bounds_->grant;
     e.in_grant = !grant_->bound.rules_for(path).empty();
     for (const auto* r : base_->files.rules_for(path))
-        e.reasons.push_back(Reason{"base", r->where, r->text});
+        e.reasons.push_back(Reason{"base", r->where, to_valid_utf8(r->text)});
     if (e.in_grant) {
         for (const auto* r : grant_->bound.rules_for(path))
-            e.reasons.push_back(Reason{"grant", r->where, r->text});
+            e.reasons.push_back(Reason{"grant", r->where, to_valid_utf8(r->text)});
     } else {
         e.reasons.push_back(Reason{"grant", grant_->grant.where,
                                    "outside the grant for " + grant_->grant.base + ": the base decides"});
     }
     for (const auto* r : layer_->rules_for(path)) {
-        if (r->deny || e.in_grant) e.reasons.push_back(Reason{"layer", r->where, r->text});
+        if (r->deny || e.in_grant) e.reasons.push_back(Reason{"layer", r->where, to_valid_utf8(r->text)});
     }
     return e;
 }
 
-Result<std::vector<Difference>> diff(const Composition& a, const Composition& b, std::size_t max_regions) {
-    AA_ASSIGN(Dfa ea, a.effective_dfa());
-    AA_ASSIGN(Dfa eb, b.effective_dfa());
-    AA_ASSIGN(Dfa both, product(ea, eb, [](Label x, Label y) { return x == y ? Label{0} : x | (y << 16U); }));
-    both = minimize(both);
+Result<std::vector<Difference>> diff(const Composition& a, const Composition& b, std::size_t max_regions,
+                                     const DfaLimits& limits) {
+    AA_ASSIGN(Dfa ea, a.effective_dfa(limits));
+    AA_ASSIGN(Dfa eb, b.effective_dfa(limits));
+    AA_ASSIGN(Dfa joint,
+              product(
+                  ea, eb, [](Label x, Label y) { return x == y ? Label{0} : x | (y << 16U); }, limits));
+    AA_ASSIGN(const Dfa both, minimize(joint, limits));
     std::set<Label> labels(both.label.begin(), both.label.end());
     labels.erase(0);
     std::vector<Difference> out;
     for (const Label l : labels) {
-        AA_ASSIGN(Dfa only, product(both, canonical_paths(),
-                                    [&](Label x, Label c) { return static_cast<Label>(x == l && c != 0); }));
-        if (auto p = shortest_witness(only, [](Label v) { return v != 0; })) {
-            out.push_back(Difference{*p, decode(l & 0xffffU), decode(l >> 16U)});
+        AA_ASSIGN(Dfa only,
+                  product(
+                      both, canonical_paths(),
+                      [&](Label x, Label c) { return static_cast<Label>(x == l && c != 0); }, limits));
+        AA_ASSIGN(const std::optional<std::string> example,
+                  shortest_witness(
+                      only, [](Label v) { return v != 0; }, limits));
+        if (const auto& p = example) {
+            out.push_back(Difference{printable(*p), decode(l & 0xffffU), decode(l >> 16U)});
         }
         if (out.size() >= max_regions) break;
     }

@@ -98,6 +98,7 @@ class Composition {
 public:
     std::string child_text;  // empty when a finding is an error
     std::vector<Finding> findings;
+    std::uint64_t work = 0;  // steps the composition took (LayerRules::max_work bounds them)
 
     [[nodiscard]] bool valid() const { return !has_errors(findings); }
     // effective(p), from the base, grant and layer automata (no product kept).
@@ -121,6 +122,9 @@ private:
 
 // Layer problems come back as findings; an Error means the engine itself
 // could not finish (a budget, or a failed proof: the child is never used then).
+// Every construction it runs charges one WorkMeter of layer.max_work steps
+// (LayerLimits::max_compose_work); past it, a Limit error located on the
+// rule that cost the most.
 Result<Composition> compose(std::shared_ptr<const Bounds> bounds, const LayerRules& layer, const LayerId& id,
                             const ComposeOptions& options = {});
 // The same, preparing the bounds on the way (for one-off compositions).
@@ -142,8 +146,8 @@ struct Difference {
     PermPair a;
     PermPair b;
 };
-Result<std::vector<Difference>> diff(const Composition& a, const Composition& b,
-                                     std::size_t max_regions = 64);
+Result<std::vector<Difference>> diff(const Composition& a, const Composition& b, std::size_t max_regions = 64,
+                                     const DfaLimits& limits = {});
 
 // PERMS as the API prints them: "owner=rw other=r".
 std::string format_pair(PermPair p);

@@ -154,12 +154,16 @@ Result<PermissionAutomaton> PermissionAutomaton::build(std::vector<FileRuleInfo>
     for (const auto& ids : out.tag_sets_)
         out.label_perms_.push_back(combine(out.rules_, ids));
     // Minimise on the rule sets, so explanations survive minimisation.
-    out.dfa_ = minimize(tagged.dfa);
+    AA_ASSIGN(out.dfa_, minimize(tagged.dfa, limits.dfa));
     return out;
 }
 
 Dfa PermissionAutomaton::pair_dfa(PermPair (*fn)(const MatchPerms&)) const {
-    return minimize(map_labels(dfa_, [&](Label l) { return encode(fn(label_perms_[l])); }));
+    return pair_dfa(fn, DfaLimits{}).value();  // no meter: never fails
+}
+
+Result<Dfa> PermissionAutomaton::pair_dfa(PermPair (*fn)(const MatchPerms&), const DfaLimits& limits) const {
+    return minimize(map_labels(dfa_, [&](Label l) { return encode(fn(label_perms_[l])); }), limits);
 }
 
 std::vector<const FileRuleInfo*> PermissionAutomaton::rules_for(std::string_view path) const {

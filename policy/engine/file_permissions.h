@@ -135,8 +135,12 @@ public:
     [[nodiscard]] const MatchPerms& label_perms(Label label) const { return label_perms_[label]; }
     // The automaton relabelled with encode(fn(match)), minimised.
     [[nodiscard]] Dfa pair_dfa(PermPair (*fn)(const MatchPerms&)) const;
+    [[nodiscard]] Result<Dfa> pair_dfa(PermPair (*fn)(const MatchPerms&), const DfaLimits& limits) const;
     [[nodiscard]] Dfa effective_dfa() const {
         return pair_dfa([](const MatchPerms& m) { return m.effective(); });
+    }
+    [[nodiscard]] Result<Dfa> effective_dfa(const DfaLimits& limits) const {
+        return pair_dfa([](const MatchPerms& m) { return m.effective(); }, limits);
     }
     [[nodiscard]] const std::vector<std::uint32_t>& label_rules(Label label) const {
         return tag_sets_[label];

@@ -104,10 +104,11 @@ public:
         : loader_(loader), limits_(limits), out_(out) {}
 
     void error(const Location& where, std::string message) {
-        out_.findings.push_back(Finding{Severity::Error, where, std::move(message)});
+        // Messages quote the user's text; what leaves the engine is UTF-8.
+        out_.findings.push_back(Finding{Severity::Error, where, to_valid_utf8(message)});
     }
     void note(const Location& where, std::string message) {
-        out_.findings.push_back(Finding{Severity::Note, where, std::move(message)});
+        out_.findings.push_back(Finding{Severity::Note, where, to_valid_utf8(message)});
     }
 
     // The user's own text: every item is checked before any include is read.
@@ -395,6 +396,7 @@ LayerRules read_layer(const Loader& loader, std::string_view text, const std::st
                       const LayerLimits& limits) {
     LayerRules out;
     out.source = source;
+    out.max_work = limits.max_compose_work;
     LayerReader reader(loader, limits, out);
     if (text.size() > limits.max_text_bytes) {
         reader.error(Location{source, 1, 1},

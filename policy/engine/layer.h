@@ -20,6 +20,10 @@ struct LayerLimits {
     std::size_t max_alternation = 8;  // nested { } in one pattern
     std::size_t max_pattern_bytes = 4096;
     std::size_t max_expansions = 1024;  // globs one rule may expand to
+    // Steps of work one composition of the layer may take (see WorkMeter):
+    // the CPU budget of a Check or Apply, whatever the automata's size.
+    std::uint64_t max_compose_work = kDefaultComposeWork;
+    static constexpr std::uint64_t kDefaultComposeWork = 10'000'000;
 };
 
 struct LayerRules {
@@ -29,6 +33,10 @@ struct LayerRules {
     std::vector<Item> deny_rules;         // other classes' deny rules
     std::set<std::string> allow_classes;  // classes that became allow-lists (by keyword)
     std::vector<Finding> findings;
+    // LayerLimits::max_compose_work as read: compose() spends at most this.
+    // It travels with the rules so the limits the service reads the layer
+    // under also bound its composition.
+    std::uint64_t max_work = LayerLimits::kDefaultComposeWork;
 };
 
 // Reads the layer. `loader` carries the system include directories and the

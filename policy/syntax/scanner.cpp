@@ -1,5 +1,9 @@
 #include "policy/syntax/scanner.h"
 
+#include <algorithm>
+
+#include "policy/common/utf8.h"
+
 namespace aalayer::policy {
 
 Scanner::Scanner(std::string_view text, std::string file, std::size_t max_word_bytes)
@@ -164,7 +168,9 @@ std::string Scanner::describe_next() const {
     if (peek() == '\n') return "end of line";
     const std::string_view id = peek_identifier();
     if (!id.empty()) return "'" + std::string(id) + "'";
-    return "'" + std::string(1, peek()) + "'";
+    // The whole character, or the byte as \xNN when it starts none.
+    const std::size_t n = std::max<std::size_t>(1, utf8_char_length(text_.substr(pos_)));
+    return "'" + printable(text_.substr(pos_, n)) + "'";
 }
 
 }  // namespace aalayer::policy

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "policy/common/utf8.h"
 #include "policy/syntax/emitter.h"
 #include "tests/fuzz/fuzz_support.h"
 
@@ -43,6 +44,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!c && c.error().kind != policy::ErrorKind::Limit) {
         // Only a budget may stop the engine; anything else is a bug (e.g. a failed proof).
         __builtin_trap();
+    }
+    // Messages go out as D-Bus strings, which must be UTF-8 (sd-bus refuses
+    // anything else): whatever bytes the layer held, they are escaped.
+    for (const auto& f : rules.findings)
+        if (!policy::valid_utf8(f.message)) __builtin_trap();
+    if (!c && !policy::valid_utf8(c.error().message)) __builtin_trap();
+    if (c) {
+        for (const auto& f : c->findings)
+            if (!policy::valid_utf8(f.message)) __builtin_trap();
     }
     if (c && c->valid()) {
         // The emitted child is ours: it must parse back.
