@@ -10,52 +10,6 @@ namespace aalayer::service {
 
 namespace {
 
-using Options = std::map<std::string, sdbus::Variant>;
-using Reasons = std::vector<sdbus::Struct<std::string, std::string>>;
-
-// Reads the a{sv} options a method accepts; anything else is refused by name.
-struct ParsedOptions {
-    bool interactive = false;
-    bool strict = false;
-    bool complain = false;
-    bool force = false;
-};
-
-Outcome<ParsedOptions> parse_options(const Options& options, bool apply) {
-    ParsedOptions out;
-    for (const auto& option : options) {
-        const std::string& key = option.first;
-        const sdbus::Variant& value = option.second;
-        auto boolean = [&, k = key](bool& target) -> Status {
-            if (!value.containsValueOfType<bool>()) {
-                return fail(ErrorKind::InvalidArgument, "option '" + k + "' must be a boolean (b)");
-            }
-            target = value.get<bool>();
-            return Done{};
-        };
-        Status st = Done{};
-        if (key == "interactive") {
-            st = boolean(out.interactive);
-        } else if (apply && key == "strict") {
-            st = boolean(out.strict);
-        } else if (apply && key == "mode") {
-            if (!value.containsValueOfType<std::string>()) {
-                return fail(ErrorKind::InvalidArgument, "option 'mode' must be a string (s)");
-            }
-            const auto mode = value.get<std::string>();
-            if (mode != "enforce" && mode != "complain") {
-                return fail(ErrorKind::InvalidArgument, "option 'mode' must be \"enforce\" or \"complain\"");
-            }
-            out.complain = mode == "complain";
-        } else if (!apply && key == "force") {
-            st = boolean(out.force);
-        } else {
-            return fail(ErrorKind::InvalidArgument, "unknown option '" + key + "'");
-        }
-        if (!st) return st.error();
-    }
-    return out;
-}
 
 // One journal entry per change request: who, what, and how it ended.
 template <typename T>
@@ -73,31 +27,7 @@ void audit(const char* action, const Caller& caller, std::uint32_t uid, const st
                  {"RESULT", result}});
 }
 
-Reasons to_reasons(const std::vector<std::pair<std::string, std::string>>& reasons) {
-    Reasons out;
-    for (const auto& [source, rule] : reasons)
-        out.emplace_back(policy::to_valid_utf8(source), policy::to_valid_utf8(rule));
-    return out;
-}
-
 }  // namespace
-
-sdbus::Error to_dbus_error(const ServiceError& error) {
-    std::string message = error.message;
-    if (error.kind == ErrorKind::Internal && message.empty()) {
-        message = "internal error in aalayerd; the system log has the details";
-    }
-    return sdbus::Error(std::string("org.aalayer.Error.") + error_name(error.kind),
-                        policy::to_valid_utf8(message));
-}
-
-FindingStructs to_structs(const std::vector<policy::Finding>& findings) {
-    FindingStructs out;
-    for (const auto& f : findings)
-        out.emplace_back(policy::to_string(f.severity), f.where.line, f.where.column,
-                         policy::to_valid_utf8(f.where.file), policy::to_valid_utf8(f.message));
-    return out;
-}
 
 std::uint64_t thread_cpu_usec() {
     timespec ts{};
@@ -241,11 +171,7 @@ private:
                          auto out = owner_.manager().diff(c, base, name_a, name_b);
                          return [r, out = std::move(out)] {
                              if (!out) return r->returnError(to_dbus_error(out.error()));
-                             Rows rows;
-                             for (const auto& [path, a, b] : *out)
-                                 rows.emplace_back(policy::to_valid_utf8(path), policy::to_valid_utf8(a),
-                                                   policy::to_valid_utf8(b));
-                             r->returnResults(rows);
+                             r->returnResults(to_rows(*out));
                          };
                      });
     }

@@ -24,6 +24,7 @@
 #include "dbus/manager1_adaptor.h"
 #include "service/bus/bus_loop.h"
 #include "service/bus/callers.h"
+#include "service/bus/wire.h"
 #include "service/bus/worker_pool.h"
 #include "service/core/cost_limiter.h"
 #include "service/core/layer_manager.h"
@@ -31,13 +32,6 @@
 namespace aalayer::service {
 
 using Log = std::function<void(int priority, const std::string& message)>;
-using FindingStructs =
-    std::vector<sdbus::Struct<std::string, std::uint32_t, std::uint32_t, std::string, std::string>>;
-
-FindingStructs to_structs(const std::vector<policy::Finding>& findings);
-
-// An error for the caller; unexpected ones carry no details (those go to the log).
-sdbus::Error to_dbus_error(const ServiceError& error);
 
 // The CPU time the calling thread has used, in microseconds.
 std::uint64_t thread_cpu_usec();

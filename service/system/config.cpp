@@ -52,6 +52,8 @@ std::optional<std::string> set_config(DaemonConfig& c, const std::string& key, c
         return count(c.limits.max_layers_per_user, 1);
     } else if (key == "max_text_bytes") {
         return count(c.limits.max_text_bytes, 1);
+    } else if (key == "max_compose_work") {
+        return count(c.limits.layer.max_compose_work, 1000);
     } else if (key == "rate_limit_per_minute") {
         return count(c.limits.rate_limit_per_minute, 1);
     } else if (key == "workers" || key == "max_concurrent_compiles") {

@@ -38,6 +38,9 @@ TEST(Config, TheAdmissionSettingsAreReadAndChecked) {
     EXPECT_EQ(c.user_cpu_burst_ms, 2500U);
     EXPECT_FALSE(set_config(c, "user_cpu_percent", "25"));
     EXPECT_EQ(c.user_cpu_percent, 25U);
+    EXPECT_FALSE(set_config(c, "max_compose_work", "2000000"));
+    EXPECT_EQ(c.limits.layer.max_compose_work, 2'000'000U);
+    EXPECT_TRUE(set_config(c, "max_compose_work", "10"));
     EXPECT_TRUE(set_config(c, "user_cpu_percent", "0"));
     EXPECT_TRUE(set_config(c, "max_queued_per_user", "many"));
     EXPECT_TRUE(set_config(c, "no_such_setting", "1"));
@@ -57,6 +60,7 @@ TEST(Config, TheShippedFileIsTheDefaults) {
     EXPECT_EQ(shipped.workers, defaults.workers);
     EXPECT_EQ(shipped.limits.max_text_bytes, defaults.limits.max_text_bytes);
     EXPECT_EQ(shipped.limits.rate_limit_per_minute, defaults.limits.rate_limit_per_minute);
+    EXPECT_EQ(shipped.limits.layer.max_compose_work, defaults.limits.layer.max_compose_work);
 }
 
 }  // namespace

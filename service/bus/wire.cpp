@@ -1,0 +1,75 @@
+#include "service/bus/wire.h"
+
+#include "policy/common/utf8.h"
+
+namespace aalayer::service {
+
+Outcome<ParsedOptions> parse_options(const Options& options, bool apply) {
+    ParsedOptions out;
+    for (const auto& option : options) {
+        const std::string& key = option.first;
+        const sdbus::Variant& value = option.second;
+        auto boolean = [&, k = key](bool& target) -> Status {
+            if (!value.containsValueOfType<bool>()) {
+                return fail(ErrorKind::InvalidArgument, "option '" + k + "' must be a boolean (b)");
+            }
+            target = value.get<bool>();
+            return Done{};
+        };
+        Status st = Done{};
+        if (key == "interactive") {
+            st = boolean(out.interactive);
+        } else if (apply && key == "strict") {
+            st = boolean(out.strict);
+        } else if (apply && key == "mode") {
+            if (!value.containsValueOfType<std::string>()) {
+                return fail(ErrorKind::InvalidArgument, "option 'mode' must be a string (s)");
+            }
+            const auto mode = value.get<std::string>();
+            if (mode != "enforce" && mode != "complain") {
+                return fail(ErrorKind::InvalidArgument, "option 'mode' must be \"enforce\" or \"complain\"");
+            }
+            out.complain = mode == "complain";
+        } else if (!apply && key == "force") {
+            st = boolean(out.force);
+        } else {
+            return fail(ErrorKind::InvalidArgument, "unknown option '" + key + "'");
+        }
+        if (!st) return st.error();
+    }
+    return out;
+}
+
+sdbus::Error to_dbus_error(const ServiceError& error) {
+    std::string message = error.message;
+    if (error.kind == ErrorKind::Internal && message.empty()) {
+        message = "internal error in aalayerd; the system log has the details";
+    }
+    return sdbus::Error(std::string("org.aalayer.Error.") + error_name(error.kind),
+                        policy::to_valid_utf8(message));
+}
+
+FindingStructs to_structs(const std::vector<policy::Finding>& findings) {
+    FindingStructs out;
+    for (const auto& f : findings)
+        out.emplace_back(policy::to_string(f.severity), f.where.line, f.where.column,
+                         policy::to_valid_utf8(f.where.file), policy::to_valid_utf8(f.message));
+    return out;
+}
+
+Reasons to_reasons(const std::vector<std::pair<std::string, std::string>>& reasons) {
+    Reasons out;
+    for (const auto& [source, rule] : reasons)
+        out.emplace_back(policy::to_valid_utf8(source), policy::to_valid_utf8(rule));
+    return out;
+}
+
+
+DiffRows to_rows(const std::vector<std::tuple<std::string, std::string, std::string>>& rows) {
+    DiffRows out;
+    for (const auto& [path, a, b] : rows)
+        out.emplace_back(policy::to_valid_utf8(path), policy::to_valid_utf8(a), policy::to_valid_utf8(b));
+    return out;
+}
+
+}  // namespace aalayer::service

@@ -1,0 +1,46 @@
+// What crosses the D-Bus edge, as values: the a{sv} options a method
+// accepts, and every reply and error in the types the XML declares. All of
+// it pure (no connection), so the handlers and the D-Bus fuzz target
+// (tests/fuzz/fuzz_dbus.cpp) build replies the same way. Every string made
+// here is valid UTF-8, which sd-bus requires of a D-Bus string (a reply
+// that breaks it would not be sent at all).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "policy/engine/finding.h"
+#include "service/core/outcome.h"
+
+namespace aalayer::service {
+
+using Options = std::map<std::string, sdbus::Variant>;
+using FindingStructs =
+    std::vector<sdbus::Struct<std::string, std::uint32_t, std::uint32_t, std::string, std::string>>;
+using Reasons = std::vector<sdbus::Struct<std::string, std::string>>;
+using DiffRows = std::vector<sdbus::Struct<std::string, std::string, std::string>>;
+
+// Reads the a{sv} options a method accepts (`apply`: Apply's, else
+// Remove's); anything else is refused by name.
+struct ParsedOptions {
+    bool interactive = false;
+    bool strict = false;
+    bool complain = false;
+    bool force = false;
+};
+Outcome<ParsedOptions> parse_options(const Options& options, bool apply);
+
+// An error for the caller; unexpected ones carry no details (those go to the log).
+sdbus::Error to_dbus_error(const ServiceError& error);
+
+FindingStructs to_structs(const std::vector<policy::Finding>& findings);
+Reasons to_reasons(const std::vector<std::pair<std::string, std::string>>& reasons);
+DiffRows to_rows(const std::vector<std::tuple<std::string, std::string, std::string>>& rows);
+
+}  // namespace aalayer::service
