@@ -21,6 +21,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "tests/support/measure.h"
 #include "tests/support/service_fixture.h"
 
 namespace {
@@ -29,23 +30,6 @@ using namespace aalayer::test;
 using Clock = std::chrono::steady_clock;
 using Findings =
     std::vector<sdbus::Struct<std::string, std::uint32_t, std::uint32_t, std::string, std::string>>;
-
-double ms(Clock::duration d) {
-    return std::chrono::duration<double, std::milli>(d).count();
-}
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
-
-long status_kib(pid_t pid, const char* field) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    for (std::string line; std::getline(in, line);)
-        if (line.starts_with(field)) return std::stol(line.substr(std::string_view(field).size()));
-    return -1;
-}
 
 // The costliest layer text found so far: a `**` followed by many `?`.
 const std::string kCostly = "owner @{HOME}/**a??????????????? rw,\n";

@@ -18,6 +18,7 @@
 #include <pwd.h>
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "tests/support/measure.h"
 #include "tests/support/service_fixture.h"
 
 namespace {
@@ -26,23 +27,6 @@ using namespace aalayer::test;
 using Clock = std::chrono::steady_clock;
 using Findings =
     std::vector<sdbus::Struct<std::string, std::uint32_t, std::uint32_t, std::string, std::string>>;
-
-double ms(Clock::duration d) {
-    return std::chrono::duration<double, std::milli>(d).count();
-}
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
-
-long peak_kib(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    for (std::string line; std::getline(in, line);)
-        if (line.starts_with("VmHWM:")) return std::stol(line.substr(6));
-    return -1;
-}
 
 }  // namespace
 
@@ -140,7 +124,7 @@ int main(int argc, char** argv) {
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     done = true;
     pinger.join();
-    const long peak = peak_kib(s.pid());
+    const long peak = status_kib(s.pid(), "VmHWM:");
     std::printf("| measure (%d clients, %zu users) | value |\n|---|---|\n", clients, uids.size());
     std::printf("| applies done | %zu in %.1f s (%.1f/s) |\n", apply_ms.size(), seconds,
                 static_cast<double>(apply_ms.size()) / seconds);

@@ -19,12 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void expect_alive(const Service& s) {
-    const auto p = s.call(kDaemon, {"ping"});
-    EXPECT_EQ(p.exit_code, 0) << p.out << s.log();
-    EXPECT_TRUE(s.running());
-}
-
 TEST(Abuse, HugeTextAndManyOptionsAreNamedErrors) {
     Service s;
     auto huge = s.apply(kNobody, "w", std::string(10 * 1024 * 1024, 'x'));

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "policy/common/utf8.h"
+#include "tests/support/measure.h"
 #include "tests/support/service_fixture.h"
 
 namespace aalayer::test {
@@ -18,27 +19,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void expect_alive(const Service& s) {
-    const auto p = s.call(kDaemon, {"ping"});
-    EXPECT_EQ(p.exit_code, 0) << p.out << s.log();
-    EXPECT_TRUE(s.running()) << s.log();
-}
-
 // bus-call prints what it got; what it got crossed sd-bus, so it is UTF-8
 // there. The point is that the service answered at all and is still up.
 void expect_answered(const Service& s, const ProcessResult& r) {
     EXPECT_TRUE(r.exit_code == 0 || r.out.starts_with("error org.aalayer.Error.")) << r.out << r.err;
     EXPECT_TRUE(policy::valid_utf8(r.out)) << r.out;
     expect_alive(s);
-}
-
-long peak_rss_kib(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.starts_with("VmHWM:")) return std::stol(line.substr(6));
-    }
-    return -1;
 }
 
 TEST(Hostile, SplitCharactersInFindingsDoNotKillTheService) {
@@ -108,7 +94,7 @@ TEST(Hostile, OversizedTextsAreRefusedBeforeAnythingIsQueued) {
     EXPECT_GT(refused_by_service, 0);
     EXPECT_EQ(holding.get().exit_code, 0);
     // 16 messages of 30 MB went through it; sd-bus holds one at a time.
-    const long peak = peak_rss_kib(s.pid());
+    const long peak = status_kib(s.pid(), "VmHWM:");
     EXPECT_GT(peak, 0);
     std::printf("aalayerd peak RSS after 16 texts of 30 MB: %ld KiB\n", peak);
 #if !defined(__SANITIZE_ADDRESS__)

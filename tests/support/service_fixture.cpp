@@ -93,6 +93,12 @@ void Service::stop() {
     service_.reset();
 }
 
+void expect_alive(const Service& s) {
+    const auto p = s.call(kDaemon, {"ping"});
+    EXPECT_EQ(p.exit_code, 0) << p.out << s.log();
+    EXPECT_TRUE(s.running()) << s.log();
+}
+
 int Service::terminate() {
     const int code = service_->stop();
     service_.reset();

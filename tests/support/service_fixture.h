@@ -64,4 +64,7 @@ private:
 
 std::string layer_path(uid_t uid, const std::string& name);
 
+// The service still answers (a ping from another user) and runs.
+void expect_alive(const Service& s);
+
 }  // namespace aalayer::test
