@@ -10,7 +10,6 @@ namespace aalayer::service {
 
 namespace {
 
-
 // One journal entry per change request: who, what, and how it ended.
 template <typename T>
 void audit(const char* action, const Caller& caller, std::uint32_t uid, const std::string& base,
@@ -221,26 +220,28 @@ public:
     }
 
 private:
+    // The continuations below run after the caller is known, when this
+    // object may be gone (its layer removed meanwhile): they capture what
+    // they need (the view as it was called, the BusObjects), never `this`.
     const sdbus::Message& call() { return *getObject().getCurrentlyProcessedMessage(); }
-    [[nodiscard]] bool may_read(const Caller& c) const { return c.uid == view_.uid || c.uid == 0; }
 
     void GetFindings(sdbus::Result<FindingStructs>&& result) override {
         auto r = std::make_shared<sdbus::Result<FindingStructs>>(std::move(result));
         // Answered on the bus thread from the snapshot, once the caller is known.
-        owner_.with_caller(call(), r, [this, r](const Caller& c) {
+        owner_.with_caller(call(), r, [r, uid = view_.uid, findings = view_.findings](const Caller& c) {
             // Another user's findings are refused like their text: they may quote it.
-            if (!may_read(c)) {
+            if (c.uid != uid && c.uid != 0) {
                 return r->returnError(to_dbus_error(fail(ErrorKind::NoSuchLayer, "you have no such layer")));
             }
-            r->returnResults(to_structs(view_.findings));
+            r->returnResults(to_structs(findings));
         });
     }
 
     void GetSource(sdbus::Result<std::string>&& result) override {
         auto r = std::make_shared<sdbus::Result<std::string>>(std::move(result));
         owner_.serve(WorkerPool::Lane::Quick, call(), r,
-                     [this, r, v = view_](const Caller& c) -> std::function<void()> {
-                         auto out = owner_.manager().source(c, v.uid, v.base, v.name);
+                     [&owner = owner_, r, v = view_](const Caller& c) -> std::function<void()> {
+                         auto out = owner.manager().source(c, v.uid, v.base, v.name);
                          return [r, out = std::move(out)] {
                              if (!out) return r->returnError(to_dbus_error(out.error()));
                              r->returnResults(policy::to_valid_utf8(*out));
@@ -255,8 +256,8 @@ private:
                 fail(ErrorKind::InvalidArgument, "the path must be absolute, at most 4096 bytes")));
         }
         owner_.serve(WorkerPool::Lane::Quick, call(), r,
-                     [this, r, v = view_, path](const Caller& c) -> std::function<void()> {
-                         auto out = owner_.manager().explain(c, v.uid, v.base, v.name, path);
+                     [&owner = owner_, r, v = view_, path](const Caller& c) -> std::function<void()> {
+                         auto out = owner.manager().explain(c, v.uid, v.base, v.name, path);
                          return [r, out = std::move(out)] {
                              if (!out) return r->returnError(to_dbus_error(out.error()));
                              r->returnResults(policy::to_valid_utf8(out->perms), to_reasons(out->reasons));
@@ -267,11 +268,11 @@ private:
     void Remove(sdbus::Result<>&& result) override {
         auto r = std::make_shared<sdbus::Result<>>(std::move(result));
         owner_.serve(WorkerPool::Lane::Slow, call(), r,
-                     [this, r, v = view_](const Caller& c) -> std::function<void()> {
+                     [&owner = owner_, r, v = view_](const Caller& c) -> std::function<void()> {
                          // The owner removes their own layer; anyone else needs manage-any.
                          const std::optional<std::uint32_t> for_uid =
                              c.uid == v.uid ? std::nullopt : std::optional(v.uid);
-                         auto out = owner_.manager().remove(c, for_uid, v.base, v.name, false, false);
+                         auto out = owner.manager().remove(c, for_uid, v.base, v.name, false, false);
                          audit("remove", c, v.uid, v.base, v.name, out);
                          return [r, out = std::move(out)] {
                              if (!out) return r->returnError(to_dbus_error(out.error()));

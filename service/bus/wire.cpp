@@ -64,7 +64,6 @@ Reasons to_reasons(const std::vector<std::pair<std::string, std::string>>& reaso
     return out;
 }
 
-
 DiffRows to_rows(const std::vector<std::tuple<std::string, std::string, std::string>>& rows) {
     DiffRows out;
     for (const auto& [path, a, b] : rows)

@@ -96,8 +96,9 @@ struct Edge {
     Edge() {
         reader.add("/etc/apparmor.d/tunables/global", "@{PROC}=/proc\n@{HOMEDIRS}=/home/\n");
         reader.add("/etc/apparmor.d/abstractions/base", "/etc/ld.so.cache r,\n");
-        reader.add("/etc/apparmor.d/app", "profile app /usr/bin/app {\n  /** r,\n  owner /home/*/** rwk,\n"
-                                          "  network inet stream,\n  capability chown,\n}\n");
+        reader.add("/etc/apparmor.d/app",
+                   "profile app /usr/bin/app {\n  /** r,\n  owner /home/*/** rwk,\n"
+                   "  network inet stream,\n  capability chown,\n}\n");
         reader.add("/etc/aalayer/grants.d/app.conf",
                    "grant app {\n  owner @{HOME}/** rw,\n  /tmp/** r,\n}\n");
         ServiceLimits limits;
@@ -170,7 +171,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!f[3].empty()) {
         const auto kind = static_cast<unsigned char>(f[3][0]) % 3;
         const std::string key = f[3].substr(1);
-        options[key] = kind == 0 ? sdbus::Variant(true) : kind == 1 ? sdbus::Variant(f[4]) : sdbus::Variant(7U);
+        options[key] = kind == 0   ? sdbus::Variant(true)
+                       : kind == 1 ? sdbus::Variant(f[4])
+                                   : sdbus::Variant(7U);
     }
     LayerManager& m = *edge.manager;
     // What the edge checks on the bus thread, before anything is queued.
@@ -214,7 +217,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         case 4:
             reply(m.explain(caller, caller.uid, base, name, text), [](const ExplainResult& r) {
-                return sdbus::Struct<std::string, Reasons>(policy::to_valid_utf8(r.perms), to_reasons(r.reasons));
+                return sdbus::Struct<std::string, Reasons>(policy::to_valid_utf8(r.perms),
+                                                           to_reasons(r.reasons));
             });
             break;
         case 5:
@@ -224,9 +228,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             reply(m.source(caller, caller.uid, base, name),
                   [](const std::string& s) { return policy::to_valid_utf8(s); });
             break;
-        default:
-            reply(m.list_grants(caller), [](const auto& grants) { return to_reasons(grants); });
-            break;
+        default: reply(m.list_grants(caller), [](const auto& grants) { return to_reasons(grants); }); break;
     }
     return 0;
 }
