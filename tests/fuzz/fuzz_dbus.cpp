@@ -14,6 +14,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "policy/common/utf8.h"
 #include "policy/source/memory_reader.h"
 #include "service/bus/object_paths.h"
 #include "service/bus/wire.h"
@@ -80,7 +81,7 @@ public:
             case 0: return policy::UserIdentity{0, "root", "/root"};
             case 1000: return policy::UserIdentity{1000, "alice", "/home/alice"};
             case 1001: return policy::UserIdentity{1001, "bob", "/home/bob"};
-            case 1002: return policy::UserIdentity{1002, "carol", "/home/carol", "/srv/r\xc3\xa9el/carol"};
+            case 1002: return policy::UserIdentity{1002, "carol", "/home/carol", "/srv/r\xc3\xa9" "el/carol"};
             default: return std::nullopt;
         }
     }
@@ -167,12 +168,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string base = (data[1] & 0x80U) != 0 ? f[0] : "app";
     const std::string& name = f[1];
     const std::string& text = f[2];
+    // Arguments are taken as arbitrary bytes (stricter than the bus, which
+    // delivers only UTF-8); an option's value is a variant, which sd-bus
+    // builds only from UTF-8, as a caller's library would.
     Options options;
     if (!f[3].empty()) {
         const auto kind = static_cast<unsigned char>(f[3][0]) % 3;
         const std::string key = f[3].substr(1);
         options[key] = kind == 0   ? sdbus::Variant(true)
-                       : kind == 1 ? sdbus::Variant(f[4])
+                       : kind == 1 ? sdbus::Variant(policy::to_valid_utf8(f[4]))
                                    : sdbus::Variant(7U);
     }
     LayerManager& m = *edge.manager;
