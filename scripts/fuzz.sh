@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# A longer fuzzing run of one target: scripts/fuzz.sh layer|grant|glob|profile [SECONDS]
+# A longer fuzzing run of one target: scripts/fuzz.sh layer|grant|glob|profile|dbus [SECONDS]
 # Builds build-fuzz (clang, ASAN+UBSAN) if needed; crashes are printed and
 # belong, once fixed, in tests/fuzz/regressions/TARGET/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target=${1:?usage: scripts/fuzz.sh layer|grant|glob|profile [SECONDS]}
+target=${1:?usage: scripts/fuzz.sh layer|grant|glob|profile|dbus [SECONDS]}
 seconds=${2:-600}
 [ -f build-fuzz/build.ninja ] ||
   CXX=clang++ meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
