@@ -42,32 +42,9 @@ Status validate_layer_name(const std::string& name);
 std::string child_name(const LayerId& id);
 
 // A base and one user's grant, prepared once for every layer composed on
-// them: their product automaton, whose label indexes `cells`.
-struct Bounds {
-    struct Cell {
-        PermPair base;   // B(p)
-        PermPair grant;  // G(p), when in_region
-        bool in_region = false;
-        friend bool operator==(const Cell&, const Cell&) = default;
-    };
-    std::shared_ptr<const BasePolicy> base;
-    std::shared_ptr<const CompiledGrant> grant;
-    Dfa product;
-    std::vector<Cell> cells;
-    // For the proof: the cells of every canonical path on from a state of
-    // `product`, entered by '/' (context 0) or by another byte (context 1):
-    // reach_sets[reach[2 * state + context]], sorted. Where the layer and
-    // child are in a state no byte leaves, the proof checks these cells once
-    // instead of walking the base's automaton behind that state.
-    std::vector<std::uint32_t> reach;
-    std::vector<std::vector<std::uint32_t>> reach_sets;
-    // The child's section outside the grant, the same for every layer: its
-    // rules as they parse back from the emitted text, and their automaton
-    // (label: encode(allow pair)). A child whose text holds all of these
-    // rules is proved with this automaton and only its other rules compiled.
-    std::vector<FileRuleInfo> outside_rules;
-    Dfa outside_dfa = Dfa::empty();
-};
+// them (their product automaton and the proof's indexes; its definition is
+// internal to policy/engine, in bounds.h).
+struct Bounds;
 
 Result<std::shared_ptr<const Bounds>> prepare_bounds(std::shared_ptr<const BasePolicy> base,
                                                      std::shared_ptr<const CompiledGrant> grant,
@@ -131,13 +108,6 @@ Result<Composition> compose(std::shared_ptr<const Bounds> bounds, const LayerRul
 Result<Composition> compose(std::shared_ptr<const BasePolicy> base,
                             std::shared_ptr<const CompiledGrant> grant, const LayerRules& layer,
                             const LayerId& id, const ComposeOptions& options = {});
-
-// The proof compose() runs after every emit, for tests and audits: base ∩
-// child (what the kernel computes under the stack, from the child's text)
-// equals `effective` on every canonical path, `effective` never exceeds the
-// base, and inside the grant region never exceeds the grant.
-Status check_child(const BasePolicy& base, const CompiledGrant& grant, const std::string& child_text,
-                   const Dfa& effective, const DfaLimits& limits = {});
 
 // Where two compositions on the same kind of paths differ: one example path
 // per distinct pair of answers, shortest first.

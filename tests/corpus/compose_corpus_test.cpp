@@ -12,6 +12,7 @@
 #include "policy/engine/child_profile.h"
 #include "policy/engine/compose.h"
 #include "policy/engine/identity.h"
+#include "policy/engine/product_check.h"
 #include "policy/source/filesystem_reader.h"
 #include "policy/syntax/emitter.h"
 #include "tests/support/corpus.h"
@@ -111,7 +112,8 @@ Outcome check_file(const std::string& file) {
                 continue;
             }
             // The proof compose ran, once more as the acceptance states it.
-            if (auto st = check_child(*shared_base, *shared_grant, c->child_text, c->effective_dfa().value());
+            if (auto st = check_child_by_products(*shared_base, *shared_grant, c->child_text,
+                                                  c->effective_dfa().value());
                 !st) {
                 out.failures.push_back(file + " / " + layer_file + ": " + st.error().format());
             }

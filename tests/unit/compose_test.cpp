@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "policy/engine/product_check.h"
 #include "policy/syntax/parser.h"
 #include "tests/support/glob_reference.h"
 
@@ -202,7 +203,7 @@ TEST(Compose, RandomLayersMatchTheFormulaPathByPath) {
 
 // The proof walks the automata and skips what lies behind layer-and-child
 // states no byte leaves; it must still catch every wrong child. Children
-// with a rule dropped or added, against check_child (one full product per
+// with a rule dropped or added, against check_child_by_products (one full product per
 // question) and against the reference matcher on the path it names.
 TEST(Compose, ProofCatchesWrongChildren) {
     std::mt19937 rng(77);
@@ -251,7 +252,7 @@ TEST(Compose, ProofCatchesWrongChildren) {
             for (const auto& l : mutant)
                 text += l + "\n";
             const Status fast = c->prove(text);
-            const Status full = check_child(*base, **grant, text, effective);
+            const Status full = check_child_by_products(*base, **grant, text, effective);
             ASSERT_EQ(fast.ok(), full.ok()) << text << (fast.ok() ? full : fast).error().format();
             if (fast.ok()) {
                 ++passed;

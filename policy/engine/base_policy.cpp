@@ -1,0 +1,36 @@
+// compile_base(): a base profile's file rules compiled (compose.h).
+#include "policy/engine/compose.h"
+
+namespace aalayer::policy {
+
+Result<BasePolicy> compile_base(const Loader& loader, const std::string& file, const std::string& profile,
+                                const PermissionLimits& limits) {
+    AA_ASSIGN(LoadedPolicy policy, loader.load_file(file));
+    const Profile* found = nullptr;
+    std::vector<std::string> names;
+    for (const auto& item : policy.root_document().items) {
+        const auto* p = std::get_if<Box<Profile>>(&item.node);
+        if (p == nullptr || (*p)->hat) continue;
+        names.push_back((*p)->name.text);
+        if (profile.empty() ? found == nullptr : (*p)->name.text == profile) found = &**p;
+    }
+    if (found == nullptr || (profile.empty() && names.size() > 1)) {
+        std::string list;
+        for (const auto& n : names)
+            list += (list.empty() ? "" : ", ") + n;
+        return make_error(
+            ErrorKind::Invalid, Location{file, 0, 0},
+            (profile.empty() ? std::string("name the base profile") : "no profile '" + profile + "'") +
+                " in this file (it has: " + (list.empty() ? "none" : list) + ")");
+    }
+    BasePolicy base;
+    base.name = found->name.text;
+    base.file = file;
+    base.flags = found->flags;
+    AA_ASSIGN(std::vector<FileRuleInfo> rules, collect_file_rules(loader, policy, *found));
+    AA_ASSIGN(base.files, PermissionAutomaton::build(std::move(rules), limits));
+    base.effective = base.files.effective_dfa();
+    return base;
+}
+
+}  // namespace aalayer::policy

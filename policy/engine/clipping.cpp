@@ -1,0 +1,65 @@
+#include "policy/engine/clipping.h"
+
+#include "policy/common/utf8.h"
+
+namespace aalayer::policy {
+
+Status Clipper::check(const FileRuleInfo& rule, const Dfa& paths) {
+    const std::string& base = grant_.grant.base;
+    AA_ASSIGN(std::optional<std::string> outside,
+              canonical_difference_witness(paths, grant_.region, options_.limits.dfa));
+    if (outside) {
+        if (rule.included) {
+            count_included(rule, *outside);
+        } else {
+            report(rule.where,
+                   "allows " + printable(*outside) + ", outside the grant for " + base + clipped());
+        }
+        return {};
+    }
+    const PermPair want = rule_pair(rule);
+    AA_ASSIGN(std::optional<std::string> beyond,
+              canonical_witness(
+                  paths, grant_.bound_dfa,
+                  [&](Label in, Label g) { return in != 0 && !contains(decode(g & 0xffffU), want); },
+                  options_.limits.dfa));
+    if (const auto& p = beyond) {
+        const PermPair granted = grant_.bound.perms(*p);
+        const PermPair kept = granted & want;
+        std::string message = "allows '" + rule_letters(want.owner | want.other) + "' on " + printable(*p) +
+                              ", beyond the grant for " + base + " there (" + format_pair(granted) + ")" +
+                              (options_.strict ? clipped() : "; clipped to " + format_pair(kept));
+        if (rule.included) {
+            count_included(rule, *p);
+        } else {
+            report(rule.where, std::move(message));
+        }
+    }
+    return {};
+}
+
+void Clipper::finish() {
+    for (const auto& [file, entry] : included_) {
+        findings_.push_back(Finding{Severity::Note, Location{file, 0, 0},
+                                    std::to_string(entry.first) +
+                                        " rule(s) of this abstraction reach beyond "
+                                        "the grant for " +
+                                        grant_.grant.base + " and are clipped (e.g. " + entry.second + ")"});
+    }
+}
+
+std::string Clipper::clipped() const {
+    return options_.strict ? "; not allowed in strict mode" : "; clipped";
+}
+
+void Clipper::report(const Location& where, const std::string& message) {
+    findings_.push_back(
+        Finding{options_.strict ? Severity::Error : Severity::Warning, where, to_valid_utf8(message)});
+}
+
+void Clipper::count_included(const FileRuleInfo& rule, const std::string& path) {
+    auto& [count, example] = included_[rule.where.file];
+    if (count++ == 0) example = printable(path);
+}
+
+}  // namespace aalayer::policy

@@ -1,0 +1,42 @@
+#include "policy/engine/product_check.h"
+
+#include "policy/common/utf8.h"
+#include "policy/engine/child_readback.h"
+
+namespace aalayer::policy {
+
+Status check_child_by_products(const BasePolicy& base, const CompiledGrant& grant,
+                               const std::string& child_text, const Dfa& effective, const DfaLimits& limits) {
+    AA_ASSIGN(PermissionAutomaton child, parse_child(child_text));
+    AA_ASSIGN(Dfa kernel, product(
+                              base.effective, child.effective_dfa(),
+                              [](Label b, Label c) { return encode(decode(b) & decode(c)); }, limits));
+    AA_ASSIGN(Dfa mismatch,
+              product(
+                  kernel, effective, [](Label k, Label e) { return static_cast<Label>(k != e); }, limits));
+    AA_ASSIGN(Dfa canonical, canonical_part(mismatch, limits));
+    if (auto p = shortest_witness(canonical, [](Label l) { return l != 0; })) {
+        return child_failure("gives " + format_pair(decode(kernel.label_of(*p))) + " on " + printable(*p) +
+                             " where the layer's policy is " + format_pair(decode(effective.label_of(*p))));
+    }
+    // Inside the region nothing beyond the grant; nowhere beyond the base.
+    AA_ASSIGN(Dfa beyond, product(
+                              effective, grant.bound_dfa,
+                              [](Label e, Label g) {
+                                  return static_cast<Label>((g & CompiledGrant::kInRegion) != 0 &&
+                                                            !contains(decode(g & 0xffffU), decode(e)));
+                              },
+                              limits));
+    if (auto p = shortest_witness(beyond, [](Label l) { return l != 0; }))
+        return child_failure("exceeds the grant on " + printable(*p));
+    AA_ASSIGN(
+        Dfa over_base,
+        product(
+            effective, base.effective,
+            [](Label e, Label b) { return static_cast<Label>(!contains(decode(b), decode(e))); }, limits));
+    if (auto p = shortest_witness(over_base, [](Label l) { return l != 0; }))
+        return child_failure("exceeds the base on " + printable(*p));
+    return {};
+}
+
+}  // namespace aalayer::policy

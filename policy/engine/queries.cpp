@@ -1,0 +1,86 @@
+// What a composition answers: perms and explain on one path, the effective
+// policy as one automaton, the differences of two compositions (compose.h).
+#include <algorithm>
+#include <set>
+
+#include "policy/common/utf8.h"
+#include "policy/engine/bounds.h"
+
+namespace aalayer::policy {
+
+std::string format_pair(PermPair p) {
+    return "owner=" + perm_letters(p.owner) + " other=" + perm_letters(p.other);
+}
+
+PermPair Composition::perms(std::string_view path) const {
+    if (!bounds_ || !layer_) return {};
+    const Label g = bounds_->grant->bound_dfa.label_of(path);
+    const Bounds::Cell cell{bounds_->base->files.perms(path), decode(g & 0xffffU),
+                            (g & CompiledGrant::kInRegion) != 0};
+    return formula(cell, layer_dfa_.label_of(path));
+}
+
+Result<Dfa> Composition::effective_dfa(const DfaLimits& limits) const {
+    if (!bounds_) return Dfa::empty();
+    AA_ASSIGN(Dfa joint,
+              product(
+                  bounds_->product, layer_dfa_,
+                  [&](Label x, Label l) { return encode(formula(bounds_->cells[x], l)); }, limits));
+    return minimize(joint, limits);
+}
+
+Explanation Composition::explain(std::string_view path) const {
+    Explanation e;
+    e.path = printable(path);
+    e.perms = perms(path);
+    if (!bounds_ || !layer_) return e;
+    const auto& base_ = bounds_->base;
+    const auto& grant_ = bounds_->grant;
+    e.in_grant = !grant_->bound.rules_for(path).empty();
+    for (const auto* r : base_->files.rules_for(path))
+        e.reasons.push_back(Reason{"base", r->where, to_valid_utf8(r->text)});
+    if (e.in_grant) {
+        for (const auto* r : grant_->bound.rules_for(path))
+            e.reasons.push_back(Reason{"grant", r->where, to_valid_utf8(r->text)});
+    } else {
+        e.reasons.push_back(Reason{"grant", grant_->grant.where,
+                                   "outside the grant for " + grant_->grant.base + ": the base decides"});
+    }
+    for (const auto* r : layer_->rules_for(path)) {
+        if (r->deny || e.in_grant) e.reasons.push_back(Reason{"layer", r->where, to_valid_utf8(r->text)});
+    }
+    return e;
+}
+
+Result<std::vector<Difference>> diff(const Composition& a, const Composition& b, std::size_t max_regions,
+                                     const DfaLimits& limits) {
+    AA_ASSIGN(Dfa ea, a.effective_dfa(limits));
+    AA_ASSIGN(Dfa eb, b.effective_dfa(limits));
+    AA_ASSIGN(Dfa joint,
+              product(
+                  ea, eb, [](Label x, Label y) { return x == y ? Label{0} : x | (y << 16U); }, limits));
+    AA_ASSIGN(const Dfa both, minimize(joint, limits));
+    std::set<Label> labels(both.label.begin(), both.label.end());
+    labels.erase(0);
+    std::vector<Difference> out;
+    for (const Label l : labels) {
+        AA_ASSIGN(Dfa only,
+                  product(
+                      both, canonical_paths(),
+                      [&](Label x, Label c) { return static_cast<Label>(x == l && c != 0); }, limits));
+        AA_ASSIGN(const std::optional<std::string> example,
+                  shortest_witness(
+                      only, [](Label v) { return v != 0; }, limits));
+        if (const auto& p = example) {
+            out.push_back(Difference{printable(*p), decode(l & 0xffffU), decode(l >> 16U)});
+        }
+        if (out.size() >= max_regions) break;
+    }
+    std::sort(out.begin(), out.end(), [](const Difference& x, const Difference& y) {
+        return x.example.size() != y.example.size() ? x.example.size() < y.example.size()
+                                                    : x.example < y.example;
+    });
+    return out;
+}
+
+}  // namespace aalayer::policy
