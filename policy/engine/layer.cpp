@@ -278,67 +278,78 @@ public:
     void collect_one(const WalkedItem& w, const VariableTable& vars) {
         const Node& node = w.item.node;
         if (std::holds_alternative<FileRule>(node) || std::holds_alternative<LinkRule>(node)) {
-            auto info = file_rule_info(w.item, w.outer, vars);
-            if (!info) {
-                error(info.error().where, info.error().message);
-                return;
-            }
-            if (!info->has_value()) return;
-            FileRuleInfo rule = std::move(**info);
-            rule.included = w.included;
-            if (rule.globs.size() > limits_.max_expansions) {
-                error(rule.where,
-                      "pattern expands to more than " + std::to_string(limits_.max_expansions) + " paths");
-                return;
-            }
-            if (rule.nul_escape) {
-                // apparmor_parser compiles a NUL escape into the rule, where the
-                // kernel uses NUL to join a link's two paths: no file has one.
-                if (w.included) {
-                    note(rule.where, "skipped: a path with an escape that stands for NUL");
-                    return;
-                }
-                error(rule.where,
-                      "path has an escape that stands for NUL ('\\000', '\\x00', '\\d0'); "
-                      "no file name holds one");
-                return;
-            }
-            for (const auto& glob : rule.globs) {
-                if (glob.empty() || glob.front() != '/') {
-                    if (w.included) {
-                        note(rule.where, "skipped: path '" + printable(glob) + "' is not absolute");
-                        return;
-                    }
-                    error(rule.where,
-                          "path '" + printable(glob) + "' is not absolute (it must start with '/')");
-                    return;
-                }
-                if (has_control_byte(glob)) {
-                    // Checked on the decoded path: `\t` and `\x0b` are control bytes too.
-                    // They have no business in a file name a layer decides about.
-                    if (w.included) {
-                        note(rule.where, "skipped: a path with a control character");
-                        return;
-                    }
-                    error(rule.where,
-                          "path has a control character (newline, tab, ..., written or as an escape such as "
-                          "'\\t' or '\\x0b'); layers cannot name such files");
-                    return;
-                }
-                if (!w.included && unsafe_segment(glob)) {
-                    error(rule.where, "path '" + printable(glob) +
-                                          "' has a '.' or '..' segment; write the path it means");
-                    return;
-                }
-            }
-            if (std::holds_alternative<LinkRule>(node) && !w.included) {
-                note(rule.where, "a denied link rule is applied as 'deny PATH l' (linking to any target)");
-            }
-            if (std::holds_alternative<LinkRule>(node) && !rule.deny)
-                return;  // abstraction links: not for layers
-            out_.files.push_back(std::move(rule));
+            collect_file_rule(w, vars);
             return;
         }
+        collect_other_rule(w);
+    }
+
+    // A file or link rule, flattened, into out_.files when a layer can use it.
+    void collect_file_rule(const WalkedItem& w, const VariableTable& vars) {
+        const Node& node = w.item.node;
+        auto info = file_rule_info(w.item, w.outer, vars);
+        if (!info) {
+            error(info.error().where, info.error().message);
+            return;
+        }
+        if (!info->has_value()) return;
+        FileRuleInfo rule = std::move(**info);
+        rule.included = w.included;
+        if (rule.globs.size() > limits_.max_expansions) {
+            error(rule.where,
+                  "pattern expands to more than " + std::to_string(limits_.max_expansions) + " paths");
+            return;
+        }
+        if (rule.nul_escape) {
+            // apparmor_parser compiles a NUL escape into the rule, where the
+            // kernel uses NUL to join a link's two paths: no file has one.
+            if (w.included) {
+                note(rule.where, "skipped: a path with an escape that stands for NUL");
+                return;
+            }
+            error(rule.where,
+                  "path has an escape that stands for NUL ('\\000', '\\x00', '\\d0'); "
+                  "no file name holds one");
+            return;
+        }
+        for (const auto& glob : rule.globs) {
+            if (glob.empty() || glob.front() != '/') {
+                if (w.included) {
+                    note(rule.where, "skipped: path '" + printable(glob) + "' is not absolute");
+                    return;
+                }
+                error(rule.where, "path '" + printable(glob) + "' is not absolute (it must start with '/')");
+                return;
+            }
+            if (has_control_byte(glob)) {
+                // Checked on the decoded path: `\t` and `\x0b` are control bytes too.
+                // They have no business in a file name a layer decides about.
+                if (w.included) {
+                    note(rule.where, "skipped: a path with a control character");
+                    return;
+                }
+                error(rule.where,
+                      "path has a control character (newline, tab, ..., written or as an escape such as "
+                      "'\\t' or '\\x0b'); layers cannot name such files");
+                return;
+            }
+            if (!w.included && unsafe_segment(glob)) {
+                error(rule.where,
+                      "path '" + printable(glob) + "' has a '.' or '..' segment; write the path it means");
+                return;
+            }
+        }
+        if (std::holds_alternative<LinkRule>(node) && !w.included) {
+            note(rule.where, "a denied link rule is applied as 'deny PATH l' (linking to any target)");
+        }
+        if (std::holds_alternative<LinkRule>(node) && !rule.deny)
+            return;  // abstraction links: not for layers
+        out_.files.push_back(std::move(rule));
+    }
+
+    // A rule of another class, into out_.deny_rules or out_.allow_rules.
+    void collect_other_rule(const WalkedItem& w) {
+        const Node& node = w.item.node;
         Qualifiers q = merge_qualifiers(w.outer, qualifiers_of(node));
         const std::string cls = rule_class_keyword(node);
         const bool rlimit = std::holds_alternative<RlimitRule>(node);
