@@ -9,17 +9,12 @@
 #include <unordered_set>
 
 #include "policy/automaton/pair_map.h"
+#include "policy/common/hash.h"
 #include "policy/common/utf8.h"
 
 namespace aalayer::policy {
 
 namespace {
-
-Error too_complex(const Location& where, std::size_t states) {
-    return make_error(
-        ErrorKind::Limit, where,
-        "pattern set is too complex: its automaton needs more than " + std::to_string(states) + " states");
-}
 
 // Partitions the 256 bytes so that no byte set in `sets` splits a class.
 void compute_classes(const std::vector<ByteSet>& sets, std::array<std::uint16_t, 256>& byte_class,
@@ -35,17 +30,6 @@ void compute_classes(const std::vector<ByteSet>& sets, std::array<std::uint16_t,
     }
     class_count = static_cast<std::uint16_t>(ids.size());
 }
-
-struct VectorHash {
-    std::size_t operator()(const std::vector<std::uint32_t>& v) const noexcept {
-        std::uint64_t h = 1469598103934665603ULL;  // FNV-1a over the 32-bit words
-        for (const auto x : v) {
-            h ^= x;
-            h *= 1099511628211ULL;
-        }
-        return static_cast<std::size_t>(h ^ (h >> 29U));
-    }
-};
 
 // Hopcroft's partition refinement: the coarsest partition, compatible with
 // the labels, that every transition respects. O(k n log n) for k classes.
@@ -234,7 +218,7 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
         return set;
     };
 
-    std::unordered_map<std::vector<std::uint32_t>, Label, VectorHash> tag_ids{{{}, 0}};
+    std::unordered_map<std::vector<std::uint32_t>, Label, WordsHash> tag_ids{{{}, 0}};
     out.tag_sets.emplace_back();
     auto label_for = [&](const std::vector<StateId>& set) {
         std::vector<std::uint32_t> tags;
@@ -247,7 +231,7 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
         return it->second;
     };
 
-    std::unordered_map<std::vector<StateId>, StateId, VectorHash> ids;
+    std::unordered_map<std::vector<StateId>, StateId, WordsHash> ids;
     std::vector<std::vector<StateId>> pending;
     auto intern = [&](std::vector<StateId> set) -> Result<StateId> {
         if (auto it = ids.find(set); it != ids.end()) return it->second;
@@ -357,7 +341,7 @@ Result<Dfa> minimize(const Dfa& dfa, const DfaLimits& limits) {
         }
     }
     // Merge byte classes that now behave alike everywhere.
-    std::unordered_map<std::vector<StateId>, std::uint16_t, VectorHash> columns;
+    std::unordered_map<std::vector<StateId>, std::uint16_t, WordsHash> columns;
     std::vector<std::uint16_t> remap(out.class_count);
     for (std::uint16_t c = 0; c < out.class_count; ++c) {
         std::vector<StateId> column(out.state_count());

@@ -35,8 +35,12 @@ public:
     StateId start = 0;
 
     [[nodiscard]] std::size_t state_count() const { return label.size(); }
+    // The state after `s` on a byte of class `cls`.
+    [[nodiscard]] StateId next_state(StateId s, std::size_t cls) const {
+        return next[static_cast<std::size_t>(s) * class_count + cls];
+    }
     [[nodiscard]] StateId step(StateId s, unsigned char byte) const {
-        return next[static_cast<std::size_t>(s) * class_count + byte_class[byte]];
+        return next_state(s, byte_class[byte]);
     }
     [[nodiscard]] StateId run(std::string_view input) const;
     [[nodiscard]] Label label_of(std::string_view input) const { return label[run(input)]; }

@@ -1,6 +1,7 @@
 #include <string>
 
 #include "policy/automaton/nfa.h"
+#include "policy/automaton/work.h"
 #include "policy/syntax/escapes.h"
 
 namespace aalayer::policy {
@@ -48,8 +49,7 @@ private:
 
     Result<StateId> new_state() {
         if (nfa_.states.size() >= limits_.max_nfa_states) {
-            return make_error(ErrorKind::Limit, where_,
-                              "pattern set is too complex (automaton state budget exceeded)");
+            return too_complex(where_, std::nullopt);
         }
         return nfa_.add_state();
     }

@@ -113,16 +113,14 @@ Result<std::optional<std::string>> canonical_search(const Dfa& a, const Dfa& b,
         for (const Step& s : steps) {
             const bool slash = s.byte == '/';
             if (slash ? n.context == 1 : n.context == 0) continue;  // '/' first, never "//"
-            const StateId x = a.next[static_cast<std::size_t>(n.x) * a.class_count + s.ca];
-            const StateId y = b.next[static_cast<std::size_t>(n.y) * b.class_count + s.cb];
+            const StateId x = a.next_state(n.x, s.ca);
+            const StateId y = b.next_state(n.y, s.cb);
             const std::uint32_t context = slash ? 1 : 2;
             const std::uint8_t u = utf8 ? utf8_step(n.u, s.byte) : kUtf8Ready;
             if (u == kUtf8Dead) continue;
             if (!seen.emplace(x, (y * 3 + context) * kUtf8States + u, 0).second) continue;
             if (nodes.size() > (utf8 ? 4 : 2) * limits.max_states) {
-                return make_error(ErrorKind::Limit, Location{},
-                                  "pattern set is too complex: its automaton needs more than " +
-                                      std::to_string(limits.max_states) + " states");
+                return too_complex(Location{}, limits.max_states);
             }
             nodes.push_back(Node{x, y, context, static_cast<std::uint32_t>(i), s.byte, u});
         }

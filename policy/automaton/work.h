@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "policy/common/result.h"
@@ -44,6 +45,15 @@ inline Error work_exhausted(const Location& where, const WorkMeter& meter) {
     return make_error(
         ErrorKind::Limit, where,
         "pattern set needs more work than allowed (more than " + std::to_string(meter.limit()) + " steps)");
+}
+
+// The error of a construction past its state budget (DfaLimits::max_states,
+// GlobLimits::max_nfa_states); `states`: the budget, when the message names it.
+inline Error too_complex(const Location& where, std::optional<std::size_t> states) {
+    return make_error(ErrorKind::Limit, where,
+                      std::string("pattern set is too complex") +
+                          (states ? ": its automaton needs more than " + std::to_string(*states) + " states"
+                                  : " (automaton state budget exceeded)"));
 }
 
 // Whether `error` is a meter running out (rather than another budget).

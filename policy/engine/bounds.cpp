@@ -7,15 +7,17 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "policy/common/hash.h"
 #include "policy/engine/child_profile.h"
 #include "policy/engine/child_readback.h"
 
 namespace aalayer::policy {
 
 PermPair formula(const Bounds::Cell& cell, Label layer) {
+    const LayerLabel l = LayerLabel::unpack(layer);
     PermPair e = cell.base;
-    if (cell.in_region) e = e & cell.grant & decode(layer & 0xffffU);
-    return minus(e, decode(layer >> 16U));
+    if (cell.in_region) e = e & cell.grant & l.allow;
+    return minus(e, l.deny);
 }
 
 namespace {
@@ -40,17 +42,6 @@ ClassKinds class_kinds(const Dfa& dfa) {
     return k;
 }
 
-struct BitsHash {
-    std::size_t operator()(const std::vector<std::uint64_t>& v) const noexcept {
-        std::uint64_t h = 1469598103934665603ULL;
-        for (const auto x : v) {
-            h ^= x;
-            h *= 1099511628211ULL;
-        }
-        return static_cast<std::size_t>(h ^ (h >> 29U));
-    }
-};
-
 constexpr std::uint32_t kUnset = ~std::uint32_t{0};
 constexpr std::uint32_t kPending = kUnset - 1;
 
@@ -73,7 +64,7 @@ CanonicalGraph canonical_graph(const Dfa& dfa) {
     for (std::uint32_t v = 0; v < nodes; ++v) {
         const std::size_t state = v / 2;
         for (std::size_t c = 0; c < k; ++c) {
-            const std::uint32_t to = dfa.next[state * k + c] * 2;
+            const std::uint32_t to = dfa.next_state(static_cast<StateId>(state), c) * 2;
             // '/' never follows '/' on a canonical path.
             if (kinds.slash[c] && v % 2 == 1 && stamp[to] != v) {
                 stamp[to] = v;
@@ -134,7 +125,7 @@ private:
     std::size_t words_;
     std::vector<std::uint64_t> bits_;
     std::vector<std::vector<std::uint64_t>> sets_;
-    std::unordered_map<std::vector<std::uint64_t>, std::uint32_t, BitsHash> ids_;
+    std::unordered_map<std::vector<std::uint64_t>, std::uint32_t, WordsHash> ids_;
 };
 
 // Bounds::reach: Tarjan's strongly connected components over (state,
@@ -223,19 +214,20 @@ Result<std::shared_ptr<const Bounds>> prepare_bounds(std::shared_ptr<const BaseP
                                                      const DfaLimits& limits) {
     auto out = std::make_shared<Bounds>();
     std::unordered_map<std::uint64_t, Label> ids;
-    AA_ASSIGN(Dfa product_dfa,
-              product(
-                  base->effective, grant->bound_dfa,
-                  [&](Label b, Label g) {
-                      const std::uint64_t key = (static_cast<std::uint64_t>(b) << 32U) | g;
-                      auto [it, inserted] = ids.emplace(key, static_cast<Label>(out->cells.size()));
-                      if (inserted) {
-                          out->cells.push_back(Bounds::Cell{decode(b), decode(g & 0xffffU),
-                                                            (g & CompiledGrant::kInRegion) != 0});
-                      }
-                      return it->second;
-                  },
-                  limits));
+    AA_ASSIGN(
+        Dfa product_dfa,
+        product(
+            base->effective, grant->bound_dfa,
+            [&](Label b, Label g) {
+                auto [it, inserted] =
+                    ids.emplace(label_pair_key(b, g), static_cast<Label>(out->cells.size()));
+                if (inserted) {
+                    const GrantLabel grant_label = GrantLabel::unpack(g);
+                    out->cells.push_back(Bounds::Cell{decode(b), grant_label.bound, grant_label.in_region});
+                }
+                return it->second;
+            },
+            limits));
     out->product = minimize(product_dfa);
     find_reach(*out);
     compile_outside(*out, *base, *grant);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "policy/engine/compose.h"
+#include "policy/engine/labels.h"
 
 namespace aalayer::policy {
 
@@ -39,7 +40,7 @@ struct Bounds {
 };
 
 // The formula on one path's cells (compose.h): B ∩ G ∩ A − D inside the
-// region, B − D outside. `layer`: allow pair | deny pair << 16.
+// region, B − D outside. `layer`: a LayerLabel.
 PermPair formula(const Bounds::Cell& cell, Label layer);
 
 }  // namespace aalayer::policy

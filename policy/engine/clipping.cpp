@@ -1,6 +1,7 @@
 #include "policy/engine/clipping.h"
 
 #include "policy/common/utf8.h"
+#include "policy/engine/labels.h"
 
 namespace aalayer::policy {
 
@@ -21,7 +22,7 @@ Status Clipper::check(const FileRuleInfo& rule, const Dfa& paths) {
     AA_ASSIGN(std::optional<std::string> beyond,
               canonical_witness(
                   paths, grant_.bound_dfa,
-                  [&](Label in, Label g) { return in != 0 && !contains(decode(g & 0xffffU), want); },
+                  [&](Label in, Label g) { return in != 0 && !contains(GrantLabel::unpack(g).bound, want); },
                   options_.limits.dfa));
     if (const auto& p = beyond) {
         const PermPair granted = grant_.bound.perms(*p);

@@ -15,11 +15,6 @@ namespace aalayer::policy {
 
 namespace {
 
-// Labels of the layer automaton: allow pair low, deny pair high.
-Label layer_label(const MatchPerms& m) {
-    return encode(m.allow) | (encode(m.deny) << 16U);
-}
-
 // The layer's file rules into the child: each allow rule on its own, its
 // canonical paths clipped to the grant (findings for what it loses) and its
 // share of the child; deny rules whole. cost[i]: the steps rule i took.
@@ -100,8 +95,9 @@ Result<Composition> compose(std::shared_ptr<const Bounds> bounds, const LayerRul
     out.child_text = child.text();
 
     // The proof: base ∩ child = B ∩ G ∩ A − D in the region, B − D outside.
-    auto layer_dfa =
-        minimize(map_labels(files.dfa(), [&](Label l) { return layer_label(files.label_perms(l)); }), limits);
+    auto layer_dfa = minimize(
+        map_labels(files.dfa(), [&](Label l) { return LayerLabel::of(files.label_perms(l)).pack(); }),
+        limits);
     Status proved =
         layer_dfa ? prove_child(*bounds, *layer_dfa, out.child_text, limits) : Status(layer_dfa.error());
     if (meter.exhausted()) return too_much_work(layer, costliest_rule(cost), meter);

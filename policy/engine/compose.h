@@ -94,7 +94,7 @@ private:
                                        const ComposeOptions&);
     std::shared_ptr<const Bounds> bounds_;
     std::optional<PermissionAutomaton> layer_;
-    Dfa layer_dfa_ = Dfa::empty();  // label: allow pair | deny pair << 16
+    Dfa layer_dfa_ = Dfa::empty();  // label: LayerLabel
 };
 
 // Layer problems come back as findings; an Error means the engine itself

@@ -125,8 +125,7 @@ Result<CompiledGrant> compile_grant(Grant grant, const PermissionLimits& limits)
               })));
     out.region = std::move(in_region);
     out.bound_dfa = minimize(map_labels(tags.dfa(), [&](Label l) {
-        return tags.label_rules(l).empty() ? Label{0}
-                                           : encode(tags.label_perms(l).allow) | CompiledGrant::kInRegion;
+        return tags.label_rules(l).empty() ? Label{0} : GrantLabel{tags.label_perms(l).allow, true}.pack();
     }));
     for (const auto& rule : out.grant.rules) {
         AA_ASSIGN(Dfa paths, compile_globs(rule.globs, rule.where, limits.glob, limits.dfa));

@@ -8,6 +8,7 @@
 
 #include "policy/automaton/paths.h"
 #include "policy/engine/file_permissions.h"
+#include "policy/engine/labels.h"
 #include "policy/load/loader.h"
 
 namespace aalayer::policy {
@@ -30,10 +31,10 @@ struct CompiledGrant {
     Grant grant;
     PermissionAutomaton bound;
     Dfa region;                        // canonical paths in the region
-    Dfa bound_dfa;                     // label: encode(bound) | kInRegion
+    Dfa bound_dfa;                     // label: GrantLabel
     std::vector<Dfa> rule_regions;     // canonical paths of each rule, in rule order
     std::vector<std::string> outside;  // the complement of the region, as globs
-    static constexpr Label kInRegion = 1U << 16U;
+    static constexpr Label kInRegion = GrantLabel::kInRegion;
 };
 
 // Compiles a grant for one user. Fails, naming the rule, when the paths

@@ -2,6 +2,7 @@
 
 #include "policy/common/utf8.h"
 #include "policy/engine/child_readback.h"
+#include "policy/engine/labels.h"
 
 namespace aalayer::policy {
 
@@ -23,8 +24,9 @@ Status check_child_by_products(const BasePolicy& base, const CompiledGrant& gran
     AA_ASSIGN(Dfa beyond, product(
                               effective, grant.bound_dfa,
                               [](Label e, Label g) {
-                                  return static_cast<Label>((g & CompiledGrant::kInRegion) != 0 &&
-                                                            !contains(decode(g & 0xffffU), decode(e)));
+                                  const GrantLabel grant_label = GrantLabel::unpack(g);
+                                  return static_cast<Label>(grant_label.in_region &&
+                                                            !contains(grant_label.bound, decode(e)));
                               },
                               limits));
     if (auto p = shortest_witness(beyond, [](Label l) { return l != 0; }))

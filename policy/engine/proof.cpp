@@ -42,23 +42,19 @@ Result<Dfa> child_effective(const Bounds& bounds, const std::string& child_text,
     });
     if (rules.empty()) return bounds.outside_dfa;
     AA_ASSIGN(PermissionAutomaton rest, PermissionAutomaton::build(std::move(rules), metered));
-    AA_ASSIGN(const Dfa rest_dfa, minimize(map_labels(rest.dfa(),
-                                                      [&](Label l) {
-                                                          const MatchPerms& m = rest.label_perms(l);
-                                                          return encode(m.allow) | (encode(m.deny) << 16U);
-                                                      }),
-                                           limits));
+    AA_ASSIGN(
+        const Dfa rest_dfa,
+        minimize(map_labels(rest.dfa(), [&](Label l) { return LayerLabel::of(rest.label_perms(l)).pack(); }),
+                 limits));
     AA_ASSIGN(Dfa both, product(
                             bounds.outside_dfa, rest_dfa,
                             [](Label o, Label r) {
-                                return encode(minus(decode(o) | decode(r & 0xffffU), decode(r >> 16U)));
+                                const LayerLabel rest_label = LayerLabel::unpack(r);
+                                return encode(minus(decode(o) | rest_label.allow, rest_label.deny));
                             },
                             limits));
     return minimize(both, limits);
 }
-
-constexpr Label kMismatch = 1U << 30U;  // base ∩ child differs from the formula
-constexpr Label kExceeds = 1U << 29U;   // the formula's answer exceeds the base or the grant
 
 // What the proof asks of one path: base ∩ child is the formula, and the
 // formula exceeds neither the base nor, in the region, the grant.
@@ -78,7 +74,7 @@ std::vector<bool> stuck_states(const Dfa& lc) {
     std::vector<bool> stuck(lc.state_count(), true);
     for (std::size_t y = 0; y < lc.state_count(); ++y) {
         for (std::size_t c = 0; c < lc.class_count && stuck[y]; ++c)
-            stuck[y] = !path_class[c] || lc.next[y * lc.class_count + c] == y;
+            stuck[y] = !path_class[c] || lc.next_state(static_cast<StateId>(y), c) == y;
     }
     return stuck;
 }
@@ -126,9 +122,7 @@ Result<bool> proved_by_walk(const Bounds& bounds, const Dfa& lc,
     visit(bp.start, lc.start, 0);
     while (!todo.empty()) {
         if (visited.size() > 2 * limits.max_states) {
-            return make_error(ErrorKind::Limit, Location{},
-                              "pattern set is too complex: its automaton needs more than " +
-                                  std::to_string(limits.max_states) + " states");
+            return too_complex(Location{}, limits.max_states);
         }
         const auto [x, y, z] = todo.back();
         todo.pop_back();
@@ -148,8 +142,7 @@ Result<bool> proved_by_walk(const Bounds& bounds, const Dfa& lc,
         for (const auto& s : steps) {
             // Canonical paths start with '/' and never have two in a row.
             if (s.slash ? z == 1 : z == 0) continue;
-            visit(bp.next[static_cast<std::size_t>(x) * bp.class_count + s.b],
-                  lc.next[static_cast<std::size_t>(y) * lc.class_count + s.l], s.slash ? 1 : 2);
+            visit(bp.next_state(x, s.b), lc.next_state(y, s.l), s.slash ? 1 : 2);
         }
     }
     return true;
@@ -159,34 +152,31 @@ Result<bool> proved_by_walk(const Bounds& bounds, const Dfa& lc,
 // shortest such path, named in the error.
 Error name_failing_path(const Bounds& bounds, const Dfa& lc,
                         const std::vector<std::pair<Label, Label>>& pairs, const DfaLimits& limits) {
-    AA_ASSIGN(Dfa joint,
-              product(
-                  bounds.product, lc,
-                  [&](Label x, Label y) {
-                      const Bounds::Cell& cell = bounds.cells[x];
-                      const auto [l, c] = pairs[y];
-                      const PermPair e = formula(cell, l);
-                      Label out = encode(e);
-                      if ((cell.base & decode(c)) != e) out |= kMismatch;
-                      if (!contains(cell.base, e) || (cell.in_region && !contains(cell.grant, e))) {
-                          out |= kExceeds;
-                      }
-                      return out;
-                  },
-                  limits));
+    AA_ASSIGN(Dfa joint, product(
+                             bounds.product, lc,
+                             [&](Label x, Label y) {
+                                 const Bounds::Cell& cell = bounds.cells[x];
+                                 const auto [l, c] = pairs[y];
+                                 const PermPair e = formula(cell, l);
+                                 return CheckedLabel{
+                                     e, (cell.base & decode(c)) != e,
+                                     !contains(cell.base, e) || (cell.in_region && !contains(cell.grant, e))}
+                                     .pack();
+                             },
+                             limits));
     AA_ASSIGN(Dfa flagged,
               product(
                   joint, canonical_paths(),
-                  [](Label j, Label c) { return c == 0 ? Label{0} : j & (kMismatch | kExceeds); }, limits));
+                  [](Label j, Label c) { return c == 0 ? Label{0} : j & CheckedLabel::kFailures; }, limits));
     AA_ASSIGN(const std::optional<std::string> failing, shortest_witness(
                                                             flagged, [](Label l) { return l != 0; }, limits));
     if (const auto& p = failing) {
-        const Label j = joint.label_of(*p);
-        if ((j & kExceeds) != 0)
-            return child_failure("computed " + format_pair(decode(j & 0xffffU)) + " on " + printable(*p) +
+        const CheckedLabel j = CheckedLabel::unpack(joint.label_of(*p));
+        if (j.exceeds)
+            return child_failure("computed " + format_pair(j.policy) + " on " + printable(*p) +
                                  ", beyond the base or the grant");
         return child_failure("gives a different answer from the layer's policy on " + printable(*p) +
-                             " (the policy is " + format_pair(decode(j & 0xffffU)) + ")");
+                             " (the policy is " + format_pair(j.policy) + ")");
     }
     // The walk and the product disagree: a fault of the engine, so the child is not trusted.
     return child_failure("could not be proved (the two checks disagree)");
@@ -202,9 +192,8 @@ Status prove_child(const Bounds& bounds, const Dfa& layer, const std::string& ch
     AA_ASSIGN(Dfa layer_child, product(
                                    layer, child,
                                    [&](Label l, Label c) {
-                                       const std::uint64_t key = (static_cast<std::uint64_t>(l) << 32U) | c;
-                                       auto [it, inserted] =
-                                           ids.emplace(key, static_cast<Label>(pairs.size()));
+                                       auto [it, inserted] = ids.emplace(label_pair_key(l, c),
+                                                                         static_cast<Label>(pairs.size()));
                                        if (inserted) pairs.emplace_back(l, c);
                                        return it->second;
                                    },

@@ -9,7 +9,7 @@
 namespace aalayer::policy {
 
 // For every canonical path, the formula's answer from base, grant and layer
-// (`layer`: allow pair | deny pair << 16) against the kernel's answer from
+// (`layer`: LayerLabel) against the kernel's answer from
 // base and the child as its text parses back, and the formula within the
 // base and, in the region, the grant. A walk over the product of (base ×
 // grant) with (layer × child); the full product is built only when a path

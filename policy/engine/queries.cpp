@@ -15,8 +15,8 @@ std::string format_pair(PermPair p) {
 PermPair Composition::perms(std::string_view path) const {
     if (!bounds_ || !layer_) return {};
     const Label g = bounds_->grant->bound_dfa.label_of(path);
-    const Bounds::Cell cell{bounds_->base->files.perms(path), decode(g & 0xffffU),
-                            (g & CompiledGrant::kInRegion) != 0};
+    const GrantLabel grant = GrantLabel::unpack(g);
+    const Bounds::Cell cell{bounds_->base->files.perms(path), grant.bound, grant.in_region};
     return formula(cell, layer_dfa_.label_of(path));
 }
 
@@ -56,9 +56,8 @@ Result<std::vector<Difference>> diff(const Composition& a, const Composition& b,
                                      const DfaLimits& limits) {
     AA_ASSIGN(Dfa ea, a.effective_dfa(limits));
     AA_ASSIGN(Dfa eb, b.effective_dfa(limits));
-    AA_ASSIGN(Dfa joint,
-              product(
-                  ea, eb, [](Label x, Label y) { return x == y ? Label{0} : x | (y << 16U); }, limits));
+    AA_ASSIGN(Dfa joint, product(
+                             ea, eb, [](Label x, Label y) { return DiffLabel::between(x, y); }, limits));
     AA_ASSIGN(const Dfa both, minimize(joint, limits));
     std::set<Label> labels(both.label.begin(), both.label.end());
     labels.erase(0);
@@ -72,7 +71,8 @@ Result<std::vector<Difference>> diff(const Composition& a, const Composition& b,
                   shortest_witness(
                       only, [](Label v) { return v != 0; }, limits));
         if (const auto& p = example) {
-            out.push_back(Difference{printable(*p), decode(l & 0xffffU), decode(l >> 16U)});
+            const DiffLabel pair = DiffLabel::unpack(l);
+            out.push_back(Difference{printable(*p), pair.a, pair.b});
         }
         if (out.size() >= max_regions) break;
     }
