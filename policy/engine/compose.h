@@ -1,10 +1,15 @@
-// Composition: a layer intersected with its base and its grant (SPEC 3).
+// Composition: a layer intersected with its base and its grant
+// (docs/layer-algebra.md, "Composition").
 //
 //   effective(p) = B(p) ∩ G(p) ∩ A(p) − D(p)   inside the grant region
 //   effective(p) = B(p) − D(p)                 outside it
 //
 // computed on automata, and the child profile the kernel stacks with the
-// base so that base ∩ child = effective, proved on automata after every emit.
+// base so that base ∩ child = effective. compose() proves that after every
+// emit with a walk over the product of (base × grant) with (layer × child)
+// (proof.h, the same proof Composition::prove runs); the full-product check
+// check_child_by_products (product_check.h) is the tests' independent oracle,
+// not part of compose().
 #pragma once
 
 #include <memory>
@@ -99,6 +104,7 @@ private:
 
 // Layer problems come back as findings; an Error means the engine itself
 // could not finish (a budget, or a failed proof: the child is never used then).
+// The proof is the walk of proof.h (prove_child), run on the emitted text.
 // Every construction it runs charges one WorkMeter of layer.max_work steps
 // (LayerLimits::max_compose_work); past it, a Limit error located on the
 // rule that cost the most.

@@ -1,6 +1,7 @@
 // Layer text: what a user writes, AppArmor rule syntax restricted as
-// SPEC section 4 says. Reading a layer never fails outright: every refusal
-// becomes a located error finding, so the user sees all of them at once.
+// docs/layer-algebra.md ("Layers") says. Reading a layer never fails
+// outright: every refusal becomes a located error finding, so the user sees
+// all of them at once.
 #pragma once
 
 #include <set>

@@ -111,7 +111,7 @@ Outcome check_file(const std::string& file) {
                     if (f.severity == Severity::Error) out.failures.push_back(file + ": " + f.format());
                 continue;
             }
-            // The proof compose ran, once more as the acceptance states it.
+            // The independent oracle, one full product per question, on the child compose proved.
             if (auto st = check_child_by_products(*shared_base, *shared_grant, c->child_text,
                                                   c->effective_dfa().value());
                 !st) {
