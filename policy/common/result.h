@@ -113,7 +113,7 @@ private:
 
 // Messages quote policy text, which may hold any byte; they leave the engine
 // as UTF-8 (D-Bus strings must be), with other bytes as \xNN (utf8.h).
-inline Error make_error(ErrorKind kind, Location where, std::string message) {
+inline Error make_error(ErrorKind kind, Location where, const std::string& message) {
     return Error{kind, std::move(where), to_valid_utf8(message)};
 }
 

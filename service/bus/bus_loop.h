@@ -17,7 +17,7 @@ class BusLoop {
 public:
     // `log` hears of anything a handler or a posted task let escape: the
     // loop logs it and goes on (one request must never stop the service).
-    BusLoop(sdbus::IConnection& connection, std::function<void(const std::string&)> log = {});
+    explicit BusLoop(sdbus::IConnection& connection, std::function<void(const std::string&)> log = {});
     BusLoop(const BusLoop&) = delete;
     BusLoop& operator=(const BusLoop&) = delete;
     ~BusLoop();

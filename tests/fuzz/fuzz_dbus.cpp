@@ -81,7 +81,10 @@ public:
             case 0: return policy::UserIdentity{0, "root", "/root"};
             case 1000: return policy::UserIdentity{1000, "alice", "/home/alice"};
             case 1001: return policy::UserIdentity{1001, "bob", "/home/bob"};
-            case 1002: return policy::UserIdentity{1002, "carol", "/home/carol", "/srv/r\xc3\xa9" "el/carol"};
+            case 1002:
+                return policy::UserIdentity{1002, "carol", "/home/carol",
+                                            "/srv/r\xc3\xa9"
+                                            "el/carol"};
             default: return std::nullopt;
         }
     }
