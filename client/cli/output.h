@@ -12,7 +12,7 @@ namespace aalayer::cli {
 
 class Output {
 public:
-    Output(bool json, std::FILE* out = stdout, std::FILE* err = stderr);
+    explicit Output(bool json, std::FILE* out = stdout, std::FILE* err = stderr);
 
     [[nodiscard]] bool json() const { return json_; }
     // A finding of layer text read from `file`: the service calls it NAME.layer.

@@ -113,8 +113,9 @@ private:
 
 // Messages quote policy text, which may hold any byte; they leave the engine
 // as UTF-8 (D-Bus strings must be), with other bytes as \xNN (utf8.h).
-inline Error make_error(ErrorKind kind, Location where, const std::string& message) {
-    return Error{kind, std::move(where), to_valid_utf8(message)};
+inline Error make_error(ErrorKind kind, Location where, std::string message) {
+    if (!valid_utf8(message)) message = to_valid_utf8(message);
+    return Error{kind, std::move(where), std::move(message)};
 }
 
 }  // namespace aalayer::policy

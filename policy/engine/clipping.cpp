@@ -33,7 +33,7 @@ Status Clipper::check(const FileRuleInfo& rule, const Dfa& paths) {
         if (rule.included) {
             count_included(rule, *p);
         } else {
-            report(rule.where, std::move(message));
+            report(rule.where, message);
         }
     }
     return {};

@@ -103,11 +103,11 @@ public:
     LayerReader(const Loader& loader, const LayerLimits& limits, LayerRules& out)
         : loader_(loader), limits_(limits), out_(out) {}
 
-    void error(const Location& where, std::string message) {
+    void error(const Location& where, const std::string& message) {
         // Messages quote the user's text; what leaves the engine is UTF-8.
         out_.findings.push_back(Finding{Severity::Error, where, to_valid_utf8(message)});
     }
-    void note(const Location& where, std::string message) {
+    void note(const Location& where, const std::string& message) {
         out_.findings.push_back(Finding{Severity::Note, where, to_valid_utf8(message)});
     }
 
