@@ -2,7 +2,6 @@
 
 #include <ctime>
 
-#include "policy/common/utf8.h"
 #include "service/bus/object_paths.h"
 #include "service/system/log.h"
 
@@ -68,8 +67,7 @@ private:
                          auto out = owner_.manager().check(c, base, name, text);
                          return [r, out = std::move(out)] {
                              if (!out) return r->returnError(to_dbus_error(out.error()));
-                             r->returnResults(policy::to_valid_utf8(out->child_profile),
-                                              to_structs(out->findings));
+                             r->returnResults(to_text(out->child_profile), to_structs(out->findings));
                          };
                      });
     }
@@ -146,13 +144,15 @@ private:
     void Explain(sdbus::Result<std::string, Reasons>&& result, std::string base, std::string name,
                  std::string path) override {
         auto r = std::make_shared<sdbus::Result<std::string, Reasons>>(std::move(result));
-        if (refused(r, LayerManager::valid_request(base, name, path, owner_.manager().limits()))) return;
+        if (refused(r, LayerManager::valid_request(base, name, {}, owner_.manager().limits())) ||
+            refused(r, LayerManager::valid_path(path)))
+            return;
         owner_.serve(WorkerPool::Lane::Quick, call(), r,
                      [this, r, base, name, path](const Caller& c) -> std::function<void()> {
                          auto out = owner_.manager().explain(c, c.uid, base, name, path);
                          return [r, out = std::move(out)] {
                              if (!out) return r->returnError(to_dbus_error(out.error()));
-                             r->returnResults(policy::to_valid_utf8(out->perms), to_reasons(out->reasons));
+                             r->returnResults(to_text(out->perms), to_reasons(out->reasons));
                          };
                      });
     }
@@ -244,23 +244,20 @@ private:
                          auto out = owner.manager().source(c, v.uid, v.base, v.name);
                          return [r, out = std::move(out)] {
                              if (!out) return r->returnError(to_dbus_error(out.error()));
-                             r->returnResults(policy::to_valid_utf8(*out));
+                             r->returnResults(to_text(*out));
                          };
                      });
     }
 
     void Explain(sdbus::Result<std::string, Reasons>&& result, std::string path) override {
         auto r = std::make_shared<sdbus::Result<std::string, Reasons>>(std::move(result));
-        if (path.size() > 4096) {
-            return r->returnError(to_dbus_error(
-                fail(ErrorKind::InvalidArgument, "the path must be absolute, at most 4096 bytes")));
-        }
+        if (auto st = LayerManager::valid_path(path); !st) return r->returnError(to_dbus_error(st.error()));
         owner_.serve(WorkerPool::Lane::Quick, call(), r,
                      [&owner = owner_, r, v = view_, path](const Caller& c) -> std::function<void()> {
                          auto out = owner.manager().explain(c, v.uid, v.base, v.name, path);
                          return [r, out = std::move(out)] {
                              if (!out) return r->returnError(to_dbus_error(out.error()));
-                             r->returnResults(policy::to_valid_utf8(out->perms), to_reasons(out->reasons));
+                             r->returnResults(to_text(out->perms), to_reasons(out->reasons));
                          };
                      });
     }
@@ -282,9 +279,9 @@ private:
     }
 
     uint32_t Owner() override { return view_.uid; }
-    std::string Base() override { return policy::to_valid_utf8(view_.base); }
-    std::string Name() override { return policy::to_valid_utf8(view_.name); }
-    std::string KernelName() override { return policy::to_valid_utf8(view_.kernel_name); }
+    std::string Base() override { return to_text(view_.base); }
+    std::string Name() override { return to_text(view_.name); }
+    std::string KernelName() override { return to_text(view_.kernel_name); }
     std::string State() override { return to_string(view_.state); }
     uint64_t UpdatedAt() override { return view_.updated_at; }
     std::string Mode() override { return view_.complain ? "complain" : "enforce"; }

@@ -15,6 +15,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "policy/common/utf8.h"
 #include "policy/engine/finding.h"
 #include "service/core/outcome.h"
 
@@ -40,6 +41,10 @@ Outcome<ParsedOptions> parse_options(const Options& options, bool apply);
 sdbus::Error to_dbus_error(const ServiceError& error);
 
 FindingStructs to_structs(const std::vector<policy::Finding>& findings);
+// A string reply (the child profile, a layer's text, a permission pair).
+inline std::string to_text(const std::string& s) {
+    return policy::to_valid_utf8(s);
+}
 Reasons to_reasons(const std::vector<std::pair<std::string, std::string>>& reasons);
 DiffRows to_rows(const std::vector<std::tuple<std::string, std::string, std::string>>& rows);
 

@@ -185,6 +185,13 @@ Status LayerManager::valid_request(const std::string& base, const std::string& n
     return Done{};
 }
 
+Status LayerManager::valid_path(const std::string& path) {
+    if (path.empty() || path.front() != '/' || path.find('\0') != std::string::npos || path.size() > 4096) {
+        return fail(ErrorKind::InvalidArgument, "the path must be absolute, at most 4096 bytes");
+    }
+    return Done{};
+}
+
 Outcome<CheckResult> LayerManager::check(const Caller& caller, const std::string& base,
                                          const std::string& name, const std::string& text) {
     if (auto st = valid_request(base, name, text, limits_); !st) return st.error();
@@ -342,9 +349,7 @@ Outcome<std::vector<std::pair<std::string, std::string>>> LayerManager::list_gra
 
 Outcome<ExplainResult> LayerManager::explain(const Caller& caller, std::uint32_t uid, const std::string& base,
                                              const std::string& name, const std::string& path) {
-    if (path.empty() || path.front() != '/' || path.find('\0') != std::string::npos || path.size() > 4096) {
-        return fail(ErrorKind::InvalidArgument, "the path must be absolute, at most 4096 bytes");
-    }
+    if (auto st = valid_path(path); !st) return st.error();
     std::shared_ptr<const policy::Composition> composition;
     {
         const std::lock_guard lock(mutex_);

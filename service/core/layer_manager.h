@@ -100,6 +100,8 @@ public:
     // size of a text or path): the D-Bus edge runs them before queueing.
     static Status valid_request(const std::string& base, const std::string& name, const std::string& text,
                                 const ServiceLimits& limits);
+    // A path Explain may be asked about: absolute, no NUL, at most 4096 bytes.
+    static Status valid_path(const std::string& path);
     [[nodiscard]] const ServiceLimits& limits() const { return limits_; }
 
     Outcome<CheckResult> check(const Caller& caller, const std::string& base, const std::string& name,

@@ -184,14 +184,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     LayerManager& m = *edge.manager;
     // What the edge checks on the bus thread, before anything is queued.
-    if (auto st = LayerManager::valid_request(base, name, text, m.limits()); !st) {
+    const auto edge_checks = [&]() -> Status {
+        if (method != 4) return LayerManager::valid_request(base, name, text, m.limits());
+        // Explain's third argument is a path, checked as one.
+        if (auto st = LayerManager::valid_request(base, name, {}, m.limits()); !st) return st;
+        return LayerManager::valid_path(text);
+    };
+    if (const Status st = edge_checks(); !st) {
         send_error(st.error());
         return 0;
     }
     switch (method) {
         case 0:
             reply(m.check(caller, base, name, text), [](const CheckResult& r) {
-                return sdbus::Struct<std::string, FindingStructs>(policy::to_valid_utf8(r.child_profile),
+                return sdbus::Struct<std::string, FindingStructs>(to_text(r.child_profile),
                                                                   to_structs(r.findings));
             });
             break;
@@ -224,16 +230,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         case 4:
             reply(m.explain(caller, caller.uid, base, name, text), [](const ExplainResult& r) {
-                return sdbus::Struct<std::string, Reasons>(policy::to_valid_utf8(r.perms),
-                                                           to_reasons(r.reasons));
+                return sdbus::Struct<std::string, Reasons>(to_text(r.perms), to_reasons(r.reasons));
             });
             break;
         case 5:
             reply(m.diff(caller, base, name, f[3]), [](const auto& rows) { return to_rows(rows); });
             break;
         case 6:
-            reply(m.source(caller, caller.uid, base, name),
-                  [](const std::string& s) { return policy::to_valid_utf8(s); });
+            reply(m.source(caller, caller.uid, base, name), [](const std::string& s) { return to_text(s); });
             break;
         default: reply(m.list_grants(caller), [](const auto& grants) { return to_reasons(grants); }); break;
     }
