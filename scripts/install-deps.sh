@@ -3,7 +3,7 @@
 # Idempotent: runs apt-get only when something is missing.
 set -euo pipefail
 packages=(
-  meson ninja-build pkg-config g++ clang-format clang-tidy
+  meson ninja-build pkg-config g++ ccache clang-format clang-tidy
   libgtest-dev libgmock-dev googletest
   apparmor apparmor-utils apparmor-profiles apparmor-profiles-extra libapparmor-dev
   libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev libboost-dev
