@@ -60,15 +60,14 @@ int run(const DaemonConfig& config) {
         return 1;
     }
 
-    const std::string backend = config.backend == "auto" ? detect_backend() : config.backend;
+    const Backend backend = config.backend.value_or(detect_backend());
     ParserConfig parser;
     parser.parser = config.parser;
     parser.cache_dir = config.cache_dir;
     parser.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config.parser_timeout);
     parser.features =
-        config.features.empty() && backend == "compile-only" ? "/etc/apparmor.d/abi/3.0" : config.features;
-    ParserLoader kernel(backend == "apparmor" ? ParserLoader::Mode::Kernel : ParserLoader::Mode::CompileOnly,
-                        parser);
+        config.features.empty() && backend == Backend::CompileOnly ? "/etc/apparmor.d/abi/3.0" : config.features;
+    ParserLoader kernel(backend, parser);
 
     const aalayer::policy::FilesystemReader reader;
     FileStore store(config.state_dir + "/layers");
@@ -78,14 +77,16 @@ int run(const DaemonConfig& config) {
     CatalogConfig catalog;
     catalog.profiles_dir = config.profiles_dir;
     catalog.grants_dir = config.grants_dir;
-    LayerManager manager(Ports{reader, store, kernel, authorizer, users, clock}, catalog, config.limits);
+    // Every thread of the service but the bus thread is the pool's: it serves
+    // requests, and lends its threads to the recompute at start and reload.
+    WorkerPool pool(WorkerPool::Limits{config.workers, config.max_queued, config.max_queued_per_user});
+    LayerManager manager(Ports{reader, store, kernel, authorizer, users, clock, pool}, catalog, config.limits);
     manager.start(log_line);
-    log_message(
-        6, "started with backend " + backend + ", " + std::to_string(manager.layers().size()) + " layers");
+    log_message(6, std::string("started with backend ") + to_string(backend) + ", " +
+                       std::to_string(manager.layers().size()) + " layers");
 
     auto connection = sdbus::createSystemBusConnection();
     BusLoop loop(*connection, [](const std::string& m) { log_message(3, m); });
-    WorkerPool pool(WorkerPool::Limits{config.workers, config.max_queued, config.max_queued_per_user});
     CostLimiter costs(CostLimiter::Limits{config.user_cpu_burst_ms * 1000U,
                                           static_cast<std::uint32_t>(config.user_cpu_percent)});
     {

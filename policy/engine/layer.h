@@ -25,6 +25,7 @@ struct LayerLimits {
     // the CPU budget of a Check or Apply, whatever the automata's size.
     std::uint64_t max_compose_work = kDefaultComposeWork;
     static constexpr std::uint64_t kDefaultComposeWork = 10'000'000;
+    friend bool operator==(const LayerLimits&, const LayerLimits&) = default;
 };
 
 struct LayerRules {

@@ -187,7 +187,7 @@ private:
         });
     }
 
-    std::string Backend() override { return owner_.manager().backend(); }
+    std::string Backend() override { return to_string(owner_.manager().backend()); }
 
     BusObjects& owner_;
 };

@@ -64,7 +64,7 @@ Reasons to_reasons(const std::vector<std::pair<std::string, std::string>>& reaso
     return out;
 }
 
-DiffRows to_rows(const std::vector<std::tuple<std::string, std::string, std::string>>& rows) {
+DiffRows to_rows(const std::vector<DiffRow>& rows) {
     DiffRows out;
     for (const auto& [path, a, b] : rows)
         out.emplace_back(policy::to_valid_utf8(path), policy::to_valid_utf8(a), policy::to_valid_utf8(b));

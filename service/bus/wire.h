@@ -17,6 +17,7 @@
 
 #include "policy/common/utf8.h"
 #include "policy/engine/finding.h"
+#include "service/core/layer_manager.h"
 #include "service/core/outcome.h"
 
 namespace aalayer::service {
@@ -46,6 +47,6 @@ inline std::string to_text(const std::string& s) {
     return policy::to_valid_utf8(s);
 }
 Reasons to_reasons(const std::vector<std::pair<std::string, std::string>>& reasons);
-DiffRows to_rows(const std::vector<std::tuple<std::string, std::string, std::string>>& rows);
+DiffRows to_rows(const std::vector<DiffRow>& rows);
 
 }  // namespace aalayer::service

@@ -3,6 +3,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <exception>
+#include <memory>
+
 namespace aalayer::service {
 
 WorkerPool::WorkerPool(Limits limits)
@@ -48,6 +52,55 @@ WorkerPool::Posted WorkerPool::post(std::uint32_t uid, std::function<void()> tas
     // All: the one woken might be a thread that may not take this work now.
     ready_.notify_all();
     return Posted::Queued;
+}
+
+void WorkerPool::for_each(std::size_t n, const std::function<void(std::size_t)>& fn) {
+    // Items are claimed one at a time, by the caller and by helpers on the
+    // pool. A helper that starts after every item is claimed finds nothing
+    // and returns, so the caller waits only for items already running, never
+    // for a thread to come free: for_each from a worker cannot deadlock.
+    struct Job {
+        std::mutex mutex;
+        std::condition_variable finished;
+        std::size_t next = 0;
+        std::size_t done = 0;
+        std::size_t total = 0;
+        const std::function<void(std::size_t)>* fn = nullptr;  // used only while items are left
+        std::exception_ptr error;
+    };
+    auto job = std::make_shared<Job>();
+    job->total = n;
+    job->fn = &fn;
+    const auto drain = [job] {
+        for (;;) {
+            std::size_t i = 0;
+            {
+                const std::lock_guard lock(job->mutex);
+                if (job->next == job->total) return;
+                i = job->next++;
+            }
+            std::exception_ptr error;
+            try {
+                (*job->fn)(i);
+            } catch (...) {
+                error = std::current_exception();
+            }
+            {
+                const std::lock_guard lock(job->mutex);
+                if (error && !job->error) job->error = error;
+                ++job->done;
+            }
+            job->finished.notify_all();
+        }
+    };
+    const std::size_t helpers = std::min(n, limits_.threads) > 0 ? std::min(n, limits_.threads) - 1 : 0;
+    for (std::size_t h = 0; h < helpers; ++h) {
+        if (post(0, drain, Lane::Slow) != Posted::Queued) break;
+    }
+    drain();
+    std::unique_lock lock(job->mutex);
+    job->finished.wait(lock, [&] { return job->done == job->total; });
+    if (job->error) std::rethrow_exception(job->error);
 }
 
 std::map<std::uint32_t, WorkerPool::UserQueue>::iterator WorkerPool::pick(bool& slow) {

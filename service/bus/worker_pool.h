@@ -23,9 +23,11 @@
 #include <thread>
 #include <vector>
 
+#include "service/core/ports.h"
+
 namespace aalayer::service {
 
-class WorkerPool {
+class WorkerPool final : public Executor {
 public:
     struct Limits {
         std::size_t threads = 4;
@@ -35,13 +37,19 @@ public:
     explicit WorkerPool(Limits limits);
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
-    ~WorkerPool();  // shutdown()
+    ~WorkerPool() override;  // shutdown()
 
     enum class Lane : std::uint8_t { Quick, Slow };
     enum class Posted : std::uint8_t { Queued, Full, UserFull, Stopped };
 
     // Queues `task` for `uid`; anything but Queued means it was not taken.
     Posted post(std::uint32_t uid, std::function<void()> task, Lane lane = Lane::Slow);
+
+    // The items are the service's own work (uid 0, slow lane): helpers are
+    // posted for at most threads - 1 of them, and whatever they have not
+    // claimed by then the calling thread runs. An exception from fn is
+    // rethrown here once every claimed item has returned.
+    void for_each(std::size_t n, const std::function<void(std::size_t)>& fn) override;
 
     // Takes no more work, drops what waits (unrun: a task must not rely on
     // running) and waits for the running tasks. Idempotent; call it before

@@ -1,8 +1,6 @@
 #include "service/core/layer_manager.h"
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 
 #include "policy/common/utf8.h"
 
@@ -48,14 +46,6 @@ Status valid_layer_name(const std::string& name) {
     if (auto st = policy::validate_layer_name(name); !st)
         return fail(ErrorKind::InvalidArgument, st.error().message);
     return Done{};
-}
-
-ErrorKind kind_of(const policy::Error& e) {
-    return e.kind == policy::ErrorKind::Limit ? ErrorKind::LimitExceeded : ErrorKind::Internal;
-}
-
-LayerKey key_of(const StoredLayer& s) {
-    return {s.uid, s.base, s.name};
 }
 
 }  // namespace
@@ -129,8 +119,8 @@ Status LayerManager::rate_limit(std::uint32_t uid) {
 }
 
 Status LayerManager::admissible(const CatalogRef& catalog, const LayerKey& key, bool reserve) {
-    const std::uint32_t uid = std::get<0>(key);
-    const std::string& base = std::get<1>(key);
+    const std::uint32_t uid = key.uid;
+    const std::string& base = key.base;
     if (!catalog.catalog->has_base(base))
         return fail(ErrorKind::NoSuchBase, "no base profile named '" + base + "'");
     if (!catalog.catalog->has_grant(base))
@@ -139,7 +129,7 @@ Status LayerManager::admissible(const CatalogRef& catalog, const LayerKey& key, 
     if (layers_.contains(key)) return Done{};
     const auto others = [&](const auto& map) {
         return static_cast<std::size_t>(std::count_if(map.begin(), map.end(), [&](const auto& kv) {
-            return std::get<0>(kv.first) == uid && kv.first != key;
+            return kv.first.uid == uid && kv.first != key;
         }));
     };
     const std::size_t owned = others(layers_) + others(creating_);
@@ -163,7 +153,7 @@ Outcome<policy::Composition> LayerManager::compose(const PolicyCatalog& catalog,
     options.strict = layer.strict;
     options.complain = layer.complain;
     auto composed = policy::compose(bounds.value(), rules, policy::LayerId{layer.uid, layer.name}, options);
-    if (!composed) return fail(kind_of(composed.error()), composed.error().format());
+    if (!composed) return from_engine(composed.error());
     if (!identity.resolved_home.empty()) {
         composed->findings.push_back(
             policy::Finding{policy::Severity::Note, policy::Location{layer_source_name(layer.name), 0, 0},
@@ -211,7 +201,7 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
                                                           const std::string& base, const std::string& name,
                                                           const std::string& text,
                                                           const ApplyOptions& options) {
-    // validate -> compose -> authorize -> compile -> commit. Composing is the
+    // validate -> compose -> authorize -> prepare -> commit. Composing is the
     // engine alone, bounded by its work budget, and tells the caller only
     // what Check tells anyone; apparmor_parser runs (as root) and anything is
     // staged only once polkit said yes, so a refused caller costs one
@@ -231,15 +221,25 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
     // No lock is held while polkit answers: that may take seconds.
     if (auto st = authorize(caller, for_uid ? kActionManageAny : kActionManageOwn, options.interactive); !st)
         return st.error();
-    const std::string kernel_name = kernel_name_of(stored);
-    auto child = ports_.kernel.compile(kernel_name, composed->child_text);
+    auto prepared = prepare(std::move(stored), std::move(composed.value()), catalog.generation);
+    if (!prepared) return prepared.error();
+    return commit(key, std::move(prepared.value()));
+}
+
+Outcome<LayerManager::Prepared> LayerManager::prepare(StoredLayer stored, policy::Composition composed,
+                                                      std::uint64_t generation) {
+    auto child = ports_.kernel.compile(kernel_name_of(stored), composed.child_text);
     if (!child) return child.error();
     // Written and synced before the kernel takes the child; it takes the old
     // file's place only after, so a refused child leaves the old file, and an
     // acknowledged layer is on disk.
     auto staged = ports_.store.stage(stored);
     if (!staged) return staged.error();
+    return Prepared{std::move(stored), std::move(composed), std::move(child.value()), std::move(staged.value()),
+                    generation};
+}
 
+Outcome<std::vector<policy::Finding>> LayerManager::commit(const LayerKey& key, Prepared prepared) {
     const KeyedLocks<LayerKey>::Guard layer_lock(layer_locks_, key);
     // Checked again: the grant may have gone meanwhile, and a concurrent
     // apply of another new layer may have taken the last place.
@@ -259,23 +259,23 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
         const std::lock_guard lock(mutex_);
         if (const auto it = layers_.find(key); it != layers_.end()) previous_text = it->second.loaded_text;
     }
-    const Status loaded = child.value()->load();
+    const Status loaded = prepared.child->load();
     if (!loaded) return loaded.error();  // the kernel kept the old child; the staged file goes
-    Status committed = staged.value()->commit();
+    Status committed = prepared.staged->commit();
     if (!committed) {
-        restore_kernel(kernel_name, previous_text, log_);
+        restore_kernel(kernel_name_of(prepared.stored), previous_text, log_);
         return committed.error();
     }
-    std::vector<policy::Finding> findings = composed->findings;
+    std::vector<policy::Finding> findings = prepared.composed.findings;
     {
         const std::lock_guard lock(mutex_);
         Entry& entry = layers_[key];
-        entry.stored = std::move(stored);
-        entry.state = backend() == "apparmor" ? LayerState::Active : LayerState::Compiled;
+        entry.stored = std::move(prepared.stored);
+        entry.state = loaded_state();
         entry.findings = findings;
-        entry.loaded_text = composed->child_text;
-        entry.composition = std::make_shared<const policy::Composition>(std::move(composed.value()));
-        entry.generation = catalog.generation;
+        entry.loaded_text = prepared.composed.child_text;
+        entry.composition = std::make_shared<const policy::Composition>(std::move(prepared.composed));
+        entry.generation = prepared.generation;
     }
     // A reload that came while this was composed has passed this layer by.
     recompute(key, log_);
@@ -333,273 +333,6 @@ Status LayerManager::remove(const Caller& caller, std::optional<std::uint32_t> f
         notify(LayerEvent::Removed, key);
     }
     return Done{};
-}
-
-Outcome<std::vector<std::pair<std::string, std::string>>> LayerManager::list_grants(const Caller& caller) {
-    auto identity = user(caller.uid);
-    if (!identity) return identity.error();
-    const CatalogRef catalog = current();
-    std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& base : catalog.catalog->granted_bases()) {
-        auto text = catalog.catalog->grant_text(base, identity.value());
-        if (text) out.emplace_back(base, text.value());
-    }
-    return out;
-}
-
-Outcome<ExplainResult> LayerManager::explain(const Caller& caller, std::uint32_t uid, const std::string& base,
-                                             const std::string& name, const std::string& path) {
-    if (auto st = valid_path(path); !st) return st.error();
-    std::shared_ptr<const policy::Composition> composition;
-    {
-        const std::lock_guard lock(mutex_);
-        const auto it = layers_.find(LayerKey{uid, base, name});
-        // Another user's layer is answered as missing: its existence is theirs too.
-        if (it == layers_.end() || (caller.uid != uid && caller.uid != 0)) {
-            return fail(ErrorKind::NoSuchLayer, "you have no layer '" + name + "' on '" + base + "'");
-        }
-        if (!it->second.composition) {
-            return fail(ErrorKind::InvalidLayer, "the layer has errors and enforces nothing of its own:\n" +
-                                                     format_findings(it->second.findings));
-        }
-        composition = it->second.composition;
-    }
-    const policy::Explanation e = composition->explain(path);
-    ExplainResult out;
-    out.perms = policy::format_pair(e.perms);
-    for (const auto& r : e.reasons)
-        out.reasons.emplace_back(r.source, policy::to_string(r.where) + ": " + r.rule);
-    return out;
-}
-
-Outcome<std::vector<std::tuple<std::string, std::string, std::string>>> LayerManager::diff(
-    const Caller& caller, const std::string& base, const std::string& name_a, const std::string& name_b) {
-    std::vector<std::shared_ptr<const policy::Composition>> compositions;
-    {
-        const std::lock_guard lock(mutex_);
-        for (const auto* name : {&name_a, &name_b}) {
-            const auto it = layers_.find(LayerKey{caller.uid, base, *name});
-            if (it == layers_.end())
-                return fail(ErrorKind::NoSuchLayer, "you have no layer '" + *name + "' on '" + base + "'");
-            if (!it->second.composition) {
-                return fail(ErrorKind::InvalidLayer,
-                            "the layer '" + *name + "' has errors:\n" + format_findings(it->second.findings));
-            }
-            compositions.push_back(it->second.composition);
-        }
-    }
-    auto differences = policy::diff(*compositions[0], *compositions[1]);
-    if (!differences) return fail(kind_of(differences.error()), differences.error().format());
-    std::vector<std::tuple<std::string, std::string, std::string>> out;
-    for (const auto& d : *differences)
-        out.emplace_back(d.example, policy::format_pair(d.a), policy::format_pair(d.b));
-    return out;
-}
-
-Outcome<std::string> LayerManager::source(const Caller& caller, std::uint32_t uid, const std::string& base,
-                                          const std::string& name) {
-    const std::lock_guard lock(mutex_);
-    const auto it = layers_.find(LayerKey{uid, base, name});
-    if (it == layers_.end() || (caller.uid != uid && caller.uid != 0)) {
-        return fail(ErrorKind::NoSuchLayer, "you have no layer '" + name + "' on '" + base + "'");
-    }
-    return it->second.stored.text;
-}
-
-LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry entry, const Log& log) {
-    const std::string kernel_name = kernel_name_of(entry.stored);
-    const policy::Location where{layer_source_name(entry.stored.name), 0, 0};
-    const auto identity = user(entry.stored.uid);
-    auto composed = identity ? compose(catalog, entry.stored, identity.value())
-                             : Outcome<policy::Composition>(identity.error());
-    entry.composition.reset();
-    if (!composed) {
-        const ServiceError& e = composed.error();
-        entry.state = e.kind == ErrorKind::NoSuchBase ? LayerState::Stale : LayerState::Invalid;
-        entry.findings = {policy::Finding{policy::Severity::Error, where, e.message}};
-        log(kernel_name + ": " + e.message);
-        if (e.kind != ErrorKind::NoSuchBase && identity)
-            load_denies_only(catalog, entry, identity.value(), log);
-        return entry;
-    }
-    entry.findings = composed->findings;
-    if (!composed->valid()) {
-        entry.state = LayerState::Invalid;
-        log(kernel_name + ": the layer no longer composes:\n" + format_findings(composed->findings));
-        load_denies_only(catalog, entry, identity.value(), log);
-        return entry;
-    }
-    // A reload recomputes every layer; only those whose child changed (or
-    // that the kernel lost) go through apparmor_parser again.
-    const bool unchanged = (entry.state == LayerState::Active || entry.state == LayerState::Compiled) &&
-                           entry.loaded_text == composed->child_text && ports_.kernel.is_loaded(kernel_name);
-    if (unchanged) {
-        entry.composition = std::make_shared<const policy::Composition>(std::move(composed.value()));
-        return entry;
-    }
-    if (auto st = ports_.kernel.load(kernel_name, composed->child_text); !st) {
-        entry.state = LayerState::Failed;
-        entry.findings.push_back(policy::Finding{policy::Severity::Error, where, st.error().message});
-        log(kernel_name + ": " + st.error().message);
-        return entry;
-    }
-    entry.state = backend() == "apparmor" ? LayerState::Active : LayerState::Compiled;
-    entry.loaded_text = composed->child_text;
-    entry.composition = std::make_shared<const policy::Composition>(std::move(composed.value()));
-    return entry;
-}
-
-// A layer that no longer composes (its grant narrowed or went away) must not
-// leave its old child in the kernel: that child may allow what the grant no
-// longer does. Load the layer's deny rules alone, bounded by the grant as it
-// is now (or by none): never wider than before, never wider than the admin allows.
-void LayerManager::load_denies_only(const PolicyCatalog& catalog, Entry& entry,
-                                    const policy::UserIdentity& identity, const Log& log) {
-    const std::string kernel_name = kernel_name_of(entry.stored);
-    auto bounds = catalog.bounds(entry.stored.base, identity);
-    if (!bounds && bounds.error().kind == ErrorKind::NotGranted) {
-        bounds = catalog.bounds_without_grant(entry.stored.base);
-    }
-    auto loader = catalog.layer_loader(identity);
-    if (!bounds || !loader) {
-        log(kernel_name + ": cannot load its deny rules alone either; the kernel keeps the previous child");
-        return;
-    }
-    policy::LayerRules rules = policy::read_layer(loader.value(), entry.stored.text,
-                                                  layer_source_name(entry.stored.name), limits_.layer);
-    std::erase_if(rules.files, [](const policy::FileRuleInfo& r) { return !r.deny; });
-    rules.allow_rules.clear();
-    rules.allow_classes.clear();
-    rules.findings.clear();
-    policy::ComposeOptions options;
-    options.complain = entry.stored.complain;
-    auto composed =
-        policy::compose(bounds.value(), rules, policy::LayerId{entry.stored.uid, entry.stored.name}, options);
-    if (!composed || !composed->valid()) {
-        log(kernel_name + ": cannot compose its deny rules alone; the kernel keeps the previous child");
-        return;
-    }
-    if (auto st = ports_.kernel.load(kernel_name, composed->child_text); !st) {
-        log(kernel_name + ": " + st.error().message);
-        return;
-    }
-    entry.loaded_text = composed->child_text;
-    entry.findings.push_back(policy::Finding{policy::Severity::Note,
-                                             policy::Location{layer_source_name(entry.stored.name), 0, 0},
-                                             "until the layer is fixed, only its deny rules are loaded"});
-    log(kernel_name + ": only its deny rules are loaded until it is fixed");
-}
-
-bool LayerManager::recompute(const LayerKey& key, const Log& log) {
-    const CatalogRef catalog = current();
-    Entry entry;
-    {
-        const std::lock_guard lock(mutex_);
-        const auto it = layers_.find(key);
-        if (it == layers_.end() || it->second.generation == catalog.generation) return false;
-        entry = it->second;
-    }
-    const LayerState state_before = entry.state;
-    const std::vector<policy::Finding> findings_before = entry.findings;
-    try {
-        entry = computed(*catalog.catalog, std::move(entry), log);
-    } catch (const std::exception& e) {
-        // One stored layer must never stop the service: it fails alone.
-        log(kernel_name_of(entry.stored) + ": unexpected error: " + e.what());
-        entry.state = LayerState::Failed;
-        entry.composition.reset();
-        entry.findings = {policy::Finding{policy::Severity::Error,
-                                          policy::Location{layer_source_name(entry.stored.name), 0, 0},
-                                          "internal error while computing this layer; the system log has the "
-                                          "details"}};
-    }
-    entry.generation = catalog.generation;
-    const bool changed = entry.state != state_before || entry.findings != findings_before;
-    const std::lock_guard lock(mutex_);
-    layers_[key] = std::move(entry);  // still there: removing it takes the layer's lock, which we hold
-    return changed;
-}
-
-void LayerManager::start(const std::function<void(const std::string&)>& log) {
-    log_ = log;
-    std::vector<std::string> problems;
-    auto catalog = PolicyCatalog::read(ports_.reader, catalog_config_, problems);
-    for (const auto& p : problems)
-        log(p);
-    problems.clear();
-    auto stored = ports_.store.load_all(problems);
-    for (const auto& p : problems)
-        log(p);
-    if (!stored) log("cannot read the stored layers: " + stored.error().message);
-    std::vector<LayerKey> keys;
-    {
-        const std::lock_guard lock(mutex_);
-        catalog_ = CatalogRef{std::move(catalog), catalog_.generation + 1};
-        if (stored) {
-            for (auto& s : stored.value()) {
-                keys.push_back(key_of(s));
-                layers_[keys.back()].stored = std::move(s);
-            }
-        }
-    }
-    recompute_all(keys, log, [this](const LayerKey& key, bool) { notify(LayerEvent::Added, key); });
-}
-
-Status LayerManager::reload(const Caller& caller, bool interactive,
-                            const std::function<void(const std::string&)>& log) {
-    if (auto st = authorize(caller, kActionReload, interactive); !st) return st.error();
-    refresh(log);
-    return Done{};
-}
-
-void LayerManager::refresh(const std::function<void(const std::string&)>& log) {
-    const std::lock_guard refreshing(refresh_mutex_);
-    std::vector<std::string> problems;
-    auto catalog = PolicyCatalog::read(ports_.reader, catalog_config_, problems);
-    for (const auto& p : problems)
-        log(p);
-    std::vector<LayerKey> keys;
-    {
-        const std::lock_guard lock(mutex_);
-        catalog_ = CatalogRef{std::move(catalog), catalog_.generation + 1};
-        for (const auto& [key, entry] : layers_)
-            keys.push_back(key);
-    }
-    std::atomic<std::size_t> changed_count{0};
-    recompute_all(keys, log, [&](const LayerKey& key, bool changed) {
-        if (!changed) return;
-        ++changed_count;
-        notify(LayerEvent::Changed, key);
-    });
-    // So an admin can see a reload happened, and what it did.
-    log("grants and bases read again: " + std::to_string(keys.size()) + " layers recomputed, " +
-        std::to_string(changed_count.load()) + " changed");
-}
-
-// Each layer's apparmor_parser run is mostly one process's CPU: a few at a
-// time keep start and reload short when there are many layers.
-void LayerManager::recompute_all(const std::vector<LayerKey>& keys, const Log& log,
-                                 const std::function<void(const LayerKey&, bool)>& done) {
-    std::atomic<std::size_t> next{0};
-    std::mutex log_mutex;
-    const Log serial_log = [&](const std::string& line) {
-        const std::lock_guard lock(log_mutex);
-        log(line);
-    };
-    const auto work = [&] {
-        for (std::size_t i = next++; i < keys.size(); i = next++) {
-            const KeyedLocks<LayerKey>::Guard layer_lock(layer_locks_, keys[i]);
-            done(keys[i], recompute(keys[i], serial_log));
-        }
-    };
-    const std::size_t threads =
-        std::min<std::size_t>(keys.size(), std::max(1U, std::thread::hardware_concurrency()));
-    std::vector<std::thread> pool;
-    for (std::size_t t = 1; t < threads; ++t)
-        pool.emplace_back(work);
-    work();
-    for (auto& t : pool)
-        t.join();
 }
 
 LayerView LayerManager::view_of(const Entry& e) {

@@ -11,7 +11,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "policy/engine/compose.h"
@@ -28,12 +27,19 @@ struct ServiceLimits {
     // bounded by its CPU cost (CostLimiter, at the D-Bus edge).
     std::size_t rate_limit_per_minute = 60;
     policy::LayerLimits layer;
+    friend bool operator==(const ServiceLimits&, const ServiceLimits&) = default;
 };
 
 enum class LayerState : std::uint8_t { Active, Compiled, Invalid, Failed, Stale };
 const char* to_string(LayerState state);
 
-using LayerKey = std::tuple<std::uint32_t, std::string, std::string>;  // uid, base, name
+// A layer's identity: its owner, its base profile and its name.
+struct LayerKey {
+    std::uint32_t uid = 0;
+    std::string base;
+    std::string name;
+    friend auto operator<=>(const LayerKey&, const LayerKey&) = default;
+};
 
 // What the bus shows of a layer (findings only to the owner and root).
 struct LayerView {
@@ -63,6 +69,14 @@ struct ExplainResult {
     std::vector<std::pair<std::string, std::string>> reasons;  // (source, "FILE:LINE:COL: rule")
 };
 
+// One place where two layers differ: a path that shows it, and what each
+// layer allows there ("owner=rw other=r").
+struct DiffRow {
+    std::string example;
+    std::string perms_a;
+    std::string perms_b;
+};
+
 enum class LayerEvent : std::uint8_t { Added, Changed, Removed };
 
 // The polkit actions of SPEC 7.
@@ -77,6 +91,7 @@ struct Ports {
     Authorizer& authorizer;
     const UserDb& users;
     const Clock& clock;
+    Executor& executor;
 };
 
 // Concurrency: requests run on many threads. Checks and queries never wait
@@ -115,11 +130,9 @@ public:
     Outcome<std::vector<std::pair<std::string, std::string>>> list_grants(const Caller& caller);
     Outcome<ExplainResult> explain(const Caller& caller, std::uint32_t uid, const std::string& base,
                                    const std::string& name, const std::string& path);
-    // Where two of the caller's layers differ: (example path, perms a, perms b).
-    Outcome<std::vector<std::tuple<std::string, std::string, std::string>>> diff(const Caller& caller,
-                                                                                 const std::string& base,
-                                                                                 const std::string& name_a,
-                                                                                 const std::string& name_b);
+    // Where two of the caller's layers differ.
+    Outcome<std::vector<DiffRow>> diff(const Caller& caller, const std::string& base, const std::string& name_a,
+                                       const std::string& name_b);
     Outcome<std::string> source(const Caller& caller, std::uint32_t uid, const std::string& base,
                                 const std::string& name);
     Status reload(const Caller& caller, bool interactive, const std::function<void(const std::string&)>& log);
@@ -128,7 +141,7 @@ public:
 
     [[nodiscard]] std::vector<LayerView> layers() const;
     [[nodiscard]] std::optional<LayerView> layer(const LayerKey& key) const;
-    [[nodiscard]] std::string backend() const { return ports_.kernel.backend(); }
+    [[nodiscard]] Backend backend() const { return ports_.kernel.backend(); }
 
     // Called after each change, with no lock held but the changed layer's own:
     // one layer's events arrive in order. It may call layers() and layer().
@@ -150,6 +163,11 @@ private:
     using Log = std::function<void(const std::string&)>;
 
     static LayerView view_of(const Entry& e);
+    // What a layer whose child went to the backend is: Active in the kernel,
+    // Compiled where nothing is loaded.
+    [[nodiscard]] LayerState loaded_state() const {
+        return backend() == Backend::AppArmor ? LayerState::Active : LayerState::Compiled;
+    }
     Status authorize(const Caller& caller, const char* action, bool interactive);
     Status rate_limit(std::uint32_t uid);
     Outcome<policy::UserIdentity> user(std::uint32_t uid) const;
@@ -167,10 +185,22 @@ private:
     // With the layer's lock held: recomputes it if the catalog is newer than
     // the one it was computed with. Whether what the bus shows of it changed.
     bool recompute(const LayerKey& key, const Log& log);
-    // recompute() for each key, several at a time; `done` (whether the key
+    // recompute() for each key, several at a time (on the Executor); `done` (whether the key
     // changed) runs under the key's lock, so one layer's events stay in order.
     void recompute_all(const std::vector<LayerKey>& keys, const Log& log,
                        const std::function<void(const LayerKey&, bool)>& done);
+    // An apply that polkit allowed, ready to go in: compiled for the kernel
+    // and staged on disk, nothing changed yet.
+    struct Prepared {
+        StoredLayer stored;
+        policy::Composition composed;
+        std::unique_ptr<CompiledChild> child;
+        std::unique_ptr<StagedWrite> staged;
+        std::uint64_t generation = 0;  // of the catalog it was composed with
+    };
+    Outcome<Prepared> prepare(StoredLayer stored, policy::Composition composed, std::uint64_t generation);
+    // Under the layer's lock: quota again, load, commit the file, publish.
+    Outcome<std::vector<policy::Finding>> commit(const LayerKey& key, Prepared prepared);
     // Puts the kernel back as it was before a failed apply.
     void restore_kernel(const std::string& kernel_name, const std::string& previous_text, const Log& log);
     void notify(LayerEvent event, const LayerKey& key);
@@ -194,6 +224,10 @@ std::string format_findings(const std::vector<policy::Finding>& findings);
 
 // The name findings use for a layer's own text: "<name>.layer".
 std::string layer_source_name(const std::string& name);
+
+inline LayerKey key_of(const StoredLayer& s) {
+    return {s.uid, s.base, s.name};
+}
 
 // The child's kernel name: BASE//aalayer.<uid>.<name>.
 inline std::string kernel_name_of(const StoredLayer& s) {

@@ -18,4 +18,9 @@ const char* error_name(ErrorKind kind) {
     return "Internal";
 }
 
+ServiceError from_engine(const policy::Error& error) {
+    return fail(error.kind == policy::ErrorKind::Limit ? ErrorKind::LimitExceeded : ErrorKind::Internal,
+                error.format());
+}
+
 }  // namespace aalayer::service

@@ -34,6 +34,10 @@ inline ServiceError fail(ErrorKind kind, std::string message) {
     return ServiceError{kind, std::move(message)};
 }
 
+// An engine error that is not about the layer's text: past its work budget
+// (LimitExceeded), or anything else (Internal).
+ServiceError from_engine(const policy::Error& error);
+
 // A value or a ServiceError.
 template <typename T>
 using Outcome = policy::BasicResult<T, ServiceError>;

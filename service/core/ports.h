@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "policy/engine/identity.h"
@@ -69,10 +71,23 @@ public:
     virtual Status load() = 0;
 };
 
+// Where children go: the kernel, or nowhere (compile-only: apparmor_parser
+// checks and compiles them, nothing is loaded, as in tests and the demo).
+enum class Backend : std::uint8_t { AppArmor, CompileOnly };
+// "apparmor" or "compile-only": the Backend property and the config value.
+inline const char* to_string(Backend backend) {
+    return backend == Backend::AppArmor ? "apparmor" : "compile-only";
+}
+inline std::optional<Backend> backend_from_string(std::string_view text) {
+    if (text == "apparmor") return Backend::AppArmor;
+    if (text == "compile-only") return Backend::CompileOnly;
+    return std::nullopt;
+}
+
 class KernelLoader {
 public:
     virtual ~KernelLoader() = default;
-    [[nodiscard]] virtual std::string backend() const = 0;  // "apparmor" or "compile-only"
+    [[nodiscard]] virtual Backend backend() const = 0;
     // KernelRefused with apparmor_parser's message when the text does not compile.
     virtual Outcome<std::unique_ptr<CompiledChild>> compile(const std::string& kernel_name,
                                                             const std::string& profile_text) = 0;
@@ -111,6 +126,27 @@ class Clock {
 public:
     virtual ~Clock() = default;
     [[nodiscard]] virtual std::uint64_t now_usec() const = 0;
+};
+
+// Runs independent pieces of one job side by side (the recompute of every
+// layer at start and after a reload). aalayerd lends it the WorkerPool's
+// threads, so the service starts threads in one place; tests run it inline.
+class Executor {
+public:
+    virtual ~Executor() = default;
+    // Calls fn(i) once for each i < n, some perhaps on other threads, and
+    // returns when all have returned. The calling thread takes part, so it
+    // completes even when no other thread is free.
+    virtual void for_each(std::size_t n, const std::function<void(std::size_t)>& fn) = 0;
+};
+
+// for_each on the calling thread alone.
+class InlineExecutor final : public Executor {
+public:
+    void for_each(std::size_t n, const std::function<void(std::size_t)>& fn) override {
+        for (std::size_t i = 0; i < n; ++i)
+            fn(i);
+    }
 };
 
 }  // namespace aalayer::service

@@ -11,8 +11,8 @@ namespace aalayer::service {
 
 namespace fs = std::filesystem;
 
-ParserLoader::ParserLoader(Mode mode, ParserConfig config)
-    : mode_(mode), config_(std::move(config)), cache_(config_.cache_dir) {}
+ParserLoader::ParserLoader(Backend backend, ParserConfig config)
+    : backend_(backend), config_(std::move(config)), cache_(config_.cache_dir) {}
 
 namespace {
 
@@ -107,7 +107,7 @@ Outcome<std::string> ParserLoader::compile_binary(const std::string& kernel_name
 
 Outcome<std::unique_ptr<CompiledChild>> ParserLoader::compile(const std::string& kernel_name,
                                                               const std::string& profile_text) {
-    if (mode_ == Mode::CompileOnly) {
+    if (backend_ == Backend::CompileOnly) {
         const CommandResult r =
             run_command({config_.parser, "-Q", "-K", "-T", "-M", config_.features, "-o", "/dev/null"},
                         profile_text, config_.timeout);
@@ -133,7 +133,7 @@ Outcome<std::unique_ptr<CompiledChild>> ParserLoader::compile(const std::string&
 }
 
 Status ParserLoader::unload(const std::string& kernel_name) {
-    if (mode_ == Mode::CompileOnly) return Done{};
+    if (backend_ == Backend::CompileOnly) return Done{};
     // -R removes the profiles named in its input; the body does not matter.
     const CommandResult r =
         run_command({config_.parser, "-R"}, "profile \"" + kernel_name + "\" {}\n", config_.timeout);
@@ -146,7 +146,7 @@ Status ParserLoader::unload(const std::string& kernel_name) {
 }
 
 bool ParserLoader::in_use(const std::string& kernel_name) {
-    if (mode_ == Mode::CompileOnly) return false;
+    if (backend_ == Backend::CompileOnly) return false;
     std::error_code ec;
     for (fs::directory_iterator it(config_.proc_dir, ec), end; !ec && it != end; it.increment(ec)) {
         const std::string pid = it->path().filename().string();
@@ -169,7 +169,7 @@ bool ParserLoader::in_use(const std::string& kernel_name) {
 }
 
 bool ParserLoader::is_loaded(const std::string& kernel_name) {
-    if (mode_ == Mode::CompileOnly) return true;
+    if (backend_ == Backend::CompileOnly) return true;
     // One line per loaded profile: "NAME (MODE)".
     std::ifstream in(config_.securityfs + "/profiles");
     std::string line;
@@ -182,9 +182,9 @@ bool ParserLoader::is_loaded(const std::string& kernel_name) {
     return false;
 }
 
-std::string detect_backend(const std::string& securityfs) {
+Backend detect_backend(const std::string& securityfs) {
     std::error_code ec;
-    return fs::exists(securityfs + "/profiles", ec) ? "apparmor" : "compile-only";
+    return fs::exists(securityfs + "/profiles", ec) ? Backend::AppArmor : Backend::CompileOnly;
 }
 
 }  // namespace aalayer::service

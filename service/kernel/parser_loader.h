@@ -28,12 +28,9 @@ struct ParserConfig {
 
 class ParserLoader final : public KernelLoader {
 public:
-    enum class Mode : std::uint8_t { Kernel, CompileOnly };
-    ParserLoader(Mode mode, ParserConfig config);
+    ParserLoader(Backend backend, ParserConfig config);
 
-    [[nodiscard]] std::string backend() const override {
-        return mode_ == Mode::Kernel ? "apparmor" : "compile-only";
-    }
+    [[nodiscard]] Backend backend() const override { return backend_; }
     Outcome<std::unique_ptr<CompiledChild>> compile(const std::string& kernel_name,
                                                     const std::string& profile_text) override;
     Status unload(const std::string& kernel_name) override;
@@ -45,7 +42,7 @@ private:
     Outcome<std::string> compile_binary(const std::string& kernel_name, const std::string& profile_text);
     const std::string& fingerprint();
 
-    Mode mode_;
+    Backend backend_;
     ParserConfig config_;
     BinaryCache cache_;
     std::once_flag fingerprint_once_;
@@ -53,6 +50,6 @@ private:
 };
 
 // "apparmor" when the kernel has AppArmor enabled (securityfs), else "compile-only".
-std::string detect_backend(const std::string& securityfs = "/sys/kernel/security/apparmor");
+Backend detect_backend(const std::string& securityfs = "/sys/kernel/security/apparmor");
 
 }  // namespace aalayer::service

@@ -1,5 +1,6 @@
 #include "service/system/config.h"
 
+#include <array>
 #include <charconv>
 #include <fstream>
 
@@ -22,63 +23,83 @@ std::optional<std::size_t> number(const std::string& v) {
     return n;
 }
 
+// A whole number of at least `min` into `target`; the message without the key.
+template <typename T>
+std::optional<std::string> whole(const std::string& value, std::size_t min, T& target) {
+    const auto n = number(value);
+    if (!n || *n < min) return "must be a whole number of at least " + std::to_string(min);
+    target = static_cast<T>(*n);
+    return std::nullopt;
+}
+
+std::optional<std::string> seconds(const std::string& value, std::chrono::seconds& target) {
+    std::size_t s = 0;
+    if (auto e = whole(value, 1, s)) return e;
+    target = std::chrono::seconds(s);
+    return std::nullopt;
+}
+
+std::optional<std::string> text(const std::string& value, std::string& target) {
+    target = value;
+    return std::nullopt;
+}
+
+struct Setting {
+    std::string_view key;
+    std::optional<std::string> (*set)(DaemonConfig&, const std::string& value);
+};
+
+// Every key aalayerd.conf (service/data/aalayerd.conf documents each) and
+// --set take.
+constexpr std::array kSettings{
+    Setting{"state_dir", [](DaemonConfig& c, const std::string& v) { return text(v, c.state_dir); }},
+    Setting{"cache_dir", [](DaemonConfig& c, const std::string& v) { return text(v, c.cache_dir); }},
+    Setting{"grants_dir", [](DaemonConfig& c, const std::string& v) { return text(v, c.grants_dir); }},
+    Setting{"profiles_dir", [](DaemonConfig& c, const std::string& v) { return text(v, c.profiles_dir); }},
+    Setting{"features", [](DaemonConfig& c, const std::string& v) { return text(v, c.features); }},
+    Setting{"parser", [](DaemonConfig& c, const std::string& v) { return text(v, c.parser); }},
+    Setting{"backend",
+            [](DaemonConfig& c, const std::string& v) -> std::optional<std::string> {
+                if (v == "auto") {
+                    c.backend.reset();
+                } else if (auto b = backend_from_string(v)) {
+                    c.backend = *b;
+                } else {
+                    return "must be auto, apparmor or compile-only";
+                }
+                return std::nullopt;
+            }},
+    Setting{"max_layers_per_user",
+            [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.limits.max_layers_per_user); }},
+    Setting{"max_text_bytes",
+            [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.limits.max_text_bytes); }},
+    Setting{"max_compose_work",
+            [](DaemonConfig& c, const std::string& v) { return whole(v, 1000, c.limits.layer.max_compose_work); }},
+    Setting{"rate_limit_per_minute",
+            [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.limits.rate_limit_per_minute); }},
+    // Compiles run on the workers: one setting bounds both, under two names.
+    Setting{"workers", [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.workers); }},
+    Setting{"max_concurrent_compiles", [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.workers); }},
+    Setting{"max_queued", [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.max_queued); }},
+    Setting{"max_queued_per_user",
+            [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.max_queued_per_user); }},
+    Setting{"user_cpu_burst_ms", [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.user_cpu_burst_ms); }},
+    Setting{"user_cpu_percent", [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.user_cpu_percent); }},
+    Setting{"parser_timeout_seconds",
+            [](DaemonConfig& c, const std::string& v) { return seconds(v, c.parser_timeout); }},
+    Setting{"polkit_timeout_seconds",
+            [](DaemonConfig& c, const std::string& v) { return seconds(v, c.polkit_timeout); }},
+};
+
 }  // namespace
 
-std::optional<std::string> set_config(DaemonConfig& c, const std::string& key, const std::string& value) {
-    auto count = [&](auto& target, std::size_t min) -> std::optional<std::string> {
-        const auto n = number(value);
-        if (!n || *n < min) return key + " must be a whole number of at least " + std::to_string(min);
-        target = static_cast<std::remove_reference_t<decltype(target)>>(*n);
+std::optional<std::string> set_config(DaemonConfig& config, const std::string& key, const std::string& value) {
+    for (const auto& s : kSettings) {
+        if (s.key != key) continue;
+        if (auto e = s.set(config, value)) return key + " " + *e;
         return std::nullopt;
-    };
-    if (key == "state_dir") {
-        c.state_dir = value;
-    } else if (key == "cache_dir") {
-        c.cache_dir = value;
-    } else if (key == "grants_dir") {
-        c.grants_dir = value;
-    } else if (key == "profiles_dir") {
-        c.profiles_dir = value;
-    } else if (key == "backend") {
-        if (value != "auto" && value != "apparmor" && value != "compile-only") {
-            return "backend must be auto, apparmor or compile-only";
-        }
-        c.backend = value;
-    } else if (key == "features") {
-        c.features = value;
-    } else if (key == "parser") {
-        c.parser = value;
-    } else if (key == "max_layers_per_user") {
-        return count(c.limits.max_layers_per_user, 1);
-    } else if (key == "max_text_bytes") {
-        return count(c.limits.max_text_bytes, 1);
-    } else if (key == "max_compose_work") {
-        return count(c.limits.layer.max_compose_work, 1000);
-    } else if (key == "rate_limit_per_minute") {
-        return count(c.limits.rate_limit_per_minute, 1);
-    } else if (key == "workers" || key == "max_concurrent_compiles") {
-        // Compiles run on the workers: one setting bounds both.
-        return count(c.workers, 1);
-    } else if (key == "max_queued") {
-        return count(c.max_queued, 1);
-    } else if (key == "max_queued_per_user") {
-        return count(c.max_queued_per_user, 1);
-    } else if (key == "user_cpu_burst_ms") {
-        return count(c.user_cpu_burst_ms, 1);
-    } else if (key == "user_cpu_percent") {
-        return count(c.user_cpu_percent, 1);
-    } else if (key == "parser_timeout_seconds") {
-        std::size_t s = 0;
-        if (auto e = count(s, 1)) return e;
-        c.parser_timeout = std::chrono::seconds(s);
-    } else if (key == "polkit_timeout_seconds") {
-        std::size_t s = 0;
-        if (auto e = count(s, 1)) return e;
-        c.polkit_timeout = std::chrono::seconds(s);
-    } else {
-        return "unknown setting '" + key + "'";
     }
-    return std::nullopt;
+    return "unknown setting '" + key + "'";
 }
 
 std::optional<std::string> read_config(const std::string& path, DaemonConfig& config) {

@@ -16,8 +16,8 @@ struct DaemonConfig {
     std::string cache_dir = "/var/cache/aalayer";
     std::string grants_dir = "/etc/aalayer/grants.d";
     std::string profiles_dir = "/etc/apparmor.d";
-    std::string backend = "auto";  // auto | apparmor | compile-only
-    std::string features;          // -M for apparmor_parser; compile-only default: /etc/apparmor.d/abi/3.0
+    std::optional<Backend> backend;  // none: auto (apparmor where the kernel has it)
+    std::string features;            // -M for apparmor_parser; compile-only default: /etc/apparmor.d/abi/3.0
     std::string parser = "apparmor_parser";
     ServiceLimits limits;
     std::size_t workers = 4;
@@ -28,6 +28,7 @@ struct DaemonConfig {
     std::size_t user_cpu_percent = 10;
     std::chrono::seconds parser_timeout{60};
     std::chrono::seconds polkit_timeout{30};
+    friend bool operator==(const DaemonConfig&, const DaemonConfig&) = default;
 };
 
 // Reads the file over `config`; an error message on failure.

@@ -52,7 +52,7 @@ public:
 // Every child compiles: apparmor_parser is not what is fuzzed here.
 class AcceptingKernel final : public KernelLoader {
 public:
-    [[nodiscard]] std::string backend() const override { return "compile-only"; }
+    [[nodiscard]] Backend backend() const override { return Backend::CompileOnly; }
     Outcome<std::unique_ptr<CompiledChild>> compile(const std::string& /*name*/,
                                                     const std::string& /*text*/) override {
         struct Child final : CompiledChild {
@@ -108,7 +108,7 @@ struct Edge {
         ServiceLimits limits;
         limits.rate_limit_per_minute = 1'000'000;
         limits.layer.max_compose_work = 2'000'000;  // find crashes, not big automata
-        manager = std::make_unique<LayerManager>(Ports{reader, store, kernel, polkit, users, clock},
+        manager = std::make_unique<LayerManager>(Ports{reader, store, kernel, polkit, users, clock, executor},
                                                  CatalogConfig{}, limits);
         manager->start([](const std::string&) {});
     }
@@ -118,6 +118,7 @@ struct Edge {
     Polkit polkit;
     Users users;
     Ticks clock;
+    InlineExecutor executor;
     std::unique_ptr<LayerManager> manager;
 };
 

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
     ParserConfig config;
     config.cache_dir = "/tmp/aalayer-cache";
     config.features.clear();  // the running kernel's
-    ParserLoader loader(ParserLoader::Mode::Kernel, config);
+    ParserLoader loader(Backend::AppArmor, config);
     Status st = Done{};
     if (op == "load" && argc == 4) {
         std::ifstream in(argv[3]);

@@ -45,7 +45,7 @@ private:
 class FakeKernelLoader final : public service::KernelLoader {
 public:
     std::atomic<int> compiles{0};  // apparmor_parser runs the real one would make
-    [[nodiscard]] std::string backend() const override { return "compile-only"; }
+    [[nodiscard]] service::Backend backend() const override { return service::Backend::CompileOnly; }
     service::Outcome<std::unique_ptr<service::CompiledChild>> compile(const std::string& name,
                                                                       const std::string& text) override {
         ++compiles;

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "policy/source/memory_reader.h"
+#include "service/bus/worker_pool.h"
 #include "service/store/file_store.h"
 #include "tests/service/fakes.h"
 #include "tests/support/process.h"
@@ -44,7 +45,7 @@ protected:
 
     LayerManager& manager() {
         if (!manager_) {
-            manager_ = std::make_unique<LayerManager>(Ports{reader, commits, kernel, auth, users, clock},
+            manager_ = std::make_unique<LayerManager>(Ports{reader, commits, kernel, auth, users, clock, pool},
                                                       CatalogConfig{}, limits);
             manager_->start([this](const std::string& m) { log.push_back(m); });
         }
@@ -60,6 +61,8 @@ protected:
     FakeAuthorizer auth;
     FakeUserDb users;
     FakeClock clock;
+    // The real pool: the recompute at start and reload runs on it as in aalayerd.
+    WorkerPool pool{WorkerPool::Limits{2, 64, 16}};
     ServiceLimits limits;
     std::vector<std::string> log;
 

@@ -18,8 +18,8 @@ namespace {
 
 TEST(ParserLoader, CompileOnlyAcceptsAChildAndRefusesBrokenText) {
     if (!test::have_apparmor_parser()) GTEST_SKIP() << "apparmor_parser is not installed";
-    ParserLoader loader(ParserLoader::Mode::CompileOnly, ParserConfig{});
-    EXPECT_EQ(loader.backend(), "compile-only");
+    ParserLoader loader(Backend::CompileOnly, ParserConfig{});
+    EXPECT_EQ(loader.backend(), Backend::CompileOnly);
     const Status ok =
         loader.load("app//aalayer.1000.w",
                     "abi <abi/3.0>,\nprofile app//aalayer.1000.w {\n  /home/a/** rw,\n  network,\n}\n");
@@ -40,7 +40,7 @@ TEST(ParserLoader, AHangingParserIsStoppedAtTheTimeBound) {
     ParserConfig config;
     config.parser = fake;
     config.timeout = std::chrono::milliseconds(300);
-    ParserLoader loader(ParserLoader::Mode::CompileOnly, config);
+    ParserLoader loader(Backend::CompileOnly, config);
     const auto start = std::chrono::steady_clock::now();
     const Status st = loader.load("x", "profile x {}\n");
     ASSERT_FALSE(st.ok());
@@ -52,7 +52,7 @@ TEST(ParserLoader, AHangingParserIsStoppedAtTheTimeBound) {
 TEST(ParserLoader, AMissingParserIsAClearError) {
     ParserConfig config;
     config.parser = "/nonexistent/apparmor_parser";
-    ParserLoader loader(ParserLoader::Mode::CompileOnly, config);
+    ParserLoader loader(Backend::CompileOnly, config);
     const Status st = loader.load("x", "profile x {}\n");
     ASSERT_FALSE(st.ok());
     EXPECT_NE(st.error().message.find("could not be run"), std::string::npos) << st.error().message;
@@ -66,8 +66,8 @@ TEST(ParserLoader, InUseReadsLabelsFromAFakeProc) {
     dir.write("proc/self/attr/current", "app//aalayer.1000.other (enforce)\n");
     ParserConfig config;
     config.proc_dir = dir.path() + "/proc";
-    ParserLoader loader(ParserLoader::Mode::Kernel, config);
-    EXPECT_EQ(loader.backend(), "apparmor");
+    ParserLoader loader(Backend::AppArmor, config);
+    EXPECT_EQ(loader.backend(), Backend::AppArmor);
     EXPECT_TRUE(loader.in_use("app//aalayer.1000.w"));
     EXPECT_FALSE(loader.in_use("app//aalayer.1000.v"));
     EXPECT_FALSE(loader.in_use("app//aalayer.1000.other"));  // "self" is not a pid
@@ -79,13 +79,13 @@ TEST(ParserLoader, IsLoadedReadsTheKernelsProfileListFromAFakeSecurityfs) {
               "app//aalayer.1000.w (enforce)\napp (enforce)\napp//aalayer.1000.wx (complain)\n");
     ParserConfig config;
     config.securityfs = dir.path() + "/apparmor";
-    ParserLoader kernel(ParserLoader::Mode::Kernel, config);
+    ParserLoader kernel(Backend::AppArmor, config);
     EXPECT_TRUE(kernel.is_loaded("app//aalayer.1000.w"));
     EXPECT_TRUE(kernel.is_loaded("app//aalayer.1000.wx"));
     EXPECT_FALSE(kernel.is_loaded("app//aalayer.1000"));
     EXPECT_FALSE(kernel.is_loaded("app//aalayer.1000.v"));
     // Without a kernel there is nothing to lose.
-    EXPECT_TRUE(ParserLoader(ParserLoader::Mode::CompileOnly, config).is_loaded("app//aalayer.1000.v"));
+    EXPECT_TRUE(ParserLoader(Backend::CompileOnly, config).is_loaded("app//aalayer.1000.v"));
 }
 
 std::string read_file(const std::string& path) {
@@ -142,14 +142,14 @@ private:
 TEST(ParserLoader, KernelChildrenAreCompiledOnceAndLoadedFromTheCacheAfterARestart) {
     FakeParserKernel fake;
     const std::string name = "app//aalayer.1000.w";
-    ASSERT_TRUE(ParserLoader(ParserLoader::Mode::Kernel, fake.config).load(name, "T1").ok());
+    ASSERT_TRUE(ParserLoader(Backend::AppArmor, fake.config).load(name, "T1").ok());
     EXPECT_EQ(fake.compiles(), 1U);
     EXPECT_EQ(fake.loaded(), "BIN:T1");
     // A restart: the same text loads from the cache, without a compile (and
     // without writing the entry again).
     const std::string entry = BinaryCache(fake.config.cache_dir).path_of(name);
     const auto written = std::filesystem::last_write_time(entry);
-    ParserLoader again(ParserLoader::Mode::Kernel, fake.config);
+    ParserLoader again(Backend::AppArmor, fake.config);
     ASSERT_TRUE(again.load(name, "T1").ok());
     EXPECT_EQ(fake.compiles(), 1U);
     EXPECT_EQ(std::filesystem::last_write_time(entry), written);
@@ -161,7 +161,7 @@ TEST(ParserLoader, KernelChildrenAreCompiledOnceAndLoadedFromTheCacheAfterAResta
     EXPECT_EQ(fake.compiles(), 3U);
     // The kernel's features changed: nothing cached is used.
     fake.dir.write("apparmor/features/file/mask", "create read write exec append mmap\n");
-    ASSERT_TRUE(ParserLoader(ParserLoader::Mode::Kernel, fake.config).load(name, "T2").ok());
+    ASSERT_TRUE(ParserLoader(Backend::AppArmor, fake.config).load(name, "T2").ok());
     EXPECT_EQ(fake.compiles(), 4U);
 }
 
@@ -171,13 +171,13 @@ TEST(ParserLoader, ACachedBinaryTheKernelRefusesIsCompiledAfresh) {
     const BinaryCache cache(fake.config.cache_dir);
     cache.store(name, "T1", compiler_fingerprint("fake parser 1.0\n", fake.config.securityfs + "/features"),
                 "BAD binary");
-    ParserLoader loader(ParserLoader::Mode::Kernel, fake.config);
+    ParserLoader loader(Backend::AppArmor, fake.config);
     ASSERT_TRUE(loader.load(name, "T1").ok());
     EXPECT_EQ(fake.compiles(), 1U);
     EXPECT_EQ(fake.loads(), 2U);
     EXPECT_EQ(fake.loaded(), "BIN:T1");
     // And the cache holds the good binary now.
-    EXPECT_TRUE(ParserLoader(ParserLoader::Mode::Kernel, fake.config).load(name, "T1").ok());
+    EXPECT_TRUE(ParserLoader(Backend::AppArmor, fake.config).load(name, "T1").ok());
     EXPECT_EQ(fake.compiles(), 1U);
 }
 

@@ -1,7 +1,7 @@
 // The worker pool: queries go before queued applies and always find a
 // thread, however many applies are stuck; users are served in turn and one
 // user never holds every thread; full queues refuse; shutdown drops what
-// waits and waits for what runs.
+// waits and waits for what runs; for_each lends the threads to one job.
 #include "service/bus/worker_pool.h"
 
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -200,6 +201,77 @@ TEST(WorkerPool, ShutdownDropsWhatWaitsAndWaitsForWhatRuns) {
     EXPECT_EQ(dropped.use_count(), 1);  // what waited is gone, with what it held
     EXPECT_EQ(pool.post(1, [] {}), Posted::Stopped);
     pool.shutdown();  // idempotent
+}
+
+TEST(WorkerPoolForEach, EveryItemRunsOnceSpreadOverThreads) {
+    WorkerPool pool({3, 64, 64});
+    constexpr std::size_t kItems = 40;
+    std::vector<std::atomic<int>> runs(kItems);
+    std::mutex mutex;
+    std::vector<std::thread::id> seen;
+    pool.for_each(kItems, [&](std::size_t i) {
+        ++runs[i];
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        const std::lock_guard lock(mutex);
+        if (std::find(seen.begin(), seen.end(), std::this_thread::get_id()) == seen.end())
+            seen.push_back(std::this_thread::get_id());
+    });
+    for (const auto& r : runs)
+        EXPECT_EQ(r.load(), 1);
+    // The caller and at least one worker (3 threads may take slow work: 2).
+    EXPECT_GE(seen.size(), 2U);
+    EXPECT_LE(seen.size(), 3U);
+}
+
+TEST(WorkerPoolForEach, CompletesOnTheCallerWhenEveryThreadIsBusy) {
+    // As a reload does from a worker while the others are stuck in polkit:
+    // no thread is free, the caller does every item itself.
+    std::promise<void> release;
+    const std::shared_future<void> released = release.get_future().share();
+    WorkerPool pool({2, 64, 64});
+    std::atomic<int> stuck{0};
+    for (unsigned uid = 1; uid <= 2; ++uid) {
+        ASSERT_EQ(pool.post(
+                      uid,
+                      [&, released] {
+                          ++stuck;
+                          released.wait();
+                      },
+                      Lane::Quick),
+                  Posted::Queued);
+    }
+    ASSERT_TRUE(wait_until([&] { return stuck == 2; }));
+    std::atomic<std::size_t> sum{0};
+    const auto caller = std::this_thread::get_id();
+    std::atomic<bool> only_caller{true};
+    pool.for_each(10, [&](std::size_t i) {
+        sum += i;
+        if (std::this_thread::get_id() != caller) only_caller = false;
+    });
+    EXPECT_EQ(sum.load(), 45U);
+    EXPECT_TRUE(only_caller.load());
+    release.set_value();
+}
+
+TEST(WorkerPoolForEach, AnExceptionReachesTheCallerAfterTheOtherItems) {
+    WorkerPool pool({3, 64, 64});
+    std::atomic<int> ran{0};
+    EXPECT_THROW(pool.for_each(20,
+                               [&](std::size_t i) {
+                                   ++ran;
+                                   if (i == 3) throw std::runtime_error("item 3");
+                               }),
+                 std::runtime_error);
+    EXPECT_EQ(ran.load(), 20);
+}
+
+TEST(WorkerPoolForEach, WorksAfterShutdownAndForNoItems) {
+    WorkerPool pool({2, 64, 64});
+    pool.for_each(0, [](std::size_t) { ADD_FAILURE() << "no item to run"; });
+    pool.shutdown();
+    int n = 0;
+    pool.for_each(3, [&](std::size_t) { ++n; });
+    EXPECT_EQ(n, 3);
 }
 
 }  // namespace

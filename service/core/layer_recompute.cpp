@@ -1,0 +1,195 @@
+// The layer manager's recomputes: every layer at start, and after a reload
+// every layer computed with an older catalog, on the Executor's threads.
+#include <atomic>
+#include <mutex>
+
+#include "service/core/layer_manager.h"
+
+namespace aalayer::service {
+
+LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry entry, const Log& log) {
+    const std::string kernel_name = kernel_name_of(entry.stored);
+    const policy::Location where{layer_source_name(entry.stored.name), 0, 0};
+    const auto identity = user(entry.stored.uid);
+    auto composed = identity ? compose(catalog, entry.stored, identity.value())
+                             : Outcome<policy::Composition>(identity.error());
+    entry.composition.reset();
+    if (!composed) {
+        const ServiceError& e = composed.error();
+        entry.state = e.kind == ErrorKind::NoSuchBase ? LayerState::Stale : LayerState::Invalid;
+        entry.findings = {policy::Finding{policy::Severity::Error, where, e.message}};
+        log(kernel_name + ": " + e.message);
+        if (e.kind != ErrorKind::NoSuchBase && identity)
+            load_denies_only(catalog, entry, identity.value(), log);
+        return entry;
+    }
+    entry.findings = composed->findings;
+    if (!composed->valid()) {
+        entry.state = LayerState::Invalid;
+        log(kernel_name + ": the layer no longer composes:\n" + format_findings(composed->findings));
+        load_denies_only(catalog, entry, identity.value(), log);
+        return entry;
+    }
+    // A reload recomputes every layer; only those whose child changed (or
+    // that the kernel lost) go through apparmor_parser again.
+    const bool unchanged = (entry.state == LayerState::Active || entry.state == LayerState::Compiled) &&
+                           entry.loaded_text == composed->child_text && ports_.kernel.is_loaded(kernel_name);
+    if (unchanged) {
+        entry.composition = std::make_shared<const policy::Composition>(std::move(composed.value()));
+        return entry;
+    }
+    if (auto st = ports_.kernel.load(kernel_name, composed->child_text); !st) {
+        entry.state = LayerState::Failed;
+        entry.findings.push_back(policy::Finding{policy::Severity::Error, where, st.error().message});
+        log(kernel_name + ": " + st.error().message);
+        return entry;
+    }
+    entry.state = loaded_state();
+    entry.loaded_text = composed->child_text;
+    entry.composition = std::make_shared<const policy::Composition>(std::move(composed.value()));
+    return entry;
+}
+
+// A layer that no longer composes (its grant narrowed or went away) must not
+// leave its old child in the kernel: that child may allow what the grant no
+// longer does. Load the layer's deny rules alone, bounded by the grant as it
+// is now (or by none): never wider than before, never wider than the admin allows.
+void LayerManager::load_denies_only(const PolicyCatalog& catalog, Entry& entry,
+                                    const policy::UserIdentity& identity, const Log& log) {
+    const std::string kernel_name = kernel_name_of(entry.stored);
+    auto bounds = catalog.bounds(entry.stored.base, identity);
+    if (!bounds && bounds.error().kind == ErrorKind::NotGranted) {
+        bounds = catalog.bounds_without_grant(entry.stored.base);
+    }
+    auto loader = catalog.layer_loader(identity);
+    if (!bounds || !loader) {
+        log(kernel_name + ": cannot load its deny rules alone either; the kernel keeps the previous child");
+        return;
+    }
+    policy::LayerRules rules = policy::read_layer(loader.value(), entry.stored.text,
+                                                  layer_source_name(entry.stored.name), limits_.layer);
+    std::erase_if(rules.files, [](const policy::FileRuleInfo& r) { return !r.deny; });
+    rules.allow_rules.clear();
+    rules.allow_classes.clear();
+    rules.findings.clear();
+    policy::ComposeOptions options;
+    options.complain = entry.stored.complain;
+    auto composed =
+        policy::compose(bounds.value(), rules, policy::LayerId{entry.stored.uid, entry.stored.name}, options);
+    if (!composed || !composed->valid()) {
+        log(kernel_name + ": cannot compose its deny rules alone; the kernel keeps the previous child");
+        return;
+    }
+    if (auto st = ports_.kernel.load(kernel_name, composed->child_text); !st) {
+        log(kernel_name + ": " + st.error().message);
+        return;
+    }
+    entry.loaded_text = composed->child_text;
+    entry.findings.push_back(policy::Finding{policy::Severity::Note,
+                                             policy::Location{layer_source_name(entry.stored.name), 0, 0},
+                                             "until the layer is fixed, only its deny rules are loaded"});
+    log(kernel_name + ": only its deny rules are loaded until it is fixed");
+}
+
+bool LayerManager::recompute(const LayerKey& key, const Log& log) {
+    const CatalogRef catalog = current();
+    Entry entry;
+    {
+        const std::lock_guard lock(mutex_);
+        const auto it = layers_.find(key);
+        if (it == layers_.end() || it->second.generation == catalog.generation) return false;
+        entry = it->second;
+    }
+    const LayerState state_before = entry.state;
+    const std::vector<policy::Finding> findings_before = entry.findings;
+    try {
+        entry = computed(*catalog.catalog, std::move(entry), log);
+    } catch (const std::exception& e) {
+        // One stored layer must never stop the service: it fails alone.
+        log(kernel_name_of(entry.stored) + ": unexpected error: " + e.what());
+        entry.state = LayerState::Failed;
+        entry.composition.reset();
+        entry.findings = {policy::Finding{policy::Severity::Error,
+                                          policy::Location{layer_source_name(entry.stored.name), 0, 0},
+                                          "internal error while computing this layer; the system log has the "
+                                          "details"}};
+    }
+    entry.generation = catalog.generation;
+    const bool changed = entry.state != state_before || entry.findings != findings_before;
+    const std::lock_guard lock(mutex_);
+    layers_[key] = std::move(entry);  // still there: removing it takes the layer's lock, which we hold
+    return changed;
+}
+
+void LayerManager::start(const std::function<void(const std::string&)>& log) {
+    log_ = log;
+    std::vector<std::string> problems;
+    auto catalog = PolicyCatalog::read(ports_.reader, catalog_config_, problems);
+    for (const auto& p : problems)
+        log(p);
+    problems.clear();
+    auto stored = ports_.store.load_all(problems);
+    for (const auto& p : problems)
+        log(p);
+    if (!stored) log("cannot read the stored layers: " + stored.error().message);
+    std::vector<LayerKey> keys;
+    {
+        const std::lock_guard lock(mutex_);
+        catalog_ = CatalogRef{std::move(catalog), catalog_.generation + 1};
+        if (stored) {
+            for (auto& s : stored.value()) {
+                keys.push_back(key_of(s));
+                layers_[keys.back()].stored = std::move(s);
+            }
+        }
+    }
+    recompute_all(keys, log, [this](const LayerKey& key, bool) { notify(LayerEvent::Added, key); });
+}
+
+Status LayerManager::reload(const Caller& caller, bool interactive,
+                            const std::function<void(const std::string&)>& log) {
+    if (auto st = authorize(caller, kActionReload, interactive); !st) return st.error();
+    refresh(log);
+    return Done{};
+}
+
+void LayerManager::refresh(const std::function<void(const std::string&)>& log) {
+    const std::lock_guard refreshing(refresh_mutex_);
+    std::vector<std::string> problems;
+    auto catalog = PolicyCatalog::read(ports_.reader, catalog_config_, problems);
+    for (const auto& p : problems)
+        log(p);
+    std::vector<LayerKey> keys;
+    {
+        const std::lock_guard lock(mutex_);
+        catalog_ = CatalogRef{std::move(catalog), catalog_.generation + 1};
+        for (const auto& [key, entry] : layers_)
+            keys.push_back(key);
+    }
+    std::atomic<std::size_t> changed_count{0};
+    recompute_all(keys, log, [&](const LayerKey& key, bool changed) {
+        if (!changed) return;
+        ++changed_count;
+        notify(LayerEvent::Changed, key);
+    });
+    // So an admin can see a reload happened, and what it did.
+    log("grants and bases read again: " + std::to_string(keys.size()) + " layers recomputed, " +
+        std::to_string(changed_count.load()) + " changed");
+}
+
+// Each layer's apparmor_parser run is mostly one process's CPU: a few at a
+// time keep start and reload short when there are many layers.
+void LayerManager::recompute_all(const std::vector<LayerKey>& keys, const Log& log,
+                                 const std::function<void(const LayerKey&, bool)>& done) {
+    std::mutex log_mutex;
+    const Log serial_log = [&](const std::string& line) {
+        const std::lock_guard lock(log_mutex);
+        log(line);
+    };
+    ports_.executor.for_each(keys.size(), [&](std::size_t i) {
+        const KeyedLocks<LayerKey>::Guard layer_lock(layer_locks_, keys[i]);
+        done(keys[i], recompute(keys[i], serial_log));
+    });
+}
+
+}  // namespace aalayer::service
