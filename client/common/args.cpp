@@ -45,8 +45,8 @@ std::string listed(const std::vector<std::string_view>& names) {
     return out;
 }
 
-std::optional<std::string> check_count(const CommandSpec& c, std::size_t given,
-                                       const std::vector<std::string>& arguments) {
+std::optional<std::string> check_count(const CommandSpec& c, const std::vector<std::string>& arguments) {
+    const std::size_t given = arguments.size();
     const bool more = !c.arguments.empty() && c.arguments.back().ends_with(kMore);
     const std::size_t most = c.most != 0 ? c.most
                              : more      ? std::numeric_limits<std::size_t>::max()
@@ -118,7 +118,7 @@ std::optional<std::string> check_args(const CommandSpec& command, std::span<cons
         if (o != nullptr && !o->global && !contains(command.options, option) && !required(command, option))
             return name + " does not take " + std::string(option);
     }
-    if (auto count = check_count(command, args.arguments.size(), args.arguments)) return count;
+    if (auto count = check_count(command, args.arguments)) return count;
     // A required option given an empty value is missing all the same.
     auto given = [&](std::string_view option) {
         const OptionSpec* o = option_named(options, option);
