@@ -15,7 +15,7 @@
 
 namespace aalayer::cli {
 
-using tool::json_string;
+using tool::JsonWriter;
 
 namespace {
 
@@ -31,46 +31,37 @@ std::string source_name(const std::string& name) {
     return name + ".layer";
 }
 
-std::string stem(const std::string& path) {
-    return std::filesystem::path(path).stem().string();
-}
-
 // The caller's own layer object for BASE/NAME, if the service has it.
-std::optional<client::Layer> own_layer(client::Client& c, const std::string& base, const std::string& name) {
+std::optional<client::Layer> own_layer(client::Client& c, const LayerRef& layer) {
     // The service knows callers by the uid the bus authenticated: the effective one.
     const auto uid = static_cast<std::uint32_t>(::geteuid());
     for (auto& l : c.layers())
-        if (l.owner == uid && l.base == base && l.name == name) return l;
+        if (l.owner == uid && l.base == layer.base && l.name == layer.name) return l;
     return std::nullopt;
 }
 
-std::string layer_json(const client::Layer& l) {
-    return "{\"layer\": " + json_string(l.base + "/" + l.name) + ", \"base\": " + json_string(l.base) +
-           ", \"name\": " + json_string(l.name) + ", \"owner\": " + std::to_string(l.owner) +
-           ", \"kernel_name\": " + json_string(l.kernel_name) + ", \"state\": " + json_string(l.state) +
-           ", \"mode\": " + json_string(l.mode) + ", \"updated_at\": " + std::to_string(l.updated_at) +
-           ", \"object_path\": " + json_string(l.object_path) + "}";
+// The fields of a layer, in an object `w` has open.
+void write_layer_fields(JsonWriter& w, const client::Layer& l) {
+    w.key("layer").string(l.base + "/" + l.name).key("base").string(l.base).key("name").string(l.name);
+    w.key("owner").number(l.owner).key("kernel_name").string(l.kernel_name).key("state").string(l.state);
+    w.key("mode").string(l.mode).key("updated_at").number(l.updated_at);
+    w.key("object_path").string(l.object_path);
+}
+
+void print_json(const Output& o, const JsonWriter& w) {
+    std::fprintf(o.out, "%s\n", w.text().c_str());
 }
 
 }  // namespace
 
-bool split_layer(const std::string& layer, std::string& base, std::string& name) {
-    const auto slash = layer.rfind('/');
-    if (slash == std::string::npos || slash == 0 || slash + 1 == layer.size()) return false;
-    base = layer.substr(0, slash);
-    name = layer.substr(slash + 1);
-    return true;
-}
-
 int cmd_grants(client::Client& c, const Args& /*a*/, const Output& o) {
     const auto grants = c.grants();
     if (o.json()) {
-        std::fprintf(o.out, "[");
-        for (std::size_t i = 0; i < grants.size(); ++i) {
-            std::fprintf(o.out, "%s{\"base\": %s, \"rules\": %s}", i == 0 ? "" : ", ",
-                         json_string(grants[i].first).c_str(), json_string(grants[i].second).c_str());
-        }
-        std::fprintf(o.out, "]\n");
+        JsonWriter w;
+        w.begin_array();
+        for (const auto& [base, rules] : grants)
+            w.begin_object().key("base").string(base).key("rules").string(rules).end_object();
+        print_json(o, w.end_array());
         return kOk;
     }
     if (grants.empty())
@@ -85,57 +76,72 @@ int cmd_grants(client::Client& c, const Args& /*a*/, const Output& o) {
 }
 
 int cmd_check(client::Client& c, const Args& a, const Output& o) {
-    const std::string& file = a.positional.at(0);
+    const std::string& file = a.file;
     bool ok = false;
     const std::string text = read_file(file, ok);
     if (!ok) {
         o.error("cannot read " + file);
         return kUsage;
     }
-    const std::string name = a.name.empty() ? stem(file) : a.name;
-    const auto [child, findings] = c.check(a.base, name, text);
+    const auto [child, findings] = c.check(a.layer.base, a.layer.name, text);
     const bool errors = has_errors(findings);
     if (o.json()) {
-        std::fprintf(o.out, "{\"valid\": %s, \"findings\": %s, \"child_profile\": %s}\n",
-                     errors ? "false" : "true", o.findings_json(findings, source_name(name), file).c_str(),
-                     json_string(child).c_str());
+        JsonWriter w;
+        w.begin_object().key("valid").boolean(!errors).key("findings");
+        write_findings(w, findings, source_name(a.layer.name), file);
+        print_json(o, w.key("child_profile").string(child).end_object());
     } else {
-        o.findings(findings, source_name(name), file, o.out);
+        o.findings(findings, source_name(a.layer.name), file, o.out);
         if (a.print_profile) std::fprintf(o.out, "%s", child.c_str());
         if (!errors && findings.empty()) std::fprintf(o.out, "%s: no findings\n", file.c_str());
     }
     return errors ? kLayerErrors : kOk;
 }
 
+namespace {
+
+// apply's answer: the object path, or null when the layer was refused for errors.
+void print_applied(const Output& o, const Args& a, const std::string* path,
+                   const std::vector<client::Finding>& findings) {
+    JsonWriter w;
+    w.begin_object().key("layer").string(a.layer.text()).key("object_path");
+    if (path != nullptr) {
+        w.string(*path);
+    } else {
+        w.null();
+    }
+    w.key("findings");
+    write_findings(w, findings, source_name(a.layer.name), a.file);
+    print_json(o, w.end_object());
+}
+
+}  // namespace
+
 int cmd_apply(client::Client& c, const Args& a, const Output& o) {
-    const std::string& name = a.positional.at(0);
-    const std::string& file = a.positional.at(1);
     bool ok = false;
-    const std::string text = read_file(file, ok);
+    const std::string text = read_file(a.file, ok);
     if (!ok) {
-        o.error("cannot read " + file);
+        o.error("cannot read " + a.file);
         return kUsage;
     }
+    const std::string source = source_name(a.layer.name);
     try {
-        const auto [path, findings] = c.apply(a.base, name, text, {a.strict, a.complain, a.interactive});
+        const auto [path, findings] =
+            c.apply(a.layer.base, a.layer.name, text, {a.strict, a.complain, a.interactive});
         if (o.json()) {
-            std::fprintf(o.out, "{\"layer\": %s, \"object_path\": %s, \"findings\": %s}\n",
-                         json_string(a.base + "/" + name).c_str(), json_string(path).c_str(),
-                         o.findings_json(findings, source_name(name), file).c_str());
+            print_applied(o, a, &path, findings);
         } else {
-            o.findings(findings, source_name(name), file, o.err);
-            std::fprintf(o.out, "applied %s/%s\n", a.base.c_str(), name.c_str());
+            o.findings(findings, source, a.file, o.err);
+            std::fprintf(o.out, "applied %s\n", a.layer.text().c_str());
         }
         return kOk;
     } catch (const client::CallError& e) {
         if (e.short_name() != "InvalidLayer") throw;
         const auto findings = parse_finding_lines(e.what());
         if (o.json()) {
-            std::fprintf(o.out, "{\"layer\": %s, \"object_path\": null, \"findings\": %s}\n",
-                         json_string(a.base + "/" + name).c_str(),
-                         o.findings_json(findings, source_name(name), file).c_str());
+            print_applied(o, a, nullptr, findings);
         } else {
-            o.findings(findings, source_name(name), file, o.err);
+            o.findings(findings, source, a.file, o.err);
             o.error("not applied: the layer has errors");
         }
         return kLayerErrors;
@@ -148,10 +154,14 @@ int cmd_list(client::Client& c, const Args& a, const Output& o) {
     for (auto& l : c.layers())
         if (a.all || l.owner == uid) shown.push_back(l);
     if (o.json()) {
-        std::fprintf(o.out, "[");
-        for (std::size_t i = 0; i < shown.size(); ++i)
-            std::fprintf(o.out, "%s%s", i == 0 ? "" : ", ", layer_json(shown[i]).c_str());
-        std::fprintf(o.out, "]\n");
+        JsonWriter w;
+        w.begin_array();
+        for (const auto& l : shown) {
+            w.begin_object();
+            write_layer_fields(w, l);
+            w.end_object();
+        }
+        print_json(o, w.end_array());
         return kOk;
     }
     for (const auto& l : shown) {
@@ -162,84 +172,60 @@ int cmd_list(client::Client& c, const Args& a, const Output& o) {
 }
 
 int cmd_show(client::Client& c, const Args& a, const Output& o) {
-    std::string base;
-    std::string name;
-    if (!split_layer(a.positional.at(0), base, name)) return kUsage;
-    const auto layer = own_layer(c, base, name);
+    const auto layer = own_layer(c, a.layer);
     if (!layer) {
-        o.error("you have no layer " + a.positional.at(0));
+        o.error("you have no layer " + a.layer.text());
         return kNotFound;
     }
     const std::string text = c.source(layer->object_path);
     const auto findings = c.findings(layer->object_path);
+    const std::string source = source_name(a.layer.name);
     if (o.json()) {
-        std::string j = layer_json(*layer);
-        j.pop_back();
-        std::fprintf(o.out, "%s, \"findings\": %s, \"source\": %s}\n", j.c_str(),
-                     o.findings_json(findings, source_name(name), "").c_str(), json_string(text).c_str());
+        JsonWriter w;
+        w.begin_object();
+        write_layer_fields(w, *layer);
+        write_findings(w.key("findings"), findings, source, "");
+        print_json(o, w.key("source").string(text).end_object());
         return kOk;
     }
-    std::fprintf(o.out, "%s/%s\n  state: %s\n  mode: %s\n  kernel name: %s\n", base.c_str(), name.c_str(),
+    std::fprintf(o.out, "%s\n  state: %s\n  mode: %s\n  kernel name: %s\n", a.layer.text().c_str(),
                  layer->state.c_str(), layer->mode.c_str(), layer->kernel_name.c_str());
     if (!findings.empty()) std::fprintf(o.out, "findings:\n");
-    o.findings(findings, source_name(name), "", o.out);
+    o.findings(findings, source, "", o.out);
     std::fprintf(o.out, "source:\n%s%s", text.c_str(), text.empty() || text.back() == '\n' ? "" : "\n");
     return kOk;
 }
 
 int cmd_explain(client::Client& c, const Args& a, const Output& o) {
-    std::string base;
-    std::string name;
-    if (!split_layer(a.positional.at(0), base, name)) return kUsage;
-    if (o.json()) std::fprintf(o.out, "[");
-    for (std::size_t i = 1; i < a.positional.size(); ++i) {
-        const std::string& path = a.positional[i];
-        const auto e = c.explain(base, name, path);
+    std::vector<tool::ExplainedPath> all;
+    for (const std::string& path : a.paths) {
+        const auto e = c.explain(a.layer.base, a.layer.name, path);
         if (o.json()) {
-            // "owner=rw other=r" into its two halves.
-            const auto other = e.perms.find(" other=");
-            std::fprintf(o.out, "%s{\"path\": %s, \"owner\": %s, \"other\": %s, \"decided_by\": [",
-                         i == 1 ? "" : ", ", json_string(path).c_str(),
-                         json_string(e.perms.substr(6, other - 6)).c_str(),
-                         json_string(e.perms.substr(other + 7)).c_str());
-            for (std::size_t k = 0; k < e.reasons.size(); ++k) {
-                std::fprintf(o.out, "%s{\"source\": %s, \"rule\": %s}", k == 0 ? "" : ", ",
-                             json_string(e.reasons[k].source).c_str(),
-                             json_string(e.reasons[k].rule).c_str());
-            }
-            std::fprintf(o.out, "]}");
+            all.push_back(explained(path, e));
             continue;
         }
         std::fprintf(o.out, "%s: %s\n", o.bold(path).c_str(), e.perms.c_str());
         for (const auto& r : e.reasons)
             std::fprintf(o.out, "  %s %s\n", r.source.c_str(), r.rule.c_str());
     }
-    if (o.json()) std::fprintf(o.out, "]\n");
+    if (o.json()) std::fprintf(o.out, "%s\n", tool::explanations_json(all).c_str());
     return kOk;
 }
 
 int cmd_diff(client::Client& c, const Args& a, const Output& o) {
-    std::string base_a;
-    std::string name_a;
-    std::string base_b;
-    std::string name_b;
-    if (!split_layer(a.positional.at(0), base_a, name_a) ||
-        !split_layer(a.positional.at(1), base_b, name_b)) {
-        return kUsage;
-    }
-    if (base_a != base_b) {
+    if (a.layer.base != a.other.base) {
         o.error("diff compares two layers on the same base");
         return kUsage;
     }
-    const auto diffs = c.diff(base_a, name_a, name_b);
+    const auto diffs = c.diff(a.layer.base, a.layer.name, a.other.name);
     if (o.json()) {
-        std::fprintf(o.out, "[");
-        for (std::size_t i = 0; i < diffs.size(); ++i) {
-            std::fprintf(o.out, "%s{\"example\": %s, \"a\": %s, \"b\": %s}", i == 0 ? "" : ", ",
-                         json_string(diffs[i].example).c_str(), json_string(diffs[i].perms_a).c_str(),
-                         json_string(diffs[i].perms_b).c_str());
+        JsonWriter w;
+        w.begin_array();
+        for (const auto& d : diffs) {
+            w.begin_object().key("example").string(d.example);
+            w.key("a").string(d.perms_a).key("b").string(d.perms_b).end_object();
         }
-        std::fprintf(o.out, "]\n");
+        print_json(o, w.end_array());
         return kOk;
     }
     if (diffs.empty()) std::fprintf(o.out, "the two layers allow the same\n");
@@ -249,21 +235,15 @@ int cmd_diff(client::Client& c, const Args& a, const Output& o) {
 }
 
 int cmd_remove(client::Client& c, const Args& a, const Output& o) {
-    std::string base;
-    std::string name;
-    if (!split_layer(a.positional.at(0), base, name)) return kUsage;
-    c.remove(base, name, a.force, a.interactive);
-    if (!o.json()) std::fprintf(o.out, "removed %s/%s\n", base.c_str(), name.c_str());
+    c.remove(a.layer.base, a.layer.name, a.force, a.interactive);
+    if (!o.json()) std::fprintf(o.out, "removed %s\n", a.layer.text().c_str());
     return kOk;
 }
 
 int cmd_edit(client::Client& c, const Args& a, const Output& o) {
-    std::string base;
-    std::string name;
-    if (!split_layer(a.positional.at(0), base, name)) return kUsage;
-    const auto layer = own_layer(c, base, name);
+    const auto layer = own_layer(c, a.layer);
     if (!layer) {
-        o.error("you have no layer " + a.positional.at(0) + " (create it with apply)");
+        o.error("you have no layer " + a.layer.text() + " (create it with apply)");
         return kNotFound;
     }
     const std::string original = c.source(layer->object_path);
@@ -275,7 +255,7 @@ int cmd_edit(client::Client& c, const Args& a, const Output& o) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) dir = "/tmp";
-    std::string path = dir + "/" + name + "-XXXXXX.layer";
+    std::string path = dir + "/" + a.layer.name + "-XXXXXX.layer";
     const int fd = ::mkstemps(path.data(), 6);
     if (fd < 0) {
         o.error("cannot create a file to edit in " + dir);
@@ -296,41 +276,38 @@ int cmd_edit(client::Client& c, const Args& a, const Output& o) {
         std::filesystem::remove(path, ec);
         return kOk;
     }
-    const auto [child, findings] = c.check(base, name, edited);
-    o.findings(findings, source_name(name), path, o.err);
+    const auto [child, findings] = c.check(a.layer.base, a.layer.name, edited);
+    o.findings(findings, source_name(a.layer.name), path, o.err);
     if (has_errors(findings)) {
         o.error("not applied: the layer has errors; your edit is kept in " + path);
         return kLayerErrors;
     }
     try {
-        c.apply(base, name, edited, {a.strict, layer->mode == "complain", a.interactive});
+        c.apply(a.layer.base, a.layer.name, edited, {a.strict, layer->mode == "complain", a.interactive});
     } catch (const client::CallError&) {
         o.error("your edit is kept in " + path);
         throw;
     }
     std::filesystem::remove(path, ec);
-    std::fprintf(o.out, "applied %s/%s\n", base.c_str(), name.c_str());
+    std::fprintf(o.out, "applied %s\n", a.layer.text().c_str());
     return kOk;
 }
 
 int cmd_run(client::Client& c, const Args& a, const Output& o) {
-    std::string base;
-    std::string name;
-    if (!split_layer(a.positional.at(0), base, name)) return kUsage;
     if (::aa_is_enabled() == 0) {
         o.error("AppArmor is not enabled in this kernel: refusing to run unconfined");
         return kRefused;
     }
-    const auto layer = own_layer(c, base, name);
+    const auto layer = own_layer(c, a.layer);
     if (!layer) {
-        o.error("you have no layer " + a.positional.at(0));
+        o.error("you have no layer " + a.layer.text());
         return kNotFound;
     }
     if (layer->state != "active") {
         o.error("the layer is " + layer->state + ", not loaded in the kernel: refusing to run");
         return kRefused;
     }
-    const std::string label = base + "//&" + layer->kernel_name;
+    const std::string label = a.layer.base + "//&" + layer->kernel_name;
     if (::aa_change_onexec(label.c_str()) != 0) {
         o.error("cannot switch to " + label + ": " + std::strerror(errno));
         return kRefused;

@@ -5,8 +5,6 @@
 
 #include <unistd.h>
 
-#include "client/common/json.h"
-
 namespace aalayer::cli {
 
 namespace {
@@ -48,19 +46,6 @@ void Output::findings(const std::vector<client::Finding>& fs, const std::string&
         finding(f, layer_source, file, to);
 }
 
-std::string Output::findings_json(const std::vector<client::Finding>& fs, const std::string& layer_source,
-                                  const std::string& file) const {
-    std::string s = "[";
-    for (std::size_t i = 0; i < fs.size(); ++i) {
-        const auto& f = fs[i];
-        s += std::string(i == 0 ? "" : ", ") + "{\"severity\": " + tool::json_string(f.severity) +
-             ", \"file\": " + tool::json_string(f.file == layer_source && !file.empty() ? file : f.file) +
-             ", \"line\": " + std::to_string(f.line) + ", \"column\": " + std::to_string(f.column) +
-             ", \"message\": " + tool::json_string(f.message) + "}";
-    }
-    return s + "]";
-}
-
 void Output::error(const std::string& message) const {
     const std::string label = colour_err_ ? "\033[1;31maalayer\033[0m" : "aalayer";
     std::fprintf(err, "%s: %s\n", label.c_str(), message.c_str());
@@ -74,6 +59,50 @@ bool has_errors(const std::vector<client::Finding>& fs) {
     for (const auto& f : fs)
         if (f.severity == "error") return true;
     return false;
+}
+
+void write_findings(tool::JsonWriter& w, const std::vector<client::Finding>& fs,
+                    const std::string& layer_source, const std::string& file) {
+    w.begin_array();
+    for (const auto& f : fs) {
+        w.begin_object().key("severity").string(f.severity);
+        w.key("file").string(f.file == layer_source && !file.empty() ? file : f.file);
+        w.key("line").number(f.line).key("column").number(f.column);
+        w.key("message").string(f.message).end_object();
+    }
+    w.end_array();
+}
+
+std::pair<std::string, std::string> split_location(const std::string& located) {
+    // The location ends at the first ": " after a :LINE or :COL.
+    for (auto at = located.find(": "); at != std::string::npos; at = located.find(": ", at + 1)) {
+        const auto colon = at == 0 ? std::string::npos : located.rfind(':', at - 1);
+        if (colon == std::string::npos || colon + 1 == at) continue;
+        const std::string digits = located.substr(colon + 1, at - colon - 1);
+        if (digits.find_first_not_of("0123456789") == std::string::npos)
+            return {located.substr(0, at), located.substr(at + 2)};
+    }
+    const auto at = located.find(": ");  // a location without a line
+    if (at == std::string::npos) return {"", located};
+    return {located.substr(0, at), located.substr(at + 2)};
+}
+
+tool::ExplainedPath explained(const std::string& path, const client::Explanation& e) {
+    tool::ExplainedPath out;
+    out.path = path;
+    const auto other = e.perms.find(" other=");
+    if (e.perms.starts_with("owner=") && other != std::string::npos) {
+        out.owner = e.perms.substr(6, other - 6);
+        out.other = e.perms.substr(other + 7);
+    } else {
+        out.owner = e.perms;
+    }
+    for (const auto& r : e.reasons) {
+        auto [at, rule] = split_location(r.rule);
+        if (r.source == "grant" && !rule.starts_with("outside the grant for ")) out.in_grant = true;
+        out.decided_by.push_back({r.source, std::move(at), std::move(rule)});
+    }
+    return out;
 }
 
 std::vector<client::Finding> parse_finding_lines(const std::string& message) {

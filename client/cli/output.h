@@ -4,8 +4,11 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "client/common/explanation.h"
+#include "client/common/json.h"
 #include "client/lib/client.h"
 
 namespace aalayer::cli {
@@ -20,8 +23,6 @@ public:
                  std::FILE* to) const;
     void findings(const std::vector<client::Finding>& fs, const std::string& layer_source,
                   const std::string& file, std::FILE* to) const;
-    [[nodiscard]] std::string findings_json(const std::vector<client::Finding>& fs,
-                                            const std::string& layer_source, const std::string& file) const;
     void error(const std::string& message) const;
     [[nodiscard]] std::string bold(const std::string& s) const;
 
@@ -35,6 +36,20 @@ private:
 };
 
 bool has_errors(const std::vector<client::Finding>& fs);
+
+// The findings as a JSON array of {"severity", "file", "line", "column", "message"}.
+void write_findings(tool::JsonWriter& w, const std::vector<client::Finding>& fs,
+                    const std::string& layer_source, const std::string& file);
+
+// "FILE:LINE:COL: rule" (an Explain reason) into the location and the rule.
+std::pair<std::string, std::string> split_location(const std::string& located);
+
+// The service's answer for `path` in the shape explain --json shares with
+// aalayer-policy: perms "owner=rw other=r" split, each reason's location
+// apart from its rule. The service says a path is outside the grant with
+// the one grant reason "outside the grant for BASE: the base decides"
+// (policy/engine/queries.cpp); in_grant is read from that.
+tool::ExplainedPath explained(const std::string& path, const client::Explanation& e);
 
 // Findings an InvalidLayer error carries in its message, one FILE:LINE:COL line each.
 std::vector<client::Finding> parse_finding_lines(const std::string& message);

@@ -1,11 +1,16 @@
 // aalayer-policy: the policy engine on the command line, for admins and tests.
+#include <array>
 #include <charconv>
+#include <cstdint>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
-#include "client/common/json.h"
+#include "client/common/args.h"
+#include "client/common/explanation.h"
 #include "client/policy_tool/layer_inputs.h"
 #include "policy/load/loader.h"
 #include "policy/source/filesystem_reader.h"
@@ -14,9 +19,14 @@
 namespace {
 
 using namespace aalayer::policy;
+using aalayer::tool::check_args;
+using aalayer::tool::CommandSpec;
 using aalayer::tool::Composed;
-using aalayer::tool::json_string;
+using aalayer::tool::find_command;
 using aalayer::tool::LayerInputs;
+using aalayer::tool::OptionSpec;
+using aalayer::tool::parse_args;
+using aalayer::tool::ParsedArgs;
 
 constexpr int kExitOk = 0;
 constexpr int kExitInvalid = 1;
@@ -59,7 +69,6 @@ struct Options {
     std::vector<std::string> args;
     bool verbose = false;
     bool json = false;
-    bool have_uid = false;
     LayerInputs layer;
 };
 
@@ -68,85 +77,56 @@ int usage_error(const std::string& message) {
     return kExitUsage;
 }
 
-bool is_layer_command(const std::string& c) {
-    return c == "compose" || c == "explain" || c == "diff";
+// Every option is taken by every command (the layer options mean nothing to parse and emit).
+constexpr std::array<OptionSpec, 14> kOptions{{
+    {.name = "--help", .short_name = "-h", .global = true},
+    {.name = "--verbose", .short_name = "-v", .global = true},
+    {.name = "--include", .value = "DIR", .short_name = "-I", .global = true},
+    {.name = "--json", .global = true},
+    {.name = "--strict", .global = true},
+    {.name = "--complain", .global = true},
+    {.name = "--base", .value = "FILE", .global = true},
+    {.name = "--grant", .value = "FILE", .global = true},
+    {.name = "--layer", .value = "FILE", .global = true},
+    {.name = "--profile", .value = "NAME", .global = true},
+    {.name = "--name", .value = "NAME", .global = true},
+    {.name = "--uid", .value = "N", .global = true},
+    {.name = "--user", .value = "NAME", .global = true},
+    {.name = "--home", .value = "DIR", .global = true},
+}};
+
+// The user's uid: a number, and not (uid_t)-1, which means "no uid" to the kernel.
+std::optional<std::uint32_t> parse_uid(const std::string& v) {
+    std::uint32_t uid = 0;
+    const auto* end = v.data() + v.size();
+    const auto [ptr, ec] = std::from_chars(v.data(), end, uid);
+    if (v.empty() || ptr != end || ec != std::errc() || uid == 4294967295U) return std::nullopt;
+    return uid;
 }
 
-// Returns an exit code when parsing ends the program (help, usage error).
-std::optional<int> parse_args(int argc, char** argv, Options& opts) {
-    const std::vector<std::string_view> args(argv + 1, argv + argc);
-    LayerInputs& in = opts.layer;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string_view a = args[i];
-        auto value = [&](std::string& out) -> bool {
-            if (i + 1 >= args.size()) return false;
-            out = args[++i];
-            return true;
-        };
-        std::string v;
-        if (a == "-h" || a == "--help") {
-            std::cout << kUsage;
-            return kExitOk;
-        }
-        if (a == "-v" || a == "--verbose") {
-            opts.verbose = true;
-        } else if (a == "--json") {
-            opts.json = true;
-        } else if (a == "--strict") {
-            in.options.strict = true;
-        } else if (a == "--complain") {
-            in.options.complain = true;
-        } else if (a == "-I" || a == "--include" || a == "--base" || a == "--grant" || a == "--layer" ||
-                   a == "--profile" || a == "--name" || a == "--uid" || a == "--user" || a == "--home") {
-            if (!value(v)) return usage_error(std::string(a) + " needs a value");
-            if (a == "-I" || a == "--include") in.include_dirs.push_back(v);
-            if (a == "--base") in.base_file = v;
-            if (a == "--grant") in.grant_file = v;
-            if (a == "--layer") in.layer_files.push_back(v);
-            if (a == "--profile") in.profile = v;
-            if (a == "--name") in.name = v;
-            if (a == "--user") in.user.name = v;
-            if (a == "--home") in.user.home = v;
-            if (a == "--uid") {
-                const auto* end = v.data() + v.size();
-                const auto [ptr, ec] = std::from_chars(v.data(), end, in.user.uid);
-                // (uid_t)-1 means "no uid" to the kernel: never a user's.
-                if (v.empty() || ptr != end || ec != std::errc() || in.user.uid == 4294967295U) {
-                    return usage_error("--uid needs a number (a uid below 4294967295)");
-                }
-                opts.have_uid = true;
-            }
-        } else if (a.starts_with("-I") && a.size() > 2) {
-            in.include_dirs.emplace_back(a.substr(2));
-        } else if (a.starts_with("-") && a != "-") {
-            return usage_error("unknown option " + std::string(a));
-        } else if (opts.command.empty()) {
-            opts.command = a;
-        } else {
-            opts.args.emplace_back(a);
-        }
-    }
+LayerInputs layer_inputs(const ParsedArgs& p) {
+    LayerInputs in;
+    in.include_dirs = p.values("--include");
     in.include_dirs.emplace_back("/etc/apparmor.d");
+    in.base_file = p.value("--base");
+    in.grant_file = p.value("--grant");
+    in.layer_files = p.values("--layer");
+    in.profile = p.value("--profile");
+    in.name = p.value("--name");
+    in.user.name = p.value("--user");
+    in.user.home = p.value("--home");
+    in.options.strict = p.has("--strict");
+    in.options.complain = p.has("--complain");
+    return in;
+}
+
+// What the table cannot say: how many layers, and that paths are absolute.
+std::optional<std::string> check_layer_command(const Options& opts) {
     const std::string& c = opts.command;
-    if (c.empty()) return usage_error("missing command");
-    if (c != "parse" && c != "emit" && !is_layer_command(c)) return usage_error("unknown command " + c);
-    if (c == "parse" && opts.args.empty()) return usage_error("parse needs a FILE");
-    if (c == "emit" && opts.args.size() != 1) return usage_error("emit takes exactly one FILE");
-    if (is_layer_command(c)) {
-        if (in.base_file.empty() || in.grant_file.empty() || in.layer_files.empty()) {
-            return usage_error(c + " needs --base, --grant and --layer");
-        }
-        if (!opts.have_uid || in.user.name.empty() || in.user.home.empty()) {
-            return usage_error(c + " needs --uid, --user and --home");
-        }
-        if (c == "diff" && in.layer_files.size() != 2) return usage_error("diff needs --layer twice");
-        if (c != "diff" && in.layer_files.size() != 1) return usage_error(c + " takes one --layer");
-        if (c == "explain" && opts.args.empty()) return usage_error("explain needs a PATH");
-        if (c != "explain" && !opts.args.empty()) return usage_error(c + " takes no arguments");
-        for (const auto& p : opts.args) {
-            if (p.empty() || p.front() != '/') return usage_error("path '" + p + "' is not absolute");
-        }
-    }
+    if (c == "diff" && opts.layer.layer_files.size() != 2) return "diff needs --layer twice";
+    if (c != "diff" && opts.layer.layer_files.size() != 1) return c + " takes one --layer";
+    for (const auto& p : opts.args)
+        if (p.empty() || p.front() != '/') return "path '" + p + "' is not absolute";
     return std::nullopt;
 }
 
@@ -171,25 +151,18 @@ int run_files(const Options& opts) {
     return status;
 }
 
-void print_explanation(const Explanation& e, bool json, bool first) {
-    if (!json) {
-        std::cout << e.path << ": " << format_pair(e.perms) << (e.in_grant ? "" : " (outside the grant)")
-                  << '\n';
-        for (const auto& r : e.reasons)
-            std::cout << "  " << r.source << ' ' << to_string(r.where) << ": " << r.rule << '\n';
-        return;
-    }
-    std::cout << (first ? "[\n" : ",\n") << "  {\"path\": " << json_string(e.path)
-              << ", \"owner\": " << json_string(perm_letters(e.perms.owner))
-              << ", \"other\": " << json_string(perm_letters(e.perms.other))
-              << ", \"in_grant\": " << (e.in_grant ? "true" : "false") << ", \"decided_by\": [";
-    for (std::size_t i = 0; i < e.reasons.size(); ++i) {
-        const Reason& r = e.reasons[i];
-        std::cout << (i == 0 ? "" : ", ") << "{\"source\": " << json_string(r.source)
-                  << ", \"at\": " << json_string(to_string(r.where)) << ", \"rule\": " << json_string(r.rule)
-                  << '}';
-    }
-    std::cout << "]}";
+void print_explanation(const Explanation& e) {
+    std::cout << e.path << ": " << format_pair(e.perms) << (e.in_grant ? "" : " (outside the grant)") << '\n';
+    for (const auto& r : e.reasons)
+        std::cout << "  " << r.source << ' ' << to_string(r.where) << ": " << r.rule << '\n';
+}
+
+aalayer::tool::ExplainedPath explained(const Explanation& e) {
+    aalayer::tool::ExplainedPath out{
+        e.path, perm_letters(e.perms.owner), perm_letters(e.perms.other), e.in_grant, {}};
+    for (const Reason& r : e.reasons)
+        out.decided_by.push_back({r.source, to_string(r.where), r.rule});
+    return out;
 }
 
 int run_layers(const Options& opts) {
@@ -209,9 +182,16 @@ int run_layers(const Options& opts) {
     if (opts.command == "compose") {
         std::cout << composed->front().composition.child_text;
     } else if (opts.command == "explain") {
-        for (std::size_t i = 0; i < opts.args.size(); ++i)
-            print_explanation(composed->front().composition.explain(opts.args[i]), opts.json, i == 0);
-        if (opts.json) std::cout << "\n]\n";
+        std::vector<aalayer::tool::ExplainedPath> all;
+        for (const auto& path : opts.args) {
+            const Explanation e = composed->front().composition.explain(path);
+            if (opts.json) {
+                all.push_back(explained(e));
+            } else {
+                print_explanation(e);
+            }
+        }
+        if (opts.json) std::cout << aalayer::tool::explanations_json(all) << '\n';
     } else {
         auto differences = diff((*composed)[0].composition, (*composed)[1].composition);
         if (!differences) {
@@ -225,10 +205,61 @@ int run_layers(const Options& opts) {
     return kExitOk;
 }
 
+struct PolicyCommand {
+    CommandSpec spec;
+    int (*run)(const Options&);
+    bool layer = false;  // compose, explain, diff: a layer on a base within a grant
+};
+
+const std::vector<PolicyCommand>& commands() {
+    static const std::vector<std::vector<std::string_view>> inputs = {{"--base", "--grant", "--layer"},
+                                                                      {"--uid", "--user", "--home"}};
+    static const std::vector<PolicyCommand> table = {
+        {{.name = "parse", .arguments = {"FILE..."}}, run_files},
+        {{.name = "emit", .arguments = {"FILE"}}, run_files},
+        {{.name = "compose", .required = inputs}, run_layers, true},
+        {{.name = "explain", .arguments = {"PATH..."}, .required = inputs}, run_layers, true},
+        {{.name = "diff", .required = inputs}, run_layers, true},
+    };
+    return table;
+}
+
+// The command line into `opts` and the command to run; an exit code when it
+// ends the program (help, usage error).
+std::variant<const PolicyCommand*, int> read_command_line(int argc, char** argv, Options& opts) {
+    const std::vector<std::string_view> words(argv + 1, argv + argc);
+    auto parsed = parse_args(kOptions, words);
+    if (const auto* error = std::get_if<std::string>(&parsed)) return usage_error(*error);
+    const auto& p = std::get<ParsedArgs>(parsed);
+    if (p.has("--help")) {
+        std::cout << kUsage;
+        return kExitOk;
+    }
+    opts.layer = layer_inputs(p);
+    if (p.has("--uid")) {
+        const auto uid = parse_uid(p.value("--uid"));
+        if (!uid) return usage_error("--uid needs a number (a uid below 4294967295)");
+        opts.layer.user.uid = *uid;
+    }
+    if (p.command.empty()) return usage_error("missing command");
+    const PolicyCommand* c = find_command(commands(), p.command);
+    if (c == nullptr) return usage_error("unknown command " + p.command);
+    if (auto error = check_args(c->spec, kOptions, p)) return usage_error(*error);
+    opts.command = p.command;
+    opts.args = p.arguments;
+    opts.verbose = p.has("--verbose");
+    opts.json = p.has("--json");
+    if (c->layer) {
+        if (auto error = check_layer_command(opts)) return usage_error(*error);
+    }
+    return c;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     Options opts;
-    if (auto code = parse_args(argc, argv, opts)) return *code;
-    return is_layer_command(opts.command) ? run_layers(opts) : run_files(opts);
+    const auto command = read_command_line(argc, argv, opts);
+    if (const int* code = std::get_if<int>(&command)) return *code;
+    return std::get<const PolicyCommand*>(command)->run(opts);
 }

@@ -90,11 +90,24 @@ TEST(Cli, ApplyListShowExplainDiffRemove) {
         cli(s, kNobody, {"explain", "app/banking", "/nonexistent/bank/statement.pdf", "/etc/passwd"});
     ASSERT_EQ(e.exit_code, 0) << e.err;
     EXPECT_NE(e.out.find("/nonexistent/bank/statement.pdf: owner=rwa other=\n"), std::string::npos) << e.out;
-    const Json ej = parse(cli(s, kNobody, {"explain", "app/banking", "--json", "/nonexistent/bank/x"}).out);
-    ASSERT_EQ(ej.items.size(), 1U);
+    // The shape aalayer-policy explain --json prints (tests/cli/policy_tool_test.cpp).
+    const Json ej = parse(
+        cli(s, kNobody, {"explain", "app/banking", "--json", "/nonexistent/bank/x", "/etc/passwd"}).out);
+    ASSERT_EQ(ej.items.size(), 2U);
+    EXPECT_EQ(ej.items[0].get("path")->text, "/nonexistent/bank/x");
     EXPECT_EQ(ej.items[0].get("owner")->text, "rwa");
     EXPECT_EQ(ej.items[0].get("other")->text, "");
-    EXPECT_FALSE(ej.items[0].get("decided_by")->items.empty());
+    EXPECT_EQ(ej.items[0].get("in_grant")->kind, Json::Kind::Bool);
+    EXPECT_TRUE(ej.items[0].get("in_grant")->boolean);
+    ASSERT_FALSE(ej.items[0].get("decided_by")->items.empty());
+    const Json& by_layer = ej.items[0].get("decided_by")->items.back();
+    EXPECT_EQ(by_layer.get("source")->text, "layer");
+    EXPECT_EQ(by_layer.get("at")->text, "banking.layer:1:1");
+    EXPECT_EQ(by_layer.get("rule")->text, "owner @{HOME}/bank/** rw,");
+    EXPECT_FALSE(ej.items[1].get("in_grant")->boolean);
+    const Json& outside = ej.items[1].get("decided_by")->items.back();
+    EXPECT_EQ(outside.get("source")->text, "grant");
+    EXPECT_EQ(outside.get("rule")->text, "outside the grant for app: the base decides");
 
     const auto d = cli(s, kNobody, {"diff", "app/banking", "app/everyday"});
     ASSERT_EQ(d.exit_code, 0) << d.err;

@@ -1,0 +1,71 @@
+// aalayer's command line: one table of its commands (arguments, options,
+// required options, help), read once into Args, BASE/NAME split once.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "client/cli/output.h"
+#include "client/common/args.h"
+#include "client/lib/client.h"
+
+namespace aalayer::cli {
+
+// A layer, written BASE/NAME: BASE may itself contain '/', NAME may not.
+struct LayerRef {
+    std::string base;
+    std::string name;
+    [[nodiscard]] std::string text() const { return base + "/" + name; }
+};
+
+// BASE/NAME into its parts; nothing when either would be empty.
+std::optional<LayerRef> parse_layer(std::string_view text);
+
+struct Args {
+    std::string command;
+    // The layer the command is about: BASE/NAME; apply: --base and NAME;
+    // check: --base and --name, or FILE's name without its extension.
+    LayerRef layer;
+    LayerRef other;                         // diff: BASE/OTHER
+    std::string file;                       // check, apply: FILE
+    std::vector<std::string> paths;         // explain: PATH...
+    std::vector<std::string> after_dashes;  // run: COMMAND [ARG]...
+    bool json = false;
+    bool strict = false;
+    bool complain = false;
+    bool force = false;
+    bool interactive = false;
+    bool all = false;
+    bool print_profile = false;
+};
+
+struct Command {
+    tool::CommandSpec spec;
+    int (*run)(client::Client&, const Args&, const Output&);
+};
+
+// Every command, in the order aalayer --help lists them.
+const std::vector<Command>& commands();
+std::span<const tool::OptionSpec> options();
+// "aalayer apply NAME FILE --base BASE [--strict] ...".
+std::string usage_of(const Command& command);
+
+struct CommandLine {
+    const Command* command = nullptr;  // null: none given (with --help)
+    bool help = false;                 // --help: args are not read
+    Args args;
+};
+
+struct UsageError {
+    std::string message;
+    const Command* command = nullptr;  // the command it is about, when known
+};
+
+// The words after "aalayer".
+std::variant<CommandLine, UsageError> read_command_line(std::span<const std::string_view> words);
+
+}  // namespace aalayer::cli
