@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "policy/common/hash.h"
 #include "service/store/private_dir.h"
 
 namespace aalayer::service {
@@ -22,11 +23,7 @@ constexpr const char* kMagic = "aalayer-binary-cache 1\n";
 
 // FNV-1a: only names the file; the entry's content decides a hit.
 std::string file_name(const std::string& kernel_name) {
-    std::uint64_t h = 1469598103934665603ULL;
-    for (const char c : kernel_name) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 1099511628211ULL;
-    }
+    const std::uint64_t h = policy::fnv1a_bytes(kernel_name);
     char buf[32];
     std::snprintf(buf, sizeof buf, "%016llx.bin", static_cast<unsigned long long>(h));
     return buf;

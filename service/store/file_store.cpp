@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "policy/common/hash.h"
 #include "service/store/private_dir.h"
 
 namespace aalayer::service {
@@ -19,15 +20,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kMagic = "aalayer-layer 1";
-
-std::uint64_t fnv1a(std::string_view data) {
-    std::uint64_t h = 1469598103934665603ULL;
-    for (const char c : data) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
 
 std::string hex(std::uint64_t v) {
     char buf[17];
@@ -150,7 +142,7 @@ std::string serialize_layer(const StoredLayer& l) {
                          escape_element(l.base) + "\nname " + l.name + "\nstrict " + (l.strict ? "1" : "0") +
                          "\ncomplain " + (l.complain ? "1" : "0") + "\nupdated " +
                          std::to_string(l.updated_at) + "\nlength " + std::to_string(l.text.size()) + "\n";
-    return header + "checksum " + hex(fnv1a(header + l.text)) + "\n\n" + l.text;
+    return header + "checksum " + hex(policy::fnv1a_bytes(header + l.text)) + "\n\n" + l.text;
 }
 
 Outcome<StoredLayer> parse_layer(const std::string& content) {
@@ -198,7 +190,7 @@ Outcome<StoredLayer> parse_layer(const std::string& content) {
     if (l.text.size() != length)
         return bad("the text is " + std::to_string(l.text.size()) + " bytes, the header says " +
                    std::to_string(length) + " (truncated?)");
-    if (checksum != hex(fnv1a(header + l.text))) return bad("checksum mismatch (corrupted)");
+    if (checksum != hex(policy::fnv1a_bytes(header + l.text))) return bad("checksum mismatch (corrupted)");
     if (l.base.empty() || l.name.empty()) return bad("base or name missing");
     return l;
 }

@@ -10,27 +10,16 @@
 #include "policy/common/utf8.h"
 #include "policy/syntax/emitter.h"
 #include "tests/fuzz/fuzz_support.h"
+#include "tests/support/same_rule.h"
 
 namespace {
 
 using namespace aalayer::policy;
 
-// `allow` is written as the default, without the keyword.
-Node without_allow(Node node) {
-    std::visit(
-        [](auto& n) {
-            if constexpr (requires { n.qualifiers; }) {
-                if (n.qualifiers.access == AccessMode::Allow) n.qualifiers.access = AccessMode::Implicit;
-            }
-        },
-        node);
-    return node;
-}
-
 bool reads_back(const Item& item) {
     auto parsed = parse_document(emit_rule(item.node), "rule");
     return parsed && parsed->document.items.size() == 1 &&
-           without_allow(parsed->document.items.front().node) == without_allow(item.node);
+           aalayer::test::same_rule(parsed->document.items.front().node, item.node);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "policy/source/memory_reader.h"
 #include "policy/syntax/emitter.h"
 #include "policy/syntax/parser.h"
+#include "tests/support/same_rule.h"
 
 namespace aalayer::policy {
 namespace {
@@ -441,17 +442,6 @@ TEST_F(LayerRefusal, ControlCharactersInWordsOfEveryClass) {
     EXPECT_TRUE(refused_at(read(with_prefix("\"/tmp/a\tb\" r,")), 2, 1, "control character"));
 }
 
-Node without_allow(Node node) {
-    std::visit(
-        [](auto& n) {
-            if constexpr (requires { n.qualifiers; }) {
-                if (n.qualifiers.access == AccessMode::Allow) n.qualifiers.access = AccessMode::Implicit;
-            }
-        },
-        node);
-    return node;
-}
-
 // Every rule of another class goes into the child as the emitter writes it:
 // that text parses back to the same model.
 TEST_F(LayerAllowed, EveryWordReadsBackTheSame) {
@@ -477,7 +467,7 @@ TEST_F(LayerAllowed, EveryWordReadsBackTheSame) {
         auto parsed = parse_document(text, "child");
         ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.error().format();
         ASSERT_EQ(parsed->document.items.size(), 1U) << text;
-        EXPECT_TRUE(without_allow(parsed->document.items.front().node) == without_allow(item.node))
+        EXPECT_TRUE(test::same_rule(parsed->document.items.front().node, item.node))
             << text << " reads back as " << emit_rule(parsed->document.items.front().node);
     }
 }
