@@ -6,6 +6,7 @@
 #include "policy/engine/profile_walk.h"
 #include "policy/syntax/emitter.h"
 #include "policy/syntax/parser.h"
+#include "policy/syntax/permissions.h"
 
 namespace aalayer::policy {
 
@@ -80,22 +81,6 @@ std::size_t alternation_depth(std::string_view glob) {
         }
     }
     return max;
-}
-
-const char* exec_name(ExecMode mode) {
-    switch (mode) {
-        case ExecMode::Unconfined: return "ux";
-        case ExecMode::Profile: return "px";
-        case ExecMode::Child: return "cx";
-        case ExecMode::ProfileOrInherit: return "pix";
-        case ExecMode::ChildOrInherit: return "cix";
-        case ExecMode::ProfileOrUnconfined: return "pux";
-        case ExecMode::ChildOrUnconfined: return "cux";
-        case ExecMode::Plain: return "x";
-        case ExecMode::Inherit: return "ix";
-        case ExecMode::None: return "";
-    }
-    return "";
 }
 
 class LayerReader {
@@ -251,7 +236,7 @@ public:
         }
         if (!deny && rule.perms.exec != ExecMode::None && rule.perms.exec != ExecMode::Inherit) {
             error(item.where,
-                  std::string("exec transition '") + exec_name(rule.perms.exec) +
+                  "exec transition '" + std::string(exec_mode_spelling(rule.perms.exec)) +
                       "' is not allowed in a layer; use 'ix' (the base makes its own transitions)");
         }
         if (rule.path) {
