@@ -288,34 +288,24 @@ public:
         if (rule.nul_escape) {
             // apparmor_parser compiles a NUL escape into the rule, where the
             // kernel uses NUL to join a link's two paths: no file has one.
-            if (w.included) {
-                note(rule.where, "skipped: a path with an escape that stands for NUL");
-                return;
-            }
-            error(rule.where,
-                  "path has an escape that stands for NUL ('\\000', '\\x00', '\\d0'); "
-                  "no file name holds one");
+            skip_or_refuse(w, rule.where, "a path with an escape that stands for NUL",
+                           "path has an escape that stands for NUL ('\\000', '\\x00', '\\d0'); "
+                           "no file name holds one");
             return;
         }
         for (const auto& glob : rule.globs) {
             if (glob.empty() || glob.front() != '/') {
-                if (w.included) {
-                    note(rule.where, "skipped: path '" + printable(glob) + "' is not absolute");
-                    return;
-                }
-                error(rule.where, "path '" + printable(glob) + "' is not absolute (it must start with '/')");
+                skip_or_refuse(w, rule.where, "path '" + printable(glob) + "' is not absolute",
+                               "path '" + printable(glob) + "' is not absolute (it must start with '/')");
                 return;
             }
             if (has_control_byte(glob)) {
                 // Checked on the decoded path: `\t` and `\x0b` are control bytes too.
                 // They have no business in a file name a layer decides about.
-                if (w.included) {
-                    note(rule.where, "skipped: a path with a control character");
-                    return;
-                }
-                error(rule.where,
-                      "path has a control character (newline, tab, ..., written or as an escape such as "
-                      "'\\t' or '\\x0b'); layers cannot name such files");
+                skip_or_refuse(
+                    w, rule.where, "a path with a control character",
+                    "path has a control character (newline, tab, ..., written or as an escape such "
+                    "as '\\t' or '\\x0b'); layers cannot name such files");
                 return;
             }
             if (!w.included && unsafe_segment(glob)) {
@@ -330,6 +320,16 @@ public:
         if (std::holds_alternative<LinkRule>(node) && !rule.deny)
             return;  // abstraction links: not for layers
         out_.files.push_back(std::move(rule));
+    }
+
+    // A path no file has: skipped with a note in an abstraction, an error in the layer's own text.
+    void skip_or_refuse(const WalkedItem& w, const Location& where, const std::string& skipped,
+                        const std::string& refused) {
+        if (w.included) {
+            note(where, "skipped: " + skipped);
+        } else {
+            error(where, refused);
+        }
     }
 
     // A rule of another class, into out_.deny_rules or out_.allow_rules.
