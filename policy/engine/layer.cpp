@@ -6,6 +6,7 @@
 #include "policy/engine/profile_walk.h"
 #include "policy/syntax/emitter.h"
 #include "policy/syntax/parser.h"
+#include "policy/syntax/permissions.h"
 
 namespace aalayer::policy {
 
@@ -80,22 +81,6 @@ std::size_t alternation_depth(std::string_view glob) {
         }
     }
     return max;
-}
-
-const char* exec_name(ExecMode mode) {
-    switch (mode) {
-        case ExecMode::Unconfined: return "ux";
-        case ExecMode::Profile: return "px";
-        case ExecMode::Child: return "cx";
-        case ExecMode::ProfileOrInherit: return "pix";
-        case ExecMode::ChildOrInherit: return "cix";
-        case ExecMode::ProfileOrUnconfined: return "pux";
-        case ExecMode::ChildOrUnconfined: return "cux";
-        case ExecMode::Plain: return "x";
-        case ExecMode::Inherit: return "ix";
-        case ExecMode::None: return "";
-    }
-    return "";
 }
 
 class LayerReader {
@@ -251,7 +236,7 @@ public:
         }
         if (!deny && rule.perms.exec != ExecMode::None && rule.perms.exec != ExecMode::Inherit) {
             error(item.where,
-                  std::string("exec transition '") + exec_name(rule.perms.exec) +
+                  "exec transition '" + std::string(exec_mode_spelling(rule.perms.exec)) +
                       "' is not allowed in a layer; use 'ix' (the base makes its own transitions)");
         }
         if (rule.path) {
@@ -303,34 +288,24 @@ public:
         if (rule.nul_escape) {
             // apparmor_parser compiles a NUL escape into the rule, where the
             // kernel uses NUL to join a link's two paths: no file has one.
-            if (w.included) {
-                note(rule.where, "skipped: a path with an escape that stands for NUL");
-                return;
-            }
-            error(rule.where,
-                  "path has an escape that stands for NUL ('\\000', '\\x00', '\\d0'); "
-                  "no file name holds one");
+            skip_or_refuse(w, rule.where, "a path with an escape that stands for NUL",
+                           "path has an escape that stands for NUL ('\\000', '\\x00', '\\d0'); "
+                           "no file name holds one");
             return;
         }
         for (const auto& glob : rule.globs) {
             if (glob.empty() || glob.front() != '/') {
-                if (w.included) {
-                    note(rule.where, "skipped: path '" + printable(glob) + "' is not absolute");
-                    return;
-                }
-                error(rule.where, "path '" + printable(glob) + "' is not absolute (it must start with '/')");
+                skip_or_refuse(w, rule.where, "path '" + printable(glob) + "' is not absolute",
+                               "path '" + printable(glob) + "' is not absolute (it must start with '/')");
                 return;
             }
             if (has_control_byte(glob)) {
                 // Checked on the decoded path: `\t` and `\x0b` are control bytes too.
                 // They have no business in a file name a layer decides about.
-                if (w.included) {
-                    note(rule.where, "skipped: a path with a control character");
-                    return;
-                }
-                error(rule.where,
-                      "path has a control character (newline, tab, ..., written or as an escape such as "
-                      "'\\t' or '\\x0b'); layers cannot name such files");
+                skip_or_refuse(
+                    w, rule.where, "a path with a control character",
+                    "path has a control character (newline, tab, ..., written or as an escape such "
+                    "as '\\t' or '\\x0b'); layers cannot name such files");
                 return;
             }
             if (!w.included && unsafe_segment(glob)) {
@@ -345,6 +320,16 @@ public:
         if (std::holds_alternative<LinkRule>(node) && !rule.deny)
             return;  // abstraction links: not for layers
         out_.files.push_back(std::move(rule));
+    }
+
+    // A path no file has: skipped with a note in an abstraction, an error in the layer's own text.
+    void skip_or_refuse(const WalkedItem& w, const Location& where, const std::string& skipped,
+                        const std::string& refused) {
+        if (w.included) {
+            note(where, "skipped: " + skipped);
+        } else {
+            error(where, refused);
+        }
     }
 
     // A rule of another class, into out_.deny_rules or out_.allow_rules.

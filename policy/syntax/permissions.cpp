@@ -32,6 +32,42 @@ char lower(char c) {
     return is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
+// The permission letters, in the order they are written; upper: also
+// accepted in upper case ('\0': not).
+struct PermLetter {
+    char lower;
+    char upper;
+    FilePerms::Bit bit;
+};
+
+constexpr PermLetter kPermLetters[] = {
+    {'r', 'R', FilePerms::Read}, {'w', 'W', FilePerms::Write}, {'a', '\0', FilePerms::Append},
+    {'l', 'L', FilePerms::Link}, {'k', '\0', FilePerms::Lock}, {'m', 'M', FilePerms::Mmap},
+};
+
+const PermLetter* find_perm_letter(char c) {
+    for (const auto& letter : kPermLetters) {
+        if (c == letter.lower || (letter.upper != '\0' && c == letter.upper)) return &letter;
+    }
+    return nullptr;
+}
+
+// The exec transition spelled at word[i]: the longest spelling that matches.
+const ExecSpelling* find_exec_spelling(std::string_view word, std::size_t i) {
+    for (const auto& spelling : kExecSpellings) {
+        const auto n = spelling.lower.size();
+        if (i + n > word.size()) continue;
+        bool match = true;
+        for (std::size_t k = 0; k < n && match; ++k)
+            match = lower(word[i + k]) == spelling.lower[k];
+        // Only the final x may be upper case as X; the qualifier letters
+        // before it carry the environment-scrubbing (safe) meaning.
+        if (match && n > 1 && !is_x(word[i + n - 1])) match = false;
+        if (match) return &spelling;
+    }
+    return nullptr;
+}
+
 }  // namespace
 
 bool looks_like_file_perms(std::string_view word) {
@@ -49,53 +85,12 @@ Result<FilePerms> parse_file_perms(std::string_view word, bool deny, const Locat
     };
     for (std::size_t i = 0; i < word.size();) {
         const char c = word[i];
-        switch (c) {
-            case 'r':
-            case 'R':
-                perms.bits |= FilePerms::Read;
-                ++i;
-                continue;
-            case 'w':
-            case 'W':
-                perms.bits |= FilePerms::Write;
-                ++i;
-                continue;
-            case 'a':
-                perms.bits |= FilePerms::Append;
-                ++i;
-                continue;
-            case 'l':
-            case 'L':
-                perms.bits |= FilePerms::Link;
-                ++i;
-                continue;
-            case 'k':
-                perms.bits |= FilePerms::Lock;
-                ++i;
-                continue;
-            case 'm':
-            case 'M':
-                perms.bits |= FilePerms::Mmap;
-                ++i;
-                continue;
-            default: break;
+        if (const auto* letter = find_perm_letter(c)) {
+            perms.bits |= letter->bit;
+            ++i;
+            continue;
         }
-        // An exec transition: the longest spelling that matches here.
-        const ExecSpelling* found = nullptr;
-        for (const auto& spelling : kExecSpellings) {
-            const auto n = spelling.lower.size();
-            if (i + n > word.size()) continue;
-            bool match = true;
-            for (std::size_t k = 0; k < n && match; ++k)
-                match = lower(word[i + k]) == spelling.lower[k];
-            // Only the final x may be upper case as X; the qualifier letters
-            // before it carry the environment-scrubbing (safe) meaning.
-            if (match && n > 1 && !is_x(word[i + n - 1])) match = false;
-            if (match) {
-                found = &spelling;
-                break;
-            }
-        }
+        const ExecSpelling* found = find_exec_spelling(word, i);
         if (found == nullptr) {
             if (std::string_view("iIuUpPcC").find(c) != std::string_view::npos) {
                 return fail(std::string("invalid permission '") + c +
@@ -128,23 +123,24 @@ Result<FilePerms> parse_file_perms(std::string_view word, bool deny, const Locat
 
 std::string format_file_perms(const FilePerms& perms) {
     std::string out;
-    if (perms.has(FilePerms::Read)) out += 'r';
-    if (perms.has(FilePerms::Write)) out += 'w';
-    if (perms.has(FilePerms::Append)) out += 'a';
-    if (perms.has(FilePerms::Link)) out += 'l';
-    if (perms.has(FilePerms::Lock)) out += 'k';
-    if (perms.has(FilePerms::Mmap)) out += 'm';
-    for (const auto& spelling : kExecSpellings) {
-        if (spelling.mode != perms.exec) continue;
-        std::string exec(spelling.lower);
-        if (perms.exec_safe) {
-            // Px, Cx, Ux, Pix, Cix; the fallback forms are written PUx and CUx.
-            exec[0] = static_cast<char>(exec[0] - 'a' + 'A');
-            if (exec == "Pux" || exec == "Cux") exec[1] = 'U';
-        }
-        out += exec;
+    for (const auto& letter : kPermLetters) {
+        if (perms.has(letter.bit)) out += letter.lower;
     }
+    std::string exec(exec_mode_spelling(perms.exec));
+    if (!exec.empty() && perms.exec_safe) {
+        // Px, Cx, Ux, Pix, Cix; the fallback forms are written PUx and CUx.
+        exec[0] = static_cast<char>(exec[0] - 'a' + 'A');
+        if (exec == "Pux" || exec == "Cux") exec[1] = 'U';
+    }
+    out += exec;
     return out;
+}
+
+std::string_view exec_mode_spelling(ExecMode mode) {
+    for (const auto& spelling : kExecSpellings) {
+        if (spelling.mode == mode) return spelling.lower;
+    }
+    return {};
 }
 
 }  // namespace aalayer::policy

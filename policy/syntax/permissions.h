@@ -21,4 +21,7 @@ Result<FilePerms> parse_file_perms(std::string_view word, bool deny, const Locat
 // Canonical spelling: r w a l k m, then the exec transition.
 std::string format_file_perms(const FilePerms& perms);
 
+// An exec mode in lower case: "x", "ix", "px", "pux", ...; "" for None.
+std::string_view exec_mode_spelling(ExecMode mode);
+
 }  // namespace aalayer::policy
