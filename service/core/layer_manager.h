@@ -79,7 +79,7 @@ struct DiffRow {
 
 enum class LayerEvent : std::uint8_t { Added, Changed, Removed };
 
-// The polkit actions of SPEC 7.
+// The polkit actions (docs/security-model.md, "polkit: who may change layers").
 inline constexpr const char* kActionManageOwn = "org.aalayer.manage-own";
 inline constexpr const char* kActionManageAny = "org.aalayer.manage-any";
 inline constexpr const char* kActionReload = "org.aalayer.reload";

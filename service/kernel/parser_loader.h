@@ -1,4 +1,4 @@
-// The kernel backends of SPEC 8, both through the real apparmor_parser:
+// The kernel backends (docs/service.md), both through the real apparmor_parser:
 //  - apparmor: compiles children to the kernel's binary format (-S, nothing
 //    loaded), then loads and replaces them (-r -B, never remove + add);
 //    removes them by name; finds processes running under them.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The kernel as the engine's oracle (SPEC 8, issue 5).
+"""The kernel as the engine's oracle (docs/RELIABILITY.md).
 
 Generated layers on one base and grant are composed by the engine on the host
 (aalayer-policy compose), their children loaded in a real Debian kernel under

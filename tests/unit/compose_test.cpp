@@ -1,4 +1,4 @@
-// Composition against SPEC 3 computed path by path: random bases, grants
+// Composition against the formula of docs/layer-algebra.md computed path by path: random bases, grants
 // and layers over a small alphabet; the engine's answer, and what the
 // kernel would compute from base and emitted child, must equal the formula
 //   effective(p) = B(p) ∩ G(p) ∩ A(p) − D(p)   inside the grant region

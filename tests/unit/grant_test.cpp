@@ -1,7 +1,7 @@
 // Grants over an in-memory system: read_grants keeps exactly the file
 // allow rules an admin may grant, and compile_grant gives the region, the
 // bound and the globs for everything outside the region, which the child
-// profile must leave to the base (SPEC sections 3 and 5).
+// profile must leave to the base (docs/layer-algebra.md, "Grants").
 #include "policy/engine/grant.h"
 
 #include <sstream>
@@ -339,10 +339,10 @@ TEST_F(GrantCompile, NamePrefixPatternCompiles) {
 // Same for /a/*x, /a/b*c, /home/*/x/*.txt. The complement is expressible,
 // e.g. /a/*[^t], /a/*[^x]t, /a/*[^t]xt, /a/*[^.]txt, /a/{,t,xt,txt}, /a/?*/**
 // (the suffix automaton loops through several states, which render_globs
-// does not handle); SPEC 3 lists "names with wildcards" as expressible.
+// does not handle); a grant of names with wildcards would need it.
 // A name suffix (*.txt) makes the region's complement a set of names not
 // ending in .txt, which needs more than * and ** loops: refused, by design
-// (SPEC 3 asks for subtree-shaped grants), with a message that says so.
+// (docs/admin-guide.md asks for subtree-shaped grants), with a message that says so.
 TEST_F(GrantCompile, NameSuffixIsRefusedNamingTheRule) {
     for (const char* rule : {"/a/*.txt r,", "/home/*/x/*.txt r,"}) {
         auto g = compile(std::string("grant app {\n  ") + rule + "\n}\n");

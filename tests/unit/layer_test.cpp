@@ -1,6 +1,6 @@
 // read_layer over an in-memory system (a tiny tunables/global and two
 // abstractions), so the tests do not depend on the host's /etc/apparmor.d.
-// Every refusal of SPEC section 4 must be an error finding at the line and
+// Every refusal of docs/layer-algebra.md ("Layers") must be an error finding at the line and
 // column of the offending rule, with a message that says why: users see
 // these findings in the settings panel and must be able to act on them.
 #include "policy/engine/layer.h"
@@ -110,7 +110,7 @@ std::string with_prefix(const std::string& line) {
     return std::string(kPrefix) + line + "\n";
 }
 
-// ---- refusals, one per SPEC section 4 item ---------------------------------------------------
+// ---- refusals, one per item of docs/layer-algebra.md "Layers" ----------------------------------------
 
 TEST_F(LayerRefusal, IncludeOutsideAbstractions) {
     EXPECT_TRUE(refused_at(read(with_prefix("  include <tunables/global>")), 2, 3,

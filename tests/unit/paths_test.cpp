@@ -126,7 +126,7 @@ TEST(RenderGlobs, RepetitionsGlobsCannotSpellAreRefused) {
     ASSERT_FALSE(refused.ok());
 }
 
-// Subtree-shaped grants, the shape SPEC 5 asks admins for: their
+// Subtree-shaped grants, the shape docs/admin-guide.md asks admins for: their
 // complements must always render, exactly.
 TEST(RenderGlobs, ComplementsOfSubtreeShapesAlwaysRender) {
     std::mt19937 rng(7);
