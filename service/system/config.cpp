@@ -2,14 +2,16 @@
 
 #include <array>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
+#include <limits>
 
 namespace aalayer::service {
 
 namespace {
 
 std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t");
+    const auto b = s.find_first_not_of(" \t\r");
     if (b == std::string::npos) return {};
     const auto e = s.find_last_not_of(" \t\r");
     return s.substr(b, e - b + 1);
@@ -23,18 +25,31 @@ std::optional<std::size_t> number(const std::string& v) {
     return n;
 }
 
-// A whole number of at least `min` into `target`; the message without the key.
+// A whole number from `min` to `max` into `target`; the message without the key.
 template <typename T>
-std::optional<std::string> whole(const std::string& value, std::size_t min, T& target) {
+std::optional<std::string> whole(const std::string& value, std::size_t min, T& target,
+                                 std::size_t max = std::numeric_limits<std::size_t>::max()) {
     const auto n = number(value);
-    if (!n || *n < min) return "must be a whole number of at least " + std::to_string(min);
+    if (!n || *n < min || *n > max) {
+        if (max == std::numeric_limits<std::size_t>::max())
+            return "must be a whole number of at least " + std::to_string(min);
+        return "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+    }
     target = static_cast<T>(*n);
     return std::nullopt;
 }
 
+// At most a day: the timeouts are added to clocks counting nanoseconds, and
+// a larger count would wrap (to a negative timeout) or overflow the deadline.
+constexpr std::size_t kMaxSeconds = 86'400;
+// The CPU budget, bounded so the CostLimiter's microsecond sums and its
+// 32-bit percentage cannot wrap: a day of CPU, a thousand cores' worth.
+constexpr std::size_t kMaxCpuBurstMs = 86'400'000;
+constexpr std::size_t kMaxCpuPercent = 100'000;
+
 std::optional<std::string> seconds(const std::string& value, std::chrono::seconds& target) {
     std::size_t s = 0;
-    if (auto e = whole(value, 1, s)) return e;
+    if (auto e = whole(value, 1, s, kMaxSeconds)) return e;
     target = std::chrono::seconds(s);
     return std::nullopt;
 }
@@ -83,8 +98,14 @@ constexpr std::array kSettings{
     Setting{"max_queued", [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.max_queued); }},
     Setting{"max_queued_per_user",
             [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.max_queued_per_user); }},
-    Setting{"user_cpu_burst_ms", [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.user_cpu_burst_ms); }},
-    Setting{"user_cpu_percent", [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.user_cpu_percent); }},
+    Setting{"user_cpu_burst_ms",
+            [](DaemonConfig& c, const std::string& v) {
+                return whole(v, 1, c.user_cpu_burst_ms, kMaxCpuBurstMs);
+            }},
+    Setting{"user_cpu_percent",
+            [](DaemonConfig& c, const std::string& v) {
+                return whole(v, 1, c.user_cpu_percent, kMaxCpuPercent);
+            }},
     Setting{"parser_timeout_seconds",
             [](DaemonConfig& c, const std::string& v) { return seconds(v, c.parser_timeout); }},
     Setting{"polkit_timeout_seconds",
@@ -104,7 +125,14 @@ std::optional<std::string> set_config(DaemonConfig& config, const std::string& k
 
 std::optional<std::string> read_config(const std::string& path, DaemonConfig& config) {
     std::ifstream in(path);
-    if (!in) return std::nullopt;  // no file: the defaults
+    if (!in) {
+        // No file: the defaults. One that is there but cannot be opened is an error.
+        std::error_code ec;
+        if (std::filesystem::symlink_status(path, ec).type() == std::filesystem::file_type::not_found) {
+            return std::nullopt;
+        }
+        return path + ": cannot be read";
+    }
     std::string line;
     for (int n = 1; std::getline(in, line); ++n) {
         const auto hash = line.find('#');
@@ -117,6 +145,7 @@ std::optional<std::string> read_config(const std::string& path, DaemonConfig& co
             return path + ":" + std::to_string(n) + ": " + *e;
         }
     }
+    if (in.bad()) return path + ": cannot be read";  // a directory, an I/O error
     return std::nullopt;
 }
 
