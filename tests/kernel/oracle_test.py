@@ -143,7 +143,7 @@ def vm(work, profiles, checks, extras=()):
     for e in extras:
         extra_args += ["--extra", e]
     r = run(["bash", os.path.join(HERE, "vm.sh"), "--cache", CACHE, "--profiles", profiles, "--checks",
-             checks_file, "--timeout", "240"] + extra_args)
+             checks_file, "--timeout", "480"] + extra_args)
     results = {}
     errors = [line for line in r.stdout.splitlines() if line.startswith("VMERROR")]
     for line in r.stdout.splitlines():
