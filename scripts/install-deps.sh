@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Installs, as root on Debian 12, the packages aalayer builds and tests with.
-# Idempotent: runs apt-get only when something is missing.
+# Installs, as root on Debian 12 (bookworm) or 13 (trixie), the packages
+# aalayer builds and tests with; the names that differ between the releases
+# come from scripts/release.sh. Idempotent: runs apt-get only when
+# something is missing.
 set -euo pipefail
+# shellcheck source=scripts/release.sh
+. "$(dirname "$0")/release.sh"
 packages=(
   meson ninja-build pkg-config g++ ccache clang-format clang-tidy
   libgtest-dev libgmock-dev googletest
   apparmor apparmor-utils apparmor-profiles apparmor-profiles-extra libapparmor-dev
   libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev libboost-dev
   dbus-daemon polkitd util-linux
-  clang-14 libfuzzer-14-dev libclang-rt-14-dev
   qemu-system-x86 busybox-static cpio
+  "${release_packages[@]}"
 )
 missing=()
 for p in "${packages[@]}"; do

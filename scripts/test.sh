@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${AALAYER_SKIP_DEPS:-0}" = 1 ] || scripts/install-deps.sh
+. scripts/release.sh  # fuzz_cxx: the clang++ whose libFuzzer install-deps installed
 
 # Caches kept between runs on one machine, outside the checkout, so a fresh clone
 # reuses them: ccache's objects (the compile is most of a run) and the kernel
@@ -33,8 +34,8 @@ for b in "${builds[@]}"; do
       meson setup "$b" "${kc[@]}" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
     elif [ "$b" = build-fuzz ]; then
       # Meson puts ccache before the compilers it finds, not before one named in CXX.
-      cxx=clang++
-      command -v ccache >/dev/null && cxx="ccache clang++"
+      cxx=$fuzz_cxx
+      command -v ccache >/dev/null && cxx="ccache $fuzz_cxx"
       CXX=$cxx meson setup "$b" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
     else
       meson setup "$b" "${kc[@]}" >/dev/null

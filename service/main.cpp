@@ -11,6 +11,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 #include <systemd/sd-daemon.h>
 
+#include "dbus/sdbus_compat.h"
 #include "policy/source/filesystem_reader.h"
 #include "service/bus/bus_objects.h"
 #include "service/bus/object_paths.h"
@@ -98,7 +99,7 @@ int run(const DaemonConfig& config) {
             DirectoryWatcher watcher({config.grants_dir, config.profiles_dir}, [&manager, &pool] {
                 (void)pool.post(0, [&manager] { manager.refresh(log_line); });
             });
-            connection->requestName(kBusName);
+            connection->requestName(aalayer::sdbus_compat::ServiceName(kBusName));
             g_loop = &loop;
             std::signal(SIGTERM, on_signal);
             std::signal(SIGINT, on_signal);

@@ -6,6 +6,7 @@
 
 #include "dbus/layer1_proxy.h"
 #include "dbus/manager1_proxy.h"
+#include "dbus/sdbus_compat.h"
 
 namespace aalayer::client {
 
@@ -38,7 +39,8 @@ auto guarded(Fn&& fn) -> decltype(fn()) {
 class ManagerProxy final : public sdbus::ProxyInterfaces<org::aalayer::Manager1_proxy> {
 public:
     ManagerProxy(sdbus::IConnection& connection)  // NOLINT(google-explicit-constructor)
-        : ProxyInterfaces(connection, kBusName, "/org/aalayer/Manager1") {
+        : ProxyInterfaces(connection, sdbus_compat::ServiceName(kBusName),
+                          sdbus::ObjectPath("/org/aalayer/Manager1")) {
         registerProxy();
     }
     ~ManagerProxy() { unregisterProxy(); }
@@ -49,7 +51,7 @@ public:
 class LayerProxy final : public sdbus::ProxyInterfaces<org::aalayer::Layer1_proxy> {
 public:
     LayerProxy(sdbus::IConnection& connection, const std::string& path)
-        : ProxyInterfaces(connection, kBusName, path) {
+        : ProxyInterfaces(connection, sdbus_compat::ServiceName(kBusName), sdbus::ObjectPath(path)) {
         registerProxy();
     }
     ~LayerProxy() { unregisterProxy(); }
@@ -61,7 +63,8 @@ public:
 class Watcher final : public sdbus::ProxyInterfaces<sdbus::ObjectManager_proxy> {
 public:
     Watcher(sdbus::IConnection& connection, std::function<void(const std::string&)> on_change)
-        : ProxyInterfaces(connection, kBusName, "/org/aalayer"), on_change_(std::move(on_change)) {
+        : ProxyInterfaces(connection, sdbus_compat::ServiceName(kBusName), sdbus::ObjectPath("/org/aalayer")),
+          on_change_(std::move(on_change)) {
         registerProxy();
     }
     ~Watcher() { unregisterProxy(); }
@@ -70,10 +73,12 @@ public:
 
 private:
     void onInterfacesAdded(const sdbus::ObjectPath& path,
-                           const std::map<std::string, std::map<std::string, sdbus::Variant>>&) override {
+                           const std::map<sdbus_compat::InterfaceName,
+                                          std::map<sdbus_compat::PropertyName, sdbus::Variant>>&) override {
         on_change_(path);
     }
-    void onInterfacesRemoved(const sdbus::ObjectPath& path, const std::vector<std::string>&) override {
+    void onInterfacesRemoved(const sdbus::ObjectPath& path,
+                             const std::vector<sdbus_compat::InterfaceName>&) override {
         on_change_(path);
     }
     std::function<void(const std::string&)> on_change_;
@@ -153,7 +158,7 @@ public:
 
     std::vector<Layer> layers() override {
         return guarded([&] {
-            auto root = sdbus::createProxy(*connection_, kBusName, "/org/aalayer");
+            auto root = sdbus_compat::create_proxy(*connection_, kBusName, "/org/aalayer");
             std::map<sdbus::ObjectPath, std::map<std::string, std::map<std::string, sdbus::Variant>>> objects;
             root->callMethod("GetManagedObjects")
                 .onInterface("org.freedesktop.DBus.ObjectManager")
@@ -187,10 +192,11 @@ public:
     void subscribe(std::function<void(const std::string&)> on_change) override {
         watcher_ = std::make_unique<Watcher>(*connection_, on_change);
         // State changes: PropertiesChanged anywhere below /org/aalayer/layers.
-        slot_ = connection_->addMatch(
+        slot_ = sdbus_compat::add_match(
+            *connection_,
             "type='signal',sender='org.aalayer.Manager1',interface='org.freedesktop.DBus.Properties',"
             "member='PropertiesChanged',path_namespace='/org/aalayer/layers'",
-            [on_change](sdbus::Message& m) { on_change(m.getPath()); });
+            [on_change](const sdbus::Message& m) { on_change(m.getPath()); });
         connection_->enterEventLoopAsync();
         watching_ = true;
     }

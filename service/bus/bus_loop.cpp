@@ -8,6 +8,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "dbus/sdbus_compat.h"
+
 namespace aalayer::service {
 
 BusLoop::BusLoop(sdbus::IConnection& connection, std::function<void(const std::string&)> log)
@@ -51,7 +53,7 @@ void BusLoop::run() {
     while (!stopping_) {
         for (;;) {
             try {
-                if (!connection_.processPendingRequest()) break;
+                if (!sdbus_compat::process_pending(connection_)) break;
             } catch (const std::exception& e) {
                 // sdbus-c++ lets a handler's non-sdbus exception through.
                 if (log_) log_(std::string("unexpected error in a bus handler: ") + e.what());
@@ -59,14 +61,13 @@ void BusLoop::run() {
         }
         run_posted();
         const auto poll_data = connection_.getEventLoopPollData();
-        std::array<pollfd, 2> fds{pollfd{poll_data.fd, poll_data.events, 0}, pollfd{wake_fd_, POLLIN, 0}};
-        int timeout = -1;
-        if (const auto rel = poll_data.getRelativeTimeout()) {
-            timeout = static_cast<int>((rel->count() + 999) / 1000);
-        }
-        const int n = ::poll(fds.data(), fds.size(), timeout);
+        // The bus's fd, sdbus-c++ 2.x's own event fd (none on 1.x), then ours.
+        std::array<pollfd, 3> fds{pollfd{poll_data.fd, poll_data.events, 0},
+                                  pollfd{sdbus_compat::event_fd(poll_data), POLLIN, 0},
+                                  pollfd{wake_fd_, POLLIN, 0}};
+        const int n = ::poll(fds.data(), fds.size(), poll_data.getPollTimeout());  // ms, rounded up
         if (n < 0 && errno != EINTR) break;
-        if ((fds[1].revents & POLLIN) != 0) {
+        if ((fds[2].revents & POLLIN) != 0) {
             std::uint64_t count = 0;
             (void)::read(wake_fd_, &count, sizeof count);
         }

@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "dbus/sdbus_compat.h"
 #include "service/bus/object_paths.h"
 #include "service/system/log.h"
 
@@ -39,7 +40,7 @@ std::uint64_t thread_cpu_usec() {
 class BusObjects::ManagerObject final : public sdbus::AdaptorInterfaces<org::aalayer::Manager1_adaptor> {
 public:
     ManagerObject(sdbus::IConnection& connection, BusObjects& owner)
-        : AdaptorInterfaces(connection, kManagerPath), owner_(owner) {
+        : AdaptorInterfaces(connection, sdbus::ObjectPath(kManagerPath)), owner_(owner) {
         registerAdaptor();
     }
     ~ManagerObject() { unregisterAdaptor(); }
@@ -47,7 +48,7 @@ public:
     ManagerObject& operator=(const ManagerObject&) = delete;
 
 private:
-    const sdbus::Message& call() { return *getObject().getCurrentlyProcessedMessage(); }
+    sdbus_compat::CurrentMessage call() { return sdbus_compat::current_message(getObject()); }
 
     // Cheap checks on the bus thread, before the caller is even looked up:
     // an oversized text never reaches a queue.
@@ -199,14 +200,16 @@ class LayerObject final
                                       sdbus::Properties_adaptor> {
 public:
     LayerObject(sdbus::IConnection& connection, BusObjects& owner, LayerView view)
-        : AdaptorInterfaces(connection, layer_object_path(view.uid, view.base, view.name)),
+        : AdaptorInterfaces(connection, sdbus::ObjectPath(layer_object_path(view.uid, view.base, view.name))),
           owner_(owner),
           view_(std::move(view)) {
         registerAdaptor();
-        emitInterfacesAddedSignal({org::aalayer::Layer1_adaptor::INTERFACE_NAME});
+        emitInterfacesAddedSignal(
+            {sdbus_compat::InterfaceName(org::aalayer::Layer1_adaptor::INTERFACE_NAME)});
     }
     ~LayerObject() {
-        emitInterfacesRemovedSignal({org::aalayer::Layer1_adaptor::INTERFACE_NAME});
+        emitInterfacesRemovedSignal(
+            {sdbus_compat::InterfaceName(org::aalayer::Layer1_adaptor::INTERFACE_NAME)});
         unregisterAdaptor();
     }
     LayerObject(const LayerObject&) = delete;
@@ -215,15 +218,16 @@ public:
     void update(LayerView view) {
         view_ = std::move(view);
         // Findings are only invalidated (no value in the signal): see the XML.
-        emitPropertiesChangedSignal(org::aalayer::Layer1_adaptor::INTERFACE_NAME,
-                                    {"State", "UpdatedAt", "Mode"});
+        using sdbus_compat::PropertyName;
+        emitPropertiesChangedSignal(sdbus_compat::InterfaceName(org::aalayer::Layer1_adaptor::INTERFACE_NAME),
+                                    {PropertyName("State"), PropertyName("UpdatedAt"), PropertyName("Mode")});
     }
 
 private:
     // The continuations below run after the caller is known, when this
     // object may be gone (its layer removed meanwhile): they capture what
     // they need (the view as it was called, the BusObjects), never `this`.
-    const sdbus::Message& call() { return *getObject().getCurrentlyProcessedMessage(); }
+    sdbus_compat::CurrentMessage call() { return sdbus_compat::current_message(getObject()); }
 
     void GetFindings(sdbus::Result<FindingStructs>&& result) override {
         auto r = std::make_shared<sdbus::Result<FindingStructs>>(std::move(result));
@@ -301,9 +305,9 @@ BusObjects::BusObjects(sdbus::IConnection& connection, BusLoop& loop, WorkerPool
       costs_(costs),
       log_(std::move(log)),
       callers_(connection) {
-    object_manager_ = sdbus::createObject(connection_, kObjectManagerPath);
+    object_manager_ = sdbus_compat::create_object(connection_, kObjectManagerPath);
     object_manager_->addObjectManager();
-    object_manager_->finishRegistration();
+    sdbus_compat::finish_registration(*object_manager_);
     manager_object_ = std::make_unique<ManagerObject>(connection_, *this);
 }
 

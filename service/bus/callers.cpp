@@ -1,10 +1,12 @@
 #include "service/bus/callers.h"
 
+#include "dbus/sdbus_compat.h"
+
 namespace aalayer::service {
 
 Callers::Callers(sdbus::IConnection& connection)
     // On the service's own connection: its loop (the bus thread) gets the answers.
-    : daemon_(sdbus::createProxy(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus")) {}
+    : daemon_(sdbus_compat::create_proxy(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus")) {}
 
 Callers::~Callers() = default;
 
@@ -18,8 +20,8 @@ void Callers::resolve(const std::string& sender, std::function<void(std::optiona
         daemon_->callMethodAsync("GetConnectionUnixUser")
             .onInterface("org.freedesktop.DBus")
             .withArguments(sender)
-            .uponReplyInvoke([this, sender](const sdbus::Error* error, std::uint32_t uid) {
-                answered(sender, error == nullptr ? std::optional(uid) : std::nullopt);
+            .uponReplyInvoke([this, sender](sdbus_compat::ReplyError error, std::uint32_t uid) {
+                answered(sender, !error ? std::optional(uid) : std::nullopt);
             });
     } catch (const std::exception&) {
         answered(sender, std::nullopt);

@@ -1,5 +1,6 @@
 #include "service/bus/wire.h"
 
+#include "dbus/sdbus_compat.h"
 #include "policy/common/utf8.h"
 
 namespace aalayer::service {
@@ -45,7 +46,7 @@ sdbus::Error to_dbus_error(const ServiceError& error) {
     if (error.kind == ErrorKind::Internal && message.empty()) {
         message = "internal error in aalayerd; the system log has the details";
     }
-    return sdbus::Error(std::string("org.aalayer.Error.") + error_name(error.kind),
+    return sdbus::Error(sdbus_compat::ErrorName(std::string("org.aalayer.Error.") + error_name(error.kind)),
                         policy::to_valid_utf8(message));
 }
 

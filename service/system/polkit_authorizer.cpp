@@ -5,6 +5,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "dbus/sdbus_compat.h"
 #include "service/system/log.h"
 
 namespace aalayer::service {
@@ -20,8 +21,8 @@ Decision PolkitAuthorizer::check(const Caller& caller, const std::string& action
         if (!connection) {
             connection = address_.empty() ? sdbus::createSystemBusConnection()
                                           : sdbus::createSessionBusConnectionWithAddress(address_);
-            proxy = sdbus::createProxy(*connection, "org.freedesktop.PolicyKit1",
-                                       "/org/freedesktop/PolicyKit1/Authority");
+            proxy = sdbus_compat::create_proxy(*connection, "org.freedesktop.PolicyKit1",
+                                               "/org/freedesktop/PolicyKit1/Authority");
         }
         using Subject = sdbus::Struct<std::string, std::map<std::string, sdbus::Variant>>;
         const Subject subject{"system-bus-name", {{"name", sdbus::Variant(caller.bus_name)}}};

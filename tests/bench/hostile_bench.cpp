@@ -23,6 +23,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "dbus/sdbus_compat.h"
 #include "tests/support/measure.h"
 #include "tests/support/service_fixture.h"
 
@@ -51,8 +52,9 @@ std::string big_text() {
 // "error NAME" per failure.
 int client(const std::string& address, const std::string& role, double seconds) {
     auto conn = sdbus::createSessionBusConnectionWithAddress(address);
-    auto manager = sdbus::createProxy(*conn, "org.aalayer.Manager1", "/org/aalayer/Manager1");
-    auto root = sdbus::createProxy(*conn, "org.aalayer.Manager1", "/org/aalayer");
+    auto manager =
+        aalayer::sdbus_compat::create_proxy(*conn, "org.aalayer.Manager1", "/org/aalayer/Manager1");
+    auto root = aalayer::sdbus_compat::create_proxy(*conn, "org.aalayer.Manager1", "/org/aalayer");
     const auto end = Clock::now() + std::chrono::duration<double>(seconds);
     const std::string text = role == "costly" ? kCostly
                              : role == "big"  ? big_text()

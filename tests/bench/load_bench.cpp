@@ -18,6 +18,7 @@
 #include <pwd.h>
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "dbus/sdbus_compat.h"
 #include "tests/support/measure.h"
 #include "tests/support/service_fixture.h"
 
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
     std::vector<double> ping_ms;
     std::thread pinger([&] {
         auto c = sdbus::createSessionBusConnectionWithAddress(address);
-        auto p = sdbus::createProxy(*c, "org.aalayer.Manager1", "/org/aalayer/Manager1");
+        auto p = aalayer::sdbus_compat::create_proxy(*c, "org.aalayer.Manager1", "/org/aalayer/Manager1");
         while (!done) {
             const auto t = Clock::now();
             p->callMethod("Ping")
@@ -73,7 +74,8 @@ int main(int argc, char** argv) {
     for (int c = 0; c < clients; ++c) {
         threads.emplace_back([&, c] {
             auto conn = sdbus::createSessionBusConnectionWithAddress(address);
-            auto m = sdbus::createProxy(*conn, "org.aalayer.Manager1", "/org/aalayer/Manager1");
+            auto m =
+                aalayer::sdbus_compat::create_proxy(*conn, "org.aalayer.Manager1", "/org/aalayer/Manager1");
             const std::uint32_t uid = uids[static_cast<std::size_t>(c) % uids.size()];
             const int checks_between = checks_per_client / applies_per_client;
             for (int i = 0; i < applies_per_client; ++i) {

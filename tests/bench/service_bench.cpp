@@ -17,6 +17,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "dbus/sdbus_compat.h"
 #include "tests/support/bus_harness.h"
 
 namespace {
@@ -51,7 +52,8 @@ struct Samples {
 // Check three times per round, then Apply once per round, timing each call.
 Samples call_service(const std::string& address, int rounds, const std::string& layer) {
     auto connection = sdbus::createSessionBusConnectionWithAddress(address);
-    auto manager = sdbus::createProxy(*connection, "org.aalayer.Manager1", "/org/aalayer/Manager1");
+    auto manager =
+        aalayer::sdbus_compat::create_proxy(*connection, "org.aalayer.Manager1", "/org/aalayer/Manager1");
     const std::string base = "/usr/lib/firefox{,-[0-9]*}/firefox{,*[^s][^h]}";
     Samples out;
     for (int i = 0; i < rounds * 3; ++i) {

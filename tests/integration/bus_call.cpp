@@ -20,6 +20,8 @@
 #include <sdbus-c++/sdbus-c++.h>
 #include <unistd.h>
 
+#include "dbus/sdbus_compat.h"
+
 namespace {
 
 using Findings =
@@ -45,7 +47,7 @@ void print(const Findings& findings) {
 
 int run(const std::vector<std::string>& a) {
     auto connection = sdbus::createSessionBusConnectionWithAddress(a.at(0));
-    auto manager = sdbus::createProxy(*connection, kManager, "/org/aalayer/Manager1");
+    auto manager = aalayer::sdbus_compat::create_proxy(*connection, kManager, "/org/aalayer/Manager1");
     const std::string& cmd = a.at(1);
     if (cmd == "apply" || cmd == "applyfor") {
         const std::size_t at = cmd == "apply" ? 2 : 3;
@@ -139,7 +141,7 @@ int run(const std::vector<std::string>& a) {
                          .count()
                   << "\n";
     } else if (cmd == "objects") {
-        auto root = sdbus::createProxy(*connection, kManager, "/org/aalayer");
+        auto root = aalayer::sdbus_compat::create_proxy(*connection, kManager, "/org/aalayer");
         std::map<sdbus::ObjectPath, std::map<std::string, std::map<std::string, sdbus::Variant>>> objects;
         root->callMethod("GetManagedObjects")
             .onInterface("org.freedesktop.DBus.ObjectManager")
@@ -153,7 +155,7 @@ int run(const std::vector<std::string>& a) {
             std::cout << "\n";
         }
     } else if (cmd == "source" || cmd == "findings" || cmd == "state" || cmd == "layer-remove") {
-        auto layer = sdbus::createProxy(*connection, kManager, a.at(2));
+        auto layer = aalayer::sdbus_compat::create_proxy(*connection, kManager, a.at(2));
         if (cmd == "source") {
             std::string text;
             layer->callMethod("GetSource").onInterface(kLayer).storeResultsTo(text);
