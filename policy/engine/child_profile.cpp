@@ -98,24 +98,6 @@ FilePerms file_perms(PermBits bits, bool deny) {
     return p;
 }
 
-// Rule classes abi 3.0 mediates, with the form that allows all of a class.
-const std::vector<std::pair<std::string, std::string>>& allow_all_forms() {
-    static const std::vector<std::pair<std::string, std::string>> forms = {
-        {"capability", "capability,"},
-        {"network", "network,"},
-        {"signal", "signal,"},
-        {"ptrace", "ptrace,"},
-        {"unix", "unix,"},
-        {"dbus", "dbus,"},
-        {"mount", "mount,"},
-        {"remount", "remount,"},
-        {"umount", "umount,"},
-        {"pivot_root", "pivot_root,"},
-        {"change_profile", "change_profile -> **,"},
-    };
-    return forms;
-}
-
 }  // namespace
 
 ChildProfileBuilder::ChildProfileBuilder(const BasePolicy& base, const CompiledGrant& grant,
@@ -195,9 +177,10 @@ void ChildProfileBuilder::add_other_rules(const LayerRules& layer) {
     for (const auto& item : layer.allow_rules) {
         if (seen_.insert(emit_rule(item.node)).second) other_.push_back(item);
     }
-    for (const auto& [cls, form] : allow_all_forms()) {
-        if (layer.allow_classes.contains(cls)) continue;
-        auto parsed = parse_document(form, "<generated>");
+    // The classes abi 3.0 mediates that the layer did not make allow-lists.
+    for (const auto& cls : kRuleClasses) {
+        if (cls.allow_all.empty() || layer.allow_classes.contains(std::string(cls.keyword))) continue;
+        auto parsed = parse_document(cls.allow_all, "<generated>");
         if (parsed && !parsed->document.items.empty()) other_.push_back(parsed->document.items.front());
     }
     for (const auto& item : layer.deny_rules) {

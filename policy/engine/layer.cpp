@@ -10,11 +10,11 @@
 
 namespace aalayer::policy {
 
-std::string rule_class_keyword(const Node& node) {
-    if (std::holds_alternative<CapabilityRule>(node)) return "capability";
-    if (const auto* m = std::get_if<MediationRule>(&node)) return keyword(m->cls);
-    if (std::holds_alternative<ChangeProfileRule>(node)) return "change_profile";
-    return {};
+const RuleClassInfo* rule_class_of(const Node& node) {
+    if (std::holds_alternative<CapabilityRule>(node)) return rule_class_info("capability");
+    if (const auto* m = std::get_if<MediationRule>(&node)) return &rule_class_info(m->cls);
+    if (std::holds_alternative<ChangeProfileRule>(node)) return rule_class_info("change_profile");
+    return nullptr;
 }
 
 namespace {
@@ -211,21 +211,11 @@ public:
     }
 
     void check_mediation(const Item& item, const MediationRule& rule, bool deny) {
-        switch (rule.cls) {
-            case RuleClass::Mount:
-            case RuleClass::Remount:
-            case RuleClass::Umount:
-            case RuleClass::PivotRoot:
-                if (!deny)
-                    error(item.where, std::string(keyword(rule.cls)) + " can only be denied in a layer");
-                return;
-            case RuleClass::Userns:
-            case RuleClass::IoUring:
-            case RuleClass::Mqueue:
-                error(item.where,
-                      std::string(keyword(rule.cls)) + " rules are not supported by the system's AppArmor");
-                return;
-            default: return;
+        const RuleClassInfo& cls = rule_class_info(rule.cls);
+        if (cls.allow_all.empty()) {
+            error(item.where, std::string(cls.keyword) + " rules are not supported by the system's AppArmor");
+        } else if (!cls.layer_may_allow && !deny) {
+            error(item.where, std::string(cls.keyword) + " can only be denied in a layer");
         }
     }
 
@@ -336,9 +326,10 @@ public:
     void collect_other_rule(const WalkedItem& w) {
         const Node& node = w.item.node;
         Qualifiers q = merge_qualifiers(w.outer, qualifiers_of(node));
-        const std::string cls = rule_class_keyword(node);
+        const RuleClassInfo* info = rule_class_of(node);
+        const std::string cls = info != nullptr ? std::string(info->keyword) : std::string();
         const bool rlimit = std::holds_alternative<RlimitRule>(node);
-        if (cls.empty() && !rlimit) {
+        if (info == nullptr && !rlimit) {
             // Definitions, abi and aliases of abstractions mean nothing for a layer's rules.
             const bool silent = std::holds_alternative<VariableDefinition>(node) ||
                                 std::holds_alternative<BooleanDefinition>(node) ||
@@ -348,9 +339,7 @@ public:
         }
         if (w.included) {
             // The abstraction's own allows of classes a layer cannot allow are dropped (tighter).
-            const bool allowable = cls != "change_profile" && cls != "mount" && cls != "remount" &&
-                                   cls != "umount" && cls != "pivot_root" && cls != "userns" &&
-                                   cls != "io_uring" && cls != "mqueue";
+            const bool allowable = info == nullptr || info->layer_may_allow;  // rlimits: no class
             if ((!q.is_deny() && !allowable) || mentions_variable(w.item)) {
                 if (q.is_deny()) {
                     error(w.item.where,

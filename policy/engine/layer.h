@@ -47,8 +47,8 @@ struct LayerRules {
 LayerRules read_layer(const Loader& loader, std::string_view text, const std::string& source,
                       const LayerLimits& limits = {});
 
-// The keyword a non-file rule is listed under ("network", "capability", ...),
-// or "" for rules that are not allow-list classes (rlimit).
-std::string rule_class_keyword(const Node& node);
+// The class a non-file rule is listed under (network, capability, ...),
+// or nullptr for rules that are not allow-list classes (rlimit).
+const RuleClassInfo* rule_class_of(const Node& node);
 
 }  // namespace aalayer::policy

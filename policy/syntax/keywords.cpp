@@ -47,20 +47,30 @@ constexpr std::array kNetworkWords{
     "connect"sv, "shutdown"sv,  "getattr"sv, "setattr"sv, "getopt"sv,    "setopt"sv,   "send"sv,
     "receive"sv, "r"sv,         "w"sv,       "rw"sv,      "read"sv,      "write"sv};
 
+// A row of kGrammars; the keyword is the class's own (kRuleClasses, model.h).
+constexpr RuleGrammar grammar_row(RuleClass cls, std::span<const std::string_view> access,
+                                  std::span<const std::string_view> conditions,
+                                  std::span<const std::string_view> words, bool any_word, bool arrow) {
+    return RuleGrammar{cls, rule_class_info(cls).keyword, access, conditions, words, any_word, arrow};
+}
+
 constexpr std::array kGrammars{
-    RuleGrammar{RuleClass::Network, "network", kNone, kNetworkConds, kNetworkWords, false, false},
-    RuleGrammar{RuleClass::Signal, "signal", kSignalAccess, kSignalConds, kNone, false, false},
-    RuleGrammar{RuleClass::Ptrace, "ptrace", kPtraceAccess, kPeerConds, kNone, false, false},
-    RuleGrammar{RuleClass::Unix, "unix", kSocketAccess, kUnixConds, kNone, false, false},
-    RuleGrammar{RuleClass::Dbus, "dbus", kDbusAccess, kDbusConds, kNone, false, false},
-    RuleGrammar{RuleClass::Mount, "mount", kNone, kMountConds, kNone, true, true},
-    RuleGrammar{RuleClass::Remount, "remount", kNone, kMountConds, kNone, true, false},
-    RuleGrammar{RuleClass::Umount, "umount", kNone, kMountConds, kNone, true, false},
-    RuleGrammar{RuleClass::PivotRoot, "pivot_root", kNone, kPivotConds, kNone, true, true},
-    RuleGrammar{RuleClass::Userns, "userns", kUsernsAccess, kNone, kNone, false, false},
-    RuleGrammar{RuleClass::IoUring, "io_uring", kIoUringAccess, kLabelConds, kNone, false, false},
-    RuleGrammar{RuleClass::Mqueue, "mqueue", kMqueueAccess, kMqueueConds, kNone, true, false},
+    grammar_row(RuleClass::Network, kNone, kNetworkConds, kNetworkWords, false, false),
+    grammar_row(RuleClass::Signal, kSignalAccess, kSignalConds, kNone, false, false),
+    grammar_row(RuleClass::Ptrace, kPtraceAccess, kPeerConds, kNone, false, false),
+    grammar_row(RuleClass::Unix, kSocketAccess, kUnixConds, kNone, false, false),
+    grammar_row(RuleClass::Dbus, kDbusAccess, kDbusConds, kNone, false, false),
+    grammar_row(RuleClass::Mount, kNone, kMountConds, kNone, true, true),
+    grammar_row(RuleClass::Remount, kNone, kMountConds, kNone, true, false),
+    grammar_row(RuleClass::Umount, kNone, kMountConds, kNone, true, false),
+    grammar_row(RuleClass::PivotRoot, kNone, kPivotConds, kNone, true, true),
+    grammar_row(RuleClass::Userns, kUsernsAccess, kNone, kNone, false, false),
+    grammar_row(RuleClass::IoUring, kIoUringAccess, kLabelConds, kNone, false, false),
+    grammar_row(RuleClass::Mqueue, kMqueueAccess, kMqueueConds, kNone, true, false),
 };
+// Every class with a grammar has its own row in kRuleClasses.
+static_assert(std::all_of(kGrammars.begin(), kGrammars.end(),
+                          [](const RuleGrammar& g) { return rule_class_info(g.cls).cls == g.cls; }));
 
 constexpr std::array kCapabilities{"chown"sv,
                                    "dac_override"sv,
@@ -146,17 +156,6 @@ const RuleGrammar& grammar(RuleClass cls) {
         if (g.cls == cls) return g;
     }
     return kGrammars.front();  // unreachable: every class has a row
-}
-
-const char* keyword(RuleClass cls) {
-    return grammar(cls).keyword.data();
-}
-
-std::optional<RuleClass> rule_class_from_keyword(std::string_view word) {
-    for (const auto& g : kGrammars) {
-        if (g.keyword == word) return g.cls;
-    }
-    return std::nullopt;
 }
 
 bool is_capability(std::string_view name) {

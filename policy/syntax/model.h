@@ -3,10 +3,12 @@
 // that is the loader's job. Every Item carries the Location it came from.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -129,8 +131,62 @@ enum class RuleClass : std::uint8_t {
     Mqueue,
 };
 
-const char* keyword(RuleClass cls);
-std::optional<RuleClass> rule_class_from_keyword(std::string_view word);
+// The classes of rules a profile can allow whole or as an allow-list, as
+// layers and child profiles see them: the mediation classes above, and
+// capability and change_profile, which have rule types of their own. One
+// row a class, in the order child profiles list their allow-all rules.
+struct RuleClassInfo {
+    std::string_view keyword;      // as written in policy: "network", "pivot_root", "change_profile"
+    std::optional<RuleClass> cls;  // the MediationRule class; none for capability and change_profile
+    // The rule that allows all of the class under abi 3.0, which child
+    // profiles are compiled against; empty where abi 3.0 does not mediate
+    // the class (the system's AppArmor cannot enforce such rules).
+    std::string_view allow_all;
+    // A layer may allow rules of the class (they become its allow-list);
+    // otherwise it may only deny them (docs/layer-algebra.md, "Layers").
+    bool layer_may_allow = false;
+};
+
+inline constexpr std::array<RuleClassInfo, 14> kRuleClasses{{
+    {"capability", std::nullopt, "capability,", true},
+    {"network", RuleClass::Network, "network,", true},
+    {"signal", RuleClass::Signal, "signal,", true},
+    {"ptrace", RuleClass::Ptrace, "ptrace,", true},
+    {"unix", RuleClass::Unix, "unix,", true},
+    {"dbus", RuleClass::Dbus, "dbus,", true},
+    {"mount", RuleClass::Mount, "mount,", false},
+    {"remount", RuleClass::Remount, "remount,", false},
+    {"umount", RuleClass::Umount, "umount,", false},
+    {"pivot_root", RuleClass::PivotRoot, "pivot_root,", false},
+    {"userns", RuleClass::Userns, "", false},
+    {"io_uring", RuleClass::IoUring, "", false},
+    {"mqueue", RuleClass::Mqueue, "", false},
+    {"change_profile", std::nullopt, "change_profile -> **,", false},
+}};
+
+// The row of a mediation class (every RuleClass has one).
+constexpr const RuleClassInfo& rule_class_info(RuleClass cls) {
+    for (const auto& row : kRuleClasses) {
+        if (row.cls == cls) return row;
+    }
+    return kRuleClasses.front();  // unreachable: every class has a row
+}
+// The row of a class by its keyword; nullptr for a word that names none.
+constexpr const RuleClassInfo* rule_class_info(std::string_view keyword) {
+    for (const auto& row : kRuleClasses) {
+        if (row.keyword == keyword) return &row;
+    }
+    return nullptr;
+}
+
+// The keyword of a mediation class, NUL-terminated.
+constexpr const char* keyword(RuleClass cls) {
+    return rule_class_info(cls).keyword.data();
+}
+constexpr std::optional<RuleClass> rule_class_from_keyword(std::string_view word) {
+    const RuleClassInfo* row = rule_class_info(word);
+    return row != nullptr ? row->cls : std::nullopt;
+}
 
 // One element of a mediation rule: a bare word, a parenthesised list, a
 // `key=value` / `key=(…)` / `key in (…)` conditional, or `-> target`.
