@@ -5,8 +5,13 @@
 
 namespace aalayer::policy {
 
-bool is_skipped_include_entry(const std::string& name) {
+bool is_skipped_policy_entry(const std::string& name) {
     using namespace std::string_view_literals;
+    // libapparmor's list (_aa_is_blacklisted, which apparmor_parser calls for
+    // include directories and for the profile directory), every entry of it:
+    // a file it passes over is policy the kernel never sees, so it must be
+    // neither part of an include nor a base. A shorter list made bases of
+    // files such as foo.dpkg-bak or foo.pacnew, which nothing loads.
     static constexpr std::array kSuffixes{".dpkg-new"sv,    ".dpkg-old"sv, ".dpkg-dist"sv, ".dpkg-bak"sv,
                                           ".dpkg-remove"sv, ".pacsave"sv,  ".pacnew"sv,    ".rpmnew"sv,
                                           ".rpmsave"sv,     ".orig"sv,     ".rej"sv,       "~"sv};
@@ -26,7 +31,7 @@ Result<std::vector<std::string>> IncludeResolver::expand(const std::string& path
     AA_ASSIGN(std::vector<std::string> names, reader_.list(path));
     std::vector<std::string> files;
     for (const auto& name : names) {
-        if (is_skipped_include_entry(name)) continue;
+        if (is_skipped_policy_entry(name)) continue;
         const std::string full = path + (path.ends_with('/') ? "" : "/") + name;
         if (reader_.stat(full) == EntryType::File) files.push_back(full);
     }

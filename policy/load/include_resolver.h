@@ -31,7 +31,11 @@ private:
     std::vector<std::string> dirs_;
 };
 
-// True for directory entries apparmor_parser skips (foo.dpkg-old, .hidden, README ...).
-[[nodiscard]] bool is_skipped_include_entry(const std::string& name);
+// True for the directory entries apparmor_parser passes over, in an
+// included directory and in the profile directory it loads alike: dot
+// files, README, package-manager and editor leftovers (foo.dpkg-old,
+// foo.pacnew, foo.rpmsave, foo.orig, foo~ ...). The service finds its base
+// profiles with it too, so a base is always a file the kernel would load.
+[[nodiscard]] bool is_skipped_policy_entry(const std::string& name);
 
 }  // namespace aalayer::policy

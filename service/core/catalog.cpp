@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "policy/engine/grant.h"
+#include "policy/load/include_resolver.h"
 #include "policy/syntax/parser.h"
 
 namespace aalayer::service {
@@ -14,15 +15,6 @@ namespace {
 
 ServiceError policy_error(ErrorKind kind, const policy::Error& e) {
     return fail(kind, e.format());
-}
-
-// Files of a directory that hold policy: no dot files, no editor or package leftovers.
-bool policy_file_name(const std::string& name) {
-    if (name.empty() || name.front() == '.' || name == "README") return false;
-    for (const char* suffix : {"~", ".dpkg-old", ".dpkg-new", ".dpkg-dist", ".rpmnew", ".rpmsave", ".orig"}) {
-        if (name.ends_with(suffix)) return false;
-    }
-    return true;
 }
 
 }  // namespace
@@ -56,7 +48,8 @@ std::vector<std::string> PolicyCatalog::scan() {
     if (auto files = reader_.list(config_.profiles_dir)) {
         for (const auto& name : *files) {
             const std::string path = config_.profiles_dir + "/" + name;
-            if (!policy_file_name(name) || reader_.stat(path) != policy::EntryType::File) continue;
+            if (policy::is_skipped_policy_entry(name) || reader_.stat(path) != policy::EntryType::File)
+                continue;
             auto text = reader_.read(path, 16U << 20U);
             if (!text) continue;
             auto parsed = policy::parse_document(*text, path);

@@ -206,6 +206,15 @@ TEST_F(LayerManagerTest, ARefusedCallerNeverMakesRootRunTheParser) {
     EXPECT_EQ(kernel.compiles.load(), 1);
 }
 
+TEST_F(LayerManagerTest, LeftoverFilesInTheProfileDirectoryAreNotBases) {
+    // apparmor_parser passes over such files: the kernel has no such profile.
+    reader.add("/etc/apparmor.d/app.dpkg-bak", "profile stray {\n  /** r,\n}\n");
+    reader.add("/etc/aalayer/grants.d/stray.conf", "grant stray {\n  owner @{HOME}/docs/** rw,\n}\n");
+    auto r = manager().apply(kAlice, std::nullopt, "stray", "w", "", {});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::NoSuchBase);
+}
+
 TEST_F(LayerManagerTest, ArgumentsAreValidatedBeforePolkitIsAsked) {
     LayerManager& m = manager();
     for (const char* bad : {"", "a b", "../x"}) {

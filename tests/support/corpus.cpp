@@ -6,6 +6,8 @@
 #include <iterator>
 #include <sstream>
 
+#include "policy/load/include_resolver.h"
+
 namespace aalayer::test {
 
 namespace fs = std::filesystem;
@@ -18,7 +20,7 @@ std::vector<std::string> corpus_files() {
         std::error_code ec;
         for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
             const std::string name = it->path().filename().string();
-            if (!it->is_regular_file() || name == "README" || name.starts_with('.')) continue;
+            if (!it->is_regular_file() || policy::is_skipped_policy_entry(name)) continue;
             files.push_back(it->path().string());
         }
     }

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "policy/load/include_resolver.h"
 #include "policy/source/memory_reader.h"
 
 namespace aalayer::policy {
@@ -64,6 +65,16 @@ TEST(Loader, DirectoryIncludeReadsEveryFileSkippingLeftovers) {
     // Files in name order: a before b.
     EXPECT_EQ(values_of(*r, "V"), (std::vector<std::string>{"v", "a", "b"}));
     EXPECT_FALSE(r->documents.contains("/inc/d/a.dpkg-old"));
+}
+
+TEST(Loader, SkipsTheDirectoryEntriesApparmorParserSkips) {
+    for (const char* name :
+         {"", ".hidden", "README", "a.dpkg-new", "a.dpkg-old", "a.dpkg-dist", "a.dpkg-bak", "a.dpkg-remove",
+          "a.pacsave", "a.pacnew", "a.rpmnew", "a.rpmsave", "a.orig", "a.rej", "a~"}) {
+        EXPECT_TRUE(is_skipped_policy_entry(name)) << name;
+    }
+    for (const char* name : {"firefox", "usr.bin.man", "README.md", "a.orig.d", "a.rej-not"})
+        EXPECT_FALSE(is_skipped_policy_entry(name)) << name;
 }
 
 TEST(Loader, FileIsIncludedOncePerScope) {
