@@ -24,6 +24,8 @@ struct Location {
 
 std::string to_string(const Location& where);
 
+// What is wrong with policy text, or why the engine stopped. (The service
+// has its own vocabulary for what callers are told: service::ServiceErrorKind.)
 enum class ErrorKind : std::uint8_t {
     Syntax,       // the text does not parse
     Invalid,      // parses, but is not valid policy (bad permission mix, redefinition...)
@@ -90,7 +92,7 @@ private:
 template <typename T>
 using Result = BasicResult<T, Error>;
 
-// Result for operations that produce nothing but may fail.
+// Result for operations that produce nothing but may fail with an Error.
 class [[nodiscard]] Status {
 public:
     Status() = default;

@@ -53,7 +53,7 @@ private:
     // Cheap checks on the bus thread, before the caller is even looked up:
     // an oversized text never reaches a queue.
     template <typename R>
-    bool refused(const std::shared_ptr<R>& r, const Status& st) {
+    bool refused(const std::shared_ptr<R>& r, const ServiceStatus& st) {
         if (st) return false;
         r->returnError(to_dbus_error(st.error()));
         return true;
@@ -235,7 +235,8 @@ private:
         owner_.with_caller(call(), r, [r, uid = view_.uid, findings = view_.findings](const Caller& c) {
             // Another user's findings are refused like their text: they may quote it.
             if (c.uid != uid && c.uid != 0) {
-                return r->returnError(to_dbus_error(fail(ErrorKind::NoSuchLayer, "you have no such layer")));
+                return r->returnError(
+                    to_dbus_error(fail(ServiceErrorKind::NoSuchLayer, "you have no such layer")));
             }
             r->returnResults(to_structs(findings));
         });
@@ -297,7 +298,7 @@ private:
 // ---- BusObjects ----
 
 BusObjects::BusObjects(sdbus::IConnection& connection, BusLoop& loop, WorkerPool& pool, LayerManager& manager,
-                       CostLimiter& costs, Log log)
+                       CostLimiter& costs, PriorityLog log)
     : connection_(connection),
       loop_(loop),
       pool_(pool),
@@ -330,7 +331,7 @@ std::uint64_t steady_usec() {
 std::optional<ServiceError> BusObjects::admit(const Caller& caller) {
     const auto wait = costs_.admit(caller.uid, steady_usec());
     if (!wait) return std::nullopt;
-    return fail(ErrorKind::LimitExceeded,
+    return fail(ServiceErrorKind::LimitExceeded,
                 "uid " + std::to_string(caller.uid) +
                     " has used its share of the service's CPU time for now; retry in " +
                     std::to_string((*wait + 999'999U) / 1'000'000U) + " s");
@@ -342,11 +343,11 @@ void BusObjects::charge(const Caller& caller, std::uint64_t cpu_usec) {
 
 ServiceError BusObjects::refusal(WorkerPool::Posted posted) {
     if (posted == WorkerPool::Posted::UserFull) {
-        return fail(ErrorKind::Busy,
+        return fail(ServiceErrorKind::Busy,
                     "you have too many requests waiting already; retry once they are answered");
     }
-    if (posted == WorkerPool::Posted::Stopped) return fail(ErrorKind::Busy, "the service is stopping");
-    return fail(ErrorKind::Busy, "the service is busy with other requests; retry in a moment");
+    if (posted == WorkerPool::Posted::Stopped) return fail(ServiceErrorKind::Busy, "the service is stopping");
+    return fail(ServiceErrorKind::Busy, "the service is busy with other requests; retry in a moment");
 }
 
 void BusObjects::publish_all() {

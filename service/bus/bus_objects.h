@@ -31,7 +31,9 @@
 
 namespace aalayer::service {
 
-using Log = std::function<void(int priority, const std::string& message)>;
+// Where the bus objects log: each message with its syslog priority (3
+// error, 4 warning, 6 info; service/system/log.h).
+using PriorityLog = std::function<void(int priority, const std::string& message)>;
 
 // The CPU time the calling thread has used, in microseconds.
 std::uint64_t thread_cpu_usec();
@@ -41,7 +43,7 @@ class LayerObject;
 class BusObjects {
 public:
     BusObjects(sdbus::IConnection& connection, BusLoop& loop, WorkerPool& pool, LayerManager& manager,
-               CostLimiter& costs, Log log);
+               CostLimiter& costs, PriorityLog log);
     ~BusObjects();
     BusObjects(const BusObjects&) = delete;
     BusObjects& operator=(const BusObjects&) = delete;
@@ -59,8 +61,8 @@ public:
         callers_.resolve(call.getSender(), [this, result, then = std::move(then)](std::optional<Caller> c) {
             guarded(result, [&] {
                 if (!c) {
-                    return result->returnError(to_dbus_error(
-                        fail(ErrorKind::Busy, "the bus could not say who is calling; retry in a moment")));
+                    return result->returnError(to_dbus_error(fail(
+                        ServiceErrorKind::Busy, "the bus could not say who is calling; retry in a moment")));
                 }
                 then(*c);
             });
@@ -98,7 +100,7 @@ public:
     }
 
     LayerManager& manager() { return manager_; }
-    const Log& log() const { return log_; }
+    const PriorityLog& log() const { return log_; }
 
 private:
     class ManagerObject;
@@ -112,14 +114,14 @@ private:
         } catch (const std::exception& e) {
             log_(3, std::string("cannot send a reply: ") + e.what());
             try {
-                result->returnError(to_dbus_error(ServiceError{ErrorKind::Internal, {}}));
+                result->returnError(to_dbus_error(ServiceError{ServiceErrorKind::Internal, {}}));
             } catch (const std::exception&) {  // the caller is gone, or the bus is
             }
         }
     }
     template <typename R>
     static std::function<void()> internal_error(const std::shared_ptr<R>& result) {
-        return [result] { result->returnError(to_dbus_error(ServiceError{ErrorKind::Internal, {}})); };
+        return [result] { result->returnError(to_dbus_error(ServiceError{ServiceErrorKind::Internal, {}})); };
     }
     std::optional<ServiceError> admit(const Caller& caller);
     void charge(const Caller& caller, std::uint64_t cpu_usec);
@@ -130,7 +132,7 @@ private:
     WorkerPool& pool_;
     LayerManager& manager_;
     CostLimiter& costs_;
-    Log log_;
+    PriorityLog log_;
     Callers callers_;
     std::unique_ptr<sdbus::IObject> object_manager_;
     std::unique_ptr<ManagerObject> manager_object_;

@@ -10,31 +10,32 @@ Outcome<ParsedOptions> parse_options(const Options& options, bool apply) {
     for (const auto& option : options) {
         const std::string& key = option.first;
         const sdbus::Variant& value = option.second;
-        auto boolean = [&, k = key](bool& target) -> Status {
+        auto boolean = [&, k = key](bool& target) -> ServiceStatus {
             if (!value.containsValueOfType<bool>()) {
-                return fail(ErrorKind::InvalidArgument, "option '" + k + "' must be a boolean (b)");
+                return fail(ServiceErrorKind::InvalidArgument, "option '" + k + "' must be a boolean (b)");
             }
             target = value.get<bool>();
             return Done{};
         };
-        Status st = Done{};
+        ServiceStatus st = Done{};
         if (key == "interactive") {
             st = boolean(out.interactive);
         } else if (apply && key == "strict") {
             st = boolean(out.strict);
         } else if (apply && key == "mode") {
             if (!value.containsValueOfType<std::string>()) {
-                return fail(ErrorKind::InvalidArgument, "option 'mode' must be a string (s)");
+                return fail(ServiceErrorKind::InvalidArgument, "option 'mode' must be a string (s)");
             }
             const auto mode = value.get<std::string>();
             if (mode != "enforce" && mode != "complain") {
-                return fail(ErrorKind::InvalidArgument, "option 'mode' must be \"enforce\" or \"complain\"");
+                return fail(ServiceErrorKind::InvalidArgument,
+                            "option 'mode' must be \"enforce\" or \"complain\"");
             }
             out.complain = mode == "complain";
         } else if (!apply && key == "force") {
             st = boolean(out.force);
         } else {
-            return fail(ErrorKind::InvalidArgument, "unknown option '" + key + "'");
+            return fail(ServiceErrorKind::InvalidArgument, "unknown option '" + key + "'");
         }
         if (!st) return st.error();
     }
@@ -43,7 +44,7 @@ Outcome<ParsedOptions> parse_options(const Options& options, bool apply) {
 
 sdbus::Error to_dbus_error(const ServiceError& error) {
     std::string message = error.message;
-    if (error.kind == ErrorKind::Internal && message.empty()) {
+    if (error.kind == ServiceErrorKind::Internal && message.empty()) {
         message = "internal error in aalayerd; the system log has the details";
     }
     return sdbus::Error(sdbus_compat::ErrorName(std::string("org.aalayer.Error.") + error_name(error.kind)),

@@ -13,7 +13,7 @@ using policy::LoadOptions;
 
 namespace {
 
-ServiceError policy_error(ErrorKind kind, const policy::Error& e) {
+ServiceError policy_error(ServiceErrorKind kind, const policy::Error& e) {
     return fail(kind, e.format());
 }
 
@@ -22,7 +22,7 @@ ServiceError policy_error(ErrorKind kind, const policy::Error& e) {
 PolicyCatalog::PolicyCatalog(const policy::SourceReader& reader, CatalogConfig config)
     : reader_(reader),
       config_(std::move(config)),
-      tunables_(fail(ErrorKind::Internal, "the tunables have not been read")) {}
+      tunables_(fail(ServiceErrorKind::Internal, "the tunables have not been read")) {}
 
 std::shared_ptr<const PolicyCatalog> PolicyCatalog::read(const policy::SourceReader& reader,
                                                          CatalogConfig config,
@@ -41,7 +41,7 @@ std::vector<std::string> PolicyCatalog::scan() {
         if (t) {
             tunables_ = std::move(*t);
         } else {
-            tunables_ = policy_error(ErrorKind::Internal, t.error());
+            tunables_ = policy_error(ServiceErrorKind::Internal, t.error());
         }
     }
     // Base profiles: the top-level, non-hat profiles of each file, by name.
@@ -110,7 +110,7 @@ LoadOptions PolicyCatalog::system_options() const {
 Outcome<LoadOptions> PolicyCatalog::user_options(const policy::UserIdentity& user) const {
     if (!tunables_) return tunables_.error();
     if (auto st = policy::validate_identity(user); !st)
-        return policy_error(ErrorKind::InvalidArgument, st.error());
+        return policy_error(ServiceErrorKind::InvalidArgument, st.error());
     LoadOptions options = system_options();
     options.predefined = policy::user_variables(*tunables_, user);
     return options;
@@ -119,12 +119,13 @@ Outcome<LoadOptions> PolicyCatalog::user_options(const policy::UserIdentity& use
 PolicyCatalog::BaseOutcome PolicyCatalog::base_policy(const std::string& base) const {
     const auto file = base_files_.find(base);
     if (file == base_files_.end()) {
-        return fail(ErrorKind::NoSuchBase, "no base profile named '" + base + "' in " + config_.profiles_dir);
+        return fail(ServiceErrorKind::NoSuchBase,
+                    "no base profile named '" + base + "' in " + config_.profiles_dir);
     }
     return bases_.get(base, [&]() -> BaseOutcome {
         const Loader system(reader_, system_options());
         auto compiled = policy::compile_base(system, file->second, base, config_.limits);
-        if (!compiled) return policy_error(ErrorKind::Internal, compiled.error());
+        if (!compiled) return policy_error(ServiceErrorKind::Internal, compiled.error());
         return std::make_shared<const policy::BasePolicy>(std::move(*compiled));
     });
 }
@@ -133,18 +134,19 @@ Outcome<policy::Grant> PolicyCatalog::grant_for(const std::string& base,
                                                 const policy::UserIdentity& user) const {
     const auto file = grant_files_.find(base);
     if (file == grant_files_.end()) {
-        return fail(ErrorKind::NotGranted, "there is no grant for '" + base + "': users cannot layer on it");
+        return fail(ServiceErrorKind::NotGranted,
+                    "there is no grant for '" + base + "': users cannot layer on it");
     }
     auto options = user_options(user);
     if (!options) return options.error();
     const Loader loader(reader_, policy::grant_load_options(std::move(options.value())));
     auto loaded = loader.load_file(file->second);
-    if (!loaded) return policy_error(ErrorKind::NotGranted, loaded.error());
+    if (!loaded) return policy_error(ServiceErrorKind::NotGranted, loaded.error());
     auto grants = policy::read_grants(*loaded);
-    if (!grants) return policy_error(ErrorKind::NotGranted, grants.error());
+    if (!grants) return policy_error(ServiceErrorKind::NotGranted, grants.error());
     for (auto& g : *grants)
         if (g.base == base) return std::move(g);
-    return fail(ErrorKind::NotGranted, "the grant for '" + base + "' is gone from " + file->second);
+    return fail(ServiceErrorKind::NotGranted, "the grant for '" + base + "' is gone from " + file->second);
 }
 
 PolicyCatalog::BoundsOutcome PolicyCatalog::bounds(const std::string& base,
@@ -155,11 +157,11 @@ PolicyCatalog::BoundsOutcome PolicyCatalog::bounds(const std::string& base,
         auto grant = grant_for(base, user);
         if (!grant) return grant.error();
         auto compiled = policy::compile_grant(std::move(grant.value()), config_.limits);
-        if (!compiled) return policy_error(ErrorKind::NotGranted, compiled.error());
+        if (!compiled) return policy_error(ServiceErrorKind::NotGranted, compiled.error());
         auto prepared = policy::prepare_bounds(
             b.value(), std::make_shared<const policy::CompiledGrant>(std::move(*compiled)),
             config_.limits.dfa);
-        if (!prepared) return policy_error(ErrorKind::Internal, prepared.error());
+        if (!prepared) return policy_error(ServiceErrorKind::Internal, prepared.error());
         return *prepared;
     });
 }
@@ -170,10 +172,10 @@ PolicyCatalog::BoundsOutcome PolicyCatalog::bounds_without_grant(const std::stri
     policy::Grant empty;
     empty.base = base;
     auto compiled = policy::compile_grant(std::move(empty), config_.limits);
-    if (!compiled) return policy_error(ErrorKind::Internal, compiled.error());
+    if (!compiled) return policy_error(ServiceErrorKind::Internal, compiled.error());
     auto prepared = policy::prepare_bounds(
         b.value(), std::make_shared<const policy::CompiledGrant>(std::move(*compiled)), config_.limits.dfa);
-    if (!prepared) return policy_error(ErrorKind::Internal, prepared.error());
+    if (!prepared) return policy_error(ServiceErrorKind::Internal, prepared.error());
     return *prepared;
 }
 

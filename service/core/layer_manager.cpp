@@ -32,19 +32,19 @@ std::string layer_source_name(const std::string& name) {
 
 namespace {
 
-Status valid_base(const std::string& base) {
+ServiceStatus valid_base(const std::string& base) {
     const bool ok =
         !base.empty() && base.size() <= 1024 && std::none_of(base.begin(), base.end(), [](char c) {
             const auto u = static_cast<unsigned char>(c);
             return u < 0x20 || u == 0x7f;
         });
     if (ok) return Done{};
-    return fail(ErrorKind::InvalidArgument, "base name must be 1-1024 printable bytes");
+    return fail(ServiceErrorKind::InvalidArgument, "base name must be 1-1024 printable bytes");
 }
 
-Status valid_layer_name(const std::string& name) {
+ServiceStatus valid_layer_name(const std::string& name) {
     if (auto st = policy::validate_layer_name(name); !st)
-        return fail(ErrorKind::InvalidArgument, st.error().message);
+        return fail(ServiceErrorKind::InvalidArgument, st.error().message);
     return Done{};
 }
 
@@ -74,7 +74,8 @@ void LayerManager::notify(LayerEvent event, const LayerKey& key) {
 
 Outcome<policy::UserIdentity> LayerManager::user(std::uint32_t uid) const {
     auto u = ports_.users.lookup(uid);
-    if (!u) return fail(ErrorKind::InvalidArgument, "there is no user with uid " + std::to_string(uid));
+    if (!u)
+        return fail(ServiceErrorKind::InvalidArgument, "there is no user with uid " + std::to_string(uid));
     return *u;
 }
 
@@ -83,26 +84,26 @@ LayerManager::CatalogRef LayerManager::current() const {
     return catalog_;
 }
 
-Status LayerManager::authorize(const Caller& caller, const char* action, bool interactive) {
+ServiceStatus LayerManager::authorize(const Caller& caller, const char* action, bool interactive) {
     // Root may load AppArmor policy directly, and polkit answers yes for uid 0
     // anyway: asking would only make root depend on polkitd running.
     if (caller.uid == 0) return Done{};
     switch (ports_.authorizer.check(caller, action, interactive)) {
         case Decision::Allowed: return Done{};
         case Decision::Challenge:
-            return fail(ErrorKind::PermissionDenied,
+            return fail(ServiceErrorKind::PermissionDenied,
                         std::string("not authorized for ") + action +
                             ": authentication is required (retry with the interactive option from a session "
                             "with a polkit agent)");
         case Decision::Unavailable:
-            return fail(ErrorKind::PermissionDenied,
+            return fail(ServiceErrorKind::PermissionDenied,
                         std::string("not authorized for ") + action + ": polkit could not be asked");
         case Decision::Denied: break;
     }
-    return fail(ErrorKind::PermissionDenied, std::string("not authorized for ") + action);
+    return fail(ServiceErrorKind::PermissionDenied, std::string("not authorized for ") + action);
 }
 
-Status LayerManager::rate_limit(std::uint32_t uid) {
+ServiceStatus LayerManager::rate_limit(std::uint32_t uid) {
     if (uid == 0) return Done{};
     const std::lock_guard lock(mutex_);
     const std::uint64_t now = ports_.clock.now_usec();
@@ -110,32 +111,33 @@ Status LayerManager::rate_limit(std::uint32_t uid) {
     while (!times.empty() && now - times.front() > 60'000'000U)
         times.pop_front();
     if (times.size() >= limits_.rate_limit_per_minute) {
-        return fail(ErrorKind::LimitExceeded, "more than " + std::to_string(limits_.rate_limit_per_minute) +
-                                                  " requests in a minute from uid " + std::to_string(uid) +
-                                                  "; wait a little and retry");
+        return fail(ServiceErrorKind::LimitExceeded, "more than " +
+                                                         std::to_string(limits_.rate_limit_per_minute) +
+                                                         " requests in a minute from uid " +
+                                                         std::to_string(uid) + "; wait a little and retry");
     }
     times.push_back(now);
     return Done{};
 }
 
-Status LayerManager::admissible(const CatalogRef& catalog, const LayerKey& key, bool reserve) {
+ServiceStatus LayerManager::admissible(const CatalogRef& catalog, const LayerKey& key, bool reserve) {
     const std::uint32_t uid = key.uid;
     const std::string& base = key.base;
     if (!catalog.catalog->has_base(base))
-        return fail(ErrorKind::NoSuchBase, "no base profile named '" + base + "'");
+        return fail(ServiceErrorKind::NoSuchBase, "no base profile named '" + base + "'");
     if (!catalog.catalog->has_grant(base))
-        return fail(ErrorKind::NotGranted, "there is no grant for '" + base + "': users cannot layer on it");
+        return fail(ServiceErrorKind::NotGranted,
+                    "there is no grant for '" + base + "': users cannot layer on it");
     const std::lock_guard lock(mutex_);
     if (layers_.contains(key)) return Done{};
     const auto others = [&](const auto& map) {
-        return static_cast<std::size_t>(std::count_if(map.begin(), map.end(), [&](const auto& kv) {
-            return kv.first.uid == uid && kv.first != key;
-        }));
+        return static_cast<std::size_t>(std::count_if(
+            map.begin(), map.end(), [&](const auto& kv) { return kv.first.uid == uid && kv.first != key; }));
     };
     const std::size_t owned = others(layers_) + others(creating_);
     if (owned >= limits_.max_layers_per_user) {
-        return fail(ErrorKind::LimitExceeded, "uid " + std::to_string(uid) + " already has " +
-                                                  std::to_string(owned) + " layers, the most allowed");
+        return fail(ServiceErrorKind::LimitExceeded, "uid " + std::to_string(uid) + " already has " +
+                                                         std::to_string(owned) + " layers, the most allowed");
     }
     if (reserve) ++creating_[key];
     return Done{};
@@ -164,20 +166,20 @@ Outcome<policy::Composition> LayerManager::compose(const PolicyCatalog& catalog,
     return std::move(*composed);
 }
 
-Status LayerManager::valid_request(const std::string& base, const std::string& name, const std::string& text,
-                                   const ServiceLimits& limits) {
+ServiceStatus LayerManager::valid_request(const std::string& base, const std::string& name,
+                                          const std::string& text, const ServiceLimits& limits) {
     if (auto st = valid_base(base); !st) return st.error();
     if (auto st = valid_layer_name(name); !st) return st.error();
     if (text.size() > limits.max_text_bytes) {
-        return fail(ErrorKind::LimitExceeded,
+        return fail(ServiceErrorKind::LimitExceeded,
                     "layer text is larger than " + std::to_string(limits.max_text_bytes) + " bytes");
     }
     return Done{};
 }
 
-Status LayerManager::valid_path(const std::string& path) {
+ServiceStatus LayerManager::valid_path(const std::string& path) {
     if (path.empty() || path.front() != '/' || path.find('\0') != std::string::npos || path.size() > 4096) {
-        return fail(ErrorKind::InvalidArgument, "the path must be absolute, at most 4096 bytes");
+        return fail(ServiceErrorKind::InvalidArgument, "the path must be absolute, at most 4096 bytes");
     }
     return Done{};
 }
@@ -187,7 +189,7 @@ Outcome<CheckResult> LayerManager::check(const Caller& caller, const std::string
     if (auto st = valid_request(base, name, text, limits_); !st) return st.error();
     const CatalogRef catalog = current();
     if (!catalog.catalog->has_base(base))
-        return fail(ErrorKind::NoSuchBase, "no base profile named '" + base + "'");
+        return fail(ServiceErrorKind::NoSuchBase, "no base profile named '" + base + "'");
     auto identity = user(caller.uid);
     if (!identity) return identity.error();
     auto composed = compose(*catalog.catalog, StoredLayer{caller.uid, base, name, text, false, false, 0},
@@ -217,7 +219,7 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
     StoredLayer stored{uid, base, name, text, options.strict, options.complain, ports_.clock.now_usec()};
     auto composed = compose(*catalog.catalog, stored, identity.value());
     if (!composed) return composed.error();
-    if (!composed->valid()) return fail(ErrorKind::InvalidLayer, format_findings(composed->findings));
+    if (!composed->valid()) return fail(ServiceErrorKind::InvalidLayer, format_findings(composed->findings));
     // No lock is held while polkit answers: that may take seconds.
     if (auto st = authorize(caller, for_uid ? kActionManageAny : kActionManageOwn, options.interactive); !st)
         return st.error();
@@ -235,8 +237,8 @@ Outcome<LayerManager::Prepared> LayerManager::prepare(StoredLayer stored, policy
     // acknowledged layer is on disk.
     auto staged = ports_.store.stage(stored);
     if (!staged) return staged.error();
-    return Prepared{std::move(stored), std::move(composed), std::move(child.value()), std::move(staged.value()),
-                    generation};
+    return Prepared{std::move(stored), std::move(composed), std::move(child.value()),
+                    std::move(staged.value()), generation};
 }
 
 Outcome<std::vector<policy::Finding>> LayerManager::commit(const LayerKey& key, Prepared prepared) {
@@ -259,9 +261,9 @@ Outcome<std::vector<policy::Finding>> LayerManager::commit(const LayerKey& key, 
         const std::lock_guard lock(mutex_);
         if (const auto it = layers_.find(key); it != layers_.end()) previous_text = it->second.loaded_text;
     }
-    const Status loaded = prepared.child->load();
+    const ServiceStatus loaded = prepared.child->load();
     if (!loaded) return loaded.error();  // the kernel kept the old child; the staged file goes
-    Status committed = prepared.staged->commit();
+    ServiceStatus committed = prepared.staged->commit();
     if (!committed) {
         restore_kernel(kernel_name_of(prepared.stored), previous_text, log_);
         return committed.error();
@@ -284,21 +286,22 @@ Outcome<std::vector<policy::Finding>> LayerManager::commit(const LayerKey& key, 
 }
 
 void LayerManager::restore_kernel(const std::string& kernel_name, const std::string& previous_text,
-                                  const Log& log) {
-    const Status st = previous_text.empty() ? ports_.kernel.unload(kernel_name)
-                                            : ports_.kernel.load(kernel_name, previous_text);
+                                  const MessageLog& log) {
+    const ServiceStatus st = previous_text.empty() ? ports_.kernel.unload(kernel_name)
+                                                   : ports_.kernel.load(kernel_name, previous_text);
     if (!st) log(kernel_name + ": cannot put the previous version back in the kernel: " + st.error().message);
 }
 
-Status LayerManager::remove(const Caller& caller, std::optional<std::uint32_t> for_uid,
-                            const std::string& base, const std::string& name, bool interactive, bool force) {
+ServiceStatus LayerManager::remove(const Caller& caller, std::optional<std::uint32_t> for_uid,
+                                   const std::string& base, const std::string& name, bool interactive,
+                                   bool force) {
     const std::uint32_t uid = for_uid.value_or(caller.uid);
     if (auto st = valid_base(base); !st) return st.error();
     if (auto st = valid_layer_name(name); !st) return st.error();
     if (auto st = rate_limit(caller.uid); !st) return st.error();
     const LayerKey key{uid, base, name};
     const auto missing = [&] {
-        return fail(ErrorKind::NoSuchLayer,
+        return fail(ServiceErrorKind::NoSuchLayer,
                     "no layer '" + name + "' on '" + base + "' for uid " + std::to_string(uid));
     };
     {
@@ -317,7 +320,7 @@ Status LayerManager::remove(const Caller& caller, std::optional<std::uint32_t> f
             kernel_name = kernel_name_of(it->second.stored);
         }
         if (!force && ports_.kernel.in_use(kernel_name)) {
-            return fail(ErrorKind::Busy,
+            return fail(ServiceErrorKind::Busy,
                         "processes are running under " + kernel_name +
                             "; removed now, the layer would no longer be kept up to date for them (they "
                             "keep its last rules, or only the base if it was never replaced). Stop them, "

@@ -103,20 +103,25 @@ struct Ports {
 // including those an apply was still writing when the reload came.
 class LayerManager {
 public:
+    // Where the manager reports what it found reading grants and bases and
+    // recomputing layers, one message a call; aalayerd logs them as
+    // warnings. (The bus objects' PriorityLog also takes a syslog priority.)
+    using MessageLog = std::function<void(const std::string&)>;
+
     LayerManager(Ports ports, CatalogConfig catalog, ServiceLimits limits);
 
     // Grants, bases, stored layers; recompute and load each. Problems (a bad
     // grant file, a layer whose base is gone) are logged through `log` (kept
     // for later recomputes) and leave the layer in a failed or invalid state,
     // never drop it.
-    void start(const std::function<void(const std::string&)>& log);
+    void start(const MessageLog& log);
 
     // The checks that need neither the caller nor the engine (names, and the
     // size of a text or path): the D-Bus edge runs them before queueing.
-    static Status valid_request(const std::string& base, const std::string& name, const std::string& text,
-                                const ServiceLimits& limits);
+    static ServiceStatus valid_request(const std::string& base, const std::string& name,
+                                       const std::string& text, const ServiceLimits& limits);
     // A path Explain may be asked about: absolute, no NUL, at most 4096 bytes.
-    static Status valid_path(const std::string& path);
+    static ServiceStatus valid_path(const std::string& path);
     [[nodiscard]] const ServiceLimits& limits() const { return limits_; }
 
     Outcome<CheckResult> check(const Caller& caller, const std::string& base, const std::string& name,
@@ -125,19 +130,19 @@ public:
     Outcome<std::vector<policy::Finding>> apply(const Caller& caller, std::optional<std::uint32_t> for_uid,
                                                 const std::string& base, const std::string& name,
                                                 const std::string& text, const ApplyOptions& options);
-    Status remove(const Caller& caller, std::optional<std::uint32_t> for_uid, const std::string& base,
-                  const std::string& name, bool interactive, bool force);
+    ServiceStatus remove(const Caller& caller, std::optional<std::uint32_t> for_uid, const std::string& base,
+                         const std::string& name, bool interactive, bool force);
     Outcome<std::vector<std::pair<std::string, std::string>>> list_grants(const Caller& caller);
     Outcome<ExplainResult> explain(const Caller& caller, std::uint32_t uid, const std::string& base,
                                    const std::string& name, const std::string& path);
     // Where two of the caller's layers differ.
-    Outcome<std::vector<DiffRow>> diff(const Caller& caller, const std::string& base, const std::string& name_a,
-                                       const std::string& name_b);
+    Outcome<std::vector<DiffRow>> diff(const Caller& caller, const std::string& base,
+                                       const std::string& name_a, const std::string& name_b);
     Outcome<std::string> source(const Caller& caller, std::uint32_t uid, const std::string& base,
                                 const std::string& name);
-    Status reload(const Caller& caller, bool interactive, const std::function<void(const std::string&)>& log);
+    ServiceStatus reload(const Caller& caller, bool interactive, const MessageLog& log);
     // The same without asking polkit: for the service's own file watcher.
-    void refresh(const std::function<void(const std::string&)>& log);
+    void refresh(const MessageLog& log);
 
     [[nodiscard]] std::vector<LayerView> layers() const;
     [[nodiscard]] std::optional<LayerView> layer(const LayerKey& key) const;
@@ -160,7 +165,6 @@ private:
         std::shared_ptr<const PolicyCatalog> catalog;
         std::uint64_t generation = 0;
     };
-    using Log = std::function<void(const std::string&)>;
 
     static LayerView view_of(const Entry& e);
     // What a layer whose child went to the backend is: Active in the kernel,
@@ -168,26 +172,26 @@ private:
     [[nodiscard]] LayerState loaded_state() const {
         return backend() == Backend::AppArmor ? LayerState::Active : LayerState::Compiled;
     }
-    Status authorize(const Caller& caller, const char* action, bool interactive);
-    Status rate_limit(std::uint32_t uid);
+    ServiceStatus authorize(const Caller& caller, const char* action, bool interactive);
+    ServiceStatus rate_limit(std::uint32_t uid);
     Outcome<policy::UserIdentity> user(std::uint32_t uid) const;
     [[nodiscard]] CatalogRef current() const;
     // The base has a grant, and the uid has room for the layer (counting the
     // layers being created now when `reserve`, which then adds this one).
-    Status admissible(const CatalogRef& catalog, const LayerKey& key, bool reserve);
+    ServiceStatus admissible(const CatalogRef& catalog, const LayerKey& key, bool reserve);
     // The composition keeps its findings even when it is invalid.
     Outcome<policy::Composition> compose(const PolicyCatalog& catalog, const StoredLayer& layer,
                                          const policy::UserIdentity& identity) const;
     // A layer computed afresh: composed and loaded, or its denies alone loaded.
-    Entry computed(const PolicyCatalog& catalog, Entry entry, const Log& log);
+    Entry computed(const PolicyCatalog& catalog, Entry entry, const MessageLog& log);
     void load_denies_only(const PolicyCatalog& catalog, Entry& entry, const policy::UserIdentity& identity,
-                          const Log& log);
+                          const MessageLog& log);
     // With the layer's lock held: recomputes it if the catalog is newer than
     // the one it was computed with. Whether what the bus shows of it changed.
-    bool recompute(const LayerKey& key, const Log& log);
+    bool recompute(const LayerKey& key, const MessageLog& log);
     // recompute() for each key, several at a time (on the Executor); `done` (whether the key
     // changed) runs under the key's lock, so one layer's events stay in order.
-    void recompute_all(const std::vector<LayerKey>& keys, const Log& log,
+    void recompute_all(const std::vector<LayerKey>& keys, const MessageLog& log,
                        const std::function<void(const LayerKey&, bool)>& done);
     // An apply that polkit allowed, ready to go in: compiled for the kernel
     // and staged on disk, nothing changed yet.
@@ -202,7 +206,8 @@ private:
     // Under the layer's lock: quota again, load, commit the file, publish.
     Outcome<std::vector<policy::Finding>> commit(const LayerKey& key, Prepared prepared);
     // Puts the kernel back as it was before a failed apply.
-    void restore_kernel(const std::string& kernel_name, const std::string& previous_text, const Log& log);
+    void restore_kernel(const std::string& kernel_name, const std::string& previous_text,
+                        const MessageLog& log);
     void notify(LayerEvent event, const LayerKey& key);
 
     Ports ports_;
@@ -210,7 +215,7 @@ private:
     CatalogConfig catalog_config_;
     KeyedLocks<LayerKey> layer_locks_;
     std::mutex refresh_mutex_;  // one reload at a time
-    Log log_ = [](const std::string&) {};
+    MessageLog log_ = [](const std::string&) {};
     mutable std::mutex mutex_;  // guards everything below; never held across a compose or a parser run
     CatalogRef catalog_;
     std::map<LayerKey, Entry> layers_;

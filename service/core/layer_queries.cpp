@@ -26,11 +26,12 @@ Outcome<ExplainResult> LayerManager::explain(const Caller& caller, std::uint32_t
         const auto it = layers_.find(LayerKey{uid, base, name});
         // Another user's layer is answered as missing: its existence is theirs too.
         if (it == layers_.end() || (caller.uid != uid && caller.uid != 0)) {
-            return fail(ErrorKind::NoSuchLayer, "you have no layer '" + name + "' on '" + base + "'");
+            return fail(ServiceErrorKind::NoSuchLayer, "you have no layer '" + name + "' on '" + base + "'");
         }
         if (!it->second.composition) {
-            return fail(ErrorKind::InvalidLayer, "the layer has errors and enforces nothing of its own:\n" +
-                                                     format_findings(it->second.findings));
+            return fail(ServiceErrorKind::InvalidLayer,
+                        "the layer has errors and enforces nothing of its own:\n" +
+                            format_findings(it->second.findings));
         }
         composition = it->second.composition;
     }
@@ -50,9 +51,10 @@ Outcome<std::vector<DiffRow>> LayerManager::diff(const Caller& caller, const std
         for (const auto* name : {&name_a, &name_b}) {
             const auto it = layers_.find(LayerKey{caller.uid, base, *name});
             if (it == layers_.end())
-                return fail(ErrorKind::NoSuchLayer, "you have no layer '" + *name + "' on '" + base + "'");
+                return fail(ServiceErrorKind::NoSuchLayer,
+                            "you have no layer '" + *name + "' on '" + base + "'");
             if (!it->second.composition) {
-                return fail(ErrorKind::InvalidLayer,
+                return fail(ServiceErrorKind::InvalidLayer,
                             "the layer '" + *name + "' has errors:\n" + format_findings(it->second.findings));
             }
             compositions.push_back(it->second.composition);
@@ -71,7 +73,7 @@ Outcome<std::string> LayerManager::source(const Caller& caller, std::uint32_t ui
     const std::lock_guard lock(mutex_);
     const auto it = layers_.find(LayerKey{uid, base, name});
     if (it == layers_.end() || (caller.uid != uid && caller.uid != 0)) {
-        return fail(ErrorKind::NoSuchLayer, "you have no layer '" + name + "' on '" + base + "'");
+        return fail(ServiceErrorKind::NoSuchLayer, "you have no layer '" + name + "' on '" + base + "'");
     }
     return it->second.stored.text;
 }

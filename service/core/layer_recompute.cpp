@@ -7,7 +7,7 @@
 
 namespace aalayer::service {
 
-LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry entry, const Log& log) {
+LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry entry, const MessageLog& log) {
     const std::string kernel_name = kernel_name_of(entry.stored);
     const policy::Location where{layer_source_name(entry.stored.name), 0, 0};
     const auto identity = user(entry.stored.uid);
@@ -16,10 +16,10 @@ LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry e
     entry.composition.reset();
     if (!composed) {
         const ServiceError& e = composed.error();
-        entry.state = e.kind == ErrorKind::NoSuchBase ? LayerState::Stale : LayerState::Invalid;
+        entry.state = e.kind == ServiceErrorKind::NoSuchBase ? LayerState::Stale : LayerState::Invalid;
         entry.findings = {policy::Finding{policy::Severity::Error, where, e.message}};
         log(kernel_name + ": " + e.message);
-        if (e.kind != ErrorKind::NoSuchBase && identity)
+        if (e.kind != ServiceErrorKind::NoSuchBase && identity)
             load_denies_only(catalog, entry, identity.value(), log);
         return entry;
     }
@@ -55,10 +55,10 @@ LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry e
 // longer does. Load the layer's deny rules alone, bounded by the grant as it
 // is now (or by none): never wider than before, never wider than the admin allows.
 void LayerManager::load_denies_only(const PolicyCatalog& catalog, Entry& entry,
-                                    const policy::UserIdentity& identity, const Log& log) {
+                                    const policy::UserIdentity& identity, const MessageLog& log) {
     const std::string kernel_name = kernel_name_of(entry.stored);
     auto bounds = catalog.bounds(entry.stored.base, identity);
-    if (!bounds && bounds.error().kind == ErrorKind::NotGranted) {
+    if (!bounds && bounds.error().kind == ServiceErrorKind::NotGranted) {
         bounds = catalog.bounds_without_grant(entry.stored.base);
     }
     auto loader = catalog.layer_loader(identity);
@@ -91,7 +91,7 @@ void LayerManager::load_denies_only(const PolicyCatalog& catalog, Entry& entry,
     log(kernel_name + ": only its deny rules are loaded until it is fixed");
 }
 
-bool LayerManager::recompute(const LayerKey& key, const Log& log) {
+bool LayerManager::recompute(const LayerKey& key, const MessageLog& log) {
     const CatalogRef catalog = current();
     Entry entry;
     {
@@ -121,7 +121,7 @@ bool LayerManager::recompute(const LayerKey& key, const Log& log) {
     return changed;
 }
 
-void LayerManager::start(const std::function<void(const std::string&)>& log) {
+void LayerManager::start(const MessageLog& log) {
     log_ = log;
     std::vector<std::string> problems;
     auto catalog = PolicyCatalog::read(ports_.reader, catalog_config_, problems);
@@ -146,14 +146,13 @@ void LayerManager::start(const std::function<void(const std::string&)>& log) {
     recompute_all(keys, log, [this](const LayerKey& key, bool) { notify(LayerEvent::Added, key); });
 }
 
-Status LayerManager::reload(const Caller& caller, bool interactive,
-                            const std::function<void(const std::string&)>& log) {
+ServiceStatus LayerManager::reload(const Caller& caller, bool interactive, const MessageLog& log) {
     if (auto st = authorize(caller, kActionReload, interactive); !st) return st.error();
     refresh(log);
     return Done{};
 }
 
-void LayerManager::refresh(const std::function<void(const std::string&)>& log) {
+void LayerManager::refresh(const MessageLog& log) {
     const std::lock_guard refreshing(refresh_mutex_);
     std::vector<std::string> problems;
     auto catalog = PolicyCatalog::read(ports_.reader, catalog_config_, problems);
@@ -179,10 +178,10 @@ void LayerManager::refresh(const std::function<void(const std::string&)>& log) {
 
 // Each layer's apparmor_parser run is mostly one process's CPU: a few at a
 // time keep start and reload short when there are many layers.
-void LayerManager::recompute_all(const std::vector<LayerKey>& keys, const Log& log,
+void LayerManager::recompute_all(const std::vector<LayerKey>& keys, const MessageLog& log,
                                  const std::function<void(const LayerKey&, bool)>& done) {
     std::mutex log_mutex;
-    const Log serial_log = [&](const std::string& line) {
+    const MessageLog serial_log = [&](const std::string& line) {
         const std::lock_guard lock(log_mutex);
         log(line);
     };

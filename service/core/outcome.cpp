@@ -2,25 +2,26 @@
 
 namespace aalayer::service {
 
-const char* error_name(ErrorKind kind) {
+const char* error_name(ServiceErrorKind kind) {
     switch (kind) {
-        case ErrorKind::InvalidArgument: return "InvalidArgument";
-        case ErrorKind::InvalidLayer: return "InvalidLayer";
-        case ErrorKind::NotGranted: return "NotGranted";
-        case ErrorKind::NoSuchBase: return "NoSuchBase";
-        case ErrorKind::NoSuchLayer: return "NoSuchLayer";
-        case ErrorKind::PermissionDenied: return "PermissionDenied";
-        case ErrorKind::LimitExceeded: return "LimitExceeded";
-        case ErrorKind::KernelRefused: return "KernelRefused";
-        case ErrorKind::Busy: return "Busy";
-        case ErrorKind::Internal: return "Internal";
+        case ServiceErrorKind::InvalidArgument: return "InvalidArgument";
+        case ServiceErrorKind::InvalidLayer: return "InvalidLayer";
+        case ServiceErrorKind::NotGranted: return "NotGranted";
+        case ServiceErrorKind::NoSuchBase: return "NoSuchBase";
+        case ServiceErrorKind::NoSuchLayer: return "NoSuchLayer";
+        case ServiceErrorKind::PermissionDenied: return "PermissionDenied";
+        case ServiceErrorKind::LimitExceeded: return "LimitExceeded";
+        case ServiceErrorKind::KernelRefused: return "KernelRefused";
+        case ServiceErrorKind::Busy: return "Busy";
+        case ServiceErrorKind::Internal: return "Internal";
     }
     return "Internal";
 }
 
 ServiceError from_engine(const policy::Error& error) {
-    return fail(error.kind == policy::ErrorKind::Limit ? ErrorKind::LimitExceeded : ErrorKind::Internal,
-                error.format());
+    return fail(
+        error.kind == policy::ErrorKind::Limit ? ServiceErrorKind::LimitExceeded : ServiceErrorKind::Internal,
+        error.format());
 }
 
 }  // namespace aalayer::service

@@ -1,5 +1,12 @@
 // Errors of the service, as the D-Bus edge names them (org.aalayer.Error.*).
 // Every message is written for the person who has to act on it.
+//
+// Not the engine's vocabulary: policy::ErrorKind says what is wrong with
+// policy text (Syntax, Include, Limit ...) and policy::Status carries a
+// located policy::Error; ServiceErrorKind says what a caller of the service
+// is told (NoSuchLayer, PermissionDenied ...) and ServiceStatus carries a
+// ServiceError. The service maps the one to the other where it calls the
+// engine (from_engine below, and the catalog's own choices of kind).
 #pragma once
 
 #include <string>
@@ -9,7 +16,8 @@
 
 namespace aalayer::service {
 
-enum class ErrorKind : std::uint8_t {
+// What went wrong for the caller of a service request.
+enum class ServiceErrorKind : std::uint8_t {
     InvalidArgument,   // a malformed argument (name, path, option)
     InvalidLayer,      // the layer text has errors (the message lists them)
     NotGranted,        // no grant for this base: users cannot layer on it
@@ -23,14 +31,14 @@ enum class ErrorKind : std::uint8_t {
 };
 
 // "InvalidLayer" etc.: the last element of the D-Bus error name.
-const char* error_name(ErrorKind kind);
+const char* error_name(ServiceErrorKind kind);
 
 struct ServiceError {
-    ErrorKind kind = ErrorKind::Internal;
+    ServiceErrorKind kind = ServiceErrorKind::Internal;
     std::string message;
 };
 
-inline ServiceError fail(ErrorKind kind, std::string message) {
+inline ServiceError fail(ServiceErrorKind kind, std::string message) {
     return ServiceError{kind, std::move(message)};
 }
 
@@ -43,6 +51,7 @@ template <typename T>
 using Outcome = policy::BasicResult<T, ServiceError>;
 
 struct Done {};  // the value of an Outcome that has nothing to return
-using Status = Outcome<Done>;
+// Done, or the ServiceError of a request step that produces nothing.
+using ServiceStatus = Outcome<Done>;
 
 }  // namespace aalayer::service

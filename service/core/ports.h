@@ -41,7 +41,7 @@ struct StoredLayer {
 class StagedWrite {
 public:
     virtual ~StagedWrite() = default;
-    virtual Status commit() = 0;
+    virtual ServiceStatus commit() = 0;
 };
 
 class LayerStore {
@@ -52,12 +52,12 @@ public:
     virtual Outcome<std::vector<StoredLayer>> load_all(std::vector<std::string>& problems) = 0;
     virtual Outcome<std::unique_ptr<StagedWrite>> stage(const StoredLayer& layer) = 0;
     // Stage and commit. Atomic: after a crash the old or the new version is there, whole.
-    Status save(const StoredLayer& layer) {
+    ServiceStatus save(const StoredLayer& layer) {
         auto staged = stage(layer);
         if (!staged) return staged.error();
         return staged.value()->commit();
     }
-    virtual Status erase(std::uint32_t uid, const std::string& base, const std::string& name) = 0;
+    virtual ServiceStatus erase(std::uint32_t uid, const std::string& base, const std::string& name) = 0;
 };
 
 // A child compiled for the kernel and not yet loaded. Compiling is the slow
@@ -68,7 +68,7 @@ public:
     virtual ~CompiledChild() = default;
     // Loads or replaces the child (never remove + add): on failure the old
     // version stays loaded. KernelRefused with apparmor_parser's message.
-    virtual Status load() = 0;
+    virtual ServiceStatus load() = 0;
 };
 
 // Where children go: the kernel, or nowhere (compile-only: apparmor_parser
@@ -92,12 +92,12 @@ public:
     virtual Outcome<std::unique_ptr<CompiledChild>> compile(const std::string& kernel_name,
                                                             const std::string& profile_text) = 0;
     // Compile and load.
-    Status load(const std::string& kernel_name, const std::string& profile_text) {
+    ServiceStatus load(const std::string& kernel_name, const std::string& profile_text) {
         auto compiled = compile(kernel_name, profile_text);
         if (!compiled) return compiled.error();
         return compiled.value()->load();
     }
-    virtual Status unload(const std::string& kernel_name) = 0;
+    virtual ServiceStatus unload(const std::string& kernel_name) = 0;
     // Whether processes run under the profile now.
     [[nodiscard]] virtual bool in_use(const std::string& kernel_name) = 0;
     // Whether the kernel still holds the profile (always, where there is no

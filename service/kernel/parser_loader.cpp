@@ -16,22 +16,23 @@ ParserLoader::ParserLoader(Backend backend, ParserConfig config)
 
 namespace {
 
-Status parser_failed(const std::string& what, const CommandResult& r) {
-    if (r.timed_out) return fail(ErrorKind::KernelRefused, what + ": apparmor_parser did not finish in time");
+ServiceStatus parser_failed(const std::string& what, const CommandResult& r) {
+    if (r.timed_out)
+        return fail(ServiceErrorKind::KernelRefused, what + ": apparmor_parser did not finish in time");
     std::string msg = r.err.empty() ? r.out : r.err;
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' '))
         msg.pop_back();
     if (r.exit_code == 127 || r.exit_code < 0) {
-        return fail(ErrorKind::KernelRefused,
+        return fail(ServiceErrorKind::KernelRefused,
                     what + ": apparmor_parser could not be run" + (msg.empty() ? "" : ": " + msg));
     }
-    return fail(ErrorKind::KernelRefused, what + ": apparmor_parser refused it: " + msg);
+    return fail(ServiceErrorKind::KernelRefused, what + ": apparmor_parser refused it: " + msg);
 }
 
 // Compile-only: the compile was everything.
 class CheckedChild final : public CompiledChild {
 public:
-    Status load() override { return Done{}; }
+    ServiceStatus load() override { return Done{}; }
 };
 
 // The kernel's binary policy, loaded by apparmor_parser from stdin. Once
@@ -50,9 +51,9 @@ public:
           parser_(config.parser),
           timeout_(config.timeout),
           hooks_(std::move(hooks)) {}
-    Status load() override {
+    ServiceStatus load() override {
         bool fresh = !hooks_.recompile;
-        Status st = load_binary();
+        ServiceStatus st = load_binary();
         if (!st && hooks_.recompile) {
             auto again = hooks_.recompile();
             if (!again) return again.error();
@@ -65,7 +66,7 @@ public:
     }
 
 private:
-    Status load_binary() {
+    ServiceStatus load_binary() {
         // Replace, never remove + add: a failed replace leaves the old child loaded.
         const CommandResult r = run_command({parser_, "-r", "-B"}, binary_, timeout_);
         if (r.exit_code != 0) return parser_failed("cannot load " + kernel_name_, r);
@@ -99,7 +100,7 @@ Outcome<std::string> ParserLoader::compile_binary(const std::string& kernel_name
     CommandResult r = run_command(argv, profile_text, config_.timeout);
     if (r.exit_code != 0) return parser_failed("cannot compile " + kernel_name, r).error();
     if (r.out.empty()) {
-        return fail(ErrorKind::KernelRefused,
+        return fail(ServiceErrorKind::KernelRefused,
                     "cannot compile " + kernel_name + ": apparmor_parser wrote no binary policy");
     }
     return std::move(r.out);
@@ -132,7 +133,7 @@ Outcome<std::unique_ptr<CompiledChild>> ParserLoader::compile(const std::string&
         std::make_unique<BinaryChild>(kernel_name, std::move(binary.value()), config_, std::move(hooks)));
 }
 
-Status ParserLoader::unload(const std::string& kernel_name) {
+ServiceStatus ParserLoader::unload(const std::string& kernel_name) {
     if (backend_ == Backend::CompileOnly) return Done{};
     // -R removes the profiles named in its input; the body does not matter.
     const CommandResult r =

@@ -33,7 +33,7 @@ public:
     [[nodiscard]] Backend backend() const override { return backend_; }
     Outcome<std::unique_ptr<CompiledChild>> compile(const std::string& kernel_name,
                                                     const std::string& profile_text) override;
-    Status unload(const std::string& kernel_name) override;
+    ServiceStatus unload(const std::string& kernel_name) override;
     [[nodiscard]] bool in_use(const std::string& kernel_name) override;
     [[nodiscard]] bool is_loaded(const std::string& kernel_name) override;
 

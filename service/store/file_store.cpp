@@ -29,11 +29,11 @@ std::string hex(std::uint64_t v) {
 
 ServiceError io_error(const std::string& what, int err) {
     // A full disk is a limit the admin can act on; the rest is internal.
-    return fail(err == ENOSPC || err == EDQUOT ? ErrorKind::LimitExceeded : ErrorKind::Internal,
+    return fail(err == ENOSPC || err == EDQUOT ? ServiceErrorKind::LimitExceeded : ServiceErrorKind::Internal,
                 what + ": " + std::strerror(err));
 }
 
-Status fsync_dir(const std::string& dir) {
+ServiceStatus fsync_dir(const std::string& dir) {
     const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return io_error("cannot open " + dir, errno);
     const int rc = ::fsync(fd);
@@ -43,9 +43,10 @@ Status fsync_dir(const std::string& dir) {
     return Done{};
 }
 
-Status make_dirs(const std::string& dir) {
+ServiceStatus make_dirs(const std::string& dir) {
     if (auto e = make_private_directory(dir)) {
-        return fail(e->err == ENOSPC || e->err == EDQUOT ? ErrorKind::LimitExceeded : ErrorKind::Internal,
+        return fail(e->err == ENOSPC || e->err == EDQUOT ? ServiceErrorKind::LimitExceeded
+                                                         : ServiceErrorKind::Internal,
                     e->message);
     }
     return Done{};
@@ -64,8 +65,8 @@ public:
     FileStagedWrite(FileStagedWrite&&) = delete;
     FileStagedWrite& operator=(FileStagedWrite&&) = delete;
 
-    Status commit() override {
-        if (tmp_.empty()) return fail(ErrorKind::Internal, "a staged write was committed twice");
+    ServiceStatus commit() override {
+        if (tmp_.empty()) return fail(ServiceErrorKind::Internal, "a staged write was committed twice");
         if (::rename(tmp_.c_str(), path_.c_str()) != 0) return io_error("cannot replace " + path_, errno);
         tmp_.clear();
         return fsync_dir(dir_);
@@ -146,7 +147,7 @@ std::string serialize_layer(const StoredLayer& l) {
 }
 
 Outcome<StoredLayer> parse_layer(const std::string& content) {
-    auto bad = [](const std::string& why) { return fail(ErrorKind::Internal, why); };
+    auto bad = [](const std::string& why) { return fail(ServiceErrorKind::Internal, why); };
     const auto blank = content.find("\n\n");
     if (blank == std::string::npos) return bad("no header (truncated?)");
     std::istringstream in(content.substr(0, blank + 1));
@@ -239,7 +240,7 @@ Outcome<std::unique_ptr<StagedWrite>> FileStore::stage(const StoredLayer& layer)
     return stage_file(path_of(layer.uid, layer.base, layer.name), serialize_layer(layer));
 }
 
-Status FileStore::erase(std::uint32_t uid, const std::string& base, const std::string& name) {
+ServiceStatus FileStore::erase(std::uint32_t uid, const std::string& base, const std::string& name) {
     const std::string path = path_of(uid, base, name);
     if (::unlink(path.c_str()) != 0) {
         if (errno == ENOENT) return Done{};

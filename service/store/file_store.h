@@ -15,7 +15,7 @@ public:
 
     Outcome<std::vector<StoredLayer>> load_all(std::vector<std::string>& problems) override;
     Outcome<std::unique_ptr<StagedWrite>> stage(const StoredLayer& layer) override;
-    Status erase(std::uint32_t uid, const std::string& base, const std::string& name) override;
+    ServiceStatus erase(std::uint32_t uid, const std::string& base, const std::string& name) override;
 
     [[nodiscard]] std::string path_of(std::uint32_t uid, const std::string& base,
                                       const std::string& name) const;

@@ -33,7 +33,7 @@ public:
     Outcome<std::unique_ptr<StagedWrite>> stage(const StoredLayer& layer) override {
         struct Staged final : StagedWrite {
             Staged(MemoryStore& s, StoredLayer l) : store(s), layer(std::move(l)) {}
-            Status commit() override {
+            ServiceStatus commit() override {
                 store.layers[{layer.uid, layer.base, layer.name}] = layer;
                 return Done{};
             }
@@ -42,7 +42,7 @@ public:
         };
         return std::unique_ptr<StagedWrite>(std::make_unique<Staged>(*this, layer));
     }
-    Status erase(std::uint32_t uid, const std::string& base, const std::string& name) override {
+    ServiceStatus erase(std::uint32_t uid, const std::string& base, const std::string& name) override {
         layers.erase({uid, base, name});
         return Done{};
     }
@@ -56,11 +56,11 @@ public:
     Outcome<std::unique_ptr<CompiledChild>> compile(const std::string& /*name*/,
                                                     const std::string& /*text*/) override {
         struct Child final : CompiledChild {
-            Status load() override { return Done{}; }
+            ServiceStatus load() override { return Done{}; }
         };
         return std::unique_ptr<CompiledChild>(std::make_unique<Child>());
     }
-    Status unload(const std::string& /*name*/) override { return Done{}; }
+    ServiceStatus unload(const std::string& /*name*/) override { return Done{}; }
     [[nodiscard]] bool in_use(const std::string& /*name*/) override { return false; }
     [[nodiscard]] bool is_loaded(const std::string& /*name*/) override { return true; }
 };
@@ -137,7 +137,7 @@ void send(const T& value) {
 void send_error(const ServiceError& e) {
     const sdbus::Error error = to_dbus_error(e);
     send(sdbus::Struct<std::string, std::string>(error.getName(), error.getMessage()));
-    if (e.kind == ErrorKind::Internal) __builtin_trap();  // nothing a request sends is unexpected
+    if (e.kind == ServiceErrorKind::Internal) __builtin_trap();  // nothing a request sends is unexpected
 }
 
 template <typename T, typename F>
@@ -185,13 +185,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     LayerManager& m = *edge.manager;
     // What the edge checks on the bus thread, before anything is queued.
-    const auto edge_checks = [&]() -> Status {
+    const auto edge_checks = [&]() -> ServiceStatus {
         if (method != 4) return LayerManager::valid_request(base, name, text, m.limits());
         // Explain's third argument is a path, checked as one.
         if (auto st = LayerManager::valid_request(base, name, {}, m.limits()); !st) return st;
         return LayerManager::valid_path(text);
     };
-    if (const Status st = edge_checks(); !st) {
+    if (const ServiceStatus st = edge_checks(); !st) {
         send_error(st.error());
         return 0;
     }
@@ -225,7 +225,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 send_error(parsed.error());
                 break;
             }
-            const Status st = m.remove(caller, std::nullopt, base, name, parsed->interactive, parsed->force);
+            const ServiceStatus st =
+                m.remove(caller, std::nullopt, base, name, parsed->interactive, parsed->force);
             if (!st) send_error(st.error());
             break;
         }

@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
     config.cache_dir = "/tmp/aalayer-cache";
     config.features.clear();  // the running kernel's
     ParserLoader loader(Backend::AppArmor, config);
-    Status st = Done{};
+    ServiceStatus st = Done{};
     if (op == "load" && argc == 4) {
         std::ifstream in(argv[3]);
         std::stringstream text;

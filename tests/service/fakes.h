@@ -53,21 +53,21 @@ public:
             const std::lock_guard lock(mutex_);
             if (refuse_next) {
                 refuse_next = false;
-                return service::fail(service::ErrorKind::KernelRefused,
+                return service::fail(service::ServiceErrorKind::KernelRefused,
                                      "cannot compile " + name + ": refused (fake)");
             }
         }
         struct Child final : service::CompiledChild {
             Child(FakeKernelLoader& o, std::string n, std::string t)
                 : owner(o), name(std::move(n)), text(std::move(t)) {}
-            service::Status load() override { return owner.load_now(name, text); }
+            service::ServiceStatus load() override { return owner.load_now(name, text); }
             FakeKernelLoader& owner;
             std::string name;
             std::string text;
         };
         return std::unique_ptr<service::CompiledChild>(std::make_unique<Child>(*this, name, text));
     }
-    service::Status unload(const std::string& name) override {
+    service::ServiceStatus unload(const std::string& name) override {
         const std::lock_guard lock(mutex_);
         loaded.erase(name);
         return service::Done{};
@@ -107,7 +107,7 @@ public:
         return it->second;
     }
 
-    service::Status load_now(const std::string& name, const std::string& text) {
+    service::ServiceStatus load_now(const std::string& name, const std::string& text) {
         std::unique_lock lock(mutex_);
         if (held_.contains(name)) {
             ++waiting_;
@@ -145,14 +145,15 @@ public:
         const service::StoredLayer& layer) override {
         if (!fail_commits) return inner_.stage(layer);
         struct Failing final : service::StagedWrite {
-            service::Status commit() override {
-                return service::fail(service::ErrorKind::LimitExceeded,
+            service::ServiceStatus commit() override {
+                return service::fail(service::ServiceErrorKind::LimitExceeded,
                                      "cannot replace the file: no space (fake)");
             }
         };
         return std::unique_ptr<service::StagedWrite>(std::make_unique<Failing>());
     }
-    service::Status erase(std::uint32_t uid, const std::string& base, const std::string& name) override {
+    service::ServiceStatus erase(std::uint32_t uid, const std::string& base,
+                                 const std::string& name) override {
         return inner_.erase(uid, base, name);
     }
     bool fail_commits = false;

@@ -141,9 +141,9 @@ TEST(FileStore, FullDiskIsALimitAndTheOldVersionStays) {
     ASSERT_TRUE(store.save(l).ok());
     StoredLayer big = l;
     big.text = std::string(64 * 1024, '#');
-    const Status st = store.save(big);
+    const ServiceStatus st = store.save(big);
     ASSERT_FALSE(st.ok());
-    EXPECT_EQ(st.error().kind, ErrorKind::LimitExceeded);
+    EXPECT_EQ(st.error().kind, ServiceErrorKind::LimitExceeded);
     EXPECT_NE(st.error().message.find("No space left"), std::string::npos) << st.error().message;
     std::vector<std::string> problems;
     auto all = store.load_all(problems);

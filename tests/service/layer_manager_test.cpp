@@ -118,18 +118,18 @@ TEST_F(LayerManagerTest, OtherUsersCannotReadOrTouchALayer) {
     // Bob asks about Alice's layer by her uid: it does not exist for him.
     auto src = m.source(kBob, 1000, "app", "secret");
     ASSERT_FALSE(src.ok());
-    EXPECT_EQ(src.error().kind, ErrorKind::NoSuchLayer);
+    EXPECT_EQ(src.error().kind, ServiceErrorKind::NoSuchLayer);
     auto ex = m.explain(kBob, 1000, "app", "secret", "/home/alice/docs/x");
     ASSERT_FALSE(ex.ok());
-    EXPECT_EQ(ex.error().kind, ErrorKind::NoSuchLayer);
+    EXPECT_EQ(ex.error().kind, ServiceErrorKind::NoSuchLayer);
     // Bob's own namespace: Remove only ever names his own layers.
     auto rm = m.remove(kBob, std::nullopt, "app", "secret", false, false);
     ASSERT_FALSE(rm.ok());
-    EXPECT_EQ(rm.error().kind, ErrorKind::NoSuchLayer);
+    EXPECT_EQ(rm.error().kind, ServiceErrorKind::NoSuchLayer);
     // RemoveFor needs manage-any, which Bob does not have.
     auto rm_for = m.remove(kBob, 1000, "app", "secret", false, false);
     ASSERT_FALSE(rm_for.ok());
-    EXPECT_EQ(rm_for.error().kind, ErrorKind::PermissionDenied);
+    EXPECT_EQ(rm_for.error().kind, ServiceErrorKind::PermissionDenied);
     EXPECT_TRUE(kernel.loaded.contains("app//aalayer.1000.secret"));
     // Root may read it.
     EXPECT_TRUE(m.source(kRoot, 1000, "app", "secret").ok());
@@ -141,7 +141,7 @@ TEST_F(LayerManagerTest, PolkitDenialChangesNothing) {
     users.users[1002] = {1002, "carol", "/home/carol"};
     auto r = m.apply(carol, std::nullopt, "app", "w", "owner @{HOME}/docs/** r,\n", {});
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().kind, ErrorKind::PermissionDenied);
+    EXPECT_EQ(r.error().kind, ServiceErrorKind::PermissionDenied);
     EXPECT_TRUE(kernel.loaded.empty());
     EXPECT_TRUE(m.layers().empty());
     EXPECT_FALSE(std::filesystem::exists(store.path_of(1002, "app", "w")));
@@ -191,14 +191,14 @@ TEST_F(LayerManagerTest, ARefusedCallerNeverMakesRootRunTheParser) {
         auto r =
             m.apply(carol, std::nullopt, "app", "w" + std::to_string(i), "owner @{HOME}/docs/** r,\n", {});
         ASSERT_FALSE(r.ok());
-        EXPECT_EQ(r.error().kind, ErrorKind::PermissionDenied) << r.error().message;
+        EXPECT_EQ(r.error().kind, ServiceErrorKind::PermissionDenied) << r.error().message;
         EXPECT_EQ(r.error().message.find("refused (fake)"), std::string::npos) << r.error().message;
     }
     EXPECT_EQ(kernel.compiles.load(), 0);
     // Interactive or not, the same.
     auto interactive =
         m.apply(carol, std::nullopt, "app", "w", "owner @{HOME}/docs/** r,\n", {true, false, false});
-    EXPECT_EQ(interactive.error().kind, ErrorKind::PermissionDenied);
+    EXPECT_EQ(interactive.error().kind, ServiceErrorKind::PermissionDenied);
     EXPECT_EQ(kernel.compiles.load(), 0);
     // An authorized apply compiles once.
     kernel.refuse_next = false;
@@ -212,7 +212,7 @@ TEST_F(LayerManagerTest, LeftoverFilesInTheProfileDirectoryAreNotBases) {
     reader.add("/etc/aalayer/grants.d/stray.conf", "grant stray {\n  owner @{HOME}/docs/** rw,\n}\n");
     auto r = manager().apply(kAlice, std::nullopt, "stray", "w", "", {});
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().kind, ErrorKind::NoSuchBase);
+    EXPECT_EQ(r.error().kind, ServiceErrorKind::NoSuchBase);
 }
 
 TEST_F(LayerManagerTest, ArgumentsAreValidatedBeforePolkitIsAsked) {
@@ -220,16 +220,16 @@ TEST_F(LayerManagerTest, ArgumentsAreValidatedBeforePolkitIsAsked) {
     for (const char* bad : {"", "a b", "../x"}) {
         auto r = m.apply(kAlice, std::nullopt, "app", bad, "", {});
         ASSERT_FALSE(r.ok());
-        EXPECT_EQ(r.error().kind, ErrorKind::InvalidArgument) << bad;
+        EXPECT_EQ(r.error().kind, ServiceErrorKind::InvalidArgument) << bad;
     }
     auto nobase = m.apply(kAlice, std::nullopt, "nope", "w", "", {});
-    EXPECT_EQ(nobase.error().kind, ErrorKind::NoSuchBase);
+    EXPECT_EQ(nobase.error().kind, ServiceErrorKind::NoSuchBase);
     reader.add("/etc/apparmor.d/other", "profile other {\n  /** r,\n}\n");
     ASSERT_TRUE(m.reload(kRoot, false, [](const std::string&) {}).ok());
     auto ungranted = m.apply(kAlice, std::nullopt, "other", "w", "", {});
-    EXPECT_EQ(ungranted.error().kind, ErrorKind::NotGranted);
+    EXPECT_EQ(ungranted.error().kind, ServiceErrorKind::NotGranted);
     auto big = m.apply(kAlice, std::nullopt, "app", "w", std::string(70000, '#'), {});
-    EXPECT_EQ(big.error().kind, ErrorKind::LimitExceeded);
+    EXPECT_EQ(big.error().kind, ServiceErrorKind::LimitExceeded);
     EXPECT_TRUE(auth.calls.empty()) << "polkit asked for " << auth.calls.front().action;
 }
 
@@ -239,7 +239,7 @@ TEST_F(LayerManagerTest, InvalidLayerIsRefusedAndTheOldVersionStays) {
     const std::string before = kernel.loaded.at("app//aalayer.1000.w");
     auto r = m.apply(kAlice, std::nullopt, "app", "w", "owner @{HOME}/docs/** r,\n/usr/bin/x px,\n", {});
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().kind, ErrorKind::InvalidLayer);
+    EXPECT_EQ(r.error().kind, ServiceErrorKind::InvalidLayer);
     EXPECT_NE(r.error().message.find("w.layer:2:1: error: exec transition 'px'"), std::string::npos)
         << r.error().message;
     EXPECT_EQ(kernel.loaded.at("app//aalayer.1000.w"), before);
@@ -252,7 +252,7 @@ TEST_F(LayerManagerTest, KernelRefusalKeepsTheOldVersionOnDisk) {
     kernel.refuse_next = true;
     auto r = m.apply(kAlice, std::nullopt, "app", "w", "owner @{HOME}/docs/b/** r,\n", {});
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().kind, ErrorKind::KernelRefused);
+    EXPECT_EQ(r.error().kind, ServiceErrorKind::KernelRefused);
     std::vector<std::string> problems;
     auto stored = store.load_all(problems);
     ASSERT_TRUE(stored.ok());
@@ -272,11 +272,11 @@ TEST_F(LayerManagerTest, QuotaAndRateLimit) {
     ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "b", "", {}).ok());
     auto third = m.apply(kAlice, std::nullopt, "app", "c", "", {});
     ASSERT_FALSE(third.ok());
-    EXPECT_EQ(third.error().kind, ErrorKind::LimitExceeded);
+    EXPECT_EQ(third.error().kind, ServiceErrorKind::LimitExceeded);
     EXPECT_TRUE(m.apply(kAlice, std::nullopt, "app", "a", "# replacing is not a new layer\n", {}).ok());
     auto fast = m.apply(kAlice, std::nullopt, "app", "a", "", {});
     ASSERT_FALSE(fast.ok());
-    EXPECT_EQ(fast.error().kind, ErrorKind::LimitExceeded);
+    EXPECT_EQ(fast.error().kind, ServiceErrorKind::LimitExceeded);
     EXPECT_NE(fast.error().message.find("requests in a minute"), std::string::npos);
     // Bob is served meanwhile, and Alice again a minute later.
     EXPECT_TRUE(m.apply(kBob, std::nullopt, "app", "a", "", {}).ok());
@@ -321,7 +321,8 @@ TEST_F(LayerManagerTest, GrantChangeRecomputesOnReload) {
     EXPECT_EQ(m.explain(kAlice, 1000, "app", "w", "/home/alice/docs/x")->perms, "owner=rwa other=");
     reader.add("/etc/aalayer/grants.d/app.conf", "grant app {\n  owner @{HOME}/docs/** r,\n}\n");
     // Only an admin may reload.
-    EXPECT_EQ(m.reload(kAlice, false, [](const std::string&) {}).error().kind, ErrorKind::PermissionDenied);
+    EXPECT_EQ(m.reload(kAlice, false, [](const std::string&) {}).error().kind,
+              ServiceErrorKind::PermissionDenied);
     ASSERT_TRUE(m.reload(kRoot, false, [](const std::string&) {}).ok());
     EXPECT_EQ(m.explain(kAlice, 1000, "app", "w", "/home/alice/docs/x")->perms, "owner=r other=");
     const auto view = m.layer({1000, "app", "w"});
@@ -367,7 +368,7 @@ TEST_F(LayerManagerTest, RemoveRefusesWhileInUseUnlessForced) {
     kernel.busy.insert("app//aalayer.1000.w");
     auto r = m.remove(kAlice, std::nullopt, "app", "w", false, false);
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().kind, ErrorKind::Busy);
+    EXPECT_EQ(r.error().kind, ServiceErrorKind::Busy);
     EXPECT_TRUE(m.remove(kAlice, std::nullopt, "app", "w", false, true).ok());
 }
 
@@ -426,7 +427,7 @@ TEST_F(LayerManagerTest, AFailedCommitPutsTheOldChildBack) {
     commits.fail_commits = true;
     auto r = m.apply(kAlice, std::nullopt, "app", "w", "owner @{HOME}/docs/b/** r,\n", {});
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.error().kind, ErrorKind::LimitExceeded);
+    EXPECT_EQ(r.error().kind, ServiceErrorKind::LimitExceeded);
     EXPECT_EQ(kernel.loaded.at("app//aalayer.1000.w"), before);
     EXPECT_EQ(m.source(kAlice, 1000, "app", "w").value(), "owner @{HOME}/docs/a/** r,\n");
     EXPECT_EQ(m.explain(kAlice, 1000, "app", "w", "/home/alice/docs/a/x")->perms, "owner=r other=");
@@ -508,7 +509,7 @@ TEST_F(LayerManagerTest, QuotaHoldsForConcurrentNewLayers) {
     ASSERT_TRUE(kernel.wait_for_waiting(2));
     auto c = m.apply(kAlice, std::nullopt, "app", "c", "", {});
     ASSERT_FALSE(c.ok());
-    EXPECT_EQ(c.error().kind, ErrorKind::LimitExceeded);
+    EXPECT_EQ(c.error().kind, ServiceErrorKind::LimitExceeded);
     kernel.release_all();
     EXPECT_TRUE(a.get().ok());
     EXPECT_TRUE(b.get().ok());

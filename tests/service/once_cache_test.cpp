@@ -81,7 +81,7 @@ TEST(OnceCache, DifferentKeysComputeConcurrently) {
             a_started.set_value();
             // "b" is computed while "a" is: were keys serialized, this would wait in vain.
             if (b_finished.wait_for(10s) != std::future_status::ready)
-                return fail(ErrorKind::Busy, "b waited for a");
+                return fail(ServiceErrorKind::Busy, "b waited for a");
             return ok(1);
         });
     });
@@ -99,7 +99,7 @@ TEST(OnceCache, AnErrorIsReturnedButNotKeptSoTheNextCallerTriesAgain) {
     int calls = 0;
     const Value failed = cache.get("firefox", [&]() -> Value {
         ++calls;
-        return fail(ErrorKind::Internal, "the base did not compile");
+        return fail(ServiceErrorKind::Internal, "the base did not compile");
     });
     ASSERT_FALSE(failed);
     EXPECT_EQ(failed.error().message, "the base did not compile");
@@ -129,7 +129,7 @@ TEST(OnceCache, CallersWaitingOnAFailedComputationComputeThemselves) {
             ++calls;
             first_started.set_value();
             released.wait();
-            return fail(ErrorKind::Internal, "failed");
+            return fail(ServiceErrorKind::Internal, "failed");
         });
     });
     first_started.get_future().wait();

@@ -20,13 +20,14 @@ TEST(ParserLoader, CompileOnlyAcceptsAChildAndRefusesBrokenText) {
     if (!test::have_apparmor_parser()) GTEST_SKIP() << "apparmor_parser is not installed";
     ParserLoader loader(Backend::CompileOnly, ParserConfig{});
     EXPECT_EQ(loader.backend(), Backend::CompileOnly);
-    const Status ok =
+    const ServiceStatus ok =
         loader.load("app//aalayer.1000.w",
                     "abi <abi/3.0>,\nprofile app//aalayer.1000.w {\n  /home/a/** rw,\n  network,\n}\n");
     EXPECT_TRUE(ok.ok()) << (ok ? "" : ok.error().message);
-    const Status bad = loader.load("app//aalayer.1000.w", "profile app//aalayer.1000.w {\n  /x rwz,\n}\n");
+    const ServiceStatus bad =
+        loader.load("app//aalayer.1000.w", "profile app//aalayer.1000.w {\n  /x rwz,\n}\n");
     ASSERT_FALSE(bad.ok());
-    EXPECT_EQ(bad.error().kind, ErrorKind::KernelRefused);
+    EXPECT_EQ(bad.error().kind, ServiceErrorKind::KernelRefused);
     EXPECT_NE(bad.error().message.find("apparmor_parser refused it"), std::string::npos)
         << bad.error().message;
     EXPECT_TRUE(loader.unload("app//aalayer.1000.w").ok());  // nothing to unload without a kernel
@@ -42,9 +43,9 @@ TEST(ParserLoader, AHangingParserIsStoppedAtTheTimeBound) {
     config.timeout = std::chrono::milliseconds(300);
     ParserLoader loader(Backend::CompileOnly, config);
     const auto start = std::chrono::steady_clock::now();
-    const Status st = loader.load("x", "profile x {}\n");
+    const ServiceStatus st = loader.load("x", "profile x {}\n");
     ASSERT_FALSE(st.ok());
-    EXPECT_EQ(st.error().kind, ErrorKind::KernelRefused);
+    EXPECT_EQ(st.error().kind, ServiceErrorKind::KernelRefused);
     EXPECT_NE(st.error().message.find("did not finish in time"), std::string::npos) << st.error().message;
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
@@ -53,7 +54,7 @@ TEST(ParserLoader, AMissingParserIsAClearError) {
     ParserConfig config;
     config.parser = "/nonexistent/apparmor_parser";
     ParserLoader loader(Backend::CompileOnly, config);
-    const Status st = loader.load("x", "profile x {}\n");
+    const ServiceStatus st = loader.load("x", "profile x {}\n");
     ASSERT_FALSE(st.ok());
     EXPECT_NE(st.error().message.find("could not be run"), std::string::npos) << st.error().message;
 }

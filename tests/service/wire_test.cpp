@@ -1,5 +1,5 @@
 // The D-Bus edge's values: the options each method takes (and the ones it
-// refuses, by name), the error name of every ErrorKind, and replies that
+// refuses, by name), the error name of every ServiceErrorKind, and replies that
 // are valid UTF-8 whatever bytes the service logic put in them (sd-bus
 // refuses to send anything else).
 #include "service/bus/wire.h"
@@ -108,10 +108,10 @@ TEST(ParseOptions, RemoveTakesInteractiveAndForce) {
 
 TEST(ParseOptions, AnOptionOfTheOtherMethodIsRefusedByName) {
     auto e = refusal({{"force", sdbus::Variant(true)}}, true);
-    EXPECT_EQ(e.kind, ErrorKind::InvalidArgument);
+    EXPECT_EQ(e.kind, ServiceErrorKind::InvalidArgument);
     EXPECT_EQ(e.message, "unknown option 'force'");
     e = refusal({{"strict", sdbus::Variant(true)}}, false);
-    EXPECT_EQ(e.kind, ErrorKind::InvalidArgument);
+    EXPECT_EQ(e.kind, ServiceErrorKind::InvalidArgument);
     EXPECT_EQ(e.message, "unknown option 'strict'");
     e = refusal({{"mode", sdbus::Variant(std::string("complain"))}}, false);
     EXPECT_EQ(e.message, "unknown option 'mode'");
@@ -122,7 +122,7 @@ TEST(ParseOptions, AnUnknownOptionIsRefusedByNameEvenBesideKnownOnes) {
         for (const std::string name : {"Interactive", "interactive ", "", "dry-run", "caf\xc3\xa9"}) {
             const auto e =
                 refusal({{"interactive", sdbus::Variant(true)}, {name, sdbus::Variant(true)}}, apply);
-            EXPECT_EQ(e.kind, ErrorKind::InvalidArgument) << name;
+            EXPECT_EQ(e.kind, ServiceErrorKind::InvalidArgument) << name;
             EXPECT_EQ(e.message, "unknown option '" + name + "'");
         }
     }
@@ -136,7 +136,7 @@ TEST(ParseOptions, AValueOfTheWrongTypeIsRefusedWithTheTypeExpected) {
                                   sdbus::Variant(std::uint32_t{1}), sdbus::Variant(std::uint8_t{1}),
                                   sdbus::Variant(std::vector<std::string>{"true"})}) {
             const auto e = refusal({{name, value}}, apply);
-            EXPECT_EQ(e.kind, ErrorKind::InvalidArgument);
+            EXPECT_EQ(e.kind, ServiceErrorKind::InvalidArgument);
             EXPECT_EQ(e.message, "option '" + std::string(name) + "' must be a boolean (b)")
                 << value.peekValueType();
         }
@@ -145,12 +145,12 @@ TEST(ParseOptions, AValueOfTheWrongTypeIsRefusedWithTheTypeExpected) {
     for (const auto& value : {sdbus::Variant(true), sdbus::Variant(std::int32_t{1}),
                               sdbus::Variant(sdbus::ObjectPath("/complain"))}) {
         const auto e = refusal({{"mode", value}}, true);
-        EXPECT_EQ(e.kind, ErrorKind::InvalidArgument);
+        EXPECT_EQ(e.kind, ServiceErrorKind::InvalidArgument);
         EXPECT_EQ(e.message, "option 'mode' must be a string (s)") << value.peekValueType();
     }
     for (const std::string mode : {"", "Complain", "complain ", "kill", "unconfined", "enforce\n"}) {
         const auto e = refusal({{"mode", sdbus::Variant(mode)}}, true);
-        EXPECT_EQ(e.kind, ErrorKind::InvalidArgument) << mode;
+        EXPECT_EQ(e.kind, ServiceErrorKind::InvalidArgument) << mode;
         EXPECT_EQ(e.message, "option 'mode' must be \"enforce\" or \"complain\"");
     }
 }
@@ -158,20 +158,20 @@ TEST(ParseOptions, AValueOfTheWrongTypeIsRefusedWithTheTypeExpected) {
 // ---- to_dbus_error ----
 
 TEST(ToDbusError, EveryKindIsNamedUnderOrgAalayerError) {
-    const std::vector<std::pair<ErrorKind, std::string>> kinds = {
-        {ErrorKind::InvalidArgument, "InvalidArgument"},
-        {ErrorKind::InvalidLayer, "InvalidLayer"},
-        {ErrorKind::NotGranted, "NotGranted"},
-        {ErrorKind::NoSuchBase, "NoSuchBase"},
-        {ErrorKind::NoSuchLayer, "NoSuchLayer"},
-        {ErrorKind::PermissionDenied, "PermissionDenied"},
-        {ErrorKind::LimitExceeded, "LimitExceeded"},
-        {ErrorKind::KernelRefused, "KernelRefused"},
-        {ErrorKind::Busy, "Busy"},
-        {ErrorKind::Internal, "Internal"},
+    const std::vector<std::pair<ServiceErrorKind, std::string>> kinds = {
+        {ServiceErrorKind::InvalidArgument, "InvalidArgument"},
+        {ServiceErrorKind::InvalidLayer, "InvalidLayer"},
+        {ServiceErrorKind::NotGranted, "NotGranted"},
+        {ServiceErrorKind::NoSuchBase, "NoSuchBase"},
+        {ServiceErrorKind::NoSuchLayer, "NoSuchLayer"},
+        {ServiceErrorKind::PermissionDenied, "PermissionDenied"},
+        {ServiceErrorKind::LimitExceeded, "LimitExceeded"},
+        {ServiceErrorKind::KernelRefused, "KernelRefused"},
+        {ServiceErrorKind::Busy, "Busy"},
+        {ServiceErrorKind::Internal, "Internal"},
     };
     // Every enumerator, in order (a new kind fails here until it is listed).
-    ASSERT_EQ(static_cast<std::size_t>(ErrorKind::Internal) + 1, kinds.size());
+    ASSERT_EQ(static_cast<std::size_t>(ServiceErrorKind::Internal) + 1, kinds.size());
     for (std::size_t i = 0; i < kinds.size(); ++i) {
         ASSERT_EQ(static_cast<std::size_t>(kinds[i].first), i);
         const sdbus::Error e = to_dbus_error(fail(kinds[i].first, "what happened"));
@@ -182,23 +182,23 @@ TEST(ToDbusError, EveryKindIsNamedUnderOrgAalayerError) {
 }
 
 TEST(ToDbusError, AnInternalErrorWithoutDetailsSaysWhereTheyAre) {
-    const sdbus::Error e = to_dbus_error(ServiceError{ErrorKind::Internal, {}});
+    const sdbus::Error e = to_dbus_error(ServiceError{ServiceErrorKind::Internal, {}});
     EXPECT_EQ(e.getName(), "org.aalayer.Error.Internal");
     EXPECT_EQ(e.getMessage(), "internal error in aalayerd; the system log has the details");
     // Another kind keeps its (empty) message.
-    EXPECT_EQ(to_dbus_error(ServiceError{ErrorKind::Busy, {}}).getMessage(), "");
+    EXPECT_EQ(to_dbus_error(ServiceError{ServiceErrorKind::Busy, {}}).getMessage(), "");
 }
 
 TEST(ToDbusError, TheMessageIsMadeValidUtf8) {
     for (const auto& bad : invalid_utf8()) {
-        const sdbus::Error e = to_dbus_error(fail(ErrorKind::InvalidLayer, "no such path " + bad));
+        const sdbus::Error e = to_dbus_error(fail(ServiceErrorKind::InvalidLayer, "no such path " + bad));
         EXPECT_TRUE(policy::valid_utf8(e.getMessage())) << e.getMessage();
         EXPECT_TRUE(sd_bus_takes(e.getMessage())) << e.getMessage();
         EXPECT_EQ(e.getMessage().rfind("no such path ", 0), 0U);
     }
-    EXPECT_EQ(to_dbus_error(fail(ErrorKind::NoSuchBase, "caf\xe9")).getMessage(), "caf\\xe9");
+    EXPECT_EQ(to_dbus_error(fail(ServiceErrorKind::NoSuchBase, "caf\xe9")).getMessage(), "caf\\xe9");
     // Valid UTF-8 is left as it is.
-    EXPECT_EQ(to_dbus_error(fail(ErrorKind::NoSuchBase, "caf\xc3\xa9 \\x41")).getMessage(),
+    EXPECT_EQ(to_dbus_error(fail(ServiceErrorKind::NoSuchBase, "caf\xc3\xa9 \\x41")).getMessage(),
               "caf\xc3\xa9 \\x41");
 }
 
