@@ -81,7 +81,7 @@ std::optional<std::vector<Composed>> compose_all(const LayerInputs& in, std::str
             error = text.error().format();
             return std::nullopt;
         }
-        const LayerRules rules = read_layer(layer_loader, *text, file);
+        const LayerRules rules = read_layer(layer_loader, *text, file, in.layer_limits);
         const LayerId id{in.user.uid, in.name.empty() ? stem(file) : in.name};
         if (auto st = validate_layer_name(id.name); !st) {
             error = to_string(Location{file, 0, 0}) + ": error: " + st.error().message +

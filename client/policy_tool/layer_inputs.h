@@ -20,6 +20,7 @@ struct LayerInputs {
     std::string profile;  // the base profile's name, when the grant file does not settle it
     std::string name;     // the layer's name; the layer file's stem by default
     policy::UserIdentity user;
+    policy::LayerLimits layer_limits;  // what a layer is read under: the service's defaults
     policy::ComposeOptions options;
 };
 

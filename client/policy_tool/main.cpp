@@ -193,7 +193,8 @@ int run_layers(const Options& opts) {
         }
         if (opts.json) std::cout << aalayer::tool::explanations_json(all) << '\n';
     } else {
-        auto differences = diff((*composed)[0].composition, (*composed)[1].composition);
+        auto differences =
+            diff((*composed)[0].composition, (*composed)[1].composition, opts.layer.options.limits.dfa);
         if (!differences) {
             std::cerr << differences.error().format() << '\n';
             return kExitInvalid;

@@ -57,7 +57,7 @@ struct TaggedDfa {
     std::vector<std::vector<std::uint32_t>> tag_sets;
 };
 
-Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits = {}, const Location& where = {});
+Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Location& where = {});
 
 // The smallest DFA with the same label on every path (Hopcroft's partition refinement).
 Dfa minimize(const Dfa& dfa);
@@ -67,7 +67,7 @@ Result<Dfa> minimize(const Dfa& dfa, const DfaLimits& limits);
 // The product automaton: each state labelled combine(label_a, label_b).
 // Only states reachable from the start are built.
 Result<Dfa> product(const Dfa& a, const Dfa& b, const std::function<Label(Label, Label)>& combine,
-                    const DfaLimits& limits = {}, const Location& where = {});
+                    const DfaLimits& limits, const Location& where = {});
 
 // Relabels every state.
 Dfa map_labels(const Dfa& dfa, const std::function<Label(Label)>& fn);
@@ -100,12 +100,12 @@ std::uint8_t utf8_step(std::uint8_t state, unsigned char byte);
 std::uint8_t utf8_kind(unsigned char byte);
 
 // Path-set algebra on DFAs read as sets: a path is in the set when its label is non-zero.
-Result<Dfa> set_intersection(const Dfa& a, const Dfa& b, const DfaLimits& limits = {});
-Result<Dfa> set_union(const Dfa& a, const Dfa& b, const DfaLimits& limits = {});
-Result<Dfa> set_difference(const Dfa& a, const Dfa& b, const DfaLimits& limits = {});
+Result<Dfa> set_intersection(const Dfa& a, const Dfa& b, const DfaLimits& limits);
+Result<Dfa> set_union(const Dfa& a, const Dfa& b, const DfaLimits& limits);
+Result<Dfa> set_difference(const Dfa& a, const Dfa& b, const DfaLimits& limits);
 Dfa set_complement(const Dfa& a);
 bool set_is_empty(const Dfa& a);
-Result<bool> set_is_subset(const Dfa& a, const Dfa& b, const DfaLimits& limits = {});
+Result<bool> set_is_subset(const Dfa& a, const Dfa& b, const DfaLimits& limits);
 // How two sets meet, found on their product without building it (and
 // stopping once all three are known).
 struct SetRelation {
@@ -113,13 +113,13 @@ struct SetRelation {
     bool only_a = false;  // a path in a and not in b
     bool only_b = false;  // a path in b and not in a
 };
-Result<SetRelation> set_relation(const Dfa& a, const Dfa& b, const DfaLimits& limits = {});
+Result<SetRelation> set_relation(const Dfa& a, const Dfa& b, const DfaLimits& limits);
 // A path in a and not in b, if any.
 Result<std::optional<std::string>> set_difference_witness(const Dfa& a, const Dfa& b,
-                                                          const DfaLimits& limits = {});
+                                                          const DfaLimits& limits);
 
 // The set of paths matching any of the globs (already expanded), as a minimal DFA.
-Result<Dfa> compile_globs(const std::vector<std::string>& globs, const Location& where = {},
-                          const GlobLimits& glob_limits = {}, const DfaLimits& dfa_limits = {});
+Result<Dfa> compile_globs(const std::vector<std::string>& globs, const Location& where,
+                          const GlobLimits& glob_limits, const DfaLimits& dfa_limits);
 
 }  // namespace aalayer::policy

@@ -45,7 +45,7 @@ struct GlobLimits {
 //   one non-'/' byte, so /dir/* and /dir/** do not match /dir/ itself.
 // The glob must be expanded: @{VAR} is refused.
 Status add_glob(Nfa& nfa, std::string_view glob, std::uint32_t tag, const Location& where,
-                const GlobLimits& limits = {});
+                const GlobLimits& limits);
 
 // Collapses runs of '/' (outside escapes) as apparmor_parser does before matching.
 std::string collapse_slashes(std::string_view glob);

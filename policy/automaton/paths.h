@@ -14,18 +14,18 @@ namespace aalayer::policy {
 Dfa canonical_paths();
 
 // The set restricted to canonical paths, minimised.
-Result<Dfa> canonical_part(const Dfa& set, const DfaLimits& limits = {});
+Result<Dfa> canonical_part(const Dfa& set, const DfaLimits& limits);
 
 // A canonical path in a and not in b, if there is one.
 Result<std::optional<std::string>> canonical_difference_witness(const Dfa& a, const Dfa& b,
-                                                                const DfaLimits& limits = {});
+                                                                const DfaLimits& limits);
 
 // The canonical path shortest_witness would give for the set of canonical
 // paths p with accept(a.label_of(p), b.label_of(p)), found by a search on
 // the product of a, b and the canonical paths that builds none of them.
 Result<std::optional<std::string>> canonical_witness(const Dfa& a, const Dfa& b,
                                                      const std::function<bool(Label, Label)>& accept,
-                                                     const DfaLimits& limits = {});
+                                                     const DfaLimits& limits);
 
 struct GlobRenderLimits {
     std::size_t max_globs = 4096;
@@ -38,9 +38,8 @@ struct GlobRenderLimits {
 // and `**` (anything) — subtrees, names with wildcards, alternatives; the
 // error names the first repetition that is not. The result is checked by
 // compiling it back and comparing automata, so a returned list is exact.
-Result<std::vector<std::string>> render_globs(const Dfa& set, const Location& where = {},
-                                              const GlobRenderLimits& limits = {},
-                                              const DfaLimits& dfa_limits = {});
+Result<std::vector<std::string>> render_globs(const Dfa& set, const Location& where,
+                                              const GlobRenderLimits& limits, const DfaLimits& dfa_limits);
 
 // One literal byte or a byte class as glob text ("a", "\*", "?", "[^o/]").
 std::string glob_literal(unsigned char byte);

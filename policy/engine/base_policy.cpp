@@ -29,7 +29,7 @@ Result<BasePolicy> compile_base(const Loader& loader, const std::string& file, c
     base.flags = found->flags;
     AA_ASSIGN(std::vector<FileRuleInfo> rules, collect_file_rules(loader, policy, *found));
     AA_ASSIGN(base.files, PermissionAutomaton::build(std::move(rules), limits));
-    base.effective = base.files.effective_dfa();
+    AA_ASSIGN(base.effective, base.files.effective_dfa(limits.dfa));
     return base;
 }
 

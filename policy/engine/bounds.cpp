@@ -187,7 +187,8 @@ void find_reach(Bounds& bounds) {
 
 // The child's section outside the grant, as a layer without rules gets it,
 // parsed back and compiled (Bounds::outside_rules, outside_dfa).
-void compile_outside(Bounds& bounds, const BasePolicy& base, const CompiledGrant& grant) {
+void compile_outside(Bounds& bounds, const BasePolicy& base, const CompiledGrant& grant,
+                     const DfaLimits& limits) {
     // The child of a layer without rules holds only the outside section.
     const LayerId id{0, "outside"};
     const ComposeOptions options;
@@ -199,10 +200,11 @@ void compile_outside(Bounds& bounds, const BasePolicy& base, const CompiledGrant
     const bool allows_only =
         rules && std::none_of(rules->begin(), rules->end(), [](const FileRuleInfo& r) { return r.deny; });
     if (allows_only) {
-        auto compiled = PermissionAutomaton::build(*rules);
-        if (compiled) {
+        auto compiled = PermissionAutomaton::build(*rules, PermissionLimits{GlobLimits{}, limits});
+        auto effective = compiled ? compiled->effective_dfa(limits) : Result<Dfa>(compiled.error());
+        if (effective) {
             bounds.outside_rules = std::move(*rules);
-            bounds.outside_dfa = compiled->effective_dfa();
+            bounds.outside_dfa = std::move(*effective);
         }
     }
 }
@@ -228,9 +230,9 @@ Result<std::shared_ptr<const Bounds>> prepare_bounds(std::shared_ptr<const BaseP
                 return it->second;
             },
             limits));
-    out->product = minimize(product_dfa);
+    AA_ASSIGN(out->product, minimize(product_dfa, limits));
     find_reach(*out);
-    compile_outside(*out, *base, *grant);
+    compile_outside(*out, *base, *grant, limits);
     out->base = std::move(base);
     out->grant = std::move(grant);
     return std::shared_ptr<const Bounds>(std::move(out));

@@ -83,6 +83,9 @@ bool path_flag(const std::string& flag) {
            flag == "chroot_attach" || flag == "chroot_no_attach";
 }
 
+// The allow-all rules are fixed text of a few bytes (kRuleClasses).
+const ParseLimits kAllowAllParseLimits;
+
 FilePerms file_perms(PermBits bits, bool deny) {
     FilePerms p;
     if ((bits & perm::kRead) != 0) p.bits |= FilePerms::Read;
@@ -180,7 +183,7 @@ void ChildProfileBuilder::add_other_rules(const LayerRules& layer) {
     // The classes abi 3.0 mediates that the layer did not make allow-lists.
     for (const auto& cls : kRuleClasses) {
         if (cls.allow_all.empty() || layer.allow_classes.contains(std::string(cls.keyword))) continue;
-        auto parsed = parse_document(cls.allow_all, "<generated>");
+        auto parsed = parse_document(cls.allow_all, "<generated>", kAllowAllParseLimits);
         if (parsed && !parsed->document.items.empty()) other_.push_back(parsed->document.items.front());
     }
     for (const auto& item : layer.deny_rules) {

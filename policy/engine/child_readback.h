@@ -15,7 +15,7 @@ Error child_failure(const std::string& what);
 // The file rules of the child as the kernel will read them: its text parsed back.
 Result<std::vector<FileRuleInfo>> child_rules(const std::string& child_text);
 
-// Those rules compiled.
-Result<PermissionAutomaton> parse_child(const std::string& child_text);
+// Those rules compiled under `limits`.
+Result<PermissionAutomaton> parse_child(const std::string& child_text, const PermissionLimits& limits);
 
 }  // namespace aalayer::policy

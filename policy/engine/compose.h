@@ -33,8 +33,8 @@ struct BasePolicy {
 
 // Compiles the named profile of a base policy file (the only top-level
 // profile when `profile` is empty).
-Result<BasePolicy> compile_base(const Loader& loader, const std::string& file,
-                                const std::string& profile = {}, const PermissionLimits& limits = {});
+Result<BasePolicy> compile_base(const Loader& loader, const std::string& file, const std::string& profile,
+                                const PermissionLimits& limits);
 
 struct LayerId {
     std::uint32_t uid = 0;
@@ -53,7 +53,7 @@ struct Bounds;
 
 Result<std::shared_ptr<const Bounds>> prepare_bounds(std::shared_ptr<const BasePolicy> base,
                                                      std::shared_ptr<const CompiledGrant> grant,
-                                                     const DfaLimits& limits = {});
+                                                     const DfaLimits& limits);
 
 struct ComposeOptions {
     bool strict = false;    // clipping is an error, not a warning
@@ -88,11 +88,11 @@ public:
     [[nodiscard]] Explanation explain(std::string_view path) const;
     // The effective policy as one automaton, label encode(effective(p)):
     // built on demand (diff, audits), as it is larger than its parts.
-    [[nodiscard]] Result<Dfa> effective_dfa(const DfaLimits& limits = {}) const;
+    [[nodiscard]] Result<Dfa> effective_dfa(const DfaLimits& limits) const;
     // The proof compose() ran on child_text, run on another text (tests,
     // audits): that child stacked on the base gives this policy on every
     // canonical path, and the policy stays within the base and the grant.
-    [[nodiscard]] Status prove(const std::string& text, const DfaLimits& limits = {}) const;
+    [[nodiscard]] Status prove(const std::string& text, const DfaLimits& limits) const;
 
 private:
     friend Result<Composition> compose(std::shared_ptr<const Bounds>, const LayerRules&, const LayerId&,
@@ -122,8 +122,8 @@ struct Difference {
     PermPair a;
     PermPair b;
 };
-Result<std::vector<Difference>> diff(const Composition& a, const Composition& b, std::size_t max_regions = 64,
-                                     const DfaLimits& limits = {});
+Result<std::vector<Difference>> diff(const Composition& a, const Composition& b, const DfaLimits& limits,
+                                     std::size_t max_regions = 64);
 
 // PERMS as the API prints them: "owner=rw other=r".
 std::string format_pair(PermPair p);

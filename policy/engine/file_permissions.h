@@ -120,8 +120,7 @@ struct PermissionLimits {
 
 class PermissionAutomaton {
 public:
-    static Result<PermissionAutomaton> build(std::vector<FileRuleInfo> rules,
-                                             const PermissionLimits& limits = {});
+    static Result<PermissionAutomaton> build(std::vector<FileRuleInfo> rules, const PermissionLimits& limits);
 
     // What the rules allow the path: allow rules minus deny rules.
     [[nodiscard]] PermPair perms(std::string_view path) const { return match(path).effective(); }

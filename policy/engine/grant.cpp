@@ -55,6 +55,10 @@ Status check_grant_rule(const Item& item, const VariableTable& vars, std::vector
     return {};
 }
 
+// The paths outside a grant, written as globs for every child of it: no
+// configuration sets these; the renderer's own limits bound them.
+const GlobRenderLimits kOutsideRenderLimits;
+
 constexpr const char* kNoIncludes =
     "grant files cannot include other files; the system tunables and @{HOME}, @{USER}, @{UID} are already "
     "defined";
@@ -120,25 +124,25 @@ Result<CompiledGrant> compile_grant(Grant grant, const PermissionLimits& limits)
     AA_ASSIGN(out.bound, PermissionAutomaton::build(grant.rules, limits));
     out.grant = std::move(grant);
     const auto& tags = out.bound;
-    AA_ASSIGN(Dfa in_region, canonical_part(map_labels(tags.dfa(), [&](Label l) {
-                  return static_cast<Label>(!tags.label_rules(l).empty());
-              })));
-    out.region = std::move(in_region);
-    out.bound_dfa = minimize(map_labels(tags.dfa(), [&](Label l) {
+    const auto in_region = [&](Label l) { return static_cast<Label>(!tags.label_rules(l).empty()); };
+    const auto bound = [&](Label l) {
         return tags.label_rules(l).empty() ? Label{0} : GrantLabel{tags.label_perms(l).allow, true}.pack();
-    }));
+    };
+    AA_ASSIGN(out.region, canonical_part(map_labels(tags.dfa(), in_region), limits.dfa));
+    AA_ASSIGN(out.bound_dfa, minimize(map_labels(tags.dfa(), bound), limits.dfa));
     for (const auto& rule : out.grant.rules) {
         AA_ASSIGN(Dfa paths, compile_globs(rule.globs, rule.where, limits.glob, limits.dfa));
         AA_ASSIGN(Dfa canonical, canonical_part(paths, limits.dfa));
         out.rule_regions.push_back(std::move(canonical));
     }
-    auto outside = render_globs(set_complement(out.region), where);
+    auto outside = render_globs(set_complement(out.region), where, kOutsideRenderLimits, limits.dfa);
     if (!outside) {
         // Name the rule that makes the complement inexpressible.
         for (const auto& rule : out.grant.rules) {
-            auto alone = compile_globs(rule.globs, rule.where);
+            auto alone = compile_globs(rule.globs, rule.where, limits.glob, limits.dfa);
             if (!alone) return alone.take_error();
-            auto rendered = render_globs(set_complement(*alone), rule.where);
+            auto rendered =
+                render_globs(set_complement(*alone), rule.where, kOutsideRenderLimits, limits.dfa);
             if (!rendered) {
                 return make_error(ErrorKind::Unsupported, rule.where,
                                   "grant for '" + out.grant.base + "': the paths outside '" + rule.text +

@@ -39,6 +39,6 @@ struct CompiledGrant {
 
 // Compiles a grant for one user. Fails, naming the rule, when the paths
 // outside the region cannot be written as globs (the child needs them).
-Result<CompiledGrant> compile_grant(Grant grant, const PermissionLimits& limits = {});
+Result<CompiledGrant> compile_grant(Grant grant, const PermissionLimits& limits);
 
 }  // namespace aalayer::policy

@@ -45,7 +45,7 @@ struct LayerRules {
 // user's variables (predefined); only `include <abstractions/...>` is
 // followed, and only after the text itself passed every check.
 LayerRules read_layer(const Loader& loader, std::string_view text, const std::string& source,
-                      const LayerLimits& limits = {});
+                      const LayerLimits& limits);
 
 // The class a non-file rule is listed under (network, capability, ...),
 // or nullptr for rules that are not allow-list classes (rlimit).

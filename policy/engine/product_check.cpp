@@ -8,15 +8,18 @@ namespace aalayer::policy {
 
 Status check_child_by_products(const BasePolicy& base, const CompiledGrant& grant,
                                const std::string& child_text, const Dfa& effective, const DfaLimits& limits) {
-    AA_ASSIGN(PermissionAutomaton child, parse_child(child_text));
+    AA_ASSIGN(PermissionAutomaton child, parse_child(child_text, PermissionLimits{GlobLimits{}, limits}));
+    AA_ASSIGN(Dfa child_effective, child.effective_dfa(limits));
     AA_ASSIGN(Dfa kernel, product(
-                              base.effective, child.effective_dfa(),
+                              base.effective, child_effective,
                               [](Label b, Label c) { return encode(decode(b) & decode(c)); }, limits));
     AA_ASSIGN(Dfa mismatch,
               product(
                   kernel, effective, [](Label k, Label e) { return static_cast<Label>(k != e); }, limits));
+    const auto nonzero = [](Label l) { return l != 0; };
     AA_ASSIGN(Dfa canonical, canonical_part(mismatch, limits));
-    if (auto p = shortest_witness(canonical, [](Label l) { return l != 0; })) {
+    AA_ASSIGN(const std::optional<std::string> differs, shortest_witness(canonical, nonzero, limits));
+    if (const auto& p = differs) {
         return child_failure("gives " + format_pair(decode(kernel.label_of(*p))) + " on " + printable(*p) +
                              " where the layer's policy is " + format_pair(decode(effective.label_of(*p))));
     }
@@ -29,15 +32,15 @@ Status check_child_by_products(const BasePolicy& base, const CompiledGrant& gran
                                                             !contains(grant_label.bound, decode(e)));
                               },
                               limits));
-    if (auto p = shortest_witness(beyond, [](Label l) { return l != 0; }))
-        return child_failure("exceeds the grant on " + printable(*p));
+    AA_ASSIGN(const std::optional<std::string> past_grant, shortest_witness(beyond, nonzero, limits));
+    if (const auto& p = past_grant) return child_failure("exceeds the grant on " + printable(*p));
     AA_ASSIGN(
         Dfa over_base,
         product(
             effective, base.effective,
             [](Label e, Label b) { return static_cast<Label>(!contains(decode(b), decode(e))); }, limits));
-    if (auto p = shortest_witness(over_base, [](Label l) { return l != 0; }))
-        return child_failure("exceeds the base on " + printable(*p));
+    AA_ASSIGN(const std::optional<std::string> past_base, shortest_witness(over_base, nonzero, limits));
+    if (const auto& p = past_base) return child_failure("exceeds the base on " + printable(*p));
     return {};
 }
 

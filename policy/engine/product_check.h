@@ -15,7 +15,6 @@ namespace aalayer::policy {
 // text) equals `effective` on every canonical path, `effective` never
 // exceeds the base, and inside the grant region never exceeds the grant.
 Status check_child_by_products(const BasePolicy& base, const CompiledGrant& grant,
-                               const std::string& child_text, const Dfa& effective,
-                               const DfaLimits& limits = {});
+                               const std::string& child_text, const Dfa& effective, const DfaLimits& limits);
 
 }  // namespace aalayer::policy

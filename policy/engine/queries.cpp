@@ -52,8 +52,8 @@ Explanation Composition::explain(std::string_view path) const {
     return e;
 }
 
-Result<std::vector<Difference>> diff(const Composition& a, const Composition& b, std::size_t max_regions,
-                                     const DfaLimits& limits) {
+Result<std::vector<Difference>> diff(const Composition& a, const Composition& b, const DfaLimits& limits,
+                                     std::size_t max_regions) {
     AA_ASSIGN(Dfa ea, a.effective_dfa(limits));
     AA_ASSIGN(Dfa eb, b.effective_dfa(limits));
     AA_ASSIGN(Dfa joint, product(

@@ -28,7 +28,7 @@ struct ParseOutput {
 // profile language: `grant BASE { rules }`, parsed as a Profile with grant set.
 enum class Dialect : std::uint8_t { Profile, Grant };
 
-Result<ParseOutput> parse_document(std::string_view text, std::string path, const ParseLimits& limits = {},
+Result<ParseOutput> parse_document(std::string_view text, std::string path, const ParseLimits& limits,
                                    Dialect dialect = Dialect::Profile);
 
 }  // namespace aalayer::policy

@@ -52,7 +52,7 @@ std::vector<std::string> PolicyCatalog::scan() {
                 continue;
             auto text = reader_.read(path, 16U << 20U);
             if (!text) continue;
-            auto parsed = policy::parse_document(*text, path);
+            auto parsed = policy::parse_document(*text, path, system_options().limits);
             if (!parsed) continue;  // apparmor_parser would refuse it too; not a base
             for (const auto& item : parsed->document.items) {
                 const auto* p = std::get_if<policy::Box<policy::Profile>>(&item.node);

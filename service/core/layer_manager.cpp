@@ -152,6 +152,7 @@ Outcome<policy::Composition> LayerManager::compose(const PolicyCatalog& catalog,
     const policy::LayerRules rules =
         policy::read_layer(loader.value(), layer.text, layer_source_name(layer.name), limits_.layer);
     policy::ComposeOptions options;
+    options.limits = catalog_config_.limits;
     options.strict = layer.strict;
     options.complain = layer.complain;
     auto composed = policy::compose(bounds.value(), rules, policy::LayerId{layer.uid, layer.name}, options);

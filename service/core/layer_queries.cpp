@@ -60,7 +60,7 @@ Outcome<std::vector<DiffRow>> LayerManager::diff(const Caller& caller, const std
             compositions.push_back(it->second.composition);
         }
     }
-    auto differences = policy::diff(*compositions[0], *compositions[1]);
+    auto differences = policy::diff(*compositions[0], *compositions[1], catalog_config_.limits.dfa);
     if (!differences) return from_engine(differences.error());
     std::vector<DiffRow> out;
     for (const auto& d : *differences)

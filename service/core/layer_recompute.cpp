@@ -73,6 +73,7 @@ void LayerManager::load_denies_only(const PolicyCatalog& catalog, Entry& entry,
     rules.allow_classes.clear();
     rules.findings.clear();
     policy::ComposeOptions options;
+    options.limits = catalog_config_.limits;
     options.complain = entry.stored.complain;
     auto composed =
         policy::compose(bounds.value(), rules, policy::LayerId{entry.stored.uid, entry.stored.name}, options);

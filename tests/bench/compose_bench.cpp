@@ -18,6 +18,11 @@
 #include "policy/engine/identity.h"
 #include "policy/source/filesystem_reader.h"
 #include "tests/support/corpus.h"
+#include "tests/support/default_limits.h"
+
+using aalayer::test::kDfaLimits;
+using aalayer::test::kLayerLimits;
+using aalayer::test::kPermissionLimits;
 
 namespace {
 
@@ -76,14 +81,15 @@ int main(int argc, char** argv) {
         Pipeline p(alice);
         auto grants = read_grants(p.grant_loader->load_file(grant_file).value()).value();
         auto base = std::make_shared<const BasePolicy>(
-            compile_base(p.system, base_file, grants.front().base).value());
-        auto grant = std::make_shared<const CompiledGrant>(compile_grant(std::move(grants.front())).value());
-        auto bounds = prepare_bounds(base, grant).value();
+            compile_base(p.system, base_file, grants.front().base, kPermissionLimits).value());
+        auto grant = std::make_shared<const CompiledGrant>(
+            compile_grant(std::move(grants.front()), kPermissionLimits).value());
+        auto bounds = prepare_bounds(base, grant, kDfaLimits).value();
         const int n = std::stoi(argv[2]);
         std::vector<double> times;
         for (int i = 0; i < n; ++i) {
             const auto start = Clock::now();
-            auto c = compose(bounds, read_layer(*p.layer_loader, layer_text, layer_file),
+            auto c = compose(bounds, read_layer(*p.layer_loader, layer_text, layer_file, kLayerLimits),
                              LayerId{1000, "banking"});
             times.push_back(seconds_since(start));
             if (!c || !c->valid()) {
@@ -105,16 +111,17 @@ int main(int argc, char** argv) {
         Pipeline p(alice);
         auto grant_policy = p.grant_loader->load_file(grant_file);
         auto grants = read_grants(grant_policy.value()).value();
-        auto base = compile_base(p.system, base_file, grants.front().base);
+        auto base = compile_base(p.system, base_file, grants.front().base, kPermissionLimits);
         if (!base) {
             std::fprintf(stderr, "compose-bench: %s\n", base.error().format().c_str());
             return 1;
         }
         base_rules = base->files.rules().size();
         auto shared_base = std::make_shared<const BasePolicy>(std::move(*base));
-        auto shared_grant =
-            std::make_shared<const CompiledGrant>(compile_grant(std::move(grants.front())).value());
-        auto c = compose(shared_base, shared_grant, read_layer(*p.layer_loader, layer_text, layer_file),
+        auto shared_grant = std::make_shared<const CompiledGrant>(
+            compile_grant(std::move(grants.front()), kPermissionLimits).value());
+        auto c = compose(shared_base, shared_grant,
+                         read_layer(*p.layer_loader, layer_text, layer_file, kLayerLimits),
                          LayerId{1000, "banking"});
         if (!c || !c->valid()) {
             std::fprintf(stderr, "compose-bench: the layer did not compose\n");
@@ -122,10 +129,10 @@ int main(int argc, char** argv) {
         }
         cold.push_back(seconds_since(start));
         // Warm: base and grant prepared once and kept, as the service keeps them.
-        auto bounds = prepare_bounds(shared_base, shared_grant).value();
+        auto bounds = prepare_bounds(shared_base, shared_grant, kDfaLimits).value();
         const auto warm_start = Clock::now();
-        auto again =
-            compose(bounds, read_layer(*p.layer_loader, layer_text, layer_file), LayerId{1000, "banking"});
+        auto again = compose(bounds, read_layer(*p.layer_loader, layer_text, layer_file, kLayerLimits),
+                             LayerId{1000, "banking"});
         warm.push_back(seconds_since(warm_start));
         composition = std::move(*again);
     }

@@ -16,7 +16,12 @@
 #include "policy/source/filesystem_reader.h"
 #include "policy/syntax/emitter.h"
 #include "tests/support/corpus.h"
+#include "tests/support/default_limits.h"
 #include "tests/support/parallel.h"
+
+using aalayer::test::kDfaLimits;
+using aalayer::test::kLayerLimits;
+using aalayer::test::kPermissionLimits;
 
 namespace aalayer::policy {
 namespace {
@@ -80,7 +85,7 @@ Outcome check_file(const std::string& file) {
         const auto* p = std::get_if<Box<Profile>>(&item.node);
         if (p == nullptr || (*p)->hat) continue;
         ++out.profiles;
-        auto base = compile_base(system, file, (*p)->name.text);
+        auto base = compile_base(system, file, (*p)->name.text, kPermissionLimits);
         if (!base) {
             out.failures.push_back(base.error().format());
             continue;
@@ -91,7 +96,7 @@ Outcome check_file(const std::string& file) {
             out.failures.push_back(grants.error().format());
             continue;
         }
-        auto grant = compile_grant(std::move(grants->front()));
+        auto grant = compile_grant(std::move(grants->front()), kPermissionLimits);
         if (!grant) {
             out.failures.push_back(grant.error().format());
             continue;
@@ -99,7 +104,8 @@ Outcome check_file(const std::string& file) {
         auto shared_base = std::make_shared<const BasePolicy>(std::move(*base));
         auto shared_grant = std::make_shared<const CompiledGrant>(std::move(*grant));
         for (const auto& layer_file : example_layers()) {
-            const LayerRules rules = read_layer(layer_loader, read_file(layer_file), layer_file);
+            const LayerRules rules =
+                read_layer(layer_loader, read_file(layer_file), layer_file, kLayerLimits);
             const std::string name = fs::path(layer_file).stem().string();
             auto c = compose(shared_base, shared_grant, rules, LayerId{1000, name});
             if (!c) {
@@ -113,7 +119,7 @@ Outcome check_file(const std::string& file) {
             }
             // The independent oracle, one full product per question, on the child compose proved.
             if (auto st = check_child_by_products(*shared_base, *shared_grant, c->child_text,
-                                                  c->effective_dfa().value());
+                                                  c->effective_dfa(kDfaLimits).value(), kDfaLimits);
                 !st) {
                 out.failures.push_back(file + " / " + layer_file + ": " + st.error().format());
             }

@@ -14,6 +14,11 @@
 #include "policy/syntax/escapes.h"
 #include "policy/syntax/parser.h"
 #include "tests/support/corpus.h"
+#include "tests/support/default_limits.h"
+
+using aalayer::test::kDfaLimits;
+using aalayer::test::kGlobLimits;
+using aalayer::test::kParseLimits;
 
 namespace aalayer::test {
 namespace {
@@ -94,7 +99,7 @@ TEST(EscapeDifferential, DecodingMatchesApparmorParser) {
             << c.glob << ": apparmor_parser " << (binary ? "accepts it" : "refuses it: " + parser_error);
 
         // Ours: the rule's path word, escapes decoded, compiled as the engine does.
-        auto parsed = policy::parse_document(text, "escape");
+        auto parsed = policy::parse_document(text, "escape", kParseLimits);
         if (!parsed) {
             EXPECT_FALSE(binary.has_value())
                 << c.glob << ": apparmor_parser accepts it, we say " << parsed.error().format();
@@ -103,7 +108,7 @@ TEST(EscapeDifferential, DecodingMatchesApparmorParser) {
         const auto& profile = std::get<policy::Box<policy::Profile>>(parsed->document.items.front().node);
         const auto& rule = std::get<policy::FileRule>(profile->items.front().node);
         const policy::DecodedWord decoded = policy::decode_escapes(rule.path->text);
-        const auto ours = policy::compile_globs({decoded.text});
+        const auto ours = policy::compile_globs({decoded.text}, policy::Location{}, kGlobLimits, kDfaLimits);
         if (!binary) {
             EXPECT_FALSE(ours.ok()) << c.glob << ": apparmor_parser refuses it, we read it as '"
                                     << decoded.text << "'";
@@ -128,9 +133,10 @@ TEST(EscapeDifferential, DecodingMatchesApparmorParser) {
                 {policy::decode_escapes(c.literal[0] == '"'
                                             ? std::string(c.literal + 1, std::strlen(c.literal) - 2)
                                             : std::string(c.literal))
-                     .text});
+                     .text},
+                policy::Location{}, kGlobLimits, kDfaLimits);
             ASSERT_TRUE(want.ok()) << c.literal;
-            auto rel = policy::set_relation(*ours, *want);
+            auto rel = policy::set_relation(*ours, *want, kDfaLimits);
             ASSERT_TRUE(rel.ok());
             EXPECT_FALSE(rel->only_a || rel->only_b) << c.glob << " does not mean " << c.literal << " to us";
         }

@@ -11,6 +11,12 @@
 #include "policy/syntax/emitter.h"
 #include "policy/syntax/parser.h"
 #include "tests/support/corpus.h"
+#include "tests/support/default_limits.h"
+
+using aalayer::test::kDfaLimits;
+using aalayer::test::kLayerLimits;
+using aalayer::test::kParseLimits;
+using aalayer::test::kPermissionLimits;
 
 namespace aalayer::policy {
 namespace {
@@ -33,14 +39,16 @@ protected:
         r.bits = perm::kAll;
         r.text = "/home/alice/** rwlkmix,";
         g.rules = {r};
-        auto base =
-            std::make_shared<const BasePolicy>(compile_base(*system, "/etc/apparmor.d/app", "app").value());
-        bounds =
-            prepare_bounds(base, std::make_shared<const CompiledGrant>(compile_grant(g).value())).value();
+        auto base = std::make_shared<const BasePolicy>(
+            compile_base(*system, "/etc/apparmor.d/app", "app", kPermissionLimits).value());
+        bounds = prepare_bounds(
+                     base, std::make_shared<const CompiledGrant>(compile_grant(g, kPermissionLimits).value()),
+                     kDfaLimits)
+                     .value();
     }
 
     Composition compose_text(const std::string& text) {
-        const LayerRules rules = read_layer(*user, text, "evil.layer");
+        const LayerRules rules = read_layer(*user, text, "evil.layer", kLayerLimits);
         auto c = compose(bounds, rules, LayerId{1000, "evil"});
         EXPECT_TRUE(c.ok()) << (c ? "" : c.error().format());
         return c ? std::move(*c) : Composition{};
@@ -49,7 +57,7 @@ protected:
     // The child holds one profile, app//aalayer.1000.evil, and only file rules, allow-all
     // forms of other classes and the layer's own deny rules.
     void expect_clean_child(const Composition& c, const std::string& what) {
-        auto parsed = parse_document(c.child_text, "child");
+        auto parsed = parse_document(c.child_text, "child", kParseLimits);
         ASSERT_TRUE(parsed.ok()) << what << "\n" << c.child_text;
         std::size_t profiles = 0;
         for (const auto& item : parsed->document.items) {
@@ -114,7 +122,7 @@ TEST_F(Injection, StructureInLayerTextIsRefusedWithALocation) {
         {"unknown_class foo,\n", "unknown"},                    // unknown class
     };
     for (const auto& [text, phrase] : attempts) {
-        const LayerRules rules = read_layer(*user, text, "evil.layer");
+        const LayerRules rules = read_layer(*user, text, "evil.layer", kLayerLimits);
         ASSERT_TRUE(has_errors(rules.findings)) << "accepted:\n" << text;
         bool located = false;
         std::string all;
@@ -138,7 +146,7 @@ TEST_F(Injection, NulAndControlBytesNeverReachTheChild) {
     for (const std::string& text :
          {std::string("/home/alice/a\0b r,\n", 19), std::string("\"/home/alice/a\nb\" r,\n"),
           std::string("\"/home/alice/a\rb\" r,\n"), std::string("/home/alice/\x01 r,\n")}) {
-        const LayerRules rules = read_layer(*user, text, "evil.layer");
+        const LayerRules rules = read_layer(*user, text, "evil.layer", kLayerLimits);
         if (has_errors(rules.findings)) continue;  // refused: fine
         const Composition c = compose_text(text);
         expect_clean_child(c, "control bytes");
@@ -162,7 +170,7 @@ TEST_F(Injection, StructureInsidePathsStaysAPath) {
     };
     int composed = 0;
     for (const auto& text : texts) {
-        const LayerRules rules = read_layer(*user, text, "evil.layer");
+        const LayerRules rules = read_layer(*user, text, "evil.layer", kLayerLimits);
         if (has_errors(rules.findings)) {
             // A refusal is also safe; it must be located.
             for (const auto& f : rules.findings)

@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!set) return 0;
     GlobRenderLimits render;
     render.max_globs = 128;
-    (void)render_globs(*set, Location{}, render);
-    (void)render_globs(set_complement(*set), Location{}, render);
+    (void)render_globs(*set, Location{}, render, dfa_limits);
+    (void)render_globs(set_complement(*set), Location{}, render, dfa_limits);
     return 0;
 }

@@ -10,14 +10,18 @@
 #include "policy/common/utf8.h"
 #include "policy/syntax/emitter.h"
 #include "tests/fuzz/fuzz_support.h"
+#include "tests/support/default_limits.h"
 #include "tests/support/same_rule.h"
+
+using aalayer::test::kLayerLimits;
+using aalayer::test::kParseLimits;
 
 namespace {
 
 using namespace aalayer::policy;
 
 bool reads_back(const Item& item) {
-    auto parsed = parse_document(emit_rule(item.node), "rule");
+    auto parsed = parse_document(emit_rule(item.node), "rule", kParseLimits);
     return parsed && parsed->document.items.size() == 1 &&
            aalayer::test::same_rule(parsed->document.items.front().node, item.node);
 }
@@ -28,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     using namespace aalayer;
     const auto& w = fuzz::world();
     const std::string text(reinterpret_cast<const char*>(data), size);
-    const policy::LayerRules rules = policy::read_layer(*w.user, text, "fuzz.layer");
+    const policy::LayerRules rules = policy::read_layer(*w.user, text, "fuzz.layer", kLayerLimits);
     auto c = policy::compose(w.bounds, rules, policy::LayerId{1000, "f"}, fuzz::small_options());
     if (!c && c.error().kind != policy::ErrorKind::Limit) {
         // Only a budget may stop the engine; anything else is a bug (e.g. a failed proof).
@@ -45,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (c && c->valid()) {
         // The emitted child is ours: it must parse back.
-        if (!policy::parse_document(c->child_text, "child")) __builtin_trap();
+        if (!policy::parse_document(c->child_text, "child", kParseLimits)) __builtin_trap();
         for (const char ch : c->child_text) {
             const auto u = static_cast<unsigned char>(ch);
             if ((u < 0x20 && ch != '\n') || u == 0x7f) __builtin_trap();  // only line ends

@@ -3,6 +3,10 @@
 #include <cstdlib>
 
 #include "policy/engine/grant.h"
+#include "tests/support/default_limits.h"
+
+using aalayer::test::kDfaLimits;
+using aalayer::test::kPermissionLimits;
 
 namespace aalayer::fuzz {
 
@@ -37,9 +41,10 @@ const World& world() {
             "grant app {\n  owner @{HOME}/docs/** rw,\n  @{HOME}/pub/* r,\n}\n", "grant.conf");
         auto grants = read_grants(grant_policy.value()).value();
         auto base = std::make_shared<const BasePolicy>(
-            compile_base(*out->system, "/etc/apparmor.d/app", "app").value());
-        auto grant = std::make_shared<const CompiledGrant>(compile_grant(grants.front()).value());
-        out->bounds = prepare_bounds(base, grant).value();
+            compile_base(*out->system, "/etc/apparmor.d/app", "app", kPermissionLimits).value());
+        auto grant =
+            std::make_shared<const CompiledGrant>(compile_grant(grants.front(), kPermissionLimits).value());
+        out->bounds = prepare_bounds(base, grant, kDfaLimits).value();
         return out;
     }();
     return *w;

@@ -10,7 +10,11 @@
 #include <gtest/gtest.h>
 
 #include "policy/automaton/dfa.h"
+#include "tests/support/default_limits.h"
 #include "tests/support/glob_reference.h"
+
+using aalayer::test::kDfaLimits;
+using aalayer::test::kGlobLimits;
 
 namespace aalayer::policy {
 namespace {
@@ -20,7 +24,7 @@ using test::random_glob;
 using test::ref_match;
 
 Dfa compile(const std::vector<std::string>& globs) {
-    auto d = compile_globs(globs);
+    auto d = compile_globs(globs, Location{}, kGlobLimits, kDfaLimits);
     EXPECT_TRUE(d.ok()) << (d ? "" : d.error().format());
     return d ? std::move(d).value() : Dfa::empty();
 }
@@ -65,7 +69,7 @@ TEST(GlobSemantics, ApparmorExamples) {
 
 TEST(GlobSemantics, InvalidGlobsAreLocatedErrors) {
     for (const char* bad : {"/a/{b", "/a/{b}", "/a/[bc", "/a/b]", "/a/}", "/a\\", "/@{HOME}/x", "/a/[z-a]"}) {
-        auto d = compile_globs({bad}, Location{"layer", 3, 5});
+        auto d = compile_globs({bad}, Location{"layer", 3, 5}, kGlobLimits, kDfaLimits);
         ASSERT_FALSE(d.ok()) << bad;
         EXPECT_EQ(d.error().where.line, 3U) << bad;
         EXPECT_NE(d.error().message.find(bad), std::string::npos) << d.error().message;
@@ -89,8 +93,8 @@ TEST(GlobSemantics, MinimizationKeepsTheLanguageAndIsMinimal) {
         const std::vector<std::string> globs{random_glob(rng), random_glob(rng)};
         Nfa nfa;
         for (const auto& g : globs)
-            ASSERT_TRUE(add_glob(nfa, g, 1, {}).ok());
-        auto raw = determinize(nfa);
+            ASSERT_TRUE(add_glob(nfa, g, 1, {}, kGlobLimits).ok());
+        auto raw = determinize(nfa, kDfaLimits);
         ASSERT_TRUE(raw.ok());
         const Dfa big = map_labels(raw->dfa, [](Label l) { return static_cast<Label>(l != 0); });
         const Dfa small = minimize(big);
@@ -108,11 +112,11 @@ TEST(GlobAlgebra, LawsHoldOnAutomataAndOnPaths) {
         const Dfa a = compile({random_glob(rng), random_glob(rng)});
         const Dfa b = compile({random_glob(rng)});
         const Dfa c = compile({random_glob(rng)});
-        const Dfa ab = *set_intersection(a, b);
-        const Dfa ba = *set_intersection(b, a);
-        const Dfa uab = *set_union(a, b);
-        const Dfa uba = *set_union(b, a);
-        const Dfa diff = *set_difference(a, b);
+        const Dfa ab = *set_intersection(a, b, kDfaLimits);
+        const Dfa ba = *set_intersection(b, a, kDfaLimits);
+        const Dfa uab = *set_union(a, b, kDfaLimits);
+        const Dfa uba = *set_union(b, a, kDfaLimits);
+        const Dfa diff = *set_difference(a, b, kDfaLimits);
         const Dfa not_a = set_complement(a);
         for (const auto& p : paths()) {
             ASSERT_EQ(in(ab, p), in(a, p) && in(b, p));
@@ -121,16 +125,18 @@ TEST(GlobAlgebra, LawsHoldOnAutomataAndOnPaths) {
             ASSERT_EQ(in(not_a, p), !in(a, p));
         }
         auto equivalent = [](const Dfa& x, const Dfa& y) {
-            return *set_is_subset(x, y) && *set_is_subset(y, x);
+            return *set_is_subset(x, y, kDfaLimits) && *set_is_subset(y, x, kDfaLimits);
         };
         EXPECT_TRUE(equivalent(ab, ba));
         EXPECT_TRUE(equivalent(uab, uba));
-        EXPECT_TRUE(equivalent(*set_intersection(ab, c), *set_intersection(a, *set_intersection(b, c))));
-        EXPECT_TRUE(equivalent(*set_union(uab, c), *set_union(a, *set_union(b, c))));
-        EXPECT_TRUE(set_is_empty(*set_intersection(a, not_a)));
-        EXPECT_TRUE(equivalent(set_complement(uab), *set_intersection(not_a, set_complement(b))));
-        EXPECT_TRUE(equivalent(set_complement(ab), *set_union(not_a, set_complement(b))));
-        EXPECT_EQ(*set_is_subset(a, b), set_is_empty(diff));
+        EXPECT_TRUE(equivalent(*set_intersection(ab, c, kDfaLimits),
+                               *set_intersection(a, *set_intersection(b, c, kDfaLimits), kDfaLimits)));
+        EXPECT_TRUE(equivalent(*set_union(uab, c, kDfaLimits),
+                               *set_union(a, *set_union(b, c, kDfaLimits), kDfaLimits)));
+        EXPECT_TRUE(set_is_empty(*set_intersection(a, not_a, kDfaLimits)));
+        EXPECT_TRUE(equivalent(set_complement(uab), *set_intersection(not_a, set_complement(b), kDfaLimits)));
+        EXPECT_TRUE(equivalent(set_complement(ab), *set_union(not_a, set_complement(b), kDfaLimits)));
+        EXPECT_EQ(*set_is_subset(a, b, kDfaLimits), set_is_empty(diff));
     }
 }
 
@@ -139,11 +145,11 @@ TEST(GlobAlgebra, RelationAgreesWithTheSetOperations) {
     for (int round = 0; round < 200; ++round) {
         const Dfa a = compile({random_glob(rng), random_glob(rng)});
         const Dfa b = rng() % 4 == 0 ? a : compile({random_glob(rng)});
-        const auto r = set_relation(a, b);
+        const auto r = set_relation(a, b, kDfaLimits);
         ASSERT_TRUE(r.ok());
-        EXPECT_EQ(r->both, !set_is_empty(*set_intersection(a, b)));
-        EXPECT_EQ(r->only_a, !*set_is_subset(a, b));
-        EXPECT_EQ(r->only_b, !*set_is_subset(b, a));
+        EXPECT_EQ(r->both, !set_is_empty(*set_intersection(a, b, kDfaLimits)));
+        EXPECT_EQ(r->only_a, !*set_is_subset(a, b, kDfaLimits));
+        EXPECT_EQ(r->only_b, !*set_is_subset(b, a, kDfaLimits));
     }
 }
 
@@ -153,7 +159,7 @@ TEST(GlobAlgebra, WitnessIsAShortestPathInTheDifference) {
     for (int round = 0; round < 200; ++round) {
         const Dfa a = compile({random_glob(rng)});
         const Dfa b = compile({random_glob(rng)});
-        auto w = set_difference_witness(a, b);
+        auto w = set_difference_witness(a, b, kDfaLimits);
         ASSERT_TRUE(w.ok());
         std::size_t shortest = std::string::npos;
         for (const auto& p : paths()) {
@@ -176,7 +182,7 @@ TEST(GlobAlgebra, WitnessIsAShortestPathInTheDifference) {
 TEST(GlobAlgebra, WitnessesReadLikePaths) {
     const Dfa home = compile({"/home/alice/**"});
     const Dfa grant = compile({"/home/alice/.mozilla/**", "/home/alice/Downloads/**"});
-    auto w = set_difference_witness(home, grant);
+    auto w = set_difference_witness(home, grant, kDfaLimits);
     ASSERT_TRUE(w.ok() && w->has_value());
     EXPECT_EQ(**w, "/home/alice/a");
 }
@@ -200,7 +206,7 @@ TEST(GlobLimits, DeepAlternationIsRefused) {
         g += "{a,";
     for (int k = 0; k < 40; ++k)
         g += "}";
-    auto d = compile_globs({g});
+    auto d = compile_globs({g}, Location{}, kGlobLimits, kDfaLimits);
     ASSERT_FALSE(d.ok());
     EXPECT_EQ(d.error().kind, ErrorKind::Limit);
 }

@@ -13,7 +13,13 @@
 
 #include "policy/engine/product_check.h"
 #include "policy/syntax/parser.h"
+#include "tests/support/default_limits.h"
 #include "tests/support/glob_reference.h"
+
+using aalayer::test::kDfaLimits;
+using aalayer::test::kGlobLimits;
+using aalayer::test::kParseLimits;
+using aalayer::test::kPermissionLimits;
 
 namespace aalayer::policy {
 namespace {
@@ -61,7 +67,7 @@ MatchPerms ref_perms(const std::vector<FileRuleInfo>& rules, const std::string& 
 std::shared_ptr<const BasePolicy> make_base(std::vector<FileRuleInfo> rules) {
     BasePolicy base;
     base.name = "base";
-    base.files = PermissionAutomaton::build(std::move(rules)).value();
+    base.files = PermissionAutomaton::build(std::move(rules), kPermissionLimits).value();
     base.effective = base.files.effective_dfa();
     return std::make_shared<const BasePolicy>(std::move(base));
 }
@@ -71,7 +77,7 @@ Result<std::shared_ptr<const CompiledGrant>> make_grant(std::vector<FileRuleInfo
     g.base = "base";
     g.where = Location{"grant", 1, 1};
     g.rules = std::move(rules);
-    AA_ASSIGN(CompiledGrant compiled, compile_grant(std::move(g)));
+    AA_ASSIGN(CompiledGrant compiled, compile_grant(std::move(g), kPermissionLimits));
     return std::make_shared<const CompiledGrant>(std::move(compiled));
 }
 
@@ -114,7 +120,7 @@ PermPair kernel_perms(const std::vector<FileRuleInfo>& base, const std::vector<D
 }
 
 std::vector<FileRuleInfo> parse_child(const std::string& text) {
-    auto parsed = parse_document(text, "child");
+    auto parsed = parse_document(text, "child", kParseLimits);
     EXPECT_TRUE(parsed.ok()) << text;
     std::vector<FileRuleInfo> out;
     if (!parsed) return out;
@@ -134,7 +140,7 @@ std::vector<Dfa> glob_sets(const std::vector<FileRuleInfo>& rules) {
     std::vector<Dfa> sets;
     sets.reserve(rules.size());
     for (const auto& r : rules)
-        sets.push_back(compile_globs(r.globs).value());
+        sets.push_back(compile_globs(r.globs, Location{}, kGlobLimits, kDfaLimits).value());
     return sets;
 }
 
@@ -222,8 +228,8 @@ TEST(Compose, ProofCatchesWrongChildren) {
         auto c = compose(base, *grant, layer, LayerId{1000, "t"});
         ASSERT_TRUE(c.ok()) << c.error().format();
         if (!c->valid()) continue;
-        ASSERT_TRUE(c->prove(c->child_text).ok());
-        const Dfa effective = c->effective_dfa().value();
+        ASSERT_TRUE(c->prove(c->child_text, kDfaLimits).ok());
+        const Dfa effective = c->effective_dfa(kDfaLimits).value();
         std::vector<std::string> lines;
         for (std::size_t at = 0; at < c->child_text.size();) {
             const std::size_t nl = c->child_text.find('\n', at);
@@ -251,8 +257,8 @@ TEST(Compose, ProofCatchesWrongChildren) {
             std::string text;
             for (const auto& l : mutant)
                 text += l + "\n";
-            const Status fast = c->prove(text);
-            const Status full = check_child_by_products(*base, **grant, text, effective);
+            const Status fast = c->prove(text, kDfaLimits);
+            const Status full = check_child_by_products(*base, **grant, text, effective, kDfaLimits);
             ASSERT_EQ(fast.ok(), full.ok()) << text << (fast.ok() ? full : fast).error().format();
             if (fast.ok()) {
                 ++passed;
@@ -362,14 +368,14 @@ TEST(Diff, ExamplesDifferAndEqualLayersHaveNone) {
     b.files.push_back(rule({"/p/b/**"}, perm::kAll, OwnerMode::Owner));
     auto ca = compose(base, grant, a, LayerId{1, "a"}).value();
     auto cb = compose(base, grant, b, LayerId{1, "b"}).value();
-    auto d = diff(ca, cb).value();
+    auto d = diff(ca, cb, kDfaLimits).value();
     ASSERT_EQ(d.size(), 2U);
     for (const auto& region : d) {
         EXPECT_EQ(ca.perms(region.example), region.a) << region.example;
         EXPECT_EQ(cb.perms(region.example), region.b) << region.example;
         EXPECT_NE(region.a, region.b);
     }
-    EXPECT_TRUE(diff(ca, ca).value().empty());
+    EXPECT_TRUE(diff(ca, ca, kDfaLimits).value().empty());
 }
 
 }  // namespace

@@ -9,18 +9,21 @@
 #include <gtest/gtest.h>
 
 #include "policy/syntax/parser.h"
+#include "tests/support/default_limits.h"
+
+using aalayer::test::kParseLimits;
 
 namespace aalayer::policy {
 namespace {
 
 std::string emit(std::string_view text) {
-    auto r = parse_document(text, "/test");
+    auto r = parse_document(text, "/test", kParseLimits);
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().format());
     return r.ok() ? emit_document(r->document) : std::string();
 }
 
 Node first_rule(std::string_view rule) {
-    auto r = parse_document("profile p {\n  " + std::string(rule) + "\n}\n", "/test");
+    auto r = parse_document("profile p {\n  " + std::string(rule) + "\n}\n", "/test", kParseLimits);
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().format());
     if (!r.ok()) return AllRule{};
     return (*std::get<Box<Profile>>(r->document.items.at(0).node)).items.at(0).node;
@@ -145,9 +148,9 @@ TEST(Emitter, EmitIsAFixedPoint) {
 
 TEST(Emitter, CanonicalTextReparsesToTheSameModel) {
     const std::string text = "profile p {\n  rw /a,\n  #include <x>\n  deny x /b,\n}\n";
-    auto first = parse_document(text, "/t");
+    auto first = parse_document(text, "/t", kParseLimits);
     ASSERT_TRUE(first.ok());
-    auto second = parse_document(emit_document(first->document), "/t");
+    auto second = parse_document(emit_document(first->document), "/t", kParseLimits);
     ASSERT_TRUE(second.ok()) << second.error().format();
     const auto& a = (*std::get<Box<Profile>>(first->document.items.at(0).node)).items;
     const auto& b = (*std::get<Box<Profile>>(second->document.items.at(0).node)).items;
@@ -170,11 +173,11 @@ TEST(Emitter, CanonicalTextReparsesToTheSameModel) {
 // Found by fuzz-profile: `allow` is dropped from rules as the default, but a
 // block needs a qualifier in front of its brace, or the text does not parse back.
 TEST(EmitterTest, AllowBlockKeepsItsQualifier) {
-    auto parsed = parse_document("profile t {\n  allow{ /x w, }\n}\n", "t");
+    auto parsed = parse_document("profile t {\n  allow{ /x w, }\n}\n", "t", kParseLimits);
     ASSERT_TRUE(parsed.ok()) << parsed.error().format();
     const std::string once = emit_document(parsed->document);
     EXPECT_NE(once.find("  allow {\n"), std::string::npos) << once;
-    auto again = parse_document(once, "t");
+    auto again = parse_document(once, "t", kParseLimits);
     ASSERT_TRUE(again.ok()) << again.error().format() << "\n" << once;
     EXPECT_EQ(emit_document(again->document), once);
 }
@@ -183,14 +186,14 @@ TEST(EmitterTest, AllowBlockKeepsItsQualifier) {
 // followed it once written back; such a comment is refused, a comment right
 // after the comma is a comment.
 TEST(EmitterTest, CommentsAndRulesKeptVerbatim) {
-    auto inside = parse_document("i#   \n,\n", "t");
+    auto inside = parse_document("i#   \n,\n", "t", kParseLimits);
     ASSERT_FALSE(inside.ok());
     EXPECT_EQ(inside.error().kind, ErrorKind::Unsupported);
     EXPECT_NE(inside.error().message.find("comment inside"), std::string::npos);
-    auto after = parse_document("frob x,# why\nfrob\n   y  z,\n", "t");
+    auto after = parse_document("frob x,# why\nfrob\n   y  z,\n", "t", kParseLimits);
     ASSERT_TRUE(after.ok()) << after.error().format();
     const std::string once = emit_document(after->document);
-    auto again = parse_document(once, "t");
+    auto again = parse_document(once, "t", kParseLimits);
     ASSERT_TRUE(again.ok()) << again.error().format() << "\n" << once;
     EXPECT_EQ(emit_document(again->document), once);
 }

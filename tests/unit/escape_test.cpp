@@ -16,6 +16,13 @@
 #include "policy/syntax/emitter.h"
 #include "policy/syntax/escapes.h"
 #include "policy/syntax/parser.h"
+#include "tests/support/default_limits.h"
+
+using aalayer::test::kDfaLimits;
+using aalayer::test::kGlobLimits;
+using aalayer::test::kLayerLimits;
+using aalayer::test::kParseLimits;
+using aalayer::test::kPermissionLimits;
 
 namespace aalayer::policy {
 namespace {
@@ -73,17 +80,17 @@ TEST(Escapes, GlobsMatchTheDecodedBytes) {
         {R"(/a/\t)", "/a/\t"},
     };
     for (const auto& [escaped, literal] : same) {
-        auto a = compile_globs({escaped}, Location{});
-        auto b = compile_globs({literal}, Location{});
+        auto a = compile_globs({escaped}, Location{}, kGlobLimits, kDfaLimits);
+        auto b = compile_globs({literal}, Location{}, kGlobLimits, kDfaLimits);
         ASSERT_TRUE(a.ok() && b.ok()) << escaped;
-        auto rel = set_relation(*a, *b);
+        auto rel = set_relation(*a, *b, kDfaLimits);
         ASSERT_TRUE(rel.ok());
         EXPECT_TRUE(rel->both && !rel->only_a && !rel->only_b) << escaped << " vs " << literal;
     }
     // A NUL escape matches no path (paths have no NUL).
-    auto nul = compile_globs({R"(/a/\000)"}, Location{});
+    auto nul = compile_globs({R"(/a/\000)"}, Location{}, kGlobLimits, kDfaLimits);
     ASSERT_TRUE(nul.ok());
-    auto none = set_intersection(*nul, canonical_paths());
+    auto none = set_intersection(*nul, canonical_paths(), kDfaLimits);
     ASSERT_TRUE(none.ok());
     EXPECT_TRUE(set_is_empty(*none));
 }
@@ -103,14 +110,14 @@ TEST(Escapes, ChildWordsReadBackAsTheSameBytes) {
             EXPECT_FALSE(u < 0x20 || u == 0x7f) << "control byte written for " << glob;
         }
         const std::string rule = emit_word(w) + " r,";
-        auto parsed = parse_document("profile p {\n  " + rule + "\n}\n", "child");
+        auto parsed = parse_document("profile p {\n  " + rule + "\n}\n", "child", kParseLimits);
         ASSERT_TRUE(parsed.ok()) << rule << ": " << parsed.error().format();
         const auto& profile = std::get<Box<Profile>>(parsed->document.items.front().node);
         const auto& file = std::get<FileRule>(profile->items.front().node);
-        auto read_back = compile_globs({file.path->text});
-        auto meant = compile_globs({glob});
+        auto read_back = compile_globs({file.path->text}, Location{}, kGlobLimits, kDfaLimits);
+        auto meant = compile_globs({glob}, Location{}, kGlobLimits, kDfaLimits);
         ASSERT_TRUE(read_back.ok() && meant.ok()) << rule;
-        auto rel = set_relation(*read_back, *meant);
+        auto rel = set_relation(*read_back, *meant, kDfaLimits);
         ASSERT_TRUE(rel.ok());
         EXPECT_FALSE(rel->only_a || rel->only_b) << rule << " does not read back as " << glob;
     }
@@ -130,19 +137,22 @@ protected:
         const UserIdentity alice{1000, "alice", "/home/alice"};
         options.predefined = user_variables(load_tunables(*system_).value(), alice);
         user_ = std::make_unique<Loader>(reader_, options);
-        base_ = std::make_shared<const BasePolicy>(compile_base(*system_, "/sys/app", "app").value());
+        base_ = std::make_shared<const BasePolicy>(
+            compile_base(*system_, "/sys/app", "app", kPermissionLimits).value());
         const Loader grant_loader(reader_, grant_load_options(options));
         auto policy = grant_loader.load_file("/etc/aalayer/grants.d/app.conf");
         ASSERT_TRUE(policy.ok()) << policy.error().format();
         auto grants = read_grants(*policy);
         ASSERT_TRUE(grants.ok()) << grants.error().format();
-        auto compiled = compile_grant(grants->front());
+        auto compiled = compile_grant(grants->front(), kPermissionLimits);
         ASSERT_TRUE(compiled.ok()) << compiled.error().format();
-        bounds_ = prepare_bounds(base_, std::make_shared<const CompiledGrant>(std::move(*compiled))).value();
+        bounds_ =
+            prepare_bounds(base_, std::make_shared<const CompiledGrant>(std::move(*compiled)), kDfaLimits)
+                .value();
     }
 
     Result<Composition> compose_text(const std::string& text) {
-        return compose(bounds_, read_layer(*user_, text, "t.layer"), LayerId{1000, "t"});
+        return compose(bounds_, read_layer(*user_, text, "t.layer", kLayerLimits), LayerId{1000, "t"});
     }
 
     MemoryReader reader_;
@@ -183,7 +193,7 @@ TEST_F(EscapeCompose, EscapedSlashIsClippedToTheGrant) {
         EXPECT_EQ(c->perms("/home/alice/a/x/secret/y").owner, perm::kRead) << text;
         // The child, stacked on the base, gives no more on that path: the proof
         // parses the child back and decodes it as apparmor_parser does.
-        EXPECT_TRUE(c->prove(c->child_text).ok()) << c->child_text;
+        EXPECT_TRUE(c->prove(c->child_text, kDfaLimits).ok()) << c->child_text;
         EXPECT_EQ(c->child_text.find("secret/y rw"), std::string::npos) << c->child_text;
         EXPECT_NE(c->child_text.find("owner /home/alice/a/x/secret/y r,"), std::string::npos)
             << c->child_text;
@@ -203,7 +213,7 @@ TEST_F(EscapeCompose, LayerRefusesNulControlAndHiddenDotDot) {
         {"owner @{HOME}/\\x40{HOME} r,\n", "variables must be expanded"},
     };
     for (const auto& [text, phrase] : refused) {
-        const LayerRules rules = read_layer(*user_, text, "t.layer");
+        const LayerRules rules = read_layer(*user_, text, "t.layer", kLayerLimits);
         auto c = compose(bounds_, rules, LayerId{1000, "t"});
         bool found = false;
         for (const auto& f : rules.findings)

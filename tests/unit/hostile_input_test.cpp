@@ -10,6 +10,12 @@
 #include "policy/engine/compose.h"
 #include "policy/load/loader.h"
 #include "policy/source/memory_reader.h"
+#include "tests/support/default_limits.h"
+
+using aalayer::test::kDfaLimits;
+using aalayer::test::kGlobLimits;
+using aalayer::test::kLayerLimits;
+using aalayer::test::kPermissionLimits;
 
 namespace aalayer::policy {
 namespace {
@@ -104,19 +110,21 @@ struct LayerHarness {
         all.text = "/** rwlkmix,";
         BasePolicy base;
         base.name = "app";
-        base.files = PermissionAutomaton::build({all}).value();
+        base.files = PermissionAutomaton::build({all}, kPermissionLimits).value();
         base.effective = base.files.effective_dfa();
         FileRuleInfo home = all;
         home.globs = {"/home/u/**"};
         Grant grant;
         grant.base = "app";
         grant.rules = {home};
-        bounds = prepare_bounds(std::make_shared<const BasePolicy>(std::move(base)),
-                                std::make_shared<const CompiledGrant>(compile_grant(grant).value()))
+        bounds = prepare_bounds(
+                     std::make_shared<const BasePolicy>(std::move(base)),
+                     std::make_shared<const CompiledGrant>(compile_grant(grant, kPermissionLimits).value()),
+                     kDfaLimits)
                      .value();
     }
 
-    LayerRules read(const std::string& text, const LayerLimits& limits = {}) {
+    LayerRules read(const std::string& text, const LayerLimits& limits = kLayerLimits) {
         LoadOptions options;
         options.include_dirs = {"/inc"};
         const Loader loader(reader, options);
@@ -129,7 +137,7 @@ struct LayerHarness {
         options.include_dirs = {"/inc"};
         const Loader loader(reader, options);
         const auto start = std::chrono::steady_clock::now();
-        const LayerRules rules = read_layer(loader, text, "hostile.layer");
+        const LayerRules rules = read_layer(loader, text, "hostile.layer", kLayerLimits);
         auto c = compose(bounds, rules, LayerId{1000, "h"});
         took = std::chrono::steady_clock::now() - start;
         if (!c) return {to_finding(c.error())};
@@ -318,10 +326,10 @@ TEST(HostileLayer, WitnessesPreferWholeCharacters) {
     EXPECT_NE(messages.find("allows /tmp/\xc3\x80, outside"), std::string::npos) << messages;
     EXPECT_NE(messages.find("allows /tmp/xaa, outside"), std::string::npos) << messages;
     // The searches agree with each other on the set.
-    const Dfa set = compile_globs({"/tmp/[\xc3\xa9]*"}).value();
+    const Dfa set = compile_globs({"/tmp/[\xc3\xa9]*"}, Location{}, kGlobLimits, kDfaLimits).value();
     EXPECT_EQ(shortest_witness(set, [](Label l) { return l != 0; }), "/tmp/\xc3\x80");
-    EXPECT_EQ(canonical_difference_witness(set, Dfa::empty()).value(), "/tmp/\xc3\x80");
-    EXPECT_EQ(set_difference_witness(set, Dfa::empty()).value(), "/tmp/\xc3\x80");
+    EXPECT_EQ(canonical_difference_witness(set, Dfa::empty(), kDfaLimits).value(), "/tmp/\xc3\x80");
+    EXPECT_EQ(set_difference_witness(set, Dfa::empty(), kDfaLimits).value(), "/tmp/\xc3\x80");
 }
 
 TEST(HostileLayer, DiffExamplesAreUtf8) {
@@ -330,7 +338,7 @@ TEST(HostileLayer, DiffExamplesAreUtf8) {
                      LayerId{1000, "a"});
     auto b = compose(h.bounds, h.read("owner /home/u/e/** rw,\n"), LayerId{1000, "b"});
     ASSERT_TRUE(a.ok() && b.ok());
-    auto d = diff(*a, *b);
+    auto d = diff(*a, *b, kDfaLimits);
     ASSERT_TRUE(d.ok()) << d.error().format();
     std::set<std::string> examples;
     for (const auto& x : *d) {

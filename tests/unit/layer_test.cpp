@@ -17,7 +17,13 @@
 #include "policy/source/memory_reader.h"
 #include "policy/syntax/emitter.h"
 #include "policy/syntax/parser.h"
+#include "tests/support/default_limits.h"
 #include "tests/support/same_rule.h"
+
+using aalayer::test::kDfaLimits;
+using aalayer::test::kGlobLimits;
+using aalayer::test::kLayerLimits;
+using aalayer::test::kParseLimits;
 
 namespace aalayer::policy {
 namespace {
@@ -82,7 +88,7 @@ protected:
     }
 
     LayerRules read(std::string_view text, const UserIdentity& user = alice(),
-                    const LayerLimits& limits = {}) {
+                    const LayerLimits& limits = kLayerLimits) {
         LoadOptions options;
         options.include_dirs = {"/sys"};
         const Loader system(reader_, options);
@@ -464,7 +470,7 @@ TEST_F(LayerAllowed, EveryWordReadsBackTheSame) {
     EXPECT_EQ(rules.size(), 12U);
     for (const auto& item : rules) {
         const std::string text = emit_rule(item.node);
-        auto parsed = parse_document(text, "child");
+        auto parsed = parse_document(text, "child", kParseLimits);
         ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.error().format();
         ASSERT_EQ(parsed->document.items.size(), 1U) << text;
         EXPECT_TRUE(test::same_rule(parsed->document.items.front().node, item.node))
@@ -520,7 +526,7 @@ TEST_F(LayerVariables, HomeWithGlobCharactersMatchesOnlyItself) {
     const LayerRules r = read("owner @{HOME}/** rw,\n", UserIdentity{1001, "ab", "/home/a*b"});
     ASSERT_TRUE(no_errors(r));
     ASSERT_EQ(r.files.size(), 1U);
-    auto dfa = compile_globs(r.files[0].globs);
+    auto dfa = compile_globs(r.files[0].globs, Location{}, kGlobLimits, kDfaLimits);
     ASSERT_TRUE(dfa.ok()) << dfa.error().format();
     EXPECT_NE(dfa->label_of("/home/a*b/notes"), 0U);
     // Unescaped, `*` would reach every other user's home that fits the pattern.
@@ -533,7 +539,7 @@ TEST_F(LayerVariables, HomeWithEveryGlobCharacter) {
     const LayerRules r = read("@{HOME}/f r,\n", UserIdentity{1002, "x", home});
     ASSERT_TRUE(no_errors(r));
     ASSERT_EQ(r.files.size(), 1U);
-    auto dfa = compile_globs(r.files[0].globs);
+    auto dfa = compile_globs(r.files[0].globs, Location{}, kGlobLimits, kDfaLimits);
     ASSERT_TRUE(dfa.ok()) << dfa.error().format();
     EXPECT_NE(dfa->label_of(home + "/f"), 0U);
     EXPECT_EQ(dfa->label_of("/home/xya]{b,c}**\\/f"), 0U);

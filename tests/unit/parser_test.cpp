@@ -7,11 +7,15 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/default_limits.h"
+
+using aalayer::test::kParseLimits;
+
 namespace aalayer::policy {
 namespace {
 
 ParseOutput parse_ok(std::string_view text) {
-    auto r = parse_document(text, "/test");
+    auto r = parse_document(text, "/test", kParseLimits);
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().format());
     return r.ok() ? std::move(r).value() : ParseOutput{};
 }
@@ -347,13 +351,13 @@ TEST(Parser, UnknownRuleClassIsKeptVerbatimWithANote) {
 }
 
 TEST(Parser, GrantOnlyInGrantDialect) {
-    auto grant = parse_document("grant base {\n  /home/** rw,\n}\n", "/g", {}, Dialect::Grant);
+    auto grant = parse_document("grant base {\n  /home/** rw,\n}\n", "/g", kParseLimits, Dialect::Grant);
     ASSERT_TRUE(grant.ok()) << grant.error().format();
     const Profile& p = profile(grant->document.items.at(0));
     EXPECT_TRUE(p.grant);
     EXPECT_EQ(p.name.text, "base");
     // In a profile file `grant` is not a keyword.
-    EXPECT_FALSE(parse_document("grant base {\n}\n", "/g").ok());
+    EXPECT_FALSE(parse_document("grant base {\n}\n", "/g", kParseLimits).ok());
 }
 
 }  // namespace

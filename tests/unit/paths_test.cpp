@@ -6,7 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/default_limits.h"
 #include "tests/support/glob_reference.h"
+
+using aalayer::test::kDfaLimits;
+using aalayer::test::kGlobLimits;
+using aalayer::test::kRenderLimits;
 
 namespace aalayer::policy {
 namespace {
@@ -24,7 +29,7 @@ const std::vector<std::string>& paths() {
 }
 
 Dfa compile(const std::vector<std::string>& globs) {
-    auto d = compile_globs(globs);
+    auto d = compile_globs(globs, Location{}, kGlobLimits, kDfaLimits);
     EXPECT_TRUE(d.ok()) << (d ? "" : d.error().format());
     return d ? std::move(d).value() : Dfa::empty();
 }
@@ -62,17 +67,20 @@ TEST(CanonicalPaths, WitnessSearchAgreesWithProducts) {
         const Dfa a = compile({"/" + random_glob(rng), random_glob(rng)});
         const Dfa b = compile({"/" + random_glob(rng)});
         const auto differs = [](Label x, Label y) { return x != 0 && y == 0; };
-        auto fast = canonical_witness(a, b, differs);
+        auto fast = canonical_witness(a, b, differs, kDfaLimits);
         ASSERT_TRUE(fast.ok());
-        const Dfa diff = set_difference(a, b).value();
-        const auto slow = shortest_witness(canonical_part(diff).value(), [](Label l) { return l != 0; });
+        const Dfa diff = set_difference(a, b, kDfaLimits).value();
+        const auto slow =
+            shortest_witness(canonical_part(diff, kDfaLimits).value(), [](Label l) { return l != 0; });
         ASSERT_EQ(*fast, slow);
         if (slow) ++found;
         const auto either = [](Label x, Label y) { return (x != 0) != (y != 0); };
         const Dfa sym =
-            product(a, b, [&](Label x, Label y) { return static_cast<Label>(either(x, y)); }).value();
-        ASSERT_EQ(*canonical_witness(a, b, either),
-                  shortest_witness(canonical_part(sym).value(), [](Label l) { return l != 0; }));
+            product(
+                a, b, [&](Label x, Label y) { return static_cast<Label>(either(x, y)); }, kDfaLimits)
+                .value();
+        ASSERT_EQ(*canonical_witness(a, b, either, kDfaLimits),
+                  shortest_witness(canonical_part(sym, kDfaLimits).value(), [](Label l) { return l != 0; }));
         for (const auto& p : paths()) {
             if (canonical(p) && a.label_of(p) != 0 && b.label_of(p) == 0) {
                 ASSERT_TRUE(fast->has_value()) << p;
@@ -86,7 +94,7 @@ TEST(CanonicalPaths, WitnessSearchAgreesWithProducts) {
 
 TEST(RenderGlobs, SubtreeComplementIsOneGlobPerSegment) {
     const Dfa outside = set_complement(compile({"/home/al/**"}));
-    auto globs = render_globs(outside);
+    auto globs = render_globs(outside, Location{}, kRenderLimits, kDfaLimits);
     ASSERT_TRUE(globs.ok()) << globs.error().format();
     EXPECT_EQ(join(*globs),
               "/{,[^h]**,h,h[^o]**,ho,ho[^m]**,hom,hom[^e]**,home,home?**}\n"
@@ -98,14 +106,14 @@ TEST(RenderGlobs, SubtreeComplementIsOneGlobPerSegment) {
 TEST(RenderGlobs, SimpleSetsComeBackAsTheirGlobs) {
     for (const char* g : {"/a/**", "/a/*", "/a/b", "/{a,b}/c", "/a/?*/b"}) {
         const Dfa set = compile({g});
-        auto globs = render_globs(set);
+        auto globs = render_globs(set, Location{}, kRenderLimits, kDfaLimits);
         ASSERT_TRUE(globs.ok()) << g << ": " << globs.error().format();
         expect_same_on_canonical_paths(set, *globs, g);
     }
-    auto empty = render_globs(Dfa::empty());
+    auto empty = render_globs(Dfa::empty(), Location{}, kRenderLimits, kDfaLimits);
     ASSERT_TRUE(empty.ok());
     EXPECT_TRUE(empty->empty());
-    auto all = render_globs(Dfa::everything());
+    auto all = render_globs(Dfa::everything(), Location{}, kRenderLimits, kDfaLimits);
     ASSERT_TRUE(all.ok());
     EXPECT_EQ(join(*all), "/{,**}\n");
 }
@@ -114,7 +122,7 @@ TEST(RenderGlobs, RepetitionsGlobsCannotSpellAreRefused) {
     // *.txt and /a/**/b loop through more than one state.
     for (const char* g : {"/**.txt", "/a/**/b", "/*.x/*.y", "/a/*.txt"}) {
         const Dfa set = compile({g});
-        auto globs = render_globs(set_complement(set));
+        auto globs = render_globs(set_complement(set), Location{}, kRenderLimits, kDfaLimits);
         if (globs.ok()) {
             expect_same_on_canonical_paths(set_complement(set), *globs, g);
             continue;
@@ -122,7 +130,7 @@ TEST(RenderGlobs, RepetitionsGlobsCannotSpellAreRefused) {
         EXPECT_EQ(globs.error().kind, ErrorKind::Unsupported) << g;
         EXPECT_NE(globs.error().message.find("cannot express"), std::string::npos) << globs.error().message;
     }
-    auto refused = render_globs(set_complement(compile({"/a/**/b"})));
+    auto refused = render_globs(set_complement(compile({"/a/**/b"})), Location{}, kRenderLimits, kDfaLimits);
     ASSERT_FALSE(refused.ok());
 }
 
@@ -144,7 +152,7 @@ TEST(RenderGlobs, ComplementsOfSubtreeShapesAlwaysRender) {
             globs.push_back(g);
         }
         const Dfa outside = set_complement(compile(globs));
-        auto rendered = render_globs(outside);
+        auto rendered = render_globs(outside, Location{}, kRenderLimits, kDfaLimits);
         ASSERT_TRUE(rendered.ok()) << join(globs) << rendered.error().format();
         expect_same_on_canonical_paths(outside, *rendered, join(globs));
     }
@@ -158,7 +166,7 @@ TEST(RenderGlobs, RandomSetsRenderExactlyOrRefuse) {
         const std::vector<std::string> globs{"/" + random_glob(rng), "/" + random_glob(rng)};
         const Dfa set = compile(globs);
         for (const Dfa& d : {set, set_complement(set)}) {
-            auto rendered = render_globs(d);
+            auto rendered = render_globs(d, Location{}, kRenderLimits, kDfaLimits);
             if (!rendered) {
                 EXPECT_TRUE(rendered.error().kind == ErrorKind::Unsupported ||
                             rendered.error().kind == ErrorKind::Limit)
@@ -175,7 +183,7 @@ TEST(RenderGlobs, RandomSetsRenderExactlyOrRefuse) {
 
 TEST(RenderGlobs, LiteralBytesAreEscaped) {
     const Dfa set = compile({"/a\\*b/c\\{d\\}", "/x y/\\[z\\]"});
-    auto globs = render_globs(set);
+    auto globs = render_globs(set, Location{}, kRenderLimits, kDfaLimits);
     ASSERT_TRUE(globs.ok()) << globs.error().format();
     EXPECT_EQ(join(*globs), "/a\\*b/c\\{d\\}\n/x y/\\[z\\]\n");
     const Dfa back = compile(*globs);
@@ -190,7 +198,7 @@ TEST(RenderGlobs, OutputBudgetIsAnError) {
         names.push_back("/d" + std::to_string(i) + "/x" + std::to_string(i));
     GlobRenderLimits limits;
     limits.max_globs = 50;
-    auto r = render_globs(compile(names), Location{"grant", 2, 3}, limits);
+    auto r = render_globs(compile(names), Location{"grant", 2, 3}, limits, kDfaLimits);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, ErrorKind::Limit);
     EXPECT_EQ(to_string(r.error().where), "grant:2:3");

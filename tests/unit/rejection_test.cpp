@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include "policy/syntax/parser.h"
+#include "tests/support/default_limits.h"
+
+using aalayer::test::kParseLimits;
 
 namespace aalayer::policy {
 namespace {
@@ -18,7 +21,7 @@ struct Expected {
 
 // Parses `text`, which must fail, and checks kind and position.
 Error reject(std::string_view text, Expected want) {
-    auto r = parse_document(text, "/bad");
+    auto r = parse_document(text, "/bad", kParseLimits);
     if (r.ok()) {
         ADD_FAILURE() << "accepted:\n" << text;
         return Error{};
