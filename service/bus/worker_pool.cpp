@@ -1,11 +1,11 @@
 #include "service/bus/worker_pool.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <exception>
 #include <memory>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace aalayer::service {
 

@@ -89,12 +89,16 @@ constexpr std::array kSettings{
     Setting{"max_text_bytes",
             [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.limits.max_text_bytes); }},
     Setting{"max_compose_work",
-            [](DaemonConfig& c, const std::string& v) { return whole(v, 1000, c.limits.layer.max_compose_work); }},
-    Setting{"rate_limit_per_minute",
-            [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.limits.rate_limit_per_minute); }},
+            [](DaemonConfig& c, const std::string& v) {
+                return whole(v, 1000, c.limits.layer.max_compose_work);
+            }},
+    Setting{
+        "rate_limit_per_minute",
+        [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.limits.rate_limit_per_minute); }},
     // Compiles run on the workers: one setting bounds both, under two names.
     Setting{"workers", [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.workers); }},
-    Setting{"max_concurrent_compiles", [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.workers); }},
+    Setting{"max_concurrent_compiles",
+            [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.workers); }},
     Setting{"max_queued", [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.max_queued); }},
     Setting{"max_queued_per_user",
             [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.max_queued_per_user); }},
@@ -114,7 +118,8 @@ constexpr std::array kSettings{
 
 }  // namespace
 
-std::optional<std::string> set_config(DaemonConfig& config, const std::string& key, const std::string& value) {
+std::optional<std::string> set_config(DaemonConfig& config, const std::string& key,
+                                      const std::string& value) {
     for (const auto& s : kSettings) {
         if (s.key != key) continue;
         if (auto e = s.set(config, value)) return key + " " + *e;
