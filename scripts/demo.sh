@@ -7,8 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-[ -f build/build.ninja ] || meson setup build >/dev/null
-ninja -C build service/aalayerd client/cli/aalayer >/dev/null
+build=${AALAYER_BUILD_DIR:-build}
+[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
+ninja -C "$build" service/aalayerd client/cli/aalayer >/dev/null
 root=$PWD
 work=$(mktemp -d /tmp/aalayer-demo.XXXXXX)
 pids=()
@@ -43,20 +44,28 @@ pids+=($!)
 for _ in $(seq 50); do [ -S "$work/bus" ] && break; sleep 0.1; done
 export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$work/bus"
 
-# The base: Debian's Firefox profile, named "firefox"; the example grant for it.
+# The base: Debian's Firefox profile from apparmor-profiles-extra, named
+# "firefox" (Debian 13 ships it so; Debian 12 names it by its path, renamed
+# here), and the example grant's block for that name.
 mkdir -p "$work/profiles" "$work/grants"
-sed 's|^/usr/lib/firefox{,-\[0-9\]\*}/firefox{,\*\[^s\]\[^h\]} {|profile firefox /usr/lib/firefox{,-[0-9]*}/firefox{,*[^s][^h]} {|' \
-  /usr/share/apparmor/extra-profiles/usr.lib.firefox.firefox > "$work/profiles/firefox"
-sed 's|^grant ".*" {|grant firefox {|' docs/examples/grants/firefox.conf > "$work/grants/firefox.conf"
+extra=/usr/share/apparmor/extra-profiles
+if [ -f "$extra/firefox" ]; then
+  cp "$extra/firefox" "$work/profiles/firefox"
+else
+  sed 's|^/usr/lib/firefox{,-\[0-9\]\*}/firefox{,\*\[^s\]\[^h\]} {|profile firefox /usr/lib/firefox{,-[0-9]*}/firefox{,*[^s][^h]} {|' \
+    "$extra/usr.lib.firefox.firefox" > "$work/profiles/firefox"
+fi
+awk '/^grant firefox \{/,/^\}/' docs/examples/grants/firefox.conf > "$work/grants/firefox.conf"
+echo "Base: Debian's Firefox profile from $(ls "$extra"/firefox "$extra"/usr.lib.firefox.firefox 2>/dev/null | head -n1), as 'firefox'"
 
-build/service/aalayerd --config /dev/null --set backend=compile-only --set "state_dir=$work/state" \
+"$build/service/aalayerd" --config /dev/null --set backend=compile-only --set "state_dir=$work/state" \
   --set "grants_dir=$work/grants" --set "profiles_dir=$work/profiles" 2>"$work/aalayerd.log" &
 pids+=($!)
 for _ in $(seq 100); do
   busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" status org.aalayer.Manager1 >/dev/null 2>&1 && break
   sleep 0.1
 done
-aalayer=build/client/cli/aalayer
+aalayer=$build/client/cli/aalayer
 ex=docs/examples/layers
 
 say "aalayerd is up (compile-only: every child compiled by the real apparmor_parser, not loaded)"

@@ -12,7 +12,7 @@ packages=(
   apparmor apparmor-utils apparmor-profiles apparmor-profiles-extra libapparmor-dev
   libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev libboost-dev
   dbus-daemon polkitd util-linux
-  qemu-system-x86 busybox-static cpio
+  qemu-system-x86 busybox-static cpio debootstrap
   "${release_packages[@]}"
 )
 missing=()

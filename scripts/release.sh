@@ -3,11 +3,13 @@
 #   clang_version     the clang whose libFuzzer the fuzz build uses (libFuzzer
 #                     is packaged only versioned): 14 on Debian 12, 19 on 13
 #   release_packages  the packages named differently per release
+#   other_release     the other release's codename: the test command also runs
+#                     the suite in a root of it (scripts/test-other-release.sh)
 debian_version=$(. /etc/os-release && echo "${VERSION_ID:-}")
 case "$debian_version" in
-  12) clang_version=14; release_packages=() ;;
+  12) clang_version=14; release_packages=(); other_release=trixie ;;
   # systemd.pc (where meson installs the unit) moved to systemd-dev in 13.
-  13) clang_version=19; release_packages=(systemd-dev) ;;
+  13) clang_version=19; release_packages=(systemd-dev); other_release=bookworm ;;
   *)
     echo "aalayer: Debian 12 or 13 expected, /etc/os-release says VERSION_ID=${debian_version:-none}" >&2
     exit 1 ;;

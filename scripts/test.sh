@@ -22,17 +22,20 @@ cold_kernel=1
 start=$SECONDS
 phases=()
 
-builds=(build)
-[ "${AALAYER_SKIP_ASAN:-0}" = 1 ] || builds+=(build-asan)
+# The build directories' names end in AALAYER_BUILD_SUFFIX: the run in the
+# other release's root (below) shares the checkout.
+sfx=${AALAYER_BUILD_SUFFIX:-}
+builds=("build$sfx")
+[ "${AALAYER_SKIP_ASAN:-0}" = 1 ] || builds+=("build-asan$sfx")
 # libFuzzer targets of the engine (clang, sanitizers), each for a short budget.
-[ "${AALAYER_SKIP_FUZZ:-0}" = 1 ] || builds+=(build-fuzz)
+[ "${AALAYER_SKIP_FUZZ:-0}" = 1 ] || builds+=("build-fuzz$sfx")
 status=0
 kc=(-Dkernel_cache="$AALAYER_KERNEL_CACHE")
 for b in "${builds[@]}"; do
   if [ ! -f "$b/build.ninja" ]; then
-    if [ "$b" = build-asan ]; then
+    if [ "$b" = "build-asan$sfx" ]; then
       meson setup "$b" "${kc[@]}" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
-    elif [ "$b" = build-fuzz ]; then
+    elif [ "$b" = "build-fuzz$sfx" ]; then
       # Meson puts ccache before the compilers it finds, not before one named in CXX.
       cxx=$fuzz_cxx
       command -v ccache >/dev/null && cxx="ccache $fuzz_cxx"
@@ -46,7 +49,7 @@ for b in "${builds[@]}"; do
   t1=$SECONDS
   # The sanitizer build composes a sample of the corpus; the normal build all of it.
   sample=0
-  [ "$b" = build-asan ] && sample=1
+  [ "$b" = "build-asan$sfx" ] && sample=1
   AALAYER_SAMPLE_CORPUS=$sample \
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C "$b" --print-errorlogs --num-processes 2 || status=1
@@ -56,14 +59,25 @@ done
 # The service logic's tests (threads racing applies, reloads and quotas) under
 # ThreadSanitizer: only that test binary, the rest has no threads of its own.
 if [ "${AALAYER_SKIP_TSAN:-0}" != 1 ]; then
-  [ -f build-tsan/build.ninja ] || meson setup build-tsan -Db_sanitize=thread >/dev/null
+  tsan="build-tsan$sfx"
+  [ -f "$tsan/build.ninja" ] || meson setup "$tsan" -Db_sanitize=thread >/dev/null
   t0=$SECONDS
-  ninja -C build-tsan tests/service-tests
+  ninja -C "$tsan" tests/service-tests
   t1=$SECONDS
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-    meson test -C build-tsan --no-rebuild --print-errorlogs service || status=1
-  builds+=(build-tsan)
-  phases+=("build-tsan: compile $((t1 - t0)) s, tests $((SECONDS - t1)) s")
+    meson test -C "$tsan" --no-rebuild --print-errorlogs service || status=1
+  builds+=("$tsan")
+  phases+=("$tsan: compile $((t1 - t0)) s, tests $((SECONDS - t1)) s")
+fi
+
+# The other Debian release (12 and 13 are both supported): its normal build
+# and every test of it, kernel tests on its kernel, in a cached root.
+if [ "${AALAYER_SKIP_OTHER_RELEASE:-0}" != 1 ]; then
+  t0=$SECONDS
+  echo "== the suite on Debian's $other_release, in a root under $cache_root"
+  scripts/test-other-release.sh "$other_release" || status=1
+  builds+=("build-$other_release")
+  phases+=("$other_release root: $((SECONDS - t0)) s (its own lines above)")
 fi
 
 echo "== time: $((SECONDS - start)) s after the package check"

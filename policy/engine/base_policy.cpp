@@ -1,4 +1,6 @@
 // compile_base(): a base profile's file rules compiled (compose.h).
+#include <algorithm>
+
 #include "policy/engine/compose.h"
 
 namespace aalayer::policy {
@@ -7,12 +9,16 @@ Result<BasePolicy> compile_base(const Loader& loader, const std::string& file, c
                                 const PermissionLimits& limits) {
     AA_ASSIGN(LoadedPolicy policy, loader.load_file(file));
     const Profile* found = nullptr;
+    Location found_at;
     std::vector<std::string> names;
     for (const auto& item : policy.root_document().items) {
         const auto* p = std::get_if<Box<Profile>>(&item.node);
         if (p == nullptr || (*p)->hat) continue;
         names.push_back((*p)->name.text);
-        if (profile.empty() ? found == nullptr : (*p)->name.text == profile) found = &**p;
+        if (profile.empty() ? found == nullptr : (*p)->name.text == profile) {
+            found = &**p;
+            found_at = item.where;
+        }
     }
     if (found == nullptr || (profile.empty() && names.size() > 1)) {
         std::string list;
@@ -28,6 +34,17 @@ Result<BasePolicy> compile_base(const Loader& loader, const std::string& file, c
     base.file = file;
     base.flags = found->flags;
     AA_ASSIGN(std::vector<FileRuleInfo> rules, collect_file_rules(loader, policy, *found));
+    if (std::ranges::find(found->flags, "unconfined") != found->flags.end()) {
+        // AppArmor 4's flags=(unconfined) (Debian 13's firefox, for one): the
+        // kernel mediates nothing for the profile, whatever its rules say, so
+        // the base allows every path; only the layer's child restricts.
+        FileRuleInfo all;
+        all.where = found_at;
+        all.text = "flags=(unconfined): the base allows everything";
+        all.bits = perm::kAll;
+        all.globs = {"/**"};
+        rules.push_back(std::move(all));
+    }
     AA_ASSIGN(base.files, PermissionAutomaton::build(std::move(rules), limits));
     AA_ASSIGN(base.effective, base.files.effective_dfa(limits.dfa));
     return base;

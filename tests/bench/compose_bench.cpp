@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -19,6 +20,7 @@
 #include "policy/source/filesystem_reader.h"
 #include "tests/support/corpus.h"
 #include "tests/support/default_limits.h"
+#include "tests/support/firefox_profile.h"
 
 using aalayer::test::kDfaLimits;
 using aalayer::test::kLayerLimits;
@@ -59,31 +61,42 @@ struct Pipeline {
     }
 };
 
+// The example grant's block for the base (it has one per release's name).
+Grant grant_named(std::vector<Grant> grants, const std::string& base) {
+    for (auto& g : grants)
+        if (g.base == base) return std::move(g);
+    std::fprintf(stderr, "compose-bench: the example grant has no block for %s\n", base.c_str());
+    std::exit(1);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const bool short_mode = argc > 1 && std::string_view(argv[1]) == "--short";
     const bool warm_only = argc > 2 && std::string_view(argv[1]) == "--warm";
-    const std::string base_file = "/usr/share/apparmor/extra-profiles/usr.lib.firefox.firefox";
+    const auto firefox = aalayer::test::debian_firefox_profile();
+    if (!firefox) {
+        std::fprintf(
+            stderr, "compose-bench: Debian's Firefox profile is missing (install apparmor-profiles-extra)\n");
+        return 1;
+    }
+    const std::string base_file = firefox->path;
+    std::printf("compose-bench: base %s (profile %s)\n", base_file.c_str(), firefox->name.c_str());
     const std::string examples = aalayer::test::env_or("AALAYER_EXAMPLES", "docs/examples");
     const std::string grant_file = examples + "/grants/firefox.conf";
     const std::string layer_file = examples + "/layers/banking.layer";
-    if (!std::ifstream(base_file)) {
-        std::fprintf(stderr, "compose-bench: %s missing (install apparmor-profiles-extra)\n",
-                     base_file.c_str());
-        return 1;
-    }
     const UserIdentity alice{1000, "alice", "/home/alice"};
     const int rounds = short_mode ? 2 : 15;
     const std::string layer_text = read_file(layer_file);
 
     if (warm_only) {
         Pipeline p(alice);
-        auto grants = read_grants(p.grant_loader->load_file(grant_file).value()).value();
+        auto grant_rules =
+            grant_named(read_grants(p.grant_loader->load_file(grant_file).value()).value(), firefox->name);
         auto base = std::make_shared<const BasePolicy>(
-            compile_base(p.system, base_file, grants.front().base, kPermissionLimits).value());
+            compile_base(p.system, base_file, firefox->name, kPermissionLimits).value());
         auto grant = std::make_shared<const CompiledGrant>(
-            compile_grant(std::move(grants.front()), kPermissionLimits).value());
+            compile_grant(std::move(grant_rules), kPermissionLimits).value());
         auto bounds = prepare_bounds(base, grant, kDfaLimits).value();
         const int n = std::stoi(argv[2]);
         std::vector<double> times;
@@ -110,8 +123,8 @@ int main(int argc, char** argv) {
         const auto start = Clock::now();
         Pipeline p(alice);
         auto grant_policy = p.grant_loader->load_file(grant_file);
-        auto grants = read_grants(grant_policy.value()).value();
-        auto base = compile_base(p.system, base_file, grants.front().base, kPermissionLimits);
+        auto grant_rules = grant_named(read_grants(grant_policy.value()).value(), firefox->name);
+        auto base = compile_base(p.system, base_file, firefox->name, kPermissionLimits);
         if (!base) {
             std::fprintf(stderr, "compose-bench: %s\n", base.error().format().c_str());
             return 1;
@@ -119,7 +132,7 @@ int main(int argc, char** argv) {
         base_rules = base->files.rules().size();
         auto shared_base = std::make_shared<const BasePolicy>(std::move(*base));
         auto shared_grant = std::make_shared<const CompiledGrant>(
-            compile_grant(std::move(grants.front()), kPermissionLimits).value());
+            compile_grant(std::move(grant_rules), kPermissionLimits).value());
         auto c = compose(shared_base, shared_grant,
                          read_layer(*p.layer_loader, layer_text, layer_file, kLayerLimits),
                          LayerId{1000, "banking"});

@@ -19,6 +19,7 @@
 
 #include "dbus/sdbus_compat.h"
 #include "tests/support/bus_harness.h"
+#include "tests/support/firefox_profile.h"
 
 namespace {
 
@@ -54,7 +55,7 @@ Samples call_service(const std::string& address, int rounds, const std::string& 
     auto connection = sdbus::createSessionBusConnectionWithAddress(address);
     auto manager =
         aalayer::sdbus_compat::create_proxy(*connection, "org.aalayer.Manager1", "/org/aalayer/Manager1");
-    const std::string base = "/usr/lib/firefox{,-[0-9]*}/firefox{,*[^s][^h]}";
+    const std::string base = aalayer::test::debian_firefox_profile().value().name;
     Samples out;
     for (int i = 0; i < rounds * 3; ++i) {
         Findings findings;
@@ -122,13 +123,15 @@ int main(int argc, char** argv) {
         return client_main(argv[2], std::stoi(argv[3]), argv[4]);
     const bool short_mode = argc > 1 && std::string_view(argv[1]) == "--short";
     const int rounds = short_mode ? 3 : 30;
-    const std::string firefox = "/usr/share/apparmor/extra-profiles/usr.lib.firefox.firefox";
+    const auto profile = aalayer::test::debian_firefox_profile();
     const std::string root = env_or("AALAYER_SOURCE_ROOT", ".");
-    if (!std::filesystem::exists(firefox)) {
-        std::fprintf(stderr, "service-bench: %s missing (install apparmor-profiles-extra)\n",
-                     firefox.c_str());
+    if (!profile) {
+        std::fprintf(
+            stderr, "service-bench: Debian's Firefox profile is missing (install apparmor-profiles-extra)\n");
         return 1;
     }
+    const std::string& firefox = profile->path;
+    std::printf("service-bench: base %s (profile %s)\n", firefox.c_str(), profile->name.c_str());
     PrivateSystemBus bus;
     Polkitd::Config pc;
     pc.action_files = {root + "/polkit/org.aalayer.policy"};

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/corpus.h"
+#include "tests/support/firefox_profile.h"
 #include "tests/support/json_reader.h"
 #include "tests/support/process.h"
 
@@ -732,7 +733,7 @@ TEST(PolicyToolTest, AnEmptyGrantAllowsDenyOnlyLayers) {
 class ShippedExamplesTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        if (!std::filesystem::exists(kFirefox)) GTEST_SKIP() << kFirefox << " is not installed";
+        ASSERT_TRUE(firefox) << "Debian's Firefox profile is not installed (apparmor-profiles-extra)";
         if (!std::filesystem::exists(grant)) GTEST_SKIP() << grant << " not found (AALAYER_EXAMPLES)";
     }
     [[nodiscard]] std::vector<std::string> args(const std::string& command,
@@ -746,8 +747,9 @@ protected:
         return a;
     }
 
-    static constexpr const char* kFirefox = "/usr/share/apparmor/extra-profiles/usr.lib.firefox.firefox";
-    static constexpr const char* kBaseName = "/usr/lib/firefox{,-[0-9]*}/firefox{,*[^s][^h]}";
+    const std::optional<FirefoxProfile> firefox = debian_firefox_profile();
+    const std::string kFirefox = firefox ? firefox->path : "";
+    const std::string kBaseName = firefox ? firefox->name : "";
     std::string examples = env_or("AALAYER_EXAMPLES", "docs/examples");
     std::string grant = examples + "/grants/firefox.conf";
 };
@@ -756,8 +758,7 @@ TEST_F(ShippedExamplesTest, BankingComposesCleanlyAndCompiles) {
     const auto r = run(args("compose", {"banking"}));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.err, "");
-    EXPECT_NE(r.out.find("\nprofile " + std::string(kBaseName) + "//aalayer.1000.banking {\n"),
-              std::string::npos)
+    EXPECT_NE(r.out.find("\nprofile " + kBaseName + "//aalayer.1000.banking {\n"), std::string::npos)
         << r.out;
     if (!have_apparmor_parser()) return;
     const TempDir dir;
@@ -772,11 +773,11 @@ TEST_F(ShippedExamplesTest, EscapeIsClippedWithAWarningPerRule) {
     const auto lines = lines_of(r.err);
     ASSERT_EQ(lines.size(), 3U) << r.err;
     EXPECT_EQ(lines[0], layer + ":2:1: warning: allows /home/alice/.ssh/a, outside the grant for " +
-                            std::string(kBaseName) + "; clipped");
+                            kBaseName + "; clipped");
     EXPECT_TRUE(lines[1].starts_with(layer + ":3:1: warning: allows 'rw' on /home/alice/Documents/"))
         << lines[1];
-    EXPECT_EQ(lines[2], layer + ":4:1: warning: allows /etc/shadow, outside the grant for " +
-                            std::string(kBaseName) + "; clipped");
+    EXPECT_EQ(lines[2],
+              layer + ":4:1: warning: allows /etc/shadow, outside the grant for " + kBaseName + "; clipped");
     const auto strict = run(args("compose", {"escape"}) + std::vector<std::string>{"--strict"});
     EXPECT_EQ(strict.exit_code, 1);
     EXPECT_EQ(strict.out, "");

@@ -47,12 +47,14 @@ std::vector<std::string> example_layers() {
     return out;
 }
 
-// The Firefox example grant's rules, for any base.
+// The Firefox example grant's rules (its first block), for any base.
 std::string grant_for(const std::string& base) {
     std::string text = read_file(examples() + "/grants/firefox.conf");
     const auto open = text.find("grant ");
     const auto brace = text.find(" {\n", open) + 1;  // the name itself may hold braces
-    return text.substr(0, open) + "grant " + emit_word(glob_word(base)) + " " + text.substr(brace);
+    const auto close = text.find("\n}\n", brace) + 3;
+    return text.substr(0, open) + "grant " + emit_word(glob_word(base)) + " " +
+           text.substr(brace, close - brace);
 }
 
 struct Outcome {

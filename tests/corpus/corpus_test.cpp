@@ -95,6 +95,7 @@ TEST_F(CorpusTest, CanonicalTextCompilesToIdenticalBinaryPolicy) {
     }
     struct Outcome {
         bool identical = false;
+        bool parser_unstable = false;  // apparmor_parser's own output for the file varies between runs
         std::string problem;
     };
     std::mutex write_mutex;
@@ -115,6 +116,11 @@ TEST_F(CorpusTest, CanonicalTextCompilesToIdenticalBinaryPolicy) {
         const auto binary = compile_profile(emitted_path, &error);
         if (!binary) {
             o.problem = "emitted text is refused by apparmor_parser: " + error;
+        } else if (*binary != *e->binary && compile_profile(e->path, &error) != e->binary) {
+            // Some profiles compile to different bytes on every run (seen with
+            // apparmor_parser 4.1 on Debian 13's pidgin and totem): bytes can
+            // only be compared where the reference agrees with itself.
+            o.parser_unstable = true;
         } else if (*binary != *e->binary) {
             o.problem = "emitted text compiles to different binary policy (" +
                         std::to_string(binary->size()) + " vs " + std::to_string(e->binary->size()) +
@@ -125,9 +131,14 @@ TEST_F(CorpusTest, CanonicalTextCompilesToIdenticalBinaryPolicy) {
         return o;
     });
     std::size_t identical = 0;
+    std::string unstable;
     for (std::size_t i = 0; i < accepted.size(); ++i) {
         if (outcomes[i].identical) {
             ++identical;
+            continue;
+        }
+        if (outcomes[i].parser_unstable) {
+            unstable += " " + std::filesystem::path(accepted[i]->path).filename().string();
             continue;
         }
         const auto known = kEquivalentNotIdentical.find(accepted[i]->path);
@@ -141,6 +152,11 @@ TEST_F(CorpusTest, CanonicalTextCompilesToIdenticalBinaryPolicy) {
                              : 100.0 * static_cast<double>(identical) / static_cast<double>(accepted.size());
     std::printf("round trip: %zu of %zu profiles compile to byte-identical binary policy (%.1f%%)\n",
                 identical, accepted.size(), share);
+    if (!unstable.empty()) {
+        std::printf(
+            "round trip: compiled but not compared, apparmor_parser's own bytes differ from run to run:%s\n",
+            unstable.c_str());
+    }
     RecordProperty("byte_identical", static_cast<int>(identical));
 }
 

@@ -158,7 +158,11 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv, const
         if (!options.bind_mounts.empty()) {
             if (::unshare(CLONE_NEWNS) != 0) child_fail(report[1], "unshare(CLONE_NEWNS)");
             if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-                child_fail(report[1], "make / private");
+                // EINVAL: "/" is not a mount point, as in a plain chroot; the caller must
+                // bind-mount the root onto itself first (scripts/test-other-release.sh does).
+                child_fail(report[1], errno == EINVAL ? "make / private (/ is not a mount point: a chroot "
+                                                        "needs its root bind-mounted onto itself)"
+                                                      : "make / private");
             }
             for (const auto& [source, target] : options.bind_mounts) {
                 if (::mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0) {
