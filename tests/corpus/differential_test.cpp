@@ -44,6 +44,20 @@ constexpr Difference kHashComment{
     "'#' after a variable value starts a comment, as in AppArmor 3.1+; apparmor_parser 3.0 reads the '#' and "
     "the words after it as extra values, which are relative paths that match nothing",
     older_than(3, 1)};
+constexpr Difference kBooleanComment{
+    "'#' after a boolean's value starts a comment, as after a variable's; apparmor_parser 3.0 refuses the "
+    "line",
+    older_than(3, 1)};
+constexpr Difference kDefinedBoolean{
+    "`defined ${B}` means B is defined, as in apparmor_parser 3.0; apparmor_parser 4 reads B's value and "
+    "refuses "
+    "a B never defined",
+    from_version(4, 0)};
+constexpr Difference kTopLevel{
+    "a file is read alike whether it is loaded or included inside a profile (abstractions hold rules and "
+    "'if' "
+    "blocks), so rules outside profiles are not refused",
+    kAllVersions};
 constexpr Difference kVerbatim{"unknown rule classes are kept verbatim (with a note), never dropped",
                                kAllVersions};
 
@@ -107,11 +121,19 @@ const Snippet kSnippets[] = {
     // Qualifier blocks.
     {"owner { /f r, }"},
     {"audit { /f r, /g w, }"},
-    {"deny owner { /f r, }"},
-    {"deny { /f r, }"},
-    {"audit deny { /f r, }"},
+    {"deny owner { /f r, }", false, &kNewerSyntax},
+    {"deny { /f r, }", false, &kNewerSyntax},
+    {"audit deny { /f r, }", false, &kNewerSyntax},
     {"audit owner { /f r, }"},
     {"owner { /f r, "},
+    {"deny { deny /f x, }", false, &kNewerSyntax},
+    {"deny { capability chown, }", false, &kNewerSyntax},
+    {"deny { /f x, }"},
+    {"deny { /f ix, }"},
+    {"deny { file, }"},
+    {"deny file,"},
+    {"priority=1 { /f r, }"},
+    {"owner { abi <abi/3.0>, }"},
     // Links.
     {"link /a -> /b,"},
     {"link subset /a -> /b,"},
@@ -132,6 +154,18 @@ const Snippet kSnippets[] = {
     {"network netlink raw,"},
     {"deny network inet6,"},
     {"network foo,"},
+    {"network unspec,"},
+    {"network unspec raw,"},
+    {"network unspec tcp,"},
+    {"network inet icmp,"},
+    {"network inet6 icmp,"},
+    {"network tcp,"},
+    {"network packet packet,"},
+    {"network inet stream tcp,"},
+    {"network stream inet,"},
+    {"network (create) inet,", false, &kNewerSyntax},
+    {"network create inet,", false, &kNewerSyntax},
+    {"network inet (create),"},
     {"signal,"},
     {"signal (send) set=(kill) peer=unconfined,"},
     {"signal (receive, send) set=(\"exists\"),"},
@@ -192,6 +226,58 @@ const Snippet kSnippets[] = {
     {"^h { }", true},
     {"profile \"t x\" { }", true},
     {"profile t { profile u { ^h { } } }", true},
+    // Namespaces and attachments.
+    {"profile :ns:name { }", true},
+    {"profile :ns://name { }", true},
+    {":ns:name { }", true},
+    {":ns:name /x { }", true},
+    {"/usr/bin/x /y { }", true},
+    {"profile :ns:t:x flags=(complain) { }", true},
+    {"profile t { ^:ns:h { } profile :ns:u { } }", true},
+    {":ns { }", true},
+    {"profile ::name { }", true},
+    {"profile :ns: { }", true},
+    {"profile :ns//name { }", true},
+    // xattrs.
+    {"/t xattrs=(a=b c=d) { }", true},
+    {"/t xattrs=(a=b, c=d) { }", true},
+    {"/t xattrs=(user.a=\"b c\" user.b=/foo/**) { }", true},
+    {"/t xattrs=(user.trust) { }", true},
+    {"/t xattrs=(a b) { }", true},
+    {"/t xattrs=(a = b) { }", true},
+    {"/t xattrs=() { }", true},
+    {"/t xattrs=(a=\"\") { }", true},
+    {"/t xattrs=(a=(b c)) { }", true},
+    {"profile t { ^h xattrs=(a=b) { } }", true},
+    // Conditionals.
+    {"${B}=true\nprofile t { if ${B} { /f r, } else { /g r, } }", true},
+    {"${B}=false\nprofile t { if ${B} { /f r, } else if ${B} { /g r, } else { /h r, } }", true},
+    {"include <tunables/global>\nprofile t { if defined @{HOME} { @{HOME}/f r, } }", true},
+    {"profile t { if defined @{NOPE} { /f r, } else { /g r, } }", true},
+    {"profile t { if defined ${NOPE} { /f r, } }", true, &kDefinedBoolean},
+    {"${F}=false\nprofile t { if defined ${F} { /f r, } }", true, nullptr, &kDefinedBoolean},
+    {"${B}=true\nprofile t { if not not ${B} { /f r, } }", true},
+    {"${B}=TRUE\nprofile t { if not ${B} { /f r, } else { /g r, } }", true},
+    {"${B}=true\nprofile t { if ${B} { ^h { /f r, } profile u { } owner { /g r, } } }", true},
+    {"${B}=true\nprofile t { owner { if ${B} { /f r, } } }", true},
+    {"${B}=true\nprofile t { if ${B} {/f r,}else{/g r,} }", true},
+    {"${B}=true\nprofile t { if${B} { /f r, } }", true},
+    {"${B}=true\nprofile t { if ${B} # c\n { /f r, } }", true},
+    {"${B}=false\nprofile t { if ${B} { @{NOPE} r, } }", true},
+    {"profile t { if ${U} { /f r, } }", true},
+    {"${B}=true\nprofile t { if ${B} { } else if ${U} { } }", true},
+    {"${B}=false\nprofile t { if ${B} { if ${U} { } } }", true},
+    {"${B}=false\nprofile t { if ${B} { include <nonexist> } }", true},
+    {"${B}=true\nprofile t { if (${B}) { /f r, } }", true},
+    {"${B}=true\nprofile t { if ${B} { /f r, } else /g r, }", true},
+    {"profile t { if defined @{HOME}{ } }", true},
+    {"profile t { else { } }", true},
+    {"profile t { if ${B} { } }\n${B}=true", true},
+    {"${B}=true\nif ${B} { profile t { } }", true, &kTopLevel},
+    {"/f r,\nprofile t { }", true, &kTopLevel},
+    {"${B}=true # c\nprofile t { }", true, &kBooleanComment},
+    {"${B}=true false\nprofile t { }", true},
+    {"${B}=yes\nprofile t { }", true},
     // Variables and includes.
     {"@{A}=/x\n@{A}=/y\nprofile t { @{A} r, }", true},
     {"@{A}+=/y\nprofile t { @{A} r, }", true},
@@ -221,6 +307,10 @@ const Snippet kSnippets[] = {
     {"profile t { /x r,# comment\n }", true},
     {"profile t { @{profile_name} r, }", true},
     {"profile t { signal peer=@{profile_name}, }", true},
+    {"profile t /t { @{exec_path} r, }", true},
+    {"profile t /t { @{attach_path} r, }", true},
+    {"profile t /t { signal peer=@{exec_path}, }", true},
+    {"profile t { abi <abi/3.0>, /f r, }", true},
     {"abi <abi/3.0>,\nprofile t { }", true},
     {"abi <abi/3.0>\nprofile t { }", true},
 };
