@@ -108,7 +108,13 @@ private:
                     "includes nested more than " + std::to_string(options_.max_include_depth) + " deep");
             }
             AA_ASSIGN(const Document* doc, document(file, where));
-            if (live) live_documents_.insert(file);
+            if (live) {
+                live_documents_.insert(file);
+            } else if (!dry_documents_.insert(file).second) {
+                // Its errors were found the first time: walking it again for every branch not
+                // taken would cost the product of the branches of nested files.
+                continue;
+            }
             stack_.push_back(file);
             AA_TRY(walk(doc->items, seen, live));
             stack_.pop_back();
@@ -142,6 +148,7 @@ private:
     std::vector<std::string> stack_;
     BranchChoices choices_;                 // live decisions only
     std::set<std::string> live_documents_;  // read for items that count
+    std::set<std::string> dry_documents_;   // walked for a branch not taken
 };
 
 }  // namespace

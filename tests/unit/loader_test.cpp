@@ -265,6 +265,22 @@ TEST(LoaderConditionals, BranchesNotTakenAreCheckedAsApparmorParserChecksThem) {
     EXPECT_EQ(d->documents.size(), 1U);
 }
 
+TEST(LoaderConditionals, BranchesNotTakenCostOneWalkOfEachFile) {
+    // Each file includes the next twice, in branches not taken: walked for every branch, the
+    // 40 levels would take 2^40 walks.
+    MemoryReader reader;
+    for (int i = 0; i < 40; ++i) {
+        const std::string next = "<f" + std::to_string(i + 1) + ">";
+        reader.add("/inc/f" + std::to_string(i),
+                   "if ${F} {\n  include " + next + "\n} else if ${F} {\n  include " + next + "\n}\n");
+    }
+    reader.add("/inc/f40", "/x r,\n");
+    reader.add("/p", "${F} = false\nprofile p {\n  include <f0>\n}\n");
+    auto r = load(reader, "/p");
+    ASSERT_TRUE(r.ok()) << r.error().format();
+    EXPECT_EQ(r->documents.size(), 2U);  // /p and f0; the others were read only for branches not taken
+}
+
 TEST(LoaderConditionals, BooleansAreDefinedBeforeUse) {
     MemoryReader reader;
     reader.add("/p", "profile p {\n  if ${B} {\n  }\n}\n${B} = true\n");
