@@ -97,11 +97,17 @@ public:
     }
 
     // The user's own text: every item is checked before any include is read.
-    void check_text(const std::vector<Item>& items, std::size_t depth) {
+    // `outer`: the qualifiers of the blocks around the items (a `deny { … }` block denies its rules).
+    void check_text(const std::vector<Item>& items, std::size_t depth, const Qualifiers& outer) {
         for (const auto& item : items) {
             const Node& node = item.node;
             if (const auto* inc = std::get_if<Include>(&node)) {
                 check_include(*inc, item.where);
+                continue;
+            }
+            if (std::holds_alternative<Box<Conditional>>(node)) {
+                // A layer defines no booleans; the tunables' are the admin's to test in bases.
+                error(item.where, "'if' blocks are not allowed in a layer");
                 continue;
             }
             if (const auto* block = std::get_if<Box<QualifierBlock>>(&node)) {
@@ -111,13 +117,13 @@ public:
                     continue;
                 }
                 if ((*block)->qualifiers.priority) error(item.where, "'priority' is not supported in layers");
-                check_text((*block)->items, depth + 1);
+                check_text((*block)->items, depth + 1, merge_qualifiers(outer, (*block)->qualifiers));
                 continue;
             }
             if (++rules_ == limits_.max_rules + 1) {
                 error(item.where, "more than " + std::to_string(limits_.max_rules) + " rules in one layer");
             }
-            check_rule(item);
+            check_rule(item, outer);
         }
     }
 
@@ -131,9 +137,9 @@ public:
         }
     }
 
-    void check_rule(const Item& item) {
+    void check_rule(const Item& item, const Qualifiers& outer) {
         const Node& node = item.node;
-        const Qualifiers& q = qualifiers_of(node);
+        const Qualifiers q = merge_qualifiers(outer, qualifiers_of(node));
         if (q.priority) {
             error(item.where, "'priority' is not supported in layers");
             return;
@@ -143,7 +149,7 @@ public:
             [&](const auto& n) {
                 using T = std::decay_t<decltype(n)>;
                 if constexpr (std::is_same_v<T, FileRule>) {
-                    check_file_rule(item, n);
+                    check_file_rule(item, n, deny);
                 } else if constexpr (std::is_same_v<T, LinkRule>) {
                     if (!deny)
                         error(item.where, "link rules are not allowed in a layer; use the 'l' permission");
@@ -175,7 +181,8 @@ public:
                     if (deny) error(item.where, "rlimit rules cannot be denied");
                 } else {
                     static_assert(std::is_same_v<T, CapabilityRule> || std::is_same_v<T, Include> ||
-                                  std::is_same_v<T, Box<QualifierBlock>>);
+                                  std::is_same_v<T, Box<QualifierBlock>> ||
+                                  std::is_same_v<T, Box<Conditional>>);
                 }
             },
             node);
@@ -219,8 +226,7 @@ public:
         }
     }
 
-    void check_file_rule(const Item& item, const FileRule& rule) {
-        const bool deny = rule.qualifiers.is_deny();
+    void check_file_rule(const Item& item, const FileRule& rule, bool deny) {
         if (rule.target) {
             error(item.where, "'-> target' is not allowed in a layer: layers cannot choose exec targets");
         }
@@ -415,7 +421,7 @@ LayerRules read_layer(const Loader& loader, std::string_view text, const std::st
         out.findings.push_back(to_finding(parsed.error()));
         return out;
     }
-    reader.check_text(parsed->document.items, 0);
+    reader.check_text(parsed->document.items, 0, Qualifiers{});
     if (has_errors(out.findings)) return out;
     auto loaded = loader.load_text(text, source);
     if (!loaded) {

@@ -29,6 +29,10 @@ public:
                 }
             } else if (const auto* block = std::get_if<Box<QualifierBlock>>(&item.node)) {
                 AA_TRY(walk((*block)->items, merge_qualifiers(outer, (*block)->qualifiers), included));
+            } else if (std::holds_alternative<Box<Conditional>>(item.node)) {
+                // The loader keeps only the branch taken; an 'if' here was never decided.
+                return make_error(ErrorKind::Invalid, item.where,
+                                  "internal error: an 'if' block reached the engine undecided");
             } else {
                 AA_TRY(visit_(WalkedItem{item, outer, included}));
             }

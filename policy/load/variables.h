@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,11 @@ public:
     void set(const std::string& name, std::vector<std::string> values);
 
     [[nodiscard]] bool has(const std::string& name) const { return vars_.contains(name); }
+    // A boolean's value; nullopt when it is not defined.
+    [[nodiscard]] std::optional<bool> boolean(const std::string& name) const {
+        const auto it = booleans_.find(name);
+        return it == booleans_.end() ? std::nullopt : std::optional<bool>(it->second);
+    }
     [[nodiscard]] std::vector<std::string> names() const;
     [[nodiscard]] const Location* defined_at(const std::string& name) const;
 

@@ -30,6 +30,9 @@ void for_each_word(const std::vector<Item>& items, Fn&& fn) {
             for_each_word((*p)->items, fn);
         } else if (const auto* b = std::get_if<Box<QualifierBlock>>(&node)) {
             for_each_word((*b)->items, fn);
+        } else if (const auto* cond = std::get_if<Box<Conditional>>(&node)) {
+            for (const auto& branch : (*cond)->branches)
+                for_each_word(branch.items, fn);
         } else if (const auto* f = std::get_if<FileRule>(&node)) {
             if (f->path) fn(*f->path, at);
             if (f->target) fn(*f->target, at);

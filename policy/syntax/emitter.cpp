@@ -30,6 +30,7 @@ std::string join_words(const std::vector<Word>& words, std::string_view sep) {
 }
 
 std::string emit_condition(const Condition& c) {
+    if (c.values.empty() && c.nested.empty() && !c.parenthesised) return c.key;  // a bare xattr key
     std::string out = c.key + (c.in_operator ? " in " : "=");
     if (!c.nested.empty() || (c.parenthesised && c.values.empty())) {
         out += '(';
@@ -82,8 +83,30 @@ std::string emit_profile(const Profile& p, int depth) {
     return head + " {\n" + emit_items(p.items, depth + 1) + indent(depth) + "}\n";
 }
 
+std::string emit_condition_expr(const ConditionExpr& e) {
+    std::string out = e.negated ? "not " : "";
+    switch (e.kind) {
+        case ConditionExpr::Kind::Boolean: return out + "${" + e.name + '}';
+        case ConditionExpr::Kind::DefinedSet: return out + "defined @{" + e.name + '}';
+        case ConditionExpr::Kind::DefinedBoolean: return out + "defined ${" + e.name + '}';
+    }
+    return out;
+}
+
+std::string emit_conditional(const Conditional& c, int depth) {
+    std::string out = indent(depth);
+    for (std::size_t i = 0; i < c.branches.size(); ++i) {
+        const auto& b = c.branches[i];
+        if (i != 0) out += " else ";
+        if (b.condition) out += "if " + emit_condition_expr(*b.condition) + ' ';
+        out += "{\n" + emit_items(b.items, depth + 1) + indent(depth) + '}';
+    }
+    return out + '\n';
+}
+
 bool is_block(const Node& node) {
-    return std::holds_alternative<Box<Profile>>(node) || std::holds_alternative<Box<QualifierBlock>>(node);
+    return std::holds_alternative<Box<Profile>>(node) || std::holds_alternative<Box<QualifierBlock>>(node) ||
+           std::holds_alternative<Box<Conditional>>(node);
 }
 
 }  // namespace
@@ -135,6 +158,7 @@ std::string emit_rule(const Node& node) {
             [](const Box<QualifierBlock>& b) {
                 return block_head(b->qualifiers) + "{\n" + emit_items(b->items, 1) + "}\n";
             },
+            [](const Box<Conditional>& c) { return emit_conditional(*c, 0); },
             [](const FileRule& r) {
                 std::string out = emit_qualifiers(r.qualifiers);
                 if (!r.path) return out + "file,";
@@ -187,6 +211,8 @@ std::string emit_items(const std::vector<Item>& items, int depth) {
         } else if (const auto* b = std::get_if<Box<QualifierBlock>>(&node)) {
             out += indent(depth) + block_head((*b)->qualifiers) + "{\n" + emit_items((*b)->items, depth + 1) +
                    indent(depth) + "}\n";
+        } else if (const auto* c = std::get_if<Box<Conditional>>(&node)) {
+            out += emit_conditional(**c, depth);
         } else {
             out += indent(depth) + emit_rule(node) + '\n';
         }

@@ -34,18 +34,31 @@ constexpr std::array kNetworkConds{"ip"sv, "port"sv, "peer"sv};
 constexpr std::array kLabelConds{"label"sv};
 constexpr std::array kMqueueConds{"type"sv, "label"sv};
 
-// Address families, socket types and protocols apparmor_parser knows.
-constexpr std::array kNetworkWords{
-    "unix"sv,    "inet"sv,      "ax25"sv,    "ipx"sv,     "appletalk"sv, "netrom"sv,   "bridge"sv,
-    "atmpvc"sv,  "x25"sv,       "inet6"sv,   "rose"sv,    "netbeui"sv,   "security"sv, "key"sv,
-    "netlink"sv, "packet"sv,    "ash"sv,     "econet"sv,  "atmsvc"sv,    "rds"sv,      "sna"sv,
-    "irda"sv,    "pppox"sv,     "wanpipe"sv, "llc"sv,     "ib"sv,        "mpls"sv,     "can"sv,
-    "tipc"sv,    "bluetooth"sv, "iucv"sv,    "rxrpc"sv,   "isdn"sv,      "phonet"sv,   "ieee802154"sv,
-    "caif"sv,    "alg"sv,       "nfc"sv,     "vsock"sv,   "kcm"sv,       "qipcrtr"sv,  "smc"sv,
-    "xdp"sv,     "mctp"sv,      "stream"sv,  "dgram"sv,   "seqpacket"sv, "rdm"sv,      "raw"sv,
-    "tcp"sv,     "udp"sv,       "icmp"sv,    "create"sv,  "bind"sv,      "listen"sv,   "accept"sv,
-    "connect"sv, "shutdown"sv,  "getattr"sv, "setattr"sv, "getopt"sv,    "setopt"sv,   "send"sv,
-    "receive"sv, "r"sv,         "w"sv,       "rw"sv,      "read"sv,      "write"sv};
+// Address families, socket types and protocols apparmor_parser knows (its
+// af_names.h and network_mappings), and the bare access words of AppArmor 4.
+constexpr std::array kNetworkFamilies{
+    "unspec"sv,     "unix"sv,    "inet"sv,      "ax25"sv,    "ipx"sv,    "appletalk"sv, "netrom"sv,
+    "bridge"sv,     "atmpvc"sv,  "x25"sv,       "inet6"sv,   "rose"sv,   "netbeui"sv,   "security"sv,
+    "key"sv,        "netlink"sv, "packet"sv,    "ash"sv,     "econet"sv, "atmsvc"sv,    "rds"sv,
+    "sna"sv,        "irda"sv,    "pppox"sv,     "wanpipe"sv, "llc"sv,    "ib"sv,        "mpls"sv,
+    "can"sv,        "tipc"sv,    "bluetooth"sv, "iucv"sv,    "rxrpc"sv,  "isdn"sv,      "phonet"sv,
+    "ieee802154"sv, "caif"sv,    "alg"sv,       "nfc"sv,     "vsock"sv,  "kcm"sv,       "qipcrtr"sv,
+    "smc"sv,        "xdp"sv,     "mctp"sv};
+constexpr std::array kNetworkTypes{"stream"sv, "dgram"sv, "seqpacket"sv, "rdm"sv, "raw"sv, "packet"sv};
+constexpr std::array kNetworkProtocols{"tcp"sv, "udp"sv, "icmp"sv};
+constexpr std::array kNetworkAccess{"create"sv,   "bind"sv,    "listen"sv,  "accept"sv, "connect"sv,
+                                    "shutdown"sv, "getattr"sv, "setattr"sv, "getopt"sv, "setopt"sv,
+                                    "send"sv,     "receive"sv, "r"sv,       "w"sv,      "rw"sv,
+                                    "read"sv,     "write"sv};
+
+template <std::size_t... N>
+constexpr auto concat(const std::array<std::string_view, N>&... parts) {
+    std::array<std::string_view, (N + ...)> out{};
+    std::size_t i = 0;
+    ((std::copy(parts.begin(), parts.end(), out.begin() + static_cast<std::ptrdiff_t>(i)), i += N), ...);
+    return out;
+}
+constexpr auto kNetworkWords = concat(kNetworkFamilies, kNetworkTypes, kNetworkProtocols, kNetworkAccess);
 
 // A row of kGrammars; the keyword is the class's own (kRuleClasses, model.h).
 constexpr RuleGrammar grammar_row(RuleClass cls, std::span<const std::string_view> access,
@@ -55,7 +68,7 @@ constexpr RuleGrammar grammar_row(RuleClass cls, std::span<const std::string_vie
 }
 
 constexpr std::array kGrammars{
-    grammar_row(RuleClass::Network, kNone, kNetworkConds, kNetworkWords, false, false),
+    grammar_row(RuleClass::Network, kNetworkAccess, kNetworkConds, kNetworkWords, false, false),
     grammar_row(RuleClass::Signal, kSignalAccess, kSignalConds, kNone, false, false),
     grammar_row(RuleClass::Ptrace, kPtraceAccess, kPeerConds, kNone, false, false),
     grammar_row(RuleClass::Unix, kSocketAccess, kUnixConds, kNone, false, false),
@@ -166,6 +179,22 @@ bool is_rlimit(std::string_view name) {
 }
 bool is_reserved_word(std::string_view word) {
     return contains(kReserved, word);
+}
+
+bool is_network_access(std::string_view word) {
+    return contains(kNetworkAccess, word);
+}
+
+bool is_network_entry(std::string_view first, std::string_view second) {
+    if (second.empty()) {
+        return contains(kNetworkFamilies, first) || contains(kNetworkTypes, first) ||
+               contains(kNetworkProtocols, first);
+    }
+    if (!contains(kNetworkFamilies, first)) return false;
+    if (contains(kNetworkTypes, second)) return true;
+    // The protocols map to types of inet and inet6 only; icmp has no inet6 mapping.
+    if (second == "icmp") return first == "inet";
+    return contains(kNetworkProtocols, second) && (first == "inet" || first == "inet6");
 }
 
 bool is_profile_flag(std::string_view flag) {

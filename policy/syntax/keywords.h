@@ -25,6 +25,11 @@ const RuleGrammar& grammar(RuleClass cls);
 
 [[nodiscard]] bool is_capability(std::string_view name);
 [[nodiscard]] bool is_rlimit(std::string_view name);
+// The bare access words of a network rule (AppArmor 4: `network create inet,`).
+[[nodiscard]] bool is_network_access(std::string_view word);
+// Whether `network FIRST [SECOND],` names sockets apparmor_parser knows: a
+// family, type or protocol alone, or a family then a type or protocol of it.
+[[nodiscard]] bool is_network_entry(std::string_view first, std::string_view second);
 // Accepts plain flags (complain) and the key=value flags of newer parsers.
 [[nodiscard]] bool is_profile_flag(std::string_view flag);
 // The words that end qualifiers and start rules; never parsed as rule operands.

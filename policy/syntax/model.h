@@ -281,10 +281,11 @@ struct Alias {
 
 struct Profile;
 struct QualifierBlock;
+struct Conditional;
 
 using Node = std::variant<Include, Abi, VariableDefinition, BooleanDefinition, Alias, Box<Profile>,
-                          Box<QualifierBlock>, FileRule, LinkRule, CapabilityRule, MediationRule, RlimitRule,
-                          ChangeProfileRule, AllRule, UnknownRule>;
+                          Box<QualifierBlock>, Box<Conditional>, FileRule, LinkRule, CapabilityRule,
+                          MediationRule, RlimitRule, ChangeProfileRule, AllRule, UnknownRule>;
 
 struct Item {
     Location where;
@@ -296,6 +297,34 @@ struct QualifierBlock {
     Qualifiers qualifiers;
     std::vector<Item> items;
     friend bool operator==(const QualifierBlock&, const QualifierBlock&) = default;
+};
+
+// The condition of an `if`: `${B}`, `defined @{V}` or `defined ${B}`, under
+// any number of `not`s (apparmor_parser 3.0 knows no other).
+struct ConditionExpr {
+    enum class Kind : std::uint8_t { Boolean, DefinedSet, DefinedBoolean };
+    Kind kind = Kind::Boolean;
+    std::string name;      // without @{ } or ${ }
+    bool negated = false;  // an odd number of `not`s
+    friend bool operator==(const ConditionExpr&, const ConditionExpr&) = default;
+};
+
+struct ConditionalBranch {
+    Location where;                          // of the condition, or of the final `else`
+    std::optional<ConditionExpr> condition;  // none: the final `else`
+    std::vector<Item> items;
+    friend bool operator==(const ConditionalBranch& a, const ConditionalBranch& b) {
+        return a.condition == b.condition && a.items == b.items;
+    }
+};
+
+// `if C { … } else if C { … } else { … }` inside a profile or block. The
+// loader decides it where it stands, as apparmor_parser does, and keeps the
+// items of the branch taken in its place (load/conditionals.h): a loaded
+// document holds no Conditional.
+struct Conditional {
+    std::vector<ConditionalBranch> branches;
+    friend bool operator==(const Conditional&, const Conditional&) = default;
 };
 
 struct Profile {

@@ -28,6 +28,7 @@ bool contains(std::span<const std::string_view> words, std::string_view word) {
 
 Result<Node> Parser::parse_mediation_rule(const Qualifiers& q, RuleClass cls) {
     const RuleGrammar& g = grammar(cls);
+    const Location at = s_.here();
     s_.read_identifier();
     MediationRule rule;
     rule.qualifiers = q;
@@ -48,7 +49,32 @@ Result<Node> Parser::parse_mediation_rule(const Qualifiers& q, RuleClass cls) {
         AA_ASSIGN(Term term, parse_term(g, what));
         rule.terms.push_back(std::move(term));
     }
+    if (cls == RuleClass::Network) AA_TRY(check_network_words(rule, at));
     return Node{std::move(rule)};
+}
+
+// At most a family and a type or protocol, as apparmor_parser's grammar has it.
+Status Parser::check_network_words(const MediationRule& rule, const Location& at) const {
+    std::vector<std::string_view> words;
+    for (const auto& t : rule.terms) {
+        if (t.kind == Term::Kind::Word && !is_network_access(t.word.text)) words.push_back(t.word.text);
+        if (t.kind == Term::Kind::List && !words.empty()) {
+            return make_error(ErrorKind::Syntax, at,
+                              "the ( … ) access list of a network rule comes before the family and type");
+        }
+    }
+    if (words.size() > 2) {
+        return make_error(ErrorKind::Invalid, at,
+                          "a network rule names at most an address family and a socket type or protocol");
+    }
+    if (!words.empty() && !is_network_entry(words[0], words.size() == 2 ? words[1] : std::string_view())) {
+        return make_error(
+            ErrorKind::Invalid, at,
+            "'" + join(words) +
+                "' is not a network entry apparmor_parser knows: name a family, "
+                "a socket type or protocol, or a family followed by one of its types or protocols");
+    }
+    return {};
 }
 
 // One term: ( access … ), -> target, a condition, or a bare word.
@@ -120,8 +146,10 @@ Result<std::vector<Word>> Parser::parse_value_list() {
     return values;
 }
 
-// Inside peer=( … ) and xattrs=( … ): key=value pairs.
-Result<std::vector<Condition>> Parser::parse_condition_list() {
+// Inside peer=( … ): key=value pairs. Inside xattrs=( … ) (`xattrs`), as
+// apparmor_parser 3.0 reads them: blanks around '=', a bare key (the
+// attribute is set), and one unparenthesised value that is not "".
+Result<std::vector<Condition>> Parser::parse_condition_list(bool xattrs) {
     std::vector<Condition> out;
     AA_TRY(parse_parenthesised([&]() -> Status {
         const std::size_t from = s_.offset();
@@ -129,10 +157,22 @@ Result<std::vector<Condition>> Parser::parse_condition_list() {
             s_.advance();
         Condition c;
         c.key = std::string(s_.slice(from, s_.offset()));
-        if (c.key.empty() || !s_.consume("=")) {
+        if (xattrs && !c.key.empty()) {
+            Scanner probe = s_;
+            probe.skip_blanks();
+            if (!probe.consume("=")) {
+                out.push_back(std::move(c));
+                return {};
+            }
+            s_ = probe;
+        } else if (c.key.empty() || !s_.consume("=")) {
             return s_.error(ErrorKind::Syntax, "expected key=value, found " + s_.describe_next());
         }
         s_.skip_blanks();
+        if (xattrs && (s_.peek() == '(' || s_.looking_at("\"\""))) {
+            return s_.error(ErrorKind::Syntax,
+                            "an xattr takes one value that is not empty, found " + s_.describe_next());
+        }
         if (s_.peek() == '(') {
             c.parenthesised = true;
             AA_ASSIGN(c.values, parse_value_list());

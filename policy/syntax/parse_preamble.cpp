@@ -146,11 +146,19 @@ Result<Node> Parser::parse_boolean_definition() {
     if (!s_.consume("=")) return s_.error(ErrorKind::Syntax, "expected '=' after ${" + def.name + "}");
     s_.skip_blanks();
     const Location at = s_.here();
-    const std::string_view value = s_.read_identifier();
+    std::string value(s_.read_identifier());
+    // apparmor_parser compares without case: TRUE and False are booleans too.
+    std::transform(value.begin(), value.end(), value.begin(),
+                   [](char ch) { return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch; });
     if (value != "true" && value != "false") {
         return make_error(ErrorKind::Syntax, at, "boolean variables take 'true' or 'false'");
     }
     def.value = value == "true";
+    s_.skip_blanks();
+    if (!s_.at_end() && s_.peek() != '\n' && s_.peek() != '#') {
+        return s_.error(ErrorKind::Syntax, "expected the end of the line after ${" + def.name +
+                                               "}'s value, found " + s_.describe_next());
+    }
     return Node{std::move(def)};
 }
 

@@ -9,17 +9,23 @@
 
 namespace aalayer::policy::detail {
 
-Result<Node> Parser::parse_rule(const Qualifiers& q, bool top, std::size_t depth) {
+Result<Node> Parser::parse_rule(const Qualifiers& q, bool top, std::size_t depth, const Qualifiers& outer) {
     if (s_.consume_keyword("file")) {
         s_.skip_space();
         if (s_.peek() == ',') {
+            // `file,` allows 'ix', which apparmor_parser refuses to deny.
+            if (q.is_deny() || outer.is_deny()) {
+                return s_.error(ErrorKind::Invalid,
+                                "'file,' cannot be denied: it includes the exec transition 'ix'; deny a "
+                                "path such as '/** rwlkmx' instead");
+            }
             s_.advance();
             FileRule bare;
             bare.qualifiers = q;
             bare.file_keyword = true;
             return Node{std::move(bare)};
         }
-        return parse_file_rule(q, true);
+        return parse_file_rule(q, true, outer);
     }
     if (s_.looking_at_keyword("link")) return parse_link_rule(q);
     if (s_.looking_at_keyword("capability")) return parse_capability_rule(q);
@@ -33,19 +39,24 @@ Result<Node> Parser::parse_rule(const Qualifiers& q, bool top, std::size_t depth
     }
     if (s_.at_label_start()) {
         if (top && q.empty() && is_profile_head()) return parse_profile(depth);
-        return parse_file_rule(q, false);
+        return parse_file_rule(q, false, outer);
     }
     const std::string_view id = s_.peek_identifier();
-    if (looks_like_file_perms(id) && perms_then_path()) return parse_file_rule(q, false);
+    if (looks_like_file_perms(id) && perms_then_path()) return parse_file_rule(q, false, outer);
     if (!id.empty() && !is_reserved_word(id)) return parse_unknown_rule(q);
     return s_.error(ErrorKind::Syntax, "expected a rule, found " + s_.describe_next());
 }
 
-// A label at the top level starts a profile when a block or flags follow.
+// A label at the top level starts a profile when a block or flags follow,
+// after an attachment or not.
 bool Parser::is_profile_head() {
     Scanner probe = s_;
     if (!probe.read_word(WordStyle::Id, "name")) return false;
     probe.skip_space();
+    if (probe.at_label_start()) {
+        if (!probe.read_word(WordStyle::Id, "attachment")) return false;
+        probe.skip_space();
+    }
     return probe.peek() == '{' || probe.peek() == '(' || probe.looking_at_keyword("flags") ||
            probe.looking_at_keyword("xattrs");
 }
@@ -58,7 +69,9 @@ bool Parser::perms_then_path() {
     return probe.at_label_start();
 }
 
-Result<FilePerms> Parser::read_file_perms(const Qualifiers& q) {
+// A rule in a `deny { … }` block must be valid on its own and as a deny rule,
+// as apparmor_parser 4.1 checks it: no exec permission there but a denied 'x'.
+Result<FilePerms> Parser::read_file_perms(const Qualifiers& q, const Qualifiers& outer) {
     const Location at = s_.here();
     const std::string_view word = s_.read_identifier();
     if (word.empty()) return s_.error(ErrorKind::Syntax, "expected permissions, found " + s_.describe_next());
@@ -66,20 +79,22 @@ Result<FilePerms> Parser::read_file_perms(const Qualifiers& q) {
         return s_.error(ErrorKind::Syntax, "unexpected " + s_.describe_next() + " after permissions '" +
                                                std::string(word) + "'");
     }
-    return parse_file_perms(word, q.is_deny(), at);
+    AA_ASSIGN(FilePerms perms, parse_file_perms(word, q.is_deny(), at));
+    if (outer.is_deny() && !q.is_deny()) AA_TRY(parse_file_perms(word, true, at));
+    return perms;
 }
 
-Result<Node> Parser::parse_file_rule(const Qualifiers& q, bool file_keyword) {
+Result<Node> Parser::parse_file_rule(const Qualifiers& q, bool file_keyword, const Qualifiers& outer) {
     FileRule rule;
     rule.qualifiers = q;
     rule.file_keyword = file_keyword;
     if (s_.at_label_start()) {
         AA_ASSIGN(rule.path, s_.read_word(WordStyle::Id, "path"));
         s_.skip_space();
-        AA_ASSIGN(rule.perms, read_file_perms(q));
+        AA_ASSIGN(rule.perms, read_file_perms(q, outer));
     } else if (looks_like_file_perms(s_.peek_identifier())) {
         rule.perms_first = true;
-        AA_ASSIGN(rule.perms, read_file_perms(q));
+        AA_ASSIGN(rule.perms, read_file_perms(q, outer));
         s_.skip_space();
         if (!s_.at_label_start()) {
             return s_.error(ErrorKind::Syntax, "expected an absolute path, found " + s_.describe_next());

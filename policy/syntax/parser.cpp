@@ -1,6 +1,7 @@
 // parse_document() and the structure of a document: its items, their
-// qualifiers, qualifier blocks and profiles. The items themselves are parsed
-// in parse_preamble.cpp, parse_rules.cpp and parse_mediation.cpp.
+// qualifiers and qualifier blocks. Profiles are parsed in parse_profile.cpp,
+// the items themselves in parse_preamble.cpp, parse_rules.cpp,
+// parse_mediation.cpp and parse_conditional.cpp.
 #include "policy/syntax/parser.h"
 
 #include <algorithm>
@@ -18,11 +19,12 @@ Parser::Parser(std::string_view text, std::string path, const ParseLimits& limit
 }
 
 Result<ParseOutput> Parser::run() {
-    AA_TRY(parse_items(out_.document.items, Scope::TopLevel, s_.here(), 0));
+    AA_TRY(parse_items(out_.document.items, Scope::TopLevel, s_.here(), 0, Qualifiers{}));
     return std::move(out_);
 }
 
-Status Parser::parse_items(std::vector<Item>& out, Scope scope, const Location& opened, std::size_t depth) {
+Status Parser::parse_items(std::vector<Item>& out, Scope scope, const Location& opened, std::size_t depth,
+                           const Qualifiers& outer) {
     for (;;) {
         s_.skip_space();
         if (s_.at_end()) {
@@ -42,12 +44,12 @@ Status Parser::parse_items(std::vector<Item>& out, Scope scope, const Location& 
                             "more than " + std::to_string(limits_.max_items) + " rules in one file");
         }
         const Location where = s_.here();
-        AA_ASSIGN(Node node, parse_item(scope, depth));
+        AA_ASSIGN(Node node, parse_item(scope, depth, outer));
         out.push_back(Item{where, std::move(node)});
     }
 }
 
-Result<Node> Parser::parse_item(Scope scope, std::size_t depth) {
+Result<Node> Parser::parse_item(Scope scope, std::size_t depth, const Qualifiers& outer) {
     if (s_.looking_at("#include") || s_.looking_at_keyword("include")) return parse_include();
     const bool top = scope == Scope::TopLevel;
     if (s_.peek() == '@' && s_.peek(1) == '{' && is_variable_definition()) {
@@ -59,10 +61,7 @@ Result<Node> Parser::parse_item(Scope scope, std::size_t depth) {
         if (!top) return s_.error(ErrorKind::Syntax, "boolean definitions are only allowed outside profiles");
         return parse_boolean_definition();
     }
-    if (s_.looking_at_keyword("abi")) {
-        if (!top) return s_.error(ErrorKind::Syntax, "'abi' is only allowed outside profiles");
-        return parse_abi();
-    }
+    if (s_.looking_at_keyword("abi")) return parse_abi();
     if (s_.looking_at_keyword("alias")) {
         if (!top) return s_.error(ErrorKind::Syntax, "'alias' rules are only allowed outside profiles");
         return parse_alias();
@@ -71,13 +70,13 @@ Result<Node> Parser::parse_item(Scope scope, std::size_t depth) {
         return parse_profile(depth);
     }
     if (top && dialect_ == Dialect::Grant && s_.looking_at_keyword("grant")) return parse_profile(depth);
-    if (s_.looking_at_keyword("if")) {
-        return s_.error(ErrorKind::Unsupported, "conditional 'if' blocks are not supported");
-    }
+    // Allowed at the top level as rules are: a file included inside a profile is parsed on its own.
+    if (s_.looking_at_keyword("if")) return parse_conditional(depth, outer);
+    if (s_.looking_at_keyword("else")) return s_.error(ErrorKind::Syntax, "'else' without an 'if' before it");
     Qualifiers q;
     AA_TRY(parse_qualifiers(q));
-    if (!q.empty() && s_.peek() == '{') return parse_qualifier_block(q, depth);
-    return parse_rule(q, top, depth);
+    if (!q.empty() && s_.peek() == '{') return parse_qualifier_block(q, depth, outer);
+    return parse_rule(q, top, depth, outer);
 }
 
 Status Parser::parse_qualifiers(Qualifiers& q) {
@@ -127,16 +126,18 @@ Status Parser::parse_priority(Qualifiers& q) {
     return {};
 }
 
-Result<Node> Parser::parse_qualifier_block(const Qualifiers& q, std::size_t depth) {
-    if (q.is_deny()) {
-        return s_.error(ErrorKind::Invalid,
-                        "'deny' cannot qualify a block; write 'deny' on each rule inside it");
-    }
+// `deny { … }` is AppArmor 4 syntax, accepted here as the other newer forms are.
+Result<Node> Parser::parse_qualifier_block(const Qualifiers& q, std::size_t depth, const Qualifiers& outer) {
+    if (q.priority)
+        return s_.error(ErrorKind::Invalid, "'priority' is not allowed on a block, only on rules");
     AA_TRY(check_depth(depth));
     const Location opened = s_.here();
     s_.advance();  // '{'
     QualifierBlock block{q, {}};
-    AA_TRY(parse_items(block.items, Scope::Block, opened, depth + 1));
+    Qualifiers inner = q;
+    inner.audit = inner.audit || outer.audit;
+    if (inner.access == AccessMode::Implicit) inner.access = outer.access;
+    AA_TRY(parse_items(block.items, Scope::Block, opened, depth + 1, inner));
     return Node{Box<QualifierBlock>(std::move(block))};
 }
 
@@ -146,70 +147,6 @@ Status Parser::check_depth(std::size_t depth) const {
                                               std::to_string(limits_.max_depth) + " deep");
     }
     return {};
-}
-
-Result<Node> Parser::parse_profile(std::size_t depth) {
-    Profile p;
-    AA_TRY(parse_profile_head(p));
-    AA_TRY(parse_profile_flags(p));
-    if (s_.peek() != '{') {
-        return s_.error(ErrorKind::Syntax, "expected '{' to open the profile '" + p.name.text + "', found " +
-                                               s_.describe_next());
-    }
-    AA_TRY(check_depth(depth));
-    const Location opened = s_.here();
-    s_.advance();
-    AA_TRY(parse_items(p.items, Scope::Profile, opened, depth + 1));
-    return Node{Box<Profile>(std::move(p))};
-}
-
-// `^HAT`, `hat HAT`, `grant BASE` (grant files), `profile NAME [ATTACHMENT]` or `NAME`.
-Status Parser::parse_profile_head(Profile& p) {
-    if (s_.consume("^")) {
-        p.hat = true;
-        AA_ASSIGN(p.name, s_.read_word(WordStyle::Id, "hat name"));
-        return {};
-    }
-    p.hat = s_.consume_keyword("hat");
-    p.grant = !p.hat && dialect_ == Dialect::Grant && s_.consume_keyword("grant");
-    p.keyword = p.hat || p.grant || s_.consume_keyword("profile");
-    if (!p.keyword) {
-        AA_ASSIGN(p.name, s_.read_word(WordStyle::Id, "profile name"));
-        return {};
-    }
-    s_.skip_space();
-    const std::string_view what = p.hat ? "hat name" : p.grant ? "base profile name" : "profile name";
-    AA_ASSIGN(p.name, s_.read_word(WordStyle::Id, what));
-    if (p.hat || p.grant) return {};
-    s_.skip_space();
-    if (s_.at_label_start()) {
-        AA_ASSIGN(p.attachment, s_.read_word(WordStyle::Id, "attachment"));
-    }
-    return {};
-}
-
-// `xattrs=( … )` and `flags=( … )` or `( … )`, in any order and number.
-Status Parser::parse_profile_flags(Profile& p) {
-    for (;;) {
-        s_.skip_space();
-        if (s_.looking_at_keyword("xattrs")) {
-            s_.read_identifier();
-            AA_TRY(expect_list_assignment("xattrs"));
-            AA_ASSIGN(p.xattrs, parse_condition_list());
-        } else if (s_.looking_at_keyword("flags") || s_.peek() == '(') {
-            if (s_.consume_keyword("flags")) AA_TRY(expect_list_assignment("flags"));
-            const Location at = s_.here();
-            AA_ASSIGN(std::vector<Word> flags, parse_value_list());
-            for (auto& f : flags) {
-                if (!is_profile_flag(f.text)) {
-                    return make_error(ErrorKind::Invalid, at, "unknown profile flag '" + f.text + "'");
-                }
-                p.flags.push_back(std::move(f.text));
-            }
-        } else {
-            return {};
-        }
-    }
 }
 
 Status Parser::expect_list_assignment(std::string_view key) {

@@ -1,10 +1,12 @@
 // The recursive-descent parser behind parse_document() (parser.h). Not part
 // of the library's API: only the parser's own files include it. Its member
 // functions live in one file per job:
-//   parser.cpp           the document: input checks, items, qualifiers, blocks, profiles
+//   parser.cpp           the document: input checks, items, qualifiers, blocks
+//   parse_profile.cpp    profiles, hats and grant blocks
 //   parse_preamble.cpp   include, abi, variable and boolean definitions, alias
 //   parse_rules.cpp      the rule classes: file, link, capability, rlimit, change_profile, unknown
 //   parse_mediation.cpp  mediation rules, their conditions and ( … ) lists
+//   parse_conditional.cpp  if / else if / else blocks and their conditions
 #pragma once
 
 #include <string>
@@ -29,14 +31,18 @@ public:
 
 private:
     // parser.cpp: the structure of the document.
-    Status parse_items(std::vector<Item>& out, Scope scope, const Location& opened, std::size_t depth);
-    Result<Node> parse_item(Scope scope, std::size_t depth);
+    // `outer`: the qualifiers of the blocks around the items, which rules are checked with too.
+    Status parse_items(std::vector<Item>& out, Scope scope, const Location& opened, std::size_t depth,
+                       const Qualifiers& outer);
+    Result<Node> parse_item(Scope scope, std::size_t depth, const Qualifiers& outer);
     Status parse_qualifiers(Qualifiers& q);
     Status parse_priority(Qualifiers& q);
-    Result<Node> parse_qualifier_block(const Qualifiers& q, std::size_t depth);
+    Result<Node> parse_qualifier_block(const Qualifiers& q, std::size_t depth, const Qualifiers& outer);
     Status check_depth(std::size_t depth) const;
+    // parse_profile.cpp: profiles, hats and grant blocks.
     Result<Node> parse_profile(std::size_t depth);
     Status parse_profile_head(Profile& p);
+    Status check_profile_name(std::string_view name, const Location& at) const;
     Status parse_profile_flags(Profile& p);
     // After `key`: ` = (`, the scanner left at the '('.
     Status expect_list_assignment(std::string_view key);
@@ -60,25 +66,33 @@ private:
     Status parse_arrow_pair(std::string_view rule, Word& from, Word& to);
 
     // parse_rules.cpp: one rule inside a profile (or at the top level).
-    Result<Node> parse_rule(const Qualifiers& q, bool top, std::size_t depth);
+    Result<Node> parse_rule(const Qualifiers& q, bool top, std::size_t depth, const Qualifiers& outer);
     bool is_profile_head();
     bool perms_then_path();
-    Result<FilePerms> read_file_perms(const Qualifiers& q);
-    Result<Node> parse_file_rule(const Qualifiers& q, bool file_keyword);
+    Result<FilePerms> read_file_perms(const Qualifiers& q, const Qualifiers& outer);
+    Result<Node> parse_file_rule(const Qualifiers& q, bool file_keyword, const Qualifiers& outer);
     Result<Node> parse_link_rule(const Qualifiers& q);
     Result<Node> parse_capability_rule(const Qualifiers& q);
     Result<Node> parse_rlimit_rule(const Qualifiers& q);
     Result<Node> parse_change_profile_rule(const Qualifiers& q);
     Result<Node> parse_unknown_rule(const Qualifiers& q);
 
+    // parse_conditional.cpp: `if … { } else if … { } else { }`, the scanner at `if`.
+    Result<Node> parse_conditional(std::size_t depth, const Qualifiers& outer);
+    Result<ConditionExpr> parse_condition_expr();
+    // `{ items }` of a branch; `after` names what stands before it, for messages.
+    Status parse_branch_body(ConditionalBranch& branch, std::size_t depth, const Qualifiers& outer,
+                             std::string_view after);
+
     // parse_mediation.cpp: network, signal, dbus, mount, … rules.
     Result<Node> parse_mediation_rule(const Qualifiers& q, RuleClass cls);
     Result<Term> parse_term(const RuleGrammar& g, const std::string& what);
+    Status check_network_words(const MediationRule& rule, const Location& at) const;
     // ( a b, c ): calls `each` at every element, the scanner at its start.
     template <typename Each>
     Status parse_parenthesised(Each&& each);
     Result<std::vector<Word>> parse_value_list();
-    Result<std::vector<Condition>> parse_condition_list();
+    Result<std::vector<Condition>> parse_condition_list(bool xattrs = false);
     Result<Condition> parse_condition();
     bool at_condition();
 

@@ -32,6 +32,31 @@ bool have_apparmor_parser() {
     return run_process({"apparmor_parser", "--version"}).exit_code == 0;
 }
 
+std::optional<ParserVersion> parse_parser_version(const std::string& output) {
+    const std::string marker = "version ";
+    const std::string first_line = output.substr(0, output.find('\n'));
+    const auto at = first_line.find(marker);
+    if (at == std::string::npos) return std::nullopt;
+    std::istringstream in(first_line.substr(at + marker.size()));
+    ParserVersion v;
+    char dot = 0;
+    if (!(in >> v.major >> dot >> v.minor) || dot != '.' || v.major < 0 || v.minor < 0) return std::nullopt;
+    return v;
+}
+
+std::optional<ParserVersion> apparmor_parser_version(std::string* error) {
+    const ProcessResult r = run_process({"apparmor_parser", "--version"});
+    if (r.exit_code != 0) {
+        if (error != nullptr)
+            *error =
+                "`apparmor_parser --version` failed (exit " + std::to_string(r.exit_code) + "): " + r.err;
+        return std::nullopt;
+    }
+    auto v = parse_parser_version(r.out);
+    if (!v && error != nullptr) *error = "no version in the output of `apparmor_parser --version`: " + r.out;
+    return v;
+}
+
 std::optional<std::string> compile_profile(const std::string& path, std::string* error,
                                            const std::vector<std::string>& include_dirs) {
     const TempDir dir;

@@ -22,4 +22,15 @@ std::optional<std::string> compile_profile(const std::string& path, std::string*
 
 bool have_apparmor_parser();
 
+// The installed apparmor_parser's version, from `apparmor_parser --version`.
+struct ParserVersion {
+    int major = 0;
+    int minor = 0;
+    friend auto operator<=>(const ParserVersion&, const ParserVersion&) = default;
+};
+// nullopt, with why in `error`, when the parser does not run or its answer has no version.
+std::optional<ParserVersion> apparmor_parser_version(std::string* error = nullptr);
+// The version parsed from the first line of `--version` output ("AppArmor parser version 3.0.8").
+std::optional<ParserVersion> parse_parser_version(const std::string& output);
+
 }  // namespace aalayer::test

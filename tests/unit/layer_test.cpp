@@ -201,8 +201,8 @@ TEST_F(LayerRefusal, PriorityOnARule) {
 }
 
 TEST_F(LayerRefusal, PriorityOnABlock) {
-    EXPECT_TRUE(
-        refused_at(read(with_prefix("priority=10 {\n  /tmp/x r,\n}")), 2, 1, "'priority' is not supported"));
+    EXPECT_TRUE(refused_at(read(with_prefix("priority=10 {\n  /tmp/x r,\n}")), 2, 13,
+                           "'priority' is not allowed on a block"));
 }
 
 TEST_F(LayerRefusal, AllowLinkRule) {
@@ -382,6 +382,19 @@ TEST_F(LayerAllowed, QualifierBlocksApplyToTheirRules) {
     EXPECT_EQ(r.files[0].owner, OwnerMode::Owner);
     EXPECT_EQ(r.files[1].owner, OwnerMode::Owner);
     EXPECT_TRUE(r.files[1].deny);
+}
+
+TEST_F(LayerAllowed, DenyBlocksDenyTheirRules) {
+    // A deny block's rules are checked as deny rules: classes a layer may only deny are fine there.
+    const LayerRules r = read("deny {\n  @{HOME}/.ssh/** r,\n  mount,\n}\n");
+    ASSERT_TRUE(no_errors(r));
+    ASSERT_EQ(r.files.size(), 1U);
+    EXPECT_TRUE(r.files[0].deny);
+}
+
+TEST_F(LayerRefusal, ConditionalBlock) {
+    EXPECT_TRUE(refused_at(read(with_prefix("if defined @{HOME} {\n  /tmp/x r,\n}")), 2, 1,
+                           "'if' blocks are not allowed in a layer"));
 }
 
 TEST_F(LayerAllowed, DenyOfEveryClass) {

@@ -10,6 +10,7 @@
 
 #include "policy/load/include_resolver.h"
 #include "policy/source/memory_reader.h"
+#include "policy/syntax/emitter.h"
 
 namespace aalayer::policy {
 namespace {
@@ -214,6 +215,98 @@ TEST(Loader, MissingRootFileFails) {
     MemoryReader reader;
     auto r = load(reader, "/nope");
     EXPECT_FALSE(r.ok());
+}
+
+// ---- conditionals: decided where they stand, the branch taken kept in place --------------------------
+
+std::string emitted_root(const LoadedPolicy& policy) {
+    return emit_document(policy.root_document());
+}
+
+TEST(LoaderConditionals, KeepTheBranchTaken) {
+    MemoryReader reader;
+    reader.add("/inc/tunables", "${T} = true\n${F} = FALSE\n@{V} = /v\n");
+    reader.add(
+        "/p",
+        "include <tunables>\n"
+        "profile p {\n"
+        "  if ${T} {\n    /t r,\n  } else {\n    /never r,\n  }\n"
+        "  if ${F} {\n    /never r,\n  } else if not ${F} {\n    /nf r,\n  } else {\n    /never r,\n  }\n"
+        "  if defined @{V} {\n    if not defined @{W} {\n      /v r,\n    }\n  }\n"
+        "  owner {\n    if defined ${F} {\n      /df r,\n    }\n  }\n"
+        "}\n");
+    auto r = load(reader, "/p");
+    ASSERT_TRUE(r.ok()) << r.error().format();
+    EXPECT_EQ(
+        emitted_root(*r),
+        "include <tunables>\n\nprofile p {\n  /t r,\n  /nf r,\n  /v r,\n\n  owner {\n    /df r,\n  }\n}\n");
+}
+
+TEST(LoaderConditionals, BranchesNotTakenAreCheckedAsApparmorParserChecksThem) {
+    MemoryReader reader;
+    // An undefined variable in a branch not taken is fine: the branch is dropped before expansion.
+    reader.add("/a", "${F} = false\nprofile p {\n  if ${F} {\n    @{NOPE} r,\n  }\n}\n");
+    auto a = load(reader, "/a");
+    ASSERT_TRUE(a.ok()) << a.error().format();
+    // A boolean never defined is an error in any condition, taken or not.
+    reader.add("/b", "${T} = true\nprofile p {\n  if ${T} {\n  } else if ${U} {\n  }\n}\n");
+    auto b = load(reader, "/b");
+    ASSERT_FALSE(b.ok());
+    EXPECT_EQ(b.error().kind, ErrorKind::Variable);
+    EXPECT_EQ(b.error().where.line, 4U);
+    EXPECT_EQ(b.error().where.column, 13U);
+    // So is an include that cannot be read, and the files read for such a branch are not kept.
+    reader.add("/c", "${F} = false\nprofile p {\n  if ${F} {\n    include <missing>\n  }\n}\n");
+    EXPECT_FALSE(load(reader, "/c").ok());
+    reader.add("/inc/abs", "/abs r,\n");
+    reader.add("/d", "${F} = false\nprofile p {\n  if ${F} {\n    include <abs>\n  }\n}\n");
+    auto d = load(reader, "/d");
+    ASSERT_TRUE(d.ok()) << d.error().format();
+    EXPECT_EQ(d->documents.size(), 1U);
+}
+
+TEST(LoaderConditionals, BranchesNotTakenCostOneWalkOfEachFile) {
+    // Each file includes the next twice, in branches not taken: walked for every branch, the
+    // 40 levels would take 2^40 walks.
+    MemoryReader reader;
+    for (int i = 0; i < 40; ++i) {
+        const std::string next = "<f" + std::to_string(i + 1) + ">";
+        reader.add("/inc/f" + std::to_string(i),
+                   "if ${F} {\n  include " + next + "\n} else if ${F} {\n  include " + next + "\n}\n");
+    }
+    reader.add("/inc/f40", "/x r,\n");
+    reader.add("/p", "${F} = false\nprofile p {\n  include <f0>\n}\n");
+    auto r = load(reader, "/p");
+    ASSERT_TRUE(r.ok()) << r.error().format();
+    EXPECT_EQ(r->documents.size(), 2U);  // /p and f0; the others were read only for branches not taken
+}
+
+TEST(LoaderConditionals, BooleansAreDefinedBeforeUse) {
+    MemoryReader reader;
+    reader.add("/p", "profile p {\n  if ${B} {\n  }\n}\n${B} = true\n");
+    auto r = load(reader, "/p");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::Variable);
+    EXPECT_EQ(r.error().where.line, 2U);
+}
+
+TEST(LoaderConditionals, AFileIncludedTwiceIsDecidedOnce) {
+    MemoryReader reader;
+    reader.add("/inc/abs", "if defined @{V} {\n  /v r,\n}\n");
+    reader.add("/same", "profile a {\n  include <abs>\n}\nprofile b {\n  include <abs>\n}\n");
+    EXPECT_TRUE(load(reader, "/same").ok());
+    reader.add("/differs", "profile a {\n  include <abs>\n}\n@{V} = /v\nprofile b {\n  include <abs>\n}\n");
+    auto r = load(reader, "/differs");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::Unsupported);
+}
+
+TEST(Loader, ExecPathIsNotBuiltIn) {
+    MemoryReader reader;
+    reader.add("/p", "profile p /p {\n  @{exec_path} r,\n}\n");
+    auto r = load(reader, "/p");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::Variable);
 }
 
 }  // namespace

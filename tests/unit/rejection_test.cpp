@@ -77,7 +77,6 @@ TEST(Rejection, DefinitionsInsideProfiles) {
     const Error e = reject("profile p {\n  /a r,\n  @{X} = /x\n}\n", {ErrorKind::Syntax, 3, 3});
     EXPECT_TRUE(mentions(e, "only allowed outside profiles")) << e.message;
     reject("profile p {\n  ${B} = true\n}\n", {ErrorKind::Syntax, 2, 3});
-    reject("profile p {\n  abi <abi/4.0>,\n}\n", {ErrorKind::Syntax, 2, 3});
     reject("profile p {\n  alias /a -> /b,\n}\n", {ErrorKind::Syntax, 2, 3});
     // A qualifier block is no loophole.
     reject("profile p {\n  owner {\n    @{X} = /x\n  }\n}\n", {ErrorKind::Syntax, 3, 5});
@@ -109,12 +108,48 @@ TEST(Rejection, UnknownNamesInRules) {
     reject("profile p {\n  network warp,\n}\n", {ErrorKind::Invalid, 2, 11});
 }
 
-TEST(Rejection, DenyCannotQualifyABlock) {
-    reject("profile p {\n  deny {\n    /a r,\n  }\n}\n", {ErrorKind::Invalid, 2, 8});
+TEST(Rejection, RulesOfADenyBlockAreDenyRules) {
+    // Valid alone and as a deny rule, as apparmor_parser 4.1 checks them: no exec transition, no `file,`.
+    reject("profile p {\n  deny {\n    /a ix,\n  }\n}\n", {ErrorKind::Invalid, 3, 8});
+    reject("profile p {\n  deny {\n    /a x,\n  }\n}\n", {ErrorKind::Invalid, 3, 8});
+    reject("profile p {\n  audit deny {\n    file,\n  }\n}\n", {ErrorKind::Invalid, 3, 9});
+    reject("profile p {\n  priority=1 {\n    /a r,\n  }\n}\n", {ErrorKind::Invalid, 2, 14});
 }
 
-TEST(Rejection, ConditionalBlocksAreUnsupported) {
-    reject("${B} = true\nif ${B} {\n}\n", {ErrorKind::Unsupported, 2, 1});
+TEST(Rejection, ConditionalBlocks) {
+    reject("profile p {\n  if (${B}) {\n  }\n}\n", {ErrorKind::Syntax, 2, 6});
+    reject("profile p {\n  if defined @{HOME}{\n  }\n}\n", {ErrorKind::Syntax, 2, 21});
+    reject("profile p {\n  if ${B} {\n  } else /a r,\n}\n", {ErrorKind::Syntax, 3, 10});
+    reject("profile p {\n  else {\n  }\n}\n", {ErrorKind::Syntax, 2, 3});
+    reject("profile p {\n  if ${B} {\n  }\n  else {\n  } else {\n  }\n}\n", {ErrorKind::Syntax, 5, 5});
+    reject("${B} = true false\n", {ErrorKind::Syntax, 1, 13});
+}
+
+TEST(Rejection, ConditionalsNestOnlyAsDeepAsTheLimit) {
+    std::string text = "profile p {\n";
+    for (int i = 0; i < 40; ++i)
+        text += "if ${B} {\n";
+    text += std::string(40, '}') + "\n}\n";
+    const Error e = reject(text, {ErrorKind::Limit, 33, 9});
+    EXPECT_TRUE(mentions(e, "nested more than")) << e.message;
+}
+
+TEST(Rejection, NamespacedProfileNames) {
+    reject(":ns {\n}\n", {ErrorKind::Invalid, 1, 1});
+    reject("profile ::p {\n}\n", {ErrorKind::Invalid, 1, 9});
+    reject("profile :ns: {\n}\n", {ErrorKind::Invalid, 1, 9});
+    reject("profile :ns//p {\n}\n", {ErrorKind::Invalid, 1, 9});
+    reject("profile p {\n  ^::h {\n  }\n}\n", {ErrorKind::Invalid, 2, 4});
+}
+
+TEST(Rejection, XattrsAndNetworkEntries) {
+    reject("/t xattrs=(a=\"\") {\n}\n", {ErrorKind::Syntax, 1, 14});
+    reject("/t xattrs=(a=(b c)) {\n}\n", {ErrorKind::Syntax, 1, 14});
+    reject("profile p {\n  ^h xattrs=(a=b) {\n  }\n}\n", {ErrorKind::Invalid, 2, 13});
+    reject("profile p {\n  network inet stream tcp,\n}\n", {ErrorKind::Invalid, 2, 3});
+    reject("profile p {\n  network inet6 icmp,\n}\n", {ErrorKind::Invalid, 2, 3});
+    reject("profile p {\n  network stream inet,\n}\n", {ErrorKind::Invalid, 2, 3});
+    reject("profile p {\n  network inet (create),\n}\n", {ErrorKind::Syntax, 2, 3});
 }
 
 TEST(Rejection, BrokenIncludes) {
