@@ -6,22 +6,6 @@
 
 namespace aalayer::policy {
 
-namespace {
-
-// 'text', appended into one string: not "'" + std::string(...), whose
-// inlined insert at the front GCC 12 at -O3 takes for an overlapping memcpy
-// (a -Wrestrict false positive).
-std::string quoted(std::string_view text) {
-    std::string out;
-    out.reserve(text.size() + 2);
-    out += '\'';
-    out += text;
-    out += '\'';
-    return out;
-}
-
-}  // namespace
-
 Scanner::Scanner(std::string_view text, std::string file, std::size_t max_word_bytes)
     : text_(text), file_(std::move(file)), max_word_bytes_(max_word_bytes) {}
 
@@ -183,10 +167,10 @@ std::string Scanner::describe_next() const {
     if (at_end()) return "end of file";
     if (peek() == '\n') return "end of line";
     const std::string_view id = peek_identifier();
-    if (!id.empty()) return quoted(id);
+    if (!id.empty()) return "'" + std::string(id) + "'";
     // The whole character, or the byte as \xNN when it starts none.
     const std::size_t n = std::max<std::size_t>(1, utf8_char_length(text_.substr(pos_)));
-    return quoted(printable(text_.substr(pos_, n)));
+    return "'" + printable(text_.substr(pos_, n)) + "'";
 }
 
 }  // namespace aalayer::policy
