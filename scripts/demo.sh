@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 build=${AALAYER_BUILD_DIR:-build}
-[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
+[ -f "$build/build.ninja" ] || meson setup "$build" -Dwerror=true >/dev/null
 ninja -C "$build" service/aalayerd client/cli/aalayer >/dev/null
 root=$PWD
 work=$(mktemp -d /tmp/aalayer-demo.XXXXXX)

@@ -10,7 +10,7 @@ packages=(
   meson ninja-build pkg-config g++ ccache clang-format clang-tidy
   libgtest-dev libgmock-dev googletest
   apparmor apparmor-utils apparmor-profiles apparmor-profiles-extra libapparmor-dev
-  libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev libboost-dev
+  libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev libboost-dev libdbus-1-dev
   dbus-daemon polkitd util-linux
   qemu-system-x86 busybox-static cpio debootstrap
   "${release_packages[@]}"

@@ -3,7 +3,7 @@
 # the project's sources, using build/compile_commands.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f build/compile_commands.json ] || meson setup build >/dev/null
+[ -f build/compile_commands.json ] || meson setup build -Dwerror=true >/dev/null
 ninja -C build >/dev/null   # generated headers must exist
 mapfile -t files < <(git ls-files '*.cpp' '*.h' | grep -E '^(policy|service|client|tests)/')
 clang-format --dry-run --Werror "${files[@]}"

@@ -31,17 +31,20 @@ builds=("build$sfx")
 [ "${AALAYER_SKIP_FUZZ:-0}" = 1 ] || builds+=("build-fuzz$sfx")
 status=0
 kc=(-Dkernel_cache="$AALAYER_KERNEL_CACHE")
+# Warnings are errors in these builds (not in meson.build's defaults: a release or
+# distribution build must not fail on one).
+dev=(-Dwerror=true)
 for b in "${builds[@]}"; do
   if [ ! -f "$b/build.ninja" ]; then
     if [ "$b" = "build-asan$sfx" ]; then
-      meson setup "$b" "${kc[@]}" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+      meson setup "$b" "${dev[@]}" "${kc[@]}" -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
     elif [ "$b" = "build-fuzz$sfx" ]; then
       # Meson puts ccache before the compilers it finds, not before one named in CXX.
       cxx=$fuzz_cxx
       command -v ccache >/dev/null && cxx="ccache $fuzz_cxx"
-      CXX=$cxx meson setup "$b" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+      CXX=$cxx meson setup "$b" "${dev[@]}" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
     else
-      meson setup "$b" "${kc[@]}" >/dev/null
+      meson setup "$b" "${dev[@]}" "${kc[@]}" >/dev/null
     fi
   fi
   t0=$SECONDS
@@ -60,7 +63,7 @@ done
 # ThreadSanitizer: only that test binary, the rest has no threads of its own.
 if [ "${AALAYER_SKIP_TSAN:-0}" != 1 ]; then
   tsan="build-tsan$sfx"
-  [ -f "$tsan/build.ninja" ] || meson setup "$tsan" -Db_sanitize=thread >/dev/null
+  [ -f "$tsan/build.ninja" ] || meson setup "$tsan" "${dev[@]}" -Db_sanitize=thread >/dev/null
   t0=$SECONDS
   ninja -C "$tsan" tests/service-tests
   t1=$SECONDS

@@ -16,6 +16,7 @@
 #include "service/bus/bus_objects.h"
 #include "service/bus/object_paths.h"
 #include "service/core/cost_limiter.h"
+#include "service/install_paths.h"
 #include "service/kernel/parser_loader.h"
 #include "service/store/file_store.h"
 #include "service/store/private_dir.h"
@@ -31,7 +32,8 @@ using namespace aalayer::service;
 
 constexpr std::string_view kUsage =
     "usage: aalayerd [--config FILE] [--set KEY=VALUE]...\n"
-    "  --config FILE    settings file (default /etc/aalayer/aalayerd.conf)\n"
+    "  --config FILE    settings file (default " AALAYER_CONFDIR
+    "/aalayerd.conf)\n"
     "  --set KEY=VALUE  one setting, over the file (e.g. --set backend=compile-only)\n";
 
 // Read by a signal handler that any thread may run: lock-free atomic.
@@ -121,7 +123,7 @@ int run(const DaemonConfig& config) {
 
 int main(int argc, char** argv) {
     DaemonConfig config;
-    std::string config_path = "/etc/aalayer/aalayerd.conf";
+    std::string config_path = AALAYER_CONFDIR "/aalayerd.conf";
     std::vector<std::string> sets;
     for (int i = 1; i < argc; ++i) {
         const std::string_view a = argv[i];

@@ -2,7 +2,6 @@
 
 #include <array>
 #include <cerrno>
-#include <cstdint>
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -24,14 +23,12 @@ void BusLoop::post(std::function<void()> task) {
         const std::lock_guard lock(mutex_);
         posted_.push_back(std::move(task));
     }
-    const std::uint64_t one = 1;
-    (void)::write(wake_fd_, &one, sizeof one);
+    (void)::eventfd_write(wake_fd_, 1);  // EAGAIN: already awake
 }
 
 void BusLoop::stop() {
     stopping_ = true;
-    const std::uint64_t one = 1;
-    (void)::write(wake_fd_, &one, sizeof one);
+    (void)::eventfd_write(wake_fd_, 1);  // EAGAIN: already awake
 }
 
 void BusLoop::run_posted() {
@@ -68,8 +65,8 @@ void BusLoop::run() {
         const int n = ::poll(fds.data(), fds.size(), poll_data.getPollTimeout());  // ms, rounded up
         if (n < 0 && errno != EINTR) break;
         if ((fds[2].revents & POLLIN) != 0) {
-            std::uint64_t count = 0;
-            (void)::read(wake_fd_, &count, sizeof count);
+            eventfd_t count = 0;
+            (void)::eventfd_read(wake_fd_, &count);
         }
     }
     run_posted();

@@ -16,12 +16,13 @@
 #include "policy/source/reader.h"
 #include "service/core/once_cache.h"
 #include "service/core/outcome.h"
+#include "service/install_paths.h"  // generated in the build directory: AALAYER_CONFDIR
 
 namespace aalayer::service {
 
 struct CatalogConfig {
     std::string profiles_dir = "/etc/apparmor.d";
-    std::string grants_dir = "/etc/aalayer/grants.d";
+    std::string grants_dir = AALAYER_CONFDIR "/grants.d";
     std::vector<std::string> include_dirs{"/etc/apparmor.d"};
     policy::PermissionLimits limits;
 };

@@ -1,6 +1,7 @@
-// /etc/aalayer/aalayerd.conf: `key = value` lines, `#` comments. Unknown
-// keys and bad values are errors that name the line: a typo in a security
-// setting must not be ignored silently.
+// AALAYER_CONFDIR/aalayerd.conf (<sysconfdir>/aalayer: /etc/aalayer with
+// prefix /usr): `key = value` lines, `#` comments. Unknown keys and bad
+// values are errors that name the line: a typo in a security setting must
+// not be ignored silently.
 #pragma once
 
 #include <chrono>
@@ -8,13 +9,14 @@
 #include <string>
 
 #include "service/core/layer_manager.h"
+#include "service/install_paths.h"  // generated in the build directory: AALAYER_CONFDIR
 
 namespace aalayer::service {
 
 struct DaemonConfig {
     std::string state_dir = "/var/lib/aalayer";
     std::string cache_dir = "/var/cache/aalayer";
-    std::string grants_dir = "/etc/aalayer/grants.d";
+    std::string grants_dir = AALAYER_CONFDIR "/grants.d";
     std::string profiles_dir = "/etc/apparmor.d";
     std::optional<Backend> backend;  // none: auto (apparmor where the kernel has it)
     std::string features;            // -M for apparmor_parser; compile-only default: /etc/apparmor.d/abi/3.0

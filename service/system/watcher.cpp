@@ -1,7 +1,6 @@
 #include "service/system/watcher.h"
 
 #include <array>
-#include <cstdint>
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -22,8 +21,7 @@ DirectoryWatcher::DirectoryWatcher(const std::vector<std::string>& dirs, std::fu
 }
 
 DirectoryWatcher::~DirectoryWatcher() {
-    const std::uint64_t one = 1;
-    (void)::write(stop_, &one, sizeof one);
+    (void)::eventfd_write(stop_, 1);
     thread_.join();
     ::close(inotify_);
     ::close(stop_);

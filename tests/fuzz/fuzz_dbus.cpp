@@ -108,8 +108,10 @@ struct Edge {
         ServiceLimits limits;
         limits.rate_limit_per_minute = 1'000'000;
         limits.layer.max_compose_work = 2'000'000;  // find crashes, not big automata
+        CatalogConfig catalog;  // the grants where the reader has them, not this build's default
+        catalog.grants_dir = "/etc/aalayer/grants.d";
         manager = std::make_unique<LayerManager>(Ports{reader, store, kernel, polkit, users, clock, executor},
-                                                 CatalogConfig{}, limits);
+                                                 catalog, limits);
         manager->start([](const std::string&) {});
     }
     policy::MemoryReader reader;

@@ -29,6 +29,14 @@ const Caller kRoot{0, ":1.1"};
 
 constexpr const char* kGrant = "grant app {\n  owner @{HOME}/docs/** rw,\n}\n";
 
+// The grants where the fake reader has them, not this build's default
+// (AALAYER_CONFDIR: /usr/local/etc/aalayer with the default prefix).
+CatalogConfig test_catalog_config() {
+    CatalogConfig config;
+    config.grants_dir = "/etc/aalayer/grants.d";
+    return config;
+}
+
 class LayerManagerTest : public ::testing::Test {
 protected:
     LayerManagerTest() {
@@ -46,7 +54,7 @@ protected:
     LayerManager& manager() {
         if (!manager_) {
             manager_ = std::make_unique<LayerManager>(Ports{reader, commits, kernel, auth, users, clock, pool},
-                                                      CatalogConfig{}, limits);
+                                                      test_catalog_config(), limits);
             manager_->start([this](const std::string& m) { log.push_back(m); });
         }
         return *manager_;

@@ -54,10 +54,12 @@ TEST(Config, TheAdmissionSettingsAreReadAndChecked) {
 }
 
 TEST(Config, TheShippedFileIsTheDefaults) {
-    // Every key of service/data/aalayerd.conf reads, and gives the built-in default.
+    // Every key of the installed aalayerd.conf (service/data/aalayerd.conf.in
+    // with this build's paths) reads, and gives the built-in default.
+    const char* path = std::getenv("AALAYER_SHIPPED_CONFIG");
+    ASSERT_NE(path, nullptr);
     DaemonConfig shipped;
-    const auto e =
-        read_config(std::string(std::getenv("AALAYER_SOURCE_ROOT")) + "/service/data/aalayerd.conf", shipped);
+    const auto e = read_config(path, shipped);
     ASSERT_FALSE(e) << *e;
     // Every field: a default changed in code and not in the file (or the
     // other way round) fails here.
@@ -67,7 +69,9 @@ TEST(Config, TheShippedFileIsTheDefaults) {
 TEST(Config, EveryKeyOfTheShippedFileChangesItsSetting) {
     // Each key the shipped file sets is one set_config knows and applies
     // (none is accepted and then ignored).
-    std::ifstream in(std::string(std::getenv("AALAYER_SOURCE_ROOT")) + "/service/data/aalayerd.conf");
+    const char* path = std::getenv("AALAYER_SHIPPED_CONFIG");
+    ASSERT_NE(path, nullptr);
+    std::ifstream in(path);
     ASSERT_TRUE(in);
     std::string line;
     std::size_t keys = 0;
