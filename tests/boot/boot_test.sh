@@ -35,6 +35,10 @@ skip() {
 for p in qemu-system-x86_64 debootstrap dpkg-buildpackage mkfs.ext4; do
   command -v "$p" >/dev/null 2>&1 || skip "$p not found (scripts/install-deps.sh installs it)"
 done
+# The packages are built on the host, for the host's release: the image is
+# Debian 12, so the host must be too.
+[ "$(. /etc/os-release && echo "${VERSION_ID:-}")" = 12 ] ||
+  skip "the host is not Debian 12 (the packages built here would not install in the Debian 12 image)"
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 cache_root=${AALAYER_CACHE_DIR:-/var/cache/aalayer-tests}
@@ -119,7 +123,7 @@ timeout -k 5 "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1536 
   -drive "file=$work/payload.tar,if=virtio,format=raw,readonly=on" \
   -serial "file:$work/console.log" -serial "file:$work/results.log" \
   -kernel "$image/vmlinuz" -initrd "$image/initrd.img" \
-  -append "root=/dev/vda rw console=ttyS0 apparmor=1 security=apparmor" \
+  -append "root=/dev/vda rw console=ttyS0 apparmor=1 security=apparmor quiet" \
   </dev/null >"$work/qemu.out" 2>&1 &
 qpid=$!
 # The guest's lines as they come (complete lines only), each with the time it
@@ -167,8 +171,11 @@ awk '
 echo "   qemu in all: $qemu_secs s; the whole test: $((SECONDS - start)) s"
 cold_deb=$(cat "$boot/deb-cold-seconds" 2>/dev/null || true)
 cold_image=$(cat "$image/build-seconds" 2>/dev/null || true)
-echo "   a cold cache costs: the image ${cold_image:+${cold_image%% *} s (measured ${cold_image#* })}${cold_image:-about 3 minutes}," \
-  "the package build ${cold_deb:+${cold_deb%% *} s (measured ${cold_deb#* })}${cold_deb:-about 6 minutes on 2 cores}"
+cost() { # cost "SECONDS DATE" FALLBACK
+  if [ -n "$1" ]; then echo "${1%% *} s (measured here on ${1#* })"; else echo "$2"; fi
+}
+echo "   a cold cache costs: the image $(cost "$cold_image" "about 3 to 5 minutes")," \
+  "the package build $(cost "$cold_deb" "about 6 to 8 minutes on 2 cores")"
 echo "   the guest's serial console: $boot/last/console.log; systemctl status: $boot/last/systemctl-status.txt"
 
 if [ ${#failures[@]} -gt 0 ]; then
