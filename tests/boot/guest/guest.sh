@@ -108,9 +108,15 @@ as_bob() { runuser -u bob -- sh -c "$1"; }
 as_alice_nosession() { runuser -u alice -- sh -c "$1"; }
 
 kernel_has() { grep -Fx "$1 (enforce)" /sys/kernel/security/apparmor/profiles; }
+# How a mount point looks from inside a process's mount namespace: "ro" or
+# "rw" (the last mount on it wins).
+mount_mode() { awk -v m="$2" '$5 == m { split($6, o, ","); r = o[1] } END { print r }' "/proc/$1/mountinfo"; }
+# This boot's times, when it has finished (the console login is part of it),
+# and the units that took longest.
 boot_line() {
   systemctl is-system-running --wait >/dev/null 2>&1
   say "BOOT $(systemd-analyze 2>&1 | head -n 1)"
+  say "INFO slowest units: $(systemd-analyze blame --no-pager 2>/dev/null | head -n 6 | awk '{ printf "%s %s, ", $NF, $1 }')"
   [ "$(systemctl is-system-running)" = running ] || bad no-failed-units "$(systemctl --failed --no-legend | oneline)"
 }
 # What the layer lets a program do, run with `aalayer run` in alice's session:
@@ -141,7 +147,6 @@ if [ "$phase" = 1 ]; then
   step_start boot
   expect apparmor-service 0 '^active$' systemctl is-active apparmor.service
   expect apparmor-enabled 0 '^Yes$' aa-enabled
-  boot_line
   say "INFO $(wc -l </sys/kernel/security/apparmor/profiles) profiles in the kernel after boot"
   step_end
 
@@ -156,6 +161,12 @@ if [ "$phase" = 1 ]; then
   expect sandbox-bounding 0 '^CapBnd:[[:space:]]+0000000200000000$' grep '^CapBnd:' "/proc/$pid/status"
   expect sandbox-nnp 0 '^NoNewPrivs:[[:space:]]+1$' grep '^NoNewPrivs:' "/proc/$pid/status"
   expect sandbox-seccomp 0 '^Seccomp:[[:space:]]+2$' grep '^Seccomp:' "/proc/$pid/status"
+  # Its view of the file system: read-only but for its state, its cache and
+  # securityfs' apparmor directory (ProtectSystem=strict, ProtectHome=read-only,
+  # ProtectKernelTunables= with /sys/kernel/security/apparmor re-opened).
+  for m in /:ro /usr:ro /home:ro /sys:ro /sys/kernel/security/apparmor:rw /var/lib/aalayer:rw /var/cache/aalayer:rw; do
+    expect "sandbox-mount-${m%:*}" 0 "^${m#*:}\$" mount_mode "$pid" "${m%:*}"
+  done
   expect backend 0 '"apparmor"' busctl get-property org.aalayer.Manager1 /org/aalayer/Manager1 org.aalayer.Manager1 Backend
   step_end
 
@@ -241,6 +252,7 @@ if [ "$phase" = 1 ]; then
   expect reinstall-kernel-child 0 . kernel_has "$child"
   run_checks reinstall-run
   step_end
+  boot_line
 
   finish
   echo 2 >"$state/phase"
