@@ -318,7 +318,7 @@ private:
                          std::uint64_t dropped = 0;
                          auto out = owner.manager().denials(c, LayerKey{v.uid, v.base, v.name}, since, dropped);
                          DenialStructs structs;
-                         if (out) structs = to_structs(*out);
+                         if (out) structs = to_denial_structs(*out);
                          return [r, ok = static_cast<bool>(out), error = out ? ServiceError{} : out.error(),
                                  structs = std::move(structs), dropped] {
                              if (!ok) return r->returnError(to_dbus_error(error));
@@ -469,7 +469,7 @@ void BusObjects::notifier() {
             auto records = manager_.denial_log().changed_after(key, sent);
             sent = now;
             if (records.empty()) continue;
-            auto structs = to_structs(manager_.explain_denials(key, std::move(records)));
+            auto structs = to_denial_structs(manager_.explain_denials(key, std::move(records)));
             loop_.post([this, key, structs = std::move(structs)] { deliver(key, structs); });
         }
         lock.lock();

@@ -76,7 +76,7 @@ Outcome<bool> parse_mode(const std::string& mode) {
     return mode == "complain";
 }
 
-DenialStructs to_structs(const std::vector<DenialView>& denials) {
+DenialStructs to_denial_structs(const std::vector<DenialView>& denials) {
     DenialStructs out;
     out.reserve(denials.size());
     const auto text = [](const std::string& s) { return policy::to_valid_utf8(s); };

@@ -56,7 +56,7 @@ inline std::string to_text(const std::string& s) {
 Reasons to_reasons(const std::vector<std::pair<std::string, std::string>>& reasons);
 DiffRows to_rows(const std::vector<DiffRow>& rows);
 // uid fields the kernel did not give are 4294967295 (-1).
-DenialStructs to_structs(const std::vector<DenialView>& denials);
+DenialStructs to_denial_structs(const std::vector<DenialView>& denials);
 // "enforce" or "complain" (SetMode's argument): whether complain.
 Outcome<bool> parse_mode(const std::string& mode);
 
