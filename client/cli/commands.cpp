@@ -9,6 +9,7 @@
 
 #include <array>
 #include <ctime>
+#include <map>
 #include <mutex>
 
 #include <sys/apparmor.h>
@@ -394,11 +395,24 @@ int cmd_log(client::Client& c, const Args& a, const Output& o) {
         return kNotFound;
     }
     std::mutex printing;
+    // Subscribed before the first read, so nothing falls between the two,
+    // and a record may come both ways: each is printed again only when seen again.
+    std::map<std::string, std::uint64_t> printed;  // record -> its count when printed
+    const auto fresh = [&printed](const client::Denial& d) {
+        std::string key;
+        for (const auto* part : {&d.operation, &d.path, &d.peer, &d.detail, &d.requested, &d.denied, &d.mode,
+                                 &d.origin, &d.owner})
+            key += *part + '\0';
+        auto& count = printed[key];
+        if (d.count <= count) return false;
+        count = d.count;
+        return true;
+    };
     if (a.follow) {
-        // Subscribed before the first read: nothing falls between the two.
-        c.follow_denials(layer->object_path, [&o, &printing](const std::vector<client::Denial>& batch) {
+        c.follow_denials(layer->object_path, [&o, &printing, &fresh](const std::vector<client::Denial>& batch) {
             const std::lock_guard lock(printing);
             for (const auto& d : batch) {
+                if (!fresh(d)) continue;
                 if (o.json()) {
                     JsonWriter w;
                     write_denial(w, d);
@@ -421,6 +435,7 @@ int cmd_log(client::Client& c, const Args& a, const Output& o) {
             print_json(o, w.end_array());
         } else if (o.json()) {
             for (const auto& d : records) {
+                if (!fresh(d)) continue;
                 JsonWriter w;
                 write_denial(w, d);
                 std::fprintf(o.out, "%s\n", w.text().c_str());
@@ -436,7 +451,7 @@ int cmd_log(client::Client& c, const Args& a, const Output& o) {
                 }
             }
             for (const auto& d : records)
-                print_denial(o, d);
+                if (fresh(d)) print_denial(o, d);
             if (dropped > 0)
                 std::fprintf(o.out, "(%llu older records were dropped: the layer's log is full)\n",
                              static_cast<unsigned long long>(dropped));
@@ -444,6 +459,11 @@ int cmd_log(client::Client& c, const Args& a, const Output& o) {
         std::fflush(o.out);
     }
     if (!a.follow) return kOk;
+    if (!o.json()) {
+        std::fprintf(o.err, "following %s (aalayerd reads %s); Ctrl-C ends\n", a.layer.text().c_str(),
+                     c.denial_source().c_str());
+        std::fflush(o.err);
+    }
     // Until a signal ends the program (Ctrl-C): records arrive on the library's thread.
     while (true)
         ::pause();
