@@ -70,8 +70,8 @@ int run(const DaemonConfig& config) {
     parser.parser = config.parser;
     parser.cache_dir = config.cache_dir;
     parser.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config.parser_timeout);
-    parser.features =
-        config.features.empty() && backend == Backend::CompileOnly ? "/etc/apparmor.d/abi/3.0" : config.features;
+    parser.features = config.features.empty() && backend == Backend::CompileOnly ? "/etc/apparmor.d/abi/3.0"
+                                                                                 : config.features;
     ParserLoader kernel(backend, parser);
 
     const aalayer::policy::FilesystemReader reader;
@@ -85,7 +85,8 @@ int run(const DaemonConfig& config) {
     // Every thread of the service but the bus thread is the pool's: it serves
     // requests, and lends its threads to the recompute at start and reload.
     WorkerPool pool(WorkerPool::Limits{config.workers, config.max_queued, config.max_queued_per_user});
-    LayerManager manager(Ports{reader, store, kernel, authorizer, users, clock, pool}, catalog, config.limits);
+    LayerManager manager(Ports{reader, store, kernel, authorizer, users, clock, pool}, catalog,
+                         config.limits);
     manager.start(log_line);
     // Denials: read on a thread of their own, never the bus thread's.
     const std::unique_ptr<DenialSource> source = make_denial_source(config.denial_source);
@@ -102,8 +103,9 @@ int run(const DaemonConfig& config) {
         DenialDelivery delivery;
         delivery.source = source->name();
         delivery.max_subscriptions_per_user = config.max_denial_subscriptions_per_user;
-        BusObjects objects(*connection, loop, pool, manager, costs,
-                           [](int priority, const std::string& m) { log_message(priority, m); }, delivery);
+        BusObjects objects(
+            *connection, loop, pool, manager, costs,
+            [](int priority, const std::string& m) { log_message(priority, m); }, delivery);
         manager.set_listener([&objects](LayerEvent e, const LayerKey& k) { objects.on_layer_event(e, k); });
         manager.denial_log().set_listener([&objects](const LayerKey& k) { objects.on_denials(k); });
         objects.publish_all();

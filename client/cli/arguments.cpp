@@ -98,10 +98,11 @@ std::vector<Command> command_table() {
         {{.name = "log",
           .arguments = {"BASE/NAME"},
           .options = {"--since", "--follow", "--json"},
-          .summary = "What the kernel denied programs under your layer (ALLOWED in complain mode), each with\n"
-                     "the rule that would allow it, or why only the admin can. --since TIME: 10m, 2h, 1d\n"
-                     "ago, @EPOCH or YYYY-MM-DD[THH:MM[:SS]]. --follow: then print new records as they\n"
-                     "come (Ctrl-C ends); with --json one object a line."},
+          .summary =
+              "What the kernel denied programs under your layer (ALLOWED in complain mode), each with\n"
+              "the rule that would allow it, or why only the admin can. --since TIME: 10m, 2h, 1d\n"
+              "ago, @EPOCH or YYYY-MM-DD[THH:MM[:SS]]. --follow: then print new records as they\n"
+              "come (Ctrl-C ends); with --json one object a line."},
          cmd_log},
         {{.name = "run",
           .arguments = {"BASE/NAME"},
@@ -122,7 +123,8 @@ std::optional<std::string> assign(Args& a, std::string_view name, const std::str
     } else if (name == "PATH") {
         a.paths.push_back(value);
     } else if (name == "MODE") {
-        if (value != "enforce" && value != "complain") return "MODE is enforce or complain, not '" + value + "'";
+        if (value != "enforce" && value != "complain")
+            return "MODE is enforce or complain, not '" + value + "'";
         a.mode = value;
     } else {  // BASE/NAME, BASE/OTHER
         auto layer = parse_layer(value);
@@ -153,7 +155,9 @@ std::variant<Args, std::string> make_args(const Command& c, const tool::ParsedAr
     a.follow = p.has("--follow");
     if (p.has("--since")) {
         a.since = parse_since(p.value("--since"), std::time(nullptr));
-        if (!a.since) return "--since takes 10m, 2h, 1d, @EPOCH or YYYY-MM-DD[THH:MM[:SS]], not '" + p.value("--since") + "'";
+        if (!a.since)
+            return "--since takes 10m, 2h, 1d, @EPOCH or YYYY-MM-DD[THH:MM[:SS]], not '" +
+                   p.value("--since") + "'";
     }
     return a;
 }
@@ -178,11 +182,15 @@ std::optional<std::uint64_t> parse_since(const std::string& text, std::time_t no
     if (unit == 's' || unit == 'm' || unit == 'h' || unit == 'd') {
         auto n = whole(std::string_view(text).substr(0, text.size() - 1));
         if (!n) return std::nullopt;
-        const std::uint64_t seconds = *n * (unit == 's' ? 1U : unit == 'm' ? 60U : unit == 'h' ? 3600U : 86400U);
+        const std::uint64_t seconds = *n * (unit == 's'   ? 1U
+                                            : unit == 'm' ? 60U
+                                            : unit == 'h' ? 3600U
+                                                          : 86400U);
         const auto t = static_cast<std::uint64_t>(now);
         return seconds >= t ? 0 : (t - seconds) * 1'000'000U;
     }
-    for (const char* format : {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"}) {
+    for (const char* format :
+         {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"}) {
         std::tm tm{};
         const char* end = ::strptime(text.c_str(), format, &tm);
         if (end == nullptr || *end != '\0') continue;

@@ -2,8 +2,8 @@
 // required options, help), read once into Args, BASE/NAME split once.
 #pragma once
 
-#include <ctime>
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <span>
 #include <string>
@@ -47,7 +47,7 @@ struct Args {
     bool interactive = false;
     bool all = false;
     bool print_profile = false;
-    std::string mode;                   // mode: enforce | complain
+    std::string mode;                    // mode: enforce | complain
     std::optional<std::uint64_t> since;  // log --since, microseconds since the epoch
     bool follow = false;                 // log --follow
 };

@@ -1,16 +1,15 @@
 #include "client/cli/commands.h"
 
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
-#include <array>
-#include <ctime>
 #include <map>
 #include <mutex>
+#include <sstream>
 
 #include <sys/apparmor.h>
 #include <unistd.h>
@@ -409,20 +408,21 @@ int cmd_log(client::Client& c, const Args& a, const Output& o) {
         return true;
     };
     if (a.follow) {
-        c.follow_denials(layer->object_path, [&o, &printing, &fresh](const std::vector<client::Denial>& batch) {
-            const std::lock_guard lock(printing);
-            for (const auto& d : batch) {
-                if (!fresh(d)) continue;
-                if (o.json()) {
-                    JsonWriter w;
-                    write_denial(w, d);
-                    std::fprintf(o.out, "%s\n", w.text().c_str());
-                } else {
-                    print_denial(o, d);
-                }
-            }
-            std::fflush(o.out);
-        });
+        c.follow_denials(layer->object_path,
+                         [&o, &printing, &fresh](const std::vector<client::Denial>& batch) {
+                             const std::lock_guard lock(printing);
+                             for (const auto& d : batch) {
+                                 if (!fresh(d)) continue;
+                                 if (o.json()) {
+                                     JsonWriter w;
+                                     write_denial(w, d);
+                                     std::fprintf(o.out, "%s\n", w.text().c_str());
+                                 } else {
+                                     print_denial(o, d);
+                                 }
+                             }
+                             std::fflush(o.out);
+                         });
     }
     const auto [records, dropped] = c.denials(layer->object_path, a.since.value_or(0));
     {
@@ -446,8 +446,8 @@ int cmd_log(client::Client& c, const Args& a, const Output& o) {
                 if (source == "none") {
                     std::fprintf(o.out, "aalayerd collects no denials on this system (denial_source none)\n");
                 } else {
-                    std::fprintf(o.out, "nothing denied under %s%s (aalayerd reads %s)\n", a.layer.text().c_str(),
-                                 a.since ? " in that time" : "", source.c_str());
+                    std::fprintf(o.out, "nothing denied under %s%s (aalayerd reads %s)\n",
+                                 a.layer.text().c_str(), a.since ? " in that time" : "", source.c_str());
                 }
             }
             for (const auto& d : records)

@@ -48,18 +48,20 @@ public:
     ManagerProxy& operator=(const ManagerProxy&) = delete;
 };
 
-using DenialStructs = std::vector<
-    sdbus::Struct<std::uint64_t, std::uint64_t, std::uint64_t, std::string, std::string, std::string, std::string,
-                  std::string, std::string, std::string, std::string, std::uint32_t, std::uint32_t, std::uint32_t,
-                  std::string, std::string, std::string, std::string, std::string, std::string, std::string>>;
+using DenialStructs =
+    std::vector<sdbus::Struct<std::uint64_t, std::uint64_t, std::uint64_t, std::string, std::string,
+                              std::string, std::string, std::string, std::string, std::string, std::string,
+                              std::uint32_t, std::uint32_t, std::uint32_t, std::string, std::string,
+                              std::string, std::string, std::string, std::string, std::string>>;
 
 std::vector<Denial> to_denials(const DenialStructs& in) {
     std::vector<Denial> out;
     for (const auto& d : in) {
-        out.push_back(Denial{std::get<0>(d), std::get<1>(d), std::get<2>(d), std::get<3>(d), std::get<4>(d),
-                             std::get<5>(d), std::get<6>(d), std::get<7>(d), std::get<8>(d), std::get<9>(d),
-                             std::get<10>(d), std::get<11>(d), std::get<12>(d), std::get<13>(d), std::get<14>(d),
-                             std::get<15>(d), std::get<16>(d), std::get<17>(d), std::get<18>(d), std::get<19>(d),
+        out.push_back(Denial{std::get<0>(d),  std::get<1>(d),  std::get<2>(d),  std::get<3>(d),
+                             std::get<4>(d),  std::get<5>(d),  std::get<6>(d),  std::get<7>(d),
+                             std::get<8>(d),  std::get<9>(d),  std::get<10>(d), std::get<11>(d),
+                             std::get<12>(d), std::get<13>(d), std::get<14>(d), std::get<15>(d),
+                             std::get<16>(d), std::get<17>(d), std::get<18>(d), std::get<19>(d),
                              std::get<20>(d)});
     }
     return out;
@@ -146,7 +148,8 @@ public:
         return guarded([&] {
             std::map<std::string, sdbus::Variant> options;
             if (o.strict) options["strict"] = sdbus::Variant(true);
-            if (o.complain) options["mode"] = sdbus::Variant(std::string(*o.complain ? "complain" : "enforce"));
+            if (o.complain)
+                options["mode"] = sdbus::Variant(std::string(*o.complain ? "complain" : "enforce"));
             if (o.interactive) options["interactive"] = sdbus::Variant(true);
             const auto [path, findings] = manager_.Apply(base, name, text, options);
             return std::make_pair(std::string(path), to_findings(findings));

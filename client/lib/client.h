@@ -3,8 +3,8 @@
 // aalayer::client::CallError with the D-Bus error name (org.aalayer.Error.*).
 #pragma once
 
-#include <cstdint>
 #include <climits>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -52,17 +52,17 @@ struct Difference {
 // One record of what the kernel denied (or logged, in complain mode) a
 // program under a layer (Layer1.GetDenials; docs/dbus-api.md).
 struct Denial {
-    std::uint64_t last = 0;   // microseconds since the epoch
+    std::uint64_t last = 0;  // microseconds since the epoch
     std::uint64_t first = 0;
     std::uint64_t count = 0;  // times seen
     std::string operation;    // open, mknod, exec, signal ...
     std::string klass;        // file, signal, net ... (may be empty)
     std::string path;
     std::string peer;
-    std::string detail;       // "signal=term", "family=inet sock_type=stream" ...
-    std::string requested;    // the kernel's mask letters
+    std::string detail;     // "signal=term", "family=inet sock_type=stream" ...
+    std::string requested;  // the kernel's mask letters
     std::string denied;
-    std::string owner;        // owner | other | "" (not a file)
+    std::string owner;  // owner | other | "" (not a file)
     std::uint32_t fsuid = UINT32_MAX;
     std::uint32_t ouid = UINT32_MAX;
     std::uint32_t pid = 0;

@@ -298,33 +298,35 @@ private:
         auto r = std::make_shared<sdbus::Result<>>(std::move(result));
         auto complain = parse_mode(mode);
         if (!complain) return r->returnError(to_dbus_error(complain.error()));
-        owner_.serve(WorkerPool::Lane::Slow, call(), r,
-                     [&owner = owner_, r, v = view_, complain = *complain](const Caller& c) -> std::function<void()> {
-                         const std::optional<std::uint32_t> for_uid =
-                             c.uid == v.uid ? std::nullopt : std::optional(v.uid);
-                         auto out = owner.manager().set_mode(c, for_uid, v.base, v.name, complain, false);
-                         audit(complain ? "complain" : "enforce", c, v.uid, v.base, v.name, out);
-                         return [r, out = std::move(out)] {
-                             if (!out) return r->returnError(to_dbus_error(out.error()));
-                             r->returnResults();
-                         };
-                     });
+        owner_.serve(
+            WorkerPool::Lane::Slow, call(), r,
+            [&owner = owner_, r, v = view_, complain = *complain](const Caller& c) -> std::function<void()> {
+                const std::optional<std::uint32_t> for_uid =
+                    c.uid == v.uid ? std::nullopt : std::optional(v.uid);
+                auto out = owner.manager().set_mode(c, for_uid, v.base, v.name, complain, false);
+                audit(complain ? "complain" : "enforce", c, v.uid, v.base, v.name, out);
+                return [r, out = std::move(out)] {
+                    if (!out) return r->returnError(to_dbus_error(out.error()));
+                    r->returnResults();
+                };
+            });
     }
 
     void GetDenials(sdbus::Result<DenialStructs, std::uint64_t>&& result, uint64_t since) override {
         auto r = std::make_shared<sdbus::Result<DenialStructs, std::uint64_t>>(std::move(result));
-        owner_.serve(WorkerPool::Lane::Quick, call(), r,
-                     [&owner = owner_, r, v = view_, since](const Caller& c) -> std::function<void()> {
-                         std::uint64_t dropped = 0;
-                         auto out = owner.manager().denials(c, LayerKey{v.uid, v.base, v.name}, since, dropped);
-                         DenialStructs structs;
-                         if (out) structs = to_denial_structs(*out);
-                         return [r, ok = static_cast<bool>(out), error = out ? ServiceError{} : out.error(),
-                                 structs = std::move(structs), dropped] {
-                             if (!ok) return r->returnError(to_dbus_error(error));
-                             r->returnResults(structs, dropped);
-                         };
-                     });
+        owner_.serve(
+            WorkerPool::Lane::Quick, call(), r,
+            [&owner = owner_, r, v = view_, since](const Caller& c) -> std::function<void()> {
+                std::uint64_t dropped = 0;
+                auto out = owner.manager().denials(c, LayerKey{v.uid, v.base, v.name}, since, dropped);
+                DenialStructs structs;
+                if (out) structs = to_denial_structs(*out);
+                return [r, ok = static_cast<bool>(out), error = out ? ServiceError{} : out.error(),
+                        structs = std::move(structs), dropped] {
+                    if (!ok) return r->returnError(to_dbus_error(error));
+                    r->returnResults(structs, dropped);
+                };
+            });
     }
 
     void SubscribeDenials(sdbus::Result<>&& result) override {
@@ -380,21 +382,21 @@ BusObjects::BusObjects(sdbus::IConnection& connection, BusLoop& loop, WorkerPool
     sdbus_compat::finish_registration(*object_manager_);
     manager_object_ = std::make_unique<ManagerObject>(connection_, *this);
     // Subscribers that leave the bus (their unique name loses its owner).
-    names_slot_ = std::make_unique<sdbus::Slot>(sdbus_compat::add_match(
-        connection_,
-        "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-        "interface='org.freedesktop.DBus',member='NameOwnerChanged'",
-        [this](sdbus::Message& m) {
-            std::string name;
-            std::string old_owner;
-            std::string new_owner;
-            try {
-                m >> name >> old_owner >> new_owner;
-            } catch (const sdbus::Error&) {
-                return;
-            }
-            if (new_owner.empty()) name_gone(name);
-        }));
+    names_slot_ = std::make_unique<sdbus::Slot>(
+        sdbus_compat::add_match(connection_,
+                                "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                                "interface='org.freedesktop.DBus',member='NameOwnerChanged'",
+                                [this](sdbus::Message& m) {
+                                    std::string name;
+                                    std::string old_owner;
+                                    std::string new_owner;
+                                    try {
+                                        m >> name >> old_owner >> new_owner;
+                                    } catch (const sdbus::Error&) {
+                                        return;
+                                    }
+                                    if (new_owner.empty()) name_gone(name);
+                                }));
     notifier_ = std::thread([this] { notifier(); });
 }
 
@@ -500,9 +502,9 @@ std::optional<ServiceError> BusObjects::subscribe(const Caller& caller, const La
     }
     if (caller.uid != 0 && of_user >= delivery_.max_subscriptions_per_user) {
         if (keys.empty()) subscriptions_.erase(caller.bus_name);
-        return fail(ServiceErrorKind::LimitExceeded,
-                    "uid " + std::to_string(caller.uid) + " already has " + std::to_string(of_user) +
-                        " denial subscriptions, the most allowed");
+        return fail(ServiceErrorKind::LimitExceeded, "uid " + std::to_string(caller.uid) + " already has " +
+                                                         std::to_string(of_user) +
+                                                         " denial subscriptions, the most allowed");
     }
     if (all >= delivery_.max_subscriptions) {
         if (keys.empty()) subscriptions_.erase(caller.bus_name);

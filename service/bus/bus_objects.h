@@ -162,10 +162,10 @@ private:
     std::unique_ptr<ManagerObject> manager_object_;
     std::map<LayerKey, std::unique_ptr<LayerObject>> layers_;  // bus thread only
     DenialDelivery delivery_;
-    std::map<std::string, Caller> subscriber_of_;                  // bus thread: unique name -> who
-    std::map<std::string, std::set<LayerKey>> subscriptions_;      // bus thread: unique name -> layers
-    std::unique_ptr<sdbus::Slot> names_slot_;                      // NameOwnerChanged
-    std::mutex notify_mutex_;                                      // guards the three below
+    std::map<std::string, Caller> subscriber_of_;              // bus thread: unique name -> who
+    std::map<std::string, std::set<LayerKey>> subscriptions_;  // bus thread: unique name -> layers
+    std::unique_ptr<sdbus::Slot> names_slot_;                  // NameOwnerChanged
+    std::mutex notify_mutex_;                                  // guards the three below
     std::condition_variable notify_cv_;
     std::set<LayerKey> pending_;  // layers whose records changed since the last batch
     std::set<LayerKey> watched_;  // layers someone subscribes to (a copy kept by the bus thread)

@@ -30,9 +30,10 @@ using Reasons = std::vector<sdbus::Struct<std::string, std::string>>;
 using DiffRows = std::vector<sdbus::Struct<std::string, std::string, std::string>>;
 // Layer1.GetDenials and the Denials signal: a(tttssssssssuuusssssss).
 using DenialStruct =
-    sdbus::Struct<std::uint64_t, std::uint64_t, std::uint64_t, std::string, std::string, std::string, std::string,
-                  std::string, std::string, std::string, std::string, std::uint32_t, std::uint32_t, std::uint32_t,
-                  std::string, std::string, std::string, std::string, std::string, std::string, std::string>;
+    sdbus::Struct<std::uint64_t, std::uint64_t, std::uint64_t, std::string, std::string, std::string,
+                  std::string, std::string, std::string, std::string, std::string, std::uint32_t,
+                  std::uint32_t, std::uint32_t, std::string, std::string, std::string, std::string,
+                  std::string, std::string, std::string>;
 using DenialStructs = std::vector<DenialStruct>;
 
 // Reads the a{sv} options a method accepts (`apply`: Apply's, else

@@ -53,9 +53,8 @@ std::uint64_t audit_time(std::string_view text) {
 }
 
 // Fields whose values come from users: quoted, or hex.
-constexpr std::array<std::string_view, 11> kUntrusted{"name",   "comm",   "profile", "label",
-                                                      "peer",   "peer_label", "target", "srcname",
-                                                      "exe",    "path",   "fstype"};
+constexpr std::array<std::string_view, 11> kUntrusted{
+    "name", "comm", "profile", "label", "peer", "peer_label", "target", "srcname", "exe", "path", "fstype"};
 
 bool untrusted(std::string_view key) {
     for (auto k : kUntrusted)
@@ -132,9 +131,9 @@ private:
 };
 
 // Class fields that say what was asked beyond the path: kept as "key=value".
-constexpr std::array<std::string_view, 12> kDetail{"signal",    "family",   "sock_type", "protocol",
-                                                   "capname",   "interface", "member",   "bus",
-                                                   "target",    "srcname",  "fstype",   "flags"};
+constexpr std::array<std::string_view, 12> kDetail{"signal",  "family",    "sock_type", "protocol",
+                                                   "capname", "interface", "member",    "bus",
+                                                   "target",  "srcname",   "fstype",    "flags"};
 
 bool is_detail(std::string_view key) {
     for (auto k : kDetail)

@@ -31,7 +31,7 @@ struct AuditRecord {
     std::string denied;           // denied_mask= or denied=
     std::string comm;
     std::string info;
-    std::string detail;           // other class fields that say what was asked: "signal=term", ...
+    std::string detail;  // other class fields that say what was asked: "signal=term", ...
     std::optional<std::uint32_t> fsuid;
     std::optional<std::uint32_t> ouid;
     std::uint32_t pid = 0;

@@ -20,6 +20,15 @@ std::vector<std::string_view> components(std::string_view label) {
     return out;
 }
 
+// What a record keeps of a field: the path whole (up to the parser's 4096
+// bytes), every other field at most 256 bytes, so a record and its key
+// take at most some 12 KiB.
+constexpr std::size_t kMaxSmallField = 256;
+std::string small(std::string&& s) {
+    if (s.size() > kMaxSmallField) s.resize(kMaxSmallField);
+    return std::move(s);
+}
+
 // The same record, seen again: one entry with a count.
 std::string dedup_key(const Denial& d) {
     std::string key;
@@ -121,18 +130,18 @@ DenialLog::Added DenialLog::add(std::string_view text, std::uint64_t source_usec
         d.first_usec = d.last_usec = time;
         d.count = 1;
         d.seq = ++seq_;
-        d.operation = std::move(record->operation);
-        d.klass = std::move(record->klass);
+        d.operation = small(std::move(record->operation));
+        d.klass = small(std::move(record->klass));
         d.path = std::move(record->name);
-        d.peer = std::move(record->peer);
-        d.detail = std::move(record->detail);
-        d.requested = std::move(record->requested);
-        d.denied = std::move(record->denied);
+        d.peer = small(std::move(record->peer));
+        d.detail = small(std::move(record->detail));
+        d.requested = small(std::move(record->requested));
+        d.denied = small(std::move(record->denied));
         d.fsuid = record->fsuid;
         d.ouid = record->ouid;
         d.pid = record->pid;
-        d.comm = std::move(record->comm);
-        d.info = std::move(record->info);
+        d.comm = small(std::move(record->comm));
+        d.info = small(std::move(record->info));
         d.complain = record->complain;
         d.origin = where->second;
         Ring& ring = rings_[where->first];

@@ -394,7 +394,8 @@ ServiceStatus LayerManager::set_mode(const Caller& caller, std::optional<std::ui
     // The stored text again, with the other mode: the same checks and
     // steps as an apply (polkit, the compile, the atomic replace). An apply
     // of new text meanwhile wins or loses as a whole, never half.
-    auto out = apply(caller, for_uid, base, name, stored.text, ApplyOptions{interactive, stored.strict, complain});
+    auto out =
+        apply(caller, for_uid, base, name, stored.text, ApplyOptions{interactive, stored.strict, complain});
     if (!out) return out.error();
     return Done{};
 }

@@ -152,8 +152,8 @@ public:
     ServiceStatus reload(const Caller& caller, bool interactive, const MessageLog& log);
     // Switches the layer between enforce and complain mode: its stored text
     // composed and loaded again with the other mode (the caller sends no text).
-    ServiceStatus set_mode(const Caller& caller, std::optional<std::uint32_t> for_uid, const std::string& base,
-                           const std::string& name, bool complain, bool interactive);
+    ServiceStatus set_mode(const Caller& caller, std::optional<std::uint32_t> for_uid,
+                           const std::string& base, const std::string& name, bool complain, bool interactive);
     // Whether the caller may read the layer's denials: its owner, root, or
     // manage-any (polkit, never interactive); NoSuchLayer otherwise.
     ServiceStatus may_read_denials(const Caller& caller, const LayerKey& key);
@@ -161,7 +161,8 @@ public:
     Outcome<std::vector<DenialView>> denials(const Caller& caller, const LayerKey& key,
                                              std::uint64_t since_usec, std::uint64_t& dropped);
     // The same records, explained, for a caller already allowed (the live notification).
-    [[nodiscard]] std::vector<DenialView> explain_denials(const LayerKey& key, std::vector<Denial> records) const;
+    [[nodiscard]] std::vector<DenialView> explain_denials(const LayerKey& key,
+                                                          std::vector<Denial> records) const;
     DenialLog& denial_log() { return denials_; }
     // The same without asking polkit: for the service's own file watcher.
     void refresh(const MessageLog& log);

@@ -1,9 +1,8 @@
 // The layer manager's read-only requests: a grant's text, why a path gets
 // what it gets, where two layers differ, a layer's source. None of them
 // writes; each takes the manager's lock only to find the composition.
-#include "service/core/layer_manager.h"
-
 #include "policy/automaton/paths.h"
+#include "service/core/layer_manager.h"
 
 namespace aalayer::service {
 
@@ -127,7 +126,8 @@ std::string rule_for(const Denial& d, policy::PermBits bits) {
 
 }  // namespace
 
-std::vector<DenialView> LayerManager::explain_denials(const LayerKey& key, std::vector<Denial> records) const {
+std::vector<DenialView> LayerManager::explain_denials(const LayerKey& key,
+                                                      std::vector<Denial> records) const {
     std::shared_ptr<const policy::Composition> composition;
     {
         const std::lock_guard lock(mutex_);
@@ -139,8 +139,8 @@ std::vector<DenialView> LayerManager::explain_denials(const LayerKey& key, std::
         DenialView v;
         v.denial = std::move(record);
         Denial& d = v.denial;
-        const bool file = !d.path.empty() && d.path.front() == '/' && (d.klass.empty() || d.klass == "file") &&
-                          (d.fsuid || d.ouid);
+        const bool file = !d.path.empty() && d.path.front() == '/' &&
+                          (d.klass.empty() || d.klass == "file") && (d.fsuid || d.ouid);
         const policy::PermBits bits = bits_of_mask(d.denied.empty() ? d.requested : d.denied);
         if (!file || bits == 0 || !composition) {
             if (d.origin == DenialOrigin::Stack) d.origin = DenialOrigin::Layer;
@@ -155,10 +155,25 @@ std::vector<DenialView> LayerManager::explain_denials(const LayerKey& key, std::
         const policy::PermBits base = d.owner() ? bounds.base.owner : bounds.base.other;
         const policy::PermBits grant = d.owner() ? bounds.grant.owner : bounds.grant.other;
         const bool base_allows = (bits & ~base) == 0;
-        if (d.origin == DenialOrigin::Stack) d.origin = base_allows ? DenialOrigin::Layer : DenialOrigin::Base;
+        if (d.origin == DenialOrigin::Stack)
+            d.origin = base_allows ? DenialOrigin::Layer : DenialOrigin::Base;
+        // A deny rule of the layer's decides wherever it matches, inside the grant or out.
+        std::string deny_rule;
+        if (d.origin == DenialOrigin::Layer && base_allows) {
+            for (const auto& r : composition->explain(d.path).reasons) {
+                const auto at = r.rule.find("deny ");
+                if (r.source == "layer" && at != std::string::npos && at <= 6) {
+                    deny_rule = policy::to_string(r.where) + ": " + r.rule;
+                    break;
+                }
+            }
+        }
         if (d.origin == DenialOrigin::Base || !base_allows) {
             v.allow = "admin";
             v.note = "the base profile denies this: only the admin can allow it";
+        } else if (!deny_rule.empty()) {
+            v.allow = "layer";
+            v.note = "your layer's deny rule " + deny_rule + " denies this: narrow or remove it to allow it";
         } else if (!bounds.in_grant) {
             v.allow = "admin";
             v.note = "outside the grant: only the admin can allow this";
@@ -180,7 +195,8 @@ ServiceStatus LayerManager::may_read_denials(const Caller& caller, const LayerKe
     {
         const std::lock_guard lock(mutex_);
         if (!layers_.contains(key))
-            return fail(ServiceErrorKind::NoSuchLayer, "you have no layer '" + key.name + "' on '" + key.base + "'");
+            return fail(ServiceErrorKind::NoSuchLayer,
+                        "you have no layer '" + key.name + "' on '" + key.base + "'");
     }
     if (caller.uid == key.uid || caller.uid == 0) return Done{};
     // Another user's denials are their activity: the admin only, and a

@@ -120,7 +120,8 @@ constexpr std::array kSettings{
                 c.denial_source.source = v;
                 return std::nullopt;
             }},
-    Setting{"audit_log", [](DaemonConfig& c, const std::string& v) { return text(v, c.denial_source.audit_log); }},
+    Setting{"audit_log",
+            [](DaemonConfig& c, const std::string& v) { return text(v, c.denial_source.audit_log); }},
     // A ring of 1 to 65536 records per layer: each at most some 8 KiB.
     Setting{"max_denials_per_layer",
             [](DaemonConfig& c, const std::string& v) {

@@ -173,7 +173,8 @@ public:
 
     std::optional<std::string> run(const Sink& sink) override {
         sd_journal* j = nullptr;
-        if (sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM) < 0) return "cannot open the journal";
+        if (sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM) < 0)
+            return "cannot open the journal";
         const struct Close {
             sd_journal* j;
             ~Close() { sd_journal_close(j); }

@@ -40,7 +40,8 @@ void append(const std::string& path, const std::string& line) {
 // An auditd log line of a read denied to a program under nobody's layer app/web.
 std::string record(const std::string& path, int serial) {
     return "type=AVC msg=audit(1700000000.000:" + std::to_string(serial) +
-           "): apparmor=\"DENIED\" operation=\"open\" class=\"file\" profile=\"app//aalayer.65534.web\" name=\"" +
+           "): apparmor=\"DENIED\" operation=\"open\" class=\"file\" profile=\"app//aalayer.65534.web\" "
+           "name=\"" +
            path + "\" pid=4242 comm=\"cat\" requested_mask=\"r\" denied_mask=\"r\" fsuid=65534 ouid=65534";
 }
 
@@ -64,31 +65,37 @@ TEST(DenialsBus, OnlyTheOwnerReceivesThemAndAnEavesdropperSeesNothing) {
     ASSERT_TRUE(s.bus().unique_name_of(spy.pid()).has_value());
     // ... who cannot ask either.
     const std::string path = layer_path(kNobody, "web");
-    const auto get = s.bus().busctl_as(kDaemon, gid_of(kDaemon),
-                                       {"call", "org.aalayer.Manager1", path, "org.aalayer.Layer1", "GetDenials", "t", "0"});
+    const auto get = s.bus().busctl_as(
+        kDaemon, gid_of(kDaemon),
+        {"call", "org.aalayer.Manager1", path, "org.aalayer.Layer1", "GetDenials", "t", "0"});
     EXPECT_NE(get.exit_code, 0);
     EXPECT_NE(get.err.find("you have no layer 'web' on 'app'"), std::string::npos) << get.err;
-    const auto sub = s.bus().busctl_as(kDaemon, gid_of(kDaemon),
-                                       {"call", "org.aalayer.Manager1", path, "org.aalayer.Layer1", "SubscribeDenials"});
+    const auto sub =
+        s.bus().busctl_as(kDaemon, gid_of(kDaemon),
+                          {"call", "org.aalayer.Manager1", path, "org.aalayer.Layer1", "SubscribeDenials"});
     EXPECT_NE(sub.err.find("you have no layer 'web' on 'app'"), std::string::npos) << sub.err;
 
     // The owner follows the layer's log.
     const std::string follow_log = logs.path() + "/follow.log";
-    BackgroundProcess follower(as_user(kNobody, gid_of(kNobody),
-                                       {"env", "DBUS_SYSTEM_BUS_ADDRESS=" + s.bus().address(),
-                                        env_or("AALAYER_CLI", "aalayer"), "log", "app/web", "--follow", "--json"}),
-                               {.env = {}, .log_path = follow_log, .bind_mounts = {}});
+    BackgroundProcess follower(
+        as_user(kNobody, gid_of(kNobody),
+                {"env", "DBUS_SYSTEM_BUS_ADDRESS=" + s.bus().address(), env_or("AALAYER_CLI", "aalayer"),
+                 "log", "app/web", "--follow", "--json"}),
+        {.env = {}, .log_path = follow_log, .bind_mounts = {}});
     append(audit_log, record("/nonexistent/docs/first-secret", 1));
     // Subscribed before its first read: once it shows the first record, the
     // second can only come by the signal.
-    ASSERT_TRUE(wait_for_text(follow_log, "first-secret", std::chrono::seconds(10))) << read_all(follow_log) << s.log();
+    ASSERT_TRUE(wait_for_text(follow_log, "first-secret", std::chrono::seconds(10)))
+        << read_all(follow_log) << s.log();
     const auto sent = std::chrono::steady_clock::now();
     append(audit_log, record("/nonexistent/docs/second-secret", 2));
     ASSERT_TRUE(wait_for_text(follow_log, "second-secret", std::chrono::seconds(10))) << read_all(follow_log);
-    const auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent);
+    const auto latency =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent);
     EXPECT_LT(latency.count(), 1000);
     std::cout << "signal latency (audit-log source, 50 ms batches): " << latency.count() << " ms\n";
-    EXPECT_NE(read_all(follow_log).find("\"rule\": \"owner /nonexistent/docs/second-secret r,\""), std::string::npos)
+    EXPECT_NE(read_all(follow_log).find("\"rule\": \"owner /nonexistent/docs/second-secret r,\""),
+              std::string::npos)
         << read_all(follow_log);
 
     // A broadcast signal the spy must see: proof it was listening.
@@ -111,12 +118,14 @@ TEST(DenialsBus, OnlyTheOwnerReceivesThemAndAnEavesdropperSeesNothing) {
     // The owner's log, and root's view (manage-any is root's without polkit).
     const auto owner = s.run_client(kNobody, {env_or("AALAYER_CLI", "aalayer"), "log", "app/web"});
     EXPECT_EQ(owner.exit_code, 0) << owner.err;
-    EXPECT_NE(owner.out.find("DENIED  open  /nonexistent/docs/first-secret  r (owner)  cat[4242]"), std::string::npos)
+    EXPECT_NE(owner.out.find("DENIED  open  /nonexistent/docs/first-secret  r (owner)  cat[4242]"),
+              std::string::npos)
         << owner.out;
     EXPECT_NE(owner.out.find("your layer would allow it with: owner /nonexistent/docs/second-secret r,"),
               std::string::npos)
         << owner.out;
-    const auto root = s.bus().busctl({"call", "org.aalayer.Manager1", path, "org.aalayer.Layer1", "GetDenials", "t", "0"});
+    const auto root =
+        s.bus().busctl({"call", "org.aalayer.Manager1", path, "org.aalayer.Layer1", "GetDenials", "t", "0"});
     EXPECT_EQ(root.exit_code, 0) << root.err;
     EXPECT_NE(root.out.find("second-secret"), std::string::npos) << root.out;
 }
@@ -130,26 +139,29 @@ TEST(DenialsBus, ModeSwitchesWithoutTextAndSubscriptionsAreBounded) {
     auto r = s.run_client(kNobody, {cli, "mode", "app/web", "complain"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "app/web: complain\n");
-    EXPECT_NE(s.run_client(kNobody, {cli, "list"}).out.find("app/web\tcompiled\tcomplain"), std::string::npos);
+    EXPECT_NE(s.run_client(kNobody, {cli, "list"}).out.find("app/web\tcompiled\tcomplain"),
+              std::string::npos);
     // Re-applied without --complain: it stays in complain mode.
-    ASSERT_EQ(s.run_client(kNobody, {cli, "apply", "web", s.text_file("owner @{HOME}/docs/** r,\n"), "--base", "app"})
+    ASSERT_EQ(s.run_client(kNobody,
+                           {cli, "apply", "web", s.text_file("owner @{HOME}/docs/** r,\n"), "--base", "app"})
                   .exit_code,
               0);
-    EXPECT_NE(s.run_client(kNobody, {cli, "list"}).out.find("app/web\tcompiled\tcomplain"), std::string::npos);
+    EXPECT_NE(s.run_client(kNobody, {cli, "list"}).out.find("app/web\tcompiled\tcomplain"),
+              std::string::npos);
     r = s.run_client(kDaemon, {cli, "mode", "app/web", "enforce"});
     EXPECT_EQ(r.exit_code, 5) << r.out << r.err;  // not theirs: not found
     r = s.run_client(kNobody, {cli, "log", "app/web"});
     EXPECT_EQ(r.out, "aalayerd collects no denials on this system (denial_source none)\n");
     // One subscription per user here: held by a follower, a second is refused ...
     const std::string follow_log = logs.path() + "/follow.log";
-    BackgroundProcess follower(as_user(kNobody, gid_of(kNobody),
-                                       {"env", "DBUS_SYSTEM_BUS_ADDRESS=" + s.bus().address(), cli, "log",
-                                        "app/web", "--follow"}),
-                               {.env = {}, .log_path = follow_log, .bind_mounts = {}});
+    BackgroundProcess follower(
+        as_user(kNobody, gid_of(kNobody),
+                {"env", "DBUS_SYSTEM_BUS_ADDRESS=" + s.bus().address(), cli, "log", "app/web", "--follow"}),
+        {.env = {}, .log_path = follow_log, .bind_mounts = {}});
     const auto subscribe_mail = [&] {
         return s.bus().busctl_as(kNobody, gid_of(kNobody),
-                                 {"call", "org.aalayer.Manager1", layer_path(kNobody, "mail"), "org.aalayer.Layer1",
-                                  "SubscribeDenials"});
+                                 {"call", "org.aalayer.Manager1", layer_path(kNobody, "mail"),
+                                  "org.aalayer.Layer1", "SubscribeDenials"});
     };
     ASSERT_TRUE(wait_for_text(follow_log, "following app/web (aalayerd reads none); Ctrl-C ends",
                               std::chrono::seconds(10)))

@@ -30,6 +30,24 @@ TEST(AuditRecord, KernelLogRecord) {
     EXPECT_EQ(r->ouid, 1000U);
 }
 
+TEST(AuditRecord, RecordsTheQemuGuestsKernelWrote) {
+    // Debian 12's kernel (tests/kernel/service_test.sh): no class= field; the base's own denial.
+    const auto w = parse_audit_record(
+        "audit: type=1400 audit(1796269095.435:4): apparmor=\"DENIED\" operation=\"open\" "
+        "profile=\"demo//aalayer.1000.bank\" name=\"/home/u/docs/bank/stmt\" pid=204 comm=\"aaprobe\" "
+        "requested_mask=\"wc\" denied_mask=\"wc\" fsuid=1000 ouid=1000");
+    ASSERT_TRUE(w);
+    EXPECT_EQ(w->klass, "");
+    EXPECT_EQ(w->denied, "wc");
+    EXPECT_EQ(w->time_usec, 1796269095435000U);
+    const auto b = parse_audit_record(
+        "audit: type=1400 audit(1796269096.683:6): apparmor=\"DENIED\" operation=\"open\" profile=\"demo\" "
+        "name=\"/srv/x\" pid=234 comm=\"aaprobe\" requested_mask=\"r\" denied_mask=\"r\" fsuid=1000 ouid=0");
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->profile, "demo");
+    EXPECT_EQ(b->pid, 234U);
+}
+
 TEST(AuditRecord, AuditdLineInComplainModeWithEnrichedFields) {
     const auto r = parse_audit_record(
         "type=AVC msg=audit(1700000001.500:77): apparmor=\"ALLOWED\" operation=\"mknod\" class=\"file\" "
@@ -65,15 +83,17 @@ TEST(AuditRecord, AUserStringCannotAddAField) {
         hex += digits[c >> 4U];
         hex += digits[c & 15U];
     }
-    const auto r = parse_audit_record("apparmor=\"DENIED\" operation=\"open\" profile=\"demo//aalayer.1000.b\" name=" +
-                                      hex + " pid=9 requested_mask=\"r\" denied_mask=\"r\"");
+    const auto r = parse_audit_record(
+        "apparmor=\"DENIED\" operation=\"open\" profile=\"demo//aalayer.1000.b\" name=" + hex +
+        " pid=9 requested_mask=\"r\" denied_mask=\"r\"");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->name, hostile);
     EXPECT_EQ(r->profile, "demo//aalayer.1000.b");
     EXPECT_EQ(r->pid, 9U);
     // A quoted path that spells audit(...) does not set the time.
     const auto t = parse_audit_record(
-        "apparmor=\"DENIED\" operation=\"open\" profile=\"p\" name=\"/tmp/audit(1.000:1)\" requested_mask=\"r\"");
+        "apparmor=\"DENIED\" operation=\"open\" profile=\"p\" name=\"/tmp/audit(1.000:1)\" "
+        "requested_mask=\"r\"");
     ASSERT_TRUE(t);
     EXPECT_EQ(t->time_usec, 0U);
     // The first of a repeated key counts.
@@ -87,7 +107,8 @@ TEST(AuditRecord, DbusDaemonUserRecordIsReadFromInsideItsMessage) {
         "type=USER_AVC msg=audit(1700000003.000:80): pid=700 uid=101 auid=4294967295 ses=4294967295 "
         "subj=unconfined msg='apparmor=\"DENIED\" operation=\"dbus_method_call\"  bus=\"system\" "
         "path=\"/org/freedesktop/DBus\" interface=\"org.freedesktop.DBus\" member=\"Hello\" mask=\"send\" "
-        "name=\"org.freedesktop.DBus\" pid=900 label=\"demo//&demo//aalayer.1000.bank\" peer_label=\"unconfined\" "
+        "name=\"org.freedesktop.DBus\" pid=900 label=\"demo//&demo//aalayer.1000.bank\" "
+        "peer_label=\"unconfined\" "
         "exe=\"/usr/bin/dbus-daemon\" sauid=101 hostname=? addr=? terminal=?'");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->pid, 900U);
@@ -108,7 +129,8 @@ TEST(AuditRecord, JournalMessageAndSignal) {
     EXPECT_EQ(j->profile, "demo");
     const auto s = parse_audit_record(
         "audit: type=1400 audit(1700000004.000:9): apparmor=\"DENIED\" operation=\"signal\" class=\"signal\" "
-        "profile=\"demo//aalayer.1000.bank\" pid=1 comm=\"kill\" requested_mask=\"send\" denied_mask=\"send\" "
+        "profile=\"demo//aalayer.1000.bank\" pid=1 comm=\"kill\" requested_mask=\"send\" "
+        "denied_mask=\"send\" "
         "signal=term peer=\"unconfined\"");
     ASSERT_TRUE(s);
     EXPECT_EQ(s->peer, "unconfined");
@@ -119,11 +141,13 @@ TEST(AuditRecord, JournalMessageAndSignal) {
 TEST(AuditRecord, OtherTextIsNotARecord) {
     EXPECT_FALSE(parse_audit_record(""));
     EXPECT_FALSE(parse_audit_record("usb 1-1: new high-speed USB device"));
-    EXPECT_FALSE(parse_audit_record(
-        "audit: type=1400 audit(1.000:1): apparmor=\"STATUS\" operation=\"profile_load\" profile=\"unconfined\" "
-        "name=\"demo\" pid=1 comm=\"apparmor_parser\""));
+    EXPECT_FALSE(
+        parse_audit_record("audit: type=1400 audit(1.000:1): apparmor=\"STATUS\" operation=\"profile_load\" "
+                           "profile=\"unconfined\" "
+                           "name=\"demo\" pid=1 comm=\"apparmor_parser\""));
     EXPECT_FALSE(parse_audit_record("apparmor=\"DENIED\" operation=\"open\""));  // whose?
-    EXPECT_FALSE(parse_audit_record(std::string(kMaxRecordBytes + 1, 'a') + " apparmor=\"DENIED\" profile=\"p\""));
+    EXPECT_FALSE(
+        parse_audit_record(std::string(kMaxRecordBytes + 1, 'a') + " apparmor=\"DENIED\" profile=\"p\""));
     // Unterminated, odd hex, junk: no crash, no overread.
     const auto r = parse_audit_record("apparmor=\"DENIED\" profile=\"p name=ABC comm=");
     ASSERT_TRUE(r);

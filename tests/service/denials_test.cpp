@@ -3,6 +3,9 @@
 // (tests/service/fakes.h, FakeDenialSource) instead of the kernel.
 #include "service/core/denials.h"
 
+#include <chrono>
+#include <iostream>
+
 #include <gtest/gtest.h>
 
 #include "policy/source/memory_reader.h"
@@ -18,9 +21,9 @@ namespace {
 std::string file_record(const std::string& profile, const std::string& path, const std::string& mask,
                         std::uint32_t ouid = 1000, std::uint32_t pid = 77, const char* verdict = "DENIED") {
     return "audit: type=1400 audit(1700000000.000:1): apparmor=\"" + std::string(verdict) +
-           "\" operation=\"open\" class=\"file\" profile=\"" + profile + "\" name=\"" + path + "\" pid=" +
-           std::to_string(pid) + " comm=\"cat\" requested_mask=\"" + mask + "\" denied_mask=\"" + mask +
-           "\" fsuid=1000 ouid=" + std::to_string(ouid);
+           "\" operation=\"open\" class=\"file\" profile=\"" + profile + "\" name=\"" + path +
+           "\" pid=" + std::to_string(pid) + " comm=\"cat\" requested_mask=\"" + mask + "\" denied_mask=\"" +
+           mask + "\" fsuid=1000 ouid=" + std::to_string(ouid);
 }
 
 TEST(Denials, ProfileNamesAreReadBackIntoLayers) {
@@ -39,7 +42,8 @@ TEST(Denials, SameAccessCountsOnceDistinctOnesFillABoundedRing) {
     int heard = 0;
     log.set_listener([&](const LayerKey& k) { heard += k == key ? 1 : 0; });
     EXPECT_EQ(log.add(file_record("demo//aalayer.1000.bank", "/a", "r"), 0), DenialLog::Added::Kept);
-    EXPECT_EQ(log.add(file_record("demo//aalayer.1000.bank", "/a", "r", 1000, 78), 0), DenialLog::Added::Kept);
+    EXPECT_EQ(log.add(file_record("demo//aalayer.1000.bank", "/a", "r", 1000, 78), 0),
+              DenialLog::Added::Kept);
     auto s = log.since(key, 0);
     ASSERT_EQ(s.denials.size(), 1U);
     EXPECT_EQ(s.denials[0].count, 2U);
@@ -62,6 +66,28 @@ TEST(Denials, SameAccessCountsOnceDistinctOnesFillABoundedRing) {
     EXPECT_TRUE(log.since(key, 0).denials.empty());
 }
 
+TEST(Denials, AFloodOfDistinctRecordsStaysInTheRingAndCostsLittle) {
+    DenialLog log;  // the default ring: 256 records
+    log.set_known([](const LayerKey&) { return true; });
+    const LayerKey key{1000, "demo", "bank"};
+    constexpr int kRecords = 200'000;
+    std::vector<std::string> records;
+    records.reserve(kRecords);
+    for (int i = 0; i < kRecords; ++i)
+        records.push_back(file_record("demo//aalayer.1000.bank", "/home/u/f" + std::to_string(i), "r"));
+    const auto start = std::chrono::steady_clock::now();
+    for (const auto& r : records)
+        (void)log.add(r, 0);
+    const auto ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
+    const auto s = log.since(key, 0);
+    EXPECT_EQ(s.denials.size(), 256U);
+    EXPECT_EQ(s.dropped, static_cast<std::uint64_t>(kRecords) - 256U);
+    EXPECT_EQ(s.denials.back().path, "/home/u/f" + std::to_string(kRecords - 1));
+    std::cout << "DenialLog::add, distinct records into a full ring: " << ns.count() / kRecords
+              << " ns each\n";
+}
+
 class FakeLabels final : public ProcessLabels {
 public:
     [[nodiscard]] std::optional<std::string> label_of(std::uint32_t pid) const override {
@@ -79,7 +105,8 @@ TEST(Denials, RecordsOfNoKnownLayerAreDroppedBaseOnlyOnesFindTheirProcess) {
     EXPECT_EQ(log.add(file_record("demo//aalayer.1001.bank", "/a", "r"), 0), DenialLog::Added::NotALayer);
     EXPECT_EQ(log.add(file_record("other", "/a", "r"), 0), DenialLog::Added::NotALayer);
     EXPECT_EQ(log.add(file_record("demo", "/srv/x", "r", 0, 43), 0), DenialLog::Added::NotALayer);  // gone
-    EXPECT_EQ(log.add(file_record("other", "/srv/x", "r", 0, 42), 0), DenialLog::Added::NotALayer);  // not its base
+    EXPECT_EQ(log.add(file_record("other", "/srv/x", "r", 0, 42), 0),
+              DenialLog::Added::NotALayer);  // not its base
     EXPECT_EQ(log.add(file_record("demo", "/srv/x", "r", 0, 42), 0), DenialLog::Added::Kept);
     EXPECT_EQ(log.add("apparmor=\"DENIED\" operation=\"open\" label=\"demo//&demo//aalayer.1000.bank\" "
                       "name=\"/x\" requested_mask=\"r\"",
@@ -104,7 +131,8 @@ class DenialsManagerTest : public ::testing::Test {
 protected:
     DenialsManagerTest() {
         reader.add("/etc/apparmor.d/tunables/global", "@{PROC}=/proc\n");
-        reader.add("/etc/apparmor.d/app", "profile app /usr/bin/app {\n  /** r,\n  owner /home/*/** rwk,\n}\n");
+        reader.add("/etc/apparmor.d/app",
+                   "profile app /usr/bin/app {\n  /** r,\n  owner /home/*/** rwk,\n}\n");
         reader.add("/etc/aalayer/grants.d/app.conf", "grant app {\n  owner @{HOME}/docs/** rw,\n}\n");
         users.users[1000] = {1000, "alice", "/home/alice"};
         users.users[1001] = {1001, "bob", "/home/bob"};
@@ -112,8 +140,8 @@ protected:
         auth.allow(1001, kActionManageOwn);
         CatalogConfig config;
         config.grants_dir = "/etc/aalayer/grants.d";
-        manager = std::make_unique<LayerManager>(Ports{reader, store, kernel, auth, users, clock, pool}, config,
-                                                 ServiceLimits{});
+        manager = std::make_unique<LayerManager>(Ports{reader, store, kernel, auth, users, clock, pool},
+                                                 config, ServiceLimits{});
         manager->start([](const std::string&) {});
         labels.label = "app//&app//aalayer.1000.bank";
         manager->denial_log().set_labels(&labels);
@@ -139,20 +167,30 @@ protected:
 };
 
 TEST_F(DenialsManagerTest, FakeSourceRecordsReachTheOwnerWithWhatWouldAllowThem) {
-    ASSERT_TRUE(manager->apply(kAlice, std::nullopt, "app", "bank", "owner @{HOME}/docs/bank/** r,\n", {}).ok());
+    ASSERT_TRUE(manager
+                    ->apply(kAlice, std::nullopt, "app", "bank",
+                            "owner @{HOME}/docs/bank/** r,\ndeny /etc/secret/** r,\n", {})
+                    .ok());
     test::FakeDenialSource source({
         file_record("app//aalayer.1000.bank", "/home/alice/docs/other.txt", "r"),
         file_record("app//aalayer.1000.bank", "/home/alice/docs/bank/stmt", "wc"),
         file_record("app//aalayer.1000.bank", "/home/alice/docs/shared", "r", 0),
         file_record("app", "/etc/secret", "w", 0, 42),
         file_record("app//aalayer.1001.bank", "/home/bob/x", "r"),  // no such layer
+        file_record("app//aalayer.1000.bank", "/etc/secret/k", "r", 0),
     });
     feed(source);
     std::uint64_t dropped = 7;
     auto d = manager->denials(kAlice, {1000, "app", "bank"}, 0, dropped);
     ASSERT_TRUE(d.ok()) << d.error().message;
     EXPECT_EQ(dropped, 0U);
-    ASSERT_EQ(d->size(), 4U);
+    ASSERT_EQ(d->size(), 5U);
+    // Outside the grant, the layer's own deny rule decided: the user may change that.
+    EXPECT_EQ((*d)[4].allow, "layer");
+    EXPECT_EQ((*d)[4].rule, "");
+    EXPECT_EQ((*d)[4].note,
+              "your layer's deny rule bank.layer:2:1: deny /etc/secret/** r, denies this: narrow or "
+              "remove it to allow it");
     EXPECT_EQ((*d)[0].allow, "layer");
     EXPECT_EQ((*d)[0].rule, "owner /home/alice/docs/other.txt r,");
     EXPECT_EQ((*d)[1].rule, "owner /home/alice/docs/bank/stmt w,");  // create is w
@@ -167,7 +205,8 @@ TEST_F(DenialsManagerTest, FakeSourceRecordsReachTheOwnerWithWhatWouldAllowThem)
 }
 
 TEST_F(DenialsManagerTest, FakeSourceRecordsAreNobodyElsesUnlessManageAny) {
-    ASSERT_TRUE(manager->apply(kAlice, std::nullopt, "app", "bank", "owner @{HOME}/docs/bank/** r,\n", {}).ok());
+    ASSERT_TRUE(
+        manager->apply(kAlice, std::nullopt, "app", "bank", "owner @{HOME}/docs/bank/** r,\n", {}).ok());
     test::FakeDenialSource source({file_record("app//aalayer.1000.bank", "/home/alice/docs/other.txt", "r")});
     feed(source);
     std::uint64_t dropped = 0;
@@ -181,7 +220,8 @@ TEST_F(DenialsManagerTest, FakeSourceRecordsAreNobodyElsesUnlessManageAny) {
     EXPECT_EQ(manager->denials(kBob, key, 0, dropped)->size(), 1U);
     // A removed layer's records go with it.
     ASSERT_TRUE(manager->remove(kAlice, std::nullopt, "app", "bank", false, false).ok());
-    ASSERT_TRUE(manager->apply(kAlice, std::nullopt, "app", "bank", "owner @{HOME}/docs/bank/** r,\n", {}).ok());
+    ASSERT_TRUE(
+        manager->apply(kAlice, std::nullopt, "app", "bank", "owner @{HOME}/docs/bank/** r,\n", {}).ok());
     EXPECT_TRUE(manager->denials(kAlice, key, 0, dropped)->empty());
 }
 
