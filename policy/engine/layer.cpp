@@ -144,6 +144,13 @@ public:
             error(item.where, "'priority' is not supported in layers");
             return;
         }
+        if (q.owner != OwnerMode::Any && !std::holds_alternative<FileRule>(node) &&
+            !std::holds_alternative<LinkRule>(node)) {
+            // apparmor_parser refuses the qualifier on these rules, and drops them
+            // silently inside an owner block: neither can go into the child.
+            error(item.where, "'owner' and 'other' apply only to file rules");
+            return;
+        }
         const bool deny = q.is_deny();
         std::visit(
             [&](const auto& n) {

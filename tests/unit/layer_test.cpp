@@ -392,6 +392,17 @@ TEST_F(LayerAllowed, DenyBlocksDenyTheirRules) {
     EXPECT_TRUE(r.files[0].deny);
 }
 
+TEST_F(LayerRefusal, OwnerOnOtherClasses) {
+    // apparmor_parser refuses `owner capability ...` and drops the rule silently inside an
+    // owner block: neither can be written into the child, so both are the layer's error.
+    for (const std::string rule : {"owner capability chown,", "deny owner network inet,", "other signal,"}) {
+        SCOPED_TRACE(rule);
+        EXPECT_TRUE(refused_at(read(with_prefix(rule)), 2, 1, "'owner' and 'other' apply only to file rules"));
+    }
+    EXPECT_TRUE(refused_at(read(with_prefix("owner {\n  deny capability chown,\n}")), 3, 3,
+                           "'owner' and 'other' apply only to file rules"));
+}
+
 TEST_F(LayerRefusal, ConditionalBlock) {
     EXPECT_TRUE(refused_at(read(with_prefix("if defined @{HOME} {\n  /tmp/x r,\n}")), 2, 1,
                            "'if' blocks are not allowed in a layer"));
