@@ -56,6 +56,7 @@ LayerManager::LayerManager(Ports ports, CatalogConfig catalog, ServiceLimits lim
       catalog_config_(std::move(catalog)),
       catalog_{std::make_shared<const PolicyCatalog>(ports.reader, catalog_config_), 0} {
     limits_.layer.max_text_bytes = limits_.max_text_bytes;
+    limits_.layer.abi = ports_.kernel.system_abi();
 }
 
 void LayerManager::set_listener(std::function<void(LayerEvent, const LayerKey&)> listener) {
