@@ -57,6 +57,7 @@ LayerManager::LayerManager(Ports ports, CatalogConfig catalog, ServiceLimits lim
       catalog_{std::make_shared<const PolicyCatalog>(ports.reader, catalog_config_), 0},
       denials_(limits.denials) {
     limits_.layer.max_text_bytes = limits_.max_text_bytes;
+    limits_.layer.abi = ports_.kernel.system_abi();
     denials_.set_known([this](const LayerKey& key) {
         const std::lock_guard lock(mutex_);
         return layers_.contains(key);

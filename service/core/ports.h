@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "policy/engine/identity.h"
+#include "policy/syntax/model.h"
 #include "service/core/outcome.h"
 
 namespace aalayer::service {
@@ -104,6 +105,10 @@ public:
     // kernel): a reload skips children whose text has not changed, unless
     // something else removed them meanwhile.
     [[nodiscard]] virtual bool is_loaded(const std::string& kernel_name) = 0;
+    // The abi 4.0 classes the children are compiled and enforced with (the
+    // parser's abi file and the features it compiles for); none, abi 3.0,
+    // where that is not known.
+    [[nodiscard]] virtual policy::SystemAbi system_abi() { return {}; }
 };
 
 enum class Decision : std::uint8_t { Allowed, Denied, Challenge, Unavailable };

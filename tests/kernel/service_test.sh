@@ -125,6 +125,11 @@ cat >"$work/extra/news-v2.layer" <<'EOF'
 @{HOME}/docs/** r,
 deny /data/pub r,
 EOF
+# Denies creating user namespaces: a layer may, where the system enforces it (the parser's
+# abi 4.0 and the kernel's namespaces feature: Debian 13); elsewhere the layer is refused.
+cat >"$work/extra/ns.layer" <<'EOF'
+deny userns,
+EOF
 # Root's own layer (root's home is /root in the guest).
 cat >"$work/extra/rootl.layer" <<'EOF'
 deny /data/pub r,
@@ -189,6 +194,7 @@ printf '#!/bin/sh\nexec aalayer run demo/bank -- "$@"\n' >"$work/extra/run-bank"
 printf '#!/bin/sh\nexec aalayer run demo/rootl -- "$@"\n' >"$work/extra/run-rootl"
 printf '#!/bin/sh\nexec aalayer run demo/mail -- "$@"\n' >"$work/extra/run-mail"
 printf '#!/bin/sh\nexec aalayer run demo/news -- "$@"\n' >"$work/extra/run-news"
+printf '#!/bin/sh\nexec aalayer run demo/ns -- "$@"\n' >"$work/extra/run-ns"
 # Start polkitd and wait until it has its name.
 cat >"$work/extra/start-polkitd" <<'EOF'
 #!/bin/sh
@@ -278,7 +284,7 @@ cat >"$work/extra/kprofile" <<'EOF'
 grep -F "$1 (" /sys/kernel/security/apparmor/profiles || echo absent
 EOF
 chmod 755 "$work/extra/denial-check" "$work/extra/log-shows"
-chmod 755 "$work/extra/run-bank" "$work/extra/run-rootl" "$work/extra/run-mail" "$work/extra/run-news" "$work/extra/start-polkitd" "$work/extra/start-aalayerd" \
+chmod 755 "$work/extra/run-bank" "$work/extra/run-rootl" "$work/extra/run-mail" "$work/extra/run-news" "$work/extra/run-ns" "$work/extra/start-polkitd" "$work/extra/start-aalayerd" \
   "$work/extra/stop-aalayerd" "$work/extra/mgr" "$work/extra/kprofile" "$work/extra/kill-label" "$work/extra/fds-of"
 
 K=demo//aalayer.1000.bank
@@ -454,6 +460,14 @@ n3-srv          +/extra/run-news read /srv/x
 AS 0
 STOP news
 RUN n-remove $AS_U remove demo/news
+# user namespaces: denied by the layer where the system enforces it (expectations below)
+RUN nsfeat cat /sys/kernel/security/apparmor/features/namespaces/mask
+RUN ns-apply $AS_U apply ns /extra/ns.layer --base demo
+AS 1000
+ns-userns       +/extra/run-ns userns -
+base-userns     demo userns -
+AS 0
+RUN ns-remove $AS_U remove demo/ns
 RUN aalayerd-log cat /tmp/aalayerd.log
 EOF
 
@@ -567,6 +581,21 @@ grep -qx "PROFILE demo ok" <<<"$out" || failures+=("boot load of demo: $(grep "^
 while read -r _ n kw rest; do failures+=("line $n: $kw $rest"); done < <(grep -E '^STEP [0-9]+ SH failed' <<<"$out")
 declare -A got=()
 while read -r _ id rest; do got[$id]=$rest; done < <(grep '^RESULT ' <<<"$out")
+# User namespaces are mediated where the guest's parser (the host's) has abi 4.0 and the kernel
+# the namespaces feature; the base (abi 3.0) never mediates them.
+want[base-userns]=allowed
+want_run[nsfeat]="${got[nsfeat]%% *} "
+if [ -f /etc/apparmor.d/abi/4.0 ] && grep -q userns_create <<<"${got[nsfeat]:-}"; then
+  userns="enforced: the layer's deny holds"
+  want_run[ns-apply]="rc=0 ^applied demo/ns$"
+  want[ns-userns]="denied unshare EACCES"
+  want_run[ns-remove]="rc=0 ^removed demo/ns$"
+else
+  userns="not enforced by this parser and kernel: the layer is refused"
+  want_run[ns-apply]="rc=1 userns rules are not supported by the system's AppArmor"
+  want[ns-userns]="error rc=5 aalayer: you have no layer demo/ns"
+  want_run[ns-remove]="rc=5 no layer 'ns' on 'demo' for uid 1000"
+fi
 for id in "${!want[@]}"; do
   [ "${got[$id]:-<no result>}" = "${want[$id]}" ] || failures+=("$id: expected '${want[$id]}', got '${got[$id]:-<no result>}'")
 done
@@ -586,4 +615,5 @@ done
 check_steps
 uptime=$(sed -n 's/^DONE [0-9]* uptime=//p' <<<"$out")
 
+echo "user namespaces: $userns"
 finish "kernel service" "$((${#want[@]} + ${#want_run[@]})) checks passed in ${secs} s (guest uptime ${uptime} s)"
