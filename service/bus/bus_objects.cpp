@@ -492,25 +492,25 @@ void BusObjects::deliver(const LayerKey& key, const DenialStructs& denials) {
 }
 
 std::optional<ServiceError> BusObjects::subscribe(const Caller& caller, const LayerKey& key) {
-    auto& keys = subscriptions_[caller.bus_name];
-    if (keys.contains(key)) return std::nullopt;
+    if (const auto it = subscriptions_.find(caller.bus_name);
+        it != subscriptions_.end() && it->second.contains(key))
+        return std::nullopt;
     std::size_t of_user = 0;
     std::size_t all = 0;
-    for (const auto& [name, ks] : subscriptions_) {
-        all += ks.size();
-        if (subscriber_of_[name].uid == caller.uid) of_user += ks.size();
+    for (const auto& [name, keys] : subscriptions_) {
+        all += keys.size();
+        const auto who = subscriber_of_.find(name);
+        if (who != subscriber_of_.end() && who->second.uid == caller.uid) of_user += keys.size();
     }
+    // Nothing is recorded for a refused caller: refusals cost the service no memory.
     if (caller.uid != 0 && of_user >= delivery_.max_subscriptions_per_user) {
-        if (keys.empty()) subscriptions_.erase(caller.bus_name);
         return fail(ServiceErrorKind::LimitExceeded, "uid " + std::to_string(caller.uid) + " already has " +
                                                          std::to_string(of_user) +
                                                          " denial subscriptions, the most allowed");
     }
-    if (all >= delivery_.max_subscriptions) {
-        if (keys.empty()) subscriptions_.erase(caller.bus_name);
+    if (all >= delivery_.max_subscriptions)
         return fail(ServiceErrorKind::Busy, "the service has too many denial subscriptions; retry later");
-    }
-    keys.insert(key);
+    subscriptions_[caller.bus_name].insert(key);
     subscriber_of_[caller.bus_name] = caller;
     {
         const std::lock_guard lock(notify_mutex_);

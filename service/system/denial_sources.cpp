@@ -237,9 +237,15 @@ std::unique_ptr<DenialSource> make_denial_source(const DenialSourceConfig& confi
 }
 
 std::optional<std::string> ProcLabels::label_of(std::uint32_t pid) const {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/attr/current");
+    // AppArmor's own file where the kernel has it (several LSMs), else the shared one.
+    const std::string dir = "/proc/" + std::to_string(pid) + "/attr/";
     std::string label;
-    if (!in || !std::getline(in, label) || label.empty()) return std::nullopt;
+    for (const char* file : {"apparmor/current", "current"}) {
+        std::ifstream in(dir + file);
+        if (in && std::getline(in, label) && !label.empty()) break;
+        label.clear();
+    }
+    if (label.empty()) return std::nullopt;
     // "A//&B (enforce)": the label without its mode.
     if (label.back() == ')') {
         if (const auto open = label.rfind(" ("); open != std::string::npos) label.resize(open);
