@@ -386,7 +386,8 @@ BusObjects::BusObjects(sdbus::IConnection& connection, BusLoop& loop, WorkerPool
         sdbus_compat::add_match(connection_,
                                 "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
                                 "interface='org.freedesktop.DBus',member='NameOwnerChanged'",
-                                [this](sdbus::Message& m) {
+                                // A Message& on sdbus-c++ 1.x, a Message value on 2.x.
+                                [this](auto&& m) {
                                     std::string name;
                                     std::string old_owner;
                                     std::string new_owner;
