@@ -45,6 +45,11 @@ inline int event_fd(const sdbus::IConnection::PollData& data) {
                                            sdbus::message_handler handler) {
     return connection.addMatch(rule, std::move(handler), sdbus::return_slot);
 }
+// A signal of `object` to be sent to one destination (Signal::setDestination).
+inline sdbus::Signal create_signal(sdbus::IObject& object, const std::string& interface,
+                                   const std::string& member) {
+    return object.createSignal(sdbus::InterfaceName(interface), sdbus::SignalName(member));
+}
 
 #else
 
@@ -70,6 +75,10 @@ inline int event_fd(const sdbus::IConnection::PollData& /*data*/) {
 [[nodiscard]] inline sdbus::Slot add_match(sdbus::IConnection& connection, const std::string& rule,
                                            sdbus::message_handler handler) {
     return connection.addMatch(rule, std::move(handler));
+}
+inline sdbus::Signal create_signal(sdbus::IObject& object, const std::string& interface,
+                                   const std::string& member) {
+    return object.createSignal(interface, member);
 }
 
 #endif

@@ -10,7 +10,8 @@
 # The checkout is mounted at the same path, so its build directory
 # (build-CODENAME) and ccache's base directory mean the same on both sides.
 set -euo pipefail
-codename=${1:?usage: test-other-release.sh CODENAME}
+codename=${1:?usage: test-other-release.sh CODENAME [SCRIPT]}
+script=${2:-scripts/test.sh}
 cd "$(dirname "$0")/.."
 cache_root=${AALAYER_CACHE_DIR:-/var/cache/aalayer-tests}
 root="$cache_root/$codename-root"
@@ -42,7 +43,7 @@ mkdir -p "$root$PWD" "$root/var/cache/aalayer-tests"
 # host's run boots it.
 inner="cd '$PWD' && AALAYER_BUILD_SUFFIX=-$codename AALAYER_SKIP_ASAN=1 AALAYER_SKIP_FUZZ=1 \
 AALAYER_SKIP_TSAN=1 AALAYER_SKIP_OTHER_RELEASE=1 AALAYER_SKIP_BOOT=1 AALAYER_CACHE_DIR=/var/cache/aalayer-tests \
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin scripts/test.sh"
+AALAYER_BUILD_DIR=build-$codename PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin '$script'"
 # "/" of the root is bind-mounted onto itself: the bus harness makes "/" a
 # private mount, which needs it to be a mount point.
 exec unshare --mount --propagation private bash -c '

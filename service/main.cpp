@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include <boost/interprocess/sync/file_lock.hpp>
 #include <sdbus-c++/sdbus-c++.h>
@@ -21,6 +22,7 @@
 #include "service/store/file_store.h"
 #include "service/store/private_dir.h"
 #include "service/system/config.h"
+#include "service/system/denial_sources.h"
 #include "service/system/log.h"
 #include "service/system/polkit_authorizer.h"
 #include "service/system/system_ports.h"
@@ -68,8 +70,8 @@ int run(const DaemonConfig& config) {
     parser.parser = config.parser;
     parser.cache_dir = config.cache_dir;
     parser.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config.parser_timeout);
-    parser.features =
-        config.features.empty() && backend == Backend::CompileOnly ? "/etc/apparmor.d/abi/3.0" : config.features;
+    parser.features = config.features.empty() && backend == Backend::CompileOnly ? "/etc/apparmor.d/abi/3.0"
+                                                                                 : config.features;
     ParserLoader kernel(backend, parser);
 
     const aalayer::policy::FilesystemReader reader;
@@ -83,20 +85,46 @@ int run(const DaemonConfig& config) {
     // Every thread of the service but the bus thread is the pool's: it serves
     // requests, and lends its threads to the recompute at start and reload.
     WorkerPool pool(WorkerPool::Limits{config.workers, config.max_queued, config.max_queued_per_user});
-    LayerManager manager(Ports{reader, store, kernel, authorizer, users, clock, pool}, catalog, config.limits);
+    LayerManager manager(Ports{reader, store, kernel, authorizer, users, clock, pool}, catalog,
+                         config.limits);
     manager.start(log_line);
+    // Denials: read on a thread of their own, never the bus thread's.
+    const std::unique_ptr<DenialSource> source = make_denial_source(config.denial_source);
+    const ProcLabels labels;
+    manager.denial_log().set_labels(&labels);
     log_message(6, std::string("started with backend ") + to_string(backend) + ", " +
-                       std::to_string(manager.layers().size()) + " layers");
+                       std::to_string(manager.layers().size()) + " layers, denials from " + source->name());
 
     auto connection = sdbus::createSystemBusConnection();
     BusLoop loop(*connection, [](const std::string& m) { log_message(3, m); });
     CostLimiter costs(CostLimiter::Limits{config.user_cpu_burst_ms * 1000U,
                                           static_cast<std::uint32_t>(config.user_cpu_percent)});
     {
-        BusObjects objects(*connection, loop, pool, manager, costs,
-                           [](int priority, const std::string& m) { log_message(priority, m); });
+        DenialDelivery delivery;
+        delivery.source = source->name();
+        delivery.max_subscriptions_per_user = config.max_denial_subscriptions_per_user;
+        BusObjects objects(
+            *connection, loop, pool, manager, costs,
+            [](int priority, const std::string& m) { log_message(priority, m); }, delivery);
         manager.set_listener([&objects](LayerEvent e, const LayerKey& k) { objects.on_layer_event(e, k); });
+        manager.denial_log().set_listener([&objects](const LayerKey& k) { objects.on_denials(k); });
         objects.publish_all();
+        std::thread collector([&source, &manager] {
+            auto& denials = manager.denial_log();
+            if (auto e = source->run([&denials](std::string_view text, std::uint64_t usec) {
+                    (void)denials.add(text, usec);
+                })) {
+                log_message(4, "denials: " + *e + "; no denials will be collected");
+            }
+        });
+        const struct StopCollector {
+            DenialSource& source;
+            std::thread& thread;
+            ~StopCollector() {
+                source.stop();
+                thread.join();
+            }
+        } stop_collector{*source, collector};
         {
             DirectoryWatcher watcher({config.grants_dir, config.profiles_dir}, [&manager, &pool] {
                 (void)pool.post(0, [&manager] { manager.refresh(log_line); });
@@ -115,6 +143,7 @@ int run(const DaemonConfig& config) {
         // dropped) before the objects go; nothing is posted after that.
         pool.shutdown();
         manager.set_listener({});
+        manager.denial_log().set_listener({});
     }
     return 0;
 }

@@ -1,7 +1,11 @@
 #include "client/cli/arguments.h"
 
 #include <array>
+#include <charconv>
+#include <ctime>
 #include <filesystem>
+
+#include <time.h>
 
 #include "client/cli/commands.h"
 
@@ -12,7 +16,7 @@ namespace {
 using tool::CommandSpec;
 using tool::OptionSpec;
 
-constexpr std::array<OptionSpec, 10> kOptions{{
+constexpr std::array<OptionSpec, 12> kOptions{{
     {.name = "--help", .short_name = "-h", .global = true},
     {.name = "--base", .value = "BASE"},
     {.name = "--name", .value = "NAME"},
@@ -23,6 +27,8 @@ constexpr std::array<OptionSpec, 10> kOptions{{
     {.name = "--interactive"},
     {.name = "--all"},
     {.name = "--print-profile"},
+    {.name = "--since", .value = "TIME"},
+    {.name = "--follow"},
 }};
 
 std::vector<Command> command_table() {
@@ -46,7 +52,8 @@ std::vector<Command> command_table() {
           .summary =
               "Create or replace your layer BASE/NAME from FILE. The old version stays loaded unless the\n"
               "new one loads. --strict: a rule reaching past the grant is an error, not a warning.\n"
-              "--complain: log instead of deny. --interactive: let polkit ask for your password."},
+              "--complain: log instead of deny (without it a layer keeps its mode; see mode).\n"
+              "--interactive: let polkit ask for your password."},
          cmd_apply},
         {{.name = "list",
           .options = {"--all", "--json"},
@@ -82,6 +89,21 @@ std::vector<Command> command_table() {
               "Edit your layer in $VISUAL or $EDITOR; it is checked and applied only if it has no errors\n"
               "(your edit is kept and its path printed otherwise). --strict and --interactive as for apply."},
          cmd_edit},
+        {{.name = "mode",
+          .arguments = {"BASE/NAME", "MODE"},
+          .options = {"--interactive"},
+          .summary = "Switch your layer to MODE: enforce (deny what it does not allow) or complain (allow,\n"
+                     "and log what it would deny: see log). The text is not sent again."},
+         cmd_mode},
+        {{.name = "log",
+          .arguments = {"BASE/NAME"},
+          .options = {"--since", "--follow", "--json"},
+          .summary =
+              "What the kernel denied programs under your layer (ALLOWED in complain mode), each with\n"
+              "the rule that would allow it, or why only the admin can. --since TIME: 10m, 2h, 1d\n"
+              "ago, @EPOCH or YYYY-MM-DD[THH:MM[:SS]]. --follow: then print new records as they\n"
+              "come (Ctrl-C ends); with --json one object a line."},
+         cmd_log},
         {{.name = "run",
           .arguments = {"BASE/NAME"},
           .rest = "COMMAND [ARG]...",
@@ -100,6 +122,10 @@ std::optional<std::string> assign(Args& a, std::string_view name, const std::str
         a.layer.name = value;
     } else if (name == "PATH") {
         a.paths.push_back(value);
+    } else if (name == "MODE") {
+        if (value != "enforce" && value != "complain")
+            return "MODE is enforce or complain, not '" + value + "'";
+        a.mode = value;
     } else {  // BASE/NAME, BASE/OTHER
         auto layer = parse_layer(value);
         if (!layer) return "'" + value + "' is not a layer: write BASE/NAME";
@@ -126,10 +152,55 @@ std::variant<Args, std::string> make_args(const Command& c, const tool::ParsedAr
     a.interactive = p.has("--interactive");
     a.all = p.has("--all");
     a.print_profile = p.has("--print-profile");
+    a.follow = p.has("--follow");
+    if (p.has("--since")) {
+        a.since = parse_since(p.value("--since"), std::time(nullptr));
+        if (!a.since)
+            return "--since takes 10m, 2h, 1d, @EPOCH or YYYY-MM-DD[THH:MM[:SS]], not '" +
+                   p.value("--since") + "'";
+    }
     return a;
 }
 
 }  // namespace
+
+std::optional<std::uint64_t> parse_since(const std::string& text, std::time_t now) {
+    const auto whole = [](std::string_view digits) -> std::optional<std::uint64_t> {
+        std::uint64_t n = 0;
+        const auto* end = digits.data() + digits.size();
+        auto [ptr, ec] = std::from_chars(digits.data(), end, n);
+        if (digits.empty() || ec != std::errc() || ptr != end || n > 100'000'000'000ULL) return std::nullopt;
+        return n;
+    };
+    if (text.empty()) return std::nullopt;
+    if (text.front() == '@') {
+        auto n = whole(std::string_view(text).substr(1));
+        if (!n) return std::nullopt;
+        return *n * 1'000'000U;
+    }
+    const char unit = text.back();
+    if (unit == 's' || unit == 'm' || unit == 'h' || unit == 'd') {
+        auto n = whole(std::string_view(text).substr(0, text.size() - 1));
+        if (!n) return std::nullopt;
+        const std::uint64_t seconds = *n * (unit == 's'   ? 1U
+                                            : unit == 'm' ? 60U
+                                            : unit == 'h' ? 3600U
+                                                          : 86400U);
+        const auto t = static_cast<std::uint64_t>(now);
+        return seconds >= t ? 0 : (t - seconds) * 1'000'000U;
+    }
+    for (const char* format :
+         {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"}) {
+        std::tm tm{};
+        const char* end = ::strptime(text.c_str(), format, &tm);
+        if (end == nullptr || *end != '\0') continue;
+        tm.tm_isdst = -1;
+        const std::time_t t = std::mktime(&tm);
+        if (t < 0) return std::nullopt;
+        return static_cast<std::uint64_t>(t) * 1'000'000U;
+    }
+    return std::nullopt;
+}
 
 std::optional<LayerRef> parse_layer(std::string_view text) {
     const auto slash = text.rfind('/');

@@ -2,6 +2,8 @@
 // required options, help), read once into Args, BASE/NAME split once.
 #pragma once
 
+#include <cstdint>
+#include <ctime>
 #include <optional>
 #include <span>
 #include <string>
@@ -25,6 +27,10 @@ struct LayerRef {
 // BASE/NAME into its parts; nothing when either would be empty.
 std::optional<LayerRef> parse_layer(std::string_view text);
 
+// log --since: "10m" (s m h d ago, from `now`), "@EPOCH" (seconds) or a local
+// time "YYYY-MM-DD[THH:MM[:SS]]", as microseconds since the epoch.
+std::optional<std::uint64_t> parse_since(const std::string& text, std::time_t now);
+
 struct Args {
     std::string command;
     // The layer the command is about: BASE/NAME; apply: --base and NAME;
@@ -41,6 +47,9 @@ struct Args {
     bool interactive = false;
     bool all = false;
     bool print_profile = false;
+    std::string mode;                    // mode: enforce | complain
+    std::optional<std::uint64_t> since;  // log --since, microseconds since the epoch
+    bool follow = false;                 // log --follow
 };
 
 struct Command {

@@ -1,10 +1,14 @@
 #include "client/cli/commands.h"
 
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 #include <sys/apparmor.h>
@@ -127,7 +131,8 @@ int cmd_apply(client::Client& c, const Args& a, const Output& o) {
     const std::string source = source_name(a.layer.name);
     try {
         const auto [path, findings] =
-            c.apply(a.layer.base, a.layer.name, text, {a.strict, a.complain, a.interactive});
+            c.apply(a.layer.base, a.layer.name, text,
+                    {a.strict, a.complain ? std::optional(true) : std::nullopt, a.interactive});
         if (o.json()) {
             print_applied(o, a, &path, findings);
         } else {
@@ -321,6 +326,147 @@ int cmd_run(client::Client& c, const Args& a, const Output& o) {
     ::execvp(argv[0], argv.data());
     o.error("cannot run " + a.after_dashes.front() + ": " + std::strerror(errno));
     return kRefused;
+}
+
+}  // namespace aalayer::cli
+
+namespace aalayer::cli {
+
+int cmd_mode(client::Client& c, const Args& a, const Output& o) {
+    const auto layer = own_layer(c, a.layer);
+    if (!layer) {
+        o.error("you have no layer " + a.layer.text());
+        return kNotFound;
+    }
+    c.set_mode(layer->object_path, a.mode);
+    if (!o.json()) std::fprintf(o.out, "%s: %s\n", a.layer.text().c_str(), a.mode.c_str());
+    return kOk;
+}
+
+namespace {
+
+std::string local_time(std::uint64_t usec) {
+    const auto t = static_cast<std::time_t>(usec / 1'000'000U);
+    std::tm tm{};
+    if (::localtime_r(&t, &tm) == nullptr) return std::to_string(t);
+    std::array<char, 32> buf{};
+    std::strftime(buf.data(), buf.size(), "%Y-%m-%d %H:%M:%S", &tm);
+    return buf.data();
+}
+
+void write_denial(JsonWriter& w, const client::Denial& d) {
+    w.begin_object();
+    w.key("last").number(d.last).key("first").number(d.first).key("count").number(d.count);
+    w.key("verdict").string(d.mode == "complain" ? "ALLOWED" : "DENIED").key("mode").string(d.mode);
+    w.key("operation").string(d.operation).key("class").string(d.klass).key("path").string(d.path);
+    w.key("peer").string(d.peer).key("detail").string(d.detail);
+    w.key("requested").string(d.requested).key("denied").string(d.denied).key("owner").string(d.owner);
+    w.key("fsuid");
+    d.fsuid == UINT32_MAX ? w.null() : w.number(d.fsuid);
+    w.key("ouid");
+    d.ouid == UINT32_MAX ? w.null() : w.number(d.ouid);
+    w.key("pid").number(d.pid).key("comm").string(d.comm).key("origin").string(d.origin);
+    w.key("rule").string(d.rule).key("allow").string(d.allow).key("note").string(d.note);
+    w.key("info").string(d.info).end_object();
+}
+
+// TIME DENIED|ALLOWED OPERATION WHAT PERMS [owner|other] COMM[PID] [xN], then what would allow it.
+void print_denial(const Output& o, const client::Denial& d) {
+    std::string what = !d.path.empty() ? d.path : !d.peer.empty() ? "peer " + d.peer : d.detail;
+    if (!d.path.empty() && !d.peer.empty()) what += " peer " + d.peer;
+    std::string line = local_time(d.last) + "  " + (d.mode == "complain" ? "ALLOWED" : "DENIED") + "  " +
+                       d.operation + "  " + o.bold(what) + "  " + (d.denied.empty() ? d.requested : d.denied);
+    if (!d.owner.empty()) line += " (" + d.owner + ")";
+    line += "  " + d.comm + "[" + std::to_string(d.pid) + "]";
+    if (d.count > 1) line += "  x" + std::to_string(d.count);
+    if (d.origin == "base") line += "  by the base profile";
+    std::fprintf(o.out, "%s\n", line.c_str());
+    if (!d.note.empty()) std::fprintf(o.out, "  %s\n", d.note.c_str());
+    if (!d.info.empty()) std::fprintf(o.out, "  kernel: %s\n", d.info.c_str());
+}
+
+}  // namespace
+
+int cmd_log(client::Client& c, const Args& a, const Output& o) {
+    const auto layer = own_layer(c, a.layer);
+    if (!layer) {
+        o.error("you have no layer " + a.layer.text());
+        return kNotFound;
+    }
+    std::mutex printing;
+    // Subscribed before the first read, so nothing falls between the two,
+    // and a record may come both ways: each is printed again only when seen again.
+    std::map<std::string, std::uint64_t> printed;  // record -> its count when printed
+    const auto fresh = [&printed](const client::Denial& d) {
+        std::string key;
+        for (const auto* part : {&d.operation, &d.path, &d.peer, &d.detail, &d.requested, &d.denied, &d.mode,
+                                 &d.origin, &d.owner})
+            key += *part + '\0';
+        auto& count = printed[key];
+        if (d.count <= count) return false;
+        count = d.count;
+        return true;
+    };
+    if (a.follow) {
+        c.follow_denials(layer->object_path,
+                         [&o, &printing, &fresh](const std::vector<client::Denial>& batch) {
+                             const std::lock_guard lock(printing);
+                             for (const auto& d : batch) {
+                                 if (!fresh(d)) continue;
+                                 if (o.json()) {
+                                     JsonWriter w;
+                                     write_denial(w, d);
+                                     std::fprintf(o.out, "%s\n", w.text().c_str());
+                                 } else {
+                                     print_denial(o, d);
+                                 }
+                             }
+                             std::fflush(o.out);
+                         });
+    }
+    const auto [records, dropped] = c.denials(layer->object_path, a.since.value_or(0));
+    {
+        const std::lock_guard lock(printing);
+        if (o.json() && !a.follow) {
+            JsonWriter w;
+            w.begin_array();
+            for (const auto& d : records)
+                write_denial(w, d);
+            print_json(o, w.end_array());
+        } else if (o.json()) {
+            for (const auto& d : records) {
+                if (!fresh(d)) continue;
+                JsonWriter w;
+                write_denial(w, d);
+                std::fprintf(o.out, "%s\n", w.text().c_str());
+            }
+        } else {
+            if (records.empty() && !a.follow) {
+                const std::string source = c.denial_source();
+                if (source == "none") {
+                    std::fprintf(o.out, "aalayerd collects no denials on this system (denial_source none)\n");
+                } else {
+                    std::fprintf(o.out, "nothing denied under %s%s (aalayerd reads %s)\n",
+                                 a.layer.text().c_str(), a.since ? " in that time" : "", source.c_str());
+                }
+            }
+            for (const auto& d : records)
+                if (fresh(d)) print_denial(o, d);
+            if (dropped > 0)
+                std::fprintf(o.out, "(%llu older records were dropped: the layer's log is full)\n",
+                             static_cast<unsigned long long>(dropped));
+        }
+        std::fflush(o.out);
+    }
+    if (!a.follow) return kOk;
+    if (!o.json()) {
+        std::fprintf(o.err, "following %s (aalayerd reads %s); Ctrl-C ends\n", a.layer.text().c_str(),
+                     c.denial_source().c_str());
+        std::fflush(o.err);
+    }
+    // Until a signal ends the program (Ctrl-C): records arrive on the library's thread.
+    while (true)
+        ::pause();
 }
 
 }  // namespace aalayer::cli

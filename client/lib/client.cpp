@@ -48,15 +48,43 @@ public:
     ManagerProxy& operator=(const ManagerProxy&) = delete;
 };
 
+using DenialStructs =
+    std::vector<sdbus::Struct<std::uint64_t, std::uint64_t, std::uint64_t, std::string, std::string,
+                              std::string, std::string, std::string, std::string, std::string, std::string,
+                              std::uint32_t, std::uint32_t, std::uint32_t, std::string, std::string,
+                              std::string, std::string, std::string, std::string, std::string>>;
+
+std::vector<Denial> to_denials(const DenialStructs& in) {
+    std::vector<Denial> out;
+    for (const auto& d : in) {
+        out.push_back(Denial{std::get<0>(d),  std::get<1>(d),  std::get<2>(d),  std::get<3>(d),
+                             std::get<4>(d),  std::get<5>(d),  std::get<6>(d),  std::get<7>(d),
+                             std::get<8>(d),  std::get<9>(d),  std::get<10>(d), std::get<11>(d),
+                             std::get<12>(d), std::get<13>(d), std::get<14>(d), std::get<15>(d),
+                             std::get<16>(d), std::get<17>(d), std::get<18>(d), std::get<19>(d),
+                             std::get<20>(d)});
+    }
+    return out;
+}
+
+// A layer object; `on_denials` hears the Denials signals sent to this client.
 class LayerProxy final : public sdbus::ProxyInterfaces<org::aalayer::Layer1_proxy> {
 public:
-    LayerProxy(sdbus::IConnection& connection, const std::string& path)
-        : ProxyInterfaces(connection, sdbus_compat::ServiceName(kBusName), sdbus::ObjectPath(path)) {
+    LayerProxy(sdbus::IConnection& connection, const std::string& path,
+               std::function<void(const std::vector<Denial>&)> on_denials = {})
+        : ProxyInterfaces(connection, sdbus_compat::ServiceName(kBusName), sdbus::ObjectPath(path)),
+          on_denials_(std::move(on_denials)) {
         registerProxy();
     }
     ~LayerProxy() { unregisterProxy(); }
     LayerProxy(const LayerProxy&) = delete;
     LayerProxy& operator=(const LayerProxy&) = delete;
+
+private:
+    void onDenials(const DenialStructs& denials) override {
+        if (on_denials_) on_denials_(to_denials(denials));
+    }
+    std::function<void(const std::vector<Denial>&)> on_denials_;
 };
 
 // Layers added and removed (the object manager's signals).
@@ -91,6 +119,7 @@ public:
     ~BusClient() override {
         if (watching_) connection_->leaveEventLoop();
         watcher_.reset();
+        followed_.reset();
         slot_.reset();
     }
     BusClient(const BusClient&) = delete;
@@ -119,7 +148,8 @@ public:
         return guarded([&] {
             std::map<std::string, sdbus::Variant> options;
             if (o.strict) options["strict"] = sdbus::Variant(true);
-            if (o.complain) options["mode"] = sdbus::Variant(std::string("complain"));
+            if (o.complain)
+                options["mode"] = sdbus::Variant(std::string(*o.complain ? "complain" : "enforce"));
             if (o.interactive) options["interactive"] = sdbus::Variant(true);
             const auto [path, findings] = manager_.Apply(base, name, text, options);
             return std::make_pair(std::string(path), to_findings(findings));
@@ -189,6 +219,36 @@ public:
         return guarded([&] { return manager_.Backend(); });
     }
 
+    std::string denial_source() override {
+        return guarded([&] { return manager_.DenialSource(); });
+    }
+
+    void set_mode(const std::string& object_path, const std::string& mode) override {
+        guarded([&] {
+            LayerProxy(*connection_, object_path).SetMode(mode);
+            return 0;
+        });
+    }
+
+    std::pair<std::vector<Denial>, std::uint64_t> denials(const std::string& object_path,
+                                                          std::uint64_t since) override {
+        return guarded([&] {
+            const auto [records, dropped] = LayerProxy(*connection_, object_path).GetDenials(since);
+            return std::make_pair(to_denials(records), dropped);
+        });
+    }
+
+    void follow_denials(const std::string& object_path,
+                        std::function<void(const std::vector<Denial>&)> on_denials) override {
+        guarded([&] {
+            followed_ = std::make_unique<LayerProxy>(*connection_, object_path, std::move(on_denials));
+            followed_->SubscribeDenials();
+            if (!watching_) connection_->enterEventLoopAsync();
+            watching_ = true;
+            return 0;
+        });
+    }
+
     void subscribe(std::function<void(const std::string&)> on_change) override {
         watcher_ = std::make_unique<Watcher>(*connection_, on_change);
         // State changes: PropertiesChanged anywhere below /org/aalayer/layers.
@@ -197,7 +257,7 @@ public:
             "type='signal',sender='org.aalayer.Manager1',interface='org.freedesktop.DBus.Properties',"
             "member='PropertiesChanged',path_namespace='/org/aalayer/layers'",
             [on_change](const sdbus::Message& m) { on_change(m.getPath()); });
-        connection_->enterEventLoopAsync();
+        if (!watching_) connection_->enterEventLoopAsync();
         watching_ = true;
     }
 
@@ -205,6 +265,7 @@ private:
     std::unique_ptr<sdbus::IConnection> connection_;
     ManagerProxy manager_;
     std::unique_ptr<Watcher> watcher_;
+    std::unique_ptr<LayerProxy> followed_;
     sdbus::Slot slot_;
     bool watching_ = false;
 };

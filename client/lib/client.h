@@ -3,6 +3,7 @@
 // aalayer::client::CallError with the D-Bus error name (org.aalayer.Error.*).
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -48,9 +49,36 @@ struct Difference {
     std::string perms_b;
 };
 
+// One record of what the kernel denied (or logged, in complain mode) a
+// program under a layer (Layer1.GetDenials; docs/dbus-api.md).
+struct Denial {
+    std::uint64_t last = 0;  // microseconds since the epoch
+    std::uint64_t first = 0;
+    std::uint64_t count = 0;  // times seen
+    std::string operation;    // open, mknod, exec, signal ...
+    std::string klass;        // file, signal, net ... (may be empty)
+    std::string path;
+    std::string peer;
+    std::string detail;     // "signal=term", "family=inet sock_type=stream" ...
+    std::string requested;  // the kernel's mask letters
+    std::string denied;
+    std::string owner;  // owner | other | "" (not a file)
+    std::uint32_t fsuid = UINT32_MAX;
+    std::uint32_t ouid = UINT32_MAX;
+    std::uint32_t pid = 0;
+    std::string comm;
+    std::string mode;    // enforce | complain
+    std::string origin;  // layer | base
+    std::string rule;    // a layer rule that would allow it, or ""
+    std::string allow;   // layer | admin | ""
+    std::string note;
+    std::string info;
+};
+
 struct ApplyOptions {
     bool strict = false;
-    bool complain = false;
+    // Complain mode; none: keep the layer's mode (enforce for a new one).
+    std::optional<bool> complain;
     bool interactive = false;
 };
 
@@ -90,6 +118,19 @@ public:
     virtual std::string source(const std::string& object_path) = 0;
     virtual std::vector<Finding> findings(const std::string& object_path) = 0;
     virtual std::string backend() = 0;
+    // Where aalayerd reads denials: audit-log | journal | kmsg | none.
+    virtual std::string denial_source() = 0;
+    // "enforce" or "complain", without sending the text again.
+    virtual void set_mode(const std::string& object_path, const std::string& mode) = 0;
+    // The layer's records changed at or after `since` (microseconds since
+    // the epoch), and how many distinct records its ring has dropped.
+    virtual std::pair<std::vector<Denial>, std::uint64_t> denials(const std::string& object_path,
+                                                                  std::uint64_t since) = 0;
+    // Subscribes to the layer's denials: `on_denials` gets each batch the
+    // service sends this client alone, from a thread of the library's own,
+    // until the Client goes.
+    virtual void follow_denials(const std::string& object_path,
+                                std::function<void(const std::vector<Denial>&)> on_denials) = 0;
 
     // Calls `on_change(object_path)` whenever a layer is added, removed or
     // changes state, from a thread of the library's own, until the Client goes.

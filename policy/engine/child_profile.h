@@ -21,7 +21,8 @@ public:
     // rule cannot be written as globs.
     Status add_allow(const FileRuleInfo& rule, const Dfa& paths);
     void add_deny(const FileRuleInfo& rule);
-    // Other rule classes: the layer's allow-lists, allow-all for the rest.
+    // Other rule classes: the layer's allow-lists, allow-all for the rest;
+    // the child's abi is the one the layer was read for.
     void add_other_rules(const LayerRules& layer);
 
     [[nodiscard]] std::string text() const;
@@ -38,6 +39,7 @@ private:
     std::vector<Item> deny_;
     std::vector<Item> other_;
     std::set<std::string> seen_;  // emitted rule texts, to drop repeats
+    SystemAbi abi_;
 };
 
 // A glob as a policy word, quoted when it holds bytes a bare word cannot.

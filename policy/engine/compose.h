@@ -76,6 +76,14 @@ struct Explanation {
     std::vector<Reason> reasons;
 };
 
+// What may be allowed at a path at all, whatever the layer says: the base's
+// permissions, and the grant's bound there (none outside its region).
+struct PathBounds {
+    PermPair base;
+    PermPair grant;
+    bool in_grant = false;
+};
+
 class Composition {
 public:
     std::string child_text;  // empty when a finding is an error
@@ -86,6 +94,8 @@ public:
     // effective(p), from the base, grant and layer automata (no product kept).
     [[nodiscard]] PermPair perms(std::string_view path) const;
     [[nodiscard]] Explanation explain(std::string_view path) const;
+    // B(p) and G(p): what no layer can go beyond (a denial outside them is the admin's to allow).
+    [[nodiscard]] PathBounds bounds_at(std::string_view path) const;
     // The effective policy as one automaton, label encode(effective(p)):
     // built on demand (diff, audits), as it is larger than its parts.
     [[nodiscard]] Result<Dfa> effective_dfa(const DfaLimits& limits) const;

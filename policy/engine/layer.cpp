@@ -144,6 +144,13 @@ public:
             error(item.where, "'priority' is not supported in layers");
             return;
         }
+        if (q.owner != OwnerMode::Any && !std::holds_alternative<FileRule>(node) &&
+            !std::holds_alternative<LinkRule>(node)) {
+            // apparmor_parser refuses the qualifier on these rules, and drops them
+            // silently inside an owner block: neither can go into the child.
+            error(item.where, "'owner' and 'other' apply only to file rules");
+            return;
+        }
         const bool deny = q.is_deny();
         std::visit(
             [&](const auto& n) {
@@ -219,7 +226,7 @@ public:
 
     void check_mediation(const Item& item, const MediationRule& rule, bool deny) {
         const RuleClassInfo& cls = rule_class_info(rule.cls);
-        if (cls.allow_all.empty()) {
+        if (!limits_.abi.enforces(cls)) {
             error(item.where, std::string(cls.keyword) + " rules are not supported by the system's AppArmor");
         } else if (!cls.layer_may_allow && !deny) {
             error(item.where, std::string(cls.keyword) + " can only be denied in a layer");
@@ -388,6 +395,7 @@ LayerRules read_layer(const Loader& loader, std::string_view text, const std::st
     LayerRules out;
     out.source = source;
     out.max_work = limits.max_compose_work;
+    out.abi = limits.abi;
     LayerReader reader(loader, limits, out);
     if (text.size() > limits.max_text_bytes) {
         reader.error(Location{source, 1, 1},

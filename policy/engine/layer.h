@@ -25,6 +25,9 @@ struct LayerLimits {
     // the CPU budget of a Check or Apply, whatever the automata's size.
     std::uint64_t max_compose_work = kDefaultComposeWork;
     static constexpr std::uint64_t kDefaultComposeWork = 10'000'000;
+    // Not a size: what the system enforces decides which classes a layer may
+    // deny, and the abi its child is written against.
+    SystemAbi abi;
     friend bool operator==(const LayerLimits&, const LayerLimits&) = default;
 };
 
@@ -39,6 +42,8 @@ struct LayerRules {
     // It travels with the rules so the limits the service reads the layer
     // under also bound its composition.
     std::uint64_t max_work = LayerLimits::kDefaultComposeWork;
+    // LayerLimits::abi as read, for the child's abi and allow-all rules.
+    SystemAbi abi;
 };
 
 // Reads the layer. `loader` carries the system include directories and the

@@ -20,6 +20,13 @@ PermPair Composition::perms(std::string_view path) const {
     return formula(cell, layer_dfa_.label_of(path));
 }
 
+PathBounds Composition::bounds_at(std::string_view path) const {
+    if (!bounds_) return {};
+    const GrantLabel grant = GrantLabel::unpack(bounds_->grant->bound_dfa.label_of(path));
+    return PathBounds{bounds_->base->files.perms(path), grant.in_region ? grant.bound : PermPair{},
+                      grant.in_region};
+}
+
 Result<Dfa> Composition::effective_dfa(const DfaLimits& limits) const {
     if (!bounds_) return Dfa::empty();
     AA_ASSIGN(Dfa joint,

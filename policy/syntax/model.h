@@ -145,6 +145,9 @@ struct RuleClassInfo {
     // A layer may allow rules of the class (they become its allow-list);
     // otherwise it may only deny them (docs/layer-algebra.md, "Layers").
     bool layer_may_allow = false;
+    // Mediated from abi 4.0 on (allow_all is that abi's rule): only where the
+    // system's AppArmor enforces it (SystemAbi).
+    bool abi4 = false;
 };
 
 inline constexpr std::array<RuleClassInfo, 14> kRuleClasses{{
@@ -158,11 +161,26 @@ inline constexpr std::array<RuleClassInfo, 14> kRuleClasses{{
     {"remount", RuleClass::Remount, "remount,", false},
     {"umount", RuleClass::Umount, "umount,", false},
     {"pivot_root", RuleClass::PivotRoot, "pivot_root,", false},
-    {"userns", RuleClass::Userns, "", false},
+    {"userns", RuleClass::Userns, "userns,", false, true},
     {"io_uring", RuleClass::IoUring, "", false},
-    {"mqueue", RuleClass::Mqueue, "", false},
+    {"mqueue", RuleClass::Mqueue, "mqueue,", false, true},
     {"change_profile", std::nullopt, "change_profile -> **,", false},
 }};
+
+// What the system's AppArmor enforces beyond abi 3.0: the classes of abi 4.0
+// that the parser's abi file and the kernel's features both have. A child
+// profile is written against abi 4.0 only when one is enforced, and a layer may
+// deny only the classes enforced (docs/layer-algebra.md, "Layers").
+struct SystemAbi {
+    bool userns = false;  // features: namespaces/mask userns_create
+    bool mqueue = false;  // features: ipc/posix_mqueue
+    [[nodiscard]] bool enforces(const RuleClassInfo& cls) const {
+        if (!cls.abi4) return !cls.allow_all.empty();
+        return (cls.keyword == "userns" && userns) || (cls.keyword == "mqueue" && mqueue);
+    }
+    [[nodiscard]] bool abi4() const { return userns || mqueue; }
+    friend bool operator==(const SystemAbi&, const SystemAbi&) = default;
+};
 
 // The row of a mediation class (every RuleClass has one).
 constexpr const RuleClassInfo& rule_class_info(RuleClass cls) {

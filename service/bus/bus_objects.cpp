@@ -189,6 +189,7 @@ private:
     }
 
     std::string Backend() override { return to_string(owner_.manager().backend()); }
+    std::string DenialSource() override { return owner_.delivery().source; }
 
     BusObjects& owner_;
 };
@@ -214,6 +215,16 @@ public:
     }
     LayerObject(const LayerObject&) = delete;
     LayerObject& operator=(const LayerObject&) = delete;
+
+    // The Denials signal to `destination` alone (a unicast signal: bus
+    // daemons deliver it to that connection only, whatever others match).
+    void send_denials(const std::string& destination, const DenialStructs& denials) {
+        auto signal =
+            sdbus_compat::create_signal(getObject(), org::aalayer::Layer1_adaptor::INTERFACE_NAME, "Denials");
+        signal << denials;
+        signal.setDestination(destination);
+        signal.send();
+    }
 
     void update(LayerView view) {
         view_ = std::move(view);
@@ -283,6 +294,65 @@ private:
                      });
     }
 
+    void SetMode(sdbus::Result<>&& result, std::string mode) override {
+        auto r = std::make_shared<sdbus::Result<>>(std::move(result));
+        auto complain = parse_mode(mode);
+        if (!complain) return r->returnError(to_dbus_error(complain.error()));
+        owner_.serve(
+            WorkerPool::Lane::Slow, call(), r,
+            [&owner = owner_, r, v = view_, complain = *complain](const Caller& c) -> std::function<void()> {
+                const std::optional<std::uint32_t> for_uid =
+                    c.uid == v.uid ? std::nullopt : std::optional(v.uid);
+                auto out = owner.manager().set_mode(c, for_uid, v.base, v.name, complain, false);
+                audit(complain ? "complain" : "enforce", c, v.uid, v.base, v.name, out);
+                return [r, out = std::move(out)] {
+                    if (!out) return r->returnError(to_dbus_error(out.error()));
+                    r->returnResults();
+                };
+            });
+    }
+
+    void GetDenials(sdbus::Result<DenialStructs, std::uint64_t>&& result, uint64_t since) override {
+        auto r = std::make_shared<sdbus::Result<DenialStructs, std::uint64_t>>(std::move(result));
+        owner_.serve(
+            WorkerPool::Lane::Quick, call(), r,
+            [&owner = owner_, r, v = view_, since](const Caller& c) -> std::function<void()> {
+                std::uint64_t dropped = 0;
+                auto out = owner.manager().denials(c, LayerKey{v.uid, v.base, v.name}, since, dropped);
+                DenialStructs structs;
+                if (out) structs = to_denial_structs(*out);
+                return [r, ok = static_cast<bool>(out), error = out ? ServiceError{} : out.error(),
+                        structs = std::move(structs), dropped] {
+                    if (!ok) return r->returnError(to_dbus_error(error));
+                    r->returnResults(structs, dropped);
+                };
+            });
+    }
+
+    void SubscribeDenials(sdbus::Result<>&& result) override {
+        auto r = std::make_shared<sdbus::Result<>>(std::move(result));
+        owner_.serve(WorkerPool::Lane::Quick, call(), r,
+                     [&owner = owner_, r, v = view_](const Caller& c) -> std::function<void()> {
+                         const LayerKey key{v.uid, v.base, v.name};
+                         auto allowed = owner.manager().may_read_denials(c, key);
+                         // The subscription itself is made on the bus thread, with the reply.
+                         return [&owner, r, c, key, allowed = std::move(allowed)] {
+                             if (!allowed) return r->returnError(to_dbus_error(allowed.error()));
+                             if (auto refused = owner.subscribe(c, key))
+                                 return r->returnError(to_dbus_error(*refused));
+                             r->returnResults();
+                         };
+                     });
+    }
+
+    void UnsubscribeDenials(sdbus::Result<>&& result) override {
+        auto r = std::make_shared<sdbus::Result<>>(std::move(result));
+        owner_.with_caller(call(), r, [&owner = owner_, r, v = view_](const Caller& c) {
+            owner.unsubscribe(c.bus_name, LayerKey{v.uid, v.base, v.name});
+            r->returnResults();
+        });
+    }
+
     uint32_t Owner() override { return view_.uid; }
     std::string Base() override { return to_text(view_.base); }
     std::string Name() override { return to_text(view_.name); }
@@ -298,21 +368,47 @@ private:
 // ---- BusObjects ----
 
 BusObjects::BusObjects(sdbus::IConnection& connection, BusLoop& loop, WorkerPool& pool, LayerManager& manager,
-                       CostLimiter& costs, PriorityLog log)
+                       CostLimiter& costs, PriorityLog log, DenialDelivery delivery)
     : connection_(connection),
       loop_(loop),
       pool_(pool),
       manager_(manager),
       costs_(costs),
       log_(std::move(log)),
-      callers_(connection) {
+      callers_(connection),
+      delivery_(std::move(delivery)) {
     object_manager_ = sdbus_compat::create_object(connection_, kObjectManagerPath);
     object_manager_->addObjectManager();
     sdbus_compat::finish_registration(*object_manager_);
     manager_object_ = std::make_unique<ManagerObject>(connection_, *this);
+    // Subscribers that leave the bus (their unique name loses its owner).
+    names_slot_ = std::make_unique<sdbus::Slot>(
+        sdbus_compat::add_match(connection_,
+                                "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                                "interface='org.freedesktop.DBus',member='NameOwnerChanged'",
+                                // A Message& on sdbus-c++ 1.x, a Message value on 2.x.
+                                [this](auto&& m) {
+                                    std::string name;
+                                    std::string old_owner;
+                                    std::string new_owner;
+                                    try {
+                                        m >> name >> old_owner >> new_owner;
+                                    } catch (const sdbus::Error&) {
+                                        return;
+                                    }
+                                    if (new_owner.empty()) name_gone(name);
+                                }));
+    notifier_ = std::thread([this] { notifier(); });
 }
 
 BusObjects::~BusObjects() {
+    {
+        const std::lock_guard lock(notify_mutex_);
+        stopping_ = true;
+    }
+    notify_cv_.notify_all();
+    notifier_.join();
+    names_slot_.reset();
     layers_.clear();
     manager_object_.reset();
     object_manager_.reset();
@@ -348,6 +444,105 @@ ServiceError BusObjects::refusal(WorkerPool::Posted posted) {
     }
     if (posted == WorkerPool::Posted::Stopped) return fail(ServiceErrorKind::Busy, "the service is stopping");
     return fail(ServiceErrorKind::Busy, "the service is busy with other requests; retry in a moment");
+}
+
+void BusObjects::on_denials(const LayerKey& key) {
+    {
+        const std::lock_guard lock(notify_mutex_);
+        if (!watched_.contains(key)) return;
+        pending_.insert(key);
+    }
+    notify_cv_.notify_one();
+}
+
+void BusObjects::notifier() {
+    std::unique_lock lock(notify_mutex_);
+    while (true) {
+        notify_cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+        if (stopping_) return;
+        // Let the batch fill: one signal per layer per batch, however many records.
+        notify_cv_.wait_for(lock, delivery_.batch, [&] { return stopping_; });
+        if (stopping_) return;
+        std::set<LayerKey> keys;
+        keys.swap(pending_);
+        lock.unlock();
+        for (const auto& key : keys) {
+            auto& sent = sent_seq_[key];
+            const std::uint64_t now = manager_.denial_log().seq();
+            auto records = manager_.denial_log().changed_after(key, sent);
+            sent = now;
+            if (records.empty()) continue;
+            auto structs = to_denial_structs(manager_.explain_denials(key, std::move(records)));
+            loop_.post([this, key, structs = std::move(structs)] { deliver(key, structs); });
+        }
+        lock.lock();
+    }
+}
+
+void BusObjects::deliver(const LayerKey& key, const DenialStructs& denials) {
+    const auto object = layers_.find(key);
+    if (object == layers_.end()) return;
+    for (const auto& [name, keys] : subscriptions_) {
+        if (!keys.contains(key)) continue;
+        try {
+            object->second->send_denials(name, denials);
+        } catch (const std::exception& e) {
+            log_(4, std::string("cannot send denials to a subscriber: ") + e.what());
+        }
+    }
+}
+
+std::optional<ServiceError> BusObjects::subscribe(const Caller& caller, const LayerKey& key) {
+    if (const auto it = subscriptions_.find(caller.bus_name);
+        it != subscriptions_.end() && it->second.contains(key))
+        return std::nullopt;
+    std::size_t of_user = 0;
+    std::size_t all = 0;
+    for (const auto& [name, keys] : subscriptions_) {
+        all += keys.size();
+        const auto who = subscriber_of_.find(name);
+        if (who != subscriber_of_.end() && who->second.uid == caller.uid) of_user += keys.size();
+    }
+    // Nothing is recorded for a refused caller: refusals cost the service no memory.
+    if (caller.uid != 0 && of_user >= delivery_.max_subscriptions_per_user) {
+        return fail(ServiceErrorKind::LimitExceeded, "uid " + std::to_string(caller.uid) + " already has " +
+                                                         std::to_string(of_user) +
+                                                         " denial subscriptions, the most allowed");
+    }
+    if (all >= delivery_.max_subscriptions)
+        return fail(ServiceErrorKind::Busy, "the service has too many denial subscriptions; retry later");
+    subscriptions_[caller.bus_name].insert(key);
+    subscriber_of_[caller.bus_name] = caller;
+    {
+        const std::lock_guard lock(notify_mutex_);
+        watched_.insert(key);
+    }
+    return std::nullopt;
+}
+
+void BusObjects::unsubscribe(const std::string& name, const LayerKey& key) {
+    const auto it = subscriptions_.find(name);
+    if (it == subscriptions_.end()) return;
+    it->second.erase(key);
+    if (it->second.empty()) {
+        subscriptions_.erase(it);
+        subscriber_of_.erase(name);
+    }
+    bool still = false;
+    for (const auto& [n, keys] : subscriptions_)
+        still = still || keys.contains(key);
+    if (!still) {
+        const std::lock_guard lock(notify_mutex_);
+        watched_.erase(key);
+    }
+}
+
+void BusObjects::name_gone(const std::string& name) {
+    const auto it = subscriptions_.find(name);
+    if (it == subscriptions_.end()) return;
+    const std::set<LayerKey> keys = it->second;
+    for (const auto& key : keys)
+        unsubscribe(name, key);
 }
 
 void BusObjects::publish_all() {

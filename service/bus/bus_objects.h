@@ -13,10 +13,14 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 
 #include <sdbus-c++/sdbus-c++.h>
 
@@ -40,10 +44,18 @@ std::uint64_t thread_cpu_usec();
 
 class LayerObject;
 
+// How denials reach their owners (docs/service.md, "Denials").
+struct DenialDelivery {
+    std::string source = "none";  // the DenialSource property
+    std::size_t max_subscriptions_per_user = 8;
+    std::size_t max_subscriptions = 1024;  // of everyone
+    std::chrono::milliseconds batch{50};   // records changed within it go in one signal
+};
+
 class BusObjects {
 public:
     BusObjects(sdbus::IConnection& connection, BusLoop& loop, WorkerPool& pool, LayerManager& manager,
-               CostLimiter& costs, PriorityLog log);
+               CostLimiter& costs, PriorityLog log, DenialDelivery delivery = {});
     ~BusObjects();
     BusObjects(const BusObjects&) = delete;
     BusObjects& operator=(const BusObjects&) = delete;
@@ -52,6 +64,15 @@ public:
     void publish_all();
     // From the manager's listener (any thread).
     void on_layer_event(LayerEvent event, const LayerKey& key);
+    // From the denial log's listener (the source's thread): never waits
+    // for the bus thread; records changed within a batch go in one signal.
+    void on_denials(const LayerKey& key);
+
+    // Denials subscriptions, by unique name (bus thread). A name that
+    // leaves the bus loses its subscriptions (NameOwnerChanged).
+    std::optional<ServiceError> subscribe(const Caller& caller, const LayerKey& key);
+    void unsubscribe(const std::string& name, const LayerKey& key);
+    [[nodiscard]] const DenialDelivery& delivery() const { return delivery_; }
 
     // Runs `then` on the bus thread with the caller of `call` (see Callers);
     // answers `result` with an error when the caller cannot be known.
@@ -124,6 +145,9 @@ private:
         return [result] { result->returnError(to_dbus_error(ServiceError{ServiceErrorKind::Internal, {}})); };
     }
     std::optional<ServiceError> admit(const Caller& caller);
+    void notifier();  // the notifier thread: batches, explains, posts to the bus thread
+    void deliver(const LayerKey& key, const DenialStructs& denials);  // bus thread
+    void name_gone(const std::string& name);                          // bus thread
     void charge(const Caller& caller, std::uint64_t cpu_usec);
     static ServiceError refusal(WorkerPool::Posted posted);
 
@@ -137,6 +161,17 @@ private:
     std::unique_ptr<sdbus::IObject> object_manager_;
     std::unique_ptr<ManagerObject> manager_object_;
     std::map<LayerKey, std::unique_ptr<LayerObject>> layers_;  // bus thread only
+    DenialDelivery delivery_;
+    std::map<std::string, Caller> subscriber_of_;              // bus thread: unique name -> who
+    std::map<std::string, std::set<LayerKey>> subscriptions_;  // bus thread: unique name -> layers
+    std::unique_ptr<sdbus::Slot> names_slot_;                  // NameOwnerChanged
+    std::mutex notify_mutex_;                                  // guards the three below
+    std::condition_variable notify_cv_;
+    std::set<LayerKey> pending_;  // layers whose records changed since the last batch
+    std::set<LayerKey> watched_;  // layers someone subscribes to (a copy kept by the bus thread)
+    bool stopping_ = false;
+    std::map<LayerKey, std::uint64_t> sent_seq_;  // notifier thread only
+    std::thread notifier_;                        // last: started once everything else is there
 };
 
 }  // namespace aalayer::service

@@ -26,12 +26,9 @@ Outcome<ParsedOptions> parse_options(const Options& options, bool apply) {
             if (!value.containsValueOfType<std::string>()) {
                 return fail(ServiceErrorKind::InvalidArgument, "option 'mode' must be a string (s)");
             }
-            const auto mode = value.get<std::string>();
-            if (mode != "enforce" && mode != "complain") {
-                return fail(ServiceErrorKind::InvalidArgument,
-                            "option 'mode' must be \"enforce\" or \"complain\"");
-            }
-            out.complain = mode == "complain";
+            auto mode = parse_mode(value.get<std::string>());
+            if (!mode) return fail(ServiceErrorKind::InvalidArgument, "option " + mode.error().message);
+            out.complain = *mode;
         } else if (!apply && key == "force") {
             st = boolean(out.force);
         } else {
@@ -70,6 +67,29 @@ DiffRows to_rows(const std::vector<DiffRow>& rows) {
     DiffRows out;
     for (const auto& [path, a, b] : rows)
         out.emplace_back(policy::to_valid_utf8(path), policy::to_valid_utf8(a), policy::to_valid_utf8(b));
+    return out;
+}
+
+Outcome<bool> parse_mode(const std::string& mode) {
+    if (mode != "enforce" && mode != "complain")
+        return fail(ServiceErrorKind::InvalidArgument, "'mode' must be \"enforce\" or \"complain\"");
+    return mode == "complain";
+}
+
+DenialStructs to_denial_structs(const std::vector<DenialView>& denials) {
+    DenialStructs out;
+    out.reserve(denials.size());
+    const auto text = [](const std::string& s) { return policy::to_valid_utf8(s); };
+    for (const auto& v : denials) {
+        const Denial& d = v.denial;
+        const std::string owner = !d.fsuid || !d.ouid ? "" : d.owner() ? "owner" : "other";
+        const char* origin = d.origin == DenialOrigin::Base ? "base" : "layer";
+        out.emplace_back(d.last_usec, d.first_usec, d.count, text(d.operation), text(d.klass), text(d.path),
+                         text(d.peer), text(d.detail), text(d.requested), text(d.denied), owner,
+                         d.fsuid.value_or(UINT32_MAX), d.ouid.value_or(UINT32_MAX), d.pid, text(d.comm),
+                         std::string(d.complain ? "complain" : "enforce"), std::string(origin), text(v.rule),
+                         v.allow, text(v.note), text(d.info));
+    }
     return out;
 }
 

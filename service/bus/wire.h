@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -27,13 +28,20 @@ using FindingStructs =
     std::vector<sdbus::Struct<std::string, std::uint32_t, std::uint32_t, std::string, std::string>>;
 using Reasons = std::vector<sdbus::Struct<std::string, std::string>>;
 using DiffRows = std::vector<sdbus::Struct<std::string, std::string, std::string>>;
+// Layer1.GetDenials and the Denials signal: a(tttssssssssuuusssssss).
+using DenialStruct =
+    sdbus::Struct<std::uint64_t, std::uint64_t, std::uint64_t, std::string, std::string, std::string,
+                  std::string, std::string, std::string, std::string, std::string, std::uint32_t,
+                  std::uint32_t, std::uint32_t, std::string, std::string, std::string, std::string,
+                  std::string, std::string, std::string>;
+using DenialStructs = std::vector<DenialStruct>;
 
 // Reads the a{sv} options a method accepts (`apply`: Apply's, else
 // Remove's); anything else is refused by name.
 struct ParsedOptions {
     bool interactive = false;
     bool strict = false;
-    bool complain = false;
+    std::optional<bool> complain;  // none: not given
     bool force = false;
 };
 Outcome<ParsedOptions> parse_options(const Options& options, bool apply);
@@ -48,5 +56,9 @@ inline std::string to_text(const std::string& s) {
 }
 Reasons to_reasons(const std::vector<std::pair<std::string, std::string>>& reasons);
 DiffRows to_rows(const std::vector<DiffRow>& rows);
+// uid fields the kernel did not give are 4294967295 (-1).
+DenialStructs to_denial_structs(const std::vector<DenialView>& denials);
+// "enforce" or "complain" (SetMode's argument): whether complain.
+Outcome<bool> parse_mode(const std::string& mode);
 
 }  // namespace aalayer::service

@@ -54,8 +54,14 @@ LayerManager::LayerManager(Ports ports, CatalogConfig catalog, ServiceLimits lim
     : ports_(ports),
       limits_(limits),
       catalog_config_(std::move(catalog)),
-      catalog_{std::make_shared<const PolicyCatalog>(ports.reader, catalog_config_), 0} {
+      catalog_{std::make_shared<const PolicyCatalog>(ports.reader, catalog_config_), 0},
+      denials_(limits.denials) {
     limits_.layer.max_text_bytes = limits_.max_text_bytes;
+    limits_.layer.abi = ports_.kernel.system_abi();
+    denials_.set_known([this](const LayerKey& key) {
+        const std::lock_guard lock(mutex_);
+        return layers_.contains(key);
+    });
 }
 
 void LayerManager::set_listener(std::function<void(LayerEvent, const LayerKey&)> listener) {
@@ -217,7 +223,14 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
     const LayerKey key{uid, base, name};
     const CatalogRef catalog = current();
     if (auto st = admissible(catalog, key, false); !st) return st.error();
-    StoredLayer stored{uid, base, name, text, options.strict, options.complain, ports_.clock.now_usec()};
+    bool complain = false;
+    if (options.complain) {
+        complain = *options.complain;
+    } else {  // re-applying keeps the mode
+        const std::lock_guard lock(mutex_);
+        if (const auto it = layers_.find(key); it != layers_.end()) complain = it->second.stored.complain;
+    }
+    StoredLayer stored{uid, base, name, text, options.strict, complain, ports_.clock.now_usec()};
     auto composed = compose(*catalog.catalog, stored, identity.value());
     if (!composed) return composed.error();
     if (!composed->valid()) return fail(ServiceErrorKind::InvalidLayer, format_findings(composed->findings));
@@ -333,6 +346,7 @@ ServiceStatus LayerManager::remove(const Caller& caller, std::optional<std::uint
             const std::lock_guard lock(mutex_);
             layers_.erase(key);
         }
+        denials_.forget(key);
         // Under the layer's lock, so listeners see one layer's events in order.
         notify(LayerEvent::Removed, key);
     }
@@ -357,6 +371,34 @@ std::optional<LayerView> LayerManager::layer(const LayerKey& key) const {
     const auto it = layers_.find(key);
     if (it == layers_.end()) return std::nullopt;
     return view_of(it->second);
+}
+
+}  // namespace aalayer::service
+
+namespace aalayer::service {
+
+ServiceStatus LayerManager::set_mode(const Caller& caller, std::optional<std::uint32_t> for_uid,
+                                     const std::string& base, const std::string& name, bool complain,
+                                     bool interactive) {
+    const std::uint32_t uid = for_uid.value_or(caller.uid);
+    if (auto st = valid_base(base); !st) return st.error();
+    if (auto st = valid_layer_name(name); !st) return st.error();
+    StoredLayer stored;
+    {
+        const std::lock_guard lock(mutex_);
+        const auto it = layers_.find(LayerKey{uid, base, name});
+        if (it == layers_.end()) {
+            return fail(ServiceErrorKind::NoSuchLayer, "you have no layer '" + name + "' on '" + base + "'");
+        }
+        stored = it->second.stored;
+    }
+    // The stored text again, with the other mode: the same checks and
+    // steps as an apply (polkit, the compile, the atomic replace). An apply
+    // of new text meanwhile wins or loses as a whole, never half.
+    auto out =
+        apply(caller, for_uid, base, name, stored.text, ApplyOptions{interactive, stored.strict, complain});
+    if (!out) return out.error();
+    return Done{};
 }
 
 }  // namespace aalayer::service

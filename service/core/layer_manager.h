@@ -15,6 +15,7 @@
 
 #include "policy/engine/compose.h"
 #include "service/core/catalog.h"
+#include "service/core/denials.h"
 #include "service/core/keyed_locks.h"
 #include "service/core/ports.h"
 
@@ -27,19 +28,12 @@ struct ServiceLimits {
     // bounded by its CPU cost (CostLimiter, at the D-Bus edge).
     std::size_t rate_limit_per_minute = 60;
     policy::LayerLimits layer;
+    DenialLimits denials;
     friend bool operator==(const ServiceLimits&, const ServiceLimits&) = default;
 };
 
 enum class LayerState : std::uint8_t { Active, Compiled, Invalid, Failed, Stale };
 const char* to_string(LayerState state);
-
-// A layer's identity: its owner, its base profile and its name.
-struct LayerKey {
-    std::uint32_t uid = 0;
-    std::string base;
-    std::string name;
-    friend auto operator<=>(const LayerKey&, const LayerKey&) = default;
-};
 
 // What the bus shows of a layer (findings only to the owner and root).
 struct LayerView {
@@ -56,7 +50,8 @@ struct LayerView {
 struct ApplyOptions {
     bool interactive = false;
     bool strict = false;
-    bool complain = false;
+    // Complain mode; none: the layer's present mode (enforce for a new layer).
+    std::optional<bool> complain;
 };
 
 struct CheckResult {
@@ -75,6 +70,20 @@ struct DiffRow {
     std::string example;
     std::string perms_a;
     std::string perms_b;
+};
+
+// A denial as its owner reads it: the record, with its origin resolved
+// (Layer or Base), and what could allow it.
+struct DenialView {
+    Denial denial;
+    // A layer rule that would allow it ("owner /home/u/x r,"); empty when
+    // no layer rule can (not a file access, or beyond the base or grant).
+    std::string rule;
+    // "layer": `rule` in the layer would allow it; "admin": only the admin
+    // can (outside the grant, or beyond what the base or grant allow);
+    // "": not a file access, so the engine cannot say.
+    std::string allow;
+    std::string note;  // one sentence for people saying the same
 };
 
 enum class LayerEvent : std::uint8_t { Added, Changed, Removed };
@@ -141,6 +150,20 @@ public:
     Outcome<std::string> source(const Caller& caller, std::uint32_t uid, const std::string& base,
                                 const std::string& name);
     ServiceStatus reload(const Caller& caller, bool interactive, const MessageLog& log);
+    // Switches the layer between enforce and complain mode: its stored text
+    // composed and loaded again with the other mode (the caller sends no text).
+    ServiceStatus set_mode(const Caller& caller, std::optional<std::uint32_t> for_uid,
+                           const std::string& base, const std::string& name, bool complain, bool interactive);
+    // Whether the caller may read the layer's denials: its owner, root, or
+    // manage-any (polkit, never interactive); NoSuchLayer otherwise.
+    ServiceStatus may_read_denials(const Caller& caller, const LayerKey& key);
+    // The layer's records changed at or after `since_usec` (may_read_denials first).
+    Outcome<std::vector<DenialView>> denials(const Caller& caller, const LayerKey& key,
+                                             std::uint64_t since_usec, std::uint64_t& dropped);
+    // The same records, explained, for a caller already allowed (the live notification).
+    [[nodiscard]] std::vector<DenialView> explain_denials(const LayerKey& key,
+                                                          std::vector<Denial> records) const;
+    DenialLog& denial_log() { return denials_; }
     // The same without asking polkit: for the service's own file watcher.
     void refresh(const MessageLog& log);
 
@@ -222,6 +245,7 @@ private:
     std::map<LayerKey, std::size_t> creating_;                   // new layers being applied now
     std::map<std::uint32_t, std::deque<std::uint64_t>> recent_;  // per uid: times of recent requests
     std::function<void(LayerEvent, const LayerKey&)> listener_;
+    DenialLog denials_;  // its own lock; asks layers_ (under mutex_) which layers exist
 };
 
 // Findings of a layer as text, one per line, for error messages.

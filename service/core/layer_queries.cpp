@@ -1,6 +1,7 @@
 // The layer manager's read-only requests: a grant's text, why a path gets
 // what it gets, where two layers differ, a layer's source. None of them
 // writes; each takes the manager's lock only to find the composition.
+#include "policy/automaton/paths.h"
 #include "service/core/layer_manager.h"
 
 namespace aalayer::service {
@@ -76,6 +77,140 @@ Outcome<std::string> LayerManager::source(const Caller& caller, std::uint32_t ui
         return fail(ServiceErrorKind::NoSuchLayer, "you have no layer '" + name + "' on '" + base + "'");
     }
     return it->second.stored.text;
+}
+
+}  // namespace aalayer::service
+
+namespace aalayer::service {
+
+namespace {
+
+// The kernel's file mask letters (x w r a c d k m l, in any order) as the
+// permission bits a layer rule grants for them: create and delete are w.
+policy::PermBits bits_of_mask(std::string_view mask) {
+    policy::PermBits bits = 0;
+    for (const char c : mask) {
+        switch (c) {
+            case 'r': bits |= policy::perm::kRead; break;
+            case 'w':
+            case 'c':
+            case 'd': bits |= policy::perm::kWrite; break;
+            case 'a': bits |= policy::perm::kAppend; break;
+            case 'l': bits |= policy::perm::kLink; break;
+            case 'k': bits |= policy::perm::kLock; break;
+            case 'm': bits |= policy::perm::kMmap; break;
+            case 'x': bits |= policy::perm::kExec; break;
+            default: break;
+        }
+    }
+    return bits;
+}
+
+// The path as a glob that matches it alone, quoted when it has blanks.
+std::string literal_glob(const std::string& path) {
+    std::string out;
+    bool quote = false;
+    for (const char c : path) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte == ' ' || byte == '\t') quote = true;
+        out += policy::glob_literal(byte);
+    }
+    return quote ? "\"" + out + "\"" : out;
+}
+
+std::string rule_for(const Denial& d, policy::PermBits bits) {
+    std::string letters = policy::perm_letters(static_cast<policy::PermBits>(bits & ~policy::perm::kExec));
+    if ((bits & policy::perm::kExec) != 0) letters += "ix";
+    return std::string(d.owner() ? "owner " : "") + literal_glob(d.path) + " " + letters + ",";
+}
+
+}  // namespace
+
+std::vector<DenialView> LayerManager::explain_denials(const LayerKey& key,
+                                                      std::vector<Denial> records) const {
+    std::shared_ptr<const policy::Composition> composition;
+    {
+        const std::lock_guard lock(mutex_);
+        if (const auto it = layers_.find(key); it != layers_.end()) composition = it->second.composition;
+    }
+    std::vector<DenialView> out;
+    out.reserve(records.size());
+    for (auto& record : records) {
+        DenialView v;
+        v.denial = std::move(record);
+        Denial& d = v.denial;
+        const bool file = !d.path.empty() && d.path.front() == '/' &&
+                          (d.klass.empty() || d.klass == "file") && (d.fsuid || d.ouid);
+        const policy::PermBits bits = bits_of_mask(d.denied.empty() ? d.requested : d.denied);
+        if (!file || bits == 0 || !composition) {
+            if (d.origin == DenialOrigin::Stack) d.origin = DenialOrigin::Layer;
+            if (d.origin == DenialOrigin::Base) {
+                v.allow = "admin";
+                v.note = "the base profile denied this on its own: only the admin can allow it";
+            }
+            out.push_back(std::move(v));
+            continue;
+        }
+        const policy::PathBounds bounds = composition->bounds_at(d.path);
+        const policy::PermBits base = d.owner() ? bounds.base.owner : bounds.base.other;
+        const policy::PermBits grant = d.owner() ? bounds.grant.owner : bounds.grant.other;
+        const bool base_allows = (bits & ~base) == 0;
+        if (d.origin == DenialOrigin::Stack)
+            d.origin = base_allows ? DenialOrigin::Layer : DenialOrigin::Base;
+        // A deny rule of the layer's decides wherever it matches, inside the grant or out.
+        std::string deny_rule;
+        if (d.origin == DenialOrigin::Layer && base_allows) {
+            for (const auto& r : composition->explain(d.path).reasons) {
+                const auto at = r.rule.find("deny ");
+                if (r.source == "layer" && at != std::string::npos && at <= 6) {
+                    deny_rule = policy::to_string(r.where) + ": " + r.rule;
+                    break;
+                }
+            }
+        }
+        if (d.origin == DenialOrigin::Base || !base_allows) {
+            v.allow = "admin";
+            v.note = "the base profile denies this: only the admin can allow it";
+        } else if (!deny_rule.empty()) {
+            v.allow = "layer";
+            v.note = "your layer's deny rule " + deny_rule + " denies this: narrow or remove it to allow it";
+        } else if (!bounds.in_grant) {
+            v.allow = "admin";
+            v.note = "outside the grant: only the admin can allow this";
+        } else if ((bits & ~grant) != 0) {
+            v.allow = "admin";
+            v.note = "beyond what the grant allows here (" + policy::perm_letters(grant) +
+                     "): only the admin can allow this";
+        } else {
+            v.allow = "layer";
+            v.rule = rule_for(d, bits);
+            v.note = "your layer would allow it with: " + v.rule;
+        }
+        out.push_back(std::move(v));
+    }
+    return out;
+}
+
+ServiceStatus LayerManager::may_read_denials(const Caller& caller, const LayerKey& key) {
+    {
+        const std::lock_guard lock(mutex_);
+        if (!layers_.contains(key))
+            return fail(ServiceErrorKind::NoSuchLayer,
+                        "you have no layer '" + key.name + "' on '" + key.base + "'");
+    }
+    if (caller.uid == key.uid || caller.uid == 0) return Done{};
+    // Another user's denials are their activity: the admin only, and a
+    // refusal says no more than that the caller has no such layer.
+    if (ports_.authorizer.check(caller, kActionManageAny, false) == Decision::Allowed) return Done{};
+    return fail(ServiceErrorKind::NoSuchLayer, "you have no layer '" + key.name + "' on '" + key.base + "'");
+}
+
+Outcome<std::vector<DenialView>> LayerManager::denials(const Caller& caller, const LayerKey& key,
+                                                       std::uint64_t since_usec, std::uint64_t& dropped) {
+    if (auto st = may_read_denials(caller, key); !st) return st.error();
+    auto snapshot = denials_.since(key, since_usec);
+    dropped = snapshot.dropped;
+    return explain_denials(key, std::move(snapshot.denials));
 }
 
 }  // namespace aalayer::service

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "policy/engine/identity.h"
+#include "policy/syntax/model.h"
 #include "service/core/outcome.h"
 
 namespace aalayer::service {
@@ -104,6 +105,10 @@ public:
     // kernel): a reload skips children whose text has not changed, unless
     // something else removed them meanwhile.
     [[nodiscard]] virtual bool is_loaded(const std::string& kernel_name) = 0;
+    // The abi 4.0 classes the children are compiled and enforced with (the
+    // parser's abi file and the features it compiles for); none, abi 3.0,
+    // where that is not known.
+    [[nodiscard]] virtual policy::SystemAbi system_abi() { return {}; }
 };
 
 enum class Decision : std::uint8_t { Allowed, Denied, Challenge, Unavailable };
@@ -126,6 +131,31 @@ class Clock {
 public:
     virtual ~Clock() = default;
     [[nodiscard]] virtual std::uint64_t now_usec() const = 0;
+};
+
+// Where the kernel's AppArmor audit records come from (docs/service.md,
+// "Denials"): auditd's log, the journal or /dev/kmsg. aalayerd runs one on a
+// thread of its own, never on the bus thread; tests feed records by hand.
+class DenialSource {
+public:
+    virtual ~DenialSource() = default;
+    // "audit-log", "journal", "kmsg" or "none": the DenialSource property.
+    [[nodiscard]] virtual std::string name() const = 0;
+    // Each record's text, with the time the source stamped it
+    // (microseconds since the epoch; 0 when it has none).
+    using Sink = std::function<void(std::string_view text, std::uint64_t time_usec)>;
+    // Reads records from now on until stop(); an error message if it cannot read at all.
+    virtual std::optional<std::string> run(const Sink& sink) = 0;
+    virtual void stop() = 0;  // any thread; run() returns soon after
+};
+
+// The label a running process is confined by: to place a record that names
+// only the base profile (the base denied on its own) under the process's layer.
+class ProcessLabels {
+public:
+    virtual ~ProcessLabels() = default;
+    // "A//&A//child", without the mode; nothing when the process is gone.
+    [[nodiscard]] virtual std::optional<std::string> label_of(std::uint32_t pid) const = 0;
 };
 
 // Runs independent pieces of one job side by side (the recompute of every

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "service/kernel/command.h"
+#include "service/kernel/features.h"
 
 namespace aalayer::service {
 
@@ -86,11 +87,17 @@ const std::string& ParserLoader::fingerprint() {
     std::call_once(fingerprint_once_, [this] {
         const CommandResult v = run_command({config_.parser, "--version"}, "", config_.timeout);
         if (v.exit_code != 0 || v.out.empty()) return;
-        const std::string features =
-            config_.features.empty() ? config_.securityfs + "/features" : config_.features;
-        fingerprint_ = compiler_fingerprint(v.out, features);
+        fingerprint_ = compiler_fingerprint(v.out, features());
     });
     return fingerprint_;
+}
+
+std::string ParserLoader::features() const {
+    return config_.features.empty() ? config_.securityfs + "/features" : config_.features;
+}
+
+policy::SystemAbi ParserLoader::system_abi() {
+    return detect_system_abi(config_.parser_abi4, features());
 }
 
 Outcome<std::string> ParserLoader::compile_binary(const std::string& kernel_name,

@@ -23,6 +23,8 @@ struct ParserConfig {
     std::string cache_dir = "/var/cache/aalayer";  // compiled children (apparmor backend)
     std::string proc_dir = "/proc";
     std::string securityfs = "/sys/kernel/security/apparmor";
+    // The parser's abi 4.0 file, which children name as <abi/4.0>.
+    std::string parser_abi4 = "/etc/apparmor.d/abi/4.0";
     std::chrono::milliseconds timeout{60'000};
 };
 
@@ -36,11 +38,14 @@ public:
     ServiceStatus unload(const std::string& kernel_name) override;
     [[nodiscard]] bool in_use(const std::string& kernel_name) override;
     [[nodiscard]] bool is_loaded(const std::string& kernel_name) override;
+    [[nodiscard]] policy::SystemAbi system_abi() override;
 
 private:
     // The kernel's binary policy for the text, from apparmor_parser -S.
     Outcome<std::string> compile_binary(const std::string& kernel_name, const std::string& profile_text);
     const std::string& fingerprint();
+    // -M's argument, or the kernel's features where none is given.
+    [[nodiscard]] std::string features() const;
 
     Backend backend_;
     ParserConfig config_;

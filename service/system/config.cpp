@@ -114,6 +114,23 @@ constexpr std::array kSettings{
             [](DaemonConfig& c, const std::string& v) { return seconds(v, c.parser_timeout); }},
     Setting{"polkit_timeout_seconds",
             [](DaemonConfig& c, const std::string& v) { return seconds(v, c.polkit_timeout); }},
+    Setting{"denial_source",
+            [](DaemonConfig& c, const std::string& v) -> std::optional<std::string> {
+                if (!valid_denial_source(v)) return "must be auto, audit-log, journal, kmsg or none";
+                c.denial_source.source = v;
+                return std::nullopt;
+            }},
+    Setting{"audit_log",
+            [](DaemonConfig& c, const std::string& v) { return text(v, c.denial_source.audit_log); }},
+    // A ring of 1 to 65536 records per layer: each at most some 8 KiB.
+    Setting{"max_denials_per_layer",
+            [](DaemonConfig& c, const std::string& v) {
+                return whole(v, 1, c.limits.denials.per_layer, 65'536);
+            }},
+    Setting{"max_denial_subscriptions_per_user",
+            [](DaemonConfig& c, const std::string& v) {
+                return whole(v, 1, c.max_denial_subscriptions_per_user, 65'536);
+            }},
 };
 
 }  // namespace

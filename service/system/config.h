@@ -9,7 +9,8 @@
 #include <string>
 
 #include "service/core/layer_manager.h"
-#include "service/install_paths.h"  // generated in the build directory: AALAYER_CONFDIR
+#include "service/install_paths.h"
+#include "service/system/denial_sources.h"  // generated in the build directory: AALAYER_CONFDIR
 
 namespace aalayer::service {
 
@@ -30,6 +31,8 @@ struct DaemonConfig {
     std::size_t user_cpu_percent = 10;
     std::chrono::seconds parser_timeout{60};
     std::chrono::seconds polkit_timeout{30};
+    DenialSourceConfig denial_source;
+    std::size_t max_denial_subscriptions_per_user = 8;
     friend bool operator==(const DaemonConfig&, const DaemonConfig&) = default;
 };
 

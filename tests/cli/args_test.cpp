@@ -146,6 +146,24 @@ std::string usage_error(const std::vector<std::string_view>& words) {
     return (e.command != nullptr ? std::string(e.command->spec.name) : "-") + ": " + e.message;
 }
 
+TEST(AalayerArgsTest, ModeAndLogArguments) {
+    EXPECT_EQ(args_of({"mode", "demo/bank", "complain"}).mode, "complain");
+    EXPECT_EQ(usage_error({"mode", "demo/bank", "learn"}), "mode: MODE is enforce or complain, not 'learn'");
+    const auto a = args_of({"log", "demo/bank", "--since", "@1700000000", "--follow", "--json"});
+    EXPECT_EQ(a.since, 1700000000000000U);
+    EXPECT_TRUE(a.follow);
+    EXPECT_TRUE(a.json);
+    EXPECT_EQ(usage_error({"log", "demo/bank", "--since", "yesterday"}),
+              "log: --since takes 10m, 2h, 1d, @EPOCH or YYYY-MM-DD[THH:MM[:SS]], not 'yesterday'");
+    EXPECT_EQ(cli::parse_since("10m", 1'000'000), 999'400'000'000U);
+    EXPECT_EQ(cli::parse_since("2h", 3600), 0U);
+    EXPECT_TRUE(cli::parse_since("2024-05-01T12:00", 0).has_value());
+    EXPECT_TRUE(cli::parse_since("2024-05-01", 0).has_value());
+    EXPECT_FALSE(cli::parse_since("2024-05-01T12", 0).has_value());
+    EXPECT_FALSE(cli::parse_since("m", 0).has_value());
+    EXPECT_FALSE(cli::parse_since("@", 0).has_value());
+}
+
 TEST(AalayerArgsTest, UsageLinesOfEveryCommand) {
     std::vector<std::string> lines;
     for (const auto& c : cli::commands())
@@ -161,6 +179,8 @@ TEST(AalayerArgsTest, UsageLinesOfEveryCommand) {
                   "aalayer diff BASE/NAME BASE/OTHER [--json]",
                   "aalayer remove BASE/NAME [--force] [--interactive]",
                   "aalayer edit BASE/NAME [--strict] [--interactive]",
+                  "aalayer mode BASE/NAME MODE [--interactive]",
+                  "aalayer log BASE/NAME [--since TIME] [--follow] [--json]",
                   "aalayer run BASE/NAME -- COMMAND [ARG]...",
               }));
 }

@@ -4,6 +4,7 @@
  *                          prints "allowed", "denied <step> <ERRNO>" (EACCES/EPERM)
  *                          or "error <step> <ERRNO|detail>"; exits 0, 2 or 3.
  *                          OP: read write append exec mkdir lock wlock unlink;
+ *                          userns (unshare(CLONE_NEWUSER), PATH unused);
  *                          label (prints "label <this process's /proc/self/attr/current>";
  *                          needs the profile to allow reading it).
  *   aaprobe serve          long-running form: print "ready PID", then read "OP PATH" lines
@@ -25,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +210,7 @@ static int run_op(const char* op, const char* path) {
     if (!strcmp(op, "wlock")) return do_lock(path, 1);
     if (!strcmp(op, "unlink")) return unlink(path) == 0 ? allowed() : report("unlink", errno);
     if (!strcmp(op, "label")) return do_label();
+    if (!strcmp(op, "userns")) return unshare(CLONE_NEWUSER) == 0 ? allowed() : report("unshare", errno);
     printf("error unknown-op %s\n", op);
     return 3;
 }

@@ -126,9 +126,9 @@ def build_loader_probe(work):
     out = os.path.join(work, "loader-probe")
     sources = [os.path.join(HERE, "loader_probe.cpp")] + [
         os.path.join(root, p) for p in ("service/kernel/parser_loader.cpp", "service/kernel/binary_cache.cpp",
-                                        "service/kernel/command.cpp", "service/core/outcome.cpp",
-                                        "service/store/private_dir.cpp", "policy/common/result.cpp",
-                                        "policy/common/utf8.cpp")]
+                                        "service/kernel/command.cpp", "service/kernel/features.cpp",
+                                        "service/core/outcome.cpp", "service/store/private_dir.cpp",
+                                        "policy/common/result.cpp", "policy/common/utf8.cpp")]
     r = run([os.environ.get("CXX_FOR_GUEST", "g++"), "-std=c++20", "-O2", "-static", "-I", root, "-o", out] + sources)
     if r.returncode != 0:
         raise RuntimeError("cannot build loader-probe:\n" + r.stderr[-3000:])

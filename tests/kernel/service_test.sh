@@ -20,6 +20,12 @@
 #   - the user can signal a program under the layer (the child leaves signals to the base);
 #   - aalayerd stopped, the child removed from the kernel behind its back, aalayerd started: the
 #     stored layer (state dir), in its latest version, is loaded again;
+#   - denials (the guest has neither auditd nor journald: aalayerd reads /dev/kmsg, with the
+#     kernel's printk rate limit turned off): a program under the layer is denied a read and a
+#     write, the owner's `aalayer log` shows both within one second, with the rule that would
+#     allow each; another user sees nothing (not with the CLI, not with GetDenials); in complain
+#     mode (`aalayer mode`) the same read succeeds and the log shows it ALLOWED; a read the base
+#     denies on its own is shown as the base's;
 #   - RemoveFor succeeds once the process exited; then `aalayer run` refuses (no such layer);
 #   - user path: `aalayer grants`, `aalayer apply` (a clipped rule gives a warning), `aalayer run`,
 #     `aalayer apply` again while the program runs, `aalayer remove` refused (exit 6) while it
@@ -119,6 +125,11 @@ cat >"$work/extra/news-v2.layer" <<'EOF'
 @{HOME}/docs/** r,
 deny /data/pub r,
 EOF
+# Denies creating user namespaces: a layer may, where the system enforces it (the parser's
+# abi 4.0 and the kernel's namespaces feature: Debian 13); elsewhere the layer is refused.
+cat >"$work/extra/ns.layer" <<'EOF'
+deny userns,
+EOF
 # Root's own layer (root's home is /root in the guest).
 cat >"$work/extra/rootl.layer" <<'EOF'
 deny /data/pub r,
@@ -148,11 +159,42 @@ cat >"$work/extra/bus.conf" <<'EOF'
 </busconfig>
 EOF
 cp "$src/dbus/org.aalayer.Manager1.conf" "$work/extra/"
+# As the layer's owner: a read and a write the layer denies, then its log, polled every 0.1 s,
+# until it shows both (at most 1 s). Prints the poll count, then the log.
+cat >"$work/extra/denial-check" <<'EOF'
+#!/bin/sh
+aalayer run demo/bank -- /aaprobe read /home/u/docs/other >/dev/null 2>&1
+aalayer run demo/bank -- /aaprobe write /home/u/docs/bank/stmt >/dev/null 2>&1
+i=0
+while [ $i -le 10 ]; do
+  out=$(aalayer log demo/bank)
+  if echo "$out" | grep -Eq 'DENIED  open  /home/u/docs/other  r \(owner\)' &&
+    echo "$out" | grep -Eq 'DENIED  open  /home/u/docs/bank/stmt  w[a-z]* \(owner\)'; then
+    echo "both after $i polls"; echo "$out"; exit 0
+  fi
+  sleep 0.1
+  i=$((i + 1))
+done
+echo "not within 1 s:"; echo "$out"; exit 1
+EOF
+# Polls the owner's log (at most 1 s) for a line matching $1 (grep -E); prints it and the note under it.
+cat >"$work/extra/log-shows" <<'EOF'
+#!/bin/sh
+i=0
+while [ $i -le 10 ]; do
+  out=$(aalayer log demo/bank)
+  if echo "$out" | grep -Eq "$1"; then echo "after $i polls"; echo "$out" | grep -E -A1 "$1"; exit 0; fi
+  sleep 0.1
+  i=$((i + 1))
+done
+echo "not within 1 s:"; echo "$out"; exit 1
+EOF
 # Wrappers for vm.sh's +WRAPPER labels: run the probe under a layer, as `aalayer run` does.
 printf '#!/bin/sh\nexec aalayer run demo/bank -- "$@"\n' >"$work/extra/run-bank"
 printf '#!/bin/sh\nexec aalayer run demo/rootl -- "$@"\n' >"$work/extra/run-rootl"
 printf '#!/bin/sh\nexec aalayer run demo/mail -- "$@"\n' >"$work/extra/run-mail"
 printf '#!/bin/sh\nexec aalayer run demo/news -- "$@"\n' >"$work/extra/run-news"
+printf '#!/bin/sh\nexec aalayer run demo/ns -- "$@"\n' >"$work/extra/run-ns"
 # Start polkitd and wait until it has its name.
 cat >"$work/extra/start-polkitd" <<'EOF'
 #!/bin/sh
@@ -241,7 +283,8 @@ cat >"$work/extra/kprofile" <<'EOF'
 #!/bin/sh
 grep -F "$1 (" /sys/kernel/security/apparmor/profiles || echo absent
 EOF
-chmod 755 "$work/extra/run-bank" "$work/extra/run-rootl" "$work/extra/run-mail" "$work/extra/run-news" "$work/extra/start-polkitd" "$work/extra/start-aalayerd" \
+chmod 755 "$work/extra/denial-check" "$work/extra/log-shows"
+chmod 755 "$work/extra/run-bank" "$work/extra/run-rootl" "$work/extra/run-mail" "$work/extra/run-news" "$work/extra/run-ns" "$work/extra/start-polkitd" "$work/extra/start-aalayerd" \
   "$work/extra/stop-aalayerd" "$work/extra/mgr" "$work/extra/kprofile" "$work/extra/kill-label" "$work/extra/fds-of"
 
 K=demo//aalayer.1000.bank
@@ -252,6 +295,9 @@ cat >"$work/checks" <<EOF
 # --- setup, as root: a user, the files, the bus, the grant, aalayerd
 SH echo 'u:x:1000:1000:u:/home/u:/bin/sh' >>/etc/passwd && echo 'u:x:1000:' >>/etc/group
 SH echo 'polkitd:x:996:996:polkit:/nonexistent:/bin/false' >>/etc/passwd && echo 'polkitd:x:996:' >>/etc/group
+SH echo 'v:x:1001:1001:v:/home/v:/bin/sh' >>/etc/passwd && echo 'v:x:1001:' >>/etc/group
+# every audit record reaches /dev/kmsg (the kernel rate-limits printk: 10 per 5 s by default)
+SH echo 0 >/proc/sys/kernel/printk_ratelimit
 SH sed -i 's|^root:x:0:0:root:/:|root:x:0:0:root:/root:|' /etc/passwd && mkdir -p /root
 DIR /home/u 1000 0755
 FILE /home/u/docs/bank/stmt 1000 0666 statement
@@ -265,6 +311,7 @@ SH mkdir -p /run/dbus /var /etc/aalayer/grants.d && ln -s /run /var/run && cp /e
 SH dbus-daemon --config-file=/extra/bus.conf --fork --nopidfile >/tmp/dbus.log 2>&1; i=0; while [ ! -S /run/dbus/system_bus_socket ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done; [ -S /run/dbus/system_bus_socket ]
 RUN polkit /extra/start-polkitd
 RUN start1 /extra/start-aalayerd
+RUN dsource busctl get-property org.aalayer.Manager1 /org/aalayer/Manager1 org.aalayer.Manager1 DenialSource
 # --- the user's layer, applied by root for uid 1000
 RUN apply1 /extra/mgr applyfor 1000 demo bank /extra/bank-v1.layer
 RUN kernel1 /extra/kprofile $K
@@ -280,6 +327,22 @@ v1-pub-read     $B   read  /data/pub
 v1-secret-read  $B   read  /data/secret/k
 v1-srv-read     $B   read  /srv/x
 v1-label        $B   label -
+AS 0
+# what the layer denied, to its owner alone
+RUN deny1 /aaprobe --as 1000 /extra/denial-check
+RUN deny-cli-v /aaprobe --as 1001 /usr/local/bin/aalayer log demo/bank
+RUN deny-bus-v /aaprobe --as 1001 /usr/local/bin/busctl call org.aalayer.Manager1 /org/aalayer/layers/1000/demo/bank org.aalayer.Layer1 GetDenials t 0
+RUN deny-sub-v /aaprobe --as 1001 /usr/local/bin/busctl call org.aalayer.Manager1 /org/aalayer/layers/1000/demo/bank org.aalayer.Layer1 SubscribeDenials
+# complain mode: the same read succeeds, logged as ALLOWED; then back to enforce
+RUN mode1 $AS_U mode demo/bank complain
+RUN kernel-c1 /extra/kprofile $K
+AS 1000
+c-other-read    $B   read  /home/u/docs/other
+AS 0
+RUN clog /aaprobe --as 1000 /extra/log-shows 'ALLOWED +open +/home/u/docs/other +r \(owner\)'
+RUN mode2 $AS_U mode demo/bank enforce
+RUN kernel-c2 /extra/kprofile $K
+AS 1000
 # the same under the base alone
 base-other-read  demo read  /home/u/docs/other
 base-secret-read demo read  /data/secret/k
@@ -292,6 +355,10 @@ app1-other      @app read  /home/u/docs/other
 app1-bank-write @app write /home/u/docs/bank/stmt
 app1-secret     @app read  /data/secret/k
 app1-pub        @app read  /data/pub
+app1-srv        @app read  /srv/x
+AS 0
+RUN base-log /aaprobe --as 1000 /extra/log-shows '/srv/x +r \(other\) +aaprobe\[[0-9]+\]( +x[0-9]+)? +by the base profile'
+AS 1000
 AS 0
 RUN apply2 /extra/mgr applyfor 1000 demo bank /extra/bank-v2.layer
 app2-label      @app label -
@@ -393,12 +460,21 @@ n3-srv          +/extra/run-news read /srv/x
 AS 0
 STOP news
 RUN n-remove $AS_U remove demo/news
+# user namespaces: denied by the layer where the system enforces it (expectations below)
+RUN nsfeat cat /sys/kernel/security/apparmor/features/namespaces/mask
+RUN ns-apply $AS_U apply ns /extra/ns.layer --base demo
+AS 1000
+ns-userns       +/extra/run-ns userns -
+base-userns     demo userns -
+AS 0
+RUN ns-remove $AS_U remove demo/ns
 RUN aalayerd-log cat /tmp/aalayerd.log
 EOF
 
 # Expected RESULT lines of the checks: allowed / denied (with the errno) / label text.
 declare -A want=(
   [v1-bank-read]=allowed [v1-bank-write]="denied open EACCES" [v1-other-read]="denied open EACCES"
+  [c-other-read]=allowed [app1-srv]="denied open EACCES"
   [v1-notes-write]=allowed [v1-pub-read]=allowed [v1-secret-read]="denied open EACCES"
   [v1-srv-read]="denied open EACCES" [v1-label]="label $S (enforce)"
   [base-other-read]=allowed [base-secret-read]=allowed [base-srv-read]="denied open EACCES"
@@ -431,6 +507,17 @@ declare -A want=(
 # Expected RUN lines: "rc=N" then an extended regular expression the output must match.
 declare -A want_run=(
   [start1]="rc=0 ^up$"
+  [dsource]="rc=0 ^s \"kmsg\"$"
+  [deny1]="rc=0 ^both after ([0-9]|10) polls .*DENIED open /home/u/docs/other r \(owner\) aaprobe\[[0-9]+\]( x[0-9]+)? your layer would allow it with: owner /home/u/docs/other r, .*DENIED open /home/u/docs/bank/stmt w[a-z]* \(owner\) aaprobe\[[0-9]+\]( x[0-9]+)? your layer would allow it with: owner /home/u/docs/bank/stmt w,"
+  [deny-cli-v]="rc=5 you have no layer demo/bank$"
+  [deny-bus-v]="rc=1 you have no layer 'bank' on 'demo'"
+  [deny-sub-v]="rc=1 you have no layer 'bank' on 'demo'"
+  [mode1]="rc=0 ^demo/bank: complain$"
+  [kernel-c1]="rc=0 ^$K \(complain\)$"
+  [clog]="rc=0 ^after ([0-9]|10) polls [-0-9: ]+ ALLOWED open /home/u/docs/other r \(owner\) aaprobe\[[0-9]+\]"
+  [mode2]="rc=0 ^demo/bank: enforce$"
+  [kernel-c2]="rc=0 ^$K \(enforce\)$"
+  [base-log]="rc=0 ^after ([0-9]|10) polls [-0-9: ]+ DENIED open /srv/x r \(other\) aaprobe\[[0-9]+\]( x[0-9]+)? by the base profile the base profile denies this: only the admin can allow it"
   [apply1]="rc=0 ^oa\(suuss\) \"/org/aalayer/layers/1000/demo/bank\" 0$"
   [kernel1]="rc=0 ^$K \(enforce\)$"
   [list1]="rc=0 ^demo/bank[[:space:]]+active[[:space:]]+enforce$"
@@ -469,7 +556,7 @@ declare -A want_run=(
   [root-rm-force]="rc=0 "
   [kernel6]="rc=0 ^absent$"
   [root-list2]="rc=0 ^$"
-  [aalayerd-log]="rc=0 started with backend apparmor, 0 layers.* started with backend apparmor, 1 layers.*grants and bases read again: [0-9]+ layers recomputed"
+  [aalayerd-log]="rc=0 started with backend apparmor, 0 layers, denials from kmsg.* started with backend apparmor, 1 layers, denials from kmsg.*grants and bases read again: [0-9]+ layers recomputed"
 )
 declare -A want_step=(
   ["BG app"]=ok ["STOP app"]=ok ["BG victim"]=ok ["REMOVE $K"]=ok ["BG mail"]=ok ["STOP mail"]=ok ["BG rapp"]=ok ["STOP rapp"]=ok ["BG news"]=ok ["REPLACE demo-v2"]=ok ["STOP news"]=ok
@@ -494,6 +581,21 @@ grep -qx "PROFILE demo ok" <<<"$out" || failures+=("boot load of demo: $(grep "^
 while read -r _ n kw rest; do failures+=("line $n: $kw $rest"); done < <(grep -E '^STEP [0-9]+ SH failed' <<<"$out")
 declare -A got=()
 while read -r _ id rest; do got[$id]=$rest; done < <(grep '^RESULT ' <<<"$out")
+# User namespaces are mediated where the guest's parser (the host's) has abi 4.0 and the kernel
+# the namespaces feature; the base (abi 3.0) never mediates them.
+want[base-userns]=allowed
+want_run[nsfeat]="${got[nsfeat]%% *} "
+if [ -f /etc/apparmor.d/abi/4.0 ] && grep -q userns_create <<<"${got[nsfeat]:-}"; then
+  userns="enforced: the layer's deny holds"
+  want_run[ns-apply]="rc=0 ^applied demo/ns$"
+  want[ns-userns]="denied unshare EACCES"
+  want_run[ns-remove]="rc=0 ^removed demo/ns$"
+else
+  userns="not enforced by this parser and kernel: the layer is refused"
+  want_run[ns-apply]="rc=1 userns rules are not supported by the system's AppArmor"
+  want[ns-userns]="error rc=5 aalayer: you have no layer demo/ns"
+  want_run[ns-remove]="rc=5 no layer 'ns' on 'demo' for uid 1000"
+fi
 for id in "${!want[@]}"; do
   [ "${got[$id]:-<no result>}" = "${want[$id]}" ] || failures+=("$id: expected '${want[$id]}', got '${got[$id]:-<no result>}'")
 done
@@ -513,4 +615,5 @@ done
 check_steps
 uptime=$(sed -n 's/^DONE [0-9]* uptime=//p' <<<"$out")
 
+echo "user namespaces: $userns"
 finish "kernel service" "$((${#want[@]} + ${#want_run[@]})) checks passed in ${secs} s (guest uptime ${uptime} s)"

@@ -172,6 +172,23 @@ public:
     std::map<std::uint32_t, policy::UserIdentity> users;
 };
 
+// A denial source that hands over the records it was given, then returns:
+// the kernel's audit records without a kernel.
+class FakeDenialSource final : public service::DenialSource {
+public:
+    explicit FakeDenialSource(std::vector<std::string> records) : records_(std::move(records)) {}
+    [[nodiscard]] std::string name() const override { return "fake"; }
+    std::optional<std::string> run(const Sink& sink) override {
+        for (const auto& r : records_)
+            sink(r, 1);
+        return std::nullopt;
+    }
+    void stop() override {}
+
+private:
+    std::vector<std::string> records_;
+};
+
 class FakeClock final : public service::Clock {
 public:
     [[nodiscard]] std::uint64_t now_usec() const override { return now; }

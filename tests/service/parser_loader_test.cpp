@@ -34,6 +34,31 @@ TEST(ParserLoader, CompileOnlyAcceptsAChildAndRefusesBrokenText) {
     EXPECT_FALSE(loader.in_use("app//aalayer.1000.w"));
 }
 
+TEST(ParserLoader, AnAbi40ChildCompilesWhereTheParserHasAbi40) {
+    // apparmor_parser 4.x (Debian 13); Debian 12's 3.0 has no abi/4.0, and there
+    // the service writes every child against abi 3.0.
+    ParserConfig config;
+    if (!test::have_apparmor_parser() || !std::filesystem::exists(config.parser_abi4)) {
+        GTEST_SKIP() << "apparmor_parser has no " << config.parser_abi4 << " (AppArmor 3)";
+    }
+    config.features = config.parser_abi4;
+    ParserLoader loader(Backend::CompileOnly, config);
+    const policy::SystemAbi abi = loader.system_abi();
+    EXPECT_TRUE(abi.userns);
+    EXPECT_TRUE(abi.mqueue);
+    const ServiceStatus ok =
+        loader.load("app//aalayer.1000.w",
+                    "abi <abi/4.0>,\nprofile app//aalayer.1000.w {\n  /home/a/** rw,\n  userns,\n  mqueue,\n"
+                    "  deny userns create,\n  deny mqueue,\n}\n");
+    EXPECT_TRUE(ok.ok()) << (ok ? "" : ok.error().message);
+}
+
+TEST(ParserLoader, CompileOnlyAgainstAbi30EnforcesNoAbi40Class) {
+    ParserConfig config;
+    config.parser_abi4 = "/nonexistent/abi/4.0";
+    EXPECT_FALSE(ParserLoader(Backend::CompileOnly, config).system_abi().abi4());
+}
+
 TEST(ParserLoader, AHangingParserIsStoppedAtTheTimeBound) {
     test::TempDir dir;
     const std::string fake = dir.write("fake-parser", "#!/bin/sh\nsleep 30\n");

@@ -75,7 +75,7 @@ std::string set_flags(const Outcome<ParsedOptions>& parsed) {
     std::string out;
     for (const auto& [on, name] :
          {std::pair{parsed->interactive, "interactive"}, std::pair{parsed->strict, "strict"},
-          std::pair{parsed->complain, "complain"}, std::pair{parsed->force, "force"}}) {
+          std::pair{parsed->complain.value_or(false), "complain"}, std::pair{parsed->force, "force"}}) {
         if (on) out += out.empty() ? name : std::string(" ") + name;
     }
     return out;
@@ -93,6 +93,9 @@ TEST(ParseOptions, ApplyTakesInteractiveStrictAndMode) {
                                       true)),
               "interactive strict complain");
     EXPECT_EQ(set_flags(parse_options({{"mode", sdbus::Variant(std::string("enforce"))}}, true)), "");
+    // Given or not: re-applying without a mode keeps the layer's.
+    EXPECT_EQ(parse_options({{"mode", sdbus::Variant(std::string("enforce"))}}, true)->complain, false);
+    EXPECT_FALSE(parse_options({}, true)->complain.has_value());
     // false is a value like any other, not "absent".
     EXPECT_EQ(set_flags(parse_options(
                   {{"interactive", sdbus::Variant(false)}, {"strict", sdbus::Variant(false)}}, true)),

@@ -347,6 +347,25 @@ TEST(Compose, ChildNeverCarriesUserTextOrTransitions) {
     }
 }
 
+TEST(Compose, TheChildsAbiIsTheOneTheLayerWasReadFor) {
+    auto base = make_base({rule({"/**"}, perm::kAll)});
+    auto grant = make_grant({}).value();
+    LayerRules layer;
+    auto abi3 = compose(base, grant, layer, LayerId{1, "a"});
+    ASSERT_TRUE(abi3.ok());
+    EXPECT_NE(abi3->child_text.find("abi <abi/3.0>,"), std::string::npos) << abi3->child_text;
+    EXPECT_EQ(abi3->child_text.find("userns"), std::string::npos) << abi3->child_text;
+    // Where the system enforces userns (abi 4.0): the child allows what the layer did not deny,
+    // and still nothing of the classes the system does not enforce.
+    layer.abi.userns = true;
+    auto abi4 = compose(base, grant, layer, LayerId{1, "a"});
+    ASSERT_TRUE(abi4.ok());
+    EXPECT_NE(abi4->child_text.find("abi <abi/4.0>,"), std::string::npos) << abi4->child_text;
+    EXPECT_NE(abi4->child_text.find("  userns,\n"), std::string::npos) << abi4->child_text;
+    EXPECT_EQ(abi4->child_text.find("mqueue"), std::string::npos) << abi4->child_text;
+    EXPECT_EQ(abi4->child_text.find("io_uring"), std::string::npos) << abi4->child_text;
+}
+
 TEST(Compose, InvalidLayerNameIsAFinding) {
     auto base = make_base({rule({"/**"}, perm::kRead)});
     auto grant = make_grant({}).value();

@@ -392,6 +392,46 @@ TEST_F(LayerAllowed, DenyBlocksDenyTheirRules) {
     EXPECT_TRUE(r.files[0].deny);
 }
 
+TEST_F(LayerRefusal, OwnerOnOtherClasses) {
+    // apparmor_parser refuses `owner capability ...` and drops the rule silently inside an
+    // owner block: neither can be written into the child, so both are the layer's error.
+    for (const std::string rule : {"owner capability chown,", "deny owner network inet,", "other signal,"}) {
+        SCOPED_TRACE(rule);
+        EXPECT_TRUE(
+            refused_at(read(with_prefix(rule)), 2, 1, "'owner' and 'other' apply only to file rules"));
+    }
+    EXPECT_TRUE(refused_at(read(with_prefix("owner {\n  deny capability chown,\n}")), 3, 3,
+                           "'owner' and 'other' apply only to file rules"));
+}
+
+TEST_F(LayerRefusal, AbiFourClassesTheSystemDoesNotEnforce) {
+    // Without abi 4.0 in the parser and the kernel, the rules would compile to nothing.
+    for (const std::string cls : {"userns", "mqueue", "io_uring"}) {
+        SCOPED_TRACE(cls);
+        EXPECT_TRUE(refused_at(read(with_prefix("deny " + cls + ",")), 2, 1,
+                               cls + " rules are not supported by the system's AppArmor"));
+    }
+}
+
+TEST_F(LayerAllowed, DenyOfTheAbiFourClassesTheSystemEnforces) {
+    LayerLimits limits = kLayerLimits;
+    limits.abi.userns = true;
+    const LayerRules r = read("deny userns,\n", alice(), limits);
+    ASSERT_TRUE(no_errors(r));
+    EXPECT_EQ(r.deny_rules.size(), 1U);
+    EXPECT_TRUE(r.abi.userns);
+    EXPECT_TRUE(refused_at(read(with_prefix("userns,"), alice(), limits), 2, 1,
+                           "userns can only be denied in a layer"));
+    // Only what is enforced: mqueue stays refused on a kernel without it, io_uring everywhere
+    // (no abi of apparmor_parser mediates it).
+    EXPECT_TRUE(refused_at(read(with_prefix("deny mqueue,"), alice(), limits), 2, 1,
+                           "mqueue rules are not supported by the system's AppArmor"));
+    limits.abi.mqueue = true;
+    EXPECT_TRUE(no_errors(read("deny mqueue,\n", alice(), limits)));
+    EXPECT_TRUE(refused_at(read(with_prefix("deny io_uring,"), alice(), limits), 2, 1,
+                           "io_uring rules are not supported by the system's AppArmor"));
+}
+
 TEST_F(LayerRefusal, ConditionalBlock) {
     EXPECT_TRUE(refused_at(read(with_prefix("if defined @{HOME} {\n  /tmp/x r,\n}")), 2, 1,
                            "'if' blocks are not allowed in a layer"));

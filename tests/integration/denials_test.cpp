@@ -1,0 +1,183 @@
+// Denials on the private bus with the real polkitd: aalayerd reads an
+// auditd-style log (denial_source audit-log, a file the test appends
+// records to, as auditd would), and only the layer's owner (and root)
+// receives them, by GetDenials or by the unicast Denials signal; another
+// user eavesdropping with match rules sees nothing.
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/json_reader.h"
+#include "tests/support/service_fixture.h"
+
+namespace aalayer::test {
+namespace {
+
+std::string read_all(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Polls `path` until it contains `text`; false after `timeout`.
+bool wait_for_text(const std::string& path, const std::string& text, std::chrono::milliseconds timeout) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < end) {
+        if (read_all(path).find(text) != std::string::npos) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+}
+
+void append(const std::string& path, const std::string& line) {
+    std::ofstream(path, std::ios::app) << line << "\n";
+}
+
+// An auditd log line of a read denied to a program under nobody's layer app/web.
+std::string record(const std::string& path, int serial) {
+    return "type=AVC msg=audit(1700000000.000:" + std::to_string(serial) +
+           "): apparmor=\"DENIED\" operation=\"open\" class=\"file\" profile=\"app//aalayer.65534.web\" "
+           "name=\"" +
+           path + "\" pid=4242 comm=\"cat\" requested_mask=\"r\" denied_mask=\"r\" fsuid=65534 ouid=65534";
+}
+
+TEST(DenialsBus, OnlyTheOwnerReceivesThemAndAnEavesdropperSeesNothing) {
+    TempDir logs;
+    ::chmod(logs.path().c_str(), 0755);
+    const std::string audit_log = logs.write("audit.log", "");
+    Service s({"denial_source=audit-log", "audit_log=" + audit_log});
+    ASSERT_EQ(s.apply(kNobody, "web", "owner @{HOME}/docs/** r,\n").exit_code, 0);
+    const auto source = s.bus().busctl({"get-property", "org.aalayer.Manager1", "/org/aalayer/Manager1",
+                                        "org.aalayer.Manager1", "DenialSource"});
+    EXPECT_EQ(source.out, "s \"audit-log\"\n");
+
+    // The eavesdropper: another user's dbus-monitor (BecomeMonitor refused, it
+    // falls back to eavesdrop='true' match rules) on every signal.
+    const std::string spy_log = logs.path() + "/spy.log";
+    BackgroundProcess spy(as_user(kDaemon, gid_of(kDaemon),
+                                  {"dbus-monitor", "--address", s.bus().address(), "type='signal'",
+                                   "type='signal',interface='org.aalayer.Layer1',member='Denials'"}),
+                          {.env = {}, .log_path = spy_log, .bind_mounts = {}});
+    ASSERT_TRUE(s.bus().unique_name_of(spy.pid()).has_value());
+    // ... who cannot ask either.
+    const std::string path = layer_path(kNobody, "web");
+    const auto get = s.bus().busctl_as(
+        kDaemon, gid_of(kDaemon),
+        {"call", "org.aalayer.Manager1", path, "org.aalayer.Layer1", "GetDenials", "t", "0"});
+    EXPECT_NE(get.exit_code, 0);
+    EXPECT_NE(get.err.find("you have no layer 'web' on 'app'"), std::string::npos) << get.err;
+    const auto sub =
+        s.bus().busctl_as(kDaemon, gid_of(kDaemon),
+                          {"call", "org.aalayer.Manager1", path, "org.aalayer.Layer1", "SubscribeDenials"});
+    EXPECT_NE(sub.err.find("you have no layer 'web' on 'app'"), std::string::npos) << sub.err;
+
+    // The owner follows the layer's log.
+    const std::string follow_log = logs.path() + "/follow.log";
+    BackgroundProcess follower(
+        as_user(kNobody, gid_of(kNobody),
+                {"env", "DBUS_SYSTEM_BUS_ADDRESS=" + s.bus().address(), env_or("AALAYER_CLI", "aalayer"),
+                 "log", "app/web", "--follow", "--json"}),
+        {.env = {}, .log_path = follow_log, .bind_mounts = {}});
+    append(audit_log, record("/nonexistent/docs/first-secret", 1));
+    // Subscribed before its first read: once it shows the first record, the
+    // second can only come by the signal.
+    ASSERT_TRUE(wait_for_text(follow_log, "first-secret", std::chrono::seconds(10)))
+        << read_all(follow_log) << s.log();
+    const auto sent = std::chrono::steady_clock::now();
+    append(audit_log, record("/nonexistent/docs/second-secret", 2));
+    ASSERT_TRUE(wait_for_text(follow_log, "second-secret", std::chrono::seconds(10))) << read_all(follow_log);
+    const auto latency =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent);
+    EXPECT_LT(latency.count(), 1000);
+    std::cout << "signal latency (audit-log source, 50 ms batches): " << latency.count() << " ms\n";
+    EXPECT_NE(read_all(follow_log).find("\"rule\": \"owner /nonexistent/docs/second-secret r,\""),
+              std::string::npos)
+        << read_all(follow_log);
+
+    // A broadcast signal the spy must see: proof it was listening.
+    ASSERT_EQ(s.apply(kNobody, "web", "owner @{HOME}/docs/** r,\n# again\n").exit_code, 0);
+    ASSERT_TRUE(wait_for_text(spy_log, "PropertiesChanged", std::chrono::seconds(10))) << read_all(spy_log);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    follower.stop();
+    spy.stop();
+    // Each record once, though it may have come by signal and by GetDenials.
+    const std::string followed = read_all(follow_log);
+    std::size_t lines = 0;
+    for (auto at = followed.find("\"path\": \"/nonexistent/docs/first-secret\""); at != std::string::npos;
+         at = followed.find("\"path\": \"/nonexistent/docs/first-secret\"", at + 1))
+        ++lines;
+    EXPECT_EQ(lines, 1U) << followed;
+    const std::string spied = read_all(spy_log);
+    EXPECT_EQ(spied.find("secret"), std::string::npos) << spied;
+    EXPECT_EQ(spied.find("Denials"), std::string::npos) << spied;
+
+    // The owner's log, and root's view (manage-any is root's without polkit).
+    const auto owner = s.run_client(kNobody, {env_or("AALAYER_CLI", "aalayer"), "log", "app/web"});
+    EXPECT_EQ(owner.exit_code, 0) << owner.err;
+    EXPECT_NE(owner.out.find("DENIED  open  /nonexistent/docs/first-secret  r (owner)  cat[4242]"),
+              std::string::npos)
+        << owner.out;
+    EXPECT_NE(owner.out.find("your layer would allow it with: owner /nonexistent/docs/second-secret r,"),
+              std::string::npos)
+        << owner.out;
+    const auto root =
+        s.bus().busctl({"call", "org.aalayer.Manager1", path, "org.aalayer.Layer1", "GetDenials", "t", "0"});
+    EXPECT_EQ(root.exit_code, 0) << root.err;
+    EXPECT_NE(root.out.find("second-secret"), std::string::npos) << root.out;
+}
+
+TEST(DenialsBus, ModeSwitchesWithoutTextAndSubscriptionsAreBounded) {
+    TempDir logs;
+    Service s({"denial_source=none", "max_denial_subscriptions_per_user=1"});
+    ASSERT_EQ(s.apply(kNobody, "web", "owner @{HOME}/docs/** r,\n").exit_code, 0);
+    ASSERT_EQ(s.apply(kNobody, "mail", "owner @{HOME}/mail/** r,\n").exit_code, 0);
+    const auto cli = env_or("AALAYER_CLI", "aalayer");
+    auto r = s.run_client(kNobody, {cli, "mode", "app/web", "complain"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "app/web: complain\n");
+    EXPECT_NE(s.run_client(kNobody, {cli, "list"}).out.find("app/web\tcompiled\tcomplain"),
+              std::string::npos);
+    // Re-applied without --complain: it stays in complain mode.
+    ASSERT_EQ(s.run_client(kNobody,
+                           {cli, "apply", "web", s.text_file("owner @{HOME}/docs/** r,\n"), "--base", "app"})
+                  .exit_code,
+              0);
+    EXPECT_NE(s.run_client(kNobody, {cli, "list"}).out.find("app/web\tcompiled\tcomplain"),
+              std::string::npos);
+    r = s.run_client(kDaemon, {cli, "mode", "app/web", "enforce"});
+    EXPECT_EQ(r.exit_code, 5) << r.out << r.err;  // not theirs: not found
+    r = s.run_client(kNobody, {cli, "log", "app/web"});
+    EXPECT_EQ(r.out, "aalayerd collects no denials on this system (denial_source none)\n");
+    // One subscription per user here: held by a follower, a second is refused ...
+    const std::string follow_log = logs.path() + "/follow.log";
+    BackgroundProcess follower(
+        as_user(kNobody, gid_of(kNobody),
+                {"env", "DBUS_SYSTEM_BUS_ADDRESS=" + s.bus().address(), cli, "log", "app/web", "--follow"}),
+        {.env = {}, .log_path = follow_log, .bind_mounts = {}});
+    const auto subscribe_mail = [&] {
+        return s.bus().busctl_as(kNobody, gid_of(kNobody),
+                                 {"call", "org.aalayer.Manager1", layer_path(kNobody, "mail"),
+                                  "org.aalayer.Layer1", "SubscribeDenials"});
+    };
+    ASSERT_TRUE(wait_for_text(follow_log, "following app/web (aalayerd reads none); Ctrl-C ends",
+                              std::chrono::seconds(10)))
+        << read_all(follow_log);
+    const ProcessResult refused = subscribe_mail();
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    EXPECT_NE(refused.err.find("1 denial subscriptions, the most allowed"), std::string::npos) << refused.err;
+    // ... until the follower leaves the bus: its subscription goes with it.
+    follower.stop();
+    ProcessResult again = subscribe_mail();
+    while (again.exit_code != 0 && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        again = subscribe_mail();
+    }
+    EXPECT_EQ(again.exit_code, 0) << again.err;
+}
+
+}  // namespace
+}  // namespace aalayer::test
