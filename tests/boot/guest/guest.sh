@@ -207,6 +207,15 @@ if [ "$phase" = 1 ]; then
   run_checks run
   # Without the layer alice reads her letters: the denial above is the layer's.
   expect no-layer-reads 0 '^letter$' as_alice 'cat /home/alice/docs/letters/letter'
+  # The kernel's record of that denial reaches her through the service (from
+  # the journal, under the shipped unit); it may take a moment to arrive.
+  i=0
+  until as_alice "aalayer log $layer" 2>/dev/null | grep -q 'DENIED.*/home/alice/docs/letters/letter'; do
+    i=$((i + 1))
+    [ $i -gt 20 ] && break
+    sleep 0.5
+  done
+  expect denial-logged 0 'DENIED +open +/home/alice/docs/letters/letter ' as_alice "aalayer log $layer"
   step_end
 
   # bob has no session: polkit's allow_any (auth_self_keep) applies, and with
