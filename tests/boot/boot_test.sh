@@ -82,11 +82,9 @@ if command -v ccache >/dev/null; then
   deb_stats=$(ccache --print-stats 2>/dev/null | awk -F'\t' '
     $1=="direct_cache_hit"||$1=="preprocessed_cache_hit"{h+=$2} $1=="cache_miss"{m+=$2}
     END{printf "%d hits, %d misses", h, m}')
-  # A build that compiled most of it is a cold one: remember what it cost.
-  misses=${deb_stats#*, }
-  misses=${misses%% *}
+  # A build with no hit at all is a cold one: remember what it cost.
   hits=${deb_stats%% *}
-  [ "$misses" -gt "$hits" ] && echo "$deb_secs $(date -u +%F)" >"$boot/deb-cold-seconds"
+  [ "$hits" = 0 ] && echo "$deb_secs $(date -u +%F)" >"$boot/deb-cold-seconds"
 fi
 echo "   built in $deb_secs s (ccache: ${deb_stats:-not used})"
 
