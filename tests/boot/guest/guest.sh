@@ -4,9 +4,10 @@
 # boot, after aalayerd.service (once it is installed and enabled) and before
 # the console login; the test's files are in /run/aalayer-boot-test (the
 # second disk). Phase 1, on the first boot: the packages installed with dpkg,
-# a base and a grant, alice's layer from her console session, bob without a
-# session, bus activation, the package installed again over itself, then a
-# reboot. Phase 2, after it: the layer back in the kernel before anybody logs
+# a base and a grant, alice's layer from her console session and her denial
+# read from the journal, bob without a session, bus activation, the package
+# installed again over itself, auditd started and her denial read from its
+# log, then a reboot. Phase 2, after it: the layer back in the kernel before anybody logs
 # in, `aalayer run` at once, then purge. The phase survives the reboot in
 # /var/lib/aalayer-boot-test.
 #
@@ -216,6 +217,10 @@ if [ "$phase" = 1 ]; then
     sleep 0.5
   done
   expect denial-logged 0 'DENIED +open +/home/alice/docs/letters/letter ' as_alice "aalayer log $layer"
+  # auditd is installed but not running (image.sh disables it): the service
+  # reads the journal.
+  expect auditd-not-running 3 '^inactive$' systemctl is-active auditd.service
+  expect denial-source-journal 0 '^s "journal"$' busctl get-property org.aalayer.Manager1 /org/aalayer/Manager1 org.aalayer.Manager1 DenialSource
   step_end
 
   # bob has no session: polkit's allow_any (auth_self_keep) applies, and with
@@ -262,6 +267,38 @@ if [ "$phase" = 1 ]; then
   expect reinstall-kernel-child 0 . kernel_has "$child"
   run_checks reinstall-run
   step_end
+
+  # With auditd running the kernel's records go to auditd, not to the kernel
+  # log: the service, restarted, reads auditd's log (under the unit's
+  # sandbox), and alice's next denial reaches her from there.
+  step_start auditd
+  expect auditd-start 0 '' systemctl start auditd.service
+  expect auditd-active 0 '^active$' systemctl is-active auditd.service
+  expect auditd-restart-service 0 '' systemctl restart aalayerd.service
+  expect denial-source-audit-log 0 '^s "audit-log"$' busctl get-property org.aalayer.Manager1 /org/aalayer/Manager1 org.aalayer.Manager1 DenialSource
+  pid=$(systemctl show -p MainPID --value aalayerd.service)
+  expect auditd-start-line 0 'denials from audit-log$' journalctl -b --no-pager -o cat _PID="$pid"
+  expect auditd-denied 1 'Permission denied' as_alice "aalayer run $layer -- cat /home/alice/docs/letters/letter"
+  denied_at=$(up)
+  # The record is in auditd's log, and not in the kernel log.
+  i=0
+  until grep -q 'apparmor="DENIED".*name="/home/alice/docs/letters/letter"' /var/log/audit/audit.log; do
+    i=$((i + 1))
+    [ $i -gt 50 ] && break
+    sleep 0.1
+  done
+  expect auditd-record 0 '^type=AVC .*apparmor="DENIED" operation="open" .*name="/home/alice/docs/letters/letter"' \
+    grep -F /home/alice/docs/letters/letter /var/log/audit/audit.log
+  say "INFO auditd's record: $(grep -F /home/alice/docs/letters/letter /var/log/audit/audit.log | tail -n 1 | tr -c '[:print:]' ' ' | cut -c1-400)"
+  i=0
+  until as_alice "aalayer log $layer" 2>/dev/null | grep -q 'DENIED.*/home/alice/docs/letters/letter'; do
+    i=$((i + 1))
+    [ $i -gt 50 ] && break
+    sleep 0.1
+  done
+  say "INFO the denial in alice's aalayer log (audit-log source) $(awk -v a="$denied_at" -v b="$(up)" 'BEGIN { printf "%.1f", b - a }') s after the denied run returned"
+  expect auditd-denial-logged 0 'DENIED +open +/home/alice/docs/letters/letter ' as_alice "aalayer log $layer"
+  step_end
   boot_line
 
   finish
@@ -283,6 +320,8 @@ expect boot-aalayerd-active 0 '^active$' systemctl is-active aalayerd.service
 expect boot-base 0 . kernel_has aalayer-boot-demo
 expect boot-child 0 . kernel_has "$child"
 expect boot-run 0 '^statement$' as_alice_nosession "aalayer run $layer -- cat /home/alice/docs/bank/statement"
+# auditd is disabled: after the reboot the service reads the journal again.
+expect boot-denial-source 0 '^s "journal"$' busctl get-property org.aalayer.Manager1 /org/aalayer/Manager1 org.aalayer.Manager1 DenialSource
 say "INFO aalayerd ready at $(systemctl show -p ActiveEnterTimestampMonotonic --value aalayerd.service | awk '{ printf "%.1f", $1 / 1e6 }') s after the kernel started"
 step_end
 systemd-notify --ready
