@@ -35,10 +35,12 @@ fi
 # (apparmor.service loads /etc/apparmor.d at boot), the distribution's kernel
 # and initramfs-tools for its initramfs; libsdbus-c++1 is what the aalayer
 # packages depend on beyond these (dpkg -i in the guest refuses, naming the
-# package, if a new dependency is missing here).
+# package, if a new dependency is missing here). auditd is there for one
+# step of the test (the service reading auditd's log); it is disabled below,
+# so the rest of the test sees a system with journald alone.
 packages=(
   systemd systemd-sysv udev dbus libpam-systemd polkitd apparmor
-  linux-image-amd64 initramfs-tools libsdbus-c++1 procps
+  linux-image-amd64 initramfs-tools libsdbus-c++1 procps auditd
 )
 
 # shellcheck disable=SC2016 # $(REPO_URI) is apt's format, not the shell's
