@@ -117,14 +117,22 @@ int run(const DaemonConfig& config) {
                 log_message(4, "denials: " + *e + "; no denials will be collected");
             }
         });
+        // At the stop, what the collector did: the admin's (and the flood
+        // bench's) one view of records read, kept and dropped.
         const struct StopCollector {
             DenialSource& source;
             std::thread& thread;
+            const DenialLog& log;
             ~StopCollector() {
                 source.stop();
                 thread.join();
+                const auto s = log.stats();
+                log_message(6, "denials from " + source.name() + ": " + std::to_string(s.records) +
+                                   " AppArmor records read, " + std::to_string(s.kept) +
+                                   " kept for a layer, " + std::to_string(s.unattributed) + " of no layer, " +
+                                   std::to_string(s.dropped) + " pushed out of a full ring");
             }
-        } stop_collector{*source, collector};
+        } stop_collector{*source, collector, manager.denial_log()};
         {
             DirectoryWatcher watcher({config.grants_dir, config.profiles_dir}, [&manager, &pool] {
                 (void)pool.post(0, [&manager] { manager.refresh(log_line); });

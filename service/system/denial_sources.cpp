@@ -125,13 +125,24 @@ public:
         open_log(true);
         std::string pending;
         std::array<char, 65536> buf{};
-        // The timeout also catches a rotation inotify did not report.
-        while (wait(notify.get(), POLLIN, 1000)) {
+        bool behind = false;
+        // The timeout also catches a rotation inotify did not report; when
+        // the last round stopped short of the end, only the stop is checked.
+        while (wait(notify.get(), POLLIN, behind ? 0 : 1000)) {
             std::array<char, 4096> events{};
             while (notify.get() >= 0 && ::read(notify.get(), events.data(), events.size()) > 0) {
             }
             if (file_.get() < 0) open_log(false);
-            while (file_.get() >= 0) {
+            // A round reads at most kRoundBytes: a log growing faster than
+            // the service reads it must not keep it from its stop (nor from
+            // noticing a rotation). What is not read yet waits in the file,
+            // not in memory.
+            behind = false;
+            for (std::size_t round = 0; file_.get() >= 0 && !stopped(); round += buf.size()) {
+                if (round >= kRoundBytes) {
+                    behind = true;
+                    break;
+                }
                 const ssize_t n = ::read(file_.get(), buf.data(), buf.size());
                 if (n <= 0) break;
                 pending.append(buf.data(), static_cast<std::size_t>(n));
@@ -157,6 +168,8 @@ public:
     }
 
 private:
+    static constexpr std::size_t kRoundBytes = 4U * 1024U * 1024U;
+
     // At start from the end (from now on); a later file from its start.
     void open_log(bool at_end) {
         file_ = Fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));

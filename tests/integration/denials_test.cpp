@@ -3,7 +3,9 @@
 // records to, as auditd would), and only the layer's owner (and root)
 // receives them, by GetDenials or by the unicast Denials signal; another
 // user eavesdropping with match rules sees nothing.
+#include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -15,6 +17,8 @@
 
 namespace aalayer::test {
 namespace {
+
+namespace fs = std::filesystem;
 
 std::string read_all(const std::string& path) {
     std::ifstream in(path);
@@ -177,6 +181,45 @@ TEST(DenialsBus, ModeSwitchesWithoutTextAndSubscriptionsAreBounded) {
         again = subscribe_mail();
     }
     EXPECT_EQ(again.exit_code, 0) << again.err;
+}
+
+// A log growing faster than the service reads it (a writer with no pause):
+// the service must still stop at SIGTERM, at once, not once it has caught up
+// (before, it read on until the end of the file: SIGKILL after 5 s here).
+TEST(DenialsBus, StopsAtOnceWhileItsLogGrowsFasterThanItReads) {
+    TempDir logs;
+    ::chmod(logs.path().c_str(), 0755);
+    const std::string audit_log = logs.write("audit.log", "");
+    Service s({"denial_source=audit-log", "audit_log=" + audit_log});
+    ASSERT_EQ(s.apply(kNobody, "web", "owner @{HOME}/docs/** r,\n").exit_code, 0);
+    std::atomic<bool> done{false};
+    std::thread writer([&] {
+        std::ofstream out(audit_log, std::ios::app);
+        std::string batch;
+        for (int i = 0; !done; ++i) {
+            batch.clear();
+            for (int j = 0; j < 1000; ++j)
+                batch += record("/nonexistent/docs/" + std::to_string(i) + "/" + std::to_string(j), j) + "\n";
+            out << batch << std::flush;
+        }
+    });
+    const struct Join {
+        std::atomic<bool>& done;
+        std::thread& writer;
+        ~Join() {
+            done = true;
+            writer.join();
+        }
+    } join{done, writer};
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    const auto t = std::chrono::steady_clock::now();
+    EXPECT_EQ(s.terminate(), 0);
+    const auto took =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t);
+    // terminate() sends SIGKILL after 5 s (and then answers -1).
+    EXPECT_LT(took.count(), 4000);
+    std::cout << "stopped in " << took.count() << " ms with " << fs::file_size(audit_log) / (1024 * 1024)
+              << " MiB written\n";
 }
 
 }  // namespace
