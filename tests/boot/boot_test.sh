@@ -6,8 +6,9 @@
 #      without the package's own tests: this suite runs them) in a copy
 #      outside the checkout, with ccache, so a warm run costs the links;
 #   2. makes the disk image once (tests/boot/image.sh: debootstrap from the
-#      mirror apt uses, systemd, udev, dbus, polkitd, logind, apparmor, the
-#      distribution's kernel), kept until image.sh changes;
+#      mirror apt uses, systemd, udev, dbus, polkitd, logind, apparmor, auditd
+#      (disabled until the test starts it), the distribution's kernel), kept
+#      until image.sh changes;
 #   3. boots it from the image's own kernel and initramfs, with the test
 #      (tests/boot/guest/) and the .debs on a second disk, and prints what
 #      the guest reports on its second serial port as it comes: each check,
