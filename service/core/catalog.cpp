@@ -194,6 +194,10 @@ Outcome<std::string> PolicyCatalog::grant_text(const std::string& base,
         for (const auto& glob : rule.globs)
             text += qualifiers + glob + " " + letters + ",\n";
     }
+    for (const auto& exclusion : grant->exclusions) {
+        for (const auto& glob : exclusion.globs)
+            text += "exclude " + glob + ",\n";
+    }
     return text;
 }
 
