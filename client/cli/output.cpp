@@ -99,7 +99,9 @@ tool::ExplainedPath explained(const std::string& path, const client::Explanation
     }
     for (const auto& r : e.reasons) {
         auto [at, rule] = split_location(r.rule);
-        if (r.source == "grant" && !rule.starts_with("outside the grant for ")) out.in_grant = true;
+        if (r.source == "grant" && !rule.starts_with("outside the grant for ") &&
+            !rule.starts_with("excluded by the grant for "))
+            out.in_grant = true;
         out.decided_by.push_back({r.source, std::move(at), std::move(rule)});
     }
     return out;

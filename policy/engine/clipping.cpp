@@ -13,8 +13,7 @@ Status Clipper::check(const FileRuleInfo& rule, const Dfa& paths) {
         if (rule.included) {
             count_included(rule, *outside);
         } else {
-            report(rule.where,
-                   "allows " + printable(*outside) + ", outside the grant for " + base + clipped());
+            report(rule.where, "allows " + printable(*outside) + ", " + outside_reason(*outside) + clipped());
         }
         return {};
     }
@@ -47,6 +46,13 @@ void Clipper::finish() {
                                         "the grant for " +
                                         grant_.grant.base + " and are clipped (e.g. " + entry.second + ")"});
     }
+}
+
+std::string Clipper::outside_reason(const std::string& path) const {
+    if (const auto* exclusion = grant_.exclusion_of(path)) {
+        return "excluded by the grant at " + to_string(exclusion->where) + " (" + exclusion->text + ")";
+    }
+    return "outside the grant for " + grant_.grant.base;
 }
 
 std::string Clipper::clipped() const {

@@ -27,6 +27,8 @@ public:
 
 private:
     [[nodiscard]] std::string clipped() const;
+    // Why a path is outside the region: the exclusion that took it out, or no grant rule.
+    [[nodiscard]] std::string outside_reason(const std::string& path) const;
     void report(const Location& where, const std::string& message);
     // Counts a rule of an abstraction; the first one's path is the example.
     void count_included(const FileRuleInfo& rule, const std::string& path);

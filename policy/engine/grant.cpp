@@ -11,6 +11,27 @@ Error refuse(const Location& where, const std::string& why) {
     return make_error(ErrorKind::Unsupported, where, why);
 }
 
+Status check_grant_paths(const FileRuleInfo& info, const Location& where) {
+    if (info.nul_escape) {
+        return make_error(ErrorKind::Invalid, where,
+                          "grant path has an escape that stands for NUL ('\\000', '\\x00', '\\d0'); no file "
+                          "name holds one");
+    }
+    for (const auto& glob : info.globs) {
+        if (glob.empty() || glob.front() != '/') {
+            return make_error(
+                ErrorKind::Invalid, where,
+                "grant path '" + printable(glob) + "' is not absolute (it must start with '/')");
+        }
+        if (has_control_byte(glob)) {
+            // On the decoded path: `\t` or `\x0b` would put the byte in every child.
+            return make_error(ErrorKind::Invalid, where,
+                              "grant path has a control character (written or as an escape such as '\\t')");
+        }
+    }
+    return {};
+}
+
 Status check_grant_rule(const Item& item, const VariableTable& vars, std::vector<FileRuleInfo>& out) {
     const auto* rule = std::get_if<FileRule>(&item.node);
     if (rule == nullptr) {
@@ -34,24 +55,23 @@ Status check_grant_rule(const Item& item, const VariableTable& vars, std::vector
     if (!flattened) return flattened.take_error();
     if (!flattened->has_value()) return refuse(item.where, "a grant holds file rules only");
     FileRuleInfo info = std::move(**flattened);
-    if (info.nul_escape) {
-        return make_error(ErrorKind::Invalid, item.where,
-                          "grant path has an escape that stands for NUL ('\\000', '\\x00', '\\d0'); no file "
-                          "name holds one");
-    }
-    for (const auto& glob : info.globs) {
-        if (glob.empty() || glob.front() != '/') {
-            return make_error(
-                ErrorKind::Invalid, item.where,
-                "grant path '" + printable(glob) + "' is not absolute (it must start with '/')");
-        }
-        if (has_control_byte(glob)) {
-            // On the decoded path: `\t` or `\x0b` would put the byte in every child.
-            return make_error(ErrorKind::Invalid, item.where,
-                              "grant path has a control character (written or as an escape such as '\\t')");
-        }
-    }
+    AA_TRY(check_grant_paths(info, item.where));
     out.push_back(std::move(info));
+    return {};
+}
+
+// `exclude PATH,`: the path is expanded and checked as a grant rule's is.
+Status check_exclusion(const Item& item, const GrantExclusion& exclusion, const VariableTable& vars,
+                       std::vector<GrantExclusionInfo>& out) {
+    FileRule as_rule;
+    as_rule.path = exclusion.path;
+    as_rule.perms.bits = FilePerms::Read;
+    auto flattened = file_rule_info(Item{item.where, Node{std::move(as_rule)}}, Qualifiers{}, vars);
+    if (!flattened) return flattened.take_error();
+    if (!flattened->has_value()) return refuse(item.where, "an exclusion names a path");
+    AA_TRY(check_grant_paths(**flattened, item.where));
+    out.push_back(
+        GrantExclusionInfo{item.where, to_valid_utf8(emit_rule(item.node)), std::move((*flattened)->globs)});
     return {};
 }
 
@@ -62,6 +82,20 @@ const GlobRenderLimits kOutsideRenderLimits;
 constexpr const char* kNoIncludes =
     "grant files cannot include other files; the system tunables and @{HOME}, @{USER}, @{UID} are already "
     "defined";
+
+// An exclusion is held to the shape of a grant rule (a subtree, a file, a
+// few names): what it leaves in the grant can still be written as globs.
+Status check_exclusion_shape(const std::string& base, const GrantExclusionInfo& exclusion, const Dfa& paths,
+                             const PermissionLimits& limits) {
+    auto rendered = render_globs(set_complement(paths), exclusion.where, kOutsideRenderLimits, limits.dfa);
+    if (rendered) return {};
+    return make_error(ErrorKind::Unsupported, exclusion.where,
+                      "grant for '" + base + "': what '" + exclusion.text +
+                          "' leaves of the paths cannot be written as AppArmor globs (" +
+                          rendered.error().message +
+                          "); exclude subtrees such as /dir/** or /dir/*, with literal, *, ?, [..] or {..} "
+                          "path segments (a name suffix such as /dir/*.ext is not supported)");
+}
 
 }  // namespace
 
@@ -101,6 +135,10 @@ Result<std::vector<Grant>> read_grants(const LoadedPolicy& policy) {
             return refuse(item.where, "a grant block takes only the base profile's name");
         }
         for (const auto& inner : (*block)->items) {
+            if (const auto* exclusion = std::get_if<GrantExclusion>(&inner.node)) {
+                AA_TRY(check_exclusion(inner, *exclusion, policy.variables, grant.exclusions));
+                continue;
+            }
             if (const auto* qb = std::get_if<Box<QualifierBlock>>(&inner.node)) {
                 for (const auto& r : (*qb)->items) {
                     Item flattened = r;
@@ -128,14 +166,35 @@ Result<CompiledGrant> compile_grant(Grant grant, const PermissionLimits& limits)
     const auto bound = [&](Label l) {
         return tags.label_rules(l).empty() ? Label{0} : GrantLabel{tags.label_perms(l).allow, true}.pack();
     };
-    AA_ASSIGN(out.region, canonical_part(map_labels(tags.dfa(), in_region), limits.dfa));
-    AA_ASSIGN(out.bound_dfa, minimize(map_labels(tags.dfa(), bound), limits.dfa));
+    AA_ASSIGN(const Dfa granted, canonical_part(map_labels(tags.dfa(), in_region), limits.dfa));
     for (const auto& rule : out.grant.rules) {
         AA_ASSIGN(Dfa paths, compile_globs(rule.globs, rule.where, limits.glob, limits.dfa));
         AA_ASSIGN(Dfa canonical, canonical_part(paths, limits.dfa));
         out.rule_regions.push_back(std::move(canonical));
     }
-    auto outside = render_globs(set_complement(out.region), where, kOutsideRenderLimits, limits.dfa);
+    Dfa excluded = Dfa::empty();  // every path an exclusion names, canonical or not
+    for (const auto& exclusion : out.grant.exclusions) {
+        AA_ASSIGN(Dfa paths, compile_globs(exclusion.globs, exclusion.where, limits.glob, limits.dfa));
+        AA_TRY(check_exclusion_shape(out.grant.base, exclusion, paths, limits));
+        AA_ASSIGN(Dfa canonical, canonical_part(paths, limits.dfa));
+        AA_ASSIGN(const SetRelation meet, set_relation(canonical, granted, limits.dfa));
+        if (!meet.both) {
+            out.warnings.push_back(Finding{Severity::Warning, exclusion.where,
+                                           "'" + exclusion.text + "' takes nothing out of the grant for " +
+                                               out.grant.base + ": no grant rule names these paths"});
+        }
+        AA_ASSIGN(excluded, set_union(excluded, paths, limits.dfa));
+        out.exclusion_regions.push_back(std::move(canonical));
+    }
+    AA_ASSIGN(out.region, set_difference(granted, excluded, limits.dfa));
+    AA_ASSIGN(const Dfa bound_of_rules, minimize(map_labels(tags.dfa(), bound), limits.dfa));
+    AA_ASSIGN(out.bound_dfa, product(
+                                 bound_of_rules, excluded,
+                                 [](Label b, Label e) { return e != 0 ? Label{0} : b; }, limits.dfa));
+    AA_ASSIGN(out.bound_dfa, minimize(out.bound_dfa, limits.dfa));
+    // The complement of the rules' paths, plus the excluded paths as written:
+    // the exclusions' own globs say them exactly, so they never need rendering.
+    auto outside = render_globs(set_complement(granted), where, kOutsideRenderLimits, limits.dfa);
     if (!outside) {
         // Name the rule that makes the complement inexpressible.
         for (const auto& rule : out.grant.rules) {
@@ -162,7 +221,16 @@ Result<CompiledGrant> compile_grant(Grant grant, const PermissionLimits& limits)
                               e.message + ")");
     }
     out.outside = std::move(*outside);
+    for (const auto& exclusion : out.grant.exclusions)
+        out.outside.insert(out.outside.end(), exclusion.globs.begin(), exclusion.globs.end());
     return out;
+}
+
+const GrantExclusionInfo* CompiledGrant::exclusion_of(std::string_view path) const {
+    for (std::size_t i = 0; i < exclusion_regions.size(); ++i) {
+        if (exclusion_regions[i].label_of(path) != 0) return &grant.exclusions[i];
+    }
+    return nullptr;
 }
 
 }  // namespace aalayer::policy

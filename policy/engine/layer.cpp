@@ -186,6 +186,10 @@ public:
                     check_mediation(item, n, deny);
                 } else if constexpr (std::is_same_v<T, RlimitRule>) {
                     if (deny) error(item.where, "rlimit rules cannot be denied");
+                } else if constexpr (std::is_same_v<T, GrantExclusion>) {
+                    // The parser refuses `exclude` outside grant files; a layer read as one still must not
+                    // hold it.
+                    error(item.where, "'exclude' belongs in the admin's grant files");
                 } else {
                     static_assert(std::is_same_v<T, CapabilityRule> || std::is_same_v<T, Include> ||
                                   std::is_same_v<T, Box<QualifierBlock>> ||

@@ -43,12 +43,18 @@ Explanation Composition::explain(std::string_view path) const {
     if (!bounds_ || !layer_) return e;
     const auto& base_ = bounds_->base;
     const auto& grant_ = bounds_->grant;
-    e.in_grant = !grant_->bound.rules_for(path).empty();
+    const auto granted_by = grant_->bound.rules_for(path);
+    const GrantExclusionInfo* excluded = granted_by.empty() ? nullptr : grant_->exclusion_of(path);
+    e.in_grant = !granted_by.empty() && excluded == nullptr;
     for (const auto* r : base_->files.rules_for(path))
         e.reasons.push_back(Reason{"base", r->where, to_valid_utf8(r->text)});
     if (e.in_grant) {
-        for (const auto* r : grant_->bound.rules_for(path))
+        for (const auto* r : granted_by)
             e.reasons.push_back(Reason{"grant", r->where, to_valid_utf8(r->text)});
+    } else if (excluded != nullptr) {
+        e.reasons.push_back(Reason{"grant", excluded->where,
+                                   "excluded by the grant for " + grant_->grant.base + " (" + excluded->text +
+                                       "): the base decides"});
     } else {
         e.reasons.push_back(Reason{"grant", grant_->grant.where,
                                    "outside the grant for " + grant_->grant.base + ": the base decides"});

@@ -194,6 +194,7 @@ std::string emit_rule(const Node& node) {
             },
             [](const AllRule& r) { return emit_qualifiers(r.qualifiers) + "all,"; },
             [](const UnknownRule& r) { return emit_qualifiers(r.qualifiers) + r.text + ','; },
+            [](const GrantExclusion& r) { return "exclude " + emit_word(r.path) + ','; },
         },
         node);
 }

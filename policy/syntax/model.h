@@ -264,6 +264,13 @@ struct UnknownRule {
     friend bool operator==(const UnknownRule&, const UnknownRule&) = default;
 };
 
+// `exclude PATH,` inside a grant block (grant files only): takes PATH out of
+// the grant's region, so the base alone decides there.
+struct GrantExclusion {
+    Word path;
+    friend bool operator==(const GrantExclusion&, const GrantExclusion&) = default;
+};
+
 struct Include {
     Word path;
     bool magic = false;  // <path>: searched in the include directories
@@ -303,7 +310,7 @@ struct Conditional;
 
 using Node = std::variant<Include, Abi, VariableDefinition, BooleanDefinition, Alias, Box<Profile>,
                           Box<QualifierBlock>, Box<Conditional>, FileRule, LinkRule, CapabilityRule,
-                          MediationRule, RlimitRule, ChangeProfileRule, AllRule, UnknownRule>;
+                          MediationRule, RlimitRule, ChangeProfileRule, AllRule, UnknownRule, GrantExclusion>;
 
 struct Item {
     Location where;

@@ -61,6 +61,16 @@ bool Parser::is_profile_head() {
            probe.looking_at_keyword("xattrs");
 }
 
+// `exclude PATH,`: the grant files' word, written where it has no meaning.
+bool Parser::is_exclusion_line() {
+    Scanner probe = s_;
+    if (!probe.consume_keyword("exclude")) return false;
+    probe.skip_space();
+    if (!probe.at_label_start() || !probe.read_word(WordStyle::Id, "path")) return false;
+    probe.skip_space();
+    return probe.peek() == ',';
+}
+
 bool Parser::perms_then_path() {
     Scanner probe = s_;
     probe.read_identifier();
@@ -111,6 +121,23 @@ Result<Node> Parser::parse_file_rule(const Qualifiers& q, bool file_keyword, con
     }
     AA_TRY(expect_end_of_rule("file"));
     return Node{std::move(rule)};
+}
+
+// `exclude PATH,` (grant files): a path and nothing else; no qualifiers or
+// permissions, because an excluded path is outside the grant as a whole.
+Result<Node> Parser::parse_exclusion() {
+    s_.read_identifier();
+    s_.skip_space();
+    if (!s_.at_label_start()) {
+        return s_.error(
+            ErrorKind::Syntax,
+            "expected the path to exclude (e.g. 'exclude @{HOME}/.config/autostart/**,'), found " +
+                s_.describe_next());
+    }
+    GrantExclusion exclusion;
+    AA_ASSIGN(exclusion.path, s_.read_word(WordStyle::Id, "path"));
+    AA_TRY(expect_end_of_rule("exclude"));
+    return Node{std::move(exclusion)};
 }
 
 Result<Node> Parser::parse_link_rule(const Qualifiers& q) {

@@ -70,6 +70,20 @@ Result<Node> Parser::parse_item(Scope scope, std::size_t depth, const Qualifiers
         return parse_profile(depth);
     }
     if (top && dialect_ == Dialect::Grant && s_.looking_at_keyword("grant")) return parse_profile(depth);
+    if (dialect_ == Dialect::Grant && s_.looking_at_keyword("exclude")) {
+        if (scope != Scope::Profile) {
+            return s_.error(ErrorKind::Syntax,
+                            "'exclude' belongs directly inside a 'grant BASE { ... }' block, not in a "
+                            "qualifier block or outside one");
+        }
+        return parse_exclusion();
+    }
+    if (dialect_ == Dialect::Profile && is_exclusion_line()) {
+        // apparmor_parser refuses the line too; this says where it belongs.
+        return s_.error(ErrorKind::Unsupported,
+                        "'exclude' belongs in the admin's grant files (grants.d); a profile or layer takes "
+                        "paths away with deny rules (e.g. 'deny @{HOME}/.ssh/** rw,')");
+    }
     // Allowed at the top level as rules are: a file included inside a profile is parsed on its own.
     if (s_.looking_at_keyword("if")) return parse_conditional(depth, outer);
     if (s_.looking_at_keyword("else")) return s_.error(ErrorKind::Syntax, "'else' without an 'if' before it");

@@ -71,6 +71,8 @@ private:
     bool perms_then_path();
     Result<FilePerms> read_file_perms(const Qualifiers& q, const Qualifiers& outer);
     Result<Node> parse_file_rule(const Qualifiers& q, bool file_keyword, const Qualifiers& outer);
+    Result<Node> parse_exclusion();
+    bool is_exclusion_line();
     Result<Node> parse_link_rule(const Qualifiers& q);
     Result<Node> parse_capability_rule(const Qualifiers& q);
     Result<Node> parse_rlimit_rule(const Qualifiers& q);

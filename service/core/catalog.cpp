@@ -79,9 +79,17 @@ std::vector<std::string> PolicyCatalog::scan() {
                 continue;
             }
             for (auto& g : *grants) {
-                if (auto compiled = policy::compile_grant(g, config_.limits); !compiled) {
+                auto compiled = policy::compile_grant(g, config_.limits);
+                if (!compiled) {
                     problems.push_back(compiled.error().format());
                     continue;
+                }
+                for (const auto& warning : compiled->warnings)
+                    problems.push_back(warning.format());
+                if (!base_files_.contains(g.base)) {
+                    problems.push_back(policy::to_string(g.where) + ": warning: grant for '" + g.base +
+                                       "', but no profile in " + config_.profiles_dir +
+                                       " has that name: nobody can layer on it until one does");
                 }
                 auto [it, inserted] = grant_files_.emplace(g.base, path);
                 if (!inserted) {
@@ -193,6 +201,10 @@ Outcome<std::string> PolicyCatalog::grant_text(const std::string& base,
         }
         for (const auto& glob : rule.globs)
             text += qualifiers + glob + " " + letters + ",\n";
+    }
+    for (const auto& exclusion : grant->exclusions) {
+        for (const auto& glob : exclusion.globs)
+            text += "exclude " + glob + ",\n";
     }
     return text;
 }

@@ -44,24 +44,37 @@ GRANT = """grant oracle {
   /data/shared/** rwk,
 }
 """
+# The same grant with exclusions (docs/layer-algebra.md): a subtree, a file and
+# a wildcard subtree taken out of the region, where the base decides again.
+EXCLUDE_GRANT = """grant oracle {
+  owner @{HOME}/docs/** rwk,
+  owner @{HOME}/bank/** rw,
+  @{HOME}/pub/** r,
+  /data/shared/** rwk,
+  exclude @{HOME}/docs/private/**,
+  exclude @{HOME}/bank/x,
+  exclude /data/shared/s?/**,
+}
+"""
 OWNER_GRANT = """grant oracle {
   owner @{HOME}/docs/** rw,
 }
 """
 
 # Files the checks use: (path, owner uid).
-FILES = [(f"{HOME}/docs/{n}", o) for n, o in [("a.txt", UID), ("b.txt", UID), ("theirs.txt", OTHER)]] + \
+FILES = [(f"{HOME}/docs/{n}", o) for n, o in [("a.txt", UID), ("b.txt", UID), ("theirs.txt", OTHER),
+                                                ("private/key", UID), ("private/their", OTHER)]] + \
         [(f"{HOME}/bank/{n}", o) for n, o in [("stmt.pdf", UID), ("x", OTHER)]] + \
         [(f"{HOME}/pub/{n}", o) for n, o in [("p", UID), ("q", OTHER)]] + \
         [(f"{HOME}/other/{n}", o) for n, o in [("o", UID), ("p", OTHER)]] + \
-        [(f"/data/shared/{n}", o) for n, o in [("s1", UID), ("s2", OTHER), ("sub/s3", UID)]] + \
+        [(f"/data/shared/{n}", o) for n, o in [("s1", UID), ("s2", OTHER), ("sub/s3", UID), ("s4/in", UID)]] + \
         [(f"/data/secret/{n}", o) for n, o in [("k", UID), ("l", OTHER)]] + \
         [(f"/data/plain/{n}", o) for n, o in [("m", UID), ("n", OTHER)]] + \
         [("/srv/x", UID), ("/srv/y", OTHER)]
 OPS = ["read", "write", "append", "appendx", "lock"]
 
 # Rule pieces the generator draws from: paths inside and outside the grant.
-GLOBS = ["@{HOME}/docs/**", "@{HOME}/docs/a.txt", "@{HOME}/docs/*.txt", "@{HOME}/bank/**", "@{HOME}/pub/**",
+GLOBS = ["@{HOME}/docs/**", "@{HOME}/docs/private/**", "@{HOME}/docs/a.txt", "@{HOME}/docs/*.txt", "@{HOME}/bank/**", "@{HOME}/pub/**",
          "@{HOME}/pub/p", "@{HOME}/other/**", "@{HOME}/**", "/data/shared/**", "/data/shared/s?",
          "/data/shared/{s1,sub/**}", "/data/secret/**", "/data/plain/**", "/data/**", "/srv/*", "/**"]
 PERMS = ["r", "w", "a", "rw", "rk", "rwk", "ra", "k", "rwlk"]
@@ -182,6 +195,14 @@ def main():
         cases.append(Case(work, "everyday", "owner @{HOME}/docs/** rwk,\ndeny @{HOME}/bank/** rw,\n", GRANT))
         cases.append(Case(work, "clipped", "/data/plain/** rw,\n/srv/* rw,\ndeny /srv/y r,\n", GRANT))
         cases.append(Case(work, "owneronly", "owner @{HOME}/docs/** rw,\n", OWNER_GRANT))
+        # Exclusions: random layers on the grant with exclusions, and the named cases
+        # (an allow-list reaching into excluded paths, a deny there).
+        cases += [Case(work, f"x{i}", random_layer(rng), EXCLUDE_GRANT)
+                  for i in range(int(os.environ.get("AALAYER_ORACLE_EXCLUSION_LAYERS", "4")))]
+        cases.append(Case(work, "excluded", "owner @{HOME}/docs/** r,\nowner @{HOME}/bank/** r,\n"
+                                            "/data/shared/** r,\n", EXCLUDE_GRANT))
+        cases.append(Case(work, "excludeddeny", "owner @{HOME}/docs/** rw,\ndeny @{HOME}/docs/private/** w,\n",
+                          EXCLUDE_GRANT))
         profiles = os.path.join(work, "profiles")
         os.makedirs(profiles)
         with open(os.path.join(profiles, "00-oracle"), "w") as fh:

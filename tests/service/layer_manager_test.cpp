@@ -3,6 +3,7 @@
 // saying no, bad layers, refusals, quotas, restarts, grant changes.
 #include "service/core/layer_manager.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -53,8 +54,8 @@ protected:
 
     LayerManager& manager() {
         if (!manager_) {
-            manager_ = std::make_unique<LayerManager>(Ports{reader, commits, kernel, auth, users, clock, pool},
-                                                      test_catalog_config(), limits);
+            manager_ = std::make_unique<LayerManager>(
+                Ports{reader, commits, kernel, auth, users, clock, pool}, test_catalog_config(), limits);
             manager_->start([this](const std::string& m) { log.push_back(m); });
         }
         return *manager_;
@@ -221,6 +222,43 @@ TEST_F(LayerManagerTest, LeftoverFilesInTheProfileDirectoryAreNotBases) {
     auto r = manager().apply(kAlice, std::nullopt, "stray", "w", "", {});
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, ServiceErrorKind::NoSuchBase);
+}
+
+// An admin's exclusion takes effect on reload; an exclusion of nothing and a
+// grant for a base that does not exist are logged, once per reload, at their lines.
+TEST_F(LayerManagerTest, GrantExclusionsApplyAndTheAdminsMistakesAreLogged) {
+    LayerManager& m = manager();
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "w", "owner @{HOME}/docs/** rw,\n", {}).ok());
+    EXPECT_EQ(m.explain(kAlice, 1000, "app", "w", "/home/alice/docs/private/k")->perms, "owner=rwa other=");
+    reader.add("/etc/aalayer/grants.d/app.conf",
+               "grant app {\n  owner @{HOME}/docs/** rw,\n  exclude @{HOME}/docs/private/**,\n"
+               "  exclude /srv/**,\n}\n");
+    reader.add("/etc/aalayer/grants.d/acro.conf",
+               "grant /usr/bin/acroread {\n  owner @{HOME}/pdf/** r,\n}\n");
+    std::vector<std::string> reload_log;
+    ASSERT_TRUE(m.reload(kRoot, false, [&](const std::string& l) { reload_log.push_back(l); }).ok());
+    // Excluded: the base decides (owner rwk under /home), the layer's allow-list does not reach it.
+    const auto excluded = m.explain(kAlice, 1000, "app", "w", "/home/alice/docs/private/k");
+    ASSERT_TRUE(excluded.ok());
+    EXPECT_EQ(excluded->perms, "owner=rwak other=r");
+    const bool named = std::any_of(excluded->reasons.begin(), excluded->reasons.end(), [](const auto& r) {
+        return r.first == "grant" &&
+               r.second.find(
+                   "app.conf:3:3: excluded by the grant for app (exclude @{HOME}/docs/private/**,)") !=
+                   std::string::npos;
+    });
+    EXPECT_TRUE(named);
+    EXPECT_EQ(m.explain(kAlice, 1000, "app", "w", "/home/alice/docs/x")->perms, "owner=rwa other=");
+    const auto logged = [&](const std::string& phrase) {
+        return std::count_if(reload_log.begin(), reload_log.end(),
+                             [&](const std::string& l) { return l.find(phrase) != std::string::npos; });
+    };
+    EXPECT_EQ(logged("/etc/aalayer/grants.d/app.conf:4:3: warning: 'exclude /srv/**,' takes nothing out"), 1)
+        << ::testing::PrintToString(reload_log);
+    EXPECT_EQ(logged("/etc/aalayer/grants.d/acro.conf:1:1: warning: grant for '/usr/bin/acroread', but no "
+                     "profile in /etc/apparmor.d has that name"),
+              1)
+        << ::testing::PrintToString(reload_log);
 }
 
 TEST_F(LayerManagerTest, ArgumentsAreValidatedBeforePolkitIsAsked) {

@@ -384,5 +384,111 @@ TEST_F(GrantCompile, DoubleStarInTheMiddleIsRefusedNamingTheRule) {
         << g.error().format();
 }
 
+// ---- exclusions ----------------------------------------------------------------------------
+
+TEST_F(GrantRead, ExclusionsAreReadWithTheirVariablesExpanded) {
+    auto r = read(
+        "grant firefox {\n"
+        "  owner @{HOME}/** rw,\n"
+        "  exclude @{HOME}/.config/autostart/**,\n"
+        "  exclude @{HOME}/{.ssh,.gnupg}/**,\n"
+        "}\n");
+    ASSERT_TRUE(r.ok()) << r.error().format();
+    ASSERT_EQ(r->size(), 1U);
+    const Grant& g = r->front();
+    ASSERT_EQ(g.rules.size(), 1U);
+    ASSERT_EQ(g.exclusions.size(), 2U);
+    EXPECT_EQ(g.exclusions[0].where, (Location{kGrantFile, 3, 3}));
+    EXPECT_EQ(g.exclusions[0].text, "exclude @{HOME}/.config/autostart/**,");
+    EXPECT_EQ(g.exclusions[0].globs, std::vector<std::string>{"/home/alice/.config/autostart/**"});
+    EXPECT_EQ(g.exclusions[1].globs, std::vector<std::string>{"/home/alice/{.ssh,.gnupg}/**"});
+}
+
+TEST_F(GrantRefusal, ExclusionTakesAPathAndNothingElse) {
+    EXPECT_TRUE(refused_at(read("grant app {\n  /a/** r,\n  exclude /a/b/** r,\n}\n"), ErrorKind::Syntax, 3,
+                           19, "expected ','"));
+    EXPECT_TRUE(refused_at(read("grant app {\n  exclude ,\n}\n"), ErrorKind::Syntax, 2, 11,
+                           "expected the path to exclude"));
+    EXPECT_TRUE(refused_at(read("grant app {\n  exclude a/b,\n}\n"), ErrorKind::Syntax, 2, 11,
+                           "expected the path to exclude"));
+    EXPECT_TRUE(refused_at(read("grant app {\n  owner {\n    exclude /a/**,\n  }\n}\n"), ErrorKind::Syntax, 3,
+                           5, "'exclude' belongs directly inside a 'grant BASE { ... }' block"));
+    EXPECT_TRUE(refused_at(read("exclude /a/**,\n"), ErrorKind::Syntax, 1, 1,
+                           "'exclude' belongs directly inside a 'grant BASE { ... }' block"));
+    EXPECT_TRUE(refused_at(read("@{D}=rel\ngrant app {\n  exclude @{D}/**,\n}\n"), ErrorKind::Invalid, 3, 3,
+                           "is not absolute"));
+    EXPECT_TRUE(refused_at(read("grant app {\n  exclude /a/\\t/**,\n}\n"), ErrorKind::Invalid, 2, 3,
+                           "control character"));
+}
+
+// The issue's example: the home directory granted, autostart left to the
+// base. Region, bound and the outside globs all lose the excluded subtree;
+// nothing else changes.
+TEST_F(GrantCompile, ExclusionTakesASubtreeOutOfTheRegion) {
+    auto g = compile(
+        "grant firefox {\n"
+        "  owner @{HOME}/** rw,\n"
+        "  exclude @{HOME}/.config/autostart/**,\n"
+        "}\n");
+    ASSERT_TRUE(g.ok()) << g.error().format();
+    const PermBits rw = perm::kRead | perm::kWrite | perm::kAppend;
+    struct Case {
+        std::string path;
+        bool in_region;
+    };
+    for (const Case& c : std::vector<Case>{{"/home/alice/.config/autostart/evil.desktop", false},
+                                           {"/home/alice/.config/autostart/a/b", false},
+                                           {"/home/alice/.config/autostart", true},  // /** needs a name
+                                           {"/home/alice/.config/user-dirs.dirs", true},
+                                           {"/home/alice/.cache/x", true},
+                                           {"/home/alice/notes.txt", true},
+                                           {"/etc/passwd", false}}) {
+        SCOPED_TRACE(c.path);
+        EXPECT_EQ(g->region.label_of(c.path) != 0, c.in_region);
+        const GrantLabel l = GrantLabel::unpack(g->bound_dfa.label_of(c.path));
+        EXPECT_EQ(l.in_region, c.in_region);
+        EXPECT_EQ(l.bound, c.in_region ? owner_only(rw) : PermPair{});
+    }
+    ASSERT_NE(g->exclusion_of("/home/alice/.config/autostart/x"), nullptr);
+    EXPECT_EQ(g->exclusion_of("/home/alice/.config/autostart/x")->where, (Location{kGrantFile, 3, 3}));
+    EXPECT_EQ(g->exclusion_of("/home/alice/.config/x"), nullptr);
+    EXPECT_TRUE(g->warnings.empty());
+    expect_outside_is_complement(*g);
+}
+
+TEST_F(GrantCompile, ExclusionOfNothingGrantedIsAWarningNotAnError) {
+    auto g = compile("grant app {\n  /a/** r,\n  exclude /b/**,\n  exclude /a/x/**,\n}\n");
+    ASSERT_TRUE(g.ok()) << g.error().format();
+    ASSERT_EQ(g->warnings.size(), 1U);
+    EXPECT_EQ(g->warnings[0].format(),
+              std::string(kGrantFile) +
+                  ":3:3: warning: 'exclude /b/**,' takes nothing out of the grant for app: no grant rule "
+                  "names these paths");
+    EXPECT_EQ(g->region.label_of("/a/x/y"), 0U);
+    EXPECT_NE(g->region.label_of("/a/y"), 0U);
+    expect_outside_is_complement(*g);
+}
+
+TEST_F(GrantCompile, ExclusionsFollowTheShapeRuleOfGrantRules) {
+    auto g = compile("grant app {\n  /a/** r,\n  exclude /a/*.txt,\n}\n");
+    ASSERT_FALSE(g.ok());
+    EXPECT_EQ(g.error().kind, ErrorKind::Unsupported) << g.error().format();
+    EXPECT_EQ(g.error().where, (Location{kGrantFile, 3, 3})) << g.error().format();
+    EXPECT_NE(g.error().message.find("'exclude /a/*.txt,' leaves"), std::string::npos) << g.error().format();
+    EXPECT_NE(g.error().message.find("name suffix such as /dir/*.ext is not supported"), std::string::npos)
+        << g.error().format();
+}
+
+TEST_F(GrantCompile, ExcludingAFileOrAWildcardSegmentCompiles) {
+    auto g = compile("grant app {\n  /srv/** rw,\n  exclude /srv/secret,\n  exclude /srv/*/private/**,\n}\n");
+    ASSERT_TRUE(g.ok()) << g.error().format();
+    EXPECT_EQ(g->region.label_of("/srv/secret"), 0U);
+    EXPECT_NE(g->region.label_of("/srv/secret2"), 0U);
+    EXPECT_NE(g->region.label_of("/srv/secret/x"), 0U);
+    EXPECT_EQ(g->region.label_of("/srv/u/private/k"), 0U);
+    EXPECT_NE(g->region.label_of("/srv/u/public/k"), 0U);
+    expect_outside_is_complement(*g);
+}
+
 }  // namespace
 }  // namespace aalayer::policy

@@ -215,6 +215,11 @@ TEST_F(LayerRefusal, UnknownRule) {
         refused_at(read(with_prefix("frobnicate all the things,")), 2, 1, "unknown rule 'frobnicate'"));
 }
 
+TEST_F(LayerRefusal, ExcludeBelongsInGrants) {
+    EXPECT_TRUE(refused_at(read(with_prefix("exclude @{HOME}/.ssh/**,")), 2, 1,
+                           "'exclude' belongs in the admin's grant files"));
+}
+
 TEST_F(LayerRefusal, VariableInANonFileRule) {
     EXPECT_TRUE(refused_at(read(with_prefix("deny signal peer=@{USER},")), 2, 1,
                            "variables are only supported in file rules"));
