@@ -115,7 +115,8 @@ cp "$here"/guest/* "$work/payload/"
 cp "$debdir"/aalayer_*.deb "$debdir"/aalayerd_*.deb "$work/payload/debs/"
 tar -C "$work/payload" --owner=0 --group=0 -cf "$work/payload.tar" .
 : >"$work/results.log"
-timeout_s=${AALAYER_BOOT_TIMEOUT:-540}
+# A quiet machine needs about 150 s; one shared with compiles was seen at 513 s.
+timeout_s=${AALAYER_BOOT_TIMEOUT:-1200}
 echo "== boot: qemu (TCG), up to $timeout_s s; the guest's lines, with the host's seconds since qemu started"
 q0=$SECONDS
 timeout -k 5 "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1536 \
