@@ -12,6 +12,8 @@
 #include "client/common/args.h"
 #include "client/common/explanation.h"
 #include "client/policy_tool/layer_inputs.h"
+#include "policy/engine/grant_check.h"
+#include "policy/engine/identity.h"
 #include "policy/load/loader.h"
 #include "policy/source/filesystem_reader.h"
 #include "policy/syntax/emitter.h"
@@ -45,6 +47,10 @@ constexpr std::string_view kUsage =
     "                    what the layer's effective policy allows each path, and why\n"
     "  diff LAYER-OPTIONS --layer FILE2\n"
     "                    where two layers on the same base differ, with example paths\n"
+    "  check-grants [DIR] [--profiles DIR]\n"
+    "                    the grant files of DIR (default /etc/aalayer/grants.d) as the\n"
+    "                    service reads them: errors, exclusions of nothing, grants for\n"
+    "                    bases no profile of --profiles (default /etc/apparmor.d) has\n"
     "\n"
     "Layer options:\n"
     "  --base FILE        the base profile's file (e.g. /etc/apparmor.d/usr.bin.firefox)\n"
@@ -62,11 +68,12 @@ constexpr std::string_view kUsage =
     "  -v, --verbose      report what was read\n"
     "  -h, --help         show this help\n"
     "\n"
-    "Exit codes: 0 success, 1 invalid policy or a layer with errors, 2 usage error.\n";
+    "Exit codes: 0 success, 1 invalid policy, a layer or a grant with errors, 2 usage error.\n";
 
 struct Options {
     std::string command;
     std::vector<std::string> args;
+    std::string profiles_dir = "/etc/apparmor.d";
     bool verbose = false;
     bool json = false;
     LayerInputs layer;
@@ -78,7 +85,7 @@ int usage_error(const std::string& message) {
 }
 
 // Every option is taken by every command (the layer options mean nothing to parse and emit).
-constexpr std::array<OptionSpec, 14> kOptions{{
+constexpr std::array<OptionSpec, 15> kOptions{{
     {.name = "--help", .short_name = "-h", .global = true},
     {.name = "--verbose", .short_name = "-v", .global = true},
     {.name = "--include", .value = "DIR", .short_name = "-I", .global = true},
@@ -93,6 +100,7 @@ constexpr std::array<OptionSpec, 14> kOptions{{
     {.name = "--uid", .value = "N", .global = true},
     {.name = "--user", .value = "NAME", .global = true},
     {.name = "--home", .value = "DIR", .global = true},
+    {.name = "--profiles", .value = "DIR"},
 }};
 
 // The user's uid: a number, and not (uid_t)-1, which means "no uid" to the kernel.
@@ -206,6 +214,45 @@ int run_layers(const Options& opts) {
     return kExitOk;
 }
 
+// Reads grants as aalayerd does at each reload (policy/engine/grant_check.h),
+// for a placeholder user, so an admin sees the service's log lines before
+// installing a grant.
+int run_check_grants(const Options& opts) {
+    const std::string dir = opts.args.empty() ? "/etc/aalayer/grants.d" : opts.args.front();
+    const FilesystemReader reader;
+    if (reader.stat(dir) != EntryType::Directory) {
+        std::cerr << "aalayer-policy: " << dir << ": not a directory\n";
+        return kExitInvalid;
+    }
+    LoadOptions system;
+    system.include_dirs = opts.layer.include_dirs;
+    auto tunables = load_tunables(Loader(reader, system));
+    if (!tunables) {
+        std::cerr << tunables.error().format() << '\n';
+        return kExitInvalid;
+    }
+    LoadOptions user = system;
+    user.predefined = user_variables(std::move(*tunables), UserIdentity{65534, "nobody", "/nonexistent"});
+    const Loader grant_loader(reader, grant_load_options(user));
+    const auto bases = base_profiles_in(reader, opts.profiles_dir, system.limits);
+    std::size_t files = 0;
+    std::size_t grants = 0;
+    std::size_t errors = 0;
+    std::size_t warnings = 0;
+    for (const auto& file :
+         check_grants_in(reader, grant_loader, dir, bases, opts.profiles_dir, opts.layer.options.limits)) {
+        ++files;
+        grants += file.grants.size();
+        for (const auto& f : file.findings) {
+            std::cout << f.format() << '\n';
+            ++(f.severity == Severity::Error ? errors : warnings);
+        }
+    }
+    std::cout << dir << ": " << files << " grant file(s), " << grants << " grant(s) in use, " << errors
+              << " error(s), " << warnings << " warning(s)\n";
+    return errors == 0 ? kExitOk : kExitInvalid;
+}
+
 struct PolicyCommand {
     CommandSpec spec;
     int (*run)(const Options&);
@@ -221,6 +268,7 @@ const std::vector<PolicyCommand>& commands() {
         {{.name = "compose", .required = inputs}, run_layers, true},
         {{.name = "explain", .arguments = {"PATH..."}, .required = inputs}, run_layers, true},
         {{.name = "diff", .required = inputs}, run_layers, true},
+        {{.name = "check-grants", .options = {"--profiles"}, .most = 1}, run_check_grants},
     };
     return table;
 }
@@ -250,6 +298,7 @@ std::variant<const PolicyCommand*, int> read_command_line(int argc, char** argv,
     opts.args = p.arguments;
     opts.verbose = p.has("--verbose");
     opts.json = p.has("--json");
+    if (p.has("--profiles")) opts.profiles_dir = p.value("--profiles");
     if (c->layer) {
         if (auto error = check_layer_command(opts)) return usage_error(*error);
     }

@@ -90,9 +90,8 @@ Status check_exclusion_shape(const std::string& base, const GrantExclusionInfo& 
     auto rendered = render_globs(set_complement(paths), exclusion.where, kOutsideRenderLimits, limits.dfa);
     if (rendered) return {};
     return make_error(ErrorKind::Unsupported, exclusion.where,
-                      "grant for '" + base + "': what '" + exclusion.text +
-                          "' leaves of the paths cannot be written as AppArmor globs (" +
-                          rendered.error().message +
+                      "grant for '" + base + "': the rest of the grant after '" + exclusion.text +
+                          "' cannot be written as AppArmor globs (" + rendered.error().message +
                           "); exclude subtrees such as /dir/** or /dir/*, with literal, *, ?, [..] or {..} "
                           "path segments (a name suffix such as /dir/*.ext is not supported)");
 }

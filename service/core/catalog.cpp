@@ -3,8 +3,7 @@
 #include <algorithm>
 
 #include "policy/engine/grant.h"
-#include "policy/load/include_resolver.h"
-#include "policy/syntax/parser.h"
+#include "policy/engine/grant_check.h"
 
 namespace aalayer::service {
 
@@ -44,22 +43,7 @@ std::vector<std::string> PolicyCatalog::scan() {
             tunables_ = policy_error(ServiceErrorKind::Internal, t.error());
         }
     }
-    // Base profiles: the top-level, non-hat profiles of each file, by name.
-    if (auto files = reader_.list(config_.profiles_dir)) {
-        for (const auto& name : *files) {
-            const std::string path = config_.profiles_dir + "/" + name;
-            if (policy::is_skipped_policy_entry(name) || reader_.stat(path) != policy::EntryType::File)
-                continue;
-            auto text = reader_.read(path, 16U << 20U);
-            if (!text) continue;
-            auto parsed = policy::parse_document(*text, path, system_options().limits);
-            if (!parsed) continue;  // apparmor_parser would refuse it too; not a base
-            for (const auto& item : parsed->document.items) {
-                const auto* p = std::get_if<policy::Box<policy::Profile>>(&item.node);
-                if (p != nullptr && !(*p)->hat) base_files_.emplace((*p)->name.text, path);
-            }
-        }
-    }
+    base_files_ = policy::base_profiles_in(reader_, config_.profiles_dir, system_options().limits);
     // Grants: parsed with a placeholder user to find which bases they cover.
     auto probe = user_options(policy::UserIdentity{65534, "nobody", "/nonexistent"});
     if (!probe) {
@@ -67,37 +51,12 @@ std::vector<std::string> PolicyCatalog::scan() {
         return problems;
     }
     const Loader grant_loader(reader_, policy::grant_load_options(probe.value()));
-    if (auto files = reader_.list(config_.grants_dir)) {
-        for (const auto& name : *files) {
-            if (!name.ends_with(".conf") || name.front() == '.') continue;
-            const std::string path = config_.grants_dir + "/" + name;
-            auto loaded = grant_loader.load_file(path);
-            auto grants = loaded ? policy::read_grants(*loaded)
-                                 : policy::Result<std::vector<policy::Grant>>(loaded.error());
-            if (!grants) {
-                problems.push_back(grants.error().format());
-                continue;
-            }
-            for (auto& g : *grants) {
-                auto compiled = policy::compile_grant(g, config_.limits);
-                if (!compiled) {
-                    problems.push_back(compiled.error().format());
-                    continue;
-                }
-                for (const auto& warning : compiled->warnings)
-                    problems.push_back(warning.format());
-                if (!base_files_.contains(g.base)) {
-                    problems.push_back(policy::to_string(g.where) + ": warning: grant for '" + g.base +
-                                       "', but no profile in " + config_.profiles_dir +
-                                       " has that name: nobody can layer on it until one does");
-                }
-                auto [it, inserted] = grant_files_.emplace(g.base, path);
-                if (!inserted) {
-                    problems.push_back(policy::to_string(g.where) + ": error: a second grant for '" + g.base +
-                                       "' (the first is in " + it->second + "); this one is ignored");
-                }
-            }
-        }
+    for (auto& file : policy::check_grants_in(reader_, grant_loader, config_.grants_dir, base_files_,
+                                              config_.profiles_dir, config_.limits)) {
+        for (const auto& finding : file.findings)
+            problems.push_back(finding.format());
+        for (const auto& g : file.grants)
+            grant_files_.emplace(g.base, file.path);
     }
     return problems;
 }

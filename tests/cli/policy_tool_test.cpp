@@ -226,6 +226,41 @@ std::string sources(const Json& explanation) {
     return out;
 }
 
+// The admin's check: what the service would log at a reload, before the
+// grants are installed; exit 1 only for errors.
+TEST(PolicyToolTest, CheckGrantsListsTheAdminsMistakes) {
+    const TempDir dir;
+    dir.write("profiles/demo", kBase);
+    dir.write("grants/demo.conf",
+              "grant demo {\n  owner @{HOME}/work/** rwkm,\n  exclude @{HOME}/work/keys/**,\n"
+              "  exclude /srv/**,\n}\n");
+    dir.write("grants/acro.conf", "grant /usr/bin/acroread {\n  owner @{HOME}/** r,\n}\n");
+    dir.write("grants/inactive.conf.example", "this is not read\n");
+    const std::string grants = dir.path() + "/grants";
+    const std::string profiles = dir.path() + "/profiles";
+    auto r = run({"check-grants", grants, "--profiles", profiles});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(r.out,
+              grants + "/acro.conf:1:1: warning: grant for '/usr/bin/acroread', but no profile in " +
+                  profiles + " has that name: nobody can layer on it until one does\n" + grants +
+                  "/demo.conf:4:3: warning: 'exclude /srv/**,' takes nothing out of the grant for demo: no "
+                  "grant rule names these paths\n" +
+                  grants + ": 2 grant file(s), 2 grant(s) in use, 0 error(s), 2 warning(s)\n");
+
+    dir.write("grants/bad.conf",
+              "grant demo {\n  owner @{HOME}/*.txt r,\n}\ngrant other {\n  deny /x r,\n}\n");
+    r = run({"check-grants", grants, "--profiles", profiles});
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.out.find(grants + "/bad.conf:5:3: error: a grant cannot deny"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("3 grant file(s), 2 grant(s) in use, 1 error(s), 2 warning(s)"), std::string::npos)
+        << r.out;
+
+    r = run({"check-grants", dir.path() + "/nope"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("not a directory"), std::string::npos) << r.err;
+    EXPECT_EQ(run({"check-grants", grants, profiles}).exit_code, 2);
+}
+
 TEST(PolicyToolTest, JsonReaderAcceptsJsonOnly) {
     EXPECT_TRUE(JsonReader(R"([{"a": "x\"\u0001", "b": [true, false, null, -1.5e3]}, {}])").document());
     EXPECT_FALSE(JsonReader("[1,]").document());
