@@ -73,20 +73,7 @@ Word glob_word(const std::string& glob) {
     return w;
 }
 
-namespace {
-
-// Path-mediation flags of the base that the child must share, or paths the
-// base resolves one way would be resolved another way in the child.
-bool path_flag(const std::string& flag) {
-    return flag == "attach_disconnected" || flag == "no_attach_disconnected" || flag == "mediate_deleted" ||
-           flag == "delegate_deleted" || flag == "chroot_relative" || flag == "namespace_relative" ||
-           flag == "chroot_attach" || flag == "chroot_no_attach";
-}
-
-// The allow-all rules are fixed text of a few bytes (kRuleClasses).
-const ParseLimits kAllowAllParseLimits;
-
-FilePerms file_perms(PermBits bits, bool deny) {
+FilePerms child_file_perms(PermBits bits, bool deny) {
     FilePerms p;
     if ((bits & perm::kRead) != 0) p.bits |= FilePerms::Read;
     if ((bits & perm::kWrite) != 0) {
@@ -100,6 +87,20 @@ FilePerms file_perms(PermBits bits, bool deny) {
     if ((bits & perm::kExec) != 0) p.exec = deny ? ExecMode::Plain : ExecMode::Inherit;
     return p;
 }
+
+namespace {
+
+// Path-mediation flags of the base that the child must share, or paths the
+// base resolves one way would be resolved another way in the child.
+bool path_flag(const std::string& flag) {
+    return flag == "attach_disconnected" || flag == "no_attach_disconnected" || flag == "mediate_deleted" ||
+           flag == "delegate_deleted" || flag == "chroot_relative" || flag == "namespace_relative" ||
+           flag == "chroot_attach" || flag == "chroot_no_attach";
+}
+
+// The allow-all rules are fixed text of a few bytes (kRuleClasses).
+const ParseLimits kAllowAllParseLimits;
+
 
 }  // namespace
 
@@ -121,13 +122,13 @@ void ChildProfileBuilder::add_file(std::vector<Item>& section, const std::string
     // A pair is (x, x) or (x, 0): per-owner rules come from owner rules.
     if (perms.other == 0) {
         rule.qualifiers.owner = OwnerMode::Owner;
-        rule.perms = file_perms(perms.owner, deny);
+        rule.perms = child_file_perms(perms.owner, deny);
     } else {
-        rule.perms = file_perms(both, deny);
+        rule.perms = child_file_perms(both, deny);
         if (perms.owner != both) {
             FileRule extra = rule;
             extra.qualifiers.owner = OwnerMode::Owner;
-            extra.perms = file_perms(perms.owner, deny);
+            extra.perms = child_file_perms(perms.owner, deny);
             Item item{Location{}, Node{extra}};
             if (seen_.insert(emit_rule(item.node)).second) section.push_back(std::move(item));
         }

@@ -45,4 +45,8 @@ private:
 // A glob as a policy word, quoted when it holds bytes a bare word cannot.
 Word glob_word(const std::string& glob);
 
+// Engine permission bits as a child rule's permissions: 'w' stands for
+// write and append together; exec is 'ix' in an allow rule, 'x' in a deny.
+FilePerms child_file_perms(PermBits bits, bool deny);
+
 }  // namespace aalayer::policy

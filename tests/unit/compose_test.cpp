@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "policy/engine/product_check.h"
+#include "policy/engine/widening.h"
 #include "policy/syntax/parser.h"
 #include "tests/support/default_limits.h"
 #include "tests/support/glob_reference.h"
@@ -483,6 +484,98 @@ TEST(Diff, ExamplesDifferAndEqualLayersHaveNone) {
         EXPECT_NE(region.a, region.b);
     }
     EXPECT_TRUE(diff(ca, ca, kDfaLimits).value().empty());
+}
+
+// ---- failing closed (widening.h) ---------------------------------------------------------------
+
+// The issue's case: the grant stops covering Downloads while a layer allowed
+// only Downloads/banking. Recomputed, every other download would become the
+// base's (owner rwk); held back, the kernel keeps them denied.
+TEST(HoldBack, AGrantThatShrinksIsHeldBackUntilAccepted) {
+    const PermBits rwk = perm::kRead | perm::kWrite | perm::kAppend | perm::kLock;
+    const PermBits rw = perm::kRead | perm::kWrite | perm::kAppend;
+    const std::vector<FileRuleInfo> base_rules{rule({"/**"}, perm::kRead),
+                                               rule({"/home/**"}, rwk, OwnerMode::Owner)};
+    auto base = make_base(base_rules);
+    auto before = make_grant({rule({"/home/a/Downloads/**"}, rw, OwnerMode::Owner),
+                              rule({"/home/a/.mozilla/**"}, rwk, OwnerMode::Owner)})
+                      .value();
+    auto after = make_grant({rule({"/home/a/.mozilla/**"}, rwk, OwnerMode::Owner)}).value();
+    LayerRules layer;
+    layer.files.push_back(rule({"/home/a/Downloads/banking/**"}, rw, OwnerMode::Owner));
+    layer.files.push_back(rule({"/home/a/.mozilla/**"}, perm::kRead, OwnerMode::Owner));
+    auto accepted = compose(base, before, layer, LayerId{1000, "bank"});
+    auto next = compose(base, after, layer, LayerId{1000, "bank"});
+    ASSERT_TRUE(accepted.ok() && next.ok());
+    ASSERT_TRUE(accepted->valid() && next->valid());
+    EXPECT_EQ(next->perms("/home/a/Downloads/other.pdf"), (PermPair{rwk, perm::kRead}));
+
+    auto held = hold_back(*next, accepted->child_text, kPermissionLimits, GlobRenderLimits{});
+    ASSERT_TRUE(held.ok()) << held.error().format();
+    ASSERT_FALSE(held->regions.empty());
+    const Difference& first = held->regions.front();
+    EXPECT_TRUE(first.example.starts_with("/home/a/Downloads/")) << first.example;
+    EXPECT_NE(first.a, first.b);
+    EXPECT_NE(held->held_child, next->child_text);
+    // The kernel's view of base ∩ held child: the intersection of the two, path by path.
+    const std::vector<FileRuleInfo> child = parse_child(held->held_child);
+    const std::vector<Dfa> child_sets = glob_sets(child);
+    for (const std::string p : {"/home/a/Downloads/other.pdf", "/home/a/Downloads/banking/s.pdf",
+                                "/home/a/Downloads/", "/home/a/.mozilla/prefs.js", "/home/a/x", "/etc/passwd",
+                                "/home/a/Downloads/banking"}) {
+        SCOPED_TRACE(p);
+        EXPECT_EQ(kernel_perms(base_rules, child_sets, child, p), next->perms(p) & accepted->perms(p))
+            << held->held_child;
+    }
+    // The accepted layer allowed nothing there (an allow-list of banking/ only): still nothing.
+    EXPECT_EQ(kernel_perms(base_rules, child_sets, child, "/home/a/Downloads/other.pdf"), PermPair{});
+}
+
+TEST(HoldBack, AChangeThatOnlyNarrowsTakesEffectAtOnce) {
+    const PermBits rw = perm::kRead | perm::kWrite | perm::kAppend;
+    auto base = make_base({rule({"/**"}, perm::kAll)});
+    auto before = make_grant({rule({"/d/**"}, rw)}).value();
+    auto after = make_grant({rule({"/d/**"}, perm::kRead)}).value();
+    LayerRules layer;
+    layer.files.push_back(rule({"/d/**"}, rw));
+    auto accepted = compose(base, before, layer, LayerId{1000, "n"});
+    auto next = compose(base, after, layer, LayerId{1000, "n"});
+    ASSERT_TRUE(accepted.ok() && next.ok());
+    auto held = hold_back(*next, accepted->child_text, kPermissionLimits, GlobRenderLimits{});
+    ASSERT_TRUE(held.ok()) << held.error().format();
+    EXPECT_TRUE(held->regions.empty());
+    EXPECT_EQ(held->held_child, next->child_text);
+}
+
+// Random grants before and after, random layers: the held child is always
+// the intersection, on every canonical path up to length 6.
+TEST(HoldBack, RandomChangesAreHeldToTheIntersection) {
+    std::mt19937 rng(99);
+    int held_rounds = 0;
+    for (int round = 0; round < 40; ++round) {
+        Scenario s = random_scenario(rng, 3);
+        Scenario t = random_scenario(rng, 0);
+        auto base = make_base(s.base_rules);
+        auto before = make_grant(s.grant_rules);
+        auto after = make_grant(t.grant_rules);
+        ASSERT_TRUE(before.ok() && after.ok());
+        auto accepted = compose(base, *before, s.layer, LayerId{1000, "r"});
+        auto next = compose(base, *after, s.layer, LayerId{1000, "r"});
+        ASSERT_TRUE(accepted.ok() && next.ok());
+        if (!accepted->valid() || !next->valid()) continue;
+        auto held = hold_back(*next, accepted->child_text, kPermissionLimits, GlobRenderLimits{});
+        // Not writable as globs (a Limit or Unsupported render error): the service keeps the old child.
+        if (!held.ok() && held.error().kind != ErrorKind::Invalid) continue;
+        ASSERT_TRUE(held.ok()) << held.error().format();
+        if (!held->regions.empty()) ++held_rounds;
+        const std::vector<FileRuleInfo> child = parse_child(held->held_child);
+        const std::vector<Dfa> child_sets = glob_sets(child);
+        for (const auto& p : canonical_paths_up_to_6()) {
+            ASSERT_EQ(kernel_perms(s.base_rules, child_sets, child, p), next->perms(p) & accepted->perms(p))
+                << p << "\n" << held->held_child;
+        }
+    }
+    EXPECT_GT(held_rounds, 10);
 }
 
 }  // namespace
