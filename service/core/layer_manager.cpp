@@ -13,6 +13,7 @@ const char* to_string(LayerState state) {
         case LayerState::Invalid: return "invalid";
         case LayerState::Failed: return "failed";
         case LayerState::Stale: return "stale";
+        case LayerState::Review: return "review";
     }
     return "invalid";
 }
@@ -199,7 +200,7 @@ Outcome<CheckResult> LayerManager::check(const Caller& caller, const std::string
         return fail(ServiceErrorKind::NoSuchBase, "no base profile named '" + base + "'");
     auto identity = user(caller.uid);
     if (!identity) return identity.error();
-    auto composed = compose(*catalog.catalog, StoredLayer{caller.uid, base, name, text, false, false, 0},
+    auto composed = compose(*catalog.catalog, StoredLayer{caller.uid, base, name, text, false, false, 0, {}},
                             identity.value());
     if (!composed) return composed.error();
     return CheckResult{composed->child_text, composed->findings};
@@ -230,10 +231,11 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
         const std::lock_guard lock(mutex_);
         if (const auto it = layers_.find(key); it != layers_.end()) complain = it->second.stored.complain;
     }
-    StoredLayer stored{uid, base, name, text, options.strict, complain, ports_.clock.now_usec()};
+    StoredLayer stored{uid, base, name, text, options.strict, complain, ports_.clock.now_usec(), {}};
     auto composed = compose(*catalog.catalog, stored, identity.value());
     if (!composed) return composed.error();
     if (!composed->valid()) return fail(ServiceErrorKind::InvalidLayer, format_findings(composed->findings));
+    stored.accepted_child = composed->child_text;  // applying accepts what the layer means now
     // No lock is held while polkit answers: that may take seconds.
     if (auto st = authorize(caller, for_uid ? kActionManageAny : kActionManageOwn, options.interactive); !st)
         return st.error();
@@ -377,21 +379,45 @@ std::optional<LayerView> LayerManager::layer(const LayerKey& key) const {
 
 namespace aalayer::service {
 
+Outcome<LayerManager::Entry> LayerManager::entry_of(std::uint32_t uid, const std::string& base,
+                                                    const std::string& name) const {
+    if (auto st = valid_base(base); !st) return st.error();
+    if (auto st = valid_layer_name(name); !st) return st.error();
+    const std::lock_guard lock(mutex_);
+    const auto it = layers_.find(LayerKey{uid, base, name});
+    if (it == layers_.end())
+        return fail(ServiceErrorKind::NoSuchLayer, "you have no layer '" + name + "' on '" + base + "'");
+    return it->second;
+}
+
+ServiceStatus LayerManager::accept(const Caller& caller, std::optional<std::uint32_t> for_uid,
+                                   const std::string& base, const std::string& name, bool interactive) {
+    auto entry = entry_of(for_uid.value_or(caller.uid), base, name);
+    if (!entry) return entry.error();
+    if (entry->state != LayerState::Review) {
+        return fail(ServiceErrorKind::InvalidArgument,
+                    "layer '" + name + "' on '" + base + "' has no change to accept (it is " +
+                        to_string(entry->state) + ")");
+    }
+    const StoredLayer& stored = entry->stored;
+    auto out = apply(caller, for_uid, base, name, stored.text,
+                     ApplyOptions{interactive, stored.strict, stored.complain});
+    if (!out) return out.error();
+    return Done{};
+}
+
 ServiceStatus LayerManager::set_mode(const Caller& caller, std::optional<std::uint32_t> for_uid,
                                      const std::string& base, const std::string& name, bool complain,
                                      bool interactive) {
-    const std::uint32_t uid = for_uid.value_or(caller.uid);
-    if (auto st = valid_base(base); !st) return st.error();
-    if (auto st = valid_layer_name(name); !st) return st.error();
-    StoredLayer stored;
-    {
-        const std::lock_guard lock(mutex_);
-        const auto it = layers_.find(LayerKey{uid, base, name});
-        if (it == layers_.end()) {
-            return fail(ServiceErrorKind::NoSuchLayer, "you have no layer '" + name + "' on '" + base + "'");
-        }
-        stored = it->second.stored;
+    auto entry = entry_of(for_uid.value_or(caller.uid), base, name);
+    if (!entry) return entry.error();
+    // Switching the mode re-applies the text, which would accept the change unseen.
+    if (entry->state == LayerState::Review) {
+        return fail(ServiceErrorKind::InvalidArgument,
+                    "the admin changed what layer '" + name + "' allows: see 'aalayer show " + base + "/" + name +
+                        "', then accept it (aalayer accept) or apply the layer again before switching its mode");
     }
+    const StoredLayer stored = std::move(entry->stored);
     // The stored text again, with the other mode: the same checks and
     // steps as an apply (polkit, the compile, the atomic replace). An apply
     // of new text meanwhile wins or loses as a whole, never half.

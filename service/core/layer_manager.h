@@ -32,7 +32,9 @@ struct ServiceLimits {
     friend bool operator==(const ServiceLimits&, const ServiceLimits&) = default;
 };
 
-enum class LayerState : std::uint8_t { Active, Compiled, Invalid, Failed, Stale };
+// Review: an admin's change would widen the layer; the kernel holds it to
+// what its owner accepted until they accept (docs/layer-algebra.md).
+enum class LayerState : std::uint8_t { Active, Compiled, Invalid, Failed, Stale, Review };
 const char* to_string(LayerState state);
 
 // What the bus shows of a layer (findings only to the owner and root).
@@ -154,6 +156,10 @@ public:
     // composed and loaded again with the other mode (the caller sends no text).
     ServiceStatus set_mode(const Caller& caller, std::optional<std::uint32_t> for_uid,
                            const std::string& base, const std::string& name, bool complain, bool interactive);
+    // Accepts what an admin's change made the layer mean (state Review): its
+    // stored text applied again, which takes the new child as accepted.
+    ServiceStatus accept(const Caller& caller, std::optional<std::uint32_t> for_uid, const std::string& base,
+                         const std::string& name, bool interactive);
     // Whether the caller may read the layer's denials: its owner, root, or
     // manage-any (polkit, never interactive); NoSuchLayer otherwise.
     ServiceStatus may_read_denials(const Caller& caller, const LayerKey& key);
@@ -188,6 +194,15 @@ private:
         std::shared_ptr<const PolicyCatalog> catalog;
         std::uint64_t generation = 0;
     };
+
+    // A copy of the layer's entry (NoSuchLayer, or a bad base or name).
+    Outcome<Entry> entry_of(std::uint32_t uid, const std::string& base, const std::string& name) const;
+    // What a recompute loads: the new child, or the one held to what the owner accepted.
+    struct Settled {
+        std::string child;
+        bool review = false;
+    };
+    Settled held_to_accepted(Entry& entry, const policy::Composition& next, const MessageLog& log) const;
 
     static LayerView view_of(const Entry& e);
     // What a layer whose child went to the backend is: Active in the kernel,

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "policy/engine/widening.h"
 #include "service/core/layer_manager.h"
 
 namespace aalayer::service {
@@ -30,24 +31,65 @@ LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry e
         load_denies_only(catalog, entry, identity.value(), log);
         return entry;
     }
+    const Settled settled = held_to_accepted(entry, *composed, log);
     // A reload recomputes every layer; only those whose child changed (or
     // that the kernel lost) go through apparmor_parser again.
-    const bool unchanged = (entry.state == LayerState::Active || entry.state == LayerState::Compiled) &&
-                           entry.loaded_text == composed->child_text && ports_.kernel.is_loaded(kernel_name);
-    if (unchanged) {
-        entry.composition = std::make_shared<const policy::Composition>(std::move(composed.value()));
-        return entry;
+    const bool unchanged = (entry.state == LayerState::Active || entry.state == LayerState::Compiled ||
+                            entry.state == LayerState::Review) &&
+                           entry.loaded_text == settled.child && ports_.kernel.is_loaded(kernel_name);
+    if (!unchanged) {
+        if (auto st = ports_.kernel.load(kernel_name, settled.child); !st) {
+            entry.state = LayerState::Failed;
+            entry.findings.push_back(policy::Finding{policy::Severity::Error, where, st.error().message});
+            log(kernel_name + ": " + st.error().message);
+            return entry;
+        }
+        entry.loaded_text = settled.child;
     }
-    if (auto st = ports_.kernel.load(kernel_name, composed->child_text); !st) {
-        entry.state = LayerState::Failed;
-        entry.findings.push_back(policy::Finding{policy::Severity::Error, where, st.error().message});
-        log(kernel_name + ": " + st.error().message);
-        return entry;
+    if (settled.review && entry.state != LayerState::Review) {
+        entry.stored.updated_at = ports_.clock.now_usec();  // what the layer means changed: panels re-read
+        log(kernel_name + ": the admin's change would widen it; held to what its owner accepted");
     }
-    entry.state = loaded_state();
-    entry.loaded_text = composed->child_text;
+    entry.state = settled.review ? LayerState::Review : loaded_state();
     entry.composition = std::make_shared<const policy::Composition>(std::move(composed.value()));
     return entry;
+}
+
+// Fail closed (docs/layer-algebra.md): the kernel gets the new child less
+// whatever it allows that the child its owner accepted did not, and the
+// layer waits in Review with a finding per widened region. Only narrowing:
+// the new child at once.
+LayerManager::Settled LayerManager::held_to_accepted(Entry& entry, const policy::Composition& next,
+                                                     const MessageLog& log) const {
+    const std::string kernel_name = kernel_name_of(entry.stored);
+    const policy::Location where{layer_source_name(entry.stored.name), 0, 0};
+    std::string& accepted = entry.stored.accepted_child;
+    if (accepted.empty()) {
+        // Stored before accepted children were kept: what it means now is what was accepted.
+        accepted = next.child_text;
+        return Settled{next.child_text, false};
+    }
+    if (accepted == next.child_text) return Settled{next.child_text, false};
+    const std::string how = "; held back until you accept it (aalayer accept " + entry.stored.base + "/" +
+                            entry.stored.name + ", or apply the layer again)";
+    auto held = policy::hold_back(next, accepted, catalog_config_.limits, policy::GlobRenderLimits{});
+    if (!held) {
+        log(kernel_name + ": cannot hold the admin's change back path by path (" + held.error().message +
+            "); the kernel keeps the child its owner accepted");
+        entry.findings.push_back(policy::Finding{
+            policy::Severity::Warning, where,
+            "the admin changed what this layer allows, in a way that cannot be held back path by path; the "
+            "version you accepted stays in force" +
+                how});
+        return Settled{accepted, true};
+    }
+    for (const auto& region : held->regions) {
+        entry.findings.push_back(policy::Finding{
+            policy::Severity::Warning, where,
+            "the admin's change would let this layer allow " + policy::format_pair(region.b) + " on " +
+                region.example + " (until now " + policy::format_pair(region.a) + ")" + how});
+    }
+    return Settled{held->held_child, !held->regions.empty()};
 }
 
 // A layer that no longer composes (its grant narrowed or went away) must not

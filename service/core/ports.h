@@ -33,6 +33,10 @@ struct StoredLayer {
     bool strict = false;
     bool complain = false;
     std::uint64_t updated_at = 0;  // microseconds since the epoch
+    // The child its owner last accepted (apply, accept), so an admin's change
+    // that would widen the layer is held back (docs/layer-algebra.md); empty
+    // in files written before it was kept.
+    std::string accepted_child;
     friend bool operator==(const StoredLayer&, const StoredLayer&) = default;
 };
 

@@ -143,7 +143,10 @@ std::string serialize_layer(const StoredLayer& l) {
                          escape_element(l.base) + "\nname " + l.name + "\nstrict " + (l.strict ? "1" : "0") +
                          "\ncomplain " + (l.complain ? "1" : "0") + "\nupdated " +
                          std::to_string(l.updated_at) + "\nlength " + std::to_string(l.text.size()) + "\n";
-    return header + "checksum " + hex(policy::fnv1a_bytes(header + l.text)) + "\n\n" + l.text;
+    // The accepted child follows the text; files without it read as before.
+    if (!l.accepted_child.empty()) header += "accepted " + std::to_string(l.accepted_child.size()) + "\n";
+    const std::string body = l.text + l.accepted_child;
+    return header + "checksum " + hex(policy::fnv1a_bytes(header + body)) + "\n\n" + body;
 }
 
 Outcome<StoredLayer> parse_layer(const std::string& content) {
@@ -155,6 +158,7 @@ Outcome<StoredLayer> parse_layer(const std::string& content) {
     if (!std::getline(in, line) || line != kMagic) return bad("not an aalayer layer file");
     StoredLayer l;
     std::size_t length = 0;
+    std::size_t accepted = 0;
     std::string checksum;
     std::string header = line + "\n";
     while (std::getline(in, line)) {
@@ -178,6 +182,8 @@ Outcome<StoredLayer> parse_layer(const std::string& content) {
                 l.updated_at = std::stoull(value);
             } else if (key == "length") {
                 length = std::stoull(value);
+            } else if (key == "accepted") {
+                accepted = std::stoull(value);
             } else if (key == "checksum") {
                 checksum = value;
             } else {
@@ -187,11 +193,14 @@ Outcome<StoredLayer> parse_layer(const std::string& content) {
             return bad("malformed value in '" + line + "'");
         }
     }
-    l.text = content.substr(blank + 2);
-    if (l.text.size() != length)
-        return bad("the text is " + std::to_string(l.text.size()) + " bytes, the header says " +
-                   std::to_string(length) + " (truncated?)");
-    if (checksum != hex(policy::fnv1a_bytes(header + l.text))) return bad("checksum mismatch (corrupted)");
+    const std::string body = content.substr(blank + 2);
+    if (length > body.size() || body.size() - length != accepted)
+        return bad("the text is " + std::to_string(body.size()) + " bytes, the header says " +
+                   std::to_string(length) + (accepted != 0 ? " and " + std::to_string(accepted) : "") +
+                   " (truncated?)");
+    if (checksum != hex(policy::fnv1a_bytes(header + body))) return bad("checksum mismatch (corrupted)");
+    l.text = body.substr(0, length);
+    l.accepted_child = body.substr(length);
     if (l.base.empty() || l.name.empty()) return bad("base or name missing");
     return l;
 }

@@ -22,7 +22,8 @@ StoredLayer sample() {
                        "owner @{HOME}/.mozilla/** rw,\n# a comment with \"quotes\" and\nno final newline",
                        true,
                        false,
-                       1'700'000'000'000'000ULL};
+                       1'700'000'000'000'000ULL,
+                       "profile b//aalayer.1000.banking {\n  /** r,\n}\n"};
 }
 
 TEST(FileStore, SaveLoadEraseRoundTrip) {
@@ -89,6 +90,22 @@ TEST(FileStore, EveryDamageIsDetected) {
         bad[i] = static_cast<char>(bad[i] ^ 0x20);
         EXPECT_FALSE(parse_layer(bad).ok()) << "flipped byte " << i;
     }
+}
+
+// A file written before the accepted child was kept reads as before, with
+// none; one with it keeps text and child apart.
+TEST(FileStore, TheAcceptedChildIsOptionalAndKeptApart) {
+    StoredLayer old = sample();
+    old.accepted_child.clear();
+    const std::string legacy = serialize_layer(old);
+    EXPECT_EQ(legacy.find("accepted "), std::string::npos);
+    auto read = parse_layer(legacy);
+    ASSERT_TRUE(read.ok());
+    EXPECT_EQ(read.value(), old);
+    auto both = parse_layer(serialize_layer(sample()));
+    ASSERT_TRUE(both.ok());
+    EXPECT_EQ(both->text, sample().text);
+    EXPECT_EQ(both->accepted_child, sample().accepted_child);
 }
 
 TEST(FileStore, DamagedFileIsReportedAndLeftInPlace) {
