@@ -2,6 +2,7 @@
 // what it gets, where two layers differ, a layer's source. None of them
 // writes; each takes the manager's lock only to find the composition.
 #include "policy/automaton/paths.h"
+#include "policy/engine/learn.h"
 #include "service/core/layer_manager.h"
 
 namespace aalayer::service {
@@ -106,22 +107,8 @@ policy::PermBits bits_of_mask(std::string_view mask) {
     return bits;
 }
 
-// The path as a glob that matches it alone, quoted when it has blanks.
-std::string literal_glob(const std::string& path) {
-    std::string out;
-    bool quote = false;
-    for (const char c : path) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte == ' ' || byte == '\t') quote = true;
-        out += policy::glob_literal(byte);
-    }
-    return quote ? "\"" + out + "\"" : out;
-}
-
 std::string rule_for(const Denial& d, policy::PermBits bits) {
-    std::string letters = policy::perm_letters(static_cast<policy::PermBits>(bits & ~policy::perm::kExec));
-    if ((bits & policy::perm::kExec) != 0) letters += "ix";
-    return std::string(d.owner() ? "owner " : "") + literal_glob(d.path) + " " + letters + ",";
+    return policy::file_rule(policy::literal_glob(d.path), bits, d.owner());
 }
 
 }  // namespace
