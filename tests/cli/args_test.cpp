@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "client/cli/arguments.h"
+#include "client/cli/learn.h"
 
 namespace aalayer::test {
 namespace {
@@ -144,6 +145,28 @@ std::string usage_error(const std::vector<std::string_view>& words) {
     if (!std::holds_alternative<cli::UsageError>(line)) return "<no error>";
     const auto& e = std::get<cli::UsageError>(line);
     return (e.command != nullptr ? std::string(e.command->spec.name) : "-") + ": " + e.message;
+}
+
+TEST(AalayerArgsTest, LearnArguments) {
+    const cli::Args a = args_of({"learn", "demo/bank", "--since", "@1700000000", "--yes", "--enforce"});
+    EXPECT_EQ(a.command, "learn");
+    EXPECT_EQ(a.layer.text(), "demo/bank");
+    EXPECT_EQ(a.since, 1700000000000000U);
+    EXPECT_TRUE(a.yes);
+    EXPECT_TRUE(a.enforce);
+    EXPECT_FALSE(args_of({"learn", "demo/bank", "--json"}).yes);
+    EXPECT_EQ(usage_error({"learn"}).substr(0, 6), "learn:");
+    EXPECT_EQ(usage_error({"log", "demo/bank", "--yes"}).substr(0, 4), "log:");
+}
+
+// aalayer learn's diff: the layer's last lines as context, the learned rules added.
+TEST(AalayerLearnDiffTest, AddedRulesAfterThreeLinesOfContext) {
+    const std::string old_text = "a\nb\nc\nd\ne";  // no final newline: the service adds one
+    const std::string new_text = "a\nb\nc\nd\ne\nowner @{HOME}/x/** rw,\n";
+    EXPECT_EQ(cli::unified_diff(old_text, new_text, "demo/bank"),
+              "--- a/demo/bank\n+++ b/demo/bank\n@@ -3,3 +3,4 @@\n c\n d\n e\n+owner @{HOME}/x/** rw,\n");
+    EXPECT_EQ(cli::unified_diff("", "r,\n", "x/y"), "--- a/x/y\n+++ b/x/y\n@@ -0,0 +1 @@\n+r,\n");
+    EXPECT_EQ(cli::unified_diff("same\n", "same\n", "x/y"), "");
 }
 
 TEST(AalayerArgsTest, ModeAndLogArguments) {
