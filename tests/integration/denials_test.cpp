@@ -5,6 +5,7 @@
 // user eavesdropping with match rules sees nothing.
 #include <chrono>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -180,6 +181,7 @@ TEST(DenialsBus, LearnProposesRulesAsJsonAndAppliesThemWithYes) {
     // Not a terminal, no --yes: the diff, and how to apply it.
     r = s.run_client(kNobody, {cli, "learn", "app/web"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::cout << "$ aalayer learn app/web\n" << r.out;  // docs/user-guide.md quotes it
     EXPECT_NE(r.out.find("@@ -1 +1,2 @@\n owner @{HOME}/docs/bank/** r,\n+owner @{HOME}/docs/trip/** rw,\n"),
               std::string::npos)
         << r.out;
@@ -190,6 +192,7 @@ TEST(DenialsBus, LearnProposesRulesAsJsonAndAppliesThemWithYes) {
 
     r = s.run_client(kNobody, {cli, "learn", "app/web", "--yes"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::cout << "$ aalayer learn app/web --yes\n" << r.out;
     EXPECT_NE(r.out.find("applied app/web with 1 learned rule\n"), std::string::npos) << r.out;
     r = s.run_client(kNobody, {cli, "explain", "app/web", "/nonexistent/docs/trip/b"});
     EXPECT_NE(r.out.find("owner=rw"), std::string::npos) << r.out;

@@ -297,5 +297,30 @@ TEST_F(DenialsManagerTest, FakeSourceRecordsLearnedIntoRulesThatApplyAndAllowThe
     EXPECT_TRUE(manager->learn(kRoot, key, 0).ok());
 }
 
+TEST_F(DenialsManagerTest, LearnOnAFullRingOfFakeSourceRecordsIsBoundedAndQuick) {
+    ASSERT_TRUE(
+        manager->apply(kAlice, std::nullopt, "app", "bank", "owner @{HOME}/docs/bank/** r,\n", {}).ok());
+    // A full ring: 256 distinct files in 64 folders, a quarter of them outside the grant.
+    std::vector<std::string> records;
+    for (int i = 0; i < 256; ++i) {
+        const std::string folder = i % 4 == 0 ? "/etc/d" : "/home/alice/docs/d";
+        records.push_back(file_record("app//aalayer.1000.bank",
+                                      folder + std::to_string(i % 64) + "/f" + std::to_string(i),
+                                      i % 2 == 0 ? "r" : "rw"));
+    }
+    test::FakeDenialSource source(records);
+    feed(source);
+    const auto start = std::chrono::steady_clock::now();
+    auto learned = manager->learn(kAlice, {1000, "app", "bank"}, 0);
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    ASSERT_TRUE(learned.ok()) << learned.error().message;
+    // 48 folders inside the grant with 4 files each: one subtree each; the 64 outside are the admin's.
+    EXPECT_EQ(learned->proposals.size(), 48U);
+    EXPECT_EQ(learned->proposals.front().rule, "owner @{HOME}/docs/d1/** rw,");
+    EXPECT_EQ(learned->unproposed.size(), 64U);
+    std::cout << "LayerManager::learn, a full ring of 256 records: " << ms.count() << " ms\n";
+}
+
 }  // namespace
 }  // namespace aalayer::service
