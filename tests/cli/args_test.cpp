@@ -204,6 +204,7 @@ TEST(AalayerArgsTest, UsageLinesOfEveryCommand) {
                   "aalayer edit BASE/NAME [--strict] [--interactive]",
                   "aalayer mode BASE/NAME MODE [--interactive]",
                   "aalayer log BASE/NAME [--since TIME] [--follow] [--json]",
+                  "aalayer learn BASE/NAME [--since TIME] [--yes] [--enforce] [--interactive] [--json]",
                   "aalayer run BASE/NAME -- COMMAND [ARG]...",
               }));
 }
