@@ -66,7 +66,7 @@ public:
               std::vector<Proposal>& out)
         : current_(current), user_(user), options_(options), out_(out) {}
 
-    // Entries under `dir`, all below the grant rule root `root`.
+    // Entries that all lie below `root`, the directory their grant rule starts from.
     void cluster(const std::string& root, const std::vector<const Entry*>& entries) {
         if (entries.size() == 1) return literal(*entries.front());
         // The deepest directory they all are in.

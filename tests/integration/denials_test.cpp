@@ -200,6 +200,35 @@ TEST(DenialsBus, LearnProposesRulesAsJsonAndAppliesThemWithYes) {
     EXPECT_NE(r.out.find("no rules to propose for app/web"), std::string::npos) << r.out;
 }
 
+// In a terminal (script(1) gives aalayer one): each rule accepted, skipped or
+// edited; an edited rule that does not check is asked again.
+TEST(DenialsBus, LearnInATerminalTakesAnEditedRuleAfterCheckingIt) {
+    TempDir logs;
+    ::chmod(logs.path().c_str(), 0755);
+    const std::string audit_log = logs.write("audit.log", "");
+    Service s({"denial_source=audit-log", "audit_log=" + audit_log});
+    ASSERT_EQ(s.apply(kNobody, "web", "owner @{HOME}/docs/bank/** r,\n").exit_code, 0);
+    const auto cli = env_or("AALAYER_CLI", "aalayer");
+    append(audit_log, allowed_record("/nonexistent/docs/trip/a", "r", 65534, 1));
+    append(audit_log, allowed_record("/nonexistent/docs/trip/b", "r", 65534, 2));
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (s.run_client(kNobody, {cli, "log", "app/web"}).out.find("trip/b") == std::string::npos &&
+           std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // Edit: first a line that is no rule, then a narrower rule than proposed.
+    const std::string answers = "e\\nnot a rule\\ne\\nowner @{HOME}/docs/trip/a r,\\n";
+    const auto r = s.run_client(
+        kNobody,
+        {"sh", "-c", "printf '" + answers + "' | script -qec '" + cli + " learn app/web' /dev/null"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("(a)ccept, (s)kip, (e)dit, (q)uit?"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("that rule does not check; try again"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("applied app/web with 1 learned rule"), std::string::npos) << r.out;
+    const auto shown = s.run_client(kNobody, {cli, "show", "app/web"});
+    EXPECT_NE(shown.out.find("owner @{HOME}/docs/trip/a r,"), std::string::npos) << shown.out;
+    EXPECT_EQ(shown.out.find("trip/**"), std::string::npos) << shown.out;
+}
+
 TEST(DenialsBus, ModeSwitchesWithoutTextAndSubscriptionsAreBounded) {
     TempDir logs;
     Service s({"denial_source=none", "max_denial_subscriptions_per_user=1"});
