@@ -34,6 +34,10 @@
 #   - the admin replaces the base (in the kernel, then in profiles_dir): the child stays loaded,
 #     a program running under the layer sees the new base at once, aalayerd recomputes and the
 #     layer stays active; the user's later replacement of the layer reaches new programs only.
+#   - learning: a layer applied with --complain, a run that reads and writes files under
+#     ~/docs/trip succeeds; `aalayer learn` prints the proposed rule as a diff and applies nothing,
+#     `aalayer learn --yes --enforce` applies it in enforce mode; the same run then succeeds, and
+#     files in the grant that the learned rule does not cover stay denied;
 # Takes about 12 s (guest uptime about 11 s under TCG).
 # Exit 0 pass, 1 fail (with the whole VM output and console log), 77 skip (no qemu, dbus-daemon,
 # busctl or polkitd on the host). AALAYER_KERNEL_VERBOSE=1 prints the VM's output on success too.
