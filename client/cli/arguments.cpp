@@ -16,7 +16,7 @@ namespace {
 using tool::CommandSpec;
 using tool::OptionSpec;
 
-constexpr std::array<OptionSpec, 12> kOptions{{
+constexpr std::array<OptionSpec, 14> kOptions{{
     {.name = "--help", .short_name = "-h", .global = true},
     {.name = "--base", .value = "BASE"},
     {.name = "--name", .value = "NAME"},
@@ -29,6 +29,8 @@ constexpr std::array<OptionSpec, 12> kOptions{{
     {.name = "--print-profile"},
     {.name = "--since", .value = "TIME"},
     {.name = "--follow"},
+    {.name = "--yes"},
+    {.name = "--enforce"},
 }};
 
 std::vector<Command> command_table() {
@@ -104,6 +106,15 @@ std::vector<Command> command_table() {
               "ago, @EPOCH or YYYY-MM-DD[THH:MM[:SS]]. --follow: then print new records as they\n"
               "come (Ctrl-C ends); with --json one object a line."},
          cmd_log},
+        {{.name = "learn",
+          .arguments = {"BASE/NAME"},
+          .options = {"--since", "--yes", "--enforce", "--interactive", "--json"},
+          .summary = "Propose rules that would allow what log shows (typically after a complain-mode run),\n"
+                     "written as a person would: a directory's subtree, not one line per file; only what\n"
+                     "your grant lets you allow. In a terminal: accept, skip or edit each, then apply.\n"
+                     "--yes: apply them all. --enforce: apply in enforce mode. --json: print them, and\n"
+                     "apply nothing unless --yes. Otherwise: print the diff and apply nothing."},
+         cmd_learn},
         {{.name = "run",
           .arguments = {"BASE/NAME"},
           .rest = "COMMAND [ARG]...",
@@ -153,6 +164,8 @@ std::variant<Args, std::string> make_args(const Command& c, const tool::ParsedAr
     a.all = p.has("--all");
     a.print_profile = p.has("--print-profile");
     a.follow = p.has("--follow");
+    a.yes = p.has("--yes");
+    a.enforce = p.has("--enforce");
     if (p.has("--since")) {
         a.since = parse_since(p.value("--since"), std::time(nullptr));
         if (!a.since)

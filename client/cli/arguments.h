@@ -50,6 +50,8 @@ struct Args {
     std::string mode;                    // mode: enforce | complain
     std::optional<std::uint64_t> since;  // log --since, microseconds since the epoch
     bool follow = false;                 // log --follow
+    bool yes = false;                    // learn --yes: accept every proposal
+    bool enforce = false;                // learn --enforce: apply in enforce mode
 };
 
 struct Command {

@@ -238,6 +238,22 @@ public:
         });
     }
 
+    Learned propose_rules(const std::string& object_path, std::uint64_t since) override {
+        return guarded([&] {
+            const auto [proposals, unproposed, text, new_text, dropped] =
+                LayerProxy(*connection_, object_path).ProposeRules(since);
+            Learned out;
+            for (const auto& p : proposals)
+                out.proposals.push_back(Proposal{p.get<0>(), p.get<1>(), p.get<2>()});
+            for (const auto& u : unproposed)
+                out.unproposed.push_back(Unproposed{u.get<0>(), u.get<1>(), u.get<2>()});
+            out.text = text;
+            out.new_text = new_text;
+            out.dropped = dropped;
+            return out;
+        });
+    }
+
     void follow_denials(const std::string& object_path,
                         std::function<void(const std::vector<Denial>&)> on_denials) override {
         guarded([&] {

@@ -75,6 +75,25 @@ struct Denial {
     std::string info;
 };
 
+// Rules learned from a layer's records (Layer1.ProposeRules; docs/dbus-api.md).
+struct Proposal {
+    std::string rule;  // one line of layer text
+    std::string why;   // "4 paths under @{HOME}/.mozilla/firefox/x/"
+    std::vector<std::string> accesses;
+};
+struct Unproposed {
+    std::string access;
+    std::string allow;  // admin | layer | ""
+    std::string note;
+};
+struct Learned {
+    std::vector<Proposal> proposals;
+    std::vector<Unproposed> unproposed;
+    std::string text;      // the layer's text now
+    std::string new_text;  // with every proposal added
+    std::uint64_t dropped = 0;
+};
+
 struct ApplyOptions {
     bool strict = false;
     // Complain mode; none: keep the layer's mode (enforce for a new one).
@@ -126,6 +145,8 @@ public:
     // the epoch), and how many distinct records its ring has dropped.
     virtual std::pair<std::vector<Denial>, std::uint64_t> denials(const std::string& object_path,
                                                                   std::uint64_t since) = 0;
+    // Rules that would allow the records denials(object_path, since) returns.
+    virtual Learned propose_rules(const std::string& object_path, std::uint64_t since) = 0;
     // Subscribes to the layer's denials: `on_denials` gets each batch the
     // service sends this client alone, from a thread of the library's own,
     // until the Client goes.
