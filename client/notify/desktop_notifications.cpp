@@ -28,21 +28,22 @@ DesktopNotifications::DesktopNotifications(Handlers handlers) : bus_(std::make_u
     try {
         bus_->connection = sdbus::createSessionBusConnection();
         bus_->proxy = sdbus_compat::create_proxy(*bus_->connection, kName, kPath);
-        bus_->signals = sdbus_compat::add_match(
-            *bus_->connection,
-            std::string("type='signal',sender='") + kName + "',path='" + kPath + "',interface='" + kName + "'",
-            [handlers](auto&& m) {  // Message& on sdbus-c++ 1.x, Message on 2.x
-                const std::string member = m.getMemberName();
-                std::uint32_t id = 0;
-                if (member == "ActionInvoked" && handlers.action_invoked) {
-                    std::string action;
-                    m >> id >> action;
-                    handlers.action_invoked(id, action);
-                } else if (member == "NotificationClosed" && handlers.closed) {
-                    m >> id;
-                    handlers.closed(id);
-                }
-            });
+        bus_->signals =
+            sdbus_compat::add_match(*bus_->connection,
+                                    std::string("type='signal',sender='") + kName + "',path='" + kPath +
+                                        "',interface='" + kName + "'",
+                                    [handlers](auto&& m) {  // Message& on sdbus-c++ 1.x, Message on 2.x
+                                        const std::string member = m.getMemberName();
+                                        std::uint32_t id = 0;
+                                        if (member == "ActionInvoked" && handlers.action_invoked) {
+                                            std::string action;
+                                            m >> id >> action;
+                                            handlers.action_invoked(id, action);
+                                        } else if (member == "NotificationClosed" && handlers.closed) {
+                                            m >> id;
+                                            handlers.closed(id);
+                                        }
+                                    });
         bus_->connection->enterEventLoopAsync();
     } catch (const sdbus::Error& e) {
         throw std::runtime_error("no session bus: " + e.getMessage());
@@ -57,7 +58,10 @@ DesktopNotifications::~DesktopNotifications() {
 std::vector<std::string> DesktopNotifications::capabilities() {
     std::vector<std::string> out;
     try {
-        bus_->proxy->callMethod("GetCapabilities").onInterface(kName).withTimeout(kTimeout).storeResultsTo(out);
+        bus_->proxy->callMethod("GetCapabilities")
+            .onInterface(kName)
+            .withTimeout(kTimeout)
+            .storeResultsTo(out);
     } catch (const sdbus::Error& e) {
         throw std::runtime_error("no notification server: " + e.getMessage());
     }
@@ -80,8 +84,8 @@ std::uint32_t DesktopNotifications::notify(std::uint32_t replaces, const std::st
         bus_->proxy->callMethod("Notify")
             .onInterface(kName)
             .withTimeout(kTimeout)
-            .withArguments(std::string("aalayer"), replaces, std::string("dialog-warning"), summary, body, flat,
-                           hints, std::int32_t{-1})
+            .withArguments(std::string("aalayer"), replaces, std::string("dialog-warning"), summary, body,
+                           flat, hints, std::int32_t{-1})
             .storeResultsTo(id);
     } catch (const sdbus::Error& e) {
         throw std::runtime_error("the notification server refused: " + e.getMessage());
@@ -93,10 +97,10 @@ std::string escape_markup(const std::string& text) {
     std::string out;
     for (const char c : text) {
         switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        default: out += c;
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            default: out += c;
         }
     }
     return out;

@@ -42,8 +42,8 @@ std::string line_of(const client::Denial& d) {
 std::string program_of(const std::vector<client::Denial>& records) {
     if (records.empty() || records.front().comm.empty()) return "a program";
     const std::string& comm = records.front().comm;
-    const bool same = std::all_of(records.begin(), records.end(),
-                                  [&](const client::Denial& d) { return d.comm == comm; });
+    const bool same =
+        std::all_of(records.begin(), records.end(), [&](const client::Denial& d) { return d.comm == comm; });
     return same ? comm : "programs";
 }
 
@@ -83,8 +83,11 @@ Notice single_notice(const LayerName& layer, const client::Denial& d) {
 Notice burst_notice(const LayerName& layer, const std::vector<client::Denial>& first, std::size_t total,
                     bool can_allow) {
     if (total == 1 && !first.empty()) return single_notice(layer, first.front());
-    Notice n{layer, program_of(first) + " (" + layer.name + "): " + std::to_string(total) + " more denials",
-             {}, can_allow, total};
+    Notice n{layer,
+             program_of(first) + " (" + layer.name + "): " + std::to_string(total) + " more denials",
+             {},
+             can_allow,
+             total};
     for (const auto& d : first)
         n.body += line_of(d) + "\n";
     if (total > first.size()) n.body += "and " + std::to_string(total - first.size()) + " more\n";

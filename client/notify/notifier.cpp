@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <cstring>
 #include <csignal>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -71,28 +71,34 @@ private:
 class Notifier {
 public:
     Notifier(client::Client& c, const Options& o, std::FILE* log)
-        : c_(c), o_(o), log_(log), policy_(o.settings), uid_(static_cast<std::uint32_t>(::geteuid())),
+        : c_(c),
+          o_(o),
+          log_(log),
+          policy_(o.settings),
+          uid_(static_cast<std::uint32_t>(::geteuid())),
           desktop_({.action_invoked =
                         [this](std::uint32_t id, const std::string& action) {
                             queue_.push({.kind = Event::Kind::Action, .id = id, .action = action});
                         },
-                    .closed = [this](std::uint32_t id) {
-                        queue_.push({.kind = Event::Kind::Closed, .id = id});
-                    }}) {}
+                    .closed =
+                        [this](std::uint32_t id) { queue_.push({.kind = Event::Kind::Closed, .id = id}); }}) {
+    }
 
     [[noreturn]] void run() {
-        c_.watch_service([this](bool running) { queue_.push({.kind = Event::Kind::Service, .running = running}); });
-        c_.subscribe([this](const std::string& path) { queue_.push({.kind = Event::Kind::Layers, .path = path}); });
+        c_.watch_service(
+            [this](bool running) { queue_.push({.kind = Event::Kind::Service, .running = running}); });
+        c_.subscribe(
+            [this](const std::string& path) { queue_.push({.kind = Event::Kind::Layers, .path = path}); });
         sync();
         while (true) {
             bool resync = false;
             for (auto& e : queue_.take(policy_.next_due())) {
                 switch (e.kind) {
-                case Event::Kind::Layers: resync = true; break;
-                case Event::Kind::Denials: denials(e.path, e.records); break;
-                case Event::Kind::Service: service(e.running); break;
-                case Event::Kind::Action: action(e.id, e.action); break;
-                case Event::Kind::Closed: closed(e.id); break;
+                    case Event::Kind::Layers: resync = true; break;
+                    case Event::Kind::Denials: denials(e.path, e.records); break;
+                    case Event::Kind::Service: service(e.running); break;
+                    case Event::Kind::Action: action(e.id, e.action); break;
+                    case Event::Kind::Closed: closed(e.id); break;
                 }
             }
             if (resync) sync();
@@ -199,8 +205,8 @@ private:
                 }
                 const auto last = last_id_.find(n.layer.object_path);
                 const std::uint32_t replaces = last != last_id_.end() ? last->second : 0;
-                const std::uint32_t id = desktop_.notify(replaces, n.summary,
-                                                         has("body-markup") ? escape_markup(n.body) : n.body, actions);
+                const std::uint32_t id = desktop_.notify(
+                    replaces, n.summary, has("body-markup") ? escape_markup(n.body) : n.body, actions);
                 if (replaces != 0 && replaces != id) shown_.erase(replaces);
                 shown_[id] = {n.layer, n.can_allow};
                 last_id_[n.layer.object_path] = id;
@@ -266,10 +272,10 @@ private:
     DesktopNotifications desktop_;
     // Records whose last occurrence is at or after this are news when a layer is (re)followed.
     std::uint64_t news_since_ = now_usec();
-    std::map<std::string, LayerName> followed_;      // by object path
-    std::map<std::string, std::string> refused_;     // object path -> why it could not be followed
-    std::map<std::uint32_t, Shown> shown_;           // notification id -> its layer
-    std::map<std::string, std::uint32_t> last_id_;   // object path -> its notice on screen
+    std::map<std::string, LayerName> followed_;     // by object path
+    std::map<std::string, std::string> refused_;    // object path -> why it could not be followed
+    std::map<std::uint32_t, Shown> shown_;          // notification id -> its layer
+    std::map<std::string, std::uint32_t> last_id_;  // object path -> its notice on screen
 };
 
 }  // namespace

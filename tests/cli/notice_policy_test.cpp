@@ -1,8 +1,8 @@
 // What aalayer notify shows, and when (client/notify/notice_policy.h): the
 // policy on its own, with the time given.
-#include <gtest/gtest.h>
-
 #include "client/notify/notice_policy.h"
+
+#include <gtest/gtest.h>
 
 namespace aalayer::notify {
 namespace {
