@@ -24,7 +24,7 @@ struct DesktopNotifications::Bus {
     sdbus::Slot signals;
 };
 
-DesktopNotifications::DesktopNotifications(Handlers handlers) : bus_(std::make_unique<Bus>()) {
+DesktopNotifications::DesktopNotifications(const Handlers& handlers) : bus_(std::make_unique<Bus>()) {
     try {
         bus_->connection = sdbus::createSessionBusConnection();
         bus_->proxy = sdbus_compat::create_proxy(*bus_->connection, kName, kPath);

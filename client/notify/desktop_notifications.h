@@ -21,7 +21,7 @@ public:
     // The session bus of DBUS_SESSION_BUS_ADDRESS; the handlers are called
     // from a thread of the library's own. Throws std::runtime_error when
     // there is no session bus.
-    explicit DesktopNotifications(Handlers handlers);
+    explicit DesktopNotifications(const Handlers& handlers);
     ~DesktopNotifications();
     DesktopNotifications(const DesktopNotifications&) = delete;
     DesktopNotifications& operator=(const DesktopNotifications&) = delete;

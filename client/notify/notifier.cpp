@@ -242,6 +242,7 @@ private:
 
     void spawn(const std::vector<std::string>& argv) {
         std::vector<char*> args;
+        args.reserve(argv.size() + 1);
         for (const auto& a : argv)
             args.push_back(const_cast<char*>(a.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
         args.push_back(nullptr);
