@@ -206,6 +206,8 @@ TEST(AalayerArgsTest, UsageLinesOfEveryCommand) {
                   "aalayer log BASE/NAME [--since TIME] [--follow] [--json]",
                   "aalayer learn BASE/NAME [--since TIME] [--yes] [--enforce] [--interactive] [--json]",
                   "aalayer run BASE/NAME -- COMMAND [ARG]...",
+                  "aalayer notify [--all-repeats] [--repeat-after MINUTES] [--interval SECONDS] "
+                  "[--terminal PROGRAM]",
               }));
 }
 
@@ -266,10 +268,29 @@ TEST(AalayerArgsTest, UsageErrors) {
     EXPECT_EQ(usage_error({"grants", "x"}), "grants: grants takes no arguments");
     EXPECT_EQ(usage_error({"run", "app/a"}), "run: run needs -- COMMAND");
     EXPECT_EQ(usage_error({"show", "app/a", "--", "x"}), "show: unexpected arguments after --");
+    EXPECT_EQ(usage_error({"notify", "--interval", "0"}),
+              "notify: --interval takes a whole number up to 3600, not '0'");
+    EXPECT_EQ(usage_error({"notify", "--repeat-after", "5m"}),
+              "notify: --repeat-after takes a whole number up to 100000, not '5m'");
     std::vector<std::string> many(1000, "/x");
     std::vector<std::string_view> words{"explain", "app/a"};
     words.insert(words.end(), many.begin(), many.end());
     EXPECT_EQ(usage_error(words), "explain: explain: unexpected argument '/x'");
+}
+
+TEST(AalayerArgsTest, NotifyOptions) {
+    auto line = aalayer(
+        {"notify", "--repeat-after", "30", "--interval", "2", "--all-repeats", "--terminal", "xterm"});
+    ASSERT_TRUE(std::holds_alternative<cli::CommandLine>(line));
+    const auto& a = std::get<cli::CommandLine>(line).args;
+    EXPECT_EQ(a.repeat_after_minutes, 30U);
+    EXPECT_EQ(a.interval_seconds, 2U);
+    EXPECT_TRUE(a.all_repeats);
+    EXPECT_EQ(a.terminal, "xterm");
+    line = aalayer({"notify"});
+    ASSERT_TRUE(std::holds_alternative<cli::CommandLine>(line));
+    EXPECT_EQ(std::get<cli::CommandLine>(line).args.interval_seconds, 10U);
+    EXPECT_EQ(std::get<cli::CommandLine>(line).args.terminal, "x-terminal-emulator");
 }
 
 TEST(AalayerArgsTest, HelpIsNotCheckedFurther) {
