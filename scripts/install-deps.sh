@@ -12,6 +12,7 @@ packages=(
   apparmor apparmor-utils apparmor-profiles apparmor-profiles-extra libapparmor-dev
   libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev libboost-dev libdbus-1-dev
   dbus-daemon polkitd util-linux
+  dunst xvfb desktop-file-utils
   qemu-system-x86 busybox-static cpio debootstrap
   build-essential debhelper dpkg-dev e2fsprogs git
   "${release_packages[@]}"

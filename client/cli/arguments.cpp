@@ -4,6 +4,7 @@
 #include <charconv>
 #include <ctime>
 #include <filesystem>
+#include <tuple>
 
 #include <time.h>
 
@@ -16,7 +17,7 @@ namespace {
 using tool::CommandSpec;
 using tool::OptionSpec;
 
-constexpr std::array<OptionSpec, 12> kOptions{{
+constexpr std::array<OptionSpec, 18> kOptions{{
     {.name = "--help", .short_name = "-h", .global = true},
     {.name = "--base", .value = "BASE"},
     {.name = "--name", .value = "NAME"},
@@ -29,6 +30,12 @@ constexpr std::array<OptionSpec, 12> kOptions{{
     {.name = "--print-profile"},
     {.name = "--since", .value = "TIME"},
     {.name = "--follow"},
+    {.name = "--yes"},
+    {.name = "--enforce"},
+    {.name = "--all-repeats"},
+    {.name = "--repeat-after", .value = "MINUTES"},
+    {.name = "--interval", .value = "SECONDS"},
+    {.name = "--terminal", .value = "PROGRAM"},
 }};
 
 std::vector<Command> command_table() {
@@ -104,6 +111,15 @@ std::vector<Command> command_table() {
               "ago, @EPOCH or YYYY-MM-DD[THH:MM[:SS]]. --follow: then print new records as they\n"
               "come (Ctrl-C ends); with --json one object a line."},
          cmd_log},
+        {{.name = "learn",
+          .arguments = {"BASE/NAME"},
+          .options = {"--since", "--yes", "--enforce", "--interactive", "--json"},
+          .summary = "Propose rules that would allow what log shows (typically after a complain-mode run),\n"
+                     "written as a person would: a directory's subtree, not one line per file; only what\n"
+                     "your grant lets you allow. In a terminal: accept, skip or edit each, then apply.\n"
+                     "--yes: apply them all. --enforce: apply in enforce mode. --json: print them, and\n"
+                     "apply nothing unless --yes. Otherwise: print the diff and apply nothing."},
+         cmd_learn},
         {{.name = "run",
           .arguments = {"BASE/NAME"},
           .rest = "COMMAND [ARG]...",
@@ -111,6 +127,15 @@ std::vector<Command> command_table() {
               "Run COMMAND under your layer: the stack BASE//&BASE//aalayer.UID.NAME. Refused on a kernel\n"
               "without AppArmor, rather than running unconfined."},
          cmd_run},
+        {{.name = "notify",
+          .options = {"--all-repeats", "--repeat-after", "--interval", "--terminal"},
+          .summary =
+              "Show a desktop notification when a program under one of your layers is denied (runs\n"
+              "until killed; started with your desktop session). Each denial once a session, at most one\n"
+              "notice per layer every --interval SECONDS (10), the rest of a burst in one. --repeat-after\n"
+              "MINUTES: the same denial again after that long. --all-repeats: every occurrence. Its\n"
+              "actions run PROGRAM -e aalayer log|learn BASE/NAME (--terminal, x-terminal-emulator)."},
+         cmd_notify},
     };
 }
 
@@ -153,6 +178,22 @@ std::variant<Args, std::string> make_args(const Command& c, const tool::ParsedAr
     a.all = p.has("--all");
     a.print_profile = p.has("--print-profile");
     a.follow = p.has("--follow");
+    a.yes = p.has("--yes");
+    a.enforce = p.has("--enforce");
+    a.all_repeats = p.has("--all-repeats");
+    if (p.has("--terminal")) a.terminal = p.value("--terminal");
+    for (const auto& [option, out, most] : {std::tuple{"--repeat-after", &a.repeat_after_minutes, 100'000U},
+                                            std::tuple{"--interval", &a.interval_seconds, 3600U}}) {
+        if (!p.has(option)) continue;
+        const std::string text = p.value(option);
+        unsigned n = 0;
+        const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+        if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || n > most ||
+            (n == 0 && std::string_view(option) == "--interval"))
+            return std::string(option) + " takes a whole number up to " + std::to_string(most) + ", not '" +
+                   text + "'";
+        *out = n;
+    }
     if (p.has("--since")) {
         a.since = parse_since(p.value("--since"), std::time(nullptr));
         if (!a.since)

@@ -47,9 +47,15 @@ struct Args {
     bool interactive = false;
     bool all = false;
     bool print_profile = false;
-    std::string mode;                    // mode: enforce | complain
-    std::optional<std::uint64_t> since;  // log --since, microseconds since the epoch
-    bool follow = false;                 // log --follow
+    std::string mode;                              // mode: enforce | complain
+    std::optional<std::uint64_t> since;            // log --since, microseconds since the epoch
+    bool follow = false;                           // log --follow
+    bool yes = false;                              // learn --yes: accept every proposal
+    bool enforce = false;                          // learn --enforce: apply in enforce mode
+    bool all_repeats = false;                      // notify --all-repeats
+    unsigned repeat_after_minutes = 0;             // notify --repeat-after; 0: once a session
+    unsigned interval_seconds = 10;                // notify --interval
+    std::string terminal = "x-terminal-emulator";  // notify --terminal
 };
 
 struct Command {

@@ -16,6 +16,7 @@
 
 #include "client/cli/exit_codes.h"
 #include "client/common/json.h"
+#include "client/notify/notifier.h"
 
 namespace aalayer::cli {
 
@@ -467,6 +468,19 @@ int cmd_log(client::Client& c, const Args& a, const Output& o) {
     // Until a signal ends the program (Ctrl-C): records arrive on the library's thread.
     while (true)
         ::pause();
+}
+
+int cmd_notify(client::Client& c, const Args& a, const Output& o) {
+    notify::Options options;
+    options.settings.all_repeats = a.all_repeats;
+    options.settings.repeat_after = std::chrono::minutes(a.repeat_after_minutes);
+    options.settings.interval = std::chrono::seconds(a.interval_seconds);
+    options.terminal = a.terminal;
+    // The actions run this very program, wherever it is installed.
+    std::error_code error;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+    options.aalayer = error ? "aalayer" : self.string();
+    return notify::run_notifier(c, options, o.err);
 }
 
 }  // namespace aalayer::cli

@@ -19,5 +19,8 @@ int cmd_edit(client::Client& c, const Args& a, const Output& o);
 int cmd_run(client::Client& c, const Args& a, const Output& o);
 int cmd_mode(client::Client& c, const Args& a, const Output& o);
 int cmd_log(client::Client& c, const Args& a, const Output& o);
+int cmd_learn(client::Client& c, const Args& a, const Output& o);
+// Runs until killed: client/notify/notifier.h.
+int cmd_notify(client::Client& c, const Args& a, const Output& o);
 
 }  // namespace aalayer::cli

@@ -119,8 +119,9 @@ public:
     ~BusClient() override {
         if (watching_) connection_->leaveEventLoop();
         watcher_.reset();
-        followed_.reset();
+        followed_.clear();
         slot_.reset();
+        service_slot_.reset();
     }
     BusClient(const BusClient&) = delete;
     BusClient& operator=(const BusClient&) = delete;
@@ -238,15 +239,60 @@ public:
         });
     }
 
+    Learned propose_rules(const std::string& object_path, std::uint64_t since) override {
+        return guarded([&] {
+            const auto [proposals, unproposed, text, new_text, dropped] =
+                LayerProxy(*connection_, object_path).ProposeRules(since);
+            Learned out;
+            for (const auto& p : proposals)
+                out.proposals.push_back(Proposal{p.get<0>(), p.get<1>(), p.get<2>()});
+            for (const auto& u : unproposed)
+                out.unproposed.push_back(Unproposed{u.get<0>(), u.get<1>(), u.get<2>()});
+            out.text = text;
+            out.new_text = new_text;
+            out.dropped = dropped;
+            return out;
+        });
+    }
+
     void follow_denials(const std::string& object_path,
                         std::function<void(const std::vector<Denial>&)> on_denials) override {
         guarded([&] {
-            followed_ = std::make_unique<LayerProxy>(*connection_, object_path, std::move(on_denials));
-            followed_->SubscribeDenials();
+            auto proxy = std::make_unique<LayerProxy>(*connection_, object_path, std::move(on_denials));
+            proxy->SubscribeDenials();
+            followed_[object_path] = std::move(proxy);
             if (!watching_) connection_->enterEventLoopAsync();
             watching_ = true;
             return 0;
         });
+    }
+
+    void unfollow_denials(const std::string& object_path) override {
+        const auto it = followed_.find(object_path);
+        if (it == followed_.end()) return;
+        try {
+            it->second->UnsubscribeDenials();
+        } catch (const sdbus::Error&) {  // NOLINT(bugprone-empty-catch)
+            // The layer or the service is gone, and the subscription with it.
+        }
+        followed_.erase(it);
+    }
+
+    void watch_service(std::function<void(bool)> on_owner) override {
+        service_slot_ = sdbus_compat::add_match(
+            *connection_,
+            std::string("type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+                        "member='NameOwnerChanged',arg0='") +
+                kBusName + "'",
+            [on_owner](auto&& m) {  // Message& on sdbus-c++ 1.x, Message on 2.x
+                std::string name;
+                std::string old_owner;
+                std::string new_owner;
+                m >> name >> old_owner >> new_owner;
+                on_owner(!new_owner.empty());
+            });
+        if (!watching_) connection_->enterEventLoopAsync();
+        watching_ = true;
     }
 
     void subscribe(std::function<void(const std::string&)> on_change) override {
@@ -265,8 +311,9 @@ private:
     std::unique_ptr<sdbus::IConnection> connection_;
     ManagerProxy manager_;
     std::unique_ptr<Watcher> watcher_;
-    std::unique_ptr<LayerProxy> followed_;
+    std::map<std::string, std::unique_ptr<LayerProxy>> followed_;
     sdbus::Slot slot_;
+    sdbus::Slot service_slot_;
     bool watching_ = false;
 };
 

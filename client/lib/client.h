@@ -75,6 +75,25 @@ struct Denial {
     std::string info;
 };
 
+// Rules learned from a layer's records (Layer1.ProposeRules; docs/dbus-api.md).
+struct Proposal {
+    std::string rule;  // one line of layer text
+    std::string why;   // "4 paths under @{HOME}/.mozilla/firefox/x/"
+    std::vector<std::string> accesses;
+};
+struct Unproposed {
+    std::string access;
+    std::string allow;  // admin | layer | ""
+    std::string note;
+};
+struct Learned {
+    std::vector<Proposal> proposals;
+    std::vector<Unproposed> unproposed;
+    std::string text;      // the layer's text now
+    std::string new_text;  // with every proposal added
+    std::uint64_t dropped = 0;
+};
+
 struct ApplyOptions {
     bool strict = false;
     // Complain mode; none: keep the layer's mode (enforce for a new one).
@@ -126,15 +145,27 @@ public:
     // the epoch), and how many distinct records its ring has dropped.
     virtual std::pair<std::vector<Denial>, std::uint64_t> denials(const std::string& object_path,
                                                                   std::uint64_t since) = 0;
+    // Rules that would allow the records denials(object_path, since) returns.
+    virtual Learned propose_rules(const std::string& object_path, std::uint64_t since) = 0;
     // Subscribes to the layer's denials: `on_denials` gets each batch the
     // service sends this client alone, from a thread of the library's own,
-    // until the Client goes.
+    // until unfollow_denials or the Client goes. Several layers may be
+    // followed at once; following one again subscribes again (as after the
+    // service restarted) and replaces its callback.
     virtual void follow_denials(const std::string& object_path,
                                 std::function<void(const std::vector<Denial>&)> on_denials) = 0;
+    // Ends following the layer (UnsubscribeDenials, when the service still has it).
+    virtual void unfollow_denials(const std::string& object_path) = 0;
 
     // Calls `on_change(object_path)` whenever a layer is added, removed or
     // changes state, from a thread of the library's own, until the Client goes.
     virtual void subscribe(std::function<void(const std::string& object_path)> on_change) = 0;
+
+    // Calls `on_owner(true)` when the service (re)appears on the bus and
+    // `on_owner(false)` when it leaves, from a thread of the library's own,
+    // until the Client goes. A service that restarted has forgotten every
+    // subscription: follow the layers again.
+    virtual void watch_service(std::function<void(bool running)> on_owner) = 0;
 };
 
 }  // namespace aalayer::client

@@ -96,6 +96,12 @@ public:
     [[nodiscard]] Explanation explain(std::string_view path) const;
     // B(p) and G(p): what no layer can go beyond (a denial outside them is the admin's to allow).
     [[nodiscard]] PathBounds bounds_at(std::string_view path) const;
+    // The grant's rules' globs, as expanded for the user (policy/engine/learn.h
+    // keeps its proposals below the directories they start from).
+    [[nodiscard]] std::vector<std::string> grant_globs() const;
+    // Whether every canonical path matching `glob` (expanded, escapes as a
+    // rule writes them) lies inside the grant's region.
+    [[nodiscard]] Result<bool> within_grant(const std::string& glob, const DfaLimits& limits) const;
     // The effective policy as one automaton, label encode(effective(p)):
     // built on demand (diff, audits), as it is larger than its parts.
     [[nodiscard]] Result<Dfa> effective_dfa(const DfaLimits& limits) const;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "policy/automaton/nfa.h"
+#include "policy/automaton/paths.h"
 #include "policy/common/utf8.h"
 #include "policy/engine/bounds.h"
 
@@ -25,6 +27,22 @@ PathBounds Composition::bounds_at(std::string_view path) const {
     const GrantLabel grant = GrantLabel::unpack(bounds_->grant->bound_dfa.label_of(path));
     return PathBounds{bounds_->base->files.perms(path), grant.in_region ? grant.bound : PermPair{},
                       grant.in_region};
+}
+
+std::vector<std::string> Composition::grant_globs() const {
+    std::vector<std::string> out;
+    if (!bounds_) return out;
+    for (const auto& rule : bounds_->grant->grant.rules)
+        out.insert(out.end(), rule.globs.begin(), rule.globs.end());
+    return out;
+}
+
+Result<bool> Composition::within_grant(const std::string& glob, const DfaLimits& limits) const {
+    if (!bounds_) return false;
+    AA_ASSIGN(Dfa set, compile_globs({glob}, Location{}, GlobLimits{}, limits));
+    AA_ASSIGN(std::optional<std::string> outside,
+              canonical_difference_witness(set, bounds_->grant->region, limits));
+    return !outside.has_value();
 }
 
 Result<Dfa> Composition::effective_dfa(const DfaLimits& limits) const {

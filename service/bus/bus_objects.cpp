@@ -329,6 +329,25 @@ private:
             });
     }
 
+    void ProposeRules(
+        sdbus::Result<ProposalStructs, UnproposedStructs, std::string, std::string, std::uint64_t>&& result,
+        uint64_t since) override {
+        using Reply =
+            sdbus::Result<ProposalStructs, UnproposedStructs, std::string, std::string, std::uint64_t>;
+        auto r = std::make_shared<Reply>(std::move(result));
+        // Composes the layer like Check does: the same lane, charged the same way.
+        owner_.serve(WorkerPool::Lane::Quick, call(), r,
+                     [&owner = owner_, r, v = view_, since](const Caller& c) -> std::function<void()> {
+                         auto out = owner.manager().learn(c, LayerKey{v.uid, v.base, v.name}, since);
+                         return [r, out = std::move(out)] {
+                             if (!out) return r->returnError(to_dbus_error(out.error()));
+                             r->returnResults(to_proposal_structs(out->proposals),
+                                              to_unproposed_structs(out->unproposed), to_text(out->text),
+                                              to_text(out->new_text), out->dropped);
+                         };
+                     });
+    }
+
     void SubscribeDenials(sdbus::Result<>&& result) override {
         auto r = std::make_shared<sdbus::Result<>>(std::move(result));
         owner_.serve(WorkerPool::Lane::Quick, call(), r,

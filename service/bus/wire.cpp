@@ -70,6 +70,25 @@ DiffRows to_rows(const std::vector<DiffRow>& rows) {
     return out;
 }
 
+ProposalStructs to_proposal_structs(const std::vector<ProposedRule>& proposals) {
+    ProposalStructs out;
+    for (const auto& p : proposals) {
+        std::vector<std::string> accesses;
+        for (const auto& a : p.accesses)
+            accesses.push_back(policy::to_valid_utf8(a));
+        out.emplace_back(policy::to_valid_utf8(p.rule), policy::to_valid_utf8(p.why), std::move(accesses));
+    }
+    return out;
+}
+
+UnproposedStructs to_unproposed_structs(const std::vector<UnproposedRecord>& records) {
+    UnproposedStructs out;
+    for (const auto& r : records)
+        out.emplace_back(policy::to_valid_utf8(r.access), policy::to_valid_utf8(r.allow),
+                         policy::to_valid_utf8(r.note));
+    return out;
+}
+
 Outcome<bool> parse_mode(const std::string& mode) {
     if (mode != "enforce" && mode != "complain")
         return fail(ServiceErrorKind::InvalidArgument, "'mode' must be \"enforce\" or \"complain\"");

@@ -35,6 +35,9 @@ using DenialStruct =
                   std::uint32_t, std::uint32_t, std::string, std::string, std::string, std::string,
                   std::string, std::string, std::string>;
 using DenialStructs = std::vector<DenialStruct>;
+// Layer1.ProposeRules: a(ssas) and a(sss).
+using ProposalStructs = std::vector<sdbus::Struct<std::string, std::string, std::vector<std::string>>>;
+using UnproposedStructs = std::vector<sdbus::Struct<std::string, std::string, std::string>>;
 
 // Reads the a{sv} options a method accepts (`apply`: Apply's, else
 // Remove's); anything else is refused by name.
@@ -58,6 +61,8 @@ Reasons to_reasons(const std::vector<std::pair<std::string, std::string>>& reaso
 DiffRows to_rows(const std::vector<DiffRow>& rows);
 // uid fields the kernel did not give are 4294967295 (-1).
 DenialStructs to_denial_structs(const std::vector<DenialView>& denials);
+ProposalStructs to_proposal_structs(const std::vector<ProposedRule>& proposals);
+UnproposedStructs to_unproposed_structs(const std::vector<UnproposedRecord>& records);
 // "enforce" or "complain" (SetMode's argument): whether complain.
 Outcome<bool> parse_mode(const std::string& mode);
 

@@ -88,6 +88,27 @@ struct DenialView {
     std::string note;  // one sentence for people saying the same
 };
 
+// Layer1.ProposeRules: rules learned from the layer's records
+// (policy/engine/learn.h), checked as Apply checks the text they make.
+struct ProposedRule {
+    std::string rule;  // one line of layer text
+    std::string why;   // "4 paths under @{HOME}/.mozilla/firefox/x/"
+    std::vector<std::string>
+        accesses;  // what it allows that was asked: "/path rw", "signal send signal=term"
+};
+struct UnproposedRecord {
+    std::string access;  // as in ProposedRule::accesses
+    std::string allow;   // "admin", "layer" or ""
+    std::string note;
+};
+struct LearnOutcome {
+    std::vector<ProposedRule> proposals;
+    std::vector<UnproposedRecord> unproposed;
+    std::string text;      // the layer's text now
+    std::string new_text;  // with every proposal added (== text when there is none)
+    std::uint64_t dropped = 0;
+};
+
 enum class LayerEvent : std::uint8_t { Added, Changed, Removed };
 
 // The polkit actions (docs/security-model.md, "polkit: who may change layers").
@@ -166,6 +187,10 @@ public:
     // The layer's records changed at or after `since_usec` (may_read_denials first).
     Outcome<std::vector<DenialView>> denials(const Caller& caller, const LayerKey& key,
                                              std::uint64_t since_usec, std::uint64_t& dropped);
+    // Rules that would allow the layer's records changed at or after
+    // `since_usec` (may_read_denials first): generalised, clipped to the
+    // grant, and the text they make composed as Apply would compose it.
+    Outcome<LearnOutcome> learn(const Caller& caller, const LayerKey& key, std::uint64_t since_usec);
     // The same records, explained, for a caller already allowed (the live notification).
     [[nodiscard]] std::vector<DenialView> explain_denials(const LayerKey& key,
                                                           std::vector<Denial> records) const;

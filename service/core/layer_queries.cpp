@@ -1,7 +1,12 @@
 // The layer manager's read-only requests: a grant's text, why a path gets
 // what it gets, where two layers differ, a layer's source. None of them
 // writes; each takes the manager's lock only to find the composition.
+#include <algorithm>
+#include <map>
+
 #include "policy/automaton/paths.h"
+#include "policy/common/utf8.h"
+#include "policy/engine/learn.h"
 #include "service/core/layer_manager.h"
 
 namespace aalayer::service {
@@ -106,22 +111,8 @@ policy::PermBits bits_of_mask(std::string_view mask) {
     return bits;
 }
 
-// The path as a glob that matches it alone, quoted when it has blanks.
-std::string literal_glob(const std::string& path) {
-    std::string out;
-    bool quote = false;
-    for (const char c : path) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte == ' ' || byte == '\t') quote = true;
-        out += policy::glob_literal(byte);
-    }
-    return quote ? "\"" + out + "\"" : out;
-}
-
 std::string rule_for(const Denial& d, policy::PermBits bits) {
-    std::string letters = policy::perm_letters(static_cast<policy::PermBits>(bits & ~policy::perm::kExec));
-    if ((bits & policy::perm::kExec) != 0) letters += "ix";
-    return std::string(d.owner() ? "owner " : "") + literal_glob(d.path) + " " + letters + ",";
+    return policy::file_rule(policy::literal_glob(d.path), bits, d.owner());
 }
 
 }  // namespace
@@ -211,6 +202,163 @@ Outcome<std::vector<DenialView>> LayerManager::denials(const Caller& caller, con
     auto snapshot = denials_.since(key, since_usec);
     dropped = snapshot.dropped;
     return explain_denials(key, std::move(snapshot.denials));
+}
+
+namespace {
+
+// What a record asked, in one line for people: "/path rw", "signal send signal=term peer=x".
+std::string access_of(const Denial& d) {
+    const std::string mask = d.denied.empty() ? d.requested : d.denied;
+    if (!d.path.empty() && d.path.front() == '/' && (d.klass.empty() || d.klass == "file"))
+        return d.path + " " + mask + (d.owner() ? " (owner)" : "");
+    std::string out = d.klass.empty() ? d.operation : d.klass;
+    for (const std::string* part : {&mask, &d.detail}) {
+        if (!part->empty()) out += " " + *part;
+    }
+    if (!d.peer.empty()) out += " peer=" + d.peer;
+    return out;
+}
+
+// The lines of `text` (its last line counted whether or not it ends in '\n').
+std::uint32_t line_count(const std::string& text) {
+    const auto n = static_cast<std::uint32_t>(std::count(text.begin(), text.end(), '\n'));
+    return text.empty() || text.back() == '\n' ? n : n + 1;
+}
+
+}  // namespace
+
+Outcome<LearnOutcome> LayerManager::learn(const Caller& caller, const LayerKey& key,
+                                          std::uint64_t since_usec) {
+    if (auto st = may_read_denials(caller, key); !st) return st.error();
+    std::shared_ptr<const policy::Composition> composition;
+    StoredLayer stored;
+    {
+        const std::lock_guard lock(mutex_);
+        const auto it = layers_.find(key);
+        if (it == layers_.end())
+            return fail(ServiceErrorKind::NoSuchLayer,
+                        "you have no layer '" + key.name + "' on '" + key.base + "'");
+        if (!it->second.composition) {
+            return fail(ServiceErrorKind::InvalidLayer,
+                        "the layer has errors and enforces nothing of its own:\n" +
+                            format_findings(it->second.findings));
+        }
+        composition = it->second.composition;
+        stored = it->second.stored;
+    }
+    auto identity = user(key.uid);
+    if (!identity) return identity.error();
+    const CatalogRef catalog = current();
+
+    auto snapshot = denials_.since(key, since_usec);
+    LearnOutcome out;
+    out.dropped = snapshot.dropped;
+    out.text = stored.text;
+    // Records the engine's explanation already gives to the admin (the
+    // base's own denials) or to a deny rule of the layer are said so; the
+    // others are the generaliser's.
+    const std::vector<DenialView> views = explain_denials(key, std::move(snapshot.denials));
+    std::vector<policy::Observed> observed;
+    std::vector<std::string> accesses;
+    for (const auto& v : views) {
+        const Denial& d = v.denial;
+        const std::string access = access_of(d);
+        const bool file = !d.path.empty() && d.path.front() == '/' && (d.klass.empty() || d.klass == "file");
+        if (d.origin == DenialOrigin::Base || v.allow == "admin" || (v.allow == "layer" && v.rule.empty())) {
+            out.unproposed.push_back(
+                {access, v.allow.empty() ? "admin" : v.allow,
+                 v.note.empty() ? "the base profile denied this: only the admin can allow it" : v.note});
+            continue;
+        }
+        if (file && !policy::valid_utf8(d.path)) {
+            out.unproposed.push_back(
+                {access, "layer", "the path is not valid UTF-8: write its rule by hand"});
+            continue;
+        }
+        policy::Observed o;
+        o.klass = file ? "file" : d.klass;
+        o.operation = d.operation;
+        o.path = file ? d.path : std::string{};
+        o.bits = file ? bits_of_mask(d.denied.empty() ? d.requested : d.denied) : 0;
+        o.owner = d.owner();
+        o.mask = d.denied.empty() ? d.requested : d.denied;
+        o.detail = d.detail;
+        o.peer = d.peer;
+        observed.push_back(std::move(o));
+        accesses.push_back(access);
+    }
+    policy::LearnOptions options;
+    options.max_records = std::max<std::size_t>(limits_.denials.per_layer, 1);
+    options.limits = catalog_config_.limits.dfa;
+    options.abi = limits_.layer.abi;
+    policy::LearnResult learned = policy::propose_rules(observed, *composition, identity.value(), options);
+    for (const auto& u : learned.unproposed)
+        out.unproposed.push_back({accesses.at(u.index), u.allow, u.note});
+
+    // The text with the proposals, composed as Apply composes it; a proposal
+    // the check warns about or refuses, or that falls short of what it
+    // claims, is dropped and said so, and the rest checked again.
+    const std::string head =
+        stored.text.empty() || stored.text.back() == '\n' ? stored.text : stored.text + "\n";
+    const std::uint32_t first_line = line_count(head) + 1;
+    bool checked = learned.proposals.empty();
+    for (int round = 0; round < 3 && !checked; ++round) {
+        std::string text = head;
+        for (const auto& p : learned.proposals)
+            text += p.rule + "\n";
+        StoredLayer next = stored;
+        next.text = text;
+        auto composed = compose(*catalog.catalog, next, identity.value());
+        if (!composed) return composed.error();
+        std::map<std::size_t, std::string> refused;
+        for (const auto& f : composed->findings) {
+            if (f.where.file != layer_source_name(key.name) || f.severity == policy::Severity::Note) continue;
+            if (f.where.line >= first_line && f.where.line < first_line + learned.proposals.size())
+                refused.emplace(f.where.line - first_line, "the check says: " + f.message);
+        }
+        if (refused.empty() && composed->valid()) {
+            for (const std::size_t i : policy::verify_proposals(learned, observed, *composed))
+                refused.emplace(i, "the engine found it would not allow what it should");
+        }
+        if (refused.empty() && !composed->valid()) {
+            return fail(ServiceErrorKind::InvalidLayer, "the layer with the learned rules does not check:\n" +
+                                                            format_findings(composed->findings));
+        }
+        if (refused.empty()) {
+            checked = true;
+            break;
+        }
+        std::vector<policy::Proposal> kept;
+        for (std::size_t i = 0; i < learned.proposals.size(); ++i) {
+            const auto it = refused.find(i);
+            if (it == refused.end()) {
+                kept.push_back(std::move(learned.proposals[i]));
+                continue;
+            }
+            for (const std::size_t at : learned.proposals[i].covers)
+                out.unproposed.push_back(
+                    {accesses.at(at), "layer", learned.proposals[i].rule + ": " + it->second});
+        }
+        learned.proposals = std::move(kept);
+        checked = learned.proposals.empty();
+    }
+    if (!checked) {  // still refused after three checks: none is offered unchecked
+        for (const auto& p : learned.proposals)
+            for (const std::size_t at : p.covers)
+                out.unproposed.push_back(
+                    {accesses.at(at), "layer", p.rule + ": not offered, as it did not check"});
+        learned.proposals.clear();
+    }
+    out.new_text = head;
+    for (auto& p : learned.proposals) {
+        out.new_text += p.rule + "\n";
+        ProposedRule r{p.rule, p.why, {}};
+        for (const std::size_t at : p.covers)
+            r.accesses.push_back(accesses.at(at));
+        out.proposals.push_back(std::move(r));
+    }
+    if (out.proposals.empty()) out.new_text = stored.text;
+    return out;
 }
 
 }  // namespace aalayer::service

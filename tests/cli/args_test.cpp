@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "client/cli/arguments.h"
+#include "client/cli/learn.h"
 
 namespace aalayer::test {
 namespace {
@@ -146,6 +147,28 @@ std::string usage_error(const std::vector<std::string_view>& words) {
     return (e.command != nullptr ? std::string(e.command->spec.name) : "-") + ": " + e.message;
 }
 
+TEST(AalayerArgsTest, LearnArguments) {
+    const cli::Args a = args_of({"learn", "demo/bank", "--since", "@1700000000", "--yes", "--enforce"});
+    EXPECT_EQ(a.command, "learn");
+    EXPECT_EQ(a.layer.text(), "demo/bank");
+    EXPECT_EQ(a.since, 1700000000000000U);
+    EXPECT_TRUE(a.yes);
+    EXPECT_TRUE(a.enforce);
+    EXPECT_FALSE(args_of({"learn", "demo/bank", "--json"}).yes);
+    EXPECT_EQ(usage_error({"learn"}).substr(0, 6), "learn:");
+    EXPECT_EQ(usage_error({"log", "demo/bank", "--yes"}).substr(0, 4), "log:");
+}
+
+// aalayer learn's diff: the layer's last lines as context, the learned rules added.
+TEST(AalayerLearnDiffTest, AddedRulesAfterThreeLinesOfContext) {
+    const std::string old_text = "a\nb\nc\nd\ne";  // no final newline: the service adds one
+    const std::string new_text = "a\nb\nc\nd\ne\nowner @{HOME}/x/** rw,\n";
+    EXPECT_EQ(cli::unified_diff(old_text, new_text, "demo/bank"),
+              "--- a/demo/bank\n+++ b/demo/bank\n@@ -3,3 +3,4 @@\n c\n d\n e\n+owner @{HOME}/x/** rw,\n");
+    EXPECT_EQ(cli::unified_diff("", "r,\n", "x/y"), "--- a/x/y\n+++ b/x/y\n@@ -0,0 +1 @@\n+r,\n");
+    EXPECT_EQ(cli::unified_diff("same\n", "same\n", "x/y"), "");
+}
+
 TEST(AalayerArgsTest, ModeAndLogArguments) {
     EXPECT_EQ(args_of({"mode", "demo/bank", "complain"}).mode, "complain");
     EXPECT_EQ(usage_error({"mode", "demo/bank", "learn"}), "mode: MODE is enforce or complain, not 'learn'");
@@ -181,7 +204,10 @@ TEST(AalayerArgsTest, UsageLinesOfEveryCommand) {
                   "aalayer edit BASE/NAME [--strict] [--interactive]",
                   "aalayer mode BASE/NAME MODE [--interactive]",
                   "aalayer log BASE/NAME [--since TIME] [--follow] [--json]",
+                  "aalayer learn BASE/NAME [--since TIME] [--yes] [--enforce] [--interactive] [--json]",
                   "aalayer run BASE/NAME -- COMMAND [ARG]...",
+                  "aalayer notify [--all-repeats] [--repeat-after MINUTES] [--interval SECONDS] "
+                  "[--terminal PROGRAM]",
               }));
 }
 
@@ -242,10 +268,29 @@ TEST(AalayerArgsTest, UsageErrors) {
     EXPECT_EQ(usage_error({"grants", "x"}), "grants: grants takes no arguments");
     EXPECT_EQ(usage_error({"run", "app/a"}), "run: run needs -- COMMAND");
     EXPECT_EQ(usage_error({"show", "app/a", "--", "x"}), "show: unexpected arguments after --");
+    EXPECT_EQ(usage_error({"notify", "--interval", "0"}),
+              "notify: --interval takes a whole number up to 3600, not '0'");
+    EXPECT_EQ(usage_error({"notify", "--repeat-after", "5m"}),
+              "notify: --repeat-after takes a whole number up to 100000, not '5m'");
     std::vector<std::string> many(1000, "/x");
     std::vector<std::string_view> words{"explain", "app/a"};
     words.insert(words.end(), many.begin(), many.end());
     EXPECT_EQ(usage_error(words), "explain: explain: unexpected argument '/x'");
+}
+
+TEST(AalayerArgsTest, NotifyOptions) {
+    auto line = aalayer(
+        {"notify", "--repeat-after", "30", "--interval", "2", "--all-repeats", "--terminal", "xterm"});
+    ASSERT_TRUE(std::holds_alternative<cli::CommandLine>(line));
+    const auto& a = std::get<cli::CommandLine>(line).args;
+    EXPECT_EQ(a.repeat_after_minutes, 30U);
+    EXPECT_EQ(a.interval_seconds, 2U);
+    EXPECT_TRUE(a.all_repeats);
+    EXPECT_EQ(a.terminal, "xterm");
+    line = aalayer({"notify"});
+    ASSERT_TRUE(std::holds_alternative<cli::CommandLine>(line));
+    EXPECT_EQ(std::get<cli::CommandLine>(line).args.interval_seconds, 10U);
+    EXPECT_EQ(std::get<cli::CommandLine>(line).args.terminal, "x-terminal-emulator");
 }
 
 TEST(AalayerArgsTest, HelpIsNotCheckedFurther) {

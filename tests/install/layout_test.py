@@ -104,6 +104,10 @@ with tempfile.TemporaryDirectory(prefix="aalayer-install-") as dest:
     exists(os.path.join(under_prefix("libdir"), "libaalayer-client.a"), "the client library")
     exists(os.path.join(under_prefix("libdir"), "pkgconfig", "aalayer-client.pc"), "the client library's pkg-config file")
 
+    autostart = os.path.join(under_prefix("sysconfdir"), "xdg", "autostart", "aalayer-notify.desktop")
+    exists(autostart, "aalayer notify's XDG autostart file")
+    check(f"\nExec={os.path.join(bindir, 'aalayer')} notify\n" in text(autostart),
+          f"the autostart file runs {os.path.join(bindir, 'aalayer')} notify")
     daemon = os.path.join(sbindir, "aalayerd")
     check(f"Exec={daemon}\n" in text(activation), f"the activation file starts {daemon}")
     check(f"ExecStart={daemon}\n" in text(unit), f"the unit starts {daemon}")

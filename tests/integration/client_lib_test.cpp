@@ -1,12 +1,15 @@
 // The client library as a settings panel uses it: typed calls, and change
 // notifications (ObjectManager and PropertiesChanged) while another user's
-// process and the admin change things.
+// process and the admin change things; denials of several layers followed at
+// once, and the service leaving and coming back (as aalayer notify uses them).
 #include <chrono>
 #include <condition_variable>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "client/lib/client.h"
 #include "tests/support/service_fixture.h"
@@ -22,9 +25,10 @@ public:
         changed_.notify_all();
     }
     // Waits until `path` has been seen `count` times.
-    bool wait_for(const std::string& path, std::size_t count) {
+    bool wait_for(const std::string& path, std::size_t count,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
         std::unique_lock lock(mutex_);
-        return changed_.wait_for(lock, std::chrono::seconds(15), [&] {
+        return changed_.wait_for(lock, timeout, [&] {
             return static_cast<std::size_t>(std::count(paths_.begin(), paths_.end(), path)) >= count;
         });
     }
@@ -73,6 +77,60 @@ TEST(ClientLibrary, TypedCallsAndChangeNotifications) {
     } catch (const client::CallError& e) {
         EXPECT_EQ(e.short_name(), "NoSuchLayer");
     }
+}
+
+// An auditd log line: a read of `path` denied under nobody's layer app/NAME.
+std::string record(const std::string& name, const std::string& path, int serial) {
+    return "type=AVC msg=audit(1700000000.000:" + std::to_string(serial) +
+           "): apparmor=\"DENIED\" operation=\"open\" class=\"file\" profile=\"app//aalayer.65534." + name +
+           "\" name=\"" + path +
+           "\" pid=4242 comm=\"cat\" requested_mask=\"r\" denied_mask=\"r\" fsuid=65534 ouid=65534";
+}
+
+TEST(ClientLibrary, FollowsSeveralLayersAndHearsTheServiceLeaveAndComeBack) {
+    TempDir logs;
+    ::chmod(logs.path().c_str(), 0755);
+    const std::string audit_log = logs.write("audit.log", "");
+    Service s({"denial_source=audit-log", "audit_log=" + audit_log});
+    ASSERT_EQ(s.apply(kNobody, "a", "owner @{HOME}/a/** r,\n").exit_code, 0);
+    ASSERT_EQ(s.apply(kNobody, "b", "owner @{HOME}/b/** r,\n").exit_code, 0);
+    auto client = client::Client::connect(s.bus().address());
+    Events events;  // "NAME PATH" per record heard; "running" / "gone" for the service
+    for (const std::string name : {"a", "b"}) {
+        client->follow_denials(layer_path(kNobody, name),
+                               [&events, name](const std::vector<client::Denial>& batch) {
+                                   for (const auto& d : batch)
+                                       events.add(name + " " + d.path);
+                               });
+    }
+    client->watch_service([&events](bool running) { events.add(running ? "running" : "gone"); });
+    const auto append = [&](const std::string& line) {
+        std::ofstream(audit_log, std::ios::app) << line << "\n";
+    };
+
+    append(record("a", "/nonexistent/a/1", 1));
+    append(record("b", "/nonexistent/b/1", 2));
+    ASSERT_TRUE(events.wait_for("a /nonexistent/a/1", 1)) << s.log();
+    ASSERT_TRUE(events.wait_for("b /nonexistent/b/1", 1)) << s.log();
+
+    // b no longer followed: only a's record comes, and b's (written first) not.
+    client->unfollow_denials(layer_path(kNobody, "b"));
+    append(record("b", "/nonexistent/b/2", 3));
+    append(record("a", "/nonexistent/a/2", 4));
+    ASSERT_TRUE(events.wait_for("a /nonexistent/a/2", 1));
+    EXPECT_FALSE(events.wait_for("b /nonexistent/b/2", 1, std::chrono::milliseconds(300)));
+
+    // The service restarts: heard both ways; following again works.
+    s.stop();
+    ASSERT_TRUE(events.wait_for("gone", 1));
+    s.start();
+    ASSERT_TRUE(events.wait_for("running", 1));
+    client->follow_denials(layer_path(kNobody, "b"), [&events](const std::vector<client::Denial>& batch) {
+        for (const auto& d : batch)
+            events.add("b again " + d.path);
+    });
+    append(record("b", "/nonexistent/b/3", 5));
+    ASSERT_TRUE(events.wait_for("b again /nonexistent/b/3", 1)) << s.log();
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -132,6 +133,104 @@ TEST(DenialsBus, OnlyTheOwnerReceivesThemAndAnEavesdropperSeesNothing) {
         s.bus().busctl({"call", "org.aalayer.Manager1", path, "org.aalayer.Layer1", "GetDenials", "t", "0"});
     EXPECT_EQ(root.exit_code, 0) << root.err;
     EXPECT_NE(root.out.find("second-secret"), std::string::npos) << root.out;
+}
+
+// An auditd log line of an access logged in complain mode under app/web.
+std::string allowed_record(const std::string& path, const std::string& mask, int ouid, int serial) {
+    return "type=AVC msg=audit(1700000001.000:" + std::to_string(serial) +
+           "): apparmor=\"ALLOWED\" operation=\"open\" class=\"file\" profile=\"app//aalayer.65534.web\" "
+           "name=\"" +
+           path + "\" pid=4243 comm=\"app\" requested_mask=\"" + mask + "\" denied_mask=\"" + mask +
+           "\" fsuid=65534 ouid=" + std::to_string(ouid);
+}
+
+TEST(DenialsBus, LearnProposesRulesAsJsonAndAppliesThemWithYes) {
+    TempDir logs;
+    ::chmod(logs.path().c_str(), 0755);
+    const std::string audit_log = logs.write("audit.log", "");
+    Service s({"denial_source=audit-log", "audit_log=" + audit_log});
+    const std::string text = "owner @{HOME}/docs/bank/** r,\n";
+    ASSERT_EQ(s.apply(kNobody, "web", text).exit_code, 0);
+    const auto cli = env_or("AALAYER_CLI", "aalayer");
+    append(audit_log, allowed_record("/nonexistent/docs/trip/a", "r", 65534, 1));
+    append(audit_log, allowed_record("/nonexistent/docs/trip/b", "w", 65534, 2));
+    append(audit_log, allowed_record("/etc/passwd", "r", 0, 3));
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    ProcessResult r = s.run_client(kNobody, {cli, "learn", "app/web", "--json"});
+    while (r.out.find("/etc/passwd") == std::string::npos && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        r = s.run_client(kNobody, {cli, "learn", "app/web", "--json"});
+    }
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = JsonReader(r.out).document();
+    ASSERT_TRUE(doc) << r.out;
+    const Json* proposals = doc->get("proposals");
+    ASSERT_TRUE(proposals != nullptr && proposals->items.size() == 1U) << r.out;
+    EXPECT_EQ(proposals->items[0].get("rule")->text, "owner @{HOME}/docs/trip/** rw,");
+    EXPECT_EQ(proposals->items[0].get("accesses")->items.size(), 2U);
+    const Json* unproposed = doc->get("unproposed");
+    ASSERT_TRUE(unproposed != nullptr && unproposed->items.size() == 1U) << r.out;
+    EXPECT_EQ(unproposed->items[0].get("allow")->text, "admin");
+    EXPECT_EQ(doc->get("new_text")->text, text + "owner @{HOME}/docs/trip/** rw,\n");
+    EXPECT_FALSE(doc->get("applied")->boolean);
+    // --json applied nothing.
+    EXPECT_EQ(s.run_client(kNobody, {cli, "show", "app/web"}).out.find("trip"), std::string::npos);
+
+    // Another user may not ask.
+    const auto other = s.bus().busctl_as(kDaemon, gid_of(kDaemon),
+                                         {"call", "org.aalayer.Manager1", layer_path(kNobody, "web"),
+                                          "org.aalayer.Layer1", "ProposeRules", "t", "0"});
+    EXPECT_NE(other.err.find("you have no layer 'web' on 'app'"), std::string::npos) << other.err;
+
+    // Not a terminal, no --yes: the diff, and how to apply it.
+    r = s.run_client(kNobody, {cli, "learn", "app/web"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::cout << "$ aalayer learn app/web\n" << r.out;  // docs/user-guide.md quotes it
+    EXPECT_NE(r.out.find("@@ -1 +1,2 @@\n owner @{HOME}/docs/bank/** r,\n+owner @{HOME}/docs/trip/** rw,\n"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("nothing applied: run `aalayer learn app/web --yes`"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("/etc/passwd r\n      outside the grant: only the admin can allow this"),
+              std::string::npos)
+        << r.out;
+
+    r = s.run_client(kNobody, {cli, "learn", "app/web", "--yes"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::cout << "$ aalayer learn app/web --yes\n" << r.out;
+    EXPECT_NE(r.out.find("applied app/web with 1 learned rule\n"), std::string::npos) << r.out;
+    r = s.run_client(kNobody, {cli, "explain", "app/web", "/nonexistent/docs/trip/b"});
+    EXPECT_NE(r.out.find("owner=rw"), std::string::npos) << r.out;
+    r = s.run_client(kNobody, {cli, "learn", "app/web"});
+    EXPECT_NE(r.out.find("no rules to propose for app/web"), std::string::npos) << r.out;
+}
+
+// In a terminal (script(1) gives aalayer one): each rule accepted, skipped or
+// edited; an edited rule that does not check is asked again.
+TEST(DenialsBus, LearnInATerminalTakesAnEditedRuleAfterCheckingIt) {
+    TempDir logs;
+    ::chmod(logs.path().c_str(), 0755);
+    const std::string audit_log = logs.write("audit.log", "");
+    Service s({"denial_source=audit-log", "audit_log=" + audit_log});
+    ASSERT_EQ(s.apply(kNobody, "web", "owner @{HOME}/docs/bank/** r,\n").exit_code, 0);
+    const auto cli = env_or("AALAYER_CLI", "aalayer");
+    append(audit_log, allowed_record("/nonexistent/docs/trip/a", "r", 65534, 1));
+    append(audit_log, allowed_record("/nonexistent/docs/trip/b", "r", 65534, 2));
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (s.run_client(kNobody, {cli, "log", "app/web"}).out.find("trip/b") == std::string::npos &&
+           std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // Edit: first a line that is no rule, then a narrower rule than proposed.
+    const std::string answers = "e\\nnot a rule\\ne\\nowner @{HOME}/docs/trip/a r,\\n";
+    const auto r = s.run_client(
+        kNobody,
+        {"sh", "-c", "printf '" + answers + "' | script -qec '" + cli + " learn app/web' /dev/null"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("(a)ccept, (s)kip, (e)dit, (q)uit?"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("that rule does not check; try again"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("applied app/web with 1 learned rule"), std::string::npos) << r.out;
+    const auto shown = s.run_client(kNobody, {cli, "show", "app/web"});
+    EXPECT_NE(shown.out.find("owner @{HOME}/docs/trip/a r,"), std::string::npos) << shown.out;
+    EXPECT_EQ(shown.out.find("trip/**"), std::string::npos) << shown.out;
 }
 
 TEST(DenialsBus, ModeSwitchesWithoutTextAndSubscriptionsAreBounded) {

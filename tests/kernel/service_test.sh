@@ -34,6 +34,10 @@
 #   - the admin replaces the base (in the kernel, then in profiles_dir): the child stays loaded,
 #     a program running under the layer sees the new base at once, aalayerd recomputes and the
 #     layer stays active; the user's later replacement of the layer reaches new programs only.
+#   - learning: a layer applied with --complain, a run that reads and writes files under
+#     ~/docs/trip succeeds; `aalayer learn` prints the proposed rule as a diff and applies nothing,
+#     `aalayer learn --yes --enforce` applies it in enforce mode; the same run then succeeds, and
+#     files in the grant that the learned rule does not cover stay denied;
 # Takes about 12 s (guest uptime about 11 s under TCG).
 # Exit 0 pass, 1 fail (with the whole VM output and console log), 77 skip (no qemu, dbus-daemon,
 # busctl or polkitd on the host). AALAYER_KERNEL_VERBOSE=1 prints the VM's output on success too.
@@ -125,6 +129,10 @@ cat >"$work/extra/news-v2.layer" <<'EOF'
 @{HOME}/docs/** r,
 deny /data/pub r,
 EOF
+# A layer learned from a complain-mode run (aalayer learn): it starts with the bank folder only.
+cat >"$work/extra/learn.layer" <<'EOF'
+@{HOME}/docs/bank/** r,
+EOF
 # Denies creating user namespaces: a layer may, where the system enforces it (the parser's
 # abi 4.0 and the kernel's namespaces feature: Debian 13); elsewhere the layer is refused.
 cat >"$work/extra/ns.layer" <<'EOF'
@@ -184,6 +192,24 @@ i=0
 while [ $i -le 10 ]; do
   out=$(aalayer log demo/bank)
   if echo "$out" | grep -Eq "$1"; then echo "after $i polls"; echo "$out" | grep -E -A1 "$1"; exit 0; fi
+  sleep 0.1
+  i=$((i + 1))
+done
+echo "not within 1 s:"; echo "$out"; exit 1
+EOF
+# Polls the owner's log (at most 1 s) until it shows the complain-mode run's three accesses,
+# then prints what `aalayer learn` proposes (the diff, nothing applied) and applies it with
+# --yes --enforce.
+cat >"$work/extra/learn-wait" <<'EOF'
+#!/bin/sh
+i=0
+while [ $i -le 10 ]; do
+  out=$(aalayer log demo/learn)
+  if echo "$out" | grep -q 'trip/a' && echo "$out" | grep -q 'trip/b' && echo "$out" | grep -q 'trip/c'; then
+    echo "after $i polls"
+    aalayer learn demo/learn || exit 1
+    exec aalayer learn demo/learn --yes --enforce
+  fi
   sleep 0.1
   i=$((i + 1))
 done
@@ -283,7 +309,9 @@ cat >"$work/extra/kprofile" <<'EOF'
 #!/bin/sh
 grep -F "$1 (" /sys/kernel/security/apparmor/profiles || echo absent
 EOF
-chmod 755 "$work/extra/denial-check" "$work/extra/log-shows"
+chmod 755 "$work/extra/denial-check" "$work/extra/log-shows" "$work/extra/learn-wait"
+printf '#!/bin/sh\nexec aalayer run demo/learn -- "$@"\n' >"$work/extra/run-learn"
+chmod 755 "$work/extra/run-learn"
 chmod 755 "$work/extra/run-bank" "$work/extra/run-rootl" "$work/extra/run-mail" "$work/extra/run-news" "$work/extra/run-ns" "$work/extra/start-polkitd" "$work/extra/start-aalayerd" \
   "$work/extra/stop-aalayerd" "$work/extra/mgr" "$work/extra/kprofile" "$work/extra/kill-label" "$work/extra/fds-of"
 
@@ -304,6 +332,10 @@ FILE /home/u/docs/bank/stmt 1000 0666 statement
 FILE /home/u/docs/other 1000 0666 other
 FILE /home/u/docs/mail/m 1000 0666 mail
 FILE /home/u/notes 1000 0666 notes
+FILE /home/u/docs/trip/a 1000 0666 a
+FILE /home/u/docs/trip/b 1000 0666 b
+FILE /home/u/docs/trip/c 1000 0666 c
+FILE /home/u/docs/private/p 1000 0666 p
 FILE /data/pub - 0644 pub
 FILE /data/secret/k - 0644 key
 FILE /srv/x - 0644 x
@@ -460,6 +492,25 @@ n3-srv          +/extra/run-news read /srv/x
 AS 0
 STOP news
 RUN n-remove $AS_U remove demo/news
+# learning: a complain-mode run reads two files and writes a third under ~/docs/trip; aalayer
+# learn --yes --enforce proposes and applies the rules; in enforce mode the same run succeeds,
+# and what the rules do not cover (another folder in the grant) stays denied
+RUN l-apply $AS_U apply learn /extra/learn.layer --base demo --complain
+AS 1000
+lc-a            +/extra/run-learn read  /home/u/docs/trip/a
+lc-b            +/extra/run-learn read  /home/u/docs/trip/b
+lc-c            +/extra/run-learn write /home/u/docs/trip/c
+AS 0
+RUN l-learn /aaprobe --as 1000 /extra/learn-wait
+RUN l-kernel /extra/kprofile demo//aalayer.1000.learn
+AS 1000
+le-a            +/extra/run-learn read  /home/u/docs/trip/a
+le-b            +/extra/run-learn read  /home/u/docs/trip/b
+le-c            +/extra/run-learn write /home/u/docs/trip/c
+le-private      +/extra/run-learn read  /home/u/docs/private/p
+le-other        +/extra/run-learn read  /home/u/docs/other
+AS 0
+RUN l-remove $AS_U remove demo/learn
 # user namespaces: denied by the layer where the system enforces it (expectations below)
 RUN nsfeat cat /sys/kernel/security/apparmor/features/namespaces/mask
 RUN ns-apply $AS_U apply ns /extra/ns.layer --base demo
@@ -503,6 +554,9 @@ declare -A want=(
   # Observed: a process under a child that was never replaced while it ran, when the child is
   # removed, is left with the base and 'unconfined' in the layer's place.
   [rapp2-label]="label demo//&unconfined (enforce)" [rapp2-pub]=allowed
+  [lc-a]=allowed [lc-b]=allowed [lc-c]=allowed
+  [le-a]=allowed [le-b]=allowed [le-c]=allowed
+  [le-private]="denied open EACCES" [le-other]="denied open EACCES"
 )
 # Expected RUN lines: "rc=N" then an extended regular expression the output must match.
 declare -A want_run=(
@@ -549,6 +603,10 @@ declare -A want_run=(
   [n-list]="rc=0 ^demo/news[[:space:]]+active[[:space:]]+enforce$"
   [n-apply2]="rc=0 ^applied demo/news$"
   [n-remove]="rc=0 ^removed demo/news$"
+  [l-apply]="rc=0 ^applied demo/learn$"
+  [l-learn]="rc=0 ^after ([0-9]|10) polls 1 rule for demo/learn: owner @\{HOME\}/docs/trip/\*\* rw, +3 paths under @\{HOME\}/docs/trip/ .*nothing applied: .* 1 rule for demo/learn: .*\+owner @\{HOME\}/docs/trip/\*\* rw, applied demo/learn with 1 learned rule \(enforce mode\)$"
+  [l-kernel]="rc=0 ^demo//aalayer.1000.learn \(enforce\)$"
+  [l-remove]="rc=0 ^removed demo/learn$"
   [kill-victim]="rc=0 ^killed dead$"
   [root-apply]="rc=0 "
   [root-list]="rc=0 ^demo/rootl[[:space:]]+active[[:space:]]+enforce$"

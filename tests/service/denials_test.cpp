@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <map>
 
 #include <gtest/gtest.h>
 
@@ -246,6 +247,79 @@ TEST_F(DenialsManagerTest, SetModeSwitchesWithoutTextAndReapplyingKeepsIt) {
     auto bob_for = manager->set_mode(kBob, 1000, "app", "bank", true, false);
     EXPECT_EQ(bob_for.error().kind, ServiceErrorKind::PermissionDenied);
     EXPECT_TRUE(manager->set_mode(kRoot, 1000, "app", "bank", true, false).ok());
+}
+
+TEST_F(DenialsManagerTest, FakeSourceRecordsLearnedIntoRulesThatApplyAndAllowThem) {
+    const std::string text = "owner @{HOME}/docs/bank/** r,\ndeny /etc/secret/** r,";  // no final newline
+    ASSERT_TRUE(manager->apply(kAlice, std::nullopt, "app", "bank", text, {}).ok());
+    test::FakeDenialSource source({
+        file_record("app//aalayer.1000.bank", "/home/alice/docs/trip/a.pdf", "r"),
+        file_record("app//aalayer.1000.bank", "/home/alice/docs/trip/b.pdf", "wc"),
+        file_record("app//aalayer.1000.bank", "/home/alice/docs/bank/stmt", "r"),  // allowed already
+        file_record("app//aalayer.1000.bank", "/home/alice/docs/shared", "r", 0),  // not owner: admin
+        file_record("app//aalayer.1000.bank", "/etc/secret/k", "r", 0),            // the deny rule
+        file_record("app", "/etc/shadow", "r", 0, 42),                             // the base's
+    });
+    feed(source);
+    const LayerKey key{1000, "app", "bank"};
+    auto learned = manager->learn(kAlice, key, 0);
+    ASSERT_TRUE(learned.ok()) << learned.error().message;
+    ASSERT_EQ(learned->proposals.size(), 1U);
+    EXPECT_EQ(learned->proposals[0].rule, "owner @{HOME}/docs/trip/** rw,");
+    EXPECT_EQ(learned->proposals[0].why, "2 paths under @{HOME}/docs/trip/");
+    EXPECT_EQ(learned->proposals[0].accesses,
+              (std::vector<std::string>{"/home/alice/docs/trip/a.pdf r (owner)",
+                                        "/home/alice/docs/trip/b.pdf wc (owner)"}));
+    EXPECT_EQ(learned->text, text);
+    EXPECT_EQ(learned->new_text, text + "\nowner @{HOME}/docs/trip/** rw,\n");
+    ASSERT_EQ(learned->unproposed.size(), 4U);
+    std::map<std::string, std::string> notes;
+    for (const auto& u : learned->unproposed)
+        notes[u.access] = u.allow + ": " + u.note;
+    EXPECT_EQ(notes["/home/alice/docs/bank/stmt r (owner)"], "layer: your layer allows this already");
+    EXPECT_NE(notes["/home/alice/docs/shared r"].find("admin: beyond what the grant allows"),
+              std::string::npos);
+    EXPECT_NE(notes["/etc/secret/k r"].find("layer: your layer's deny rule"), std::string::npos);
+    EXPECT_NE(notes["/etc/shadow r"].find("admin: "), std::string::npos);
+
+    // The new text applies, and the learned layer allows what was asked.
+    ASSERT_TRUE(manager->apply(kAlice, std::nullopt, "app", "bank", learned->new_text, {}).ok());
+    EXPECT_EQ(manager->explain(kAlice, 1000, "app", "bank", "/home/alice/docs/trip/b.pdf")->perms,
+              "owner=rwa other=");
+    // Learning again proposes nothing new.
+    auto again = manager->learn(kAlice, key, 0);
+    ASSERT_TRUE(again.ok());
+    EXPECT_TRUE(again->proposals.empty());
+    EXPECT_EQ(again->new_text, learned->new_text);
+
+    // Who may: as for the records themselves.
+    EXPECT_EQ(manager->learn(kBob, key, 0).error().kind, ServiceErrorKind::NoSuchLayer);
+    EXPECT_TRUE(manager->learn(kRoot, key, 0).ok());
+}
+
+TEST_F(DenialsManagerTest, LearnOnAFullRingOfFakeSourceRecordsIsBoundedAndQuick) {
+    ASSERT_TRUE(
+        manager->apply(kAlice, std::nullopt, "app", "bank", "owner @{HOME}/docs/bank/** r,\n", {}).ok());
+    // A full ring: 256 distinct files in 64 folders, a quarter of them outside the grant.
+    std::vector<std::string> records;
+    for (int i = 0; i < 256; ++i) {
+        const std::string folder = i % 4 == 0 ? "/etc/d" : "/home/alice/docs/d";
+        records.push_back(file_record("app//aalayer.1000.bank",
+                                      folder + std::to_string(i % 64) + "/f" + std::to_string(i),
+                                      i % 2 == 0 ? "r" : "rw"));
+    }
+    test::FakeDenialSource source(records);
+    feed(source);
+    const auto start = std::chrono::steady_clock::now();
+    auto learned = manager->learn(kAlice, {1000, "app", "bank"}, 0);
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    ASSERT_TRUE(learned.ok()) << learned.error().message;
+    // 48 folders inside the grant with 4 files each: one subtree each; the 64 outside are the admin's.
+    EXPECT_EQ(learned->proposals.size(), 48U);
+    EXPECT_EQ(learned->proposals.front().rule, "owner @{HOME}/docs/d1/** rw,");
+    EXPECT_EQ(learned->unproposed.size(), 64U);
+    std::cout << "LayerManager::learn, a full ring of 256 records: " << ms.count() << " ms\n";
 }
 
 }  // namespace
