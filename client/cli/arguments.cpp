@@ -102,6 +102,12 @@ std::vector<Command> command_table() {
           .summary = "Switch your layer to MODE: enforce (deny what it does not allow) or complain (allow,\n"
                      "and log what it would deny: see log). The text is not sent again."},
          cmd_mode},
+        {{.name = "accept",
+          .arguments = {"BASE/NAME"},
+          .options = {"--interactive"},
+          .summary = "Accept what an admin's change made your layer allow (its state is review; 'show' lists\n"
+                     "what would widen). Until then the kernel keeps it to what you accepted."},
+         cmd_accept},
         {{.name = "log",
           .arguments = {"BASE/NAME"},
           .options = {"--since", "--follow", "--json"},

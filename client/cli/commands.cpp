@@ -333,6 +333,17 @@ int cmd_run(client::Client& c, const Args& a, const Output& o) {
 
 namespace aalayer::cli {
 
+int cmd_accept(client::Client& c, const Args& a, const Output& o) {
+    const auto layer = own_layer(c, a.layer);
+    if (!layer) {
+        o.error("you have no layer " + a.layer.text());
+        return kNotFound;
+    }
+    c.accept(layer->object_path, a.interactive);
+    if (!o.json()) std::fprintf(o.out, "%s: accepted\n", a.layer.text().c_str());
+    return kOk;
+}
+
 int cmd_mode(client::Client& c, const Args& a, const Output& o) {
     const auto layer = own_layer(c, a.layer);
     if (!layer) {

@@ -231,6 +231,13 @@ public:
         });
     }
 
+    void accept(const std::string& object_path, bool interactive) override {
+        guarded([&] {
+            LayerProxy(*connection_, object_path).Accept(interactive);
+            return 0;
+        });
+    }
+
     std::pair<std::vector<Denial>, std::uint64_t> denials(const std::string& object_path,
                                                           std::uint64_t since) override {
         return guarded([&] {

@@ -141,6 +141,8 @@ public:
     virtual std::string denial_source() = 0;
     // "enforce" or "complain", without sending the text again.
     virtual void set_mode(const std::string& object_path, const std::string& mode) = 0;
+    // Accepts what an admin's change made the layer mean (its State is "review").
+    virtual void accept(const std::string& object_path, bool interactive) = 0;
     // The layer's records changed at or after `since` (microseconds since
     // the epoch), and how many distinct records its ring has dropped.
     virtual std::pair<std::vector<Denial>, std::uint64_t> denials(const std::string& object_path,

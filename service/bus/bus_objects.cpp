@@ -312,6 +312,21 @@ private:
             });
     }
 
+    void Accept(sdbus::Result<>&& result, bool interactive) override {
+        auto r = std::make_shared<sdbus::Result<>>(std::move(result));
+        owner_.serve(WorkerPool::Lane::Slow, call(), r,
+                     [&owner = owner_, r, v = view_, interactive](const Caller& c) -> std::function<void()> {
+                         const std::optional<std::uint32_t> for_uid =
+                             c.uid == v.uid ? std::nullopt : std::optional(v.uid);
+                         auto out = owner.manager().accept(c, for_uid, v.base, v.name, interactive);
+                         audit("accept", c, v.uid, v.base, v.name, out);
+                         return [r, out = std::move(out)] {
+                             if (!out) return r->returnError(to_dbus_error(out.error()));
+                             r->returnResults();
+                         };
+                     });
+    }
+
     void GetDenials(sdbus::Result<DenialStructs, std::uint64_t>&& result, uint64_t since) override {
         auto r = std::make_shared<sdbus::Result<DenialStructs, std::uint64_t>>(std::move(result));
         owner_.serve(

@@ -261,6 +261,77 @@ TEST_F(LayerManagerTest, GrantExclusionsApplyAndTheAdminsMistakesAreLogged) {
         << ::testing::PrintToString(reload_log);
 }
 
+// The issue's case: the grant stops covering docs/ while alice's layer allowed
+// only docs/bank/. Recomputed, every other document would be the base's
+// (owner rwk); the service holds the layer to what she accepted, says so,
+// and keeps doing so across a restart until she accepts.
+TEST_F(LayerManagerTest, AnAdminsChangeThatWouldWidenALayerIsHeldBackUntilAccepted) {
+    LayerManager& m = manager();
+    std::vector<std::pair<LayerEvent, LayerKey>> events;
+    m.set_listener([&](LayerEvent e, const LayerKey& k) { events.emplace_back(e, k); });
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "bank", "owner @{HOME}/docs/bank/** rw,\n", {}).ok());
+    const std::string kernel_name = "app//aalayer.1000.bank";
+    const std::string accepted = kernel.loaded_text(kernel_name).value();
+    const std::uint64_t applied_at = m.layer({1000, "app", "bank"})->updated_at;
+    const LayerState settled = m.layer({1000, "app", "bank"})->state;  // active, or compiled with this backend
+    reader.add("/etc/aalayer/grants.d/app.conf", "grant app {\n  owner @{HOME}/music/** rw,\n}\n");
+    clock.now += 1'000'000;
+    ASSERT_TRUE(m.reload(kRoot, false, [](const std::string&) {}).ok());
+
+    auto view = m.layer({1000, "app", "bank"});
+    ASSERT_TRUE(view.has_value());
+    EXPECT_EQ(view->state, LayerState::Review);
+    EXPECT_GT(view->updated_at, applied_at);
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.back().first, LayerEvent::Changed);
+    const auto widened = std::find_if(view->findings.begin(), view->findings.end(), [](const auto& f) {
+        return f.message.starts_with("the admin's change would let this layer allow owner=");
+    });
+    ASSERT_NE(widened, view->findings.end()) << ::testing::PrintToString(view->findings.size());
+    EXPECT_NE(widened->message.find(" on /home/alice/docs/"), std::string::npos) << widened->message;
+    EXPECT_NE(widened->message.find("aalayer accept app/bank"), std::string::npos) << widened->message;
+    const std::string held = kernel.loaded_text(kernel_name).value();
+    EXPECT_NE(held.find("# Held back"), std::string::npos) << held;
+    EXPECT_NE(held.find("deny"), std::string::npos) << held;
+
+    // Switching the mode would accept unseen: refused while in review.
+    EXPECT_EQ(m.set_mode(kAlice, std::nullopt, "app", "bank", true, false).error().kind,
+              ServiceErrorKind::InvalidArgument);
+    // Bob cannot accept for her.
+    EXPECT_FALSE(m.accept(Caller{1001, ":1.11"}, 1000U, "app", "bank", false).ok());
+
+    // Across a restart: the accepted child is on disk, the layer is held again.
+    restart();
+    LayerManager& again = manager();
+    EXPECT_EQ(again.layer({1000, "app", "bank"})->state, LayerState::Review);
+    EXPECT_EQ(kernel.loaded_text(kernel_name).value(), held);
+
+    ASSERT_TRUE(again.accept(kAlice, std::nullopt, "app", "bank", false).ok());
+    EXPECT_EQ(again.layer({1000, "app", "bank"})->state, settled);
+    const std::string now = kernel.loaded_text(kernel_name).value();
+    EXPECT_EQ(now.find("# Held back"), std::string::npos) << now;
+    EXPECT_NE(now, accepted);
+    // Nothing left to accept.
+    EXPECT_EQ(again.accept(kAlice, std::nullopt, "app", "bank", false).error().kind,
+              ServiceErrorKind::InvalidArgument);
+}
+
+TEST_F(LayerManagerTest, AnAdminsChangeThatOnlyNarrowsTakesEffectAtOnce) {
+    LayerManager& m = manager();
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "w", "owner @{HOME}/docs/** rw,\n", {}).ok());
+    const LayerState settled = m.layer({1000, "app", "w"})->state;
+    reader.add("/etc/aalayer/grants.d/app.conf",
+               "grant app {\n  owner @{HOME}/docs/** rw,\n  exclude @{HOME}/docs/keys/**,\n}\n");
+    ASSERT_TRUE(m.reload(kRoot, false, [](const std::string&) {}).ok());
+    // docs/keys/ is now the base's (owner rwk): wider than the layer's rw there, so held back.
+    EXPECT_EQ(m.layer({1000, "app", "w"})->state, LayerState::Review);
+    ASSERT_TRUE(m.accept(kAlice, std::nullopt, "app", "w", false).ok());
+    reader.add("/etc/aalayer/grants.d/app.conf", "grant app {\n  owner @{HOME}/docs/** r,\n}\n");
+    ASSERT_TRUE(m.reload(kRoot, false, [](const std::string&) {}).ok());
+    EXPECT_EQ(m.layer({1000, "app", "w"})->state, settled);
+    EXPECT_EQ(m.explain(kAlice, 1000, "app", "w", "/home/alice/docs/x")->perms, "owner=r other=");
+}
+
 TEST_F(LayerManagerTest, ArgumentsAreValidatedBeforePolkitIsAsked) {
     LayerManager& m = manager();
     for (const char* bad : {"", "a b", "../x"}) {
