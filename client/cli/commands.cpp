@@ -309,7 +309,8 @@ int cmd_run(client::Client& c, const Args& a, const Output& o) {
         o.error("you have no layer " + a.layer.text());
         return kNotFound;
     }
-    if (layer->state != "active") {
+    // In review the kernel holds the layer to what was accepted: that child is loaded.
+    if (layer->state != "active" && layer->state != "review") {
         o.error("the layer is " + layer->state + ", not loaded in the kernel: refusing to run");
         return kRefused;
     }
