@@ -105,8 +105,9 @@ std::vector<Command> command_table() {
         {{.name = "accept",
           .arguments = {"BASE/NAME"},
           .options = {"--interactive"},
-          .summary = "Accept what an admin's change made your layer allow (its state is review; 'show' lists\n"
-                     "what would widen). Until then the kernel keeps it to what you accepted."},
+          .summary =
+              "Accept what an admin's change made your layer allow (its state is review; 'show' lists\n"
+              "what would widen). Until then the kernel keeps it to what you accepted."},
          cmd_accept},
         {{.name = "log",
           .arguments = {"BASE/NAME"},

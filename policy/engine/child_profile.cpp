@@ -101,7 +101,6 @@ bool path_flag(const std::string& flag) {
 // The allow-all rules are fixed text of a few bytes (kRuleClasses).
 const ParseLimits kAllowAllParseLimits;
 
-
 }  // namespace
 
 ChildProfileBuilder::ChildProfileBuilder(const BasePolicy& base, const CompiledGrant& grant,

@@ -63,16 +63,16 @@ Result<Widening> hold_back(const Composition& next, const std::string& accepted_
                                  return encode(widened) | (encode(now & was) << label_layout::kHighShift);
                              },
                              dl));
-    AA_ASSIGN(joint, product(
-                         joint, canonical_paths(), [](Label j, Label c) { return c != 0 ? j : Label{0}; }, dl));
+    AA_ASSIGN(joint,
+              product(
+                  joint, canonical_paths(), [](Label j, Label c) { return c != 0 ? j : Label{0}; }, dl));
     AA_ASSIGN(joint, minimize(joint, dl));
     const std::set<Label> labels(joint.label.begin(), joint.label.end());
     std::map<Label, Dfa> by_widening;  // encode(widened) -> its paths, whatever was kept
     for (const Label l : labels) {
         if (l == 0) continue;
-        AA_ASSIGN(const std::optional<std::string> example,
-                  shortest_witness(
-                      joint, [&](Label v) { return v == l; }, dl));
+        AA_ASSIGN(const std::optional<std::string> example, shortest_witness(
+                                                                joint, [&](Label v) { return v == l; }, dl));
         if (example && out.regions.size() < max_regions) {
             const PermPair widened = decode(l & label_layout::kPairMask);
             const PermPair kept = decode(l >> label_layout::kHighShift);
@@ -102,19 +102,19 @@ Result<Widening> hold_back(const Composition& next, const std::string& accepted_
     AA_ASSIGN(const PermissionAutomaton fresh, parse_child(next.child_text, limits));
     AA_ASSIGN(const Dfa held_dfa, held.effective_dfa(dl));
     AA_ASSIGN(const Dfa fresh_dfa, fresh.effective_dfa(dl));
-    AA_ASSIGN(const Dfa expected, product(
-                                      fresh_dfa, joint,
-                                      [](Label f, Label j) {
-                                          return encode(minus(decode(f), decode(j & label_layout::kPairMask)));
-                                      },
-                                      dl));
-    AA_ASSIGN(const Dfa mismatch, product(
-                                      held_dfa, expected,
-                                      [](Label h, Label e) { return static_cast<Label>(h != e); }, dl));
+    AA_ASSIGN(
+        const Dfa expected,
+        product(
+            fresh_dfa, joint,
+            [](Label f, Label j) { return encode(minus(decode(f), decode(j & label_layout::kPairMask))); },
+            dl));
+    AA_ASSIGN(const Dfa mismatch,
+              product(
+                  held_dfa, expected, [](Label h, Label e) { return static_cast<Label>(h != e); }, dl));
     AA_ASSIGN(const Dfa canonical_mismatch,
               product(
-                  mismatch, canonical_paths(), [](Label m, Label c) { return static_cast<Label>(m != 0 && c != 0); },
-                  dl));
+                  mismatch, canonical_paths(),
+                  [](Label m, Label c) { return static_cast<Label>(m != 0 && c != 0); }, dl));
     AA_ASSIGN(const std::optional<std::string> wrong,
               shortest_witness(
                   canonical_mismatch, [](Label v) { return v != 0; }, dl));

@@ -395,9 +395,9 @@ ServiceStatus LayerManager::accept(const Caller& caller, std::optional<std::uint
     auto entry = entry_of(for_uid.value_or(caller.uid), base, name);
     if (!entry) return entry.error();
     if (entry->state != LayerState::Review) {
-        return fail(ServiceErrorKind::InvalidArgument,
-                    "layer '" + name + "' on '" + base + "' has no change to accept (it is " +
-                        to_string(entry->state) + ")");
+        return fail(ServiceErrorKind::InvalidArgument, "layer '" + name + "' on '" + base +
+                                                           "' has no change to accept (it is " +
+                                                           to_string(entry->state) + ")");
     }
     const StoredLayer& stored = entry->stored;
     auto out = apply(caller, for_uid, base, name, stored.text,
@@ -413,9 +413,10 @@ ServiceStatus LayerManager::set_mode(const Caller& caller, std::optional<std::ui
     if (!entry) return entry.error();
     // Switching the mode re-applies the text, which would accept the change unseen.
     if (entry->state == LayerState::Review) {
-        return fail(ServiceErrorKind::InvalidArgument,
-                    "the admin changed what layer '" + name + "' allows: see 'aalayer show " + base + "/" + name +
-                        "', then accept it (aalayer accept) or apply the layer again before switching its mode");
+        return fail(
+            ServiceErrorKind::InvalidArgument,
+            "the admin changed what layer '" + name + "' allows: see 'aalayer show " + base + "/" + name +
+                "', then accept it (aalayer accept) or apply the layer again before switching its mode");
     }
     const StoredLayer stored = std::move(entry->stored);
     // The stored text again, with the other mode: the same checks and

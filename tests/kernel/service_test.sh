@@ -503,6 +503,10 @@ AS 1000
 BG fc +/extra/run-fc
 fc1-other       @fc read  /home/u/docs/other
 AS 0
+RUN x-apply2 $AS_U apply fc /extra/fc3.layer --base demo
+x2-bank         @fc read  /home/u/docs/bank/stmt
+RUN x-apply3 $AS_U apply fc /extra/fc.layer --base demo
+x3-bank         @fc read  /home/u/docs/bank/stmt
 RUN fc-narrow /extra/set-grant /extra/demo-narrow.conf
 RUN fc-list $AS_U list
 fc2-other       @fc read  /home/u/docs/other
@@ -616,9 +620,11 @@ declare -A want=(
   [fc1-other]="denied open EACCES" [fc2-other]="denied open EACCES" [fc2-new]="denied open EACCES"
   [fc3-label]="label demo//&demo//aalayer.1000.fc (enforce)" [fc3-new]=allowed
   # Observed (Debian 12's 6.1 kernel): a running program follows the first replacement of its
-  # child (fc2-other, held) but no later one: accepting (fc3-other) and applying a third version
-  # that denies the bank folder (fc4-bank) do not reach it (docs/security-model.md).
-  [fc3-other]="denied open EACCES" [fc4-bank]=allowed [fc4-other]="denied open EACCES"
+  # child and no later one (docs/security-model.md). The first apply (x2: the bank folder
+  # denied) reaches it; the second (x3, which allows the bank folder again), the hold, the
+  # accept and a fourth version do not: it keeps x2's rules (x3, fc3-other, fc4-bank).
+  [x2-bank]="denied open EACCES" [x3-bank]="denied open EACCES"
+  [fc3-other]="denied open EACCES" [fc4-bank]="denied open EACCES" [fc4-other]="denied open EACCES"
 )
 # Expected RUN lines: "rc=N" then an extended regular expression the output must match.
 declare -A want_run=(
@@ -669,6 +675,7 @@ declare -A want_run=(
   [fc-accept]="rc=0 demo/fc: accepted" [fc-list2]="rc=0 ^demo/fc[[:space:]]+active[[:space:]]+enforce$"
   [fc-restore]="rc=0 .*" [fc-remove]="rc=0 ^removed demo/fc$"
   [fc-kernel]="rc=0 demo//aalayer.1000.fc \\(enforce\\)" [fc-apply3]="rc=0 ^applied demo/fc$"
+  [x-apply2]="rc=0 ^applied demo/fc$" [x-apply3]="rc=0 ^applied demo/fc$"
   [n-apply2]="rc=0 ^applied demo/news$"
   [n-remove]="rc=0 ^removed demo/news$"
   [l-apply]="rc=0 ^applied demo/learn$"

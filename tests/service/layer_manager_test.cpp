@@ -273,7 +273,8 @@ TEST_F(LayerManagerTest, AnAdminsChangeThatWouldWidenALayerIsHeldBackUntilAccept
     const std::string kernel_name = "app//aalayer.1000.bank";
     const std::string accepted = kernel.loaded_text(kernel_name).value();
     const std::uint64_t applied_at = m.layer({1000, "app", "bank"})->updated_at;
-    const LayerState settled = m.layer({1000, "app", "bank"})->state;  // active, or compiled with this backend
+    const LayerState settled =
+        m.layer({1000, "app", "bank"})->state;  // active, or compiled with this backend
     reader.add("/etc/aalayer/grants.d/app.conf", "grant app {\n  owner @{HOME}/music/** rw,\n}\n");
     clock.now += 1'000'000;
     ASSERT_TRUE(m.reload(kRoot, false, [](const std::string&) {}).ok());

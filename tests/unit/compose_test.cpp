@@ -520,9 +520,9 @@ TEST(HoldBack, AGrantThatShrinksIsHeldBackUntilAccepted) {
     // The kernel's view of base ∩ held child: the intersection of the two, path by path.
     const std::vector<FileRuleInfo> child = parse_child(held->held_child);
     const std::vector<Dfa> child_sets = glob_sets(child);
-    for (const std::string p : {"/home/a/Downloads/other.pdf", "/home/a/Downloads/banking/s.pdf",
-                                "/home/a/Downloads/", "/home/a/.mozilla/prefs.js", "/home/a/x", "/etc/passwd",
-                                "/home/a/Downloads/banking"}) {
+    for (const std::string p :
+         {"/home/a/Downloads/other.pdf", "/home/a/Downloads/banking/s.pdf", "/home/a/Downloads/",
+          "/home/a/.mozilla/prefs.js", "/home/a/x", "/etc/passwd", "/home/a/Downloads/banking"}) {
         SCOPED_TRACE(p);
         EXPECT_EQ(kernel_perms(base_rules, child_sets, child, p), next->perms(p) & accepted->perms(p))
             << held->held_child;
@@ -572,7 +572,8 @@ TEST(HoldBack, RandomChangesAreHeldToTheIntersection) {
         const std::vector<Dfa> child_sets = glob_sets(child);
         for (const auto& p : canonical_paths_up_to_6()) {
             ASSERT_EQ(kernel_perms(s.base_rules, child_sets, child, p), next->perms(p) & accepted->perms(p))
-                << p << "\n" << held->held_child;
+                << p << "\n"
+                << held->held_child;
         }
     }
     EXPECT_GT(held_rounds, 10);
