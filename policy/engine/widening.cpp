@@ -108,16 +108,9 @@ Result<Widening> hold_back(const Composition& next, const std::string& accepted_
             fresh_dfa, joint,
             [](Label f, Label j) { return encode(minus(decode(f), decode(j & label_layout::kPairMask))); },
             dl));
-    AA_ASSIGN(const Dfa mismatch,
-              product(
-                  held_dfa, expected, [](Label h, Label e) { return static_cast<Label>(h != e); }, dl));
-    AA_ASSIGN(const Dfa canonical_mismatch,
-              product(
-                  mismatch, canonical_paths(),
-                  [](Label m, Label c) { return static_cast<Label>(m != 0 && c != 0); }, dl));
     AA_ASSIGN(const std::optional<std::string> wrong,
-              shortest_witness(
-                  canonical_mismatch, [](Label v) { return v != 0; }, dl));
+              canonical_witness(
+                  held_dfa, expected, [](Label h, Label e) { return h != e; }, dl));
     if (wrong) return child_failure("held back wrongly at " + printable(*wrong));
     return out;
 }
