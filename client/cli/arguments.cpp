@@ -2,11 +2,14 @@
 
 #include <array>
 #include <charconv>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <tuple>
 
+#include <pwd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "client/cli/commands.h"
 
@@ -17,8 +20,9 @@ namespace {
 using tool::CommandSpec;
 using tool::OptionSpec;
 
-constexpr std::array<OptionSpec, 18> kOptions{{
+constexpr std::array<OptionSpec, 19> kOptions{{
     {.name = "--help", .short_name = "-h", .global = true},
+    {.name = "--version", .global = true},
     {.name = "--base", .value = "BASE"},
     {.name = "--name", .value = "NAME"},
     {.name = "--json"},
@@ -53,18 +57,19 @@ std::vector<Command> command_table() {
                      "Exit 1 if it has errors. --print-profile also prints the child profile it would load."},
          cmd_check},
         {{.name = "apply",
-          .arguments = {"NAME", "FILE"},
+          .arguments = {"BASE/NAME", "FILE"},
           .options = {"--strict", "--complain", "--interactive", "--json"},
-          .required = {{"--base"}},
           .summary =
-              "Create or replace your layer BASE/NAME from FILE. The old version stays loaded unless the\n"
-              "new one loads. --strict: a rule reaching past the grant is an error, not a warning.\n"
+              "Create or replace your layer BASE/NAME from FILE (the older NAME FILE --base BASE still\n"
+              "works). The old version stays loaded unless the new one loads. --strict: a rule reaching past "
+              "the grant is an error, not a warning.\n"
               "--complain: log instead of deny (without it a layer keeps its mode; see mode).\n"
               "--interactive: let polkit ask for your password."},
          cmd_apply},
         {{.name = "list",
           .options = {"--all", "--json"},
-          .summary = "List your layers with their state. --all: every layer the service has (names only)."},
+          .summary = "List your layers with their state and mode. --all: every layer the service has, with\n"
+                     "its owner (names only)."},
          cmd_list},
         {{.name = "show",
           .arguments = {"BASE/NAME"},
@@ -76,7 +81,8 @@ std::vector<Command> command_table() {
           .options = {"--json"},
           .most = 1000,
           .summary = "What your layer lets a program do with each PATH (owner= when you own the file,\n"
-                     "other= otherwise; letters r w a l k m x), and the rules that decided it."},
+                     "other= otherwise; letters r w a l k m x), and the rules that decided it. A PATH\n"
+                     "starting with ~/ is in your home ($HOME), a relative one in the current directory."},
          cmd_explain},
         {{.name = "diff",
           .arguments = {"BASE/NAME", "BASE/OTHER"},
@@ -85,7 +91,7 @@ std::vector<Command> command_table() {
          cmd_diff},
         {{.name = "remove",
           .arguments = {"BASE/NAME"},
-          .options = {"--force", "--interactive"},
+          .options = {"--force", "--interactive", "--json"},
           .summary = "Remove your layer. Refused while programs run under it, unless --force\n"
                      "(the layer would no longer be kept up to date for them)."},
          cmd_remove},
@@ -146,6 +152,38 @@ std::vector<Command> command_table() {
     };
 }
 
+// $HOME, else the passwd entry's home: the caller's own, as a shell's ~ is.
+std::string home_directory() {
+    if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/') return home;
+    std::array<char, 4096> buf{};
+    passwd pw{};
+    passwd* found = nullptr;
+    if (::getpwuid_r(::getuid(), &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr)
+        return pw.pw_dir;
+    return {};
+}
+
+std::string current_directory() {
+    std::error_code error;
+    auto cwd = std::filesystem::current_path(error);
+    return error ? std::string() : cwd.string();
+}
+
+// The old apply form, NAME FILE --base BASE, as BASE/NAME FILE; nothing to do for the new one.
+std::optional<std::string> old_apply_form(tool::ParsedArgs& p) {
+    if (p.command != "apply" || !p.has("--base")) return std::nullopt;
+    const std::string base = p.value("--base");
+    if (base.empty()) return std::string("--base needs a base profile's name");
+    if (!p.arguments.empty()) {
+        if (p.arguments[0].find('/') != std::string::npos)
+            return "apply: write BASE/NAME without --base, or NAME with --base, not '" + p.arguments[0] +
+                   "' with --base";
+        p.arguments[0] = base + "/" + p.arguments[0];
+    }
+    std::erase_if(p.options, [](const auto& o) { return o.first == "--base"; });
+    return std::nullopt;
+}
+
 // Argument `value`, named `name` in the table, into its place in `a`.
 std::optional<std::string> assign(Args& a, std::string_view name, const std::string& value) {
     if (name == "FILE") {
@@ -153,7 +191,7 @@ std::optional<std::string> assign(Args& a, std::string_view name, const std::str
     } else if (name == "NAME") {
         a.layer.name = value;
     } else if (name == "PATH") {
-        a.paths.push_back(value);
+        a.paths.push_back(resolve_path(value, home_directory(), current_directory()));
     } else if (name == "MODE") {
         if (value != "enforce" && value != "complain")
             return "MODE is enforce or complain, not '" + value + "'";
@@ -250,6 +288,19 @@ std::optional<std::uint64_t> parse_since(const std::string& text, std::time_t no
     return std::nullopt;
 }
 
+std::string resolve_path(const std::string& path, const std::string& home, const std::string& cwd) {
+    std::string out;
+    if ((path == "~" || path.starts_with("~/")) && !home.empty()) {
+        out = home + path.substr(1);
+    } else if (!path.empty() && path[0] != '/' && path[0] != '~' && !cwd.empty()) {
+        out = cwd + "/" + path;
+    } else {
+        return path;  // absolute, or nothing to resolve it against: the service judges it
+    }
+    // "./" and "../" as the shell would read them (the service refuses them); a trailing '/' stays.
+    return std::filesystem::path(out).lexically_normal().string();
+}
+
 std::optional<LayerRef> parse_layer(std::string_view text) {
     const auto slash = text.rfind('/');
     if (slash == std::string_view::npos || slash == 0 || slash + 1 == text.size()) return std::nullopt;
@@ -272,16 +323,19 @@ std::string usage_of(const Command& command) {
 std::variant<CommandLine, UsageError> read_command_line(std::span<const std::string_view> words) {
     auto parsed = tool::parse_args(kOptions, words);
     if (const auto* error = std::get_if<std::string>(&parsed)) return UsageError{*error};
-    const auto& p = std::get<tool::ParsedArgs>(parsed);
+    auto& p = std::get<tool::ParsedArgs>(parsed);
     CommandLine line;
     line.help = p.has("--help");
+    line.version = p.has("--version");
     if (p.command.empty()) {
-        if (line.help) return line;
+        if (line.help || line.version) return line;
         return UsageError{"missing command"};
     }
     line.command = tool::find_command(commands(), p.command);
     if (line.command == nullptr) return UsageError{"unknown command " + p.command};
     if (line.help) return line;
+    if (line.version) return UsageError{"--version takes no command", line.command};
+    if (auto error = old_apply_form(p)) return UsageError{*error, line.command};
     if (auto error = tool::check_args(line.command->spec, kOptions, p))
         return UsageError{*error, line.command};
     auto args = make_args(*line.command, p);

@@ -27,18 +27,23 @@ struct LayerRef {
 // BASE/NAME into its parts; nothing when either would be empty.
 std::optional<LayerRef> parse_layer(std::string_view text);
 
+// An explain PATH as the caller means it: "~" and "~/..." in `home`, a
+// relative path in `cwd`, both made lexically normal ("." and ".." gone).
+// An absolute path, or one with nothing to resolve it against, as it is.
+std::string resolve_path(const std::string& path, const std::string& home, const std::string& cwd);
+
 // log --since: "10m" (s m h d ago, from `now`), "@EPOCH" (seconds) or a local
 // time "YYYY-MM-DD[THH:MM[:SS]]", as microseconds since the epoch.
 std::optional<std::uint64_t> parse_since(const std::string& text, std::time_t now);
 
 struct Args {
     std::string command;
-    // The layer the command is about: BASE/NAME; apply: --base and NAME;
+    // The layer the command is about: BASE/NAME (apply: also NAME with --base);
     // check: --base and --name, or FILE's name without its extension.
     LayerRef layer;
     LayerRef other;                         // diff: BASE/OTHER
     std::string file;                       // check, apply: FILE
-    std::vector<std::string> paths;         // explain: PATH...
+    std::vector<std::string> paths;         // explain: PATH..., resolved (resolve_path)
     std::vector<std::string> after_dashes;  // run: COMMAND [ARG]...
     bool json = false;
     bool strict = false;
@@ -66,12 +71,13 @@ struct Command {
 // Every command, in the order aalayer --help lists them.
 const std::vector<Command>& commands();
 std::span<const tool::OptionSpec> options();
-// "aalayer apply NAME FILE --base BASE [--strict] ...".
+// "aalayer apply BASE/NAME FILE [--strict] ...".
 std::string usage_of(const Command& command);
 
 struct CommandLine {
     const Command* command = nullptr;  // null: none given (with --help)
     bool help = false;                 // --help: args are not read
+    bool version = false;              // --version, without a command
     Args args;
 };
 

@@ -170,10 +170,7 @@ int cmd_list(client::Client& c, const Args& a, const Output& o) {
         print_json(o, w.end_array());
         return kOk;
     }
-    for (const auto& l : shown) {
-        std::fprintf(o.out, "%s/%s\t%s\t%s%s\n", l.base.c_str(), l.name.c_str(), l.state.c_str(),
-                     l.mode.c_str(), a.all ? ("\tuid " + std::to_string(l.owner)).c_str() : "");
-    }
+    std::fprintf(o.out, "%s", layer_table(shown, a.all, user_name).c_str());
     return kOk;
 }
 
@@ -242,7 +239,7 @@ int cmd_diff(client::Client& c, const Args& a, const Output& o) {
 
 int cmd_remove(client::Client& c, const Args& a, const Output& o) {
     c.remove(a.layer.base, a.layer.name, a.force, a.interactive);
-    if (!o.json()) std::fprintf(o.out, "removed %s\n", a.layer.text().c_str());
+    std::fprintf(o.out, "%s\n", removed_text(a.layer.text(), o.json()).c_str());
     return kOk;
 }
 
@@ -300,14 +297,16 @@ int cmd_edit(client::Client& c, const Args& a, const Output& o) {
 }
 
 int cmd_run(client::Client& c, const Args& a, const Output& o) {
+    // The layer first: a name mistyped is the likelier mistake, and its answer does not
+    // depend on the kernel.
+    const auto layer = own_layer(c, a.layer);
+    if (!layer) {
+        o.error("no layer " + a.layer.text() + ": see aalayer list");
+        return kNotFound;
+    }
     if (::aa_is_enabled() == 0) {
         o.error("AppArmor is not enabled in this kernel: refusing to run unconfined");
         return kRefused;
-    }
-    const auto layer = own_layer(c, a.layer);
-    if (!layer) {
-        o.error("you have no layer " + a.layer.text());
-        return kNotFound;
     }
     // In review the kernel holds the layer to what was accepted: that child is loaded.
     if (layer->state != "active" && layer->state != "review") {

@@ -6,6 +6,7 @@
 
 #include "client/cli/arguments.h"
 #include "client/cli/exit_codes.h"
+#include "client/cli/messages.h"
 
 namespace {
 
@@ -17,7 +18,8 @@ constexpr std::string_view kExitCodes =
 
 void usage(std::FILE* to) {
     std::fprintf(to,
-                 "usage: aalayer COMMAND [OPTIONS] ARGS...   (aalayer COMMAND --help for one command)\n\n");
+                 "usage: aalayer COMMAND [OPTIONS] ARGS...   (aalayer COMMAND --help for one command)\n"
+                 "       aalayer --version\n\n");
     for (const Command& c : commands())
         std::fprintf(to, "  %s\n", usage_of(c).c_str());
     std::fprintf(to, "\nLayers are written BASE/NAME, e.g. firefox/banking.\n%s", kExitCodes.data());
@@ -39,11 +41,8 @@ int run(const Command& command, const Args& a) {
         auto client = aalayer::client::Client::connect();
         return command.run(*client, a, out);
     } catch (const aalayer::client::CallError& e) {
-        const int code = exit_code_for(e.name());
-        out.error(code == kServiceUnavailable
-                      ? std::string("the aalayer service is not available (") + e.what() + ")"
-                      : e.what());
-        return code;
+        out.error(error_message(e.name(), e.what(), a.interactive));
+        return exit_code_for(e.name());
     } catch (const std::exception& e) {
         out.error(std::string("unexpected error: ") + e.what());
         return kInternal;
@@ -57,6 +56,10 @@ int main(int argc, char** argv) {
     const auto line = read_command_line(words);
     if (const auto* error = std::get_if<UsageError>(&line)) return usage_error(*error);
     const CommandLine& l = std::get<CommandLine>(line);
+    if (l.version && !l.help) {
+        std::printf("aalayer %s\n", AALAYER_VERSION);  // meson's project version
+        return kOk;
+    }
     if (l.command == nullptr) {
         usage(stdout);
         return kOk;

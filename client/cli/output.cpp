@@ -1,8 +1,11 @@
 #include "client/cli/output.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <sstream>
 
+#include <pwd.h>
 #include <unistd.h>
 
 namespace aalayer::cli {
@@ -71,6 +74,45 @@ void write_findings(tool::JsonWriter& w, const std::vector<client::Finding>& fs,
         w.key("message").string(f.message).end_object();
     }
     w.end_array();
+}
+
+std::string user_name(std::uint32_t uid) {
+    std::array<char, 4096> buf{};
+    passwd pw{};
+    passwd* found = nullptr;
+    if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr) return pw.pw_name;
+    return std::to_string(uid);
+}
+
+std::string layer_table(const std::vector<client::Layer>& layers, bool owners,
+                        const std::function<std::string(std::uint32_t)>& name_of) {
+    if (layers.empty()) return "no layers\n";
+    std::vector<std::vector<std::string>> rows{{"LAYER", "STATE", "MODE"}};
+    if (owners) rows[0].emplace_back("OWNER");
+    for (const auto& l : layers) {
+        rows.push_back({l.base + "/" + l.name, l.state, l.mode});
+        if (owners) rows.back().push_back(name_of(l.owner));
+    }
+    std::vector<std::size_t> width(rows[0].size(), 0);
+    for (const auto& row : rows)
+        for (std::size_t i = 0; i < row.size(); ++i)
+            width[i] = std::max(width[i], row[i].size());
+    std::string out;
+    for (const auto& row : rows) {
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            out += row[i];
+            if (i + 1 < row.size()) out += std::string(width[i] - row[i].size() + 2, ' ');
+        }
+        out += '\n';
+    }
+    return out;
+}
+
+std::string removed_text(const std::string& layer, bool json) {
+    if (!json) return "removed " + layer;
+    tool::JsonWriter w;
+    w.begin_object().key("layer").string(layer).key("removed").boolean(true).end_object();
+    return w.text();
 }
 
 std::pair<std::string, std::string> split_location(const std::string& located) {

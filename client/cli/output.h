@@ -2,7 +2,9 @@
 // jump to them), colour only on a terminal, JSON for --json.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +42,18 @@ bool has_errors(const std::vector<client::Finding>& fs);
 // The findings as a JSON array of {"severity", "file", "line", "column", "message"}.
 void write_findings(tool::JsonWriter& w, const std::vector<client::Finding>& fs,
                     const std::string& layer_source, const std::string& file);
+
+// The passwd name of `uid`, or the uid in digits when it has none.
+std::string user_name(std::uint32_t uid);
+
+// list's table: a header, then one line per layer, columns aligned (two spaces
+// apart): LAYER, STATE, MODE and, with `owners`, OWNER (`name_of` the owner's uid).
+// "no layers" when there are none.
+std::string layer_table(const std::vector<client::Layer>& layers, bool owners,
+                        const std::function<std::string(std::uint32_t)>& name_of);
+
+// What remove prints: "removed BASE/NAME", or {"layer", "removed": true} for --json.
+std::string removed_text(const std::string& layer, bool json);
 
 // "FILE:LINE:COL: rule" (an Explain reason) into the location and the rule.
 std::pair<std::string, std::string> split_location(const std::string& located);

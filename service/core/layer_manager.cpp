@@ -100,8 +100,8 @@ ServiceStatus LayerManager::authorize(const Caller& caller, const char* action, 
         case Decision::Challenge:
             return fail(ServiceErrorKind::PermissionDenied,
                         std::string("not authorized for ") + action +
-                            ": authentication is required (retry with the interactive option from a session "
-                            "with a polkit agent)");
+                            ": authentication is required; call again with interactive=true from a session "
+                            "with a polkit agent");
         case Decision::Unavailable:
             return fail(ServiceErrorKind::PermissionDenied,
                         std::string("not authorized for ") + action + ": polkit could not be asked");

@@ -195,15 +195,15 @@ TEST(AalayerArgsTest, UsageLinesOfEveryCommand) {
               (std::vector<std::string>{
                   "aalayer grants [--json]",
                   "aalayer check FILE --base BASE [--name NAME] [--print-profile] [--json]",
-                  "aalayer apply NAME FILE --base BASE [--strict] [--complain] [--interactive] [--json]",
+                  "aalayer apply BASE/NAME FILE [--strict] [--complain] [--interactive] [--json]",
                   "aalayer list [--all] [--json]",
                   "aalayer show BASE/NAME [--json]",
                   "aalayer explain BASE/NAME PATH... [--json]",
                   "aalayer diff BASE/NAME BASE/OTHER [--json]",
-                  "aalayer remove BASE/NAME [--force] [--interactive]",
+                  "aalayer remove BASE/NAME [--force] [--interactive] [--json]",
                   "aalayer edit BASE/NAME [--strict] [--interactive]",
                   "aalayer mode BASE/NAME MODE [--interactive]",
-        "aalayer accept BASE/NAME [--interactive]",
+                  "aalayer accept BASE/NAME [--interactive]",
                   "aalayer log BASE/NAME [--since TIME] [--follow] [--json]",
                   "aalayer learn BASE/NAME [--since TIME] [--yes] [--enforce] [--interactive] [--json]",
                   "aalayer run BASE/NAME -- COMMAND [ARG]...",
@@ -228,17 +228,26 @@ TEST(AalayerArgsTest, LayersAreSplitOnce) {
     const auto explain = args_of({"explain", "app/a", "/x", "/y"});
     EXPECT_EQ(explain.layer.text(), "app/a");
     EXPECT_EQ(explain.paths, (std::vector<std::string>{"/x", "/y"}));
+    const auto apply = args_of({"apply", "/usr/bin/man/mine", "m.layer", "--complain"});
+    EXPECT_EQ(apply.layer.base, "/usr/bin/man");
+    EXPECT_EQ(apply.layer.name, "mine");
+    EXPECT_EQ(apply.file, "m.layer");
+    EXPECT_TRUE(apply.complain);
     const auto run = args_of({"run", "app/a", "--", "ls", "-l"});
     EXPECT_EQ(run.layer.text(), "app/a");
     EXPECT_EQ(run.after_dashes, (std::vector<std::string>{"ls", "-l"}));
 }
 
 TEST(AalayerArgsTest, BaseAndNameFromOptions) {
+    // apply's older form, NAME FILE --base BASE, is the same as BASE/NAME FILE.
     const auto apply = args_of({"apply", "banking", "b.layer", "--base", "firefox", "--strict"});
     EXPECT_EQ(apply.layer.text(), "firefox/banking");
     EXPECT_EQ(apply.file, "b.layer");
     EXPECT_TRUE(apply.strict);
     EXPECT_FALSE(apply.complain);
+    const auto nested = args_of({"apply", "mine", "m.layer", "--base", "/usr/bin/man"});
+    EXPECT_EQ(nested.layer.base, "/usr/bin/man");
+    EXPECT_EQ(nested.layer.name, "mine");
     // check names the layer after the file unless --name says otherwise.
     EXPECT_EQ(args_of({"check", "dir/work.layer", "--base", "app"}).layer.text(), "app/work");
     EXPECT_EQ(args_of({"check", "dir/work.layer", "--base", "app", "--name", "x"}).layer.text(), "app/x");
@@ -264,7 +273,12 @@ TEST(AalayerArgsTest, UsageErrors) {
     EXPECT_EQ(usage_error({"check", "f", "--base"}), "-: --base needs a value");
     EXPECT_EQ(usage_error({"show"}), "show: show needs a BASE/NAME");
     EXPECT_EQ(usage_error({"apply", "n"}), "apply: apply needs a FILE");
-    EXPECT_EQ(usage_error({"apply", "n", "f"}), "apply: apply needs --base");
+    EXPECT_EQ(usage_error({"apply", "n", "f"}), "apply: 'n' is not a layer: write BASE/NAME");
+    EXPECT_EQ(usage_error({"apply", "a/n", "f", "--base", "a"}),
+              "apply: apply: write BASE/NAME without --base, or NAME with --base, not 'a/n' with --base");
+    EXPECT_EQ(usage_error({"apply", "n", "f", "--base", ""}), "apply: --base needs a base profile's name");
+    EXPECT_EQ(usage_error({"show", "a/n", "--base", "a"}), "show: show does not take --base");
+    EXPECT_EQ(usage_error({"list", "--version"}), "list: --version takes no command");
     EXPECT_EQ(usage_error({"list", "--base", "b"}), "list: list does not take --base");
     EXPECT_EQ(usage_error({"grants", "x"}), "grants: grants takes no arguments");
     EXPECT_EQ(usage_error({"run", "app/a"}), "run: run needs -- COMMAND");
@@ -292,6 +306,29 @@ TEST(AalayerArgsTest, NotifyOptions) {
     ASSERT_TRUE(std::holds_alternative<cli::CommandLine>(line));
     EXPECT_EQ(std::get<cli::CommandLine>(line).args.interval_seconds, 10U);
     EXPECT_EQ(std::get<cli::CommandLine>(line).args.terminal, "x-terminal-emulator");
+}
+
+TEST(AalayerArgsTest, ExplainPathsAreResolvedAgainstHomeAndCwd) {
+    EXPECT_EQ(cli::resolve_path("~/x", "/home/u", "/w"), "/home/u/x");
+    EXPECT_EQ(cli::resolve_path("~", "/home/u", "/w"), "/home/u");
+    EXPECT_EQ(cli::resolve_path("~/a/../b/", "/home/u", "/w"), "/home/u/b/");
+    EXPECT_EQ(cli::resolve_path("x/y", "/home/u", "/w"), "/w/x/y");
+    EXPECT_EQ(cli::resolve_path("./x", "/home/u", "/w/d"), "/w/d/x");
+    EXPECT_EQ(cli::resolve_path("../x", "/home/u", "/w/d"), "/w/x");
+    EXPECT_EQ(cli::resolve_path("x", "/home/u", "/"), "/x");
+    // Absolute paths go as given: the service judges them ('..' segments are its to refuse).
+    EXPECT_EQ(cli::resolve_path("/a/../b", "/home/u", "/w"), "/a/../b");
+    // ~user is not the caller's home; with nothing to resolve against, the path stays.
+    EXPECT_EQ(cli::resolve_path("~bob/x", "/home/u", "/w"), "~bob/x");
+    EXPECT_EQ(cli::resolve_path("~/x", "", "/w"), "~/x");
+    EXPECT_EQ(cli::resolve_path("x", "/home/u", ""), "x");
+}
+
+TEST(AalayerArgsTest, VersionWithoutACommand) {
+    auto line = aalayer({"--version"});
+    ASSERT_TRUE(std::holds_alternative<cli::CommandLine>(line));
+    EXPECT_TRUE(std::get<cli::CommandLine>(line).version);
+    EXPECT_EQ(std::get<cli::CommandLine>(line).command, nullptr);
 }
 
 TEST(AalayerArgsTest, HelpIsNotCheckedFurther) {

@@ -100,6 +100,10 @@ with tempfile.TemporaryDirectory(prefix="aalayer-install-") as dest:
     exists(os.path.join(under_prefix("mandir"), "man1", "aalayer.1"), "aalayer(1)")
     exists(os.path.join(under_prefix("mandir"), "man1", "aalayer-policy.1"), "aalayer-policy(1)")
     exists(os.path.join(under_prefix("mandir"), "man8", "aalayerd.8"), "aalayerd(8)")
+    exists(os.path.join(under_prefix("datadir"), "bash-completion", "completions", "aalayer"),
+           "bash completion where bash-completion loads it from")
+    exists(os.path.join(under_prefix("datadir"), "zsh", "vendor-completions", "_aalayer"),
+           "zsh completion where Debian's zsh looks (its fpath)")
     exists(os.path.join(under_prefix("includedir"), "aalayer", "client.h"), "the client library's header")
     exists(os.path.join(under_prefix("libdir"), "libaalayer-client.a"), "the client library")
     exists(os.path.join(under_prefix("libdir"), "pkgconfig", "aalayer-client.pc"), "the client library's pkg-config file")

@@ -1,11 +1,15 @@
 // The aalayer CLI against aalayerd on a private bus (real polkitd and
 // apparmor_parser, compile-only): every command, --json parsed, exit codes,
-// located findings, edit with a scripted $EDITOR.
+// located findings, edit with a scripted $EDITOR, shell completion in bash
+// and zsh.
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
+#include "client/cli/arguments.h"
 #include "tests/support/json_reader.h"
 #include "tests/support/service_fixture.h"
 
@@ -74,8 +78,10 @@ TEST(Cli, ApplyListShowExplainDiffRemove) {
     EXPECT_EQ(applied.get("object_path")->text, layer_path(kNobody, "everyday"));
 
     EXPECT_EQ(cli(s, kNobody, {"list"}).out,
-              "app/banking\tcompiled\tenforce\napp/everyday\tcompiled\tenforce\n");
-    EXPECT_EQ(cli(s, kDaemon, {"list"}).out, "");  // daemon has none
+              "LAYER         STATE     MODE\n"
+              "app/banking   compiled  enforce\n"
+              "app/everyday  compiled  enforce\n");
+    EXPECT_EQ(cli(s, kDaemon, {"list"}).out, "no layers\n");  // daemon has none
     const Json list = parse(cli(s, kNobody, {"list", "--json"}).out);
     ASSERT_EQ(list.items.size(), 2U);
     EXPECT_EQ(list.items[0].get("kernel_name")->text, "app//aalayer.65534.banking");
@@ -116,7 +122,117 @@ TEST(Cli, ApplyListShowExplainDiffRemove) {
     EXPECT_FALSE(parse(cli(s, kNobody, {"diff", "app/banking", "app/everyday", "--json"}).out).items.empty());
 
     EXPECT_EQ(cli(s, kNobody, {"remove", "app/banking"}).out, "removed app/banking\n");
-    EXPECT_EQ(cli(s, kNobody, {"list"}).out, "app/everyday\tcompiled\tenforce\n");
+    EXPECT_EQ(cli(s, kNobody, {"list"}).out,
+              "LAYER         STATE     MODE\n"
+              "app/everyday  compiled  enforce\n");
+    // --json: what the user guide's table says remove prints.
+    const auto removed = cli(s, kNobody, {"remove", "app/everyday", "--json"});
+    ASSERT_EQ(removed.exit_code, 0) << removed.err;
+    const Json r = parse(removed.out);
+    EXPECT_EQ(r.get("layer")->text, "app/everyday");
+    EXPECT_EQ(r.get("removed")->kind, Json::Kind::Bool);
+    EXPECT_TRUE(r.get("removed")->boolean);
+    EXPECT_EQ(cli(s, kNobody, {"list"}).out, "no layers\n");
+    EXPECT_EQ(cli(s, kNobody, {"list", "--json"}).out, "[]\n");
+}
+
+TEST(Cli, ListAllNamesTheOwners) {
+    Service s;
+    ASSERT_EQ(cli(s, kNobody, {"apply", "app/banking", s.text_file("")}).exit_code, 0);
+    ASSERT_EQ(cli(s, kDaemon, {"apply", "app/w", s.text_file("")}).exit_code, 0);
+    // The names are the passwd entries of uids 65534 and 1 (service_fixture.h); a uid without
+    // one is shown as the uid (tests/cli/args_test.cpp: the service has no layer of such a user).
+    const auto all = cli(s, kDaemon, {"list", "--all"});
+    ASSERT_EQ(all.exit_code, 0) << all.err;
+    EXPECT_EQ(all.out,
+              "LAYER        STATE     MODE     OWNER\n"
+              "app/w        compiled  enforce  daemon\n"
+              "app/banking  compiled  enforce  nobody\n");
+    EXPECT_EQ(cli(s, kDaemon, {"list"}).out,
+              "LAYER  STATE     MODE\n"
+              "app/w  compiled  enforce\n");
+}
+
+TEST(Cli, ApplyTakesBaseSlashNameAndStillTheOldForm) {
+    Service s;
+    const std::string text = s.text_file("owner @{HOME}/a/** r,\n");
+    const auto a = cli(s, kNobody, {"apply", "app/new", text});
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    EXPECT_EQ(a.out, "applied app/new\n");
+    const auto old = cli(s, kNobody, {"apply", "old", text, "--base", "app"});
+    ASSERT_EQ(old.exit_code, 0) << old.err;
+    EXPECT_EQ(old.out, "applied app/old\n");
+    EXPECT_EQ(parse(cli(s, kNobody, {"apply", "app/new", text, "--json"}).out).get("layer")->text, "app/new");
+    const auto both = cli(s, kNobody, {"apply", "app/x", text, "--base", "app"});
+    EXPECT_EQ(both.exit_code, 2);
+    EXPECT_NE(both.err.find("write BASE/NAME without --base, or NAME with --base"), std::string::npos)
+        << both.err;
+    const auto neither = cli(s, kNobody, {"apply", "x", text});
+    EXPECT_EQ(neither.exit_code, 2);
+    EXPECT_NE(neither.err.find("'x' is not a layer: write BASE/NAME"), std::string::npos) << neither.err;
+    const auto list = cli(s, kNobody, {"list"}).out;
+    EXPECT_NE(list.find("app/new "), std::string::npos) << list;
+    EXPECT_NE(list.find("app/old "), std::string::npos) << list;
+}
+
+TEST(Cli, ExplainResolvesHomeAndRelativePathsOnTheClient) {
+    Service s;
+    ASSERT_EQ(cli(s, kNobody, {"apply", "app/banking", s.text_file("owner @{HOME}/bank/** rw,\n")}).exit_code,
+              0);
+    // nobody's passwd home is /nonexistent; $HOME is what ~ means, as in a shell.
+    const auto home = cli(s, kNobody, {"explain", "app/banking", "~/bank/x", "~"}, {"HOME=/nonexistent"});
+    ASSERT_EQ(home.exit_code, 0) << home.err;
+    EXPECT_TRUE(home.out.starts_with("/nonexistent/bank/x: owner=rwa other=\n")) << home.out;
+    EXPECT_NE(home.out.find("\n/nonexistent: "), std::string::npos) << home.out;
+    const auto other_home = cli(s, kNobody, {"explain", "app/banking", "~/bank/x"}, {"HOME=/srv"});
+    EXPECT_TRUE(other_home.out.starts_with("/srv/bank/x: ")) << other_home.out << other_home.err;
+    // Relative to the working directory, "." and ".." read as the shell would.
+    const auto relative = s.run_client(kNobody, {"env", "-C", "/usr", aalayer(), "explain", "app/banking",
+                                                 "../nonexistent/bank/x", "./bin/../x", "--json"});
+    ASSERT_EQ(relative.exit_code, 0) << relative.err;
+    const Json j = parse(relative.out);
+    ASSERT_EQ(j.items.size(), 2U);
+    EXPECT_EQ(j.items[0].get("path")->text, "/nonexistent/bank/x");
+    EXPECT_EQ(j.items[0].get("owner")->text, "rwa");
+    EXPECT_EQ(j.items[1].get("path")->text, "/usr/x");
+}
+
+TEST(Cli, AuthenticationRequiredNamesTheInteractiveOption) {
+    Service s;
+    const std::string text = s.text_file("owner @{HOME}/** r,\n");
+    // polkit wants sys to authenticate (service_fixture.cpp); no agent runs here.
+    const auto plain = cli(s, kSys, {"apply", "app/x", text});
+    EXPECT_EQ(plain.exit_code, 3);
+    EXPECT_EQ(plain.err,
+              "aalayer: not authorized for org.aalayer.manage-own: authentication is required: run it again "
+              "with --interactive, from a session where a polkit authentication agent is running\n");
+    // --interactive given, and still no agent to ask: the option would not help.
+    const auto interactive = cli(s, kSys, {"apply", "app/x", text, "--interactive"});
+    EXPECT_EQ(interactive.exit_code, 3);
+    EXPECT_NE(interactive.err.find("authentication is required, and no polkit authentication agent answered"),
+              std::string::npos)
+        << interactive.err;
+    EXPECT_EQ(interactive.err.find("again with --interactive"), std::string::npos) << interactive.err;
+    // A D-Bus caller is told the option by its D-Bus name.
+    const auto bus = s.call(kSys, {"apply", "app", "x", text});
+    EXPECT_NE(bus.exit_code, 0);
+    EXPECT_NE((bus.out + bus.err).find("authentication is required; call again with interactive=true"),
+              std::string::npos)
+        << bus.out << bus.err;
+    // polkit's plain no is still a plain no.
+    const auto no = cli(s, kBin, {"apply", "app/x", text});
+    EXPECT_EQ(no.exit_code, 3);
+    EXPECT_EQ(no.err, "aalayer: not authorized for org.aalayer.manage-own\n");
+}
+
+TEST(Cli, VersionIsTheProjectVersion) {
+    Service s;
+    const std::string version = env_or("AALAYER_VERSION", "");
+    ASSERT_FALSE(version.empty()) << "tests/meson.build sets AALAYER_VERSION";
+    const auto r = cli(s, kNobody, {"--version"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.out, "aalayer " + version + "\n");
+    EXPECT_EQ(cli(s, kNobody, {"list", "--version"}).exit_code, 2);
 }
 
 TEST(Cli, ExitCodesScriptsCanRelyOn) {
@@ -178,6 +294,103 @@ TEST(Cli, EditAppliesACleanEditAndKeepsABadOne) {
     EXPECT_NE(cli(s, kNobody, {"show", "app/w"}).out.find("owner @{HOME}/b/** r,"), std::string::npos);
     const auto none = cli(s, kNobody, {"edit", "app/w"}, {"EDITOR=true", "XDG_CACHE_HOME=/tmp"});
     EXPECT_EQ(none.out, "no changes\n");
+}
+
+// The words a completion offers, one a line, as a sorted set.
+std::set<std::string> lines_of(const std::string& text) {
+    std::set<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) out.insert(line);
+    return out;
+}
+
+std::string shell_quoted(const std::string& word) {
+    std::string out = "'";
+    for (const char c : word)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+// What the completion script offers for `words` (the last is being completed), in bash or zsh,
+// run as nobody against the service with this build's aalayer first in PATH.
+std::set<std::string> completed(const Service& s, const std::string& shell,
+                                const std::vector<std::string>& words) {
+    const std::string source = env_or("AALAYER_SOURCE_ROOT", ".");
+    const std::string path =
+        "PATH=" + std::filesystem::path(aalayer()).parent_path().string() + ":/usr/bin:/bin";
+    ProcessResult r;
+    if (shell == "bash") {
+        std::string array;
+        for (const auto& w : words)
+            array += " " + shell_quoted(w);
+        const std::string script =
+            "source " + source +
+            "/client/data/completion/aalayer.bash && complete -p aalayer >&2 && "
+            "COMP_WORDS=(" +
+            array + ") && COMP_CWORD=" + std::to_string(words.size() - 1) +
+            " && _aalayer aalayer \"${COMP_WORDS[COMP_CWORD]}\" \"${COMP_WORDS[COMP_CWORD-1]}\" && "
+            "printf '%s\\n' \"${COMPREPLY[@]}\"";
+        r = s.run_client(kNobody, {path, "bash", "--norc", "--noprofile", "-c", script});
+        EXPECT_EQ(r.err, "complete -F _aalayer aalayer\n");
+    } else {
+        std::vector<std::string> argv{path,
+                                      "ZDOTDIR=/nonexistent",
+                                      "zsh",
+                                      "-f",
+                                      source + "/tests/cli/zsh_completion_driver.zsh",
+                                      source + "/client/data/completion"};
+        argv.insert(argv.end(), words.begin(), words.end());
+        r = s.run_client(kNobody, argv);
+        const std::string loaded = "comps: _aalayer\n";  // compinit registered it for aalayer
+        EXPECT_TRUE(r.out.starts_with(loaded)) << r.out << r.err;
+        if (r.out.starts_with(loaded)) r.out = r.out.substr(loaded.size());
+    }
+    EXPECT_EQ(r.exit_code, 0) << shell << ": " << r.out << r.err;
+    return lines_of(r.out);
+}
+
+TEST(Cli, CompletionInBashAndZsh) {
+    Service s;
+    ASSERT_EQ(cli(s, kNobody, {"apply", "app/banking", s.text_file("")}).exit_code, 0);
+    std::set<std::string> commands;
+    for (const auto& c : cli::commands())
+        commands.insert(std::string(c.spec.name));
+    for (const std::string shell : {"bash", "zsh"}) {
+        SCOPED_TRACE(shell);
+        auto top = completed(s, shell, {"aalayer", ""});
+        if (shell == "bash") {  // bash offers the global options too; zsh once '-' is typed
+            EXPECT_EQ(top.erase("--help") + top.erase("--version"), 2U);
+        }
+        EXPECT_EQ(top, commands);
+        // apply's BASE/NAME: your layers, and the bases you may layer on with a '/' to go on.
+        EXPECT_EQ(completed(s, shell, {"aalayer", "apply", ""}),
+                  (std::set<std::string>{"app/banking", "app/"}));
+        EXPECT_EQ(completed(s, shell, {"aalayer", "show", "app/b"}), (std::set<std::string>{"app/banking"}));
+        EXPECT_EQ(completed(s, shell, {"aalayer", "mode", "app/banking", ""}),
+                  (std::set<std::string>{"enforce", "complain"}));
+        EXPECT_EQ(completed(s, shell, {"aalayer", "check", "x", "--base", ""}),
+                  (std::set<std::string>{"app"}));
+        // Each command's options, as the command table has them.
+        for (const auto& c : cli::commands()) {
+            std::set<std::string> options{"--help"};
+            for (const auto& o : c.spec.options)
+                options.insert(std::string(o));
+            for (const auto& group : c.spec.required)
+                for (const auto& o : group)
+                    options.insert(std::string(o));
+            if (c.spec.name == "run") continue;  // it takes none; '-' begins `--` there
+            EXPECT_EQ(completed(s, shell, {"aalayer", std::string(c.spec.name), "--"}), options)
+                << c.spec.name;
+        }
+    }
+}
+
+TEST(Cli, RunOfAMissingLayerSaysSo) {
+    Service s;
+    const auto r = cli(s, kNobody, {"run", "app/none", "--", "true"});
+    EXPECT_EQ(r.exit_code, 5);
+    EXPECT_EQ(r.err, "aalayer: no layer app/none: see aalayer list\n");
 }
 
 TEST(Cli, RunRefusesWhereItCannotConfine) {

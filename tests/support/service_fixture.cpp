@@ -18,6 +18,8 @@ polkit.addRule(function(action, subject) {
   if (action.id.indexOf("org.aalayer.") != 0) return polkit.Result.NOT_HANDLED;
   if ((subject.user == "nobody" || subject.user == "daemon") && action.id == "org.aalayer.manage-own")
     return polkit.Result.YES;
+  if (subject.user == "sys" && action.id == "org.aalayer.manage-own")
+    return polkit.Result.AUTH_SELF;
   return polkit.Result.NO;
 });
 )";
@@ -41,7 +43,7 @@ Polkitd::Config polkit_config() {
 
 gid_t gid_of(uid_t uid) {
     return uid;
-}  // nobody 65534:65534, daemon 1:1, bin 2:2 on Debian
+}  // nobody 65534:65534, daemon 1:1, bin 2:2, sys 3:3 on Debian
 
 Service::Service(std::vector<std::string> settings)
     : polkit_(bus_, polkit_config()), settings_(std::move(settings)) {

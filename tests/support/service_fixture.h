@@ -1,6 +1,6 @@
 // aalayerd for tests: a private system bus, the real polkitd with the
 // project's actions and a test rule (nobody and daemon may manage their own
-// layers, bin may not), and the service in compile-only mode on a temporary
+// layers, bin may not, sys after authenticating), and the service in compile-only mode on a temporary
 // state, grants and profiles directory with one base profile "app".
 #pragma once
 
@@ -15,6 +15,7 @@ namespace aalayer::test {
 constexpr uid_t kNobody = 65534;  // home /nonexistent
 constexpr uid_t kDaemon = 1;      // home /usr/sbin
 constexpr uid_t kBin = 2;         // polkit says no
+constexpr uid_t kSys = 3;         // polkit wants authentication (no agent runs: never given)
 
 gid_t gid_of(uid_t uid);
 
