@@ -75,8 +75,8 @@ say "Check a layer that reaches past the grant: each clipped rule names an examp
 show $aalayer check $ex/escape.layer --base firefox --name escape
 say "Apply the banking and everyday layers"
 show cat $ex/banking.layer
-show $aalayer apply banking $ex/banking.layer --base firefox
-show $aalayer apply everyday $ex/everyday.layer --base firefox
+show $aalayer apply firefox/banking $ex/banking.layer
+show $aalayer apply firefox/everyday $ex/everyday.layer
 show $aalayer list
 say "Explain: inside the grant the layer decides; outside it the base does; what a layer denies stays denied"
 show $aalayer explain firefox/banking /root/.mozilla/firefox/banking/cookies.sqlite \
@@ -87,7 +87,7 @@ say "The same with --json, for scripts"
 show $aalayer explain firefox/banking --json /root/Downloads/banking/statement.pdf
 say "A layer with an error is refused, with its location"
 printf 'owner @{HOME}/.mozilla/firefox/banking/** rwk,\n/usr/bin/curl px,\n' > "$work/bad.layer"
-show $aalayer apply banking "$work/bad.layer" --base firefox
+show $aalayer apply firefox/banking "$work/bad.layer"
 show $aalayer remove firefox/everyday
 show $aalayer list
 say "Shutting down"

@@ -595,7 +595,7 @@ declare -A want=(
   [app2-secret]=allowed [app2-pub]="denied open EACCES"
   [v2-other-read]=allowed [v2-pub-read]="denied open EACCES"
   [r-other-read]=allowed [r-pub-read]="denied open EACCES" [r-label]="label $S (enforce)"
-  [gone-run]="error rc=5 aalayer: you have no layer demo/bank"
+  [gone-run]="error rc=5 aalayer: no layer demo/bank: see aalayer list"
   [mail1-label]="label demo//&demo//aalayer.1000.mail (enforce)" [mail1-read]=allowed
   [mail1-other]="denied open EACCES" [mail1-srv]="denied open EACCES" [mail1-pub]=allowed
   [mail2-pub]="denied open EACCES"
@@ -726,7 +726,7 @@ if [ -f /etc/apparmor.d/abi/4.0 ] && grep -q userns_create <<<"${got[nsfeat]:-}"
 else
   userns="not enforced by this parser and kernel: the layer is refused"
   want_run[ns-apply]="rc=1 userns rules are not supported by the system's AppArmor"
-  want[ns-userns]="error rc=5 aalayer: you have no layer demo/ns"
+  want[ns-userns]="error rc=5 aalayer: no layer demo/ns: see aalayer list"
   want_run[ns-remove]="rc=5 no layer 'ns' on 'demo' for uid 1000"
 fi
 for id in "${!want[@]}"; do
