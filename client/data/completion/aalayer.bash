@@ -3,7 +3,7 @@
 # you may layer on (aalayer grants --json) followed by '/'; files where it wants
 # FILE or PATH. Installed as bash-completion/completions/aalayer.
 # The commands and options are client/cli/arguments.cpp's table
-# (tests/cli/completion_test.cpp compares them).
+# (Cli.CompletionInBashAndZsh in tests/integration/cli_test.cpp compares them).
 
 _aalayer_commands="grants check apply list show explain diff remove edit mode accept log learn run notify"
 
