@@ -61,10 +61,10 @@ std::vector<Command> command_table() {
           .options = {"--strict", "--complain", "--interactive", "--json"},
           .summary =
               "Create or replace your layer BASE/NAME from FILE (the older NAME FILE --base BASE still\n"
-              "works). The old version stays loaded unless the new one loads. --strict: a rule reaching past "
-              "the grant is an error, not a warning.\n"
+              "works). The old version stays loaded unless the new one loads.\n"
+              "--strict: a rule reaching past the grant is an error, not a warning.\n"
               "--complain: log instead of deny (without it a layer keeps its mode; see mode).\n"
-              "--interactive: let polkit ask for your password."},
+              "--interactive: let polkit ask for your password (a polkit agent must run in your session)."},
          cmd_apply},
         {{.name = "list",
           .options = {"--all", "--json"},

@@ -1,5 +1,7 @@
 #include "client/cli/messages.h"
 
+#include <string_view>
+
 #include "client/cli/exit_codes.h"
 
 namespace aalayer::cli {

@@ -242,14 +242,14 @@ TEST(DenialsBus, ModeSwitchesWithoutTextAndSubscriptionsAreBounded) {
     auto r = s.run_client(kNobody, {cli, "mode", "app/web", "complain"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "app/web: complain\n");
-    EXPECT_NE(s.run_client(kNobody, {cli, "list"}).out.find("app/web\tcompiled\tcomplain"),
+    EXPECT_NE(s.run_client(kNobody, {cli, "list"}).out.find("\napp/web   compiled  complain\n"),
               std::string::npos);
     // Re-applied without --complain: it stays in complain mode.
     ASSERT_EQ(s.run_client(kNobody,
                            {cli, "apply", "web", s.text_file("owner @{HOME}/docs/** r,\n"), "--base", "app"})
                   .exit_code,
               0);
-    EXPECT_NE(s.run_client(kNobody, {cli, "list"}).out.find("app/web\tcompiled\tcomplain"),
+    EXPECT_NE(s.run_client(kNobody, {cli, "list"}).out.find("\napp/web   compiled  complain\n"),
               std::string::npos);
     r = s.run_client(kDaemon, {cli, "mode", "app/web", "enforce"});
     EXPECT_EQ(r.exit_code, 5) << r.out << r.err;  // not theirs: not found
