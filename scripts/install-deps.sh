@@ -13,7 +13,7 @@ packages=(
   libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev libboost-dev libdbus-1-dev
   dbus-daemon polkitd util-linux
   dunst xvfb desktop-file-utils
-  zsh
+  zsh  # the completion test runs _aalayer in it
   qemu-system-x86 busybox-static cpio debootstrap
   build-essential debhelper dpkg-dev e2fsprogs git
   "${release_packages[@]}"
