@@ -134,9 +134,14 @@ int run(const DaemonConfig& config) {
             }
         } stop_collector{*source, collector, manager.denial_log()};
         {
-            DirectoryWatcher watcher({config.grants_dir, config.profiles_dir}, [&manager, &pool] {
+            const auto reread = [&manager, &pool] {
                 (void)pool.post(0, [&manager] { manager.refresh(log_line); });
-            });
+            };
+            // A new account gets the admin's default layers (useradd replaces /etc/passwd).
+            const auto accounts = [&manager, &pool] { (void)pool.post(0, [&manager] { manager.people_changed(); }); };
+            DirectoryWatcher watcher({{config.grants_dir, {}, reread, true},
+                                      {config.profiles_dir, {}, reread, false},
+                                      {"/etc", "passwd", accounts, false}});
             connection->requestName(aalayer::sdbus_compat::ServiceName(kBusName));
             g_loop = &loop;
             std::signal(SIGTERM, on_signal);

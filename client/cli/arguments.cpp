@@ -108,6 +108,12 @@ std::vector<Command> command_table() {
           .summary = "Switch your layer to MODE: enforce (deny what it does not allow) or complain (allow,\n"
                      "and log what it would deny: see log). The text is not sent again."},
          cmd_mode},
+        {{.name = "reset",
+          .arguments = {"BASE/NAME"},
+          .options = {"--interactive"},
+          .summary = "Put the admin's default layer NAME back: your version of it, or your removal of it,\n"
+                     "is forgotten, and it follows the admin's edits again."},
+         cmd_reset},
         {{.name = "accept",
           .arguments = {"BASE/NAME"},
           .options = {"--interactive"},

@@ -49,8 +49,14 @@ std::optional<client::Layer> own_layer(client::Client& c, const LayerRef& layer)
 void write_layer_fields(JsonWriter& w, const client::Layer& l) {
     w.key("layer").string(l.base + "/" + l.name).key("base").string(l.base).key("name").string(l.name);
     w.key("owner").number(l.owner).key("kernel_name").string(l.kernel_name).key("state").string(l.state);
-    w.key("mode").string(l.mode).key("updated_at").number(l.updated_at);
+    w.key("mode").string(l.mode).key("origin").string(l.origin).key("updated_at").number(l.updated_at);
     w.key("object_path").string(l.object_path);
+}
+
+std::string origin_words(const std::string& origin) {
+    if (origin == "admin") return "admin (the admin's default layer)";
+    if (origin == "replaced") return "replaced (your version of the admin's default; reset puts it back)";
+    return origin;
 }
 
 void print_json(const Output& o, const JsonWriter& w) {
@@ -191,8 +197,9 @@ int cmd_show(client::Client& c, const Args& a, const Output& o) {
         print_json(o, w.key("source").string(text).end_object());
         return kOk;
     }
-    std::fprintf(o.out, "%s\n  state: %s\n  mode: %s\n  kernel name: %s\n", a.layer.text().c_str(),
-                 layer->state.c_str(), layer->mode.c_str(), layer->kernel_name.c_str());
+    std::fprintf(o.out, "%s\n  state: %s\n  mode: %s\n  origin: %s\n  kernel name: %s\n",
+                 a.layer.text().c_str(), layer->state.c_str(), layer->mode.c_str(),
+                 origin_words(layer->origin).c_str(), layer->kernel_name.c_str());
     if (!findings.empty()) std::fprintf(o.out, "findings:\n");
     o.findings(findings, source, "", o.out);
     std::fprintf(o.out, "source:\n%s%s", text.c_str(), text.empty() || text.back() == '\n' ? "" : "\n");
@@ -332,6 +339,12 @@ int cmd_run(client::Client& c, const Args& a, const Output& o) {
 }  // namespace aalayer::cli
 
 namespace aalayer::cli {
+
+int cmd_reset(client::Client& c, const Args& a, const Output& o) {
+    c.reset(a.layer.base, a.layer.name, a.interactive);
+    if (!o.json()) std::fprintf(o.out, "%s: the admin's default again\n", a.layer.text().c_str());
+    return kOk;
+}
 
 int cmd_accept(client::Client& c, const Args& a, const Output& o) {
     const auto layer = own_layer(c, a.layer);

@@ -17,6 +17,7 @@ int cmd_diff(client::Client& c, const Args& a, const Output& o);
 int cmd_remove(client::Client& c, const Args& a, const Output& o);
 int cmd_edit(client::Client& c, const Args& a, const Output& o);
 int cmd_run(client::Client& c, const Args& a, const Output& o);
+int cmd_reset(client::Client& c, const Args& a, const Output& o);
 int cmd_mode(client::Client& c, const Args& a, const Output& o);
 int cmd_accept(client::Client& c, const Args& a, const Output& o);
 int cmd_log(client::Client& c, const Args& a, const Output& o);

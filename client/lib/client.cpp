@@ -112,6 +112,12 @@ private:
     std::function<void(const std::string&)> on_change_;
 };
 
+// A service from before default layers has no Origin: every layer was the user's.
+std::string origin_of(const std::map<std::string, sdbus::Variant>& properties) {
+    const auto it = properties.find("Origin");
+    return it == properties.end() ? "user" : it->second.get<std::string>();
+}
+
 class BusClient final : public Client {
 public:
     explicit BusClient(std::unique_ptr<sdbus::IConnection> connection)
@@ -154,6 +160,15 @@ public:
             if (o.interactive) options["interactive"] = sdbus::Variant(true);
             const auto [path, findings] = manager_.Apply(base, name, text, options);
             return std::make_pair(std::string(path), to_findings(findings));
+        });
+    }
+
+    void reset(const std::string& base, const std::string& name, bool interactive) override {
+        guarded([&] {
+            std::map<std::string, sdbus::Variant> options;
+            if (interactive) options["interactive"] = sdbus::Variant(true);
+            manager_.Reset(base, name, options);
+            return 0;
         });
     }
 
@@ -202,7 +217,7 @@ public:
                 out.push_back(Layer{path, p.at("Owner").get<std::uint32_t>(), p.at("Base").get<std::string>(),
                                     p.at("Name").get<std::string>(), p.at("KernelName").get<std::string>(),
                                     p.at("State").get<std::string>(), p.at("UpdatedAt").get<std::uint64_t>(),
-                                    p.at("Mode").get<std::string>()});
+                                    p.at("Mode").get<std::string>(), origin_of(p)});
             }
             return out;
         });

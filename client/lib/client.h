@@ -28,9 +28,11 @@ struct Layer {
     std::string base;
     std::string name;
     std::string kernel_name;
-    std::string state;  // active | compiled | invalid | failed | stale
+    std::string state;  // active | compiled | invalid | failed | stale | review
     std::uint64_t updated_at = 0;
     std::string mode;  // enforce | complain
+    // admin (the admin's default) | user | replaced (the user's version of a default)
+    std::string origin;
 };
 
 struct Reason {
@@ -128,6 +130,8 @@ public:
                                                                const std::string& text,
                                                                const ApplyOptions& o) = 0;
     virtual void remove(const std::string& base, const std::string& name, bool force, bool interactive) = 0;
+    // Puts the admin's default layer back (forgets the caller's version or removal of it).
+    virtual void reset(const std::string& base, const std::string& name, bool interactive) = 0;
     virtual Explanation explain(const std::string& base, const std::string& name,
                                 const std::string& path) = 0;
     virtual std::vector<Difference> diff(const std::string& base, const std::string& a,

@@ -1,4 +1,5 @@
 // aalayer-policy: the policy engine on the command line, for admins and tests.
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -50,7 +51,9 @@ constexpr std::string_view kUsage =
     "  check-grants [DIR] [--profiles DIR]\n"
     "                    the grant files of DIR (default /etc/aalayer/grants.d) as the\n"
     "                    service reads them: errors, exclusions of nothing, grants for\n"
-    "                    bases no profile of --profiles (default /etc/apparmor.d) has\n"
+    "                    bases no profile of --profiles (default /etc/apparmor.d) has,\n"
+    "                    default layers (NAME.defaults/) that do not compose for the\n"
+    "                    user of --uid/--user/--home (default: user, /home/user)\n"
     "\n"
     "Layer options:\n"
     "  --base FILE        the base profile's file (e.g. /etc/apparmor.d/usr.bin.firefox)\n"
@@ -217,6 +220,42 @@ int run_layers(const Options& opts) {
 // Reads grants as aalayerd does at each reload (policy/engine/grant_check.h),
 // for a placeholder user, so an admin sees the service's log lines before
 // installing a grant.
+// The file's default layers composed on each base it grants, for the user
+// of --uid/--user/--home or a sample person: the errors the service would log.
+std::size_t check_defaults(const Options& opts, const GrantFileCheck& file,
+                           const std::map<std::string, std::string>& bases) {
+    std::size_t errors = 0;
+    UserIdentity user = opts.layer.user;
+    if (user.name.empty()) user = UserIdentity{1000, "user", "/home/user"};
+    for (const auto& grant : file.grants) {
+        const auto base = bases.find(grant.base);
+        if (base == bases.end()) continue;
+        for (const auto& d : file.defaults) {
+            LayerInputs in = opts.layer;
+            in.base_file = base->second;
+            in.grant_file = file.path;
+            in.layer_files = {d.path};
+            in.profile = grant.base;
+            in.name = d.name;
+            in.user = user;
+            std::string error;
+            const auto composed = compose_all(in, error);
+            const bool ok = composed && std::ranges::all_of(*composed, [](const Composed& c) {
+                                return c.composition.valid();
+                            });
+            if (ok) continue;
+            ++errors;
+            std::cout << d.path << ": error: the default layer '" << d.name << "' does not compose on '"
+                      << grant.base << "' for " << user.name << " (uid " << user.uid << ", home " << user.home
+                      << ")" << (error.empty() ? "" : ": " + error) << '\n';
+            for (const auto& c : composed.value_or(std::vector<Composed>{}))
+                for (const auto& f : c.composition.findings)
+                    if (f.severity == Severity::Error) std::cout << "  " << f.format() << '\n';
+        }
+    }
+    return errors;
+}
+
 int run_check_grants(const Options& opts) {
     const std::string dir = opts.args.empty() ? "/etc/aalayer/grants.d" : opts.args.front();
     const FilesystemReader reader;
@@ -247,6 +286,7 @@ int run_check_grants(const Options& opts) {
             std::cout << f.format() << '\n';
             ++(f.severity == Severity::Error ? errors : warnings);
         }
+        errors += check_defaults(opts, file, bases);
     }
     std::cout << dir << ": " << files << " grant file(s), " << grants << " grant(s) in use, " << errors
               << " error(s), " << warnings << " warning(s)\n";
@@ -268,7 +308,8 @@ const std::vector<PolicyCommand>& commands() {
         {{.name = "compose", .required = inputs}, run_layers, true},
         {{.name = "explain", .arguments = {"PATH..."}, .required = inputs}, run_layers, true},
         {{.name = "diff", .required = inputs}, run_layers, true},
-        {{.name = "check-grants", .options = {"--profiles"}, .most = 1}, run_check_grants},
+        {{.name = "check-grants", .options = {"--profiles", "--uid", "--user", "--home"}, .most = 1},
+         run_check_grants},
     };
     return table;
 }

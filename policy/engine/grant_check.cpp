@@ -1,5 +1,6 @@
 #include "policy/engine/grant_check.h"
 
+#include "policy/engine/compose.h"
 #include "policy/load/include_resolver.h"
 #include "policy/syntax/parser.h"
 
@@ -9,12 +10,48 @@ namespace {
 
 // A profile file larger than this is not a base anyone wrote by hand.
 constexpr std::size_t kMaxProfileFileBytes = 16U << 20U;
+// The service's own limit for a layer's text (ServiceLimits::max_text_bytes).
+constexpr std::size_t kMaxDefaultLayerBytes = 64U << 10U;
 
 Finding as_finding(const Error& e) {
     return Finding{Severity::Error, e.where, e.message};
 }
 
+void read_defaults(const SourceReader& reader, GrantFileCheck& check) {
+    const std::string dir = defaults_dir_of(check.path);
+    if (reader.stat(dir) != EntryType::Directory) return;
+    auto names = reader.list(dir);
+    if (!names) {
+        check.findings.push_back(as_finding(names.error()));
+        return;
+    }
+    for (const auto& file : *names) {
+        if (!file.ends_with(".layer") || file.front() == '.') continue;
+        const std::string path = dir + "/" + file;
+        const std::string name = file.substr(0, file.size() - 6);
+        if (auto st = validate_layer_name(name); !st) {
+            check.findings.push_back(
+                Finding{Severity::Error, Location{path, 0, 0},
+                        "not a usable default layer name: " + st.error().message + "; the file is ignored"});
+            continue;
+        }
+        auto text = reader.read(path, kMaxDefaultLayerBytes);
+        if (!text) {
+            check.findings.push_back(Finding{Severity::Error, Location{path, 0, 0},
+                                             text.error().message + "; this default layer is ignored"});
+            continue;
+        }
+        check.defaults.push_back(DefaultLayerSource{name, path, std::move(*text)});
+    }
+}
+
 }  // namespace
+
+std::string defaults_dir_of(const std::string& grant_file) {
+    const std::string stem =
+        grant_file.ends_with(".conf") ? grant_file.substr(0, grant_file.size() - 5) : grant_file;
+    return stem + ".defaults";
+}
 
 std::map<std::string, std::string> base_profiles_in(const SourceReader& reader, const std::string& dir,
                                                     const ParseLimits& limits) {
@@ -78,6 +115,7 @@ std::vector<GrantFileCheck> check_grants_in(const SourceReader& reader, const Lo
             }
             check.grants.push_back(std::move(g));
         }
+        if (!check.grants.empty()) read_defaults(reader, check);
         out.push_back(std::move(check));
     }
     return out;

@@ -11,6 +11,7 @@ namespace aalayer::policy {
 class MemoryReader final : public SourceReader {
 public:
     void add(std::string path, std::string contents);
+    void remove(const std::string& path) { files_.erase(path); }
 
     [[nodiscard]] EntryType stat(const std::string& path) const override;
     [[nodiscard]] Result<std::string> read(const std::string& path, std::size_t max_bytes) const override;

@@ -130,6 +130,34 @@ private:
         remove_common(std::move(result), uid, base, name, options);
     }
 
+    void reset_common(sdbus::Result<sdbus::ObjectPath>&& result, std::optional<std::uint32_t> uid,
+                      const std::string& base, const std::string& name, const Options& options) {
+        auto r = std::make_shared<sdbus::Result<sdbus::ObjectPath>>(std::move(result));
+        if (refused(r, LayerManager::valid_request(base, name, {}, owner_.manager().limits()))) return;
+        auto parsed = parse_options(options, false);
+        if (!parsed) return r->returnError(to_dbus_error(parsed.error()));
+        owner_.serve(WorkerPool::Lane::Slow, call(), r,
+                     [this, r, uid, base, name, o = *parsed](const Caller& c) -> std::function<void()> {
+                         auto out = owner_.manager().reset(c, uid, base, name, o.interactive);
+                         audit("reset", c, uid.value_or(c.uid), base, name, out);
+                         const std::string path = layer_object_path(uid.value_or(c.uid), base, name);
+                         return [r, out = std::move(out), path] {
+                             if (!out) return r->returnError(to_dbus_error(out.error()));
+                             r->returnResults(sdbus::ObjectPath(path));
+                         };
+                     });
+    }
+
+    void Reset(sdbus::Result<sdbus::ObjectPath>&& result, std::string base, std::string name,
+               Options options) override {
+        reset_common(std::move(result), std::nullopt, base, name, options);
+    }
+
+    void ResetFor(sdbus::Result<sdbus::ObjectPath>&& result, uint32_t uid, std::string base, std::string name,
+                  Options options) override {
+        reset_common(std::move(result), uid, base, name, options);
+    }
+
     void ListGrants(sdbus::Result<std::vector<sdbus::Struct<std::string, std::string>>>&& result) override {
         auto r = std::make_shared<sdbus::Result<std::vector<sdbus::Struct<std::string, std::string>>>>(
             std::move(result));
@@ -231,7 +259,8 @@ public:
         // Findings are only invalidated (no value in the signal): see the XML.
         using sdbus_compat::PropertyName;
         emitPropertiesChangedSignal(sdbus_compat::InterfaceName(org::aalayer::Layer1_adaptor::INTERFACE_NAME),
-                                    {PropertyName("State"), PropertyName("UpdatedAt"), PropertyName("Mode")});
+                                    {PropertyName("State"), PropertyName("UpdatedAt"), PropertyName("Mode"),
+                                     PropertyName("Origin")});
     }
 
 private:
@@ -394,6 +423,7 @@ private:
     std::string State() override { return to_string(view_.state); }
     uint64_t UpdatedAt() override { return view_.updated_at; }
     std::string Mode() override { return view_.complain ? "complain" : "enforce"; }
+    std::string Origin() override { return view_.origin; }
 
     BusObjects& owner_;
     LayerView view_;

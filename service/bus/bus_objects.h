@@ -104,6 +104,10 @@ public:
                     std::function<void()> reply;
                     const std::uint64_t cpu_before = thread_cpu_usec();
                     try {
+                        // A person's first request gives them the admin's
+                        // defaults, if the account list did not (a directory
+                        // service that does not enumerate).
+                        manager_.ensure_defaults(c.uid);
                         reply = work(c);
                     } catch (const std::exception& e) {
                         log_(3, std::string("unexpected error: ") + e.what());

@@ -55,10 +55,26 @@ std::vector<std::string> PolicyCatalog::scan() {
                                               config_.profiles_dir, config_.limits)) {
         for (const auto& finding : file.findings)
             problems.push_back(finding.format());
-        for (const auto& g : file.grants)
+        for (const auto& g : file.grants) {
             grant_files_.emplace(g.base, file.path);
+            if (!file.defaults.empty()) defaults_.emplace(g.base, file.defaults);
+        }
     }
     return problems;
+}
+
+const std::vector<policy::DefaultLayerSource>& PolicyCatalog::defaults(const std::string& base) const {
+    static const std::vector<policy::DefaultLayerSource> none;
+    const auto it = defaults_.find(base);
+    if (it == defaults_.end() || !has_base(base)) return none;
+    return it->second;
+}
+
+const policy::DefaultLayerSource* PolicyCatalog::default_layer(const std::string& base,
+                                                               const std::string& name) const {
+    for (const auto& d : defaults(base))
+        if (d.name == name) return &d;
+    return nullptr;
 }
 
 std::vector<std::string> PolicyCatalog::granted_bases() const {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "policy/engine/compose.h"
+#include "policy/engine/grant_check.h"
 #include "policy/engine/identity.h"
 #include "policy/source/reader.h"
 #include "service/core/once_cache.h"
@@ -39,6 +40,10 @@ public:
     [[nodiscard]] bool has_base(const std::string& base) const { return base_files_.contains(base); }
     [[nodiscard]] bool has_grant(const std::string& base) const { return grant_files_.contains(base); }
     [[nodiscard]] std::vector<std::string> granted_bases() const;
+    // The admin's default layers of a granted base that exists (none otherwise).
+    [[nodiscard]] const std::vector<policy::DefaultLayerSource>& defaults(const std::string& base) const;
+    [[nodiscard]] const policy::DefaultLayerSource* default_layer(const std::string& base,
+                                                                  const std::string& name) const;
 
     // The base and the user's grant, prepared for composition (cached).
     [[nodiscard]] Outcome<std::shared_ptr<const policy::Bounds>> bounds(
@@ -68,6 +73,7 @@ private:
     CatalogConfig config_;
     std::map<std::string, std::string> base_files_;   // base profile name -> file
     std::map<std::string, std::string> grant_files_;  // base name -> grant file
+    std::map<std::string, std::vector<policy::DefaultLayerSource>> defaults_;  // base name -> its defaults
     Outcome<policy::VariableTable> tunables_;
     mutable OnceCache<std::string, BaseOutcome> bases_;
     mutable OnceCache<std::pair<std::string, std::uint32_t>, BoundsOutcome> bounds_;

@@ -136,10 +136,13 @@ ServiceStatus LayerManager::admissible(const CatalogRef& catalog, const LayerKey
         return fail(ServiceErrorKind::NotGranted,
                     "there is no grant for '" + base + "': users cannot layer on it");
     const std::lock_guard lock(mutex_);
-    if (layers_.contains(key)) return Done{};
+    if (layers_.contains(key) || is_default(*catalog.catalog, key)) return Done{};
+    // The admin's defaults (and the user's versions of them) are the admin's
+    // choice, not the user's: they take no place in the quota.
     const auto others = [&](const auto& map) {
-        return static_cast<std::size_t>(std::count_if(
-            map.begin(), map.end(), [&](const auto& kv) { return kv.first.uid == uid && kv.first != key; }));
+        return static_cast<std::size_t>(std::count_if(map.begin(), map.end(), [&](const auto& kv) {
+            return kv.first.uid == uid && kv.first != key && !is_default(*catalog.catalog, kv.first);
+        }));
     };
     const std::size_t owned = others(layers_) + others(creating_);
     if (owned >= limits_.max_layers_per_user) {
@@ -156,8 +159,12 @@ Outcome<policy::Composition> LayerManager::compose(const PolicyCatalog& catalog,
     if (!bounds) return bounds.error();
     auto loader = catalog.layer_loader(identity);
     if (!loader) return loader.error();
-    const policy::LayerRules rules =
-        policy::read_layer(loader.value(), layer.text, layer_source_name(layer.name), limits_.layer);
+    // The admin's default is named by its file, so the admin's log points at it.
+    const policy::DefaultLayerSource* admins =
+        layer.origin == LayerOrigin::Admin ? catalog.default_layer(layer.base, layer.name) : nullptr;
+    const policy::LayerRules rules = policy::read_layer(
+        loader.value(), layer.text, admins != nullptr ? admins->path : layer_source_name(layer.name),
+        limits_.layer);
     policy::ComposeOptions options;
     options.limits = catalog_config_.limits;
     options.strict = layer.strict;
@@ -232,6 +239,10 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
         if (const auto it = layers_.find(key); it != layers_.end()) complain = it->second.stored.complain;
     }
     StoredLayer stored{uid, base, name, text, options.strict, complain, ports_.clock.now_usec(), {}};
+    // The admin's text, as the admin wrote it, stays the admin's: it follows
+    // the admin's edits (an accept, a mode switch or a reset send it).
+    if (const auto* d = catalog.catalog->default_layer(base, name); d != nullptr && d->text == text)
+        stored.origin = LayerOrigin::Admin;
     auto composed = compose(*catalog.catalog, stored, identity.value());
     if (!composed) return composed.error();
     if (!composed->valid()) return fail(ServiceErrorKind::InvalidLayer, format_findings(composed->findings));
@@ -287,6 +298,7 @@ Outcome<std::vector<policy::Finding>> LayerManager::commit(const LayerKey& key, 
     std::vector<policy::Finding> findings = prepared.composed.findings;
     {
         const std::lock_guard lock(mutex_);
+        declined_.erase(key);  // the file that remembered a removed default is replaced
         Entry& entry = layers_[key];
         entry.stored = std::move(prepared.stored);
         entry.state = loaded_state();
@@ -343,10 +355,16 @@ ServiceStatus LayerManager::remove(const Caller& caller, std::optional<std::uint
                             "or remove with the force option");
         }
         if (auto st = ports_.kernel.unload(kernel_name); !st) return st.error();
-        if (auto st = ports_.store.erase(uid, base, name); !st) return st.error();
+        // A removed default is remembered, so it does not come back at the next start or reload.
+        const bool is_admins = is_default(*current().catalog, key);
+        StoredLayer declined{uid, base, name, {}, false, false, ports_.clock.now_usec(), {}};
+        declined.origin = LayerOrigin::Declined;
+        if (auto st = is_admins ? ports_.store.save(declined) : ports_.store.erase(uid, base, name); !st)
+            return st.error();
         {
             const std::lock_guard lock(mutex_);
             layers_.erase(key);
+            if (is_admins) declined_.insert(key);
         }
         denials_.forget(key);
         // Under the layer's lock, so listeners see one layer's events in order.
@@ -355,9 +373,13 @@ ServiceStatus LayerManager::remove(const Caller& caller, std::optional<std::uint
     return Done{};
 }
 
-LayerView LayerManager::view_of(const Entry& e) {
+LayerView LayerManager::view_of(const Entry& e) const {
+    const char* origin = e.stored.origin == LayerOrigin::Admin       ? "admin"
+                         : is_default(*catalog_.catalog, key_of(e.stored)) ? "replaced"
+                                                                         : "user";
     return LayerView{e.stored.uid, e.stored.base, e.stored.name,       kernel_name_of(e.stored),
-                     e.state,      e.findings,    e.stored.updated_at, e.stored.complain};
+                     e.state,      e.findings,    e.stored.updated_at, e.stored.complain,
+                     origin};
 }
 
 std::vector<LayerView> LayerManager::layers() const {

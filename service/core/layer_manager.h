@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,8 @@ enum class LayerState : std::uint8_t { Active, Compiled, Invalid, Failed, Stale,
 const char* to_string(LayerState state);
 
 // What the bus shows of a layer (findings only to the owner and root).
+// Origin: "admin" (the admin's default, as the admin wrote it), "user", or
+// "replaced" (the user's version of an admin's default).
 struct LayerView {
     std::uint32_t uid = 0;
     std::string base;
@@ -47,6 +50,7 @@ struct LayerView {
     std::vector<policy::Finding> findings;
     std::uint64_t updated_at = 0;
     bool complain = false;
+    std::string origin = "user";
 };
 
 struct ApplyOptions {
@@ -181,6 +185,18 @@ public:
     // stored text applied again, which takes the new child as accepted.
     ServiceStatus accept(const Caller& caller, std::optional<std::uint32_t> for_uid, const std::string& base,
                          const std::string& name, bool interactive);
+    // Puts the admin's default layer BASE/NAME back for the caller (or, for
+    // an admin, `for_uid`): their version or their removal is forgotten and
+    // the admin's text is applied. NoSuchLayer when the base has no such default.
+    ServiceStatus reset(const Caller& caller, std::optional<std::uint32_t> for_uid, const std::string& base,
+                        const std::string& name, bool interactive);
+    // Gives `uid` the admin's default layers it does not have yet (and did
+    // not remove): at its first request, for users a directory service does
+    // not enumerate. Cheap once done for the uid.
+    void ensure_defaults(std::uint32_t uid);
+    // The accounts changed (/etc/passwd): people new since start or the last
+    // reload get the defaults.
+    void people_changed();
     // Whether the caller may read the layer's denials: its owner, root, or
     // manage-any (polkit, never interactive); NoSuchLayer otherwise.
     ServiceStatus may_read_denials(const Caller& caller, const LayerKey& key);
@@ -229,7 +245,26 @@ private:
     };
     Settled held_to_accepted(Entry& entry, const policy::Composition& next, const MessageLog& log) const;
 
-    static LayerView view_of(const Entry& e);
+    // With mutex_ held (it reads the catalog for the origin).
+    [[nodiscard]] LayerView view_of(const Entry& e) const;
+    // With mutex_ held: the admin's defaults made entries for `uids` that
+    // have neither it nor its removal, admin entries' texts set to the
+    // catalog's. The keys added, and the admin entries whose default is gone.
+    struct DefaultsPlan {
+        std::set<LayerKey> added;
+        std::set<LayerKey> gone;
+    };
+    DefaultsPlan plan_defaults(const std::vector<std::uint32_t>& uids);
+    // Unloads and forgets admin entries whose default the admin took away.
+    void drop_gone_defaults(const std::set<LayerKey>& keys, const MessageLog& log);
+    // The uids the user database knows (looked up without mutex_ held).
+    [[nodiscard]] std::vector<std::uint32_t> known_people(std::vector<std::uint32_t> uids) const;
+    // Adds the defaults of `uids` and recomputes the new entries; drops
+    // admin entries whose default is gone.
+    void apply_defaults(const std::vector<std::uint32_t>& uids, const MessageLog& log);
+    // Whether the key's name is one of the admin's defaults for its base:
+    // such a layer is outside the user's quota, and removing it is remembered.
+    [[nodiscard]] bool is_default(const PolicyCatalog& catalog, const LayerKey& key) const;
     // What a layer whose child went to the backend is: Active in the kernel,
     // Compiled where nothing is loaded.
     [[nodiscard]] LayerState loaded_state() const {
@@ -283,6 +318,8 @@ private:
     CatalogRef catalog_;
     std::map<LayerKey, Entry> layers_;
     std::map<LayerKey, std::size_t> creating_;                   // new layers being applied now
+    std::set<LayerKey> declined_;             // admin's defaults their users removed
+    std::set<std::uint32_t> defaults_given_;  // uids given the defaults of the current catalog
     std::map<std::uint32_t, std::deque<std::uint64_t>> recent_;  // per uid: times of recent requests
     std::function<void(LayerEvent, const LayerKey&)> listener_;
     DenialLog denials_;  // its own lock; asks layers_ (under mutex_) which layers exist

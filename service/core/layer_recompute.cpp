@@ -1,5 +1,6 @@
 // The layer manager's recomputes: every layer at start, and after a reload
 // every layer computed with an older catalog, on the Executor's threads.
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 
@@ -27,7 +28,10 @@ LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry e
     entry.findings = composed->findings;
     if (!composed->valid()) {
         entry.state = LayerState::Invalid;
-        log(kernel_name + ": the layer no longer composes:\n" + format_findings(composed->findings));
+        log(kernel_name +
+            (entry.stored.origin == LayerOrigin::Admin ? ": the admin's default layer does not compose for this user:\n"
+                                                      : ": the layer no longer composes:\n") +
+            format_findings(composed->findings));
         load_denies_only(catalog, entry, identity.value(), log);
         return entry;
     }
@@ -145,6 +149,17 @@ bool LayerManager::recompute(const LayerKey& key, const MessageLog& log) {
     }
     const LayerState state_before = entry.state;
     const std::vector<policy::Finding> findings_before = entry.findings;
+    // The admin's default follows the admin's edits; it is kept on disk with
+    // the child its user accepted, so it stays held back across restarts.
+    std::optional<StoredLayer> admins_before;
+    if (entry.stored.origin == LayerOrigin::Admin) {
+        admins_before = entry.stored;
+        const auto* d = catalog.catalog->default_layer(key.base, key.name);
+        if (d != nullptr && d->text != entry.stored.text) {
+            entry.stored.text = d->text;
+            entry.stored.updated_at = ports_.clock.now_usec();
+        }
+    }
     try {
         entry = computed(*catalog.catalog, std::move(entry), log);
     } catch (const std::exception& e) {
@@ -158,7 +173,12 @@ bool LayerManager::recompute(const LayerKey& key, const MessageLog& log) {
                                           "details"}};
     }
     entry.generation = catalog.generation;
-    const bool changed = entry.state != state_before || entry.findings != findings_before;
+    if (admins_before && *admins_before != entry.stored) {
+        if (auto st = ports_.store.save(entry.stored); !st)
+            log(kernel_name_of(entry.stored) + ": cannot save the admin's default: " + st.error().message);
+    }
+    const bool changed = entry.state != state_before || entry.findings != findings_before ||
+                         (admins_before && admins_before->updated_at != entry.stored.updated_at);
     const std::lock_guard lock(mutex_);
     layers_[key] = std::move(entry);  // still there: removing it takes the layer's lock, which we hold
     return changed;
@@ -175,17 +195,27 @@ void LayerManager::start(const MessageLog& log) {
     for (const auto& p : problems)
         log(p);
     if (!stored) log("cannot read the stored layers: " + stored.error().message);
+    const std::vector<std::uint32_t> people = known_people(ports_.users.people());
     std::vector<LayerKey> keys;
+    DefaultsPlan defaults;
     {
         const std::lock_guard lock(mutex_);
         catalog_ = CatalogRef{std::move(catalog), catalog_.generation + 1};
         if (stored) {
             for (auto& s : stored.value()) {
+                if (s.origin == LayerOrigin::Declined) {
+                    declined_.insert(key_of(s));
+                    continue;
+                }
                 keys.push_back(key_of(s));
                 layers_[keys.back()].stored = std::move(s);
             }
         }
+        defaults = plan_defaults(people);
     }
+    drop_gone_defaults(defaults.gone, log);
+    std::erase_if(keys, [&](const LayerKey& k) { return defaults.gone.contains(k); });
+    keys.insert(keys.end(), defaults.added.begin(), defaults.added.end());
     recompute_all(keys, log, [this](const LayerKey& key, bool) { notify(LayerEvent::Added, key); });
 }
 
@@ -201,15 +231,22 @@ void LayerManager::refresh(const MessageLog& log) {
     auto catalog = PolicyCatalog::read(ports_.reader, catalog_config_, problems);
     for (const auto& p : problems)
         log(p);
+    const std::vector<std::uint32_t> people = known_people(ports_.users.people());
     std::vector<LayerKey> keys;
+    DefaultsPlan defaults;
     {
         const std::lock_guard lock(mutex_);
         catalog_ = CatalogRef{std::move(catalog), catalog_.generation + 1};
+        defaults_given_.clear();  // the defaults may have changed: everyone is given them again
+        defaults = plan_defaults(people);
         for (const auto& [key, entry] : layers_)
             keys.push_back(key);
     }
+    drop_gone_defaults(defaults.gone, log);
+    std::erase_if(keys, [&](const LayerKey& k) { return defaults.gone.contains(k); });
     std::atomic<std::size_t> changed_count{0};
     recompute_all(keys, log, [&](const LayerKey& key, bool changed) {
+        if (defaults.added.contains(key)) return notify(LayerEvent::Added, key);
         if (!changed) return;
         ++changed_count;
         notify(LayerEvent::Changed, key);

@@ -24,6 +24,12 @@ struct Caller {
     std::string bus_name;
 };
 
+// Whose a layer is (docs/admin-guide.md, "Default layers"). Admin: one of
+// the admin's default layers, as the admin wrote it; it follows the admin's
+// edits. User: the user's own, or their version of a default. Declined: the
+// user removed a default; stored so it does not come back, never loaded.
+enum class LayerOrigin : std::uint8_t { User, Admin, Declined };
+
 // One layer as persisted: enough to recompute it from scratch.
 struct StoredLayer {
     std::uint32_t uid = 0;
@@ -37,6 +43,7 @@ struct StoredLayer {
     // that would widen the layer is held back (docs/layer-algebra.md); empty
     // in files written before it was kept.
     std::string accepted_child;
+    LayerOrigin origin = LayerOrigin::User;
     friend bool operator==(const StoredLayer&, const StoredLayer&) = default;
 };
 
@@ -129,6 +136,12 @@ class UserDb {
 public:
     virtual ~UserDb() = default;
     [[nodiscard]] virtual std::optional<policy::UserIdentity> lookup(std::uint32_t uid) const = 0;
+    // The people with an account here (uids UID_MIN..UID_MAX of login.defs),
+    // who get the admin's default layers without asking. Users a directory
+    // service does not enumerate get them at their first request.
+    [[nodiscard]] virtual std::vector<std::uint32_t> people() const = 0;
+    // Whether the uid is in that range (it may not be enumerable).
+    [[nodiscard]] virtual bool is_person(std::uint32_t uid) const = 0;
 };
 
 class Clock {

@@ -145,6 +145,9 @@ std::string serialize_layer(const StoredLayer& l) {
                          std::to_string(l.updated_at) + "\nlength " + std::to_string(l.text.size()) + "\n";
     // The accepted child follows the text; files without it read as before.
     if (!l.accepted_child.empty()) header += "accepted " + std::to_string(l.accepted_child.size()) + "\n";
+    // Likewise the origin: a file without it is the user's own layer.
+    if (l.origin == LayerOrigin::Admin) header += "origin admin\n";
+    if (l.origin == LayerOrigin::Declined) header += "origin declined\n";
     const std::string body = l.text + l.accepted_child;
     return header + "checksum " + hex(policy::fnv1a_bytes(header + body)) + "\n\n" + body;
 }
@@ -184,6 +187,9 @@ Outcome<StoredLayer> parse_layer(const std::string& content) {
                 length = std::stoull(value);
             } else if (key == "accepted") {
                 accepted = std::stoull(value);
+            } else if (key == "origin") {
+                if (value != "admin" && value != "declined") return bad("unknown origin '" + value + "'");
+                l.origin = value == "admin" ? LayerOrigin::Admin : LayerOrigin::Declined;
             } else if (key == "checksum") {
                 checksum = value;
             } else {

@@ -12,6 +12,8 @@ std::string resolved_home(const std::string& home);
 class PasswdUserDb final : public UserDb {
 public:
     [[nodiscard]] std::optional<policy::UserIdentity> lookup(std::uint32_t uid) const override;
+    [[nodiscard]] std::vector<std::uint32_t> people() const override;
+    [[nodiscard]] bool is_person(std::uint32_t uid) const override;
 };
 
 class SystemClock final : public Clock {

@@ -1,6 +1,9 @@
 #include "service/system/watcher.h"
 
 #include <array>
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -9,15 +12,45 @@
 
 namespace aalayer::service {
 
+namespace {
+
+std::vector<DirectoryWatcher::Watch> each_dir(const std::vector<std::string>& dirs,
+                                              const std::function<void()>& on_change) {
+    std::vector<DirectoryWatcher::Watch> out;
+    for (const auto& d : dirs)
+        out.push_back({d, {}, on_change});
+    return out;
+}
+
+}  // namespace
+
 DirectoryWatcher::DirectoryWatcher(const std::vector<std::string>& dirs, std::function<void()> on_change)
+    : DirectoryWatcher(each_dir(dirs, on_change)) {}
+
+DirectoryWatcher::DirectoryWatcher(std::vector<Watch> watches)
     : inotify_(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)),
       stop_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
-      on_change_(std::move(on_change)) {
-    for (const auto& d : dirs) {
-        (void)::inotify_add_watch(inotify_, d.c_str(),
-                                  IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE);
-    }
+      watches_(std::move(watches)) {
+    for (std::size_t i = 0; i < watches_.size(); ++i)
+        add(i);
     thread_ = std::thread([this] { run(); });
+}
+
+void DirectoryWatcher::add(std::size_t i) {
+    const auto watch = [&](const std::string& dir) {
+        // Adding a directory again gives its descriptor again (inotify's rule).
+        const int wd = ::inotify_add_watch(inotify_, dir.c_str(),
+                                           IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE);
+        const std::pair<int, std::size_t> entry{wd, i};
+        if (wd >= 0 && std::find(descriptors_.begin(), descriptors_.end(), entry) == descriptors_.end())
+            descriptors_.push_back(entry);
+    };
+    watch(watches_[i].dir);
+    if (!watches_[i].subdirs) return;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(watches_[i].dir, ec), end; !ec && it != end; it.increment(ec)) {
+        if (it->is_directory(ec)) watch(it->path().string());
+    }
 }
 
 DirectoryWatcher::~DirectoryWatcher() {
@@ -28,23 +61,46 @@ DirectoryWatcher::~DirectoryWatcher() {
 }
 
 void DirectoryWatcher::run() {
-    bool pending = false;
+    std::vector<bool> pending(watches_.size(), false);
+    bool any = false;
     for (;;) {
         std::array<pollfd, 2> fds{pollfd{inotify_, POLLIN, 0}, pollfd{stop_, POLLIN, 0}};
         // Debounce: an editor's save is several events; act 300 ms after the last.
-        const int n = ::poll(fds.data(), fds.size(), pending ? 300 : -1);
+        const int n = ::poll(fds.data(), fds.size(), any ? 300 : -1);
         if (n < 0) continue;
         if ((fds[1].revents & POLLIN) != 0) return;
         if (n == 0) {
-            pending = false;
-            on_change_();
+            any = false;
+            // Each callback once, however many watches of it fired.
+            std::vector<const std::function<void()>*> called;
+            for (std::size_t i = 0; i < watches_.size(); ++i) {
+                if (!pending[i]) continue;
+                pending[i] = false;
+                const auto* f = &watches_[i].on_change;
+                if (std::find(called.begin(), called.end(), f) == called.end()) called.push_back(f);
+            }
+            for (const auto* f : called)
+                (*f)();
+            for (std::size_t i = 0; i < watches_.size(); ++i)
+                if (watches_[i].subdirs) add(i);  // a subdirectory made meanwhile
             continue;
         }
-        if ((fds[0].revents & POLLIN) != 0) {
-            alignas(inotify_event) std::array<char, 4096> buf{};
-            while (::read(inotify_, buf.data(), buf.size()) > 0) {
+        if ((fds[0].revents & POLLIN) == 0) continue;
+        alignas(inotify_event) std::array<char, 4096> buf{};
+        ssize_t len = 0;
+        while ((len = ::read(inotify_, buf.data(), buf.size())) > 0) {
+            for (ssize_t at = 0; at < len;) {
+                inotify_event event{};
+                std::memcpy(&event, buf.data() + at, sizeof event);
+                const char* name = buf.data() + at + sizeof event;
+                for (const auto& [wd, i] : descriptors_) {
+                    if (wd != event.wd) continue;
+                    if (!watches_[i].file.empty() && (event.len == 0 || watches_[i].file != name)) continue;
+                    pending[i] = true;
+                    any = true;
+                }
+                at += static_cast<ssize_t>(sizeof event + event.len);
             }
-            pending = true;
         }
     }
 }

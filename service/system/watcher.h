@@ -1,8 +1,8 @@
-// Watches the grant and base profile directories (inotify) and calls back
-// once things settle, so an admin's edit recomputes the affected layers.
+// Watches the grant and base profile directories, and the account list
+// (inotify), and calls back once things settle: an admin's edit recomputes
+// the affected layers, a new account gets the admin's default layers.
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <string>
 #include <thread>
@@ -12,6 +12,15 @@ namespace aalayer::service {
 
 class DirectoryWatcher {
 public:
+    struct Watch {
+        std::string dir;
+        std::string file;  // only this entry of dir; empty: any
+        std::function<void()> on_change;
+        // Also the entries of its subdirectories, those made later included
+        // (grants.d's NAME.defaults/ of default layers).
+        bool subdirs = false;
+    };
+    explicit DirectoryWatcher(std::vector<Watch> watches);
     DirectoryWatcher(const std::vector<std::string>& dirs, std::function<void()> on_change);
     DirectoryWatcher(const DirectoryWatcher&) = delete;
     DirectoryWatcher& operator=(const DirectoryWatcher&) = delete;
@@ -22,7 +31,10 @@ private:
 
     int inotify_ = -1;
     int stop_ = -1;
-    std::function<void()> on_change_;
+    std::vector<Watch> watches_;
+    // Adds dir (and, for a watch with subdirs, its subdirectories) as watch i.
+    void add(std::size_t i);
+    std::vector<std::pair<int, std::size_t>> descriptors_;  // inotify's descriptor, the watch
     std::thread thread_;
 };
 

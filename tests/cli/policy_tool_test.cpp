@@ -261,6 +261,35 @@ TEST(PolicyToolTest, CheckGrantsListsTheAdminsMistakes) {
     EXPECT_EQ(run({"check-grants", grants, profiles}).exit_code, 2);
 }
 
+// Default layers beside a grant file: one that composes is silent; one that
+// does not (for the sample person, or the user given) is an error at its file.
+TEST(PolicyToolTest, CheckGrantsComposesTheDefaultLayers) {
+    const TempDir dir;
+    dir.write("profiles/demo", kBase);
+    dir.write("grants/demo.conf", "grant demo {\n  owner @{HOME}/work/** rwkm,\n}\n");
+    dir.write("grants/demo.defaults/fine.layer", "owner @{HOME}/work/public/** r,\n");
+    const std::string grants = dir.path() + "/grants";
+    const std::string profiles = dir.path() + "/profiles";
+    auto r = run({"check-grants", grants, "--profiles", profiles});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(r.out, grants + ": 1 grant file(s), 1 grant(s) in use, 0 error(s), 0 warning(s)\n");
+
+    dir.write("grants/demo.defaults/broken.layer", "owner @{HOME}/work/** r\n");
+    dir.write("grants/demo.defaults/no good.layer", "owner @{HOME}/work/** r,\n");
+    r = run({"check-grants", grants, "--profiles", profiles, "--uid", "1001", "--user", "bob", "--home",
+             "/home/bob"});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find(grants + "/demo.defaults/no good.layer: error: not a usable default layer name"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find(grants + "/demo.defaults/broken.layer: error: the default layer 'broken' does not "
+                                  "compose on 'demo' for bob (uid 1001, home /home/bob)"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("\n  " + grants + "/demo.defaults/broken.layer:2:1: error:"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("2 error(s)"), std::string::npos) << r.out;
+}
+
 TEST(PolicyToolTest, JsonReaderAcceptsJsonOnly) {
     EXPECT_TRUE(JsonReader(R"([{"a": "x\"\u0001", "b": [true, false, null, -1.5e3]}, {}])").document());
     EXPECT_FALSE(JsonReader("[1,]").document());

@@ -94,7 +94,7 @@ TEST(ServiceIntegration, ALayerIsPrivateToItsOwner) {
     EXPECT_EQ(findings.out.find("secret-name"), std::string::npos);
     auto objects = s.call(kDaemon, {"objects"});
     EXPECT_NE(objects.out.find("object " + path +
-                               " state=compiled Base KernelName Mode Name Owner State UpdatedAt\n"),
+                               " state=compiled Base KernelName Mode Name Origin Owner State UpdatedAt\n"),
               std::string::npos)
         << objects.out;
     EXPECT_EQ(objects.out.find("secret-name"), std::string::npos);

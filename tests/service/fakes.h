@@ -169,6 +169,13 @@ public:
         if (it == users.end()) return std::nullopt;
         return it->second;
     }
+    [[nodiscard]] std::vector<std::uint32_t> people() const override {
+        std::vector<std::uint32_t> out;
+        for (const auto& [uid, identity] : users)
+            if (is_person(uid)) out.push_back(uid);
+        return out;
+    }
+    [[nodiscard]] bool is_person(std::uint32_t uid) const override { return uid >= 1000; }
     std::map<std::uint32_t, policy::UserIdentity> users;
 };
 
