@@ -87,10 +87,16 @@ std::string user_name(std::uint32_t uid) {
 std::string layer_table(const std::vector<client::Layer>& layers, bool owners,
                         const std::function<std::string(std::uint32_t)>& name_of) {
     if (layers.empty()) return "no layers\n";
+    // Whose a layer is matters once the admin gives default layers; until
+    // then every layer is the user's own and the column would only repeat it.
+    const bool origins =
+        std::any_of(layers.begin(), layers.end(), [](const client::Layer& l) { return l.origin != "user"; });
     std::vector<std::vector<std::string>> rows{{"LAYER", "STATE", "MODE"}};
+    if (origins) rows[0].emplace_back("ORIGIN");
     if (owners) rows[0].emplace_back("OWNER");
     for (const auto& l : layers) {
         rows.push_back({l.base + "/" + l.name, l.state, l.mode});
+        if (origins) rows.back().push_back(l.origin);
         if (owners) rows.back().push_back(name_of(l.owner));
     }
     std::vector<std::size_t> width(rows[0].size(), 0);

@@ -32,7 +32,7 @@ struct Layer {
     std::uint64_t updated_at = 0;
     std::string mode;  // enforce | complain
     // admin (the admin's default) | user | replaced (the user's version of a default)
-    std::string origin;
+    std::string origin = "user";
 };
 
 struct Reason {

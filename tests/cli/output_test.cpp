@@ -48,6 +48,20 @@ TEST(ListTable, HeaderAndColumnsAlignedTwoSpacesApart) {
               "a/b    x      y\n");
 }
 
+// The origin column comes with the admin's default layers, and says whose each is.
+TEST(ListTable, OriginsWhenTheAdminGaveDefaults) {
+    auto standard = layer("firefox", "standard", "active", "enforce", 1000);
+    standard.origin = "admin";
+    auto mine = layer("firefox", "mine", "active", "enforce", 1000);
+    auto copy = layer("firefox", "private", "review", "complain", 1000);
+    copy.origin = "replaced";
+    EXPECT_EQ(cli::layer_table({standard, mine, copy}, true, uid_text),
+              "LAYER             STATE   MODE      ORIGIN    OWNER\n"
+              "firefox/standard  active  enforce   admin     uid1000\n"
+              "firefox/mine      active  enforce   user      uid1000\n"
+              "firefox/private   review  complain  replaced  uid1000\n");
+}
+
 TEST(ListTable, SaysWhenThereAreNone) {
     EXPECT_EQ(cli::layer_table({}, false, uid_text), "no layers\n");
     EXPECT_EQ(cli::layer_table({}, true, uid_text), "no layers\n");

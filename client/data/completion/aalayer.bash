@@ -5,7 +5,7 @@
 # The commands and options are client/cli/arguments.cpp's table
 # (Cli.CompletionInBashAndZsh in tests/integration/cli_test.cpp compares them).
 
-_aalayer_commands="grants check apply list show explain diff remove edit mode accept log learn run notify"
+_aalayer_commands="grants check apply list show explain diff remove edit mode reset accept log learn run notify"
 
 _aalayer_options() {
     case $1 in
@@ -16,7 +16,7 @@ _aalayer_options() {
         show | explain | diff) echo --json ;;
         remove) echo --force --interactive --json ;;
         edit) echo --strict --interactive ;;
-        mode | accept) echo --interactive ;;
+        mode | reset | accept) echo --interactive ;;
         log) echo --since --follow --json ;;
         learn) echo --since --yes --enforce --interactive --json ;;
         notify) echo --all-repeats --repeat-after --interval --terminal ;;
@@ -75,7 +75,7 @@ _aalayer() {
             # A base needs its NAME after the '/': no space yet.
             if [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == */ ]]; then compopt -o nospace 2>/dev/null; fi
             ;;
-        show:0 | explain:0 | diff:[01] | remove:0 | edit:0 | mode:0 | accept:0 | log:0 | learn:0 | run:0)
+        show:0 | explain:0 | diff:[01] | remove:0 | edit:0 | mode:0 | reset:0 | accept:0 | log:0 | learn:0 | run:0)
             mapfile -t COMPREPLY < <(compgen -W "$(_aalayer_layers "$program")" -- "$cur") ;;
         mode:1) mapfile -t COMPREPLY < <(compgen -W "enforce complain" -- "$cur") ;;
         run:*) mapfile -t COMPREPLY < <(compgen -W "--" -- "$cur") ;;
