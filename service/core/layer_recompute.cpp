@@ -186,6 +186,14 @@ void LayerManager::start(const MessageLog& log) {
             }
         }
     }
+    if (keeper_) {
+        keeper_->start(
+            [this](const LayerKey& key) {
+                const std::lock_guard lock(mutex_);
+                return layers_.contains(key);
+            },
+            log);
+    }
     recompute_all(keys, log, [this](const LayerKey& key, bool) { notify(LayerEvent::Added, key); });
 }
 
