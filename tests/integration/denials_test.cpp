@@ -156,8 +156,22 @@ TEST(DenialsBus, KeptRecordsAreListedAgainAfterARestart) {
     }
     ASSERT_NE(before.find("\"count\": 2"), std::string::npos) << before << s.log();
 
-    EXPECT_EQ(s.terminate(), 0);  // SIGTERM: the last save
+    // Saved within the 10 s save interval, while the service runs.
     const std::string file = s.state_dir() + "/denials/65534/app/web.denials";
+    const auto seen = std::chrono::steady_clock::now();
+    while (!fs::exists(file) && std::chrono::steady_clock::now() - seen < std::chrono::seconds(15))
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const auto saved_after =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - seen);
+    EXPECT_TRUE(fs::exists(file)) << s.log();
+    EXPECT_LE(saved_after.count(), 10'500);
+    std::cout << "saved " << saved_after.count() << " ms after the records were listed\n";
+    // Another record, then SIGTERM: the save at the stop has it.
+    append(audit_log, record("/nonexistent/docs/last", 3));
+    for (int i = 0; i < 200 && s.run_client(kNobody, log_json).out.find("docs/last") == std::string::npos;
+         ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(s.terminate(), 0);
     ASSERT_TRUE(fs::exists(file)) << s.log();
     std::cout << "one record kept: " << fs::file_size(file) << " bytes in " << file << "\n";
     s.start();
@@ -168,6 +182,7 @@ TEST(DenialsBus, KeptRecordsAreListedAgainAfterARestart) {
     EXPECT_NE(after.out.find("\"first\": 1700000000000000"), std::string::npos) << after.out;
     EXPECT_NE(after.out.find("\"last\": 1700000005000000"), std::string::npos) << after.out;
     EXPECT_NE(after.out.find("\"count\": 2"), std::string::npos) << after.out;
+    EXPECT_NE(after.out.find("\"path\": \"/nonexistent/docs/last\""), std::string::npos) << after.out;
     const auto plain = s.run_client(kNobody, {env_or("AALAYER_CLI", "aalayer"), "log", "app/web"});
     EXPECT_NE(plain.out.find("DENIED  open  /nonexistent/docs/kept  r (owner)  cat[4242]  x2"),
               std::string::npos)
