@@ -140,7 +140,8 @@ int run(const DaemonConfig& config) {
     const ProcLabels labels;
     manager.denial_log().set_labels(&labels);
     log_message(6, std::string("started with backend ") + to_string(backend) + ", " +
-                       std::to_string(manager.layers().size()) + " layers, denials from " + source->name());
+                       std::to_string(manager.layers().size()) + " layers, denials from " + source->name() +
+                       (config.keep_denials ? ", kept across restarts in " + denial_store.dir() : ""));
 
     auto connection = sdbus::createSystemBusConnection();
     BusLoop loop(*connection, [](const std::string& m) { log_message(3, m); });

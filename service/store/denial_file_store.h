@@ -20,6 +20,7 @@ public:
     Outcome<bool> erase_all() override;
 
     [[nodiscard]] std::string path_of(const LayerKey& key) const;
+    [[nodiscard]] const std::string& dir() const { return dir_; }
 
 private:
     std::string dir_;

@@ -188,6 +188,8 @@ TEST(DenialsBus, KeptRecordsAreListedAgainAfterARestart) {
               std::string::npos)
         << plain.out;
     EXPECT_EQ(s.log().find("cannot use these denial records"), std::string::npos) << s.log();
+    EXPECT_NE(s.log().find(", kept across restarts in " + s.state_dir() + "/denials"), std::string::npos)
+        << s.log();
 }
 
 // An auditd log line of an access logged in complain mode under app/web.
