@@ -1,9 +1,13 @@
 // aalayerd: per-user AppArmor layers on the system bus.
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -19,6 +23,7 @@
 #include "service/core/cost_limiter.h"
 #include "service/install_paths.h"
 #include "service/kernel/parser_loader.h"
+#include "service/store/denial_file_store.h"
 #include "service/store/file_store.h"
 #include "service/store/private_dir.h"
 #include "service/system/config.h"
@@ -49,6 +54,45 @@ void on_signal(int /*signal*/) {
 void log_line(const std::string& message) {
     log_message(4, message);
 }
+
+// How often kept denial records are saved (keep_denials): a flood of records
+// costs one write per layer in this time, not one per record.
+constexpr std::chrono::seconds kDenialSaveInterval{10};
+
+// With keep_denials, saves the changed records every kDenialSaveInterval on
+// a thread of its own, and once more when it stops (after the collector).
+class DenialSaver {
+public:
+    explicit DenialSaver(LayerManager& manager) : manager_(manager), thread_([this] { loop(); }) {}
+    ~DenialSaver() {
+        {
+            const std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+        manager_.save_denials();
+    }
+    DenialSaver(const DenialSaver&) = delete;
+    DenialSaver& operator=(const DenialSaver&) = delete;
+    DenialSaver(DenialSaver&&) = delete;
+    DenialSaver& operator=(DenialSaver&&) = delete;
+
+private:
+    void loop() {
+        std::unique_lock lock(mutex_);
+        while (!wake_.wait_for(lock, kDenialSaveInterval, [this] { return stop_; })) {
+            lock.unlock();
+            manager_.save_denials();
+            lock.lock();
+        }
+    }
+    LayerManager& manager_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stop_ = false;
+    std::thread thread_;  // last: starts once the rest is set
+};
 
 int run(const DaemonConfig& config) {
     // 0700 whoever starts it (the unit's StateDirectoryMode says the same):
@@ -87,13 +131,17 @@ int run(const DaemonConfig& config) {
     WorkerPool pool(WorkerPool::Limits{config.workers, config.max_queued, config.max_queued_per_user});
     LayerManager manager(Ports{reader, store, kernel, authorizer, users, clock, pool}, catalog,
                          config.limits);
+    // Off, this still runs: it removes what an earlier keep_denials saved.
+    DenialFileStore denial_store(config.state_dir + "/denials");
+    manager.keep_denials(denial_store, config.keep_denials);
     manager.start(log_line);
     // Denials: read on a thread of their own, never the bus thread's.
     const std::unique_ptr<DenialSource> source = make_denial_source(config.denial_source);
     const ProcLabels labels;
     manager.denial_log().set_labels(&labels);
     log_message(6, std::string("started with backend ") + to_string(backend) + ", " +
-                       std::to_string(manager.layers().size()) + " layers, denials from " + source->name());
+                       std::to_string(manager.layers().size()) + " layers, denials from " + source->name() +
+                       (config.keep_denials ? ", kept across restarts in " + denial_store.dir() : ""));
 
     auto connection = sdbus::createSystemBusConnection();
     BusLoop loop(*connection, [](const std::string& m) { log_message(3, m); });
@@ -109,6 +157,9 @@ int run(const DaemonConfig& config) {
         manager.set_listener([&objects](LayerEvent e, const LayerKey& k) { objects.on_layer_event(e, k); });
         manager.denial_log().set_listener([&objects](const LayerKey& k) { objects.on_denials(k); });
         objects.publish_all();
+        // Before the collector: stopped after it, its last save has every record.
+        std::optional<DenialSaver> saver;
+        if (config.keep_denials) saver.emplace(manager);
         std::thread collector([&source, &manager] {
             auto& denials = manager.denial_log();
             if (auto e = source->run([&denials](std::string_view text, std::uint64_t usec) {

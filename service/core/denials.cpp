@@ -155,19 +155,58 @@ DenialLog::Added DenialLog::add(std::string_view text, std::uint64_t source_usec
             seen.seq = d.seq;
             ring.order.splice(ring.order.end(), ring.order, it->second);
         } else {
-            if (ring.order.size() >= limits_.per_layer) {
-                ring.index.erase(dedup_key(ring.order.front()));
-                ring.order.pop_front();
-                ++ring.dropped;
-                ++stats_.dropped;
-            }
-            ring.order.push_back(std::move(d));
-            ring.index.emplace(std::move(key), std::prev(ring.order.end()));
+            push(ring, std::move(d), std::move(key));
         }
         listener = listener_;
     }
     if (listener) listener(where->first);
     return Added::Kept;
+}
+
+void DenialLog::push(Ring& ring, Denial d, std::string key) {
+    if (ring.order.size() >= limits_.per_layer) {
+        ring.index.erase(dedup_key(ring.order.front()));
+        ring.order.pop_front();
+        ++ring.dropped;
+        ++stats_.dropped;
+    }
+    ring.order.push_back(std::move(d));
+    ring.index.emplace(std::move(key), std::prev(ring.order.end()));
+}
+
+std::vector<LayerKey> DenialLog::changed_layers(std::uint64_t seq) const {
+    const std::lock_guard lock(mutex_);
+    std::vector<LayerKey> out;
+    for (const auto& [key, ring] : rings_)
+        if (!ring.order.empty() && ring.order.back().seq > seq) out.push_back(key);
+    return out;
+}
+
+std::optional<StoredDenials> DenialLog::saved_form(const LayerKey& key) const {
+    const std::lock_guard lock(mutex_);
+    const auto it = rings_.find(key);
+    if (it == rings_.end()) return std::nullopt;
+    StoredDenials out{key, it->second.dropped, {}};
+    out.records.assign(it->second.order.begin(), it->second.order.end());
+    return out;
+}
+
+void DenialLog::restore(StoredDenials saved) {
+    const std::lock_guard lock(mutex_);
+    Ring& ring = rings_[saved.key];
+    ring.dropped += saved.dropped;
+    for (auto& d : saved.records) {
+        d.seq = ++seq_;
+        // Saved by this service, so distinct; a hand-edited duplicate counts once.
+        std::string key = dedup_key(d);
+        if (const auto it = ring.index.find(key); it != ring.index.end()) {
+            it->second->count += d.count;
+            it->second->seq = d.seq;
+            ring.order.splice(ring.order.end(), ring.order, it->second);
+            continue;
+        }
+        push(ring, std::move(d), std::move(key));
+    }
 }
 
 DenialLog::Snapshot DenialLog::since(const LayerKey& key, std::uint64_t since_usec) const {

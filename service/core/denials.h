@@ -1,6 +1,7 @@
 // What the kernel denied programs under each layer (issue: "What did my layer
 // deny?"): AppArmor audit records attributed to their layer and owner, kept
-// in memory only, in a bounded, de-duplicated ring per layer.
+// in memory, in a bounded, de-duplicated ring per layer (saved to disk only
+// when the admin opts in: DenialKeeper).
 //
 // Attribution: a record whose profile (or one of whose label's components)
 // is a layer's child BASE//aalayer.UID.NAME belongs to that layer. A record
@@ -27,37 +28,11 @@
 #include <vector>
 
 #include "service/core/audit_record.h"
+#include "service/core/denial_record.h"
 #include "service/core/layer_key.h"
 #include "service/core/ports.h"
 
 namespace aalayer::service {
-
-// Who the record says denied it: the layer's child, the base alone, or the
-// stack as a whole (resolved by the engine when the record is read).
-enum class DenialOrigin : std::uint8_t { Layer, Base, Stack };
-
-struct Denial {
-    std::uint64_t first_usec = 0;
-    std::uint64_t last_usec = 0;
-    std::uint64_t count = 0;
-    std::uint64_t seq = 0;  // the log's change counter when this last changed
-    std::string operation;
-    std::string klass;
-    std::string path;
-    std::string peer;
-    std::string detail;
-    std::string requested;
-    std::string denied;
-    std::optional<std::uint32_t> fsuid;
-    std::optional<std::uint32_t> ouid;
-    std::uint32_t pid = 0;
-    std::string comm;
-    std::string info;
-    bool complain = false;
-    DenialOrigin origin = DenialOrigin::Layer;
-    // The kernel saw the task's fsuid own the file.
-    [[nodiscard]] bool owner() const { return fsuid && ouid && *fsuid == *ouid; }
-};
 
 struct DenialLimits {
     std::size_t per_layer = 256;  // distinct records kept per layer
@@ -99,6 +74,15 @@ public:
     // The layer is gone: its records go too.
     void forget(const LayerKey& key);
 
+    // For keeping records across restarts (DenialKeeper): the layers whose
+    // ring changed after `seq`, a ring as saved (none when the layer has no
+    // ring), and a saved ring put back. Restored records keep their times and
+    // counts, take new seqs, and a ring saved larger than this log's bound
+    // keeps its newest records and counts the rest as dropped.
+    [[nodiscard]] std::vector<LayerKey> changed_layers(std::uint64_t seq) const;
+    [[nodiscard]] std::optional<StoredDenials> saved_form(const LayerKey& key) const;
+    void restore(StoredDenials saved);
+
     struct Stats {
         std::uint64_t records = 0;       // AppArmor records read
         std::uint64_t kept = 0;          // attributed to a layer
@@ -113,6 +97,8 @@ private:
         std::unordered_map<std::string, std::list<Denial>::iterator> index;
         std::uint64_t dropped = 0;
     };
+    // Appends `d` as the newest record, dropping the oldest from a full ring.
+    void push(Ring& ring, Denial d, std::string key);
     std::optional<std::pair<LayerKey, DenialOrigin>> attribute(const AuditRecord& r) const;
 
     DenialLimits limits_;

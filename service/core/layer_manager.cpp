@@ -65,6 +65,14 @@ LayerManager::LayerManager(Ports ports, CatalogConfig catalog, ServiceLimits lim
     });
 }
 
+void LayerManager::keep_denials(DenialStore& store, bool keep) {
+    keeper_ = std::make_unique<DenialKeeper>(denials_, store, keep);
+}
+
+void LayerManager::save_denials() {
+    if (keeper_) keeper_->save(log_);
+}
+
 void LayerManager::set_listener(std::function<void(LayerEvent, const LayerKey&)> listener) {
     const std::lock_guard lock(mutex_);
     listener_ = std::move(listener);
@@ -367,6 +375,7 @@ ServiceStatus LayerManager::remove(const Caller& caller, std::optional<std::uint
             if (is_admins) declined_.insert(key);
         }
         denials_.forget(key);
+        if (keeper_) keeper_->forget(key, log_);
         // Under the layer's lock, so listeners see one layer's events in order.
         notify(LayerEvent::Removed, key);
     }

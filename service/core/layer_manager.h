@@ -16,6 +16,7 @@
 
 #include "policy/engine/compose.h"
 #include "service/core/catalog.h"
+#include "service/core/denial_keeper.h"
 #include "service/core/denials.h"
 #include "service/core/keyed_locks.h"
 #include "service/core/ports.h"
@@ -211,6 +212,13 @@ public:
     [[nodiscard]] std::vector<DenialView> explain_denials(const LayerKey& key,
                                                           std::vector<Denial> records) const;
     DenialLog& denial_log() { return denials_; }
+    // Before start(): keep denial records in `store` across restarts
+    // (keep_denials), or, not keeping, erase what an earlier opt-in saved
+    // there. start() loads them; remove() erases the layer's.
+    void keep_denials(DenialStore& store, bool keep);
+    // Saves the records changed since the last save (keeping only): aalayerd
+    // calls it every few seconds and at stop.
+    void save_denials();
     // The same without asking polkit: for the service's own file watcher.
     void refresh(const MessageLog& log);
 
@@ -322,7 +330,8 @@ private:
     std::set<std::uint32_t> defaults_given_;  // uids given the defaults of the current catalog
     std::map<std::uint32_t, std::deque<std::uint64_t>> recent_;  // per uid: times of recent requests
     std::function<void(LayerEvent, const LayerKey&)> listener_;
-    DenialLog denials_;  // its own lock; asks layers_ (under mutex_) which layers exist
+    DenialLog denials_;                     // its own lock; asks layers_ (under mutex_) which layers exist
+    std::unique_ptr<DenialKeeper> keeper_;  // set before start(); its own lock
 };
 
 // Findings of a layer as text, one per line, for error messages.

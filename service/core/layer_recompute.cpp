@@ -216,6 +216,14 @@ void LayerManager::start(const MessageLog& log) {
     drop_gone_defaults(defaults.gone, log);
     std::erase_if(keys, [&](const LayerKey& k) { return defaults.gone.contains(k); });
     keys.insert(keys.end(), defaults.added.begin(), defaults.added.end());
+    if (keeper_) {
+        keeper_->start(
+            [this](const LayerKey& key) {
+                const std::lock_guard lock(mutex_);
+                return layers_.contains(key);
+            },
+            log);
+    }
     recompute_all(keys, log, [this](const LayerKey& key, bool) { notify(LayerEvent::Added, key); });
 }
 

@@ -13,6 +13,8 @@
 
 #include "policy/engine/identity.h"
 #include "policy/syntax/model.h"
+#include "service/core/denial_record.h"
+#include "service/core/layer_key.h"
 #include "service/core/outcome.h"
 
 namespace aalayer::service {
@@ -70,6 +72,28 @@ public:
         return staged.value()->commit();
     }
     virtual ServiceStatus erase(std::uint32_t uid, const std::string& base, const std::string& name) = 0;
+};
+
+// One layer's denial records as saved when the admin keeps them across
+// restarts (keep_denials, docs/service.md "Denials"): the ring, least
+// recently changed first, and how many it had dropped.
+struct StoredDenials {
+    LayerKey key;
+    std::uint64_t dropped = 0;
+    std::vector<Denial> records;
+};
+
+class DenialStore {
+public:
+    virtual ~DenialStore() = default;
+    // Every saved layer's records; files that cannot be read are reported in
+    // `problems` and skipped (saving that layer again replaces them).
+    virtual Outcome<std::vector<StoredDenials>> load_all(std::vector<std::string>& problems) = 0;
+    // Atomic: after a crash the old or the new version is there, whole.
+    virtual ServiceStatus save(const StoredDenials& denials) = 0;
+    virtual ServiceStatus erase(const LayerKey& key) = 0;
+    // Everything saved (the admin turned keeping off); whether there was anything.
+    virtual Outcome<bool> erase_all() = 0;
 };
 
 // A child compiled for the kernel and not yet loaded. Compiling is the slow

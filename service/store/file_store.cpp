@@ -78,6 +78,8 @@ private:
     std::string dir_;
 };
 
+}  // namespace
+
 Outcome<std::unique_ptr<StagedWrite>> stage_file(const std::string& path, const std::string& content) {
     const fs::path target(path);
     const std::string dir = target.parent_path().string();
@@ -106,7 +108,13 @@ Outcome<std::unique_ptr<StagedWrite>> stage_file(const std::string& path, const 
     return std::unique_ptr<StagedWrite>(std::move(staged));
 }
 
-}  // namespace
+ServiceStatus erase_file(const std::string& path) {
+    if (::unlink(path.c_str()) != 0) {
+        if (errno == ENOENT) return Done{};
+        return io_error("cannot remove " + path, errno);
+    }
+    return fsync_dir(fs::path(path).parent_path().string());
+}
 
 std::string escape_element(const std::string& s) {
     std::string out;
@@ -256,12 +264,7 @@ Outcome<std::unique_ptr<StagedWrite>> FileStore::stage(const StoredLayer& layer)
 }
 
 ServiceStatus FileStore::erase(std::uint32_t uid, const std::string& base, const std::string& name) {
-    const std::string path = path_of(uid, base, name);
-    if (::unlink(path.c_str()) != 0) {
-        if (errno == ENOENT) return Done{};
-        return io_error("cannot remove " + path, errno);
-    }
-    return fsync_dir(fs::path(path).parent_path().string());
+    return erase_file(path_of(uid, base, name));
 }
 
 }  // namespace aalayer::service

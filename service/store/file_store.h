@@ -30,6 +30,12 @@ std::string serialize_layer(const StoredLayer& layer);
 // covers header and text), naming what is wrong.
 Outcome<StoredLayer> parse_layer(const std::string& content);
 
+// A file replaced atomically: `content` written to a temporary file beside
+// `path` (its directories made private) and synced; commit() renames it.
+Outcome<std::unique_ptr<StagedWrite>> stage_file(const std::string& path, const std::string& content);
+// Removes the file (none there is done) and syncs its directory.
+ServiceStatus erase_file(const std::string& path);
+
 // A base name as one path element: [A-Za-z0-9._-] kept, the rest %XX.
 std::string escape_element(const std::string& s);
 std::string unescape_element(const std::string& s);

@@ -33,6 +33,8 @@ struct DaemonConfig {
     std::chrono::seconds polkit_timeout{30};
     DenialSourceConfig denial_source;
     std::size_t max_denial_subscriptions_per_user = 8;
+    // Denial records saved under state_dir and loaded at start (off: memory only).
+    bool keep_denials = false;
     friend bool operator==(const DaemonConfig&, const DaemonConfig&) = default;
 };
 

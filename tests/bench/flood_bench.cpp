@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "dbus/sdbus_compat.h"
+#include "tests/bench/victim.h"
 #include "tests/support/measure.h"
 #include "tests/support/service_fixture.h"
 
@@ -45,8 +46,6 @@ namespace {
 
 using namespace aalayer::test;
 using Clock = std::chrono::steady_clock;
-using Findings =
-    std::vector<sdbus::Struct<std::string, std::uint32_t, std::uint32_t, std::string, std::string>>;
 // Layer1's denial record: (last, first, count, operation, class, path, peer,
 // detail, requested, denied, owner, fsuid, ouid, pid, comm, mode, origin,
 // rule, allow, note, info).
@@ -61,59 +60,6 @@ constexpr double kRate = 100'000;       // records a second
 constexpr std::size_t kPerLayer = 256;  // max_denials_per_layer, the default
 // What one kept record may take with its key (docs/service.md, "Memory and cost").
 constexpr long kRecordKib = 12;
-
-// One user's loop as "daemon": prints "KIND MS" per success and "error NAME" per failure.
-int victim(const std::string& address, double seconds) {
-    auto conn = sdbus::createSessionBusConnectionWithAddress(address);
-    auto manager =
-        aalayer::sdbus_compat::create_proxy(*conn, "org.aalayer.Manager1", "/org/aalayer/Manager1");
-    auto root = aalayer::sdbus_compat::create_proxy(*conn, "org.aalayer.Manager1", "/org/aalayer");
-    const auto end = Clock::now() + std::chrono::duration<double>(seconds);
-    const std::string text = "owner @{HOME}/x/** r,\n";
-    std::ostringstream out;
-    const auto timed = [&](const char* kind, auto&& fn) {
-        const auto t = Clock::now();
-        try {
-            fn();
-            out << kind << " " << ms(Clock::now() - t) << "\n";
-        } catch (const sdbus::Error& e) {
-            out << "error " << e.getName() << "\n";
-        }
-    };
-    for (int i = 0; Clock::now() < end; ++i) {
-        timed("list", [&] {
-            std::map<sdbus::ObjectPath, std::map<std::string, std::map<std::string, sdbus::Variant>>> objects;
-            root->callMethod("GetManagedObjects")
-                .onInterface("org.freedesktop.DBus.ObjectManager")
-                .withTimeout(std::chrono::seconds(60))
-                .storeResultsTo(objects);
-        });
-        timed("check", [&] {
-            std::string child;
-            Findings f;
-            manager->callMethod("Check")
-                .onInterface("org.aalayer.Manager1")
-                .withTimeout(std::chrono::seconds(60))
-                .withArguments(std::string("app"), std::string("h"), text)
-                .storeResultsTo(child, f);
-        });
-        if (i % 5 == 0) {
-            timed("apply", [&] {
-                sdbus::ObjectPath path;
-                Findings f;
-                manager->callMethod("Apply")
-                    .onInterface("org.aalayer.Manager1")
-                    .withTimeout(std::chrono::seconds(60))
-                    .withArguments(std::string("app"), "v" + std::to_string(i % 3), text,
-                                   std::map<std::string, sdbus::Variant>{})
-                    .storeResultsTo(path, f);
-            });
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    std::fputs(out.str().c_str(), stdout);
-    return 0;
-}
 
 // The layer's owner following it: prints "signals N records M".
 int follower(const std::string& address, const std::string& path, double seconds) {
@@ -232,7 +178,7 @@ double mib(long kib) {
 
 int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 1, argv + argc);
-    if (args.size() == 3 && args[0] == "--client") return victim(args[1], std::stod(args[2]));
+    if (args.size() == 3 && args[0] == "--client") return victim_loop(args[1], std::stod(args[2]));
     if (args.size() == 4 && args[0] == "--follower") return follower(args[1], args[2], std::stod(args[3]));
     const bool short_mode = !args.empty() && args[0] == "--short";
     const double seconds = short_mode ? 5 : 10;
@@ -250,48 +196,22 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
-    char self[4096] = {};
-    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) return 2;
-    const std::string exe(self, static_cast<std::size_t>(n));
+    const std::string exe = self_exe();
+    if (exe.empty()) return 2;
     const auto start_victim = [&](double secs) {
-        return std::async(std::launch::async, [&, secs] {
-            return run_as(kDaemon, gid_of(kDaemon),
-                          {exe, "--client", s.bus().address(), std::to_string(secs)},
-                          std::chrono::seconds(static_cast<long>(secs) + 120));
-        });
-    };
-    struct Run {
-        std::map<std::string, std::vector<double>> latency;
-        std::map<std::string, int> errors;
-        int exit_code = -1;
-    };
-    const auto parse = [](const ProcessResult& p) {
-        Run r;
-        r.exit_code = p.exit_code;
-        std::istringstream lines(p.out);
-        for (std::string kind, value; lines >> kind >> value;) {
-            if (kind == "error") {
-                ++r.errors[value];
-            } else {
-                r.latency[kind].push_back(std::stod(value));
-            }
-        }
-        return r;
+        return start_as(kDaemon, {exe, "--client", s.bus().address(), std::to_string(secs)}, secs);
     };
 
     // The reference, in the same run: the same user with no flood.
-    const Run alone = parse(start_victim(alone_seconds).get());
+    const VictimRun alone = parse_victim(start_victim(alone_seconds).get());
     // The service's memory before the flood, with its layers and one victim run behind it.
     const long baseline_rss = status_kib(s.pid(), "VmRSS:");
     const long baseline_hwm = status_kib(s.pid(), "VmHWM:");
 
-    auto follow = std::async(std::launch::async, [&] {
-        return run_as(kNobody, gid_of(kNobody),
-                      {exe, "--follower", s.bus().address(), layer_path(kNobody, "flood0"),
-                       std::to_string(seconds + 2)},
-                      std::chrono::seconds(static_cast<long>(seconds) + 120));
-    });
+    auto follow = start_as(
+        kNobody,
+        {exe, "--follower", s.bus().address(), layer_path(kNobody, "flood0"), std::to_string(seconds + 2)},
+        seconds);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // subscribed before the flood
     const double cpu_before = cpu_seconds(s.pid());
     auto writer = std::async(std::launch::async, [&] { return flood(audit_log, kRate, seconds); });
@@ -320,7 +240,7 @@ int main(int argc, char** argv) {
     const double cpu_flood = cpu_seconds(s.pid()) - cpu_before;
     while (attacked_victim.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready)
         sample();
-    const Run attacked = parse(attacked_victim.get());
+    const VictimRun attacked = parse_victim(attacked_victim.get());
     const std::string followed = follow.get().out;
     const long hwm = status_kib(s.pid(), "VmHWM:");
 
@@ -406,15 +326,8 @@ int main(int argc, char** argv) {
                     percentile(a, 0.5), a99, l.size(), percentile(l, 0.5), l99,
                     l.empty() ? 0.0 : *std::max_element(l.begin(), l.end()), a99 > 0 ? l99 / a99 : 0.0);
     }
-    for (const Run* run : {&alone, &attacked}) {
-        for (const auto& [name, count] : run->errors) {
-            std::printf("victim error %s: %d\n", name.c_str(), count);
-            failures += count;
-        }
-        for (const char* kind : {"list", "check", "apply"})
-            if (run->latency.count(kind) == 0) ++failures;
-        if (run->exit_code != 0) ++failures;
-    }
+    failures += victim_failures(alone);
+    failures += victim_failures(attacked);
     if (stop_code != 0) {
         std::printf("aalayerd exited %d at SIGTERM\n", stop_code);
         ++failures;

@@ -15,24 +15,17 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <future>
 #include <map>
 #include <sstream>
-#include <thread>
 
-#include <sdbus-c++/sdbus-c++.h>
-
-#include "dbus/sdbus_compat.h"
+#include "tests/bench/victim.h"
 #include "tests/support/measure.h"
 #include "tests/support/service_fixture.h"
 
 namespace {
 
 using namespace aalayer::test;
-using Clock = std::chrono::steady_clock;
-using Findings =
-    std::vector<sdbus::Struct<std::string, std::uint32_t, std::uint32_t, std::string, std::string>>;
 
 // The costliest layer text found so far: a `**` followed by many `?`.
 const std::string kCostly = "owner @{HOME}/**a??????????????? rw,\n";
@@ -48,65 +41,10 @@ std::string big_text() {
     return t;
 }
 
-// One user's loop (a process of that uid): prints "KIND MS" per success and
-// "error NAME" per failure.
+// One user's loop (a process of that uid, tests/bench/victim.h).
 int client(const std::string& address, const std::string& role, double seconds) {
-    auto conn = sdbus::createSessionBusConnectionWithAddress(address);
-    auto manager =
-        aalayer::sdbus_compat::create_proxy(*conn, "org.aalayer.Manager1", "/org/aalayer/Manager1");
-    auto root = aalayer::sdbus_compat::create_proxy(*conn, "org.aalayer.Manager1", "/org/aalayer");
-    const auto end = Clock::now() + std::chrono::duration<double>(seconds);
-    const std::string text = role == "costly" ? kCostly
-                             : role == "big"  ? big_text()
-                                              : "owner @{HOME}/x/** r,\n";
-    std::ostringstream out;
-    const auto timed = [&](const char* kind, auto&& fn) {
-        const auto t = Clock::now();
-        try {
-            fn();
-            out << kind << " " << ms(Clock::now() - t) << "\n";
-        } catch (const sdbus::Error& e) {
-            out << "error " << e.getName() << "\n";
-        }
-    };
-    const auto check = [&] {
-        std::string child;
-        Findings f;
-        manager->callMethod("Check")
-            .onInterface("org.aalayer.Manager1")
-            .withTimeout(std::chrono::seconds(60))
-            .withArguments(std::string("app"), std::string("h"), text)
-            .storeResultsTo(child, f);
-    };
-    for (int i = 0; Clock::now() < end; ++i) {
-        if (role != "victim") {
-            timed("check", check);
-            continue;
-        }
-        timed("list", [&] {
-            std::map<sdbus::ObjectPath, std::map<std::string, std::map<std::string, sdbus::Variant>>> objects;
-            root->callMethod("GetManagedObjects")
-                .onInterface("org.freedesktop.DBus.ObjectManager")
-                .withTimeout(std::chrono::seconds(60))
-                .storeResultsTo(objects);
-        });
-        timed("check", check);
-        if (i % 5 == 0) {
-            timed("apply", [&] {
-                sdbus::ObjectPath path;
-                Findings f;
-                manager->callMethod("Apply")
-                    .onInterface("org.aalayer.Manager1")
-                    .withTimeout(std::chrono::seconds(60))
-                    .withArguments(std::string("app"), "v" + std::to_string(i % 3), text,
-                                   std::map<std::string, sdbus::Variant>{})
-                    .storeResultsTo(path, f);
-            });
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    std::fputs(out.str().c_str(), stdout);
-    return 0;
+    if (role == "victim") return victim_loop(address, seconds);
+    return check_loop(address, seconds, role == "costly" ? kCostly : big_text());
 }
 
 }  // namespace
@@ -117,38 +55,13 @@ int main(int argc, char** argv) {
     const bool short_mode = !args.empty() && args[0] == "--short";
     const double seconds = short_mode ? 10 : 60;
     Service s;
-    const std::string self = "/proc/self/exe";
-    char path[4096] = {};
-    const ssize_t n = ::readlink(self.c_str(), path, sizeof path - 1);
-    if (n <= 0) return 2;
-    const std::string exe(path, static_cast<std::size_t>(n));
+    const std::string exe = self_exe();
+    if (exe.empty()) return 2;
     const auto start_client = [&](uid_t uid, const std::string& role, double secs) {
-        return std::async(std::launch::async, [&, uid, role, secs] {
-            return run_as(uid, gid_of(uid), {exe, "--client", s.bus().address(), role, std::to_string(secs)},
-                          std::chrono::seconds(static_cast<long>(secs) + 120));
-        });
-    };
-    // The victim's latencies: KIND -> milliseconds, and its errors.
-    struct Run {
-        std::map<std::string, std::vector<double>> latency;
-        std::map<std::string, int> errors;
-        int exit_code = -1;
-    };
-    const auto parse = [](const ProcessResult& p) {
-        Run r;
-        r.exit_code = p.exit_code;
-        std::istringstream lines(p.out);
-        for (std::string kind, value; lines >> kind >> value;) {
-            if (kind == "error") {
-                ++r.errors[value];
-            } else {
-                r.latency[kind].push_back(std::stod(value));
-            }
-        }
-        return r;
+        return start_as(uid, {exe, "--client", s.bus().address(), role, std::to_string(secs)}, secs);
     };
     // The reference, in the same run: the same user alone.
-    const Run alone = parse(start_client(kDaemon, "victim", seconds / 3).get());
+    const VictimRun alone = parse_victim(start_client(kDaemon, "victim", seconds / 3).get());
     std::vector<std::future<ProcessResult>> attackers;
     for (int i = 0; i < 8; ++i) {
         attackers.push_back(start_client(kNobody, "costly", seconds));
@@ -158,7 +71,7 @@ int main(int argc, char** argv) {
     long peak_rss = 0;
     while (victim.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready)
         peak_rss = std::max(peak_rss, status_kib(s.pid(), "VmRSS:"));
-    const Run attacked = parse(victim.get());
+    const VictimRun attacked = parse_victim(victim.get());
     std::map<std::string, int> attacker_answers;
     for (auto& a : attackers) {
         std::istringstream al(a.get().out);
@@ -184,16 +97,8 @@ int main(int argc, char** argv) {
     for (const auto& [kind, count] : attacker_answers)
         std::printf(" %s=%d", kind.c_str(), count);
     std::printf("\n");
-    int failures = 0;
-    for (const Run* run : {&alone, &attacked}) {
-        for (const auto& [name, count] : run->errors) {
-            std::printf("victim error %s: %d\n", name.c_str(), count);
-            failures += count;
-        }
-        for (const char* kind : {"list", "check", "apply"})
-            if (run->latency.count(kind) == 0) ++failures;
-        if (run->exit_code != 0) ++failures;
-    }
+    int failures = victim_failures(alone);
+    failures += victim_failures(attacked);
 #if !defined(__SANITIZE_ADDRESS__)
     // The documented bound (docs/RELIABILITY.md, "Memory"); a size, not a
     // time, so it holds on a loaded machine too. (AddressSanitizer keeps

@@ -135,6 +135,63 @@ TEST(DenialsBus, OnlyTheOwnerReceivesThemAndAnEavesdropperSeesNothing) {
     EXPECT_NE(root.out.find("second-secret"), std::string::npos) << root.out;
 }
 
+// keep_denials: the records a layer's owner saw are still listed after
+// aalayerd restarts (the audit-log source reads only what comes after its
+// start, so what the log lists then came from the state directory).
+TEST(DenialsBus, KeptRecordsAreListedAgainAfterARestart) {
+    TempDir logs;
+    ::chmod(logs.path().c_str(), 0755);
+    const std::string audit_log = logs.write("audit.log", "");
+    Service s({"denial_source=audit-log", "audit_log=" + audit_log, "keep_denials=yes"});
+    ASSERT_EQ(s.apply(kNobody, "web", "owner @{HOME}/docs/** r,\n").exit_code, 0);
+    append(audit_log, record("/nonexistent/docs/kept", 1));
+    std::string again = record("/nonexistent/docs/kept", 2);
+    again.replace(again.find("1700000000.000"), 14, "1700000005.000");  // seen again 5 s later
+    append(audit_log, again);
+    const std::vector<std::string> log_json{env_or("AALAYER_CLI", "aalayer"), "log", "app/web", "--json"};
+    std::string before;
+    for (int i = 0; i < 200 && before.find("\"count\": 2") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        before = s.run_client(kNobody, log_json).out;
+    }
+    ASSERT_NE(before.find("\"count\": 2"), std::string::npos) << before << s.log();
+
+    // Saved within the 10 s save interval, while the service runs.
+    const std::string file = s.state_dir() + "/denials/65534/app/web.denials";
+    const auto seen = std::chrono::steady_clock::now();
+    while (!fs::exists(file) && std::chrono::steady_clock::now() - seen < std::chrono::seconds(15))
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const auto saved_after =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - seen);
+    EXPECT_TRUE(fs::exists(file)) << s.log();
+    EXPECT_LE(saved_after.count(), 10'500);
+    std::cout << "saved " << saved_after.count() << " ms after the records were listed\n";
+    // Another record, then SIGTERM: the save at the stop has it.
+    append(audit_log, record("/nonexistent/docs/last", 3));
+    for (int i = 0; i < 200 && s.run_client(kNobody, log_json).out.find("docs/last") == std::string::npos;
+         ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(s.terminate(), 0);
+    ASSERT_TRUE(fs::exists(file)) << s.log();
+    std::cout << "one record kept: " << fs::file_size(file) << " bytes in " << file << "\n";
+    s.start();
+    const auto after = s.run_client(kNobody, log_json);
+    EXPECT_EQ(after.exit_code, 0) << after.err;
+    EXPECT_NE(after.out.find("\"path\": \"/nonexistent/docs/kept\""), std::string::npos)
+        << after.out << s.log();
+    EXPECT_NE(after.out.find("\"first\": 1700000000000000"), std::string::npos) << after.out;
+    EXPECT_NE(after.out.find("\"last\": 1700000005000000"), std::string::npos) << after.out;
+    EXPECT_NE(after.out.find("\"count\": 2"), std::string::npos) << after.out;
+    EXPECT_NE(after.out.find("\"path\": \"/nonexistent/docs/last\""), std::string::npos) << after.out;
+    const auto plain = s.run_client(kNobody, {env_or("AALAYER_CLI", "aalayer"), "log", "app/web"});
+    EXPECT_NE(plain.out.find("DENIED  open  /nonexistent/docs/kept  r (owner)  cat[4242]  x2"),
+              std::string::npos)
+        << plain.out;
+    EXPECT_EQ(s.log().find("cannot use these denial records"), std::string::npos) << s.log();
+    EXPECT_NE(s.log().find(", kept across restarts in " + s.state_dir() + "/denials"), std::string::npos)
+        << s.log();
+}
+
 // An auditd log line of an access logged in complain mode under app/web.
 std::string allowed_record(const std::string& path, const std::string& mask, int ouid, int serial) {
     return "type=AVC msg=audit(1700000001.000:" + std::to_string(serial) +

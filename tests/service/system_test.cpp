@@ -53,6 +53,18 @@ TEST(Config, TheAdmissionSettingsAreReadAndChecked) {
     EXPECT_TRUE(set_config(c, "no_such_setting", "1"));
 }
 
+TEST(Config, KeepDenialsIsOffByDefaultAndTakesYesOrNo) {
+    DaemonConfig c;
+    EXPECT_FALSE(c.keep_denials);
+    EXPECT_FALSE(set_config(c, "keep_denials", "yes"));
+    EXPECT_TRUE(c.keep_denials);
+    EXPECT_FALSE(set_config(c, "keep_denials", "no"));
+    EXPECT_FALSE(c.keep_denials);
+    const auto e = set_config(c, "keep_denials", "1");
+    ASSERT_TRUE(e);
+    EXPECT_EQ(*e, "keep_denials must be yes or no");
+}
+
 TEST(Config, TheShippedFileIsTheDefaults) {
     // Every key of the installed aalayerd.conf (service/data/aalayerd.conf.in
     // with this build's paths) reads, and gives the built-in default.
