@@ -1,0 +1,172 @@
+#include "policy/engine/removal_notes.h"
+
+#include <algorithm>
+#include <set>
+
+#include "policy/automaton/paths.h"
+#include "policy/common/utf8.h"
+
+namespace aalayer::policy {
+
+namespace {
+
+// The label of the search below: what a canonical path of the grant region
+// tells about the layer there.
+struct RemovalLabel {
+    static constexpr Label kPairMask = 0xffffU;  // encode(B(p)) where the layer takes it all away
+    static constexpr unsigned kRuleShift = 16U;  // the first grant rule holding p, plus one
+    static constexpr Label kRuleMask = 0xffU << kRuleShift;
+    static constexpr Label kBaseSome = 1U << 24U;     // B(p) ∩ G(p) is not empty
+    static constexpr Label kLayerAllows = 1U << 25U;  // A(p) is not empty
+
+    static std::size_t rule_of(Label l) { return ((l & kRuleMask) >> kRuleShift) - 1; }
+};
+
+// Which grant rule a path falls under first (its index plus one; 0: none),
+// so that each region is named once, under the rule the admin wrote for it.
+Result<Dfa> first_rule(const CompiledGrant& grant, const DfaLimits& limits) {
+    const std::size_t n = std::min<std::size_t>(grant.rule_regions.size(), 255);
+    Dfa acc = map_labels(grant.rule_regions[0], [](Label r) { return static_cast<Label>(r != 0 ? 1 : 0); });
+    for (std::size_t i = 1; i < n; ++i) {
+        const auto index = static_cast<Label>(i + 1);
+        AA_ASSIGN(
+            acc, product(
+                     acc, grant.rule_regions[i],
+                     [index](Label a, Label r) { return a != 0 ? a : (r != 0 ? index : Label{0}); }, limits));
+    }
+    return minimize(acc, limits);
+}
+
+// "rw" when owner and others get the same, else "owner=rw other=r".
+std::string describe(PermPair p) {
+    if (p.owner == p.other) return perm_letters(p.owner);
+    const auto letters = [](PermBits b) { return b == 0 ? std::string("-") : perm_letters(b); };
+    return "owner=" + letters(p.owner) + " other=" + letters(p.other);
+}
+
+struct Region {
+    std::size_t rule;
+    std::string example;
+    PermPair base;
+};
+
+}  // namespace
+
+Status add_removal_notes(const Bounds& bounds, const Dfa& layer_dfa, const LayerRules& layer,
+                         const DfaLimits& limits, std::vector<Finding>& findings) {
+    const CompiledGrant& grant = *bounds.grant;
+    if (grant.rule_regions.empty()) return {};
+    // Per path of the region: what the base allows, flagged when the layer
+    // allows none of what base and grant leave it and denies not all of it.
+    AA_ASSIGN(Dfa cells, product(
+                             bounds.product, layer_dfa,
+                             [&](Label x, Label l) {
+                                 const Bounds::Cell& cell = bounds.cells[x];
+                                 if (!cell.in_region) return Label{0};
+                                 const LayerLabel layer_label = LayerLabel::unpack(l);
+                                 const PermPair open = cell.base & cell.grant;
+                                 Label out = 0;
+                                 if (open != PermPair{}) out |= RemovalLabel::kBaseSome;
+                                 if (layer_label.allow != PermPair{}) out |= RemovalLabel::kLayerAllows;
+                                 const bool none_kept = formula(cell, l) == PermPair{};
+                                 const bool not_denied = minus(open, layer_label.deny) != PermPair{};
+                                 if (none_kept && not_denied) out |= encode(cell.base);
+                                 return out;
+                             },
+                             limits));
+    AA_ASSIGN(cells, minimize(cells, limits));
+    AA_ASSIGN(const Dfa rules, first_rule(grant, limits));
+    AA_ASSIGN(Dfa joint, product(
+                             cells, rules,
+                             [](Label c, Label r) {
+                                 return c == 0 || r == 0 ? Label{0} : c | (r << RemovalLabel::kRuleShift);
+                             },
+                             limits));
+    AA_ASSIGN(joint,
+              product(
+                  joint, canonical_paths(), [](Label j, Label c) { return c != 0 ? j : Label{0}; }, limits));
+    // Directories do not count as what the base or the layer allow: bases
+    // often let a program list every directory (`/**/ r`), which says
+    // nothing about whether it may use the files of a home.
+    AA_ASSIGN(const Dfa directories, compile_globs({"/", "/**/"}, Location{}, GlobLimits{}, limits));
+    AA_ASSIGN(joint, product(
+                         joint, directories,
+                         [](Label j, Label d) {
+                             return d != 0 ? j & ~(RemovalLabel::kBaseSome | RemovalLabel::kLayerAllows) : j;
+                         },
+                         limits));
+    AA_ASSIGN(joint, minimize(joint, limits));
+    const std::set<Label> labels(joint.label.begin(), joint.label.end());
+
+    // Grant rules where the base allows no file at all, yet the layer allows one.
+    std::set<std::size_t> base_some;
+    std::set<std::size_t> layer_allows;
+    std::set<std::size_t> removed;  // grant rules where the layer takes something away; one note each
+    for (const Label l : labels) {
+        if (l == 0) continue;
+        const std::size_t rule = RemovalLabel::rule_of(l);
+        if ((l & RemovalLabel::kBaseSome) != 0) base_some.insert(rule);
+        if ((l & RemovalLabel::kLayerAllows) != 0) layer_allows.insert(rule);
+        if ((l & RemovalLabel::kPairMask) != 0) removed.insert(rule);
+    }
+    const Location where{layer.source, 0, 0};
+    for (const std::size_t rule : layer_allows) {
+        if (base_some.contains(rule)) continue;
+        removed.erase(rule);  // one note for the rule: this one says more
+        const Label key = static_cast<Label>(rule + 1) << RemovalLabel::kRuleShift;
+        AA_ASSIGN(const std::optional<std::string> example,
+                  shortest_witness(
+                      joint,
+                      [key](Label v) {
+                          return (v & RemovalLabel::kRuleMask) == key &&
+                                 (v & RemovalLabel::kLayerAllows) != 0;
+                      },
+                      limits));
+        if (!example) continue;
+        const FileRuleInfo& r = grant.grant.rules[rule];
+        findings.push_back(
+            Finding{Severity::Note, where,
+                    to_valid_utf8(
+                        "the base " + grant.grant.base +
+                        " allows no file (directories at most) anywhere in the grant's '" + r.text + "' (" +
+                        to_string(r.where) + "), so this layer's allow rules give no file there (e.g. " +
+                        printable(*example) +
+                        "); a home directory outside the homes the base covers (its @{HOMEDIRS}) looks like "
+                        "this")});
+    }
+
+    std::vector<Region> regions;
+    for (const std::size_t rule : removed) {
+        if (regions.size() == kMaxRemovalNotes) break;
+        const Label key = static_cast<Label>(rule + 1) << RemovalLabel::kRuleShift;
+        AA_ASSIGN(const std::optional<std::string> example,
+                  shortest_witness(
+                      joint,
+                      [key](Label v) {
+                          return (v & RemovalLabel::kRuleMask) == key && (v & RemovalLabel::kPairMask) != 0;
+                      },
+                      limits));
+        if (example)
+            regions.push_back(Region{rule, printable(*example),
+                                     decode(joint.label_of(*example) & RemovalLabel::kPairMask)});
+    }
+    for (const Region& r : regions) {
+        const FileRuleInfo& granted = grant.grant.rules[r.rule];
+        findings.push_back(Finding{
+            Severity::Note, where,
+            to_valid_utf8("inside the grant this layer allows nothing on " + r.example +
+                          " (the base allows " + describe(r.base) +
+                          " there), nor on any other path of the grant's '" + granted.text + "' (" +
+                          to_string(granted.where) +
+                          ") it neither allows nor denies: inside the grant a layer is an allow-list")});
+    }
+    if (removed.size() > regions.size()) {
+        findings.push_back(Finding{Severity::Note, where,
+                                   "and " + std::to_string(removed.size() - regions.size()) +
+                                       " more grant rule(s) where this layer allows nothing of what the "
+                                       "base allows"});
+    }
+    return {};
+}
+
+}  // namespace aalayer::policy
