@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "policy/automaton/paths.h"
 #include "policy/common/utf8.h"
@@ -52,49 +53,77 @@ struct Region {
 
 }  // namespace
 
+Status prepare_region_cells(Bounds& bounds, const DfaLimits& limits) {
+    bounds.region_cells.assign(1, Bounds::RegionCell{});
+    bounds.region = Dfa::empty();
+    const CompiledGrant& grant = *bounds.grant;
+    if (grant.rule_regions.empty()) return {};
+    AA_ASSIGN(const Dfa rules, first_rule(grant, limits));
+    AA_ASSIGN(const Dfa directories, compile_globs({"/", "/**/"}, Location{}, GlobLimits{}, limits));
+    // Label: 0 off canonical paths, 1 a canonical file, 2 a canonical directory.
+    AA_ASSIGN(const Dfa kinds,
+              product(
+                  canonical_paths(), directories,
+                  [](Label c, Label d) { return c == 0 ? Label{0} : (d != 0 ? 2U : 1U); }, limits));
+    // (base-and-grant cell, rule) first, then the kind of path.
+    std::unordered_map<std::uint64_t, Label> pairs;
+    std::vector<std::pair<Label, Label>> pair_of{{0, 0}};
+    AA_ASSIGN(Dfa ruled, product(
+                             bounds.product, rules,
+                             [&](Label x, Label r) {
+                                 if (r == 0 || !bounds.cells[x].in_region) return Label{0};
+                                 auto [it, inserted] =
+                                     pairs.emplace(label_pair_key(x, r), static_cast<Label>(pair_of.size()));
+                                 if (inserted) pair_of.emplace_back(x, r);
+                                 return it->second;
+                             },
+                             limits));
+    std::unordered_map<std::uint64_t, Label> ids;
+    AA_ASSIGN(Dfa region, product(
+                              ruled, kinds,
+                              [&](Label p, Label k) {
+                                  if (p == 0 || k == 0) return Label{0};
+                                  auto [it, inserted] = ids.emplace(
+                                      label_pair_key(p, k), static_cast<Label>(bounds.region_cells.size()));
+                                  if (inserted) {
+                                      const Bounds::Cell& cell = bounds.cells[pair_of[p].first];
+                                      bounds.region_cells.push_back(Bounds::RegionCell{
+                                          cell.base, cell.grant, pair_of[p].second - 1, k == 2});
+                                  }
+                                  return it->second;
+                              },
+                              limits));
+    AA_ASSIGN(bounds.region, minimize(region, limits));
+    return {};
+}
+
 Status add_removal_notes(const Bounds& bounds, const Dfa& layer_dfa, const LayerRules& layer,
                          const DfaLimits& limits, std::vector<Finding>& findings) {
     const CompiledGrant& grant = *bounds.grant;
     if (grant.rule_regions.empty()) return {};
-    // Per path of the region: what the base allows, flagged when the layer
-    // allows none of what base and grant leave it and denies not all of it.
-    AA_ASSIGN(Dfa cells, product(
-                             bounds.product, layer_dfa,
+    // Per canonical path of the region: its grant rule, what the base
+    // allows when the layer allows none of what base and grant leave it and
+    // denies not all of it, and whether base and layer allow a file there.
+    // Directories do not count as files: bases often let a program list
+    // every directory (`/**/ r`), which says nothing about a home's files.
+    AA_ASSIGN(Dfa joint, product(
+                             bounds.region, layer_dfa,
                              [&](Label x, Label l) {
-                                 const Bounds::Cell& cell = bounds.cells[x];
-                                 if (!cell.in_region) return Label{0};
+                                 if (x == 0) return Label{0};
+                                 const Bounds::RegionCell& cell = bounds.region_cells[x];
                                  const LayerLabel layer_label = LayerLabel::unpack(l);
                                  const PermPair open = cell.base & cell.grant;
-                                 Label out = 0;
-                                 if (open != PermPair{}) out |= RemovalLabel::kBaseSome;
-                                 if (layer_label.allow != PermPair{}) out |= RemovalLabel::kLayerAllows;
-                                 const bool none_kept = formula(cell, l) == PermPair{};
+                                 Label out = static_cast<Label>(std::min<std::size_t>(cell.rule + 1, 255))
+                                             << RemovalLabel::kRuleShift;
+                                 if (!cell.directory && open != PermPair{}) out |= RemovalLabel::kBaseSome;
+                                 if (!cell.directory && layer_label.allow != PermPair{})
+                                     out |= RemovalLabel::kLayerAllows;
+                                 const PermPair kept = minus(open & layer_label.allow, layer_label.deny);
                                  const bool not_denied = minus(open, layer_label.deny) != PermPair{};
-                                 if (none_kept && not_denied) out |= encode(cell.base);
+                                 if (kept == PermPair{} && not_denied) out |= encode(cell.base);
                                  return out;
                              },
                              limits));
-    AA_ASSIGN(cells, minimize(cells, limits));
-    AA_ASSIGN(const Dfa rules, first_rule(grant, limits));
-    AA_ASSIGN(Dfa joint, product(
-                             cells, rules,
-                             [](Label c, Label r) {
-                                 return c == 0 || r == 0 ? Label{0} : c | (r << RemovalLabel::kRuleShift);
-                             },
-                             limits));
-    AA_ASSIGN(joint,
-              product(
-                  joint, canonical_paths(), [](Label j, Label c) { return c != 0 ? j : Label{0}; }, limits));
-    // Directories do not count as what the base or the layer allow: bases
-    // often let a program list every directory (`/**/ r`), which says
-    // nothing about whether it may use the files of a home.
-    AA_ASSIGN(const Dfa directories, compile_globs({"/", "/**/"}, Location{}, GlobLimits{}, limits));
-    AA_ASSIGN(joint, product(
-                         joint, directories,
-                         [](Label j, Label d) {
-                             return d != 0 ? j & ~(RemovalLabel::kBaseSome | RemovalLabel::kLayerAllows) : j;
-                         },
-                         limits));
     AA_ASSIGN(joint, minimize(joint, limits));
     const std::set<Label> labels(joint.label.begin(), joint.label.end());
 

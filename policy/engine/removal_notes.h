@@ -17,6 +17,9 @@ namespace aalayer::policy {
 // At most this many regions are named; the rest are counted in one more note.
 inline constexpr std::size_t kMaxRemovalNotes = 8;
 
+// Bounds::region and region_cells, once per base and user (prepare_bounds).
+Status prepare_region_cells(Bounds& bounds, const DfaLimits& limits);
+
 // Appends the notes to `findings`, located on the layer (`layer.source`).
 // `layer_dfa`: the layer's automaton (label: LayerLabel). An error is a
 // budget (limits.work).
