@@ -110,6 +110,7 @@ Result<Composition> compose(std::shared_ptr<const Bounds> bounds, const LayerRul
                                        "what this layer takes away inside the grant was not worked out: "
                                        "it needs more work than the service allows"});
     }
+    add_class_notes(bounds->base->classes, bounds->base->name, layer, out.findings);
     out.layer_dfa_ = std::move(*layer_dfa);
     out.work = meter.used();
     out.bounds_ = std::move(bounds);

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "policy/engine/class_allows.h"
 #include "policy/engine/finding.h"
 #include "policy/engine/grant.h"
 #include "policy/engine/layer.h"
@@ -29,6 +30,8 @@ struct BasePolicy {
     std::vector<std::string> flags;
     PermissionAutomaton files;
     Dfa effective;  // label: encode(B(p))
+    // Its allow rules of the allow-list classes, read coarsely (class_allows.h).
+    ClassAllows classes;
 };
 
 // Compiles the named profile of a base policy file (the only top-level

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "policy/engine/compose.h"
+#include "policy/source/memory_reader.h"
 #include "tests/support/default_limits.h"
 
 namespace aalayer::policy {
 namespace {
 
+using test::kLayerLimits;
 using test::kPermissionLimits;
 
 FileRuleInfo rule(const std::string& glob, PermBits bits, bool deny = false, std::uint32_t line = 1) {
@@ -131,6 +133,65 @@ TEST(RemovalNotes, AtMostEightThenACount) {
 TEST(RemovalNotes, AnEmptyGrantHasNone) {
     auto base = make_base({rule("/**", kRw)});
     EXPECT_EQ(notes_of(base, make_grant({}), {rule("/s/**", kRw, true)}), std::vector<std::string>{});
+}
+
+// Allow-list classes: a layer whose network (capability, ...) rules meet
+// nothing the base allows leaves the program none of the class.
+class ClassNotes : public ::testing::Test {
+protected:
+    ClassNotes() {
+        reader_.add("/p/app",
+                    "profile app /usr/bin/app {\n  /** r,\n  network inet stream,\n  network unix,\n"
+                    "  capability net_admin,\n  signal,\n  deny ptrace,\n}\n");
+    }
+
+    std::vector<std::string> notes(const std::string& text) {
+        LoadOptions options;
+        options.include_dirs = {"/p"};
+        const Loader loader(reader_, options);
+        auto base = compile_base(loader, "/p/app", "", kPermissionLimits);
+        EXPECT_TRUE(base.ok());
+        if (!base.ok()) return {};
+        const LayerRules layer = read_layer(loader, text, "my.layer", kLayerLimits);
+        auto c = compose(std::make_shared<const BasePolicy>(std::move(*base)), make_grant({}), layer,
+                         LayerId{1000, "l"});
+        EXPECT_TRUE(c.ok() && c->valid());
+        std::vector<std::string> out;
+        if (c.ok())
+            for (const auto& f : c->findings)
+                if (f.severity == Severity::Note) out.push_back(f.format());
+        return out;
+    }
+
+    static std::string none_of(const std::string& cls, std::uint32_t line, const std::string& allowed) {
+        return "my.layer:" + std::to_string(line) + ":1: note: this layer's " + cls + " rules make " + cls +
+               " an allow-list, and none of them meets what the base app allows (" + allowed +
+               "): the program gets no " + cls + " at all";
+    }
+
+    MemoryReader reader_;
+};
+
+TEST_F(ClassNotes, NetworkThatMeetsNothingTheBaseAllows) {
+    const std::string allowed = "network inet stream, network unix,";
+    EXPECT_EQ(notes("network inet dgram,\n"), std::vector{none_of("network", 1, allowed)});
+    EXPECT_EQ(notes("/x r,\nnetwork inet6 stream,\nnetwork inet6 dgram,\n"),
+              std::vector{none_of("network", 2, allowed)});
+    // Any rule that meets the base is enough; a rule with fewer words meets more.
+    EXPECT_EQ(notes("network inet dgram,\nnetwork inet stream,\n"), std::vector<std::string>{});
+    EXPECT_EQ(notes("network inet,\n"), std::vector<std::string>{});
+    EXPECT_EQ(notes("network stream,\n"), std::vector<std::string>{});
+    EXPECT_EQ(notes("network unix stream,\n"), std::vector<std::string>{});
+    EXPECT_EQ(notes("network,\n"), std::vector<std::string>{});
+}
+
+TEST_F(ClassNotes, CapabilitiesAndClassesTheBaseDoesNotAllowAtAll) {
+    EXPECT_EQ(notes("capability sys_admin,\n"),
+              std::vector{none_of("capability", 1, "capability net_admin,")});
+    EXPECT_EQ(notes("capability sys_admin net_admin,\n"), std::vector<std::string>{});
+    // The base's deny ptrace is no allow: it allows no ptrace at all.
+    EXPECT_EQ(notes("ptrace read,\n"), std::vector{none_of("ptrace", 1, "no ptrace rule")});
+    EXPECT_EQ(notes("signal (send),\n"), std::vector<std::string>{});
 }
 
 }  // namespace
