@@ -1,5 +1,7 @@
 // The notes on what a layer takes away inside the grant
 // (policy/engine/removal_notes.h; docs/layer-algebra.md, "What a layer takes away").
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "policy/engine/compose.h"
@@ -128,6 +130,36 @@ TEST(RemovalNotes, AtMostEightThenACount) {
     EXPECT_EQ(
         notes[8],
         "my.layer: note: and 3 more grant rule(s) where this layer allows nothing of what the base allows");
+}
+
+TEST(RemovalNotes, DiffWithBaseShowsWhatTheLayerTakesAway) {
+    auto base = make_base({rule("/h/a/**", kRw), rule("/h/b/**", perm::kRead), rule("/etc/**", perm::kRead)});
+    auto grant = make_grant({rule("/h/a/**", kRw, false, 2), rule("/h/b/**", perm::kRead, false, 3)});
+    LayerRules layer;
+    layer.source = "my.layer";
+    layer.files = {rule("/h/a/x", perm::kRead), rule("/etc/s", perm::kRead, true)};
+    auto c = compose(base, grant, layer, LayerId{1000, "l"});
+    ASSERT_TRUE(c.ok() && c->valid());
+    auto d = diff_with_base(*c, test::kDfaLimits);
+    ASSERT_TRUE(d.ok());
+    const PermPair rw{kRw, kRw};
+    const PermPair r{perm::kRead, perm::kRead};
+    // Each difference: an example path, the base there, the layer's answer; the same as
+    // perms() and bounds_at() give on that path.
+    for (const auto& x : *d) {
+        EXPECT_EQ(x.a, c->bounds_at(x.example).base) << x.example;
+        EXPECT_EQ(x.b, c->perms(x.example)) << x.example;
+    }
+    const auto has = [&](const std::string& path, PermPair a, PermPair b) {
+        return std::ranges::any_of(
+            *d, [&](const Difference& x) { return x.example == path && x.a == a && x.b == b; });
+    };
+    EXPECT_TRUE(has("/h/a/x", rw, r)) << ::testing::PrintToString(d->size());
+    EXPECT_TRUE(has("/h/a/a", rw, PermPair{}));
+    // One example per distinct pair: /h/b/** (taken away inside the grant) and /etc/s (denied
+    // outside it) both go from r to nothing, and /etc/s comes first in witness order.
+    EXPECT_TRUE(has("/etc/s", r, PermPair{}));
+    EXPECT_EQ(d->size(), 3U);
 }
 
 TEST(RemovalNotes, AnEmptyGrantHasNone) {
