@@ -73,6 +73,11 @@ say "What may I decide about? The admin's grant for firefox, expanded for me"
 show $aalayer grants
 say "Check a layer that reaches past the grant: each clipped rule names an example path"
 show $aalayer check $ex/escape.layer --base firefox --name escape
+say "Inside the grant a layer is an allow-list: notes say what a layer takes away there"
+show $aalayer check $ex/banking.layer --base firefox
+show $aalayer check $ex/deny-only.layer --base firefox
+printf 'owner @{HOME}/.mozilla/firefox/banking/** rwk,\nnetwork inet6 raw,\n' > "$work/net.layer"
+show $aalayer check "$work/net.layer" --base firefox
 say "Apply the banking and everyday layers"
 show cat $ex/banking.layer
 show $aalayer apply firefox/banking $ex/banking.layer

@@ -34,6 +34,10 @@ Result<BasePolicy> compile_base(const Loader& loader, const std::string& file, c
     base.file = file;
     base.flags = found->flags;
     AA_ASSIGN(std::vector<FileRuleInfo> rules, collect_file_rules(loader, policy, *found));
+    AA_TRY(walk_profile(loader, policy, found->items, [&](const WalkedItem& w) {
+        add_class_allow(base.classes, w);
+        return Status{};
+    }));
     if (std::ranges::find(found->flags, "unconfined") != found->flags.end()) {
         // AppArmor 4's flags=(unconfined) (Debian 13's firefox, for one): the
         // kernel mediates nothing for the profile, whatever its rules say, so
@@ -44,6 +48,7 @@ Result<BasePolicy> compile_base(const Loader& loader, const std::string& file, c
         all.bits = perm::kAll;
         all.globs = {"/**"};
         rules.push_back(std::move(all));
+        base.classes.everything = true;
     }
     AA_ASSIGN(base.files, PermissionAutomaton::build(std::move(rules), limits));
     AA_ASSIGN(base.effective, base.files.effective_dfa(limits.dfa));

@@ -10,6 +10,7 @@
 #include "policy/common/hash.h"
 #include "policy/engine/child_profile.h"
 #include "policy/engine/child_readback.h"
+#include "policy/engine/removal_notes.h"
 
 namespace aalayer::policy {
 
@@ -235,6 +236,7 @@ Result<std::shared_ptr<const Bounds>> prepare_bounds(std::shared_ptr<const BaseP
     compile_outside(*out, *base, *grant, limits);
     out->base = std::move(base);
     out->grant = std::move(grant);
+    AA_TRY(prepare_region_cells(*out, limits));
     return std::shared_ptr<const Bounds>(std::move(out));
 }
 

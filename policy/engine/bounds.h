@@ -37,6 +37,17 @@ struct Bounds {
     // rules is proved with this automaton and only its other rules compiled.
     std::vector<FileRuleInfo> outside_rules;
     Dfa outside_dfa = Dfa::empty();
+    // For the notes on what a layer takes away (removal_notes.h), the same
+    // for every layer: the region's canonical paths, labelled with an index
+    // into region_cells ([0]: outside the region, or not canonical).
+    struct RegionCell {
+        PermPair base;           // B(p)
+        PermPair grant;          // G(p)
+        std::size_t rule = 0;    // the first grant rule holding p
+        bool directory = false;  // p ends in '/'
+    };
+    Dfa region = Dfa::empty();
+    std::vector<RegionCell> region_cells;
 };
 
 // The formula on one path's cells (compose.h): B ∩ G ∩ A − D inside the

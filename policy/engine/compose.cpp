@@ -9,6 +9,7 @@
 #include "policy/engine/child_readback.h"
 #include "policy/engine/clipping.h"
 #include "policy/engine/proof.h"
+#include "policy/engine/removal_notes.h"
 #include "policy/engine/work_budget.h"
 
 namespace aalayer::policy {
@@ -102,6 +103,14 @@ Result<Composition> compose(std::shared_ptr<const Bounds> bounds, const LayerRul
         layer_dfa ? prove_child(*bounds, *layer_dfa, out.child_text, limits) : Status(layer_dfa.error());
     if (meter.exhausted()) return too_much_work(layer, costliest_rule(cost), meter);
     if (!proved) return proved.take_error();
+    // What the layer takes away without saying so: notes, on what is left
+    // of the budget; when it runs out they are skipped, said in one note.
+    if (!add_removal_notes(*bounds, *layer_dfa, layer, limits, out.findings)) {
+        out.findings.push_back(Finding{Severity::Note, Location{layer.source, 0, 0},
+                                       "what this layer takes away inside the grant was not worked out: "
+                                       "it needs more work than the service allows"});
+    }
+    add_class_notes(bounds->base->classes, bounds->base->name, layer, out.findings);
     out.layer_dfa_ = std::move(*layer_dfa);
     out.work = meter.used();
     out.bounds_ = std::move(bounds);

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "policy/engine/class_allows.h"
 #include "policy/engine/finding.h"
 #include "policy/engine/grant.h"
 #include "policy/engine/layer.h"
@@ -29,6 +30,8 @@ struct BasePolicy {
     std::vector<std::string> flags;
     PermissionAutomaton files;
     Dfa effective;  // label: encode(B(p))
+    // Its allow rules of the allow-list classes, read coarsely (class_allows.h).
+    ClassAllows classes;
 };
 
 // Compiles the named profile of a base policy file (the only top-level
@@ -105,6 +108,8 @@ public:
     // The effective policy as one automaton, label encode(effective(p)):
     // built on demand (diff, audits), as it is larger than its parts.
     [[nodiscard]] Result<Dfa> effective_dfa(const DfaLimits& limits) const;
+    // The base alone, label encode(B(p)): what the program gets without the layer.
+    [[nodiscard]] Dfa base_dfa() const;
     // The proof compose() ran on child_text, run on another text (tests,
     // audits): that child stacked on the base gives this policy on every
     // canonical path, and the policy stays within the base and the grant.
@@ -140,6 +145,11 @@ struct Difference {
 };
 Result<std::vector<Difference>> diff(const Composition& a, const Composition& b, const DfaLimits& limits,
                                      std::size_t max_regions = 64);
+// Where a composition differs from its base alone: `a` what the base
+// allows, `b` what the layer leaves (the engine side of comparing a layer
+// with its base; docs/layer-algebra.md, "What a layer takes away").
+Result<std::vector<Difference>> diff_with_base(const Composition& c, const DfaLimits& limits,
+                                               std::size_t max_regions = 64);
 
 // PERMS as the API prints them: "owner=rw other=r".
 std::string format_pair(PermPair p);

@@ -83,10 +83,16 @@ Explanation Composition::explain(std::string_view path) const {
     return e;
 }
 
-Result<std::vector<Difference>> diff(const Composition& a, const Composition& b, const DfaLimits& limits,
-                                     std::size_t max_regions) {
-    AA_ASSIGN(Dfa ea, a.effective_dfa(limits));
-    AA_ASSIGN(Dfa eb, b.effective_dfa(limits));
+Dfa Composition::base_dfa() const {
+    return bounds_ ? bounds_->base->effective : Dfa::empty();
+}
+
+namespace {
+
+// One example path per distinct pair of answers where two policies (labels
+// encode(pair)) differ, shortest first.
+Result<std::vector<Difference>> differences(const Dfa& ea, const Dfa& eb, const DfaLimits& limits,
+                                            std::size_t max_regions) {
     AA_ASSIGN(Dfa joint, product(
                              ea, eb, [](Label x, Label y) { return DiffLabel::between(x, y); }, limits));
     AA_ASSIGN(const Dfa both, minimize(joint, limits));
@@ -112,6 +118,21 @@ Result<std::vector<Difference>> diff(const Composition& a, const Composition& b,
                                                     : x.example < y.example;
     });
     return out;
+}
+
+}  // namespace
+
+Result<std::vector<Difference>> diff(const Composition& a, const Composition& b, const DfaLimits& limits,
+                                     std::size_t max_regions) {
+    AA_ASSIGN(const Dfa ea, a.effective_dfa(limits));
+    AA_ASSIGN(const Dfa eb, b.effective_dfa(limits));
+    return differences(ea, eb, limits, max_regions);
+}
+
+Result<std::vector<Difference>> diff_with_base(const Composition& c, const DfaLimits& limits,
+                                               std::size_t max_regions) {
+    AA_ASSIGN(const Dfa effective, c.effective_dfa(limits));
+    return differences(c.base_dfa(), effective, limits, max_regions);
 }
 
 }  // namespace aalayer::policy

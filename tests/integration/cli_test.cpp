@@ -49,7 +49,17 @@ TEST(Cli, CheckPrintsLocatedFindingsAndExitsOneOnErrors) {
     const std::string good = s.text_file("owner @{HOME}/work/** rw,\n/etc/shadow r,\n");
     const auto ok = cli(s, kNobody, {"check", good, "--base", "app"});
     EXPECT_EQ(ok.exit_code, 0) << ok.err;
-    EXPECT_EQ(ok.out, good + ":2:1: warning: allows /etc/shadow, outside the grant for app; clipped\n");
+    // A note is no error: the layer allows nothing of the rest of the home the base allows.
+    EXPECT_EQ(ok.out,
+              good + ":2:1: warning: allows /etc/shadow, outside the grant for app; clipped\n" + good +
+                  ": note: inside the grant this layer allows nothing on /nonexistent/a (the base allows "
+                  "owner=rwak other=r there), nor on any other path of the grant's 'owner @{HOME}/** rw,' (" +
+                  (s.dir() + "/grants/app.conf") +
+                  ":2:3) it neither allows nor denies: inside the grant a layer is an allow-list\n");
+    const Json notes = parse(cli(s, kNobody, {"check", good, "--base", "app", "--json"}).out);
+    EXPECT_TRUE(notes.get("valid")->boolean);
+    ASSERT_EQ(notes.get("findings")->items.size(), 2U);
+    EXPECT_EQ(notes.get("findings")->items[1].get("severity")->text, "note");
     const std::string bad = s.text_file("owner @{HOME}/** r,\n/usr/bin/x px,\n");
     const auto r = cli(s, kNobody, {"check", bad, "--base", "app"});
     EXPECT_EQ(r.exit_code, 1);

@@ -376,10 +376,12 @@ TEST(Compose, ClippedRuleNamesTheExclusionThatDecided) {
     auto c = compose(base, grant, layer, LayerId{1000, "b"});
     ASSERT_TRUE(c.ok());
     ASSERT_TRUE(c->valid());
-    ASSERT_EQ(c->findings.size(), 1U);
+    ASSERT_EQ(c->findings.size(), 2U);
     EXPECT_EQ(c->findings[0].format(),
               "banking.layer:2:1: warning: allows /h/auto/a, excluded by the grant at firefox.conf:4:3 "
               "(exclude /h/auto/**,); clipped");
+    // What is left of the grant, the layer allows nothing of (removal_notes_test.cpp).
+    EXPECT_EQ(c->findings[1].severity, Severity::Note);
     // Excluded: the base decides, the layer's allow-list does not reach it.
     EXPECT_EQ(c->perms("/h/auto/x"), (PermPair{perm::kAll, perm::kAll}));
     EXPECT_EQ(c->perms("/h/other"), (PermPair{}));

@@ -102,8 +102,10 @@ protected:
         for (const auto& p : result.proposals)
             next += p.rule + "\n";
         const Composition composed = compose_text(next);
+        // Notes (what a layer takes away inside the grant) are not the
+        // learned rules' doing; the service ignores them here too.
         for (const auto& f : composed.findings)
-            ADD_FAILURE() << "finding on the learned layer: " << f.format();
+            if (f.severity != Severity::Note) ADD_FAILURE() << "finding on the learned layer: " << f.format();
         EXPECT_EQ(verify_proposals(result, observed, composed), std::vector<std::size_t>{}) << next;
         return result;
     }
