@@ -147,6 +147,7 @@ int run(const DaemonConfig& config) {
     BusLoop loop(*connection, [](const std::string& m) { log_message(3, m); });
     CostLimiter costs(CostLimiter::Limits{config.user_cpu_burst_ms * 1000U,
                                           static_cast<std::uint32_t>(config.user_cpu_percent)});
+    bool connected = true;
     {
         DenialDelivery delivery;
         delivery.source = source->name();
@@ -198,7 +199,7 @@ int run(const DaemonConfig& config) {
             std::signal(SIGTERM, on_signal);
             std::signal(SIGINT, on_signal);
             sd_notify(0, "READY=1");
-            loop.run();
+            connected = loop.run();
             sd_notify(0, "STOPPING=1");
             g_loop = nullptr;
         }
@@ -209,7 +210,7 @@ int run(const DaemonConfig& config) {
         manager.set_listener({});
         manager.denial_log().set_listener({});
     }
-    return 0;
+    return connected ? 0 : 1;
 }
 
 }  // namespace

@@ -46,11 +46,18 @@ void BusLoop::run_posted() {
     }
 }
 
-void BusLoop::run() {
+bool BusLoop::run() {
     while (!stopping_) {
         for (;;) {
             try {
                 if (!sdbus_compat::process_pending(connection_)) break;
+            } catch (const sdbus::Error& e) {
+                // sdbus-c++ answers a handler's sdbus::Error itself: one that
+                // gets here is the connection's (the bus went away). Retrying
+                // would spin, logging this line as fast as the disk takes it.
+                if (log_) log_(std::string("lost the connection to the bus: ") + e.what());
+                run_posted();
+                return false;
             } catch (const std::exception& e) {
                 // sdbus-c++ lets a handler's non-sdbus exception through.
                 if (log_) log_(std::string("unexpected error in a bus handler: ") + e.what());
@@ -70,6 +77,7 @@ void BusLoop::run() {
         }
     }
     run_posted();
+    return true;
 }
 
 }  // namespace aalayer::service

@@ -24,8 +24,10 @@ public:
 
     // Thread-safe: runs `task` on the bus thread soon.
     void post(std::function<void()> task);
-    // Runs until stop(); call on the bus thread.
-    void run();
+    // Runs until stop(), or until the connection to the bus is lost (then
+    // false: nothing can reach the service any more, so it should exit).
+    // Call on the bus thread.
+    bool run();
     void stop();  // thread-safe, async-signal-safe
 
 private:

@@ -149,6 +149,21 @@ TEST(ServiceIntegration, GrantChangeRecomputesTheLayer) {
     EXPECT_NE(signals.str().find("\"State\""), std::string::npos) << signals.str();
 }
 
+// The bus going away ends the service with an error (systemd restarts it
+// with the bus), once: not a loop that spins and logs as fast as it can.
+TEST(ServiceIntegration, LosingTheBusEndsTheServiceWithAnError) {
+    Service s;
+    ASSERT_EQ(::kill(s.bus().pid(), SIGKILL), 0);
+    for (int i = 0; i < 100 && s.running(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_FALSE(s.running()) << s.log();
+    EXPECT_EQ(s.terminate(), 1) << s.log();
+    const std::string log = s.log();
+    const auto first = log.find("lost the connection to the bus");
+    ASSERT_NE(first, std::string::npos) << log;
+    EXPECT_EQ(log.find("lost the connection to the bus", first + 1), std::string::npos) << log;
+}
+
 TEST(ServiceIntegration, OneServicePerStateDirectory) {
     Service s;
     TempDir dir;
