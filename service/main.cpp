@@ -190,7 +190,9 @@ int run(const DaemonConfig& config) {
                 (void)pool.post(0, [&manager] { manager.refresh(log_line); });
             };
             // A new account gets the admin's default layers (useradd replaces /etc/passwd).
-            const auto accounts = [&manager, &pool] { (void)pool.post(0, [&manager] { manager.people_changed(); }); };
+            const auto accounts = [&manager, &pool] {
+                (void)pool.post(0, [&manager] { manager.people_changed(); });
+            };
             DirectoryWatcher watcher({{config.grants_dir, {}, reread, true},
                                       {config.profiles_dir, {}, reread, false},
                                       {"/etc", "passwd", accounts, false}});

@@ -258,9 +258,9 @@ public:
         view_ = std::move(view);
         // Findings are only invalidated (no value in the signal): see the XML.
         using sdbus_compat::PropertyName;
-        emitPropertiesChangedSignal(sdbus_compat::InterfaceName(org::aalayer::Layer1_adaptor::INTERFACE_NAME),
-                                    {PropertyName("State"), PropertyName("UpdatedAt"), PropertyName("Mode"),
-                                     PropertyName("Origin")});
+        emitPropertiesChangedSignal(
+            sdbus_compat::InterfaceName(org::aalayer::Layer1_adaptor::INTERFACE_NAME),
+            {PropertyName("State"), PropertyName("UpdatedAt"), PropertyName("Mode"), PropertyName("Origin")});
     }
 
 private:

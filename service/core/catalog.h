@@ -71,8 +71,8 @@ private:
 
     const policy::SourceReader& reader_;
     CatalogConfig config_;
-    std::map<std::string, std::string> base_files_;   // base profile name -> file
-    std::map<std::string, std::string> grant_files_;  // base name -> grant file
+    std::map<std::string, std::string> base_files_;                            // base profile name -> file
+    std::map<std::string, std::string> grant_files_;                           // base name -> grant file
     std::map<std::string, std::vector<policy::DefaultLayerSource>> defaults_;  // base name -> its defaults
     Outcome<policy::VariableTable> tunables_;
     mutable OnceCache<std::string, BaseOutcome> bases_;

@@ -51,9 +51,11 @@ void LayerManager::drop_gone_defaults(const std::set<LayerKey>& keys, const Mess
             kernel_name = kernel_name_of(it->second.stored);
         }
         if (auto st = ports_.kernel.unload(kernel_name); !st)
-            log(kernel_name + ": the admin's default is gone, but it cannot be unloaded: " + st.error().message);
+            log(kernel_name +
+                ": the admin's default is gone, but it cannot be unloaded: " + st.error().message);
         if (auto st = ports_.store.erase(key.uid, key.base, key.name); !st)
-            log(kernel_name + ": cannot remove the file of a default the admin took away: " + st.error().message);
+            log(kernel_name +
+                ": cannot remove the file of a default the admin took away: " + st.error().message);
         {
             const std::lock_guard lock(mutex_);
             layers_.erase(key);

@@ -170,9 +170,9 @@ Outcome<policy::Composition> LayerManager::compose(const PolicyCatalog& catalog,
     // The admin's default is named by its file, so the admin's log points at it.
     const policy::DefaultLayerSource* admins =
         layer.origin == LayerOrigin::Admin ? catalog.default_layer(layer.base, layer.name) : nullptr;
-    const policy::LayerRules rules = policy::read_layer(
-        loader.value(), layer.text, admins != nullptr ? admins->path : layer_source_name(layer.name),
-        limits_.layer);
+    const policy::LayerRules rules =
+        policy::read_layer(loader.value(), layer.text,
+                           admins != nullptr ? admins->path : layer_source_name(layer.name), limits_.layer);
     policy::ComposeOptions options;
     options.limits = catalog_config_.limits;
     options.strict = layer.strict;
@@ -383,9 +383,9 @@ ServiceStatus LayerManager::remove(const Caller& caller, std::optional<std::uint
 }
 
 LayerView LayerManager::view_of(const Entry& e) const {
-    const char* origin = e.stored.origin == LayerOrigin::Admin       ? "admin"
+    const char* origin = e.stored.origin == LayerOrigin::Admin             ? "admin"
                          : is_default(*catalog_.catalog, key_of(e.stored)) ? "replaced"
-                                                                         : "user";
+                                                                           : "user";
     return LayerView{e.stored.uid, e.stored.base, e.stored.name,       kernel_name_of(e.stored),
                      e.state,      e.findings,    e.stored.updated_at, e.stored.complain,
                      origin};

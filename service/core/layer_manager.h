@@ -325,9 +325,9 @@ private:
     mutable std::mutex mutex_;  // guards everything below; never held across a compose or a parser run
     CatalogRef catalog_;
     std::map<LayerKey, Entry> layers_;
-    std::map<LayerKey, std::size_t> creating_;                   // new layers being applied now
-    std::set<LayerKey> declined_;             // admin's defaults their users removed
-    std::set<std::uint32_t> defaults_given_;  // uids given the defaults of the current catalog
+    std::map<LayerKey, std::size_t> creating_;  // new layers being applied now
+    std::set<LayerKey> declined_;               // admin's defaults their users removed
+    std::set<std::uint32_t> defaults_given_;    // uids given the defaults of the current catalog
     std::map<std::uint32_t, std::deque<std::uint64_t>> recent_;  // per uid: times of recent requests
     std::function<void(LayerEvent, const LayerKey&)> listener_;
     DenialLog denials_;                     // its own lock; asks layers_ (under mutex_) which layers exist

@@ -29,8 +29,9 @@ LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry e
     if (!composed->valid()) {
         entry.state = LayerState::Invalid;
         log(kernel_name +
-            (entry.stored.origin == LayerOrigin::Admin ? ": the admin's default layer does not compose for this user:\n"
-                                                      : ": the layer no longer composes:\n") +
+            (entry.stored.origin == LayerOrigin::Admin
+                 ? ": the admin's default layer does not compose for this user:\n"
+                 : ": the layer no longer composes:\n") +
             format_findings(composed->findings));
         load_denies_only(catalog, entry, identity.value(), log);
         return entry;

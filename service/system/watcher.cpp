@@ -1,7 +1,7 @@
 #include "service/system/watcher.h"
 
-#include <array>
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <filesystem>
 
@@ -39,8 +39,8 @@ DirectoryWatcher::DirectoryWatcher(std::vector<Watch> watches)
 void DirectoryWatcher::add(std::size_t i) {
     const auto watch = [&](const std::string& dir) {
         // Adding a directory again gives its descriptor again (inotify's rule).
-        const int wd = ::inotify_add_watch(inotify_, dir.c_str(),
-                                           IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE);
+        const int wd = ::inotify_add_watch(
+            inotify_, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE);
         const std::pair<int, std::size_t> entry{wd, i};
         if (wd >= 0 && std::find(descriptors_.begin(), descriptors_.end(), entry) == descriptors_.end())
             descriptors_.push_back(entry);
@@ -48,7 +48,8 @@ void DirectoryWatcher::add(std::size_t i) {
     watch(watches_[i].dir);
     if (!watches_[i].subdirs) return;
     std::error_code ec;
-    for (std::filesystem::directory_iterator it(watches_[i].dir, ec), end; !ec && it != end; it.increment(ec)) {
+    for (std::filesystem::directory_iterator it(watches_[i].dir, ec), end; !ec && it != end;
+         it.increment(ec)) {
         if (it->is_directory(ec)) watch(it->path().string());
     }
 }

@@ -297,7 +297,8 @@ TEST(PolicyToolTest, CheckGrantsComposesTheDefaultLayers) {
                                   "compose on 'demo' for bob (uid 1001, home /home/bob)"),
               std::string::npos)
         << r.out;
-    EXPECT_NE(r.out.find("\n  " + grants + "/demo.defaults/broken.layer:2:1: error:"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\n  " + grants + "/demo.defaults/broken.layer:2:1: error:"), std::string::npos)
+        << r.out;
     EXPECT_NE(r.out.find("2 error(s)"), std::string::npos) << r.out;
 }
 

@@ -155,10 +155,15 @@ TEST_F(DefaultLayersTest, ADefaultThatDoesNotComposeIsLoggedAtItsFile) {
     ASSERT_TRUE(view(1000, "bad"));
     EXPECT_EQ(view(1000, "bad")->state, LayerState::Invalid);
     const auto logged = [&](const std::string& what) {
-        return std::ranges::any_of(log, [&](const std::string& l) { return l.find(what) != std::string::npos; });
+        return std::ranges::any_of(log,
+                                   [&](const std::string& l) { return l.find(what) != std::string::npos; });
     };
-    EXPECT_TRUE(logged("the admin's default layer does not compose for this user:\n/etc/aalayer/grants.d/app.defaults/bad.layer:2:1: error")) << ::testing::PrintToString(log);
-    EXPECT_TRUE(logged("/etc/aalayer/grants.d/app.defaults/Bad Name.layer: error: not a usable default layer name"))
+    EXPECT_TRUE(
+        logged("the admin's default layer does not compose for this "
+               "user:\n/etc/aalayer/grants.d/app.defaults/bad.layer:2:1: error"))
+        << ::testing::PrintToString(log);
+    EXPECT_TRUE(
+        logged("/etc/aalayer/grants.d/app.defaults/Bad Name.layer: error: not a usable default layer name"))
         << ::testing::PrintToString(log);
     EXPECT_TRUE(view(1000, "private"));  // the good one is there
 }
