@@ -723,7 +723,7 @@ while read -r _ id rest; do got[$id]=$rest; done < <(grep '^RESULT ' <<<"$out")
 # User namespaces are mediated where the guest's parser (the host's) has abi 4.0 and the kernel
 # the namespaces feature; the base (abi 3.0) never mediates them.
 want[base-userns]=allowed
-want_run[nsfeat]="${got[nsfeat]%% *} "
+want_run[nsfeat]="${got[nsfeat]:-}"; want_run[nsfeat]="${want_run[nsfeat]%% *} "
 if [ -f /etc/apparmor.d/abi/4.0 ] && grep -q userns_create <<<"${got[nsfeat]:-}"; then
   userns="enforced: the layer's deny holds"
   want_run[ns-apply]="rc=0 ^applied demo/ns$"

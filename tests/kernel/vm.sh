@@ -19,7 +19,7 @@
 #      dotfiles, not *~) as /profiles/NAME, the checks file, aaprobe and /init; the --extra files
 #      and --bin programs. /etc/passwd and /etc/group hold root only (add users with SH);
 #      /etc/nsswitch.conf says `files`.
-#   3. Boots `qemu-system-x86_64 -m 512 -nodefaults -display none -no-reboot` with the serial console
+#   3. Boots `qemu-system-x86_64 -m 1536 -nodefaults -display none -no-reboot` with the serial console
 #      to a log file. At boot /init mounts proc, sys, devtmpfs, tmpfs (/tmp), securityfs
 #      (/sys/kernel/security), loads every /profiles file with `apparmor_parser -r` in file-name
 #      order (a file that fails is retried once after all others, so a child file may sort before
@@ -519,7 +519,7 @@ console="$work/console.log"
 run_qemu() { # $1 accel, $2 timeout; sets qrc
   local a=$1 t=$2
   : >"$console"
-  timeout -k 5 "$t" qemu-system-x86_64 -accel "$a" -m 512 -nodefaults -display none -no-reboot \
+  timeout -k 5 "$t" qemu-system-x86_64 -accel "$a" -m 1536 -nodefaults -display none -no-reboot \
     -serial "file:$console" -kernel "$cache/vmlinuz" -initrd "$initrd" \
     -append "console=ttyS0 panic=-1 apparmor=1 security=apparmor loglevel=1 rdinit=/init" \
     </dev/null >"$work/qemu.out" 2>&1 &
