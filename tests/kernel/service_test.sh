@@ -726,7 +726,7 @@ want[base-userns]=allowed
 want_run[nsfeat]="${got[nsfeat]:-}"; want_run[nsfeat]="${want_run[nsfeat]%% *} "
 if [ -f /etc/apparmor.d/abi/4.0 ] && grep -q userns_create <<<"${got[nsfeat]:-}"; then
   userns="enforced: the layer's deny holds"
-  want_run[ns-apply]="rc=0 ^applied demo/ns$"
+  want_run[ns-apply]="rc=0 ^${CLI_NOTE}applied demo/ns$"
   want[ns-userns]="denied unshare EACCES"
   want_run[ns-remove]="rc=0 ^removed demo/ns$"
 else
