@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -32,6 +33,15 @@ constexpr std::uint64_t fnv1a_bytes(std::string_view bytes) noexcept {
         h *= kFnvPrime;
     }
     return h;
+}
+
+// 16 lowercase hex digits, as the service writes hashes in file names and checksums.
+inline std::string hex64(std::uint64_t v) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out(16, '0');
+    for (int i = 15; i >= 0; --i, v >>= 4U)
+        out[static_cast<std::size_t>(i)] = kDigits[v & 15U];
+    return out;
 }
 
 // fnv1a_words as a hasher for unordered containers keyed by vectors.

@@ -1,7 +1,6 @@
 #include "service/kernel/binary_cache.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -23,10 +22,7 @@ constexpr const char* kMagic = "aalayer-binary-cache 1\n";
 
 // FNV-1a: only names the file; the entry's content decides a hit.
 std::string file_name(const std::string& kernel_name) {
-    const std::uint64_t h = policy::fnv1a_bytes(kernel_name);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%016llx.bin", static_cast<unsigned long long>(h));
-    return buf;
+    return policy::hex64(policy::fnv1a_bytes(kernel_name)) + ".bin";
 }
 
 void put(std::string& out, const std::string& field) {

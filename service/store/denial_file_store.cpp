@@ -2,11 +2,9 @@
 
 #include <charconv>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
-#include "policy/common/hash.h"
 #include "service/store/file_store.h"
+#include "service/store/record_file.h"
 
 namespace aalayer::service {
 
@@ -16,12 +14,6 @@ namespace {
 
 constexpr std::string_view kMagic = "aalayer-denials 1";
 constexpr std::string_view kSuffix = ".denials";
-
-std::string hex(std::uint64_t v) {
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-    return buf;
-}
 
 // Strings as "<length>:<bytes>\n": a path may hold any byte, a newline too.
 void put(std::string& out, const std::string& s) {
@@ -107,31 +99,24 @@ std::string serialize_denials(const StoredDenials& s) {
     std::string body;
     for (const auto& d : s.records)
         body += serialize_record(d);
-    const std::string header = std::string(kMagic) + "\nuid " + std::to_string(s.key.uid) + "\nbase " +
-                               escape_element(s.key.base) + "\nname " + s.key.name + "\ndropped " +
-                               std::to_string(s.dropped) + "\nrecords " + std::to_string(s.records.size()) +
-                               "\nlength " + std::to_string(body.size()) + "\n";
-    return header + "checksum " + hex(policy::fnv1a_bytes(header + body)) + "\n\n" + body;
+    return write_record_file(kMagic,
+                             {{"uid", std::to_string(s.key.uid)},
+                              {"base", escape_element(s.key.base)},
+                              {"name", s.key.name},
+                              {"dropped", std::to_string(s.dropped)},
+                              {"records", std::to_string(s.records.size())},
+                              {"length", std::to_string(body.size())}},
+                             body);
 }
 
 Outcome<StoredDenials> parse_denials(const std::string& content) {
     auto bad = [](const std::string& why) { return fail(ServiceErrorKind::Internal, why); };
-    const auto blank = content.find("\n\n");
-    if (blank == std::string::npos) return bad("no header (truncated?)");
-    std::istringstream in(content.substr(0, blank + 1));
-    std::string line;
-    if (!std::getline(in, line) || line != kMagic) return bad("not an aalayer denials file");
+    auto file = read_record_file(kMagic, "denials", content);
+    if (!file) return file.error();
     StoredDenials s;
     std::uint64_t records = 0;
     std::uint64_t length = 0;
-    std::string checksum;
-    std::string header = line + "\n";
-    while (std::getline(in, line)) {
-        const auto space = line.find(' ');
-        if (space == std::string::npos) return bad("malformed header line '" + line + "'");
-        const std::string key = line.substr(0, space);
-        const std::string value = line.substr(space + 1);
-        if (key != "checksum") header += line + "\n";
+    for (const auto& [key, value] : file->fields) {
         try {
             if (key == "uid") {
                 s.key.uid = static_cast<std::uint32_t>(std::stoul(value));
@@ -145,20 +130,18 @@ Outcome<StoredDenials> parse_denials(const std::string& content) {
                 records = std::stoull(value);
             } else if (key == "length") {
                 length = std::stoull(value);
-            } else if (key == "checksum") {
-                checksum = value;
             } else {
                 return bad("unknown header '" + key + "'");
             }
         } catch (const std::exception&) {
-            return bad("malformed value in '" + line + "'");
+            return bad("malformed value in '" + key + " " + value + "'");
         }
     }
-    const std::string body = content.substr(blank + 2);
+    const std::string& body = file->body;
     if (body.size() != length)
         return bad("the records are " + std::to_string(body.size()) + " bytes, the header says " +
                    std::to_string(length) + " (truncated?)");
-    if (checksum != hex(policy::fnv1a_bytes(header + body))) return bad("checksum mismatch (corrupted)");
+    if (!file->checksum_matches) return bad("checksum mismatch (corrupted)");
     if (s.key.base.empty() || s.key.name.empty()) return bad("base or name missing");
     Reader reader(body);
     while (!reader.done()) {
@@ -181,32 +164,17 @@ std::string DenialFileStore::path_of(const LayerKey& key) const {
 
 Outcome<std::vector<StoredDenials>> DenialFileStore::load_all(std::vector<std::string>& problems) {
     std::vector<StoredDenials> out;
-    std::error_code ec;
-    if (!fs::exists(dir_, ec)) return out;
-    for (fs::recursive_directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
-        const fs::path& p = it->path();
-        if (!it->is_regular_file()) continue;
-        const std::string file = p.filename().string();
-        if (file.starts_with(".") && file.find(".tmp-") != std::string::npos) {
-            fs::remove(p, ec);  // a save a crash interrupted: the old file stands
-            continue;
-        }
-        if (!file.ends_with(kSuffix)) continue;
-        std::ifstream in(p, std::ios::binary);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        auto parsed = parse_denials(ss.str());
+    const auto ec = for_each_record_file(dir_, kSuffix, [&](const fs::path& p, const std::string& content) {
+        auto parsed = parse_denials(content);
         if (!parsed) {
             problems.push_back(p.string() + ": cannot use these denial records: " + parsed.error().message +
                                "; ignored (the layer's next save replaces the file)");
-            continue;
-        }
-        if (path_of(parsed->key) != p.string()) {
+        } else if (path_of(parsed->key) != p.string()) {
             problems.push_back(p.string() + ": the file's header does not match its place; ignored");
-            continue;
+        } else {
+            out.push_back(std::move(parsed.value()));
         }
-        out.push_back(std::move(parsed.value()));
-    }
+    });
     if (ec) return fail(ServiceErrorKind::Internal, "cannot list " + dir_ + ": " + ec.message());
     return out;
 }

@@ -3,15 +3,13 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "policy/common/hash.h"
 #include "service/store/private_dir.h"
+#include "service/store/record_file.h"
 
 namespace aalayer::service {
 
@@ -19,13 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kMagic = "aalayer-layer 1";
-
-std::string hex(std::uint64_t v) {
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-    return buf;
-}
+constexpr std::string_view kMagic = "aalayer-layer 1";
 
 ServiceError io_error(const std::string& what, int err) {
     // A full disk is a limit the admin can act on; the rest is internal.
@@ -147,37 +139,29 @@ std::string unescape_element(const std::string& s) {
 }
 
 std::string serialize_layer(const StoredLayer& l) {
-    std::string header = std::string(kMagic) + "\nuid " + std::to_string(l.uid) + "\nbase " +
-                         escape_element(l.base) + "\nname " + l.name + "\nstrict " + (l.strict ? "1" : "0") +
-                         "\ncomplain " + (l.complain ? "1" : "0") + "\nupdated " +
-                         std::to_string(l.updated_at) + "\nlength " + std::to_string(l.text.size()) + "\n";
+    RecordFields fields{{"uid", std::to_string(l.uid)},
+                        {"base", escape_element(l.base)},
+                        {"name", l.name},
+                        {"strict", l.strict ? "1" : "0"},
+                        {"complain", l.complain ? "1" : "0"},
+                        {"updated", std::to_string(l.updated_at)},
+                        {"length", std::to_string(l.text.size())}};
     // The accepted child follows the text; files without it read as before.
-    if (!l.accepted_child.empty()) header += "accepted " + std::to_string(l.accepted_child.size()) + "\n";
+    if (!l.accepted_child.empty()) fields.emplace_back("accepted", std::to_string(l.accepted_child.size()));
     // Likewise the origin: a file without it is the user's own layer.
-    if (l.origin == LayerOrigin::Admin) header += "origin admin\n";
-    if (l.origin == LayerOrigin::Declined) header += "origin declined\n";
-    const std::string body = l.text + l.accepted_child;
-    return header + "checksum " + hex(policy::fnv1a_bytes(header + body)) + "\n\n" + body;
+    if (l.origin == LayerOrigin::Admin) fields.emplace_back("origin", "admin");
+    if (l.origin == LayerOrigin::Declined) fields.emplace_back("origin", "declined");
+    return write_record_file(kMagic, fields, l.text + l.accepted_child);
 }
 
 Outcome<StoredLayer> parse_layer(const std::string& content) {
     auto bad = [](const std::string& why) { return fail(ServiceErrorKind::Internal, why); };
-    const auto blank = content.find("\n\n");
-    if (blank == std::string::npos) return bad("no header (truncated?)");
-    std::istringstream in(content.substr(0, blank + 1));
-    std::string line;
-    if (!std::getline(in, line) || line != kMagic) return bad("not an aalayer layer file");
+    auto file = read_record_file(kMagic, "layer", content);
+    if (!file) return file.error();
     StoredLayer l;
     std::size_t length = 0;
     std::size_t accepted = 0;
-    std::string checksum;
-    std::string header = line + "\n";
-    while (std::getline(in, line)) {
-        const auto space = line.find(' ');
-        if (space == std::string::npos) return bad("malformed header line '" + line + "'");
-        const std::string key = line.substr(0, space);
-        const std::string value = line.substr(space + 1);
-        if (key != "checksum") header += line + "\n";
+    for (const auto& [key, value] : file->fields) {
         try {
             if (key == "uid") {
                 l.uid = static_cast<std::uint32_t>(std::stoul(value));
@@ -198,21 +182,19 @@ Outcome<StoredLayer> parse_layer(const std::string& content) {
             } else if (key == "origin") {
                 if (value != "admin" && value != "declined") return bad("unknown origin '" + value + "'");
                 l.origin = value == "admin" ? LayerOrigin::Admin : LayerOrigin::Declined;
-            } else if (key == "checksum") {
-                checksum = value;
             } else {
                 return bad("unknown header '" + key + "'");
             }
         } catch (const std::exception&) {
-            return bad("malformed value in '" + line + "'");
+            return bad("malformed value in '" + key + " " + value + "'");
         }
     }
-    const std::string body = content.substr(blank + 2);
+    const std::string& body = file->body;
     if (length > body.size() || body.size() - length != accepted)
         return bad("the text is " + std::to_string(body.size()) + " bytes, the header says " +
                    std::to_string(length) + (accepted != 0 ? " and " + std::to_string(accepted) : "") +
                    " (truncated?)");
-    if (checksum != hex(policy::fnv1a_bytes(header + body))) return bad("checksum mismatch (corrupted)");
+    if (!file->checksum_matches) return bad("checksum mismatch (corrupted)");
     l.text = body.substr(0, length);
     l.accepted_child = body.substr(length);
     if (l.base.empty() || l.name.empty()) return bad("base or name missing");
@@ -227,34 +209,18 @@ std::string FileStore::path_of(std::uint32_t uid, const std::string& base, const
 
 Outcome<std::vector<StoredLayer>> FileStore::load_all(std::vector<std::string>& problems) {
     std::vector<StoredLayer> out;
-    std::error_code ec;
-    if (!fs::exists(dir_, ec)) return out;
-    for (fs::recursive_directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
-        const fs::path& p = it->path();
-        if (!it->is_regular_file()) continue;
-        const std::string file = p.filename().string();
-        if (file.starts_with(".") && file.find(".tmp-") != std::string::npos) {
-            // A write a crash interrupted: the rename never happened, the old file stands.
-            fs::remove(p, ec);
-            continue;
-        }
-        if (!file.ends_with(".layer")) continue;
-        std::ifstream in(p, std::ios::binary);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        auto parsed = parse_layer(ss.str());
+    const auto ec = for_each_record_file(dir_, ".layer", [&](const fs::path& p, const std::string& content) {
+        auto parsed = parse_layer(content);
         if (!parsed) {
             problems.push_back(p.string() + ": cannot use this layer file: " + parsed.error().message +
                                "; it is left in place");
-            continue;
-        }
-        if (path_of(parsed->uid, parsed->base, parsed->name) != p.string()) {
+        } else if (path_of(parsed->uid, parsed->base, parsed->name) != p.string()) {
             problems.push_back(p.string() +
                                ": the file's header does not match its place; it is left in place");
-            continue;
+        } else {
+            out.push_back(std::move(parsed.value()));
         }
-        out.push_back(std::move(parsed.value()));
-    }
+    });
     if (ec) return io_error("cannot list " + dir_, ec.value());
     return out;
 }
