@@ -88,6 +88,8 @@ show $aalayer explain firefox/banking /root/.mozilla/firefox/banking/cookies.sql
   /root/.mozilla/firefox/everyday/places.sqlite /etc/passwd
 say "Where do the two layers differ?"
 show $aalayer diff firefox/banking firefox/everyday
+say "What does the banking layer take away from the base alone?"
+show $aalayer diff firefox/banking --base
 say "The same with --json, for scripts"
 show $aalayer explain firefox/banking --json /root/Downloads/banking/statement.pdf
 say "A layer with an error is refused, with its location"

@@ -1,5 +1,6 @@
 #include "client/cli/arguments.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdlib>
@@ -20,7 +21,7 @@ namespace {
 using tool::CommandSpec;
 using tool::OptionSpec;
 
-constexpr std::array<OptionSpec, 19> kOptions{{
+constexpr std::array<OptionSpec, 20> kOptions{{
     {.name = "--help", .short_name = "-h", .global = true},
     {.name = "--version", .global = true},
     {.name = "--base", .value = "BASE"},
@@ -40,6 +41,7 @@ constexpr std::array<OptionSpec, 19> kOptions{{
     {.name = "--repeat-after", .value = "MINUTES"},
     {.name = "--interval", .value = "SECONDS"},
     {.name = "--terminal", .value = "PROGRAM"},
+    {.name = "--with-base"},
 }};
 
 std::vector<Command> command_table() {
@@ -86,8 +88,11 @@ std::vector<Command> command_table() {
          cmd_explain},
         {{.name = "diff",
           .arguments = {"BASE/NAME", "BASE/OTHER"},
-          .options = {"--json"},
-          .summary = "Where two of your layers on one base differ, with an example path each."},
+          .options = {"--with-base", "--json"},
+          .least = 1,
+          .summary = "Where two of your layers on one base differ, with an example path each. With --base\n"
+                     "(or --with-base) instead of BASE/OTHER: where the layer differs from the base alone,\n"
+                     "that is what it takes away from what the base allows."},
          cmd_diff},
         {{.name = "remove",
           .arguments = {"BASE/NAME"},
@@ -221,6 +226,7 @@ std::variant<Args, std::string> make_args(const Command& c, const tool::ParsedAr
         if (a.layer.name.empty()) a.layer.name = std::filesystem::path(a.file).stem().string();
     }
     a.after_dashes = p.rest;
+    a.with_base = p.has("--with-base");
     a.json = p.has("--json");
     a.strict = p.has("--strict");
     a.complain = p.has("--complain");
@@ -327,7 +333,11 @@ std::string usage_of(const Command& command) {
 }
 
 std::variant<CommandLine, UsageError> read_command_line(std::span<const std::string_view> words) {
-    auto parsed = tool::parse_args(kOptions, words);
+    // `diff BASE/NAME --base` compares with the base alone: there --base is a flag.
+    std::vector<std::string_view> read(words.begin(), words.end());
+    if (!read.empty() && read.front() == "diff")
+        std::replace(read.begin(), read.end(), std::string_view("--base"), std::string_view("--with-base"));
+    auto parsed = tool::parse_args(kOptions, read);
     if (const auto* error = std::get_if<std::string>(&parsed)) return UsageError{*error};
     auto& p = std::get<tool::ParsedArgs>(parsed);
     CommandLine line;
@@ -347,6 +357,10 @@ std::variant<CommandLine, UsageError> read_command_line(std::span<const std::str
     auto args = make_args(*line.command, p);
     if (const auto* error = std::get_if<std::string>(&args)) return UsageError{*error, line.command};
     line.args = std::move(std::get<Args>(args));
+    if (line.args.command == "diff" && line.args.with_base == !line.args.other.name.empty())
+        return UsageError{line.args.with_base ? "diff: BASE/OTHER or --base, not both"
+                                              : "diff needs a BASE/OTHER or --base",
+                          line.command};
     return line;
 }
 

@@ -52,6 +52,7 @@ struct Args {
     bool interactive = false;
     bool all = false;
     bool print_profile = false;
+    bool with_base = false;                        // diff --base: the layer against its base alone
     std::string mode;                              // mode: enforce | complain
     std::optional<std::uint64_t> since;            // log --since, microseconds since the epoch
     bool follow = false;                           // log --follow

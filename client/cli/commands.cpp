@@ -223,11 +223,12 @@ int cmd_explain(client::Client& c, const Args& a, const Output& o) {
 }
 
 int cmd_diff(client::Client& c, const Args& a, const Output& o) {
-    if (a.layer.base != a.other.base) {
+    if (!a.with_base && a.layer.base != a.other.base) {
         o.error("diff compares two layers on the same base");
         return kUsage;
     }
-    const auto diffs = c.diff(a.layer.base, a.layer.name, a.other.name);
+    const auto diffs = a.with_base ? c.diff_with_base(a.layer.base, a.layer.name)
+                                   : c.diff(a.layer.base, a.layer.name, a.other.name);
     if (o.json()) {
         JsonWriter w;
         w.begin_array();
@@ -238,7 +239,11 @@ int cmd_diff(client::Client& c, const Args& a, const Output& o) {
         print_json(o, w.end_array());
         return kOk;
     }
-    if (diffs.empty()) std::fprintf(o.out, "the two layers allow the same\n");
+    if (diffs.empty())
+        std::fprintf(o.out, a.with_base ? "the layer takes nothing away from the base\n"
+                                        : "the two layers allow the same\n");
+    else if (a.with_base)
+        std::fprintf(o.out, "PATH: the base alone | with the layer\n");
     for (const auto& d : diffs)
         std::fprintf(o.out, "%s: %s | %s\n", d.example.c_str(), d.perms_a.c_str(), d.perms_b.c_str());
     return kOk;

@@ -52,7 +52,8 @@ std::optional<std::string> check_count(const CommandSpec& c, const std::vector<s
                              : more      ? std::numeric_limits<std::size_t>::max()
                                          : c.arguments.size();
     const std::string name(c.name);
-    if (given < c.arguments.size()) return name + " needs a " + std::string(argument_name(c, given));
+    if (given < c.least.value_or(c.arguments.size()))
+        return name + " needs a " + std::string(argument_name(c, given));
     if (given <= most) return std::nullopt;
     if (most == 0) return name + " takes no arguments";
     return name + ": unexpected argument '" + arguments[most] + "'";
@@ -135,8 +136,10 @@ std::optional<std::string> check_args(const CommandSpec& command, std::span<cons
 std::string usage_line(std::string_view program, const CommandSpec& command,
                        std::span<const OptionSpec> options) {
     std::string out = std::string(program) + " " + std::string(command.name);
-    for (const auto& a : command.arguments)
-        out += " " + std::string(a);
+    for (std::size_t i = 0; i < command.arguments.size(); ++i) {
+        const std::string a(command.arguments[i]);
+        out += i < command.least.value_or(command.arguments.size()) ? " " + a : " [" + a + "]";
+    }
     auto option_text = [&](std::string_view name) {
         const OptionSpec* o = option_named(options, name);
         return std::string(name) + (o != nullptr && !o->value.empty() ? " " + std::string(o->value) : "");

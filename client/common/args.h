@@ -33,6 +33,8 @@ struct CommandSpec {
     std::string_view rest = {};
     // At most this many arguments; 0: as many as `arguments` allows.
     std::size_t most = 0;
+    // At least this many arguments (the rest shown in usage as optional); unset: all of `arguments`.
+    std::optional<std::size_t> least = std::nullopt;
     std::string_view summary = {};
 };
 

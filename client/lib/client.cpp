@@ -202,6 +202,15 @@ public:
         });
     }
 
+    std::vector<Difference> diff_with_base(const std::string& base, const std::string& name) override {
+        return guarded([&] {
+            std::vector<Difference> out;
+            for (const auto& d : manager_.DiffWithBase(base, name))
+                out.push_back(Difference{std::get<0>(d), std::get<1>(d), std::get<2>(d)});
+            return out;
+        });
+    }
+
     std::vector<Layer> layers() override {
         return guarded([&] {
             auto root = sdbus_compat::create_proxy(*connection_, kBusName, "/org/aalayer");

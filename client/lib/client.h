@@ -136,6 +136,8 @@ public:
                                 const std::string& path) = 0;
     virtual std::vector<Difference> diff(const std::string& base, const std::string& a,
                                          const std::string& b) = 0;
+    // Where the layer differs from its base alone: perms_a the base's, perms_b the layer's.
+    virtual std::vector<Difference> diff_with_base(const std::string& base, const std::string& name) = 0;
     // Every layer object the service publishes (other users' too: names only).
     virtual std::vector<Layer> layers() = 0;
     virtual std::string source(const std::string& object_path) = 0;

@@ -204,6 +204,22 @@ private:
                      });
     }
 
+    void DiffWithBase(
+        sdbus::Result<std::vector<sdbus::Struct<std::string, std::string, std::string>>>&& result,
+        std::string base, std::string name) override {
+        using Rows = std::vector<sdbus::Struct<std::string, std::string, std::string>>;
+        auto r = std::make_shared<sdbus::Result<Rows>>(std::move(result));
+        if (refused(r, LayerManager::valid_request(base, name, {}, owner_.manager().limits()))) return;
+        owner_.serve(WorkerPool::Lane::Quick, call(), r,
+                     [this, r, base, name](const Caller& c) -> std::function<void()> {
+                         auto out = owner_.manager().diff_with_base(c, base, name);
+                         return [r, out = std::move(out)] {
+                             if (!out) return r->returnError(to_dbus_error(out.error()));
+                             r->returnResults(to_rows(*out));
+                         };
+                     });
+    }
+
     void Reload(sdbus::Result<>&& result) override {
         auto r = std::make_shared<sdbus::Result<>>(std::move(result));
         owner_.serve(WorkerPool::Lane::Slow, call(), r, [this, r](const Caller& c) -> std::function<void()> {

@@ -172,6 +172,9 @@ public:
     Outcome<std::vector<std::pair<std::string, std::string>>> list_grants(const Caller& caller);
     Outcome<ExplainResult> explain(const Caller& caller, std::uint32_t uid, const std::string& base,
                                    const std::string& name, const std::string& path);
+    // Where the caller's layer differs from its base alone (a: the base, b: the layer).
+    Outcome<std::vector<DiffRow>> diff_with_base(const Caller& caller, const std::string& base,
+                                                 const std::string& name);
     // Where two of the caller's layers differ.
     Outcome<std::vector<DiffRow>> diff(const Caller& caller, const std::string& base,
                                        const std::string& name_a, const std::string& name_b);
@@ -244,6 +247,10 @@ private:
         std::uint64_t generation = 0;
     };
 
+    // The composition of the caller's own valid layer (NoSuchLayer, or InvalidLayer with its findings).
+    Outcome<std::shared_ptr<const policy::Composition>> own_composition(const Caller& caller,
+                                                                        const std::string& base,
+                                                                        const std::string& name);
     // A copy of the layer's entry (NoSuchLayer, or a bad base or name).
     Outcome<Entry> entry_of(std::uint32_t uid, const std::string& base, const std::string& name) const;
     // What a recompute loads: the new child, or the one held to what the owner accepted.

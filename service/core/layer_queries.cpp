@@ -49,29 +49,49 @@ Outcome<ExplainResult> LayerManager::explain(const Caller& caller, std::uint32_t
     return out;
 }
 
-Outcome<std::vector<DiffRow>> LayerManager::diff(const Caller& caller, const std::string& base,
-                                                 const std::string& name_a, const std::string& name_b) {
-    std::vector<std::shared_ptr<const policy::Composition>> compositions;
-    {
-        const std::lock_guard lock(mutex_);
-        for (const auto* name : {&name_a, &name_b}) {
-            const auto it = layers_.find(LayerKey{caller.uid, base, *name});
-            if (it == layers_.end())
-                return fail(ServiceErrorKind::NoSuchLayer,
-                            "you have no layer '" + *name + "' on '" + base + "'");
-            if (!it->second.composition) {
-                return fail(ServiceErrorKind::InvalidLayer,
-                            "the layer '" + *name + "' has errors:\n" + format_findings(it->second.findings));
-            }
-            compositions.push_back(it->second.composition);
-        }
-    }
-    auto differences = policy::diff(*compositions[0], *compositions[1], catalog_config_.limits.dfa);
-    if (!differences) return from_engine(differences.error());
+namespace {
+
+std::vector<DiffRow> to_rows(const std::vector<policy::Difference>& differences) {
     std::vector<DiffRow> out;
-    for (const auto& d : *differences)
+    for (const auto& d : differences)
         out.push_back(DiffRow{d.example, policy::format_pair(d.a), policy::format_pair(d.b)});
     return out;
+}
+
+}  // namespace
+
+Outcome<std::shared_ptr<const policy::Composition>> LayerManager::own_composition(const Caller& caller,
+                                                                                  const std::string& base,
+                                                                                  const std::string& name) {
+    const std::lock_guard lock(mutex_);
+    const auto it = layers_.find(LayerKey{caller.uid, base, name});
+    if (it == layers_.end())
+        return fail(ServiceErrorKind::NoSuchLayer, "you have no layer '" + name + "' on '" + base + "'");
+    if (!it->second.composition) {
+        return fail(ServiceErrorKind::InvalidLayer,
+                    "the layer '" + name + "' has errors:\n" + format_findings(it->second.findings));
+    }
+    return it->second.composition;
+}
+
+Outcome<std::vector<DiffRow>> LayerManager::diff(const Caller& caller, const std::string& base,
+                                                 const std::string& name_a, const std::string& name_b) {
+    auto a = own_composition(caller, base, name_a);
+    if (!a) return a.error();
+    auto b = own_composition(caller, base, name_b);
+    if (!b) return b.error();
+    auto differences = policy::diff(**a, **b, catalog_config_.limits.dfa);
+    if (!differences) return from_engine(differences.error());
+    return to_rows(*differences);
+}
+
+Outcome<std::vector<DiffRow>> LayerManager::diff_with_base(const Caller& caller, const std::string& base,
+                                                           const std::string& name) {
+    auto c = own_composition(caller, base, name);
+    if (!c) return c.error();
+    auto differences = policy::diff_with_base(**c, catalog_config_.limits.dfa);
+    if (!differences) return from_engine(differences.error());
+    return to_rows(*differences);
 }
 
 Outcome<std::string> LayerManager::source(const Caller& caller, std::uint32_t uid, const std::string& base,

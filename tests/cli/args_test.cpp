@@ -199,7 +199,7 @@ TEST(AalayerArgsTest, UsageLinesOfEveryCommand) {
                   "aalayer list [--all] [--json]",
                   "aalayer show BASE/NAME [--json]",
                   "aalayer explain BASE/NAME PATH... [--json]",
-                  "aalayer diff BASE/NAME BASE/OTHER [--json]",
+                  "aalayer diff BASE/NAME [BASE/OTHER] [--with-base] [--json]",
                   "aalayer remove BASE/NAME [--force] [--interactive] [--json]",
                   "aalayer edit BASE/NAME [--strict] [--interactive]",
                   "aalayer mode BASE/NAME MODE [--interactive]",

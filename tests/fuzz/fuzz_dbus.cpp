@@ -1,5 +1,5 @@
 // The D-Bus edge, fuzzed: arbitrary bytes become a method (Check, Apply,
-// ApplyFor, Remove, Explain, Diff, GetSource, ListGrants), its caller, its
+// ApplyFor, Remove, Explain, Diff, DiffWithBase, GetSource, ListGrants), its caller, its
 // arguments and its a{sv} options; the request goes through the same
 // checks and service logic as on the bus (fakes for polkit, the kernel and
 // the disk), and every reply and error is built by the edge's own
@@ -168,7 +168,7 @@ std::vector<std::string> fields(const std::uint8_t* data, std::size_t size) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static Edge edge;
     if (size < 2) return 0;
-    const std::uint8_t method = data[0] % 8;
+    const std::uint8_t method = data[0] % 9;
     static constexpr std::uint32_t kUids[] = {1000, 1001, 1002, 0};
     const Caller caller{kUids[data[1] % 4], ":1.42"};
     auto f = fields(data + 2, size - 2);
@@ -244,6 +244,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             break;
         case 6:
             reply(m.source(caller, caller.uid, base, name), [](const std::string& s) { return to_text(s); });
+            break;
+        case 7:
+            reply(m.diff_with_base(caller, base, name), [](const auto& rows) { return to_rows(rows); });
             break;
         default: reply(m.list_grants(caller), [](const auto& grants) { return to_reasons(grants); }); break;
     }

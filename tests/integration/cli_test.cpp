@@ -130,6 +130,19 @@ TEST(Cli, ApplyListShowExplainDiffRemove) {
     EXPECT_NE(d.out.find("/nonexistent/bank/a: owner=rwa other= | owner= other="), std::string::npos)
         << d.out;
     EXPECT_FALSE(parse(cli(s, kNobody, {"diff", "app/banking", "app/everyday", "--json"}).out).items.empty());
+    // Against the base alone: what the layer takes away (DiffWithBase).
+    const auto with_base = cli(s, kNobody, {"diff", "app/banking", "--base"});
+    ASSERT_EQ(with_base.exit_code, 0) << with_base.err;
+    EXPECT_EQ(with_base.out,
+              "PATH: the base alone | with the layer\n"
+              "/nonexistent/a: owner=rwak other=r | owner= other=\n"
+              "/nonexistent/bank/a: owner=rwak other=r | owner=rwa other=\n");
+    EXPECT_EQ(cli(s, kNobody, {"diff", "app/banking", "--with-base", "--json"}).out,
+              "[{\"example\": \"/nonexistent/a\", \"a\": \"owner=rwak other=r\", \"b\": \"owner= other=\"}, "
+              "{\"example\": \"/nonexistent/bank/a\", \"a\": \"owner=rwak other=r\", \"b\": \"owner=rwa "
+              "other=\"}]\n");
+    EXPECT_EQ(cli(s, kNobody, {"diff", "app/banking"}).exit_code, 2);
+    EXPECT_EQ(cli(s, kNobody, {"diff", "app/banking", "app/everyday", "--base"}).exit_code, 2);
 
     EXPECT_EQ(cli(s, kNobody, {"remove", "app/banking"}).out, "removed app/banking\n");
     EXPECT_EQ(cli(s, kNobody, {"list"}).out,

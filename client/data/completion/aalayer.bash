@@ -13,7 +13,8 @@ _aalayer_options() {
         check) echo --base --name --print-profile --json ;;
         apply) echo --strict --complain --interactive --json ;;
         list) echo --all --json ;;
-        show | explain | diff) echo --json ;;
+        show | explain) echo --json ;;
+        diff) echo --with-base --json ;;
         remove) echo --force --interactive --json ;;
         edit) echo --strict --interactive ;;
         mode | reset | accept) echo --interactive ;;
