@@ -29,6 +29,7 @@
 #include "service/system/config.h"
 #include "service/system/denial_sources.h"
 #include "service/system/log.h"
+#include "service/system/memory.h"
 #include "service/system/polkit_authorizer.h"
 #include "service/system/system_ports.h"
 #include "service/system/watcher.h"
@@ -134,6 +135,7 @@ int run(const DaemonConfig& config) {
     // Off, this still runs: it removes what an earlier keep_denials saved.
     DenialFileStore denial_store(config.state_dir + "/denials");
     manager.keep_denials(denial_store, config.keep_denials);
+    manager.set_after_refresh(return_free_memory);
     manager.start(log_line);
     // Denials: read on a thread of their own, never the bus thread's.
     const std::unique_ptr<DenialSource> source = make_denial_source(config.denial_source);
@@ -218,6 +220,7 @@ int run(const DaemonConfig& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    limit_malloc_arenas();
     DaemonConfig config;
     std::string config_path = AALAYER_CONFDIR "/aalayerd.conf";
     std::vector<std::string> sets;

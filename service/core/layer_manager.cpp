@@ -78,6 +78,20 @@ void LayerManager::set_listener(std::function<void(LayerEvent, const LayerKey&)>
     listener_ = std::move(listener);
 }
 
+void LayerManager::set_after_refresh(std::function<void()> hook) {
+    const std::lock_guard lock(mutex_);
+    after_refresh_ = std::move(hook);
+}
+
+void LayerManager::refreshed() {
+    std::function<void()> hook;
+    {
+        const std::lock_guard lock(mutex_);
+        hook = after_refresh_;
+    }
+    if (hook) hook();
+}
+
 void LayerManager::notify(LayerEvent event, const LayerKey& key) {
     std::function<void(LayerEvent, const LayerKey&)> listener;
     {

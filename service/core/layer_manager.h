@@ -232,6 +232,8 @@ public:
     // Called after each change, with no lock held but the changed layer's own:
     // one layer's events arrive in order. It may call layers() and layer().
     void set_listener(std::function<void(LayerEvent, const LayerKey&)> listener);
+    // Called at the end of start() and of each refresh, when the previous catalog is gone.
+    void set_after_refresh(std::function<void()> hook);
 
 private:
     struct Entry {
@@ -251,6 +253,7 @@ private:
     Outcome<std::shared_ptr<const policy::Composition>> own_composition(const Caller& caller,
                                                                         const std::string& base,
                                                                         const std::string& name);
+    void refreshed();
     // A copy of the layer's entry (NoSuchLayer, or a bad base or name).
     Outcome<Entry> entry_of(std::uint32_t uid, const std::string& base, const std::string& name) const;
     // What a recompute loads: the new child, or the one held to what the owner accepted.
@@ -337,6 +340,7 @@ private:
     std::set<std::uint32_t> defaults_given_;    // uids given the defaults of the current catalog
     std::map<std::uint32_t, std::deque<std::uint64_t>> recent_;  // per uid: times of recent requests
     std::function<void(LayerEvent, const LayerKey&)> listener_;
+    std::function<void()> after_refresh_;
     DenialLog denials_;                     // its own lock; asks layers_ (under mutex_) which layers exist
     std::unique_ptr<DenialKeeper> keeper_;  // set before start(); its own lock
 };

@@ -226,6 +226,7 @@ void LayerManager::start(const MessageLog& log) {
             log);
     }
     recompute_all(keys, log, [this](const LayerKey& key, bool) { notify(LayerEvent::Added, key); });
+    refreshed();
 }
 
 ServiceStatus LayerManager::reload(const Caller& caller, bool interactive, const MessageLog& log) {
@@ -263,6 +264,7 @@ void LayerManager::refresh(const MessageLog& log) {
     // So an admin can see a reload happened, and what it did.
     log("grants and bases read again: " + std::to_string(keys.size()) + " layers recomputed, " +
         std::to_string(changed_count.load()) + " changed");
+    refreshed();
 }
 
 // Each layer's apparmor_parser run is mostly one process's CPU: a few at a
