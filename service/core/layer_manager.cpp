@@ -330,7 +330,7 @@ Outcome<std::vector<policy::Finding>> LayerManager::commit(const LayerKey& key, 
         entry.generation = prepared.generation;
     }
     // A reload that came while this was composed has passed this layer by.
-    recompute(key, log_);
+    recompute(key, ports_.kernel.loaded_profiles(), log_);
     notify(LayerEvent::Changed, key);
     return findings;
 }

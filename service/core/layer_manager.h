@@ -299,12 +299,15 @@ private:
     Outcome<policy::Composition> compose(const PolicyCatalog& catalog, const StoredLayer& layer,
                                          const policy::UserIdentity& identity) const;
     // A layer computed afresh: composed and loaded, or its denies alone loaded.
-    Entry computed(const PolicyCatalog& catalog, Entry entry, const MessageLog& log);
+    // What the kernel held when a recompute began (ports.h, loaded_profiles).
+    using LoadedProfiles = std::optional<std::unordered_set<std::string>>;
+    Entry computed(const PolicyCatalog& catalog, Entry entry, const LoadedProfiles& loaded,
+                   const MessageLog& log);
     void load_denies_only(const PolicyCatalog& catalog, Entry& entry, const policy::UserIdentity& identity,
                           const MessageLog& log);
     // With the layer's lock held: recomputes it if the catalog is newer than
     // the one it was computed with. Whether what the bus shows of it changed.
-    bool recompute(const LayerKey& key, const MessageLog& log);
+    bool recompute(const LayerKey& key, const LoadedProfiles& loaded, const MessageLog& log);
     // recompute() for each key, several at a time (on the Executor); `done` (whether the key
     // changed) runs under the key's lock, so one layer's events stay in order.
     void recompute_all(const std::vector<LayerKey>& keys, const MessageLog& log,

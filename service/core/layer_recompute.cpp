@@ -9,7 +9,8 @@
 
 namespace aalayer::service {
 
-LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry entry, const MessageLog& log) {
+LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry entry,
+                                           const LoadedProfiles& loaded, const MessageLog& log) {
     const std::string kernel_name = kernel_name_of(entry.stored);
     const policy::Location where{layer_source_name(entry.stored.name), 0, 0};
     const auto identity = user(entry.stored.uid);
@@ -41,7 +42,7 @@ LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry e
     // that the kernel lost) go through apparmor_parser again.
     const bool unchanged = (entry.state == LayerState::Active || entry.state == LayerState::Compiled ||
                             entry.state == LayerState::Review) &&
-                           entry.loaded_text == settled.child && ports_.kernel.is_loaded(kernel_name);
+                           entry.loaded_text == settled.child && (!loaded || loaded->contains(kernel_name));
     if (!unchanged) {
         if (auto st = ports_.kernel.load(kernel_name, settled.child); !st) {
             entry.state = LayerState::Failed;
@@ -139,7 +140,7 @@ void LayerManager::load_denies_only(const PolicyCatalog& catalog, Entry& entry,
     log(kernel_name + ": only its deny rules are loaded until it is fixed");
 }
 
-bool LayerManager::recompute(const LayerKey& key, const MessageLog& log) {
+bool LayerManager::recompute(const LayerKey& key, const LoadedProfiles& loaded, const MessageLog& log) {
     const CatalogRef catalog = current();
     Entry entry;
     {
@@ -162,7 +163,7 @@ bool LayerManager::recompute(const LayerKey& key, const MessageLog& log) {
         }
     }
     try {
-        entry = computed(*catalog.catalog, std::move(entry), log);
+        entry = computed(*catalog.catalog, std::move(entry), loaded, log);
     } catch (const std::exception& e) {
         // One stored layer must never stop the service: it fails alone.
         log(kernel_name_of(entry.stored) + ": unexpected error: " + e.what());
@@ -276,9 +277,11 @@ void LayerManager::recompute_all(const std::vector<LayerKey>& keys, const Messag
         const std::lock_guard lock(log_mutex);
         log(line);
     };
+    // One read of the kernel's profile list for all of them, not one per layer.
+    const LoadedProfiles loaded = keys.empty() ? LoadedProfiles{} : ports_.kernel.loaded_profiles();
     ports_.executor.for_each(keys.size(), [&](std::size_t i) {
         const KeyedLocks<LayerKey>::Guard layer_lock(layer_locks_, keys[i]);
-        done(keys[i], recompute(keys[i], serial_log));
+        done(keys[i], recompute(keys[i], loaded, serial_log));
     });
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "policy/engine/identity.h"
@@ -136,10 +137,11 @@ public:
     virtual ServiceStatus unload(const std::string& kernel_name) = 0;
     // Whether processes run under the profile now.
     [[nodiscard]] virtual bool in_use(const std::string& kernel_name) = 0;
-    // Whether the kernel still holds the profile (always, where there is no
-    // kernel): a reload skips children whose text has not changed, unless
-    // something else removed them meanwhile.
-    [[nodiscard]] virtual bool is_loaded(const std::string& kernel_name) = 0;
+    // The profiles the kernel holds now (nothing where there is no kernel:
+    // then every child counts as held). Read once per start or reload: a
+    // reload skips children whose text has not changed, unless something
+    // else removed them meanwhile.
+    [[nodiscard]] virtual std::optional<std::unordered_set<std::string>> loaded_profiles() = 0;
     // The abi 4.0 classes the children are compiled and enforced with (the
     // parser's abi file and the features it compiles for); none, abi 3.0,
     // where that is not known.

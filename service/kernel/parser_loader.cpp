@@ -176,18 +176,17 @@ bool ParserLoader::in_use(const std::string& kernel_name) {
     return false;
 }
 
-bool ParserLoader::is_loaded(const std::string& kernel_name) {
-    if (backend_ == Backend::CompileOnly) return true;
+std::optional<std::unordered_set<std::string>> ParserLoader::loaded_profiles() {
+    if (backend_ == Backend::CompileOnly) return std::nullopt;
     // One line per loaded profile: "NAME (MODE)".
+    std::unordered_set<std::string> names;
     std::ifstream in(config_.securityfs + "/profiles");
     std::string line;
     while (std::getline(in, line)) {
         const auto mode = line.rfind(" (");
-        if (mode != std::string::npos && line.compare(0, mode, kernel_name) == 0 &&
-            mode == kernel_name.size())
-            return true;
+        if (mode != std::string::npos) names.insert(line.substr(0, mode));
     }
-    return false;
+    return names;
 }
 
 Backend detect_backend(const std::string& securityfs) {

@@ -37,7 +37,7 @@ public:
                                                     const std::string& profile_text) override;
     ServiceStatus unload(const std::string& kernel_name) override;
     [[nodiscard]] bool in_use(const std::string& kernel_name) override;
-    [[nodiscard]] bool is_loaded(const std::string& kernel_name) override;
+    [[nodiscard]] std::optional<std::unordered_set<std::string>> loaded_profiles() override;
     [[nodiscard]] policy::SystemAbi system_abi() override;
 
 private:

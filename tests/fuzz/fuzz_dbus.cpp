@@ -62,7 +62,9 @@ public:
     }
     ServiceStatus unload(const std::string& /*name*/) override { return Done{}; }
     [[nodiscard]] bool in_use(const std::string& /*name*/) override { return false; }
-    [[nodiscard]] bool is_loaded(const std::string& /*name*/) override { return true; }
+    [[nodiscard]] std::optional<std::unordered_set<std::string>> loaded_profiles() override {
+        return std::nullopt;
+    }
 };
 
 // alice may, bob may not, carol would have to authenticate.

@@ -76,9 +76,13 @@ public:
         const std::lock_guard lock(mutex_);
         return busy.contains(name);
     }
-    bool is_loaded(const std::string& name) override {
+    std::optional<std::unordered_set<std::string>> loaded_profiles() override {
         const std::lock_guard lock(mutex_);
-        return loaded.contains(name);
+        ++profile_list_reads;
+        std::unordered_set<std::string> names;
+        for (const auto& [name, text] : loaded)
+            names.insert(name);
+        return names;
     }
     std::size_t loads() {
         const std::lock_guard lock(mutex_);
@@ -122,6 +126,7 @@ public:
 
     // Read and set directly only while no request runs.
     std::map<std::string, std::string> loaded;
+    std::size_t profile_list_reads = 0;  // loaded_profiles() calls
     std::set<std::string> busy;
     bool refuse_next = false;
 

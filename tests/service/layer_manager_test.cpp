@@ -460,8 +460,10 @@ TEST_F(LayerManagerTest, AReloadTouchesOnlyTheLayersItChanges) {
     std::vector<LayerKey> changed;
     m.set_listener([&](LayerEvent, const LayerKey& k) { changed.push_back(k); });
     const std::size_t loads = kernel.loads();
+    const std::size_t reads = kernel.profile_list_reads;
     m.refresh([](const std::string&) {});  // nothing changed
     EXPECT_EQ(kernel.loads(), loads);
+    EXPECT_EQ(kernel.profile_list_reads, reads + 1);  // once for both layers
     EXPECT_TRUE(changed.empty());
     reader.add("/etc/aalayer/grants.d/app.conf", "grant app {\n  owner @{HOME}/docs/** r,\n}\n");
     m.refresh([](const std::string&) {});

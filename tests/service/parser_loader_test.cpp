@@ -99,19 +99,19 @@ TEST(ParserLoader, InUseReadsLabelsFromAFakeProc) {
     EXPECT_FALSE(loader.in_use("app//aalayer.1000.other"));  // "self" is not a pid
 }
 
-TEST(ParserLoader, IsLoadedReadsTheKernelsProfileListFromAFakeSecurityfs) {
+TEST(ParserLoader, LoadedProfilesReadsTheKernelsProfileListFromAFakeSecurityfs) {
     test::TempDir dir;
     dir.write("apparmor/profiles",
               "app//aalayer.1000.w (enforce)\napp (enforce)\napp//aalayer.1000.wx (complain)\n");
     ParserConfig config;
     config.securityfs = dir.path() + "/apparmor";
     ParserLoader kernel(Backend::AppArmor, config);
-    EXPECT_TRUE(kernel.is_loaded("app//aalayer.1000.w"));
-    EXPECT_TRUE(kernel.is_loaded("app//aalayer.1000.wx"));
-    EXPECT_FALSE(kernel.is_loaded("app//aalayer.1000"));
-    EXPECT_FALSE(kernel.is_loaded("app//aalayer.1000.v"));
-    // Without a kernel there is nothing to lose.
-    EXPECT_TRUE(ParserLoader(Backend::CompileOnly, config).is_loaded("app//aalayer.1000.v"));
+    const auto loaded = kernel.loaded_profiles();
+    ASSERT_TRUE(loaded.has_value());
+    EXPECT_EQ(*loaded,
+              (std::unordered_set<std::string>{"app//aalayer.1000.w", "app", "app//aalayer.1000.wx"}));
+    // Without a kernel there is nothing to lose: no list, every child counts as held.
+    EXPECT_FALSE(ParserLoader(Backend::CompileOnly, config).loaded_profiles().has_value());
 }
 
 std::string read_file(const std::string& path) {
