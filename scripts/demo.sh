@@ -95,4 +95,20 @@ printf 'owner @{HOME}/.mozilla/firefox/banking/** rwk,\n/usr/bin/curl px,\n' > "
 show $aalayer apply firefox/banking "$work/bad.layer"
 show $aalayer remove firefox/everyday
 show $aalayer list
+say "Layers as files that follow you: aalayer sync (the folder is \$XDG_CONFIG_HOME/aalayer/layers)"
+export XDG_CONFIG_HOME=$work/config
+layers=$XDG_CONFIG_HOME/aalayer/layers
+mkdir -p "$layers/firefox"
+cp $ex/everyday.layer "$layers/firefox/everyday.layer"
+printf 'owner @{HOME}/.mozilla/firefox/shop/** rwk,\n' > "$layers/firefox/shop.layer"
+show find "$layers" -type f
+show $aalayer sync --dry-run
+show $aalayer sync
+show $aalayer list
+show $aalayer sync
+sed -i 's/ rwk,/ rw,/' "$layers/firefox/shop.layer"
+rm "$layers/firefox/everyday.layer"
+show $aalayer sync
+show $aalayer list
+unset XDG_CONFIG_HOME
 say "Shutting down"

@@ -20,7 +20,7 @@ namespace {
 using tool::CommandSpec;
 using tool::OptionSpec;
 
-constexpr std::array<OptionSpec, 19> kOptions{{
+constexpr std::array<OptionSpec, 20> kOptions{{
     {.name = "--help", .short_name = "-h", .global = true},
     {.name = "--version", .global = true},
     {.name = "--base", .value = "BASE"},
@@ -40,6 +40,7 @@ constexpr std::array<OptionSpec, 19> kOptions{{
     {.name = "--repeat-after", .value = "MINUTES"},
     {.name = "--interval", .value = "SECONDS"},
     {.name = "--terminal", .value = "PROGRAM"},
+    {.name = "--dry-run"},
 }};
 
 std::vector<Command> command_table() {
@@ -155,10 +156,20 @@ std::vector<Command> command_table() {
               "MINUTES: the same denial again after that long. --all-repeats: every occurrence. Its\n"
               "actions run PROGRAM -e aalayer log|learn BASE/NAME (--terminal, x-terminal-emulator)."},
          cmd_notify},
+        {{.name = "sync",
+          .options = {"--dry-run", "--json"},
+          .summary =
+              "Make your layers match your layer files, $XDG_CONFIG_HOME/aalayer/layers/BASE/NAME.layer\n"
+              "(~/.config/aalayer/layers; a BASE with '/' or '%' in it is written with %2F and %25):\n"
+              "add, replace what differs, remove the ones sync applied whose file is gone. Layers you\n"
+              "applied by hand and the admin's defaults are never removed. Prints one line per action.\n"
+              "--dry-run: print them and change nothing."},
+         cmd_sync},
     };
 }
 
-// $HOME, else the passwd entry's home: the caller's own, as a shell's ~ is.
+}  // namespace
+
 std::string home_directory() {
     if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/') return home;
     std::array<char, 4096> buf{};
@@ -168,6 +179,8 @@ std::string home_directory() {
         return pw.pw_dir;
     return {};
 }
+
+namespace {
 
 std::string current_directory() {
     std::error_code error;
@@ -231,6 +244,7 @@ std::variant<Args, std::string> make_args(const Command& c, const tool::ParsedAr
     a.follow = p.has("--follow");
     a.yes = p.has("--yes");
     a.enforce = p.has("--enforce");
+    a.dry_run = p.has("--dry-run");
     a.all_repeats = p.has("--all-repeats");
     if (p.has("--terminal")) a.terminal = p.value("--terminal");
     for (const auto& [option, out, most] : {std::tuple{"--repeat-after", &a.repeat_after_minutes, 100'000U},

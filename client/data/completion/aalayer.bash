@@ -5,7 +5,7 @@
 # The commands and options are client/cli/arguments.cpp's table
 # (Cli.CompletionInBashAndZsh in tests/integration/cli_test.cpp compares them).
 
-_aalayer_commands="grants check apply list show explain diff remove edit mode reset accept log learn run notify"
+_aalayer_commands="grants check apply list show explain diff remove edit mode reset accept log learn run notify sync"
 
 _aalayer_options() {
     case $1 in
@@ -20,6 +20,7 @@ _aalayer_options() {
         log) echo --since --follow --json ;;
         learn) echo --since --yes --enforce --interactive --json ;;
         notify) echo --all-repeats --repeat-after --interval --terminal ;;
+        sync) echo --dry-run --json ;;
     esac
 }
 
