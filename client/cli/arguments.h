@@ -61,6 +61,10 @@ struct Args {
     bool yes = false;                              // learn --yes: accept every proposal
     bool enforce = false;                          // learn --enforce: apply in enforce mode
     bool dry_run = false;                          // sync --dry-run: print the plan only
+    std::string desktop;                           // launcher --desktop ID
+    std::string label;                             // launcher --label
+    std::vector<std::string> default_for;          // launcher --default-for, split at ','
+    bool remove = false;                           // launcher --remove
     bool all_repeats = false;                      // notify --all-repeats
     unsigned repeat_after_minutes = 0;             // notify --repeat-after; 0: once a session
     unsigned interval_seconds = 10;                // notify --interval

@@ -211,6 +211,7 @@ TEST(AalayerArgsTest, UsageLinesOfEveryCommand) {
                   "aalayer notify [--all-repeats] [--repeat-after MINUTES] [--interval SECONDS] "
                   "[--terminal PROGRAM]",
                   "aalayer sync [--dry-run] [--json]",
+                  "aalayer launcher BASE/NAME --desktop ID [--label TEXT] [--default-for TYPES] [--remove]",
               }));
 }
 
