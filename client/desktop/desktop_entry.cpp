@@ -40,6 +40,9 @@ void Group::set(std::string_view key, std::string value) {
             return;
         }
     }
+    // After the group's last entry, before the blank lines that end it.
+    for (auto& [at, line] : comments)
+        if (at == entries.size()) ++at;
     entries.push_back({std::string(key), std::move(value)});
 }
 

@@ -66,6 +66,11 @@ TEST(DesktopEntry, GroupsKeysLocalizedKeysAndCommentsRoundTrip) {
     EXPECT_EQ(desktop::split_locale("Name").second, "");
     EXPECT_EQ(*f.group("Desktop Action new-private-window")->get("Name[de]"), "Neues privates Fenster");
     EXPECT_EQ(desktop::write(f), kFirefox);  // comments and blank lines where they were
+    DesktopFile g = parsed("[A]\nK=1\n\n[B]\n");
+    g.group("A")->set("New", "2");
+    EXPECT_EQ(desktop::write(g), "[A]\nK=1\nNew=2\n\n[B]\n");  // before the blank line ending the group
+    g.group("A")->erase("K");
+    EXPECT_EQ(desktop::write(g), "[A]\nNew=2\n\n[B]\n");
     // Spaces around '=' are allowed when reading.
     EXPECT_EQ(*parsed("[G]\nKey = v a\n").group("G")->get("Key"), "v a");
 }
