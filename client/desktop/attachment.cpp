@@ -5,11 +5,21 @@
 
 namespace aalayer::desktop {
 
-std::optional<bool> program_matches(std::string_view program, std::string_view attachment) {
+std::optional<AttachmentMatcher> AttachmentMatcher::compile(std::string_view attachment) {
     auto dfa = policy::compile_globs({std::string(attachment)}, policy::Location{"attachment", 0, 0},
                                      policy::GlobLimits{}, policy::DfaLimits{});
     if (!dfa) return std::nullopt;
-    return dfa.value().label_of(program) != 0;
+    return AttachmentMatcher(std::move(dfa).value());
+}
+
+bool AttachmentMatcher::matches(std::string_view program) const {
+    return dfa_.label_of(program) != 0;
+}
+
+std::optional<bool> program_matches(std::string_view program, std::string_view attachment) {
+    const auto matcher = AttachmentMatcher::compile(attachment);
+    if (!matcher) return std::nullopt;
+    return matcher->matches(program);
 }
 
 std::optional<std::string> entry_program(const DesktopFile& entry) {

@@ -6,10 +6,24 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "client/desktop/desktop_entry.h"
+#include "policy/automaton/dfa.h"
 
 namespace aalayer::desktop {
+
+// An attachment compiled once, for matching many programs against it.
+class AttachmentMatcher {
+public:
+    // Nothing when the attachment is not a glob the engine compiles.
+    static std::optional<AttachmentMatcher> compile(std::string_view attachment);
+    [[nodiscard]] bool matches(std::string_view program) const;
+
+private:
+    explicit AttachmentMatcher(policy::Dfa dfa) : dfa_(std::move(dfa)) {}
+    policy::Dfa dfa_;
+};
 
 // Whether `program` (an absolute path, symlinks resolved) matches the glob
 // `attachment` ("/usr/lib/firefox{,-esr}/firefox{,-esr}"). Nothing when the

@@ -95,6 +95,8 @@ std::optional<std::string> find_desktop_file(const std::string& id) {
 }
 
 std::vector<DesktopEntryInfo> desktop_entries_for(const std::string& attachment) {
+    const auto matcher = desktop::AttachmentMatcher::compile(attachment);
+    if (!matcher) return {};
     std::vector<DesktopEntryInfo> out;
     for (const auto& [id, path] : all_entries()) {
         auto parsed = desktop::parse(read_file(path), desktop::Keys::any);  // reads Exec only
@@ -109,9 +111,7 @@ std::vector<DesktopEntryInfo> desktop_entries_for(const std::string& attachment)
         std::error_code error;
         const auto canonical = fs::canonical(resolved, error);
         if (!error) resolved = canonical.string();
-        const auto matches = desktop::program_matches(resolved, attachment);
-        if (!matches) return {};
-        if (!*matches) continue;
+        if (!matcher->matches(resolved)) continue;
         const auto name = g->get("Name") != nullptr ? desktop::unescape(*g->get("Name")) : std::nullopt;
         out.push_back({id, path, name.value_or(""), resolved});
     }
