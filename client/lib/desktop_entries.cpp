@@ -52,7 +52,7 @@ std::string in_path(const std::string& program) {
     std::string path = env("PATH");
     if (path.empty()) path = "/usr/local/bin:/usr/bin:/bin";
     for (const auto& dir : split_paths(path)) {
-        const std::string candidate = dir + "/" + program;
+        std::string candidate = dir + "/" + program;
         if (::access(candidate.c_str(), X_OK) == 0) return candidate;
     }
     return program;
