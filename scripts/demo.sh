@@ -97,4 +97,56 @@ printf 'owner @{HOME}/.mozilla/firefox/banking/** rwk,\n/usr/bin/curl px,\n' > "
 show $aalayer apply firefox/banking "$work/bad.layer"
 show $aalayer remove firefox/everyday
 show $aalayer list
+say "Layers as files that follow you: aalayer sync (the folder is \$XDG_CONFIG_HOME/aalayer/layers)"
+export XDG_CONFIG_HOME=$work/config
+layers=$XDG_CONFIG_HOME/aalayer/layers
+mkdir -p "$layers/firefox"
+cp $ex/everyday.layer "$layers/firefox/everyday.layer"
+printf 'owner @{HOME}/.mozilla/firefox/shop/** rwk,\n' > "$layers/firefox/shop.layer"
+show find "$layers" -type f
+show $aalayer sync --dry-run
+show $aalayer sync
+show $aalayer list
+show $aalayer sync
+sed -i 's/ rwk,/ rw,/' "$layers/firefox/shop.layer"
+rm "$layers/firefox/everyday.layer"
+show $aalayer sync
+show $aalayer list
+say "A launcher: Firefox from the menu, and as the default browser, under firefox/banking"
+# Debian's firefox-esr.desktop, shortened, where the XDG rules look for it (XDG_DATA_DIRS).
+export XDG_DATA_HOME=$work/data XDG_DATA_DIRS=$work/system
+mkdir -p "$XDG_DATA_DIRS/applications"
+cat > "$XDG_DATA_DIRS/applications/firefox-esr.desktop" <<'ENTRY'
+[Desktop Entry]
+Name=Firefox ESR
+Name[de]=Firefox ESR
+Comment=Browse the World Wide Web
+GenericName=Web Browser
+Exec=/usr/lib/firefox-esr/firefox-esr %u
+Icon=firefox-esr
+Terminal=false
+Type=Application
+MimeType=text/html;text/xml;application/xhtml+xml;x-scheme-handler/http;x-scheme-handler/https;
+StartupNotify=true
+Categories=Network;WebBrowser;
+StartupWMClass=firefox-esr
+Actions=new-window;new-private-window;
+
+[Desktop Action new-window]
+Name=New Window
+Exec=/usr/lib/firefox-esr/firefox-esr --new-window %u
+
+[Desktop Action new-private-window]
+Name=New Private Window
+Exec=/usr/lib/firefox-esr/firefox-esr --private-window %u
+ENTRY
+printf '[Default Applications]\nx-scheme-handler/http=firefox-esr.desktop\nx-scheme-handler/https=firefox-esr.desktop\n' \
+  > "$XDG_CONFIG_HOME/mimeapps.list"
+show $aalayer launcher firefox/banking --desktop firefox-esr.desktop --default-for http,https
+show cat "$XDG_DATA_HOME/applications/aalayer-firefox-esr-banking.desktop"
+show desktop-file-validate "$XDG_DATA_HOME/applications/aalayer-firefox-esr-banking.desktop"
+show xdg-mime query default x-scheme-handler/https
+show $aalayer launcher firefox/banking --desktop firefox-esr.desktop --remove
+show cat "$XDG_CONFIG_HOME/mimeapps.list"
+unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_DATA_DIRS
 say "Shutting down"

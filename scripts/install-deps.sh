@@ -12,7 +12,7 @@ packages=(
   apparmor apparmor-utils apparmor-profiles apparmor-profiles-extra libapparmor-dev
   libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev libboost-dev libdbus-1-dev
   dbus-daemon polkitd util-linux
-  dunst xvfb desktop-file-utils
+  dunst xvfb desktop-file-utils xdg-utils  # xdg-mime: the launcher test reads the default handler with it
   zsh  # the completion test runs _aalayer in it
   qemu-system-x86 busybox-static cpio debootstrap
   build-essential debhelper dpkg-dev e2fsprogs git

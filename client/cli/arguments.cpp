@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <sstream>
 #include <tuple>
 
 #include <pwd.h>
@@ -21,7 +22,7 @@ namespace {
 using tool::CommandSpec;
 using tool::OptionSpec;
 
-constexpr std::array<OptionSpec, 20> kOptions{{
+constexpr std::array<OptionSpec, 25> kOptions{{
     {.name = "--help", .short_name = "-h", .global = true},
     {.name = "--version", .global = true},
     {.name = "--base", .value = "BASE"},
@@ -42,6 +43,11 @@ constexpr std::array<OptionSpec, 20> kOptions{{
     {.name = "--interval", .value = "SECONDS"},
     {.name = "--terminal", .value = "PROGRAM"},
     {.name = "--with-base"},
+    {.name = "--dry-run"},
+    {.name = "--desktop", .value = "ID"},
+    {.name = "--label", .value = "TEXT"},
+    {.name = "--default-for", .value = "TYPES"},
+    {.name = "--remove"},
 }};
 
 std::vector<Command> command_table() {
@@ -160,10 +166,31 @@ std::vector<Command> command_table() {
               "MINUTES: the same denial again after that long. --all-repeats: every occurrence. Its\n"
               "actions run PROGRAM -e aalayer log|learn BASE/NAME (--terminal, x-terminal-emulator)."},
          cmd_notify},
+        {{.name = "sync",
+          .options = {"--dry-run", "--json"},
+          .summary =
+              "Make your layers match your layer files, $XDG_CONFIG_HOME/aalayer/layers/BASE/NAME.layer\n"
+              "(~/.config/aalayer/layers; a BASE with '/' or '%' in it is written with %2F and %25):\n"
+              "add, replace what differs, remove the ones sync applied whose file is gone. Layers you\n"
+              "applied by hand and the admin's defaults are never removed. Prints one line per action.\n"
+              "--dry-run: print them and change nothing."},
+         cmd_sync},
+        {{.name = "launcher",
+          .arguments = {"BASE/NAME"},
+          .options = {"--label", "--default-for", "--remove"},
+          .required = {{"--desktop"}},
+          .summary =
+              "Write a desktop entry that starts the application of desktop entry ID (firefox-esr.desktop)\n"
+              "under your layer, in $XDG_DATA_HOME/applications (aalayer-ID-NAME.desktop, named\n"
+              "\"Firefox (NAME)\"; --label TEXT instead of NAME); its actions too. --default-for\n"
+              "http,https,text/html: make it your default for those URL schemes and MIME types (the\n"
+              "previous ones are remembered). --remove: delete it and give the defaults back."},
+         cmd_launcher},
     };
 }
 
-// $HOME, else the passwd entry's home: the caller's own, as a shell's ~ is.
+}  // namespace
+
 std::string home_directory() {
     if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/') return home;
     std::array<char, 4096> buf{};
@@ -173,6 +200,8 @@ std::string home_directory() {
         return pw.pw_dir;
     return {};
 }
+
+namespace {
 
 std::string current_directory() {
     std::error_code error;
@@ -237,6 +266,20 @@ std::variant<Args, std::string> make_args(const Command& c, const tool::ParsedAr
     a.follow = p.has("--follow");
     a.yes = p.has("--yes");
     a.enforce = p.has("--enforce");
+    a.dry_run = p.has("--dry-run");
+    a.desktop = p.value("--desktop");
+    a.label = p.value("--label");
+    a.remove = p.has("--remove");
+    if (p.has("--default-for")) {
+        std::stringstream list(p.value("--default-for"));
+        for (std::string item; std::getline(list, item, ',');)
+            if (!item.empty()) a.default_for.push_back(item);
+        if (a.default_for.empty()) return std::string("--default-for takes http,https,text/html, ...");
+    }
+    if (a.remove && (p.has("--label") || p.has("--default-for")))
+        return std::string("--remove takes neither --label nor --default-for");
+    if (p.has("--desktop") && (a.desktop.empty() || a.desktop.find('/') != std::string::npos))
+        return "--desktop takes a desktop file ID such as firefox-esr.desktop, not '" + a.desktop + "'";
     a.all_repeats = p.has("--all-repeats");
     if (p.has("--terminal")) a.terminal = p.value("--terminal");
     for (const auto& [option, out, most] : {std::tuple{"--repeat-after", &a.repeat_after_minutes, 100'000U},

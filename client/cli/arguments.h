@@ -32,6 +32,9 @@ std::optional<LayerRef> parse_layer(std::string_view text);
 // An absolute path, or one with nothing to resolve it against, as it is.
 std::string resolve_path(const std::string& path, const std::string& home, const std::string& cwd);
 
+// $HOME, else the passwd entry's home: the caller's own, as a shell's ~ is.
+std::string home_directory();
+
 // log --since: "10m" (s m h d ago, from `now`), "@EPOCH" (seconds) or a local
 // time "YYYY-MM-DD[THH:MM[:SS]]", as microseconds since the epoch.
 std::optional<std::uint64_t> parse_since(const std::string& text, std::time_t now);
@@ -58,6 +61,11 @@ struct Args {
     bool follow = false;                           // log --follow
     bool yes = false;                              // learn --yes: accept every proposal
     bool enforce = false;                          // learn --enforce: apply in enforce mode
+    bool dry_run = false;                          // sync --dry-run: print the plan only
+    std::string desktop;                           // launcher --desktop ID
+    std::string label;                             // launcher --label
+    std::vector<std::string> default_for;          // launcher --default-for, split at ','
+    bool remove = false;                           // launcher --remove
     bool all_repeats = false;                      // notify --all-repeats
     unsigned repeat_after_minutes = 0;             // notify --repeat-after; 0: once a session
     unsigned interval_seconds = 10;                // notify --interval

@@ -22,6 +22,10 @@ int cmd_mode(client::Client& c, const Args& a, const Output& o);
 int cmd_accept(client::Client& c, const Args& a, const Output& o);
 int cmd_log(client::Client& c, const Args& a, const Output& o);
 int cmd_learn(client::Client& c, const Args& a, const Output& o);
+// client/cli/sync.cpp
+int cmd_sync(client::Client& c, const Args& a, const Output& o);
+// client/cli/launcher.cpp
+int cmd_launcher(client::Client& c, const Args& a, const Output& o);
 // Runs until killed: client/notify/notifier.h.
 int cmd_notify(client::Client& c, const Args& a, const Output& o);
 

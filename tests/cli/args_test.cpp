@@ -210,6 +210,8 @@ TEST(AalayerArgsTest, UsageLinesOfEveryCommand) {
                   "aalayer run BASE/NAME -- COMMAND [ARG]...",
                   "aalayer notify [--all-repeats] [--repeat-after MINUTES] [--interval SECONDS] "
                   "[--terminal PROGRAM]",
+                  "aalayer sync [--dry-run] [--json]",
+                  "aalayer launcher BASE/NAME --desktop ID [--label TEXT] [--default-for TYPES] [--remove]",
               }));
 }
 

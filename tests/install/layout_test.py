@@ -63,6 +63,7 @@ dbus_services = system_dir("dbus_system_services_dir", "dbus-1", "system_bus_ser
                            "/usr/share/dbus-1/system-services")
 polkit_actions = system_dir("polkit_actions_dir", "polkit-gobject-1", "actiondir", "/usr/share/polkit-1/actions")
 unit_dir = system_dir("systemd_system_unit_dir", "systemd", "systemd_system_unit_dir", "/usr/lib/systemd/system")
+user_unit_dir = system_dir("systemd_user_unit_dir", "systemd", "systemd_user_unit_dir", "/usr/lib/systemd/user")
 sbindir = under_prefix("sbindir")
 bindir = under_prefix("bindir")
 confdir = os.path.join(under_prefix("sysconfdir"), "aalayer")
@@ -112,6 +113,11 @@ with tempfile.TemporaryDirectory(prefix="aalayer-install-") as dest:
     exists(autostart, "aalayer notify's XDG autostart file")
     check(f"\nExec={os.path.join(bindir, 'aalayer')} notify\n" in text(autostart),
           f"the autostart file runs {os.path.join(bindir, 'aalayer')} notify")
+    sync_unit = os.path.join(user_unit_dir, "aalayer-sync.service")
+    exists(sync_unit, "aalayer sync's user unit where the systemd user manager looks")
+    check(f"\nExecStart={os.path.join(bindir, 'aalayer')} sync\n" in text(sync_unit)
+          and "\nWantedBy=default.target\n" in text(sync_unit),
+          f"the user unit runs {os.path.join(bindir, 'aalayer')} sync at login (default.target)")
     daemon = os.path.join(sbindir, "aalayerd")
     check(f"Exec={daemon}\n" in text(activation), f"the activation file starts {daemon}")
     check(f"ExecStart={daemon}\n" in text(unit), f"the unit starts {daemon}")
@@ -125,7 +131,8 @@ with tempfile.TemporaryDirectory(prefix="aalayer-install-") as dest:
     # Nothing the daemons read left under the prefix where they never look
     # (unless a -D option put it there).
     overridden = any(options[o] for o in ("dbus_system_policy_dir", "dbus_system_services_dir",
-                                          "polkit_actions_dir", "systemd_system_unit_dir"))
+                                          "polkit_actions_dir", "systemd_system_unit_dir",
+                                          "systemd_user_unit_dir"))
     if prefix != "/usr" and not overridden:
         strays = [os.path.join(root, f)[len(dest):] for sub in ("share/dbus-1", "share/polkit-1", "lib/systemd")
                   for root, _, files in os.walk(installed(os.path.join(prefix, sub))) for f in files]

@@ -338,7 +338,8 @@ std::string shell_quoted(const std::string& word) {
 // What the completion script offers for `words` (the last is being completed), in bash or zsh,
 // run as nobody against the service with this build's aalayer first in PATH.
 std::set<std::string> completed(const Service& s, const std::string& shell,
-                                const std::vector<std::string>& words) {
+                                const std::vector<std::string>& words,
+                                const std::vector<std::string>& env = {}) {
     const std::string source = env_or("AALAYER_SOURCE_ROOT", ".");
     const std::string path =
         "PATH=" + std::filesystem::path(aalayer()).parent_path().string() + ":/usr/bin:/bin";
@@ -354,15 +355,21 @@ std::set<std::string> completed(const Service& s, const std::string& shell,
             array + ") && COMP_CWORD=" + std::to_string(words.size() - 1) +
             " && _aalayer aalayer \"${COMP_WORDS[COMP_CWORD]}\" \"${COMP_WORDS[COMP_CWORD-1]}\" && "
             "printf '%s\\n' \"${COMPREPLY[@]}\"";
-        r = s.run_client(kNobody, {path, "bash", "--norc", "--noprofile", "-c", script});
+        std::vector<std::string> argv{path};
+        argv.insert(argv.end(), env.begin(), env.end());
+        argv.insert(argv.end(), {"bash", "--norc", "--noprofile", "-c", script});
+        r = s.run_client(kNobody, argv);
         EXPECT_EQ(r.err, "complete -F _aalayer aalayer\n");
     } else {
         // An interactive zsh on a pseudo-terminal: the line typed, then TAB (the driver's comment).
         std::string line;
         for (const auto& w : words)
             line += (line.empty() ? "" : " ") + w;
-        r = s.run_client(kNobody, {path, "zsh", "-f", source + "/tests/cli/zsh_completion_driver.zsh",
-                                   source + "/client/data/completion", line});
+        std::vector<std::string> argv{path};
+        argv.insert(argv.end(), env.begin(), env.end());
+        argv.insert(argv.end(), {"zsh", "-f", source + "/tests/cli/zsh_completion_driver.zsh",
+                                 source + "/client/data/completion", line});
+        r = s.run_client(kNobody, argv);
     }
     EXPECT_EQ(r.exit_code, 0) << shell << ": " << r.out << r.err;
     return lines_of(r.out);
@@ -371,6 +378,17 @@ std::set<std::string> completed(const Service& s, const std::string& shell,
 TEST(Cli, CompletionInBashAndZsh) {
     Service s;
     ASSERT_EQ(cli(s, kNobody, {"apply", "app/banking", s.text_file("")}).exit_code, 0);
+    // launcher --desktop: the desktop file IDs of the XDG data directories, not launchers.
+    TempDir xdg;
+    xdg.write("system/applications/firefox-esr.desktop", "");
+    xdg.write("system/applications/kde/viewer.desktop", "");
+    xdg.write("system/applications/aalayer-firefox-esr-banking.desktop", "");
+    xdg.write("home/applications/mine.desktop", "");
+    std::filesystem::permissions(xdg.path(), std::filesystem::perms::owner_all |
+                                                 std::filesystem::perms::others_read |
+                                                 std::filesystem::perms::others_exec);
+    const std::vector<std::string> xdg_env{"XDG_DATA_HOME=" + xdg.path() + "/home",
+                                           "XDG_DATA_DIRS=" + xdg.path() + "/system"};
     std::set<std::string> commands;
     for (const auto& c : cli::commands())
         commands.insert(std::string(c.spec.name));
@@ -389,6 +407,10 @@ TEST(Cli, CompletionInBashAndZsh) {
                   (std::set<std::string>{"enforce", "complain"}));
         EXPECT_EQ(completed(s, shell, {"aalayer", "check", "x", "--base", ""}),
                   (std::set<std::string>{"app"}));
+        EXPECT_EQ(completed(s, shell, {"aalayer", "launcher", "app/b"}),
+                  (std::set<std::string>{"app/banking"}));
+        EXPECT_EQ(completed(s, shell, {"aalayer", "launcher", "app/banking", "--desktop", ""}, xdg_env),
+                  (std::set<std::string>{"firefox-esr.desktop", "kde-viewer.desktop", "mine.desktop"}));
         // Each command's options, as the command table has them.
         for (const auto& c : cli::commands()) {
             std::set<std::string> options{"--help"};

@@ -5,7 +5,7 @@
 # The commands and options are client/cli/arguments.cpp's table
 # (Cli.CompletionInBashAndZsh in tests/integration/cli_test.cpp compares them).
 
-_aalayer_commands="grants check apply list show explain diff remove edit mode reset accept log learn run notify"
+_aalayer_commands="grants check apply list show explain diff remove edit mode reset accept log learn run notify sync launcher"
 
 _aalayer_options() {
     case $1 in
@@ -21,12 +21,25 @@ _aalayer_options() {
         log) echo --since --follow --json ;;
         learn) echo --since --yes --enforce --interactive --json ;;
         notify) echo --all-repeats --repeat-after --interval --terminal ;;
+        sync) echo --dry-run --json ;;
+        launcher) echo --desktop --label --default-for --remove ;;
     esac
 }
 
 # Your layers, BASE/NAME: the first column of aalayer list, under its header.
 _aalayer_layers() {
     "$1" list 2>/dev/null | sed -n '2,$s/ .*//p'
+}
+
+# The desktop file IDs of the XDG data directories' applications (launcher --desktop).
+_aalayer_desktop_ids() {
+    local dir data_home=${XDG_DATA_HOME:-$HOME/.local/share}
+    local IFS=:
+    for dir in $data_home ${XDG_DATA_DIRS:-/usr/local/share:/usr/share}; do
+        [[ -d $dir/applications ]] || continue
+        (cd "$dir/applications" && find . -name '*.desktop' ! -name 'aalayer-*' 2>/dev/null) |
+            sed 's|^\./||; s|/|-|g'
+    done
 }
 
 # The bases you may layer on.
@@ -49,7 +62,7 @@ _aalayer() {
                     mapfile -t COMPREPLY < <(compgen -f -- "$cur")
                 fi
                 return ;;
-            --base | --name | --since | --repeat-after | --interval | --terminal) ((i++)) ;;
+            --base | --name | --since | --repeat-after | --interval | --terminal | --desktop | --label | --default-for) ((i++)) ;;
             -*) ;;
             *) if [[ -z $command ]]; then command=$word; else ((position++)); fi ;;
         esac
@@ -57,7 +70,8 @@ _aalayer() {
     case $prev in
         --base) mapfile -t COMPREPLY < <(compgen -W "$(_aalayer_bases "$program")" -- "$cur"); return ;;
         --terminal) mapfile -t COMPREPLY < <(compgen -c -- "$cur"); return ;;
-        --name | --since | --repeat-after | --interval) return ;;
+        --desktop) mapfile -t COMPREPLY < <(compgen -W "$(_aalayer_desktop_ids)" -- "$cur"); return ;;
+        --name | --since | --repeat-after | --interval | --label | --default-for) return ;;
     esac
     if [[ -z $command ]]; then
         mapfile -t COMPREPLY < <(compgen -W "$_aalayer_commands --help --version" -- "$cur")
@@ -76,7 +90,7 @@ _aalayer() {
             # A base needs its NAME after the '/': no space yet.
             if [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == */ ]]; then compopt -o nospace 2>/dev/null; fi
             ;;
-        show:0 | explain:0 | diff:[01] | remove:0 | edit:0 | mode:0 | reset:0 | accept:0 | log:0 | learn:0 | run:0)
+        show:0 | explain:0 | diff:[01] | remove:0 | edit:0 | mode:0 | reset:0 | accept:0 | log:0 | learn:0 | run:0 | launcher:0)
             mapfile -t COMPREPLY < <(compgen -W "$(_aalayer_layers "$program")" -- "$cur") ;;
         mode:1) mapfile -t COMPREPLY < <(compgen -W "enforce complain" -- "$cur") ;;
         run:*) mapfile -t COMPREPLY < <(compgen -W "--" -- "$cur") ;;
