@@ -154,9 +154,9 @@ TEST(ClientLibrary, PanelApi) {
     const auto [path, warnings] = client->apply("app", "w", "owner /root/** rw,\n", {});
     EXPECT_EQ(path, layer_path(0, "w"));
     const auto e = client->explain("app", "w", "/root/x");
-    EXPECT_EQ(e.owner, "rw");
+    EXPECT_EQ(e.owner, "rwa");  // w holds a
     EXPECT_EQ(e.other, "");
-    EXPECT_EQ(e.perms, "owner=rw other=");
+    EXPECT_EQ(e.perms, "owner=rwa other=");
     const auto bases = client->bases();
     ASSERT_EQ(bases.size(), 1U);
     EXPECT_EQ(bases[0].name, "app");
@@ -219,7 +219,7 @@ TEST(ClientLibrary, SamplePanelBuiltAgainstTheInstalledLibrary) {
     auto client = client::Client::connect(s.bus().address());
     (void)client->apply("app", "w", "owner /root/** r,\n", {});
     const auto run = run_process({"env", "DBUS_SYSTEM_BUS_ADDRESS=" + s.bus().address(),
-                                  "LD_LIBRARY_PATH=" + lib_dir, exe, "app", "owner @{HOME}/x rw,"});
+                                  "LD_LIBRARY_PATH=" + lib_dir, exe, "app", "owner @{HOME}/** r,"});
     EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
     EXPECT_EQ(run.out,
               "base app attaches to /usr/bin/app, 1 layers\n"

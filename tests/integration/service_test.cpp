@@ -357,7 +357,7 @@ TEST(ServiceIntegration, ExplainAccessBasesAndGrantRules) {
     ASSERT_EQ(s.apply(kNobody, "w", "owner @{HOME}/** rw,\n").exit_code, 0) << s.log();
     auto e = s.call(kNobody, {"explain-access", "app", "w", "/nonexistent/a"});
     EXPECT_EQ(e.exit_code, 0) << e.out;
-    EXPECT_NE(e.out.find("owner rw\nother \n"), std::string::npos) << e.out;
+    EXPECT_NE(e.out.find("owner rwa\nother \n"), std::string::npos) << e.out;
     EXPECT_NE(e.out.find("reason layer w.layer:1:1: owner @{HOME}/** rw,"), std::string::npos) << e.out;
     // Another class than files: said plainly.
     auto signal = s.call(kNobody, {"explain-access", "app", "w", "signal"});
