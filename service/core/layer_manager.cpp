@@ -220,7 +220,7 @@ ServiceStatus LayerManager::valid_path(const std::string& path) {
     static const std::set<std::string, std::less<>> kOtherClasses{
         "network", "signal",     "dbus",           "unix",   "ptrace", "capability", "mount", "umount",
         "remount", "pivot_root", "change_profile", "rlimit", "userns", "io_uring",   "mqueue"};
-    const std::string_view word = std::string_view(path).substr(0, path.find_first_of(" \t"));
+    const std::string_view word = std::string_view(path).substr(0, path.find_first_of(" \t,"));
     if (path.size() <= 4096 && path.find('\0') == std::string::npos && kOtherClasses.contains(word)) {
         return fail(ServiceErrorKind::InvalidArgument,
                     "explain answers for file paths only (an absolute path); it cannot explain '" +
