@@ -158,6 +158,7 @@ int run(const DaemonConfig& config) {
             *connection, loop, pool, manager, costs,
             [](int priority, const std::string& m) { log_message(priority, m); }, delivery);
         manager.set_listener([&objects](LayerEvent e, const LayerKey& k) { objects.on_layer_event(e, k); });
+        manager.set_catalog_listener([&objects](const CatalogChanges& c) { objects.on_catalog_changes(c); });
         manager.denial_log().set_listener([&objects](const LayerKey& k) { objects.on_denials(k); });
         objects.publish_all();
         // Before the collector: stopped after it, its last save has every record.
@@ -212,6 +213,7 @@ int run(const DaemonConfig& config) {
         // dropped) before the objects go; nothing is posted after that.
         pool.shutdown();
         manager.set_listener({});
+        manager.set_catalog_listener({});
         manager.denial_log().set_listener({});
     }
     return connected ? 0 : 1;

@@ -7,6 +7,8 @@
 #include <ctime>
 #include <filesystem>
 #include <sstream>
+#include <set>
+#include <string_view>
 #include <tuple>
 
 #include <pwd.h>
@@ -344,6 +346,13 @@ std::optional<std::uint64_t> parse_since(const std::string& text, std::time_t no
 }
 
 std::string resolve_path(const std::string& path, const std::string& home, const std::string& cwd) {
+    // A rule of another class ("signal", "network inet", "dbus,") is not a
+    // relative file name: the service says explain cannot answer it. A file
+    // of such a name is ./signal.
+    static const std::set<std::string, std::less<>> kOtherClasses{
+        "network", "signal",     "dbus",           "unix",   "ptrace", "capability", "mount", "umount",
+        "remount", "pivot_root", "change_profile", "rlimit", "userns", "io_uring",   "mqueue"};
+    if (kOtherClasses.contains(std::string_view(path).substr(0, path.find_first_of(" \t,")))) return path;
     std::string out;
     if ((path == "~" || path.starts_with("~/")) && !home.empty()) {
         out = home + path.substr(1);

@@ -149,7 +149,7 @@ int cmd_apply(client::Client& c, const Args& a, const Output& o) {
         return kOk;
     } catch (const client::CallError& e) {
         if (e.short_name() != "InvalidLayer") throw;
-        const auto findings = parse_finding_lines(e.what());
+        const auto& findings = e.findings();
         if (o.json()) {
             print_applied(o, a, nullptr, findings);
         } else {

@@ -202,7 +202,7 @@ int cmd_learn(client::Client& c, const Args& a, const Output& o) {
             applied = true;
         } catch (const client::CallError& e) {
             if (e.short_name() != "InvalidLayer") throw;
-            findings = parse_finding_lines(e.what());
+            findings = e.findings();
             status = kLayerErrors;
         }
     }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
-#include <sstream>
 
 #include <pwd.h>
 #include <unistd.h>
@@ -138,51 +137,14 @@ std::pair<std::string, std::string> split_location(const std::string& located) {
 tool::ExplainedPath explained(const std::string& path, const client::Explanation& e) {
     tool::ExplainedPath out;
     out.path = path;
-    const auto other = e.perms.find(" other=");
-    if (e.perms.starts_with("owner=") && other != std::string::npos) {
-        out.owner = e.perms.substr(6, other - 6);
-        out.other = e.perms.substr(other + 7);
-    } else {
-        out.owner = e.perms;
-    }
+    out.owner = e.owner;
+    out.other = e.other;
     for (const auto& r : e.reasons) {
         auto [at, rule] = split_location(r.rule);
         if (r.source == "grant" && !rule.starts_with("outside the grant for ") &&
             !rule.starts_with("excluded by the grant for "))
             out.in_grant = true;
         out.decided_by.push_back({r.source, std::move(at), std::move(rule)});
-    }
-    return out;
-}
-
-std::vector<client::Finding> parse_finding_lines(const std::string& message) {
-    std::vector<client::Finding> out;
-    std::istringstream in(message);
-    std::string line;
-    while (std::getline(in, line)) {
-        // FILE:LINE:COL: severity: message, FILE may itself hold ':'.
-        for (const char* sev : {": error: ", ": warning: ", ": note: "}) {
-            const auto at = line.find(sev);
-            if (at == std::string::npos) continue;
-            client::Finding f;
-            f.severity = std::string(sev).substr(2, std::string(sev).size() - 4);
-            f.message = line.substr(at + std::string(sev).size());
-            std::string loc = line.substr(0, at);
-            std::uint32_t nums[2] = {0, 0};
-            for (int k = 1; k >= 0; --k) {
-                const auto colon = loc.rfind(':');
-                if (colon == std::string::npos) break;
-                const std::string n = loc.substr(colon + 1);
-                if (n.empty() || n.find_first_not_of("0123456789") != std::string::npos) break;
-                nums[k] = static_cast<std::uint32_t>(std::stoul(n));
-                loc.resize(colon);
-            }
-            f.line = nums[0];
-            f.column = nums[1];
-            f.file = loc;
-            out.push_back(std::move(f));
-            break;
-        }
     }
     return out;
 }

@@ -59,14 +59,11 @@ std::string removed_text(const std::string& layer, bool json);
 std::pair<std::string, std::string> split_location(const std::string& located);
 
 // The service's answer for `path` in the shape explain --json shares with
-// aalayer-policy: perms "owner=rw other=r" split, each reason's location
+// aalayer-policy: owner and other perms, each reason's location
 // apart from its rule. The service says a path is outside the grant with
 // the one grant reason "outside the grant for BASE: the base decides" or
 // "excluded by the grant for BASE (exclude PATH,): the base decides"
 // (policy/engine/queries.cpp); in_grant is read from that.
 tool::ExplainedPath explained(const std::string& path, const client::Explanation& e);
-
-// Findings an InvalidLayer error carries in its message, one FILE:LINE:COL line each.
-std::vector<client::Finding> parse_finding_lines(const std::string& message);
 
 }  // namespace aalayer::cli

@@ -41,7 +41,7 @@ Outcome carry_out(client::Client& c, const sync::Action& action) {
     } catch (const client::CallError& e) {
         out.exit_code = exit_code_for(e.name());
         if (e.short_name() == "InvalidLayer") {
-            out.findings = parse_finding_lines(e.what());
+            out.findings = e.findings();
             out.error = layer + ": not applied: the layer has errors";
         } else {
             out.error = layer + ": not " + (action.kind == sync::ActionKind::remove ? "removed" : "applied") +

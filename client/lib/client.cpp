@@ -1,6 +1,7 @@
 #include "client/lib/client.h"
 
 #include <map>
+#include <mutex>
 
 #include <sdbus-c++/sdbus-c++.h>
 
@@ -36,6 +37,8 @@ auto guarded(Fn&& fn) -> decltype(fn()) {
     }
 }
 
+using AdminChange = std::function<void(const std::string&, const std::vector<std::string>&)>;
+
 class ManagerProxy final : public sdbus::ProxyInterfaces<org::aalayer::Manager1_proxy> {
 public:
     ManagerProxy(sdbus::IConnection& connection)  // NOLINT(google-explicit-constructor)
@@ -46,6 +49,26 @@ public:
     ~ManagerProxy() { unregisterProxy(); }
     ManagerProxy(const ManagerProxy&) = delete;
     ManagerProxy& operator=(const ManagerProxy&) = delete;
+
+    // The signals arrive on the event loop's thread, the callback may be set on another.
+    void on_admin_change(AdminChange f) {
+        const std::lock_guard lock(mutex_);
+        on_admin_ = std::move(f);
+    }
+
+private:
+    void onGrantsChanged(const std::vector<std::string>& bases) override { admin_change("grants", bases); }
+    void onBasesChanged(const std::vector<std::string>& bases) override { admin_change("bases", bases); }
+    void admin_change(const std::string& what, const std::vector<std::string>& bases) {
+        AdminChange f;
+        {
+            const std::lock_guard lock(mutex_);
+            f = on_admin_;
+        }
+        if (f) f(what, bases);
+    }
+    std::mutex mutex_;
+    AdminChange on_admin_;
 };
 
 using DenialStructs =
@@ -158,7 +181,14 @@ public:
             if (o.complain)
                 options["mode"] = sdbus::Variant(std::string(*o.complain ? "complain" : "enforce"));
             if (o.interactive) options["interactive"] = sdbus::Variant(true);
+            // A refusal for the layer's findings comes as a reply ("/" and
+            // the findings), not as an error message to be parsed.
+            options["refusal_as_reply"] = sdbus::Variant(true);
             const auto [path, findings] = manager_.Apply(base, name, text, options);
+            if (std::string(path) == "/") {
+                throw CallError(std::string(kErrorPrefix) + "InvalidLayer", "the layer has errors",
+                                to_findings(findings));
+            }
             return std::make_pair(std::string(path), to_findings(findings));
         });
     }
@@ -184,12 +214,37 @@ public:
 
     Explanation explain(const std::string& base, const std::string& name, const std::string& path) override {
         return guarded([&] {
-            const auto [perms, reasons] = manager_.Explain(base, name, path);
-            Explanation e{perms, {}};
+            const auto [owner, other, reasons] = manager_.ExplainAccess(base, name, path);
+            Explanation e{"owner=" + owner + " other=" + other, {}, owner, other};
             for (const auto& r : reasons)
                 e.reasons.push_back(Reason{std::get<0>(r), std::get<1>(r)});
             return e;
         });
+    }
+
+    std::vector<GrantRule> grant_rules() override {
+        return guarded([&] {
+            std::vector<GrantRule> out;
+            for (const auto& g : manager_.ListGrantRules())
+                out.push_back(GrantRule{g.get<0>(), g.get<1>(), g.get<2>(), g.get<3>(), g.get<4>(),
+                                        g.get<5>(), g.get<6>(), g.get<7>()});
+            return out;
+        });
+    }
+
+    std::vector<Base> bases() override {
+        return guarded([&] {
+            std::vector<Base> out;
+            for (const auto& b : manager_.ListBases())
+                out.push_back(Base{b.get<0>(), b.get<1>(), b.get<2>(), b.get<3>()});
+            return out;
+        });
+    }
+
+    void watch_admin_changes(AdminChange on_change) override {
+        manager_.on_admin_change(std::move(on_change));
+        if (!watching_) connection_->enterEventLoopAsync();
+        watching_ = true;
     }
 
     std::vector<Difference> diff(const std::string& base, const std::string& a,

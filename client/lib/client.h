@@ -1,6 +1,23 @@
 // The aalayer client library: typed calls to aalayerd over the generated
 // proxies, for the aalayer CLI and for settings panels. Errors come back as
 // aalayer::client::CallError with the D-Bus error name (org.aalayer.Error.*).
+//
+// For a panel author (docs/dbus-api.md has every call's meaning):
+//   build   c++ -std=c++20 panel.cpp $(pkg-config --cflags --libs aalayer-client)
+//           (libaalayer-client.so.0; docs/examples/panel/panel.cpp is a start)
+//   connect Client::connect() opens its own system bus connection; the
+//           caller is whoever runs the program (the bus says so, never an argument).
+//   calls   block until the service answers (D-Bus's default timeout, 25 s;
+//           Apply may wait that long for polkit or apparmor_parser). Call a
+//           Client from one thread at a time; a UI calls it off its main loop.
+//   callbacks (subscribe, follow_denials, watch_service, watch_admin_changes)
+//           run on one thread the library starts at the first of them, one
+//           at a time, in the order the bus delivered the signals. Keep them
+//           short and do not call the Client from them: hand the news to
+//           your UI thread (g_idle_add, QMetaObject::invokeMethod) and call
+//           from there. They stop when the Client is destroyed.
+//   ABI     the soname changes when this header's types or the Client's
+//           virtual methods change; add methods at the end.
 #pragma once
 
 #include <climits>
@@ -43,6 +60,29 @@ struct Reason {
 struct Explanation {
     std::string perms;  // "owner=rw other=r"
     std::vector<Reason> reasons;
+    std::string owner;  // "rw": what the owner of the file may do (letters of r w a l k m x)
+    std::string other;  // "r": what anyone else may do
+};
+
+// One path of the caller's grant on a base (Manager1.ListGrantRules).
+struct GrantRule {
+    std::string base;
+    std::string kind;   // allow | exclude
+    std::string path;   // expanded for the caller: /home/alice/Downloads/**
+    std::string owner;  // "owner" (only the file's owner) or ""
+    std::string perms;  // as the grant writes them: "rw", "rix"; "" for exclude
+    std::string file;   // the grant file, and where in it
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+};
+
+// A base profile (Manager1.ListBases). Match desktop entries against
+// `attachment` to find which programs it confines.
+struct Base {
+    std::string name;
+    std::string attachment;    // "" when the profile attaches to nothing
+    bool granted = false;      // the caller may layer on it
+    std::uint32_t layers = 0;  // the caller's layers on it
 };
 
 struct Difference {
@@ -105,14 +145,19 @@ struct ApplyOptions {
 
 class CallError : public std::runtime_error {
 public:
-    CallError(std::string name, const std::string& message)
-        : std::runtime_error(message), name_(std::move(name)) {}
+    CallError(std::string name, const std::string& message, std::vector<Finding> findings = {})
+        : std::runtime_error(message), name_(std::move(name)), findings_(std::move(findings)) {}
     [[nodiscard]] const std::string& name() const { return name_; }
     // The part after "org.aalayer.Error." (or the whole name for other errors).
     [[nodiscard]] std::string short_name() const;
+    // InvalidLayer from apply(): the findings that refused the layer, as
+    // values (the service sends them so: Apply's option refusal_as_reply).
+    // Empty for every other error.
+    [[nodiscard]] const std::vector<Finding>& findings() const { return findings_; }
 
 private:
     std::string name_;
+    std::vector<Finding> findings_;
 };
 
 class Client {
@@ -121,10 +166,18 @@ public:
     static std::unique_ptr<Client> connect(const std::optional<std::string>& address = std::nullopt);
     virtual ~Client() = default;
 
+    // (base, the grant's rules as text) for every base the caller may layer on.
     virtual std::vector<std::pair<std::string, std::string>> grants() = 0;
+    // The same grants as rows, with where each rule is written.
+    virtual std::vector<GrantRule> grant_rules() = 0;
+    // Every base profile, granted or not.
+    virtual std::vector<Base> bases() = 0;
     virtual std::pair<std::string, std::vector<Finding>> check(const std::string& base,
                                                                const std::string& name,
                                                                const std::string& text) = 0;
+    // The layer's object path and its findings (warnings, notes). A layer
+    // with errors is refused with a CallError named InvalidLayer whose
+    // findings() hold them.
     virtual std::pair<std::string, std::vector<Finding>> apply(const std::string& base,
                                                                const std::string& name,
                                                                const std::string& text,
@@ -174,6 +227,14 @@ public:
     // until the Client goes. A service that restarted has forgotten every
     // subscription: follow the layers again.
     virtual void watch_service(std::function<void(bool running)> on_owner) = 0;
+
+    // Calls `on_change("grants", bases)` when the admin's grants for those
+    // bases changed, and `on_change("bases", bases)` when base profiles did
+    // (Manager1 GrantsChanged, BasesChanged: after a Reload or an edit the
+    // service saw), from a thread of the library's own, until the Client
+    // goes. Ask grant_rules() or bases() again then.
+    virtual void watch_admin_changes(
+        std::function<void(const std::string& what, const std::vector<std::string>& bases)> on_change) = 0;
 };
 
 }  // namespace aalayer::client

@@ -54,7 +54,8 @@ std::string defaults_dir_of(const std::string& grant_file) {
 }
 
 std::map<std::string, std::string> base_profiles_in(const SourceReader& reader, const std::string& dir,
-                                                    const ParseLimits& limits) {
+                                                    const ParseLimits& limits,
+                                                    std::map<std::string, std::string>* attachments) {
     std::map<std::string, std::string> bases;
     auto files = reader.list(dir);
     if (!files) return bases;
@@ -67,7 +68,14 @@ std::map<std::string, std::string> base_profiles_in(const SourceReader& reader, 
         if (!parsed) continue;
         for (const auto& item : parsed->document.items) {
             const auto* p = std::get_if<Box<Profile>>(&item.node);
-            if (p != nullptr && !(*p)->hat) bases.emplace((*p)->name.text, path);
+            if (p == nullptr || (*p)->hat) continue;
+            const std::string& base = (*p)->name.text;
+            if (!bases.emplace(base, path).second || attachments == nullptr) continue;
+            if ((*p)->attachment) {
+                (*attachments)[base] = (*p)->attachment->text;
+            } else {
+                (*attachments)[base] = base.starts_with('/') ? base : "";
+            }
         }
     }
     return bases;

@@ -17,8 +17,11 @@ namespace aalayer::policy {
 // Base name -> the file that defines it: the top-level, non-hat profiles of
 // each file of `dir` the kernel would load (is_skipped_policy_entry). A file
 // that does not parse defines no base (apparmor_parser would refuse it too).
-std::map<std::string, std::string> base_profiles_in(const SourceReader& reader, const std::string& dir,
-                                                    const ParseLimits& limits);
+// `attachments`, when given, gets base name -> what the profile attaches to:
+// its attachment as written, its name when that is a path, else "".
+std::map<std::string, std::string> base_profiles_in(
+    const SourceReader& reader, const std::string& dir, const ParseLimits& limits,
+    std::map<std::string, std::string>* attachments = nullptr);
 
 // One of the admin's default layers: `NAME.layer` in the directory beside
 // the grant file (`firefox.conf` -> `firefox.defaults/`), which every user

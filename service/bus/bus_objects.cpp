@@ -80,18 +80,24 @@ private:
         if (refused(r, LayerManager::valid_request(base, name, text, owner_.manager().limits()))) return;
         auto parsed = parse_options(options, true);
         if (!parsed) return r->returnError(to_dbus_error(parsed.error()));
-        owner_.serve(WorkerPool::Lane::Slow, call(), r,
-                     [this, r, uid, base, name, text = std::move(text),
-                      o = *parsed](const Caller& c) -> std::function<void()> {
-                         ApplyOptions ao{o.interactive, o.strict, o.complain};
-                         auto out = owner_.manager().apply(c, uid, base, name, text, ao);
-                         audit("apply", c, uid.value_or(c.uid), base, name, out);
-                         const std::string path = layer_object_path(uid.value_or(c.uid), base, name);
-                         return [r, out = std::move(out), path] {
-                             if (!out) return r->returnError(to_dbus_error(out.error()));
-                             r->returnResults(sdbus::ObjectPath(path), to_structs(*out));
-                         };
-                     });
+        owner_.serve(
+            WorkerPool::Lane::Slow, call(), r,
+            [this, r, uid, base, name, text = std::move(text),
+             o = *parsed](const Caller& c) -> std::function<void()> {
+                ApplyOptions ao{o.interactive, o.strict, o.complain};
+                auto out = owner_.manager().apply(c, uid, base, name, text, ao);
+                audit("apply", c, uid.value_or(c.uid), base, name, out);
+                const std::string path = layer_object_path(uid.value_or(c.uid), base, name);
+                return [r, out = std::move(out), path, as_reply = o.refusal_as_reply] {
+                    if (!out) {
+                        const ServiceError& e = out.error();
+                        if (as_reply && e.kind == ServiceErrorKind::InvalidLayer && !e.findings.empty())
+                            return r->returnResults(sdbus::ObjectPath("/"), to_structs(e.findings));
+                        return r->returnError(to_dbus_error(e));
+                    }
+                    r->returnResults(sdbus::ObjectPath(path), to_structs(*out));
+                };
+            });
     }
 
     void Apply(sdbus::Result<sdbus::ObjectPath, FindingStructs>&& result, std::string base, std::string name,
@@ -186,6 +192,53 @@ private:
                      });
     }
 
+    void ExplainAccess(sdbus::Result<std::string, std::string, Reasons>&& result, std::string base,
+                       std::string name, std::string path) override {
+        auto r = std::make_shared<sdbus::Result<std::string, std::string, Reasons>>(std::move(result));
+        if (refused(r, LayerManager::valid_request(base, name, {}, owner_.manager().limits())) ||
+            refused(r, LayerManager::valid_path(path)))
+            return;
+        owner_.serve(WorkerPool::Lane::Quick, call(), r,
+                     [this, r, base, name, path](const Caller& c) -> std::function<void()> {
+                         auto out = owner_.manager().explain(c, c.uid, base, name, path);
+                         return [r, out = std::move(out)] {
+                             if (!out) return r->returnError(to_dbus_error(out.error()));
+                             r->returnResults(to_text(out->owner), to_text(out->other),
+                                              to_reasons(out->reasons));
+                         };
+                     });
+    }
+
+    void ListGrantRules(sdbus::Result<GrantRuleStructs>&& result) override {
+        auto r = std::make_shared<sdbus::Result<GrantRuleStructs>>(std::move(result));
+        owner_.serve(WorkerPool::Lane::Quick, call(), r, [this, r](const Caller& c) -> std::function<void()> {
+            auto out = owner_.manager().grant_rules(c);
+            return [r, out = std::move(out)] {
+                if (!out) return r->returnError(to_dbus_error(out.error()));
+                r->returnResults(to_grant_rule_structs(*out));
+            };
+        });
+    }
+
+    void ListBases(sdbus::Result<BaseStructs>&& result) override {
+        auto r = std::make_shared<sdbus::Result<BaseStructs>>(std::move(result));
+        owner_.serve(WorkerPool::Lane::Quick, call(), r, [this, r](const Caller& c) -> std::function<void()> {
+            auto out = owner_.manager().list_bases(c);
+            return [r, out = std::move(out)] {
+                if (!out) return r->returnError(to_dbus_error(out.error()));
+                r->returnResults(to_base_structs(*out));
+            };
+        });
+    }
+
+public:
+    // Bus thread: the signals that tell panels the admin changed something.
+    void send_catalog_changes(const CatalogChanges& changes) {
+        if (!changes.grants.empty()) emitGrantsChanged(to_texts(changes.grants));
+        if (!changes.bases.empty()) emitBasesChanged(to_texts(changes.bases));
+    }
+
+private:
     void Diff(sdbus::Result<std::vector<sdbus::Struct<std::string, std::string, std::string>>>&& result,
               std::string base, std::string name_a, std::string name_b) override {
         using Rows = std::vector<sdbus::Struct<std::string, std::string, std::string>>;
@@ -634,6 +687,16 @@ void BusObjects::publish_all() {
         const LayerKey key{view.uid, view.base, view.name};
         layers_[key] = std::make_unique<LayerObject>(connection_, *this, std::move(view));
     }
+}
+
+void BusObjects::on_catalog_changes(const CatalogChanges& changes) {
+    loop_.post([this, changes] {
+        try {
+            manager_object_->send_catalog_changes(changes);
+        } catch (const std::exception& e) {
+            log_(4, std::string("cannot send GrantsChanged or BasesChanged: ") + e.what());
+        }
+    });
 }
 
 void BusObjects::on_layer_event(LayerEvent event, const LayerKey& key) {

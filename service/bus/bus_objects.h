@@ -64,6 +64,9 @@ public:
     void publish_all();
     // From the manager's listener (any thread).
     void on_layer_event(LayerEvent event, const LayerKey& key);
+    // From the manager's catalog listener (any thread): the Manager1 signals
+    // GrantsChanged and BasesChanged, sent from the bus thread.
+    void on_catalog_changes(const CatalogChanges& changes);
     // From the denial log's listener (the source's thread): never waits
     // for the bus thread; records changed within a batch go in one signal.
     void on_denials(const LayerKey& key);
@@ -139,14 +142,16 @@ private:
         } catch (const std::exception& e) {
             log_(3, std::string("cannot send a reply: ") + e.what());
             try {
-                result->returnError(to_dbus_error(ServiceError{ServiceErrorKind::Internal, {}}));
+                result->returnError(to_dbus_error(ServiceError{ServiceErrorKind::Internal, {}, {}}));
             } catch (const std::exception&) {  // the caller is gone, or the bus is
             }
         }
     }
     template <typename R>
     static std::function<void()> internal_error(const std::shared_ptr<R>& result) {
-        return [result] { result->returnError(to_dbus_error(ServiceError{ServiceErrorKind::Internal, {}})); };
+        return [result] {
+            result->returnError(to_dbus_error(ServiceError{ServiceErrorKind::Internal, {}, {}}));
+        };
     }
     std::optional<ServiceError> admit(const Caller& caller);
     void notifier();  // the notifier thread: batches, explains, posts to the bus thread

@@ -20,6 +20,8 @@ Outcome<ParsedOptions> parse_options(const Options& options, bool apply) {
         ServiceStatus st = Done{};
         if (key == "interactive") {
             st = boolean(out.interactive);
+        } else if (apply && key == "refusal_as_reply") {
+            st = boolean(out.refusal_as_reply);
         } else if (apply && key == "strict") {
             st = boolean(out.strict);
         } else if (apply && key == "mode") {
@@ -67,6 +69,33 @@ DiffRows to_rows(const std::vector<DiffRow>& rows) {
     DiffRows out;
     for (const auto& [path, a, b] : rows)
         out.emplace_back(policy::to_valid_utf8(path), policy::to_valid_utf8(a), policy::to_valid_utf8(b));
+    return out;
+}
+
+GrantRuleStructs to_grant_rule_structs(const std::vector<GrantRuleRow>& rows) {
+    using policy::to_valid_utf8;
+    GrantRuleStructs out;
+    for (const auto& r : rows) {
+        out.emplace_back(to_valid_utf8(r.base), to_valid_utf8(r.kind), to_valid_utf8(r.path),
+                         to_valid_utf8(r.owner), to_valid_utf8(r.perms), to_valid_utf8(r.where.file),
+                         r.where.line, r.where.column);
+    }
+    return out;
+}
+
+BaseStructs to_base_structs(const std::vector<BaseRow>& rows) {
+    BaseStructs out;
+    for (const auto& r : rows)
+        out.emplace_back(policy::to_valid_utf8(r.name), policy::to_valid_utf8(r.attachment), r.granted,
+                         r.layers);
+    return out;
+}
+
+std::vector<std::string> to_texts(const std::vector<std::string>& names) {
+    std::vector<std::string> out;
+    out.reserve(names.size());
+    for (const auto& n : names)
+        out.push_back(policy::to_valid_utf8(n));
     return out;
 }
 

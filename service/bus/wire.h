@@ -28,6 +28,10 @@ using FindingStructs =
     std::vector<sdbus::Struct<std::string, std::uint32_t, std::uint32_t, std::string, std::string>>;
 using Reasons = std::vector<sdbus::Struct<std::string, std::string>>;
 using DiffRows = std::vector<sdbus::Struct<std::string, std::string, std::string>>;
+// Manager1.ListGrantRules a(ssssssuu) and ListBases a(ssbu).
+using GrantRuleStructs = std::vector<sdbus::Struct<std::string, std::string, std::string, std::string,
+                                                   std::string, std::string, std::uint32_t, std::uint32_t>>;
+using BaseStructs = std::vector<sdbus::Struct<std::string, std::string, bool, std::uint32_t>>;
 // Layer1.GetDenials and the Denials signal: a(tttssssssssuuusssssss).
 using DenialStruct =
     sdbus::Struct<std::uint64_t, std::uint64_t, std::uint64_t, std::string, std::string, std::string,
@@ -46,6 +50,9 @@ struct ParsedOptions {
     bool strict = false;
     std::optional<bool> complain;  // none: not given
     bool force = false;
+    // Apply: a layer refused for its findings is answered with the layer
+    // path "/" and the findings, not an InvalidLayer error.
+    bool refusal_as_reply = false;
 };
 Outcome<ParsedOptions> parse_options(const Options& options, bool apply);
 
@@ -59,6 +66,10 @@ inline std::string to_text(const std::string& s) {
 }
 Reasons to_reasons(const std::vector<std::pair<std::string, std::string>>& reasons);
 DiffRows to_rows(const std::vector<DiffRow>& rows);
+GrantRuleStructs to_grant_rule_structs(const std::vector<GrantRuleRow>& rows);
+BaseStructs to_base_structs(const std::vector<BaseRow>& rows);
+// Base names for the GrantsChanged and BasesChanged signals.
+std::vector<std::string> to_texts(const std::vector<std::string>& names);
 // uid fields the kernel did not give are 4294967295 (-1).
 DenialStructs to_denial_structs(const std::vector<DenialView>& denials);
 ProposalStructs to_proposal_structs(const std::vector<ProposedRule>& proposals);

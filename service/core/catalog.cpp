@@ -1,6 +1,8 @@
 #include "service/core/catalog.h"
 
 #include <algorithm>
+#include <functional>
+#include <set>
 
 #include "policy/engine/grant.h"
 #include "policy/engine/grant_check.h"
@@ -11,6 +13,9 @@ using policy::Loader;
 using policy::LoadOptions;
 
 namespace {
+
+// Grant and base files are far smaller; a larger one is hashed as unreadable.
+constexpr std::size_t kMaxHashedBytes = 16U * 1024U * 1024U;
 
 ServiceError policy_error(ServiceErrorKind kind, const policy::Error& e) {
     return fail(kind, e.format());
@@ -43,7 +48,8 @@ std::vector<std::string> PolicyCatalog::scan() {
             tunables_ = policy_error(ServiceErrorKind::Internal, t.error());
         }
     }
-    base_files_ = policy::base_profiles_in(reader_, config_.profiles_dir, system_options().limits);
+    base_files_ =
+        policy::base_profiles_in(reader_, config_.profiles_dir, system_options().limits, &attachments_);
     // Grants: parsed with a placeholder user to find which bases they cover.
     auto probe = user_options(policy::UserIdentity{65534, "nobody", "/nonexistent"});
     if (!probe) {
@@ -60,7 +66,42 @@ std::vector<std::string> PolicyCatalog::scan() {
             if (!file.defaults.empty()) defaults_.emplace(g.base, file.defaults);
         }
     }
+    // Granted bases only: reading every profile in profiles_dir again on each
+    // reload would cost what the scan above cost, for bases nobody layers on.
+    const auto sum_of = [&](const std::string& path) -> std::size_t {
+        auto text = reader_.read(path, kMaxHashedBytes);
+        return text ? std::hash<std::string>{}(*text) : 0;
+    };
+    for (const auto& [base, path] : grant_files_) {
+        grant_sums_[base] = sum_of(path);
+        if (const auto it = base_files_.find(base); it != base_files_.end())
+            base_sums_[base] = sum_of(it->second);
+    }
     return problems;
+}
+
+CatalogChanges PolicyCatalog::changes_since(const PolicyCatalog& before) const {
+    CatalogChanges out;
+    const auto differ = [](const auto& a, const auto& b, const std::string& key) {
+        const auto x = a.find(key);
+        const auto y = b.find(key);
+        if ((x == a.end()) != (y == b.end())) return true;
+        return x != a.end() && x->second != y->second;
+    };
+    std::set<std::string> grants;
+    for (const auto* m : {&grant_sums_, &before.grant_sums_})
+        for (const auto& [base, sum] : *m)
+            if (differ(grant_sums_, before.grant_sums_, base)) grants.insert(base);
+    std::set<std::string> bases;
+    for (const auto* m : {&base_files_, &before.base_files_})
+        for (const auto& [base, file] : *m)
+            if (base_files_.contains(base) != before.base_files_.contains(base)) bases.insert(base);
+    for (const auto* m : {&base_sums_, &before.base_sums_})
+        for (const auto& [base, sum] : *m)
+            if (differ(base_sums_, before.base_sums_, base)) bases.insert(base);
+    out.grants.assign(grants.begin(), grants.end());
+    out.bases.assign(bases.begin(), bases.end());
+    return out;
 }
 
 const std::vector<policy::DefaultLayerSource>& PolicyCatalog::defaults(const std::string& base) const {
@@ -82,6 +123,18 @@ std::vector<std::string> PolicyCatalog::granted_bases() const {
     for (const auto& [base, file] : grant_files_)
         if (has_base(base)) out.push_back(base);
     return out;
+}
+
+std::vector<std::string> PolicyCatalog::bases() const {
+    std::vector<std::string> out;
+    for (const auto& [base, file] : base_files_)
+        out.push_back(base);
+    return out;
+}
+
+std::string PolicyCatalog::attachment(const std::string& base) const {
+    const auto it = attachments_.find(base);
+    return it == attachments_.end() ? "" : it->second;
 }
 
 LoadOptions PolicyCatalog::system_options() const {

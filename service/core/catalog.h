@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "policy/engine/compose.h"
+#include "policy/engine/grant.h"
 #include "policy/engine/grant_check.h"
 #include "policy/engine/identity.h"
 #include "policy/source/reader.h"
@@ -28,6 +29,17 @@ struct CatalogConfig {
     policy::PermissionLimits limits;
 };
 
+// What changed between two catalogs, as base names (sorted): for the
+// Manager1 signals GrantsChanged and BasesChanged (docs/dbus-api.md).
+struct CatalogChanges {
+    // A grant that appeared or went, or whose grant file's text changed.
+    std::vector<std::string> grants;
+    // A base profile that appeared or went, or, for a granted base, whose
+    // profile file's text changed (not the files it includes).
+    std::vector<std::string> bases;
+    [[nodiscard]] bool empty() const { return grants.empty() && bases.empty(); }
+};
+
 class PolicyCatalog {
 public:
     // Reads the profile and grant directories; `problems` gets one message
@@ -40,6 +52,15 @@ public:
     [[nodiscard]] bool has_base(const std::string& base) const { return base_files_.contains(base); }
     [[nodiscard]] bool has_grant(const std::string& base) const { return grant_files_.contains(base); }
     [[nodiscard]] std::vector<std::string> granted_bases() const;
+    // Every base profile's name, sorted.
+    [[nodiscard]] std::vector<std::string> bases() const;
+    // What the base attaches to (policy::base_profiles_in), "" when nothing or unknown.
+    [[nodiscard]] std::string attachment(const std::string& base) const;
+    // The user's grant on the base, its rules expanded for the user.
+    [[nodiscard]] Outcome<policy::Grant> grant(const std::string& base,
+                                               const policy::UserIdentity& user) const {
+        return grant_for(base, user);
+    }
     // The admin's default layers of a granted base that exists (none otherwise).
     [[nodiscard]] const std::vector<policy::DefaultLayerSource>& defaults(const std::string& base) const;
     [[nodiscard]] const policy::DefaultLayerSource* default_layer(const std::string& base,
@@ -54,6 +75,8 @@ public:
     // The grant's rules for the user, as canonical text with paths expanded.
     [[nodiscard]] Outcome<std::string> grant_text(const std::string& base,
                                                   const policy::UserIdentity& user) const;
+    // What changed from `before` to this catalog.
+    [[nodiscard]] CatalogChanges changes_since(const PolicyCatalog& before) const;
     // A loader for the user's layer text: system include dirs, user variables.
     [[nodiscard]] Outcome<policy::Loader> layer_loader(const policy::UserIdentity& user) const;
 
@@ -71,9 +94,14 @@ private:
 
     const policy::SourceReader& reader_;
     CatalogConfig config_;
-    std::map<std::string, std::string> base_files_;                            // base profile name -> file
-    std::map<std::string, std::string> grant_files_;                           // base name -> grant file
+    std::map<std::string, std::string> base_files_;   // base profile name -> file
+    std::map<std::string, std::string> attachments_;  // base profile name -> attachment
+    std::map<std::string, std::string> grant_files_;  // base name -> grant file
     std::map<std::string, std::vector<policy::DefaultLayerSource>> defaults_;  // base name -> its defaults
+    // Hashes of file texts, to tell what a reload changed: the grant file
+    // of each granted base, and each granted base's profile file.
+    std::map<std::string, std::size_t> grant_sums_;
+    std::map<std::string, std::size_t> base_sums_;
     Outcome<policy::VariableTable> tunables_;
     mutable OnceCache<std::string, BaseOutcome> bases_;
     mutable OnceCache<std::pair<std::string, std::uint32_t>, BoundsOutcome> bounds_;

@@ -1,6 +1,7 @@
 #include "service/core/layer_manager.h"
 
 #include <algorithm>
+#include <string_view>
 
 #include "policy/common/utf8.h"
 
@@ -92,6 +93,11 @@ void LayerManager::refreshed() {
     if (hook) hook();
 }
 
+void LayerManager::set_catalog_listener(std::function<void(const CatalogChanges&)> listener) {
+    const std::lock_guard lock(mutex_);
+    catalog_listener_ = std::move(listener);
+}
+
 void LayerManager::notify(LayerEvent event, const LayerKey& key) {
     std::function<void(LayerEvent, const LayerKey&)> listener;
     {
@@ -133,17 +139,25 @@ ServiceStatus LayerManager::authorize(const Caller& caller, const char* action, 
 }
 
 ServiceStatus LayerManager::rate_limit(std::uint32_t uid) {
+    return counted(recent_, limits_.rate_limit_per_minute, uid, "requests");
+}
+
+ServiceStatus LayerManager::check_rate_limit(std::uint32_t uid) {
+    return counted(recent_checks_, limits_.check_rate_limit_per_minute, uid, "checks");
+}
+
+ServiceStatus LayerManager::counted(std::map<std::uint32_t, std::deque<std::uint64_t>>& recent,
+                                    std::size_t limit, std::uint32_t uid, const char* what) {
     if (uid == 0) return Done{};
     const std::lock_guard lock(mutex_);
     const std::uint64_t now = ports_.clock.now_usec();
-    auto& times = recent_[uid];
+    auto& times = recent[uid];
     while (!times.empty() && now - times.front() > 60'000'000U)
         times.pop_front();
-    if (times.size() >= limits_.rate_limit_per_minute) {
-        return fail(ServiceErrorKind::LimitExceeded, "more than " +
-                                                         std::to_string(limits_.rate_limit_per_minute) +
-                                                         " requests in a minute from uid " +
-                                                         std::to_string(uid) + "; wait a little and retry");
+    if (times.size() >= limit) {
+        return fail(ServiceErrorKind::LimitExceeded, "more than " + std::to_string(limit) + " " + what +
+                                                         " in a minute from uid " + std::to_string(uid) +
+                                                         "; wait a little and retry");
     }
     times.push_back(now);
     return Done{};
@@ -215,6 +229,17 @@ ServiceStatus LayerManager::valid_request(const std::string& base, const std::st
 }
 
 ServiceStatus LayerManager::valid_path(const std::string& path) {
+    // A panel may offer explain next to every rule of a layer: a rule of
+    // another class is answered with what explain can and cannot do.
+    static const std::set<std::string, std::less<>> kOtherClasses{
+        "network", "signal",     "dbus",           "unix",   "ptrace", "capability", "mount", "umount",
+        "remount", "pivot_root", "change_profile", "rlimit", "userns", "io_uring",   "mqueue"};
+    const std::string_view word = std::string_view(path).substr(0, path.find_first_of(" \t,"));
+    if (path.size() <= 4096 && path.find('\0') == std::string::npos && kOtherClasses.contains(word)) {
+        return fail(ServiceErrorKind::InvalidArgument,
+                    "explain answers for file paths only (an absolute path); it cannot explain '" +
+                        std::string(word) + "' access");
+    }
     if (path.empty() || path.front() != '/' || path.find('\0') != std::string::npos || path.size() > 4096) {
         return fail(ServiceErrorKind::InvalidArgument, "the path must be absolute, at most 4096 bytes");
     }
@@ -229,6 +254,7 @@ Outcome<CheckResult> LayerManager::check(const Caller& caller, const std::string
         return fail(ServiceErrorKind::NoSuchBase, "no base profile named '" + base + "'");
     auto identity = user(caller.uid);
     if (!identity) return identity.error();
+    if (auto st = check_rate_limit(caller.uid); !st) return st.error();
     auto composed = compose(*catalog.catalog, StoredLayer{caller.uid, base, name, text, false, false, 0, {}},
                             identity.value());
     if (!composed) return composed.error();
@@ -267,7 +293,10 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
         stored.origin = LayerOrigin::Admin;
     auto composed = compose(*catalog.catalog, stored, identity.value());
     if (!composed) return composed.error();
-    if (!composed->valid()) return fail(ServiceErrorKind::InvalidLayer, format_findings(composed->findings));
+    if (!composed->valid()) {
+        return ServiceError{ServiceErrorKind::InvalidLayer, format_findings(composed->findings),
+                            composed->findings};
+    }
     stored.accepted_child = composed->child_text;  // applying accepts what the layer means now
     // No lock is held while polkit answers: that may take seconds.
     if (auto st = authorize(caller, for_uid ? kActionManageAny : kActionManageOwn, options.interactive); !st)

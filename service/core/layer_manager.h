@@ -29,6 +29,9 @@ struct ServiceLimits {
     // Apply/Remove per uid: each may run apparmor_parser. Everything else is
     // bounded by its CPU cost (CostLimiter, at the D-Bus edge).
     std::size_t rate_limit_per_minute = 60;
+    // Check per uid, counted apart from Apply's: a panel checks as its user
+    // types. Its CPU is still charged to the user's CostLimiter bucket.
+    std::size_t check_rate_limit_per_minute = 600;
     policy::LayerLimits layer;
     DenialLimits denials;
     friend bool operator==(const ServiceLimits&, const ServiceLimits&) = default;
@@ -68,6 +71,8 @@ struct CheckResult {
 
 struct ExplainResult {
     std::string perms;                                         // "owner=rw other=r"
+    std::string owner;                                         // "rw": the owner half of perms
+    std::string other;                                         // "r"
     std::vector<std::pair<std::string, std::string>> reasons;  // (source, "FILE:LINE:COL: rule")
 };
 
@@ -112,6 +117,24 @@ struct LearnOutcome {
     std::string text;      // the layer's text now
     std::string new_text;  // with every proposal added (== text when there is none)
     std::uint64_t dropped = 0;
+};
+
+// Manager1.ListGrantRules: one path of a grant's rule, for the caller.
+struct GrantRuleRow {
+    std::string base;
+    std::string kind;   // "allow" or "exclude"
+    std::string path;   // expanded for the caller
+    std::string owner;  // "owner" or ""
+    std::string perms;  // letters as in the grant ("rw", "rix"); "" for exclude
+    policy::Location where;
+};
+
+// Manager1.ListBases: one base profile.
+struct BaseRow {
+    std::string name;
+    std::string attachment;    // "" when the profile attaches to nothing
+    bool granted = false;      // a grant lets the caller layer on it
+    std::uint32_t layers = 0;  // the caller's layers on it
 };
 
 enum class LayerEvent : std::uint8_t { Added, Changed, Removed };
@@ -170,6 +193,9 @@ public:
     ServiceStatus remove(const Caller& caller, std::optional<std::uint32_t> for_uid, const std::string& base,
                          const std::string& name, bool interactive, bool force);
     Outcome<std::vector<std::pair<std::string, std::string>>> list_grants(const Caller& caller);
+    // The same grants as rows with their source locations.
+    Outcome<std::vector<GrantRuleRow>> grant_rules(const Caller& caller);
+    Outcome<std::vector<BaseRow>> list_bases(const Caller& caller);
     Outcome<ExplainResult> explain(const Caller& caller, std::uint32_t uid, const std::string& base,
                                    const std::string& name, const std::string& path);
     // Where the caller's layer differs from its base alone (a: the base, b: the layer).
@@ -234,6 +260,10 @@ public:
     void set_listener(std::function<void(LayerEvent, const LayerKey&)> listener);
     // Called at the end of start() and of each refresh, when the previous catalog is gone.
     void set_after_refresh(std::function<void()> hook);
+    // Called after a reload or a re-read by the watcher changed grants or
+    // bases (once their layers are recomputed), from the thread that re-read.
+    // Set before start().
+    void set_catalog_listener(std::function<void(const CatalogChanges&)> listener);
 
 private:
     struct Entry {
@@ -290,6 +320,10 @@ private:
     }
     ServiceStatus authorize(const Caller& caller, const char* action, bool interactive);
     ServiceStatus rate_limit(std::uint32_t uid);
+    ServiceStatus check_rate_limit(std::uint32_t uid);
+    // With `recent` one of recent_ and recent_checks_: counts the request, or refuses it.
+    ServiceStatus counted(std::map<std::uint32_t, std::deque<std::uint64_t>>& recent, std::size_t limit,
+                          std::uint32_t uid, const char* what);
     Outcome<policy::UserIdentity> user(std::uint32_t uid) const;
     [[nodiscard]] CatalogRef current() const;
     // The base has a grant, and the uid has room for the layer (counting the
@@ -341,9 +375,11 @@ private:
     std::map<LayerKey, std::size_t> creating_;  // new layers being applied now
     std::set<LayerKey> declined_;               // admin's defaults their users removed
     std::set<std::uint32_t> defaults_given_;    // uids given the defaults of the current catalog
-    std::map<std::uint32_t, std::deque<std::uint64_t>> recent_;  // per uid: times of recent requests
+    std::map<std::uint32_t, std::deque<std::uint64_t>> recent_;         // per uid: times of recent requests
+    std::map<std::uint32_t, std::deque<std::uint64_t>> recent_checks_;  // per uid: times of recent Checks
     std::function<void(LayerEvent, const LayerKey&)> listener_;
     std::function<void()> after_refresh_;
+    std::function<void(const CatalogChanges&)> catalog_listener_;
     DenialLog denials_;                     // its own lock; asks layers_ (under mutex_) which layers exist
     std::unique_ptr<DenialKeeper> keeper_;  // set before start(); its own lock
 };

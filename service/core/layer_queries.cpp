@@ -23,6 +23,47 @@ Outcome<std::vector<std::pair<std::string, std::string>>> LayerManager::list_gra
     return out;
 }
 
+Outcome<std::vector<GrantRuleRow>> LayerManager::grant_rules(const Caller& caller) {
+    auto identity = user(caller.uid);
+    if (!identity) return identity.error();
+    const CatalogRef catalog = current();
+    std::vector<GrantRuleRow> out;
+    for (const auto& base : catalog.catalog->granted_bases()) {
+        auto grant = catalog.catalog->grant(base, identity.value());
+        if (!grant) continue;  // a grant that no longer reads is the admin's to fix (logged at reload)
+        for (const auto& rule : grant->rules) {
+            std::string letters = policy::rule_letters(rule.bits);
+            if (letters.ends_with('x')) letters.insert(letters.size() - 1, "i");  // grants allow only ix
+            for (const auto& glob : rule.globs) {
+                out.push_back(GrantRuleRow{base, "allow", glob,
+                                           rule.owner == policy::OwnerMode::Owner ? "owner" : "", letters,
+                                           rule.where});
+            }
+        }
+        for (const auto& exclusion : grant->exclusions)
+            for (const auto& glob : exclusion.globs)
+                out.push_back(GrantRuleRow{base, "exclude", glob, "", "", exclusion.where});
+    }
+    return out;
+}
+
+Outcome<std::vector<BaseRow>> LayerManager::list_bases(const Caller& caller) {
+    const CatalogRef catalog = current();
+    std::map<std::string, std::uint32_t> counts;
+    {
+        const std::lock_guard lock(mutex_);
+        for (const auto& [key, entry] : layers_)
+            if (key.uid == caller.uid) ++counts[key.base];
+    }
+    std::vector<BaseRow> out;
+    for (const auto& base : catalog.catalog->bases()) {
+        const auto n = counts.find(base);
+        out.push_back(BaseRow{base, catalog.catalog->attachment(base), catalog.catalog->has_grant(base),
+                              n == counts.end() ? 0U : n->second});
+    }
+    return out;
+}
+
 Outcome<ExplainResult> LayerManager::explain(const Caller& caller, std::uint32_t uid, const std::string& base,
                                              const std::string& name, const std::string& path) {
     if (auto st = valid_path(path); !st) return st.error();
@@ -44,6 +85,8 @@ Outcome<ExplainResult> LayerManager::explain(const Caller& caller, std::uint32_t
     const policy::Explanation e = composition->explain(path);
     ExplainResult out;
     out.perms = policy::format_pair(e.perms);
+    out.owner = policy::perm_letters(e.perms.owner);
+    out.other = policy::perm_letters(e.perms.other);
     for (const auto& r : e.reasons)
         out.reasons.emplace_back(r.source, policy::to_string(r.where) + ": " + r.rule);
     return out;

@@ -245,8 +245,12 @@ void LayerManager::refresh(const MessageLog& log) {
     const std::vector<std::uint32_t> people = known_people(ports_.users.people());
     std::vector<LayerKey> keys;
     DefaultsPlan defaults;
+    CatalogChanges changes;
+    std::function<void(const CatalogChanges&)> on_changes;
     {
         const std::lock_guard lock(mutex_);
+        changes = catalog->changes_since(*catalog_.catalog);
+        on_changes = catalog_listener_;
         catalog_ = CatalogRef{std::move(catalog), catalog_.generation + 1};
         defaults_given_.clear();  // the defaults may have changed: everyone is given them again
         defaults = plan_defaults(people);
@@ -265,6 +269,8 @@ void LayerManager::refresh(const MessageLog& log) {
     // So an admin can see a reload happened, and what it did.
     log("grants and bases read again: " + std::to_string(keys.size()) + " layers recomputed, " +
         std::to_string(changed_count.load()) + " changed");
+    // After the layers: a panel that asks again on the signal sees them recomputed.
+    if (!changes.empty() && on_changes) on_changes(changes);
     refreshed();
 }
 

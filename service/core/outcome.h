@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "policy/common/result.h"
+#include "policy/engine/finding.h"
 
 namespace aalayer::service {
 
@@ -36,10 +37,14 @@ const char* error_name(ServiceErrorKind kind);
 struct ServiceError {
     ServiceErrorKind kind = ServiceErrorKind::Internal;
     std::string message;
+    // InvalidLayer of an Apply: the findings that refused it, so the D-Bus
+    // edge can hand them over as values (option refusal_as_reply) and no
+    // client has to parse them back out of `message`.
+    std::vector<policy::Finding> findings;
 };
 
 inline ServiceError fail(ServiceErrorKind kind, std::string message) {
-    return ServiceError{kind, std::move(message)};
+    return ServiceError{kind, std::move(message), {}};
 }
 
 // An engine error that is not about the layer's text: past its work budget

@@ -95,6 +95,10 @@ constexpr std::array kSettings{
     Setting{
         "rate_limit_per_minute",
         [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.limits.rate_limit_per_minute); }},
+    Setting{"check_rate_limit_per_minute",
+            [](DaemonConfig& c, const std::string& v) {
+                return whole(v, 1, c.limits.check_rate_limit_per_minute);
+            }},
     // Compiles run on the workers: one setting bounds both, under two names.
     Setting{"workers", [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.workers); }},
     Setting{"max_concurrent_compiles",

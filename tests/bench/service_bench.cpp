@@ -147,7 +147,8 @@ int main(int argc, char** argv) {
     BackgroundProcess service(
         {env_or("AALAYER_DAEMON", "aalayerd"), "--config", "/dev/null", "--set", "backend=compile-only",
          "--set", "state_dir=" + dir.path() + "/state", "--set", "grants_dir=" + dir.path() + "/grants",
-         "--set", "profiles_dir=" + dir.path() + "/profiles", "--set", "rate_limit_per_minute=100000"},
+         "--set", "profiles_dir=" + dir.path() + "/profiles", "--set", "rate_limit_per_minute=100000",
+         "--set", "check_rate_limit_per_minute=100000"},
         options);
     if (!bus.wait_for_name("org.aalayer.Manager1", std::chrono::seconds(30))) {
         std::fprintf(stderr, "service-bench: aalayerd did not start\n%s\n",

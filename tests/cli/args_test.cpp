@@ -319,6 +319,10 @@ TEST(AalayerArgsTest, ExplainPathsAreResolvedAgainstHomeAndCwd) {
     EXPECT_EQ(cli::resolve_path("./x", "/home/u", "/w/d"), "/w/d/x");
     EXPECT_EQ(cli::resolve_path("../x", "/home/u", "/w/d"), "/w/x");
     EXPECT_EQ(cli::resolve_path("x", "/home/u", "/"), "/x");
+    // Another class's rule goes to the service as written (it says explain cannot answer it).
+    EXPECT_EQ(cli::resolve_path("signal", "/home/u", "/w"), "signal");
+    EXPECT_EQ(cli::resolve_path("network inet stream", "/home/u", "/w"), "network inet stream");
+    EXPECT_EQ(cli::resolve_path("./signal", "/home/u", "/w"), "/w/signal");
     // Absolute paths go as given: the service judges them ('..' segments are its to refuse).
     EXPECT_EQ(cli::resolve_path("/a/../b", "/home/u", "/w"), "/a/../b");
     // ~user is not the caller's home; with nothing to resolve against, the path stays.

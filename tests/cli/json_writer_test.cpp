@@ -119,7 +119,9 @@ TEST(JsonWriterTest, ServiceExplanationsInTheSharedShape) {
     client::Explanation inside{"owner=rwa other=r",
                                {{"base", "b:1:1: owner /** rw,"},
                                 {"grant", "g:2:3: owner /n/** rw,"},
-                                {"layer", "x.layer:1:1: owner /n/** rw,"}}};
+                                {"layer", "x.layer:1:1: owner /n/** rw,"}},
+                               "rwa",
+                               "r"};
     const auto in = cli::explained("/n/a", inside);
     EXPECT_EQ(in.path, "/n/a");
     EXPECT_EQ(in.owner, "rwa");
@@ -131,12 +133,16 @@ TEST(JsonWriterTest, ServiceExplanationsInTheSharedShape) {
     EXPECT_EQ(in.decided_by[1].rule, "owner /n/** rw,");
     client::Explanation outside{
         "owner= other=",
-        {{"base", "b:1:1: /etc/** r,"}, {"grant", "g:1:1: outside the grant for app: the base decides"}}};
+        {{"base", "b:1:1: /etc/** r,"}, {"grant", "g:1:1: outside the grant for app: the base decides"}},
+        "",
+        ""};
     const auto out = cli::explained("/etc/x", outside);
     EXPECT_EQ(out.owner, "");
     EXPECT_EQ(out.other, "");
     EXPECT_FALSE(out.in_grant);
-    EXPECT_EQ(cli::explained("/z", {"garbled", {}}).owner, "garbled");
+    // The halves come as fields: the perms string is never cut apart.
+    EXPECT_EQ(cli::explained("/z", {"garbled", {}, "r", "w"}).owner, "r");
+    EXPECT_EQ(cli::explained("/z", {"garbled", {}, "r", "w"}).other, "w");
 }
 
 }  // namespace

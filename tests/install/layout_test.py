@@ -107,6 +107,13 @@ with tempfile.TemporaryDirectory(prefix="aalayer-install-") as dest:
            "zsh completion where Debian's zsh looks (its fpath)")
     exists(os.path.join(under_prefix("includedir"), "aalayer", "client.h"), "the client library's header")
     exists(os.path.join(under_prefix("libdir"), "libaalayer-client.a"), "the client library")
+    exists(os.path.join(under_prefix("libdir"), "libaalayer-client.so"), "the client library, shared")
+    so_link = installed(os.path.join(under_prefix("libdir"), "libaalayer-client.so"))
+    check(os.path.islink(so_link) and os.readlink(so_link) == "libaalayer-client.so.0",
+          "libaalayer-client.so links to the soname libaalayer-client.so.0")
+    exists(os.path.join(under_prefix("libdir"), "libaalayer-client.so.0"), "the client library's soname")
+    for xml in ("org.aalayer.Manager1.xml", "org.aalayer.Layer1.xml"):
+        exists(os.path.join(under_prefix("datadir"), "dbus-1", "interfaces", xml), "the D-Bus interface " + xml)
     exists(os.path.join(under_prefix("libdir"), "pkgconfig", "aalayer-client.pc"), "the client library's pkg-config file")
 
     autostart = os.path.join(under_prefix("sysconfdir"), "xdg", "autostart", "aalayer-notify.desktop")
@@ -135,7 +142,9 @@ with tempfile.TemporaryDirectory(prefix="aalayer-install-") as dest:
                                           "systemd_user_unit_dir"))
     if prefix != "/usr" and not overridden:
         strays = [os.path.join(root, f)[len(dest):] for sub in ("share/dbus-1", "share/polkit-1", "lib/systemd")
-                  for root, _, files in os.walk(installed(os.path.join(prefix, sub))) for f in files]
+                  for root, _, files in os.walk(installed(os.path.join(prefix, sub))) for f in files
+                  # The interface files are for clients' builds, which look under the prefix.
+                  if not root.endswith("/dbus-1/interfaces")]
         check(not strays, "nothing under the prefix's share/dbus-1, share/polkit-1, lib/systemd"
               + (": " + ", ".join(strays) if strays else ""))
 

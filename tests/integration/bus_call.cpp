@@ -1,11 +1,13 @@
 // bus-call: one call to aalayerd on a given bus, for integration tests that
 // run it as other uids. Prints results one per line; on a D-Bus error prints
 // "error NAME: MESSAGE" and exits 1.
-//   bus-call ADDRESS apply BASE NAME TEXT-FILE [strict|complain]...
+//   bus-call ADDRESS apply BASE NAME TEXT-FILE [strict|complain|asreply]...
 //   bus-call ADDRESS applyfor UID BASE NAME TEXT-FILE
 //   bus-call ADDRESS check BASE NAME TEXT-FILE
 //   bus-call ADDRESS remove BASE NAME [force]
 //   bus-call ADDRESS explain BASE NAME PATH
+//   bus-call ADDRESS explain-access BASE NAME PATH
+//   bus-call ADDRESS bases | grant-rules
 //   bus-call ADDRESS grants | reload | objects | ping
 //   bus-call ADDRESS source|findings|state|layer-remove OBJECT-PATH
 //   bus-call ADDRESS call-raw METHOD     (Manager1 method with wrong argument types)
@@ -56,6 +58,7 @@ int run(const std::vector<std::string>& a) {
             if (a[i] == "strict") options["strict"] = sdbus::Variant(true);
             if (a[i] == "complain") options["mode"] = sdbus::Variant(std::string("complain"));
             if (a[i] == "bogus") options["bogus"] = sdbus::Variant(true);
+            if (a[i] == "asreply") options["refusal_as_reply"] = sdbus::Variant(true);
             if (a[i] == "wrongtype") options["strict"] = sdbus::Variant(std::string("yes"));
             if (a[i] == "manyoptions") {
                 for (int k = 0; k < 10000; ++k)
@@ -109,6 +112,39 @@ int run(const std::vector<std::string>& a) {
         std::cout << "perms " << perms << "\n";
         for (const auto& r : reasons)
             std::cout << "reason " << std::get<0>(r) << " " << std::get<1>(r) << "\n";
+    } else if (cmd == "explain-access") {
+        std::string owner;
+        std::string other;
+        Reasons reasons;
+        manager->callMethod("ExplainAccess")
+            .onInterface(kManager)
+            .withTimeout(std::chrono::seconds(60))
+            .withArguments(a.at(2), a.at(3), a.at(4))
+            .storeResultsTo(owner, other, reasons);
+        std::cout << "owner " << owner << "\nother " << other << "\n";
+        for (const auto& r : reasons)
+            std::cout << "reason " << std::get<0>(r) << " " << std::get<1>(r) << "\n";
+    } else if (cmd == "bases") {
+        std::vector<sdbus::Struct<std::string, std::string, bool, std::uint32_t>> bases;
+        manager->callMethod("ListBases")
+            .onInterface(kManager)
+            .withTimeout(std::chrono::seconds(60))
+            .storeResultsTo(bases);
+        for (const auto& b : bases)
+            std::cout << "base " << std::get<0>(b) << " attachment=" << std::get<1>(b)
+                      << " granted=" << std::get<2>(b) << " layers=" << std::get<3>(b) << "\n";
+    } else if (cmd == "grant-rules") {
+        std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, std::string,
+                                  std::string, std::uint32_t, std::uint32_t>>
+            rules;
+        manager->callMethod("ListGrantRules")
+            .onInterface(kManager)
+            .withTimeout(std::chrono::seconds(60))
+            .storeResultsTo(rules);
+        for (const auto& r : rules)
+            std::cout << "rule " << std::get<0>(r) << " " << std::get<1>(r) << " " << std::get<2>(r)
+                      << " owner=" << std::get<3>(r) << " perms=" << std::get<4>(r) << " at "
+                      << std::get<5>(r) << ":" << std::get<6>(r) << ":" << std::get<7>(r) << "\n";
     } else if (cmd == "diff") {
         std::vector<sdbus::Struct<std::string, std::string, std::string>> rows;
         manager->callMethod("Diff")

@@ -218,6 +218,12 @@ TEST(Cli, ExplainResolvesHomeAndRelativePathsOnTheClient) {
     EXPECT_EQ(j.items[0].get("path")->text, "/nonexistent/bank/x");
     EXPECT_EQ(j.items[0].get("owner")->text, "rwa");
     EXPECT_EQ(j.items[1].get("path")->text, "/usr/x");
+    // Another class than files: said plainly, not taken for a file in the working directory.
+    const auto signal = cli(s, kNobody, {"explain", "app/banking", "signal"});
+    EXPECT_EQ(signal.exit_code, 2) << signal.out << signal.err;
+    EXPECT_EQ(signal.err,
+              "aalayer: explain answers for file paths only (an absolute path); it cannot explain 'signal' "
+              "access\n");
 }
 
 TEST(Cli, AuthenticationRequiredNamesTheInteractiveOption) {

@@ -133,5 +133,105 @@ TEST(ClientLibrary, FollowsSeveralLayersAndHearsTheServiceLeaveAndComeBack) {
     ASSERT_TRUE(events.wait_for("b again /nonexistent/b/3", 1)) << s.log();
 }
 
+// What a settings panel needs beyond layers: findings of a refused apply
+// as values, explain's halves apart, bases and grant rules as rows, and a
+// signal when the admin changes a grant (an edit the service watches, and Reload).
+TEST(ClientLibrary, PanelApi) {
+    Service s;
+    auto client = client::Client::connect(s.bus().address());
+    try {
+        (void)client->apply("app", "w", "owner @{HOME}/** r,\n/usr/bin/x px,\n", {});
+        ADD_FAILURE() << "applied a layer with errors";
+    } catch (const client::CallError& e) {
+        EXPECT_EQ(e.short_name(), "InvalidLayer");
+        ASSERT_EQ(e.findings().size(), 1U);
+        EXPECT_EQ(e.findings()[0].severity, "error");
+        EXPECT_EQ(e.findings()[0].file, "w.layer");
+        EXPECT_EQ(e.findings()[0].line, 2U);
+        EXPECT_EQ(e.findings()[0].column, 1U);
+        EXPECT_NE(e.findings()[0].message.find("exec transition 'px'"), std::string::npos);
+    }
+    const auto [path, warnings] = client->apply("app", "w", "owner /root/** rw,\n", {});
+    EXPECT_EQ(path, layer_path(0, "w"));
+    const auto e = client->explain("app", "w", "/root/x");
+    EXPECT_EQ(e.owner, "rwa");  // w holds a
+    EXPECT_EQ(e.other, "");
+    EXPECT_EQ(e.perms, "owner=rwa other=");
+    const auto bases = client->bases();
+    ASSERT_EQ(bases.size(), 1U);
+    EXPECT_EQ(bases[0].name, "app");
+    EXPECT_EQ(bases[0].attachment, "/usr/bin/app");
+    EXPECT_TRUE(bases[0].granted);
+    EXPECT_EQ(bases[0].layers, 1U);
+    const auto rules = client->grant_rules();
+    ASSERT_EQ(rules.size(), 1U);
+    EXPECT_EQ(rules[0].kind, "allow");
+    EXPECT_EQ(rules[0].path, "/root/**");
+    EXPECT_EQ(rules[0].owner, "owner");
+    EXPECT_EQ(rules[0].perms, "rw");
+    EXPECT_EQ(rules[0].line, 2U);
+
+    Events events;
+    client->watch_admin_changes([&events](const std::string& what, const std::vector<std::string>& names) {
+        for (const auto& b : names)
+            events.add(what + " " + b);
+    });
+    s.set_grant("grant app {\n  owner @{HOME}/** r,\n}\n");
+    ASSERT_TRUE(events.wait_for("grants app", 1)) << "no GrantsChanged after the grant file changed\n"
+                                                  << s.log();
+    s.set_grant("grant app {\n  owner @{HOME}/** rw,\n}\n");
+    ASSERT_TRUE(events.wait_for("grants app", 2)) << s.log();
+    // A new base profile is a BasesChanged (after Reload, or the watch of the profiles).
+    std::ofstream(s.dir() + "/profiles/other") << "profile other /usr/bin/other {\n  /usr/** r,\n}\n";
+    ASSERT_EQ(s.call(0, {"reload"}).exit_code, 0);
+    ASSERT_TRUE(events.wait_for("bases other", 1)) << s.log();
+}
+
+// docs/examples/panel/panel.cpp as a panel author builds it: against the
+// installed header, shared library and pkg-config file (meson install into
+// a scratch directory), and run against the service.
+TEST(ClientLibrary, SamplePanelBuiltAgainstTheInstalledLibrary) {
+    const std::string build = env_or("AALAYER_BUILD_ROOT", "");
+    const std::string meson = env_or("AALAYER_MESON", "meson");
+    ASSERT_FALSE(build.empty());
+    TempDir dest;
+    const auto install = run_process({meson, "install", "-C", build, "--no-rebuild", "--quiet", "--destdir",
+                                      dest.path(), "--tags", "devel,runtime"},
+                                     std::chrono::seconds(120));
+    ASSERT_EQ(install.exit_code, 0) << install.out << install.err;
+    const auto pc = run_process({"find", dest.path(), "-name", "aalayer-client.pc"});
+    ASSERT_FALSE(pc.out.empty()) << "no aalayer-client.pc installed";
+    const std::string pc_dir = pc.out.substr(0, pc.out.rfind('/'));
+    const std::string lib_dir = pc_dir.substr(0, pc_dir.rfind('/'));
+    const std::string exe = dest.path() + "/panel";
+    const auto compiled = run_process(
+        {"sh", "-c",
+         "PKG_CONFIG_SYSROOT_DIR='" + dest.path() + "' PKG_CONFIG_PATH='" + pc_dir + "' c++ -std=c++20 '" +
+             env_or("AALAYER_SOURCE_ROOT", ".") + "/docs/examples/panel/panel.cpp' -o '" + exe +
+             "' $(PKG_CONFIG_SYSROOT_DIR='" + dest.path() + "' PKG_CONFIG_PATH='" + pc_dir +
+             "' pkg-config --cflags --libs aalayer-client)"},
+        std::chrono::seconds(300));
+    ASSERT_EQ(compiled.exit_code, 0) << compiled.out << compiled.err;
+    // Linked to the soname, not the static library.
+    EXPECT_NE(run_process({"readelf", "-d", exe}).out.find("[libaalayer-client.so.0]"), std::string::npos);
+
+    Service s;
+    auto client = client::Client::connect(s.bus().address());
+    (void)client->apply("app", "w", "owner /root/** r,\n", {});
+    const auto run = run_process({"env", "DBUS_SYSTEM_BUS_ADDRESS=" + s.bus().address(),
+                                  "LD_LIBRARY_PATH=" + lib_dir, exe, "app", "owner @{HOME}/** r,"});
+    EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+    EXPECT_EQ(run.out,
+              "base app attaches to /usr/bin/app, 1 layers\n"
+              "layer app/w compiled enforce\n"
+              "the text checks\n")
+        << run.err;
+    const auto refused = run_process({"env", "DBUS_SYSTEM_BUS_ADDRESS=" + s.bus().address(),
+                                      "LD_LIBRARY_PATH=" + lib_dir, exe, "app", "/usr/bin/x px,"});
+    EXPECT_NE(refused.out.find("draft.layer:1:1: error: exec transition 'px'"), std::string::npos)
+        << refused.out << refused.err;
+    EXPECT_NE(refused.out.find("the text has errors\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace aalayer::test

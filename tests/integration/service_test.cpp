@@ -330,5 +330,63 @@ TEST(ServiceIntegration, WrongArgumentTypesAndUnknownOptionsAreClearErrors) {
     EXPECT_EQ(s.call(kNobody, {"ping"}).exit_code, 0);
 }
 
+// The panel API (docs/dbus-api.md, "For settings panels"), as another user calls it.
+TEST(ServiceIntegration, RefusedApplyAnswersItsFindingsAsValues) {
+    Service s;
+    auto refused = s.call(
+        kNobody, {"apply", "app", "w", s.text_file("owner @{HOME}/** r,\n/usr/bin/x px,\n"), "asreply"});
+    // A reply, not an error: layer "/" and the error finding with its line and column.
+    EXPECT_EQ(refused.exit_code, 0) << refused.out;
+    EXPECT_NE(refused.out.find("layer /\n"), std::string::npos) << refused.out;
+    EXPECT_NE(refused.out.find("finding w.layer:2:1: error: exec transition 'px'"), std::string::npos)
+        << refused.out;
+    // Nothing was applied.
+    EXPECT_EQ(s.call(kNobody, {"objects"}).out.find("/org/aalayer/layers/"), std::string::npos);
+    // Applied with the option, it answers as ever.
+    auto applied = s.call(kNobody, {"apply", "app", "w", s.text_file("owner @{HOME}/** r,\n"), "asreply"});
+    EXPECT_EQ(applied.exit_code, 0) << applied.out;
+    EXPECT_NE(applied.out.find("layer " + layer_path(kNobody, "w")), std::string::npos) << applied.out;
+    // Without it, old clients get the InvalidLayer error they know.
+    auto old = s.apply(kNobody, "w", "/usr/bin/x px,\n");
+    EXPECT_NE(old.out.find("error org.aalayer.Error.InvalidLayer: w.layer:1:1: error:"), std::string::npos)
+        << old.out;
+}
+
+TEST(ServiceIntegration, ExplainAccessBasesAndGrantRules) {
+    Service s;
+    ASSERT_EQ(s.apply(kNobody, "w", "owner @{HOME}/** rw,\n").exit_code, 0) << s.log();
+    auto e = s.call(kNobody, {"explain-access", "app", "w", "/nonexistent/a"});
+    EXPECT_EQ(e.exit_code, 0) << e.out;
+    EXPECT_NE(e.out.find("owner rwa\nother \n"), std::string::npos) << e.out;
+    EXPECT_NE(e.out.find("reason layer w.layer:1:1: owner @{HOME}/** rw,"), std::string::npos) << e.out;
+    // Another class than files: said plainly.
+    auto signal = s.call(kNobody, {"explain-access", "app", "w", "signal"});
+    EXPECT_NE(signal.out.find("error org.aalayer.Error.InvalidArgument: explain answers for file paths only "
+                              "(an absolute path); it cannot explain 'signal' access"),
+              std::string::npos)
+        << signal.out;
+    auto bases = s.call(kNobody, {"bases"});
+    EXPECT_NE(bases.out.find("base app attachment=/usr/bin/app granted=1 layers=1\n"), std::string::npos)
+        << bases.out;
+    EXPECT_NE(s.call(kDaemon, {"bases"}).out.find("base app attachment=/usr/bin/app granted=1 layers=0\n"),
+              std::string::npos);
+    s.set_grant("grant app {\n  owner @{HOME}/** rw,\n  exclude @{HOME}/.ssh/**,\n}\n");
+    // The service watches the grants: the new rule shows once it re-read them.
+    std::string out;
+    for (int i = 0; i < 100; ++i) {
+        out = s.call(kNobody, {"grant-rules"}).out;
+        if (out.find("exclude") != std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_NE(out.find("rule app allow /nonexistent/** owner=owner perms=rw at " + s.dir() +
+                       "/grants/app.conf:2:3\n"),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find("rule app exclude /nonexistent/.ssh/** owner= perms= at " + s.dir() +
+                       "/grants/app.conf:3:3\n"),
+              std::string::npos)
+        << out;
+}
+
 }  // namespace
 }  // namespace aalayer::test

@@ -348,6 +348,39 @@ TEST_F(LayerManagerTest, QuotaAndRateLimit) {
     EXPECT_TRUE(m.apply(kAlice, std::nullopt, "app", "a", "", {}).ok());
 }
 
+TEST_F(LayerManagerTest, ChecksHaveTheirOwnLargerCount) {
+    limits.rate_limit_per_minute = 2;
+    limits.check_rate_limit_per_minute = 5;
+    LayerManager& m = manager();
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "a", "", {}).ok());
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "a", "", {}).ok());
+    // Apply's count is spent; Checks still go, five of them, more than Apply's two.
+    EXPECT_EQ(m.apply(kAlice, std::nullopt, "app", "a", "", {}).error().kind,
+              ServiceErrorKind::LimitExceeded);
+    for (int i = 0; i < 5; ++i)
+        EXPECT_TRUE(m.check(kAlice, "app", "a", "owner @{HOME}/docs/** r,\n").ok()) << i;
+    // And the Check count is enforced too.
+    auto sixth = m.check(kAlice, "app", "a", "owner @{HOME}/docs/** r,\n");
+    ASSERT_FALSE(sixth.ok());
+    EXPECT_EQ(sixth.error().kind, ServiceErrorKind::LimitExceeded);
+    EXPECT_NE(sixth.error().message.find("more than 5 checks in a minute"), std::string::npos);
+    EXPECT_TRUE(m.check(kBob, "app", "a", "").ok());
+    clock.now += 61'000'000;
+    EXPECT_TRUE(m.check(kAlice, "app", "a", "").ok());
+}
+
+TEST_F(LayerManagerTest, RefusedApplyCarriesItsFindingsAsValues) {
+    auto refused =
+        manager().apply(kAlice, std::nullopt, "app", "bad", "owner @{HOME}/docs/** rw,\nnonsense\n", {});
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().kind, ServiceErrorKind::InvalidLayer);
+    ASSERT_FALSE(refused.error().findings.empty());
+    const auto& f = refused.error().findings.front();
+    EXPECT_EQ(f.severity, policy::Severity::Error);
+    EXPECT_EQ(f.where.line, 2U);
+    EXPECT_EQ(f.where.file, "bad.layer");
+}
+
 TEST_F(LayerManagerTest, RestartRestoresEveryLayer) {
     ASSERT_TRUE(manager().apply(kAlice, std::nullopt, "app", "a", "owner @{HOME}/docs/a/** rw,\n", {}).ok());
     ASSERT_TRUE(manager().apply(kBob, std::nullopt, "app", "b", "owner @{HOME}/docs/** r,\n", {}).ok());

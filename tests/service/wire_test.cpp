@@ -185,11 +185,11 @@ TEST(ToDbusError, EveryKindIsNamedUnderOrgAalayerError) {
 }
 
 TEST(ToDbusError, AnInternalErrorWithoutDetailsSaysWhereTheyAre) {
-    const sdbus::Error e = to_dbus_error(ServiceError{ServiceErrorKind::Internal, {}});
+    const sdbus::Error e = to_dbus_error(ServiceError{ServiceErrorKind::Internal, {}, {}});
     EXPECT_EQ(e.getName(), "org.aalayer.Error.Internal");
     EXPECT_EQ(e.getMessage(), "internal error in aalayerd; the system log has the details");
     // Another kind keeps its (empty) message.
-    EXPECT_EQ(to_dbus_error(ServiceError{ServiceErrorKind::Busy, {}}).getMessage(), "");
+    EXPECT_EQ(to_dbus_error(ServiceError{ServiceErrorKind::Busy, {}, {}}).getMessage(), "");
 }
 
 TEST(ToDbusError, TheMessageIsMadeValidUtf8) {

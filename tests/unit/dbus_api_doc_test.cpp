@@ -35,7 +35,7 @@ TEST(DbusApiDoc, EveryElementOfTheXmlIsDocumented) {
     for (const char* file : {"org.aalayer.Manager1.xml", "org.aalayer.Layer1.xml"}) {
         const std::string xml = read(root + "/dbus/" + file);
         ASSERT_FALSE(xml.empty()) << file;
-        for (const char* tag : {"interface", "method", "property", "arg"}) {
+        for (const char* tag : {"interface", "method", "property", "signal", "arg"}) {
             for (const auto& name : names(xml, tag)) {
                 const bool documented = doc.find("`" + name + "`") != std::string::npos ||
                                         doc.find(" " + name + ",") != std::string::npos ||
