@@ -140,6 +140,9 @@ public:
     // kernel): a reload skips children whose text has not changed, unless
     // something else removed them meanwhile.
     [[nodiscard]] virtual bool is_loaded(const std::string& kernel_name) = 0;
+    // The names of every profile the kernel holds (none where there is no
+    // kernel): to find one-run layers a previous aalayerd left behind.
+    [[nodiscard]] virtual std::vector<std::string> loaded_profiles() { return {}; }
     // The abi 4.0 classes the children are compiled and enforced with (the
     // parser's abi file and the features it compiles for); none, abi 3.0,
     // where that is not known.

@@ -190,6 +190,18 @@ bool ParserLoader::is_loaded(const std::string& kernel_name) {
     return false;
 }
 
+std::vector<std::string> ParserLoader::loaded_profiles() {
+    std::vector<std::string> out;
+    if (backend_ == Backend::CompileOnly) return out;
+    std::ifstream in(config_.securityfs + "/profiles");
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto mode = line.rfind(" (");
+        if (mode != std::string::npos) out.push_back(line.substr(0, mode));
+    }
+    return out;
+}
+
 Backend detect_backend(const std::string& securityfs) {
     std::error_code ec;
     return fs::exists(securityfs + "/profiles", ec) ? Backend::AppArmor : Backend::CompileOnly;

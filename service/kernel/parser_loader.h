@@ -38,6 +38,7 @@ public:
     ServiceStatus unload(const std::string& kernel_name) override;
     [[nodiscard]] bool in_use(const std::string& kernel_name) override;
     [[nodiscard]] bool is_loaded(const std::string& kernel_name) override;
+    [[nodiscard]] std::vector<std::string> loaded_profiles() override;
     [[nodiscard]] policy::SystemAbi system_abi() override;
 
 private:

@@ -80,6 +80,13 @@ public:
         const std::lock_guard lock(mutex_);
         return loaded.contains(name);
     }
+    std::vector<std::string> loaded_profiles() override {
+        const std::lock_guard lock(mutex_);
+        std::vector<std::string> out;
+        for (const auto& [name, text] : loaded)
+            out.push_back(name);
+        return out;
+    }
     std::size_t loads() {
         const std::lock_guard lock(mutex_);
         return loads_;
