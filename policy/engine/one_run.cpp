@@ -1,9 +1,11 @@
 #include "policy/engine/one_run.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "policy/automaton/paths.h"
 #include "policy/common/utf8.h"
+#include "policy/engine/bounds.h"
 
 namespace aalayer::policy {
 
@@ -83,8 +85,27 @@ Result<std::string> one_run_perms(const std::string& letters) {
     return out;
 }
 
-Result<std::string> one_run_rules(const std::vector<OneRunPath>& allows,
-                                  const std::vector<std::string>& denies) {
+namespace {
+
+PermBits bits_of(const std::string& letters) {
+    PermBits bits = 0;
+    for (const char c : letters) {
+        switch (c) {
+            case 'r': bits |= perm::kRead; break;
+            case 'w': bits |= perm::kWrite | perm::kAppend; break;
+            case 'a': bits |= perm::kAppend; break;
+            case 'l': bits |= perm::kLink; break;
+            case 'k': bits |= perm::kLock; break;
+            case 'm': bits |= perm::kMmap; break;
+            default: break;
+        }
+    }
+    return bits;
+}
+
+// `owner_only`: whether an allow rule's path needs `owner` for what it asks.
+Result<std::string> rules(const std::vector<OneRunPath>& allows, const std::vector<std::string>& denies,
+                          const std::function<bool(const std::string&, PermBits)>& owner_only) {
     if (allows.size() + denies.size() > kMaxOneRunPaths) {
         return make_error(ErrorKind::Limit, Location{},
                           "a run may name at most " + std::to_string(kMaxOneRunPaths) + " paths");
@@ -92,23 +113,37 @@ Result<std::string> one_run_rules(const std::vector<OneRunPath>& allows,
     // A directory's word is its path, then `{,**}`: the directory itself
     // and everything under it (globs keep their meaning inside quotes).
     const auto word = [](const std::string& path) -> Result<std::string> {
-        if (path.back() != '/' || path.size() == 1) return literal_path_word(path);
+        if (path.empty() || path.back() != '/' || path.size() == 1) return literal_path_word(path);
         AA_ASSIGN(std::string body, literal_body(path.substr(0, path.size() - 1)));
         return "\"" + body + "/{,**}\"";
     };
     std::string text;
     for (const auto& a : allows) {
-        if (a.path.empty()) return refused(a.path, "is not an absolute path");
         AA_ASSIGN(std::string w, word(a.path));
         AA_ASSIGN(std::string letters, one_run_perms(a.perms));
-        text += w + " " + letters + ",\n";
+        const bool owner = owner_only && owner_only(a.path, bits_of(letters));
+        text += std::string(owner ? "owner " : "") + w + " " + letters + ",\n";
     }
     for (const auto& d : denies) {
-        if (d.empty()) return refused(d, "is not an absolute path");
         AA_ASSIGN(std::string w, word(d));
         text += "deny " + w + " rwlkm,\n";
     }
     return text;
+}
+
+}  // namespace
+
+Result<std::string> one_run_rules(const std::vector<OneRunPath>& allows,
+                                  const std::vector<std::string>& denies) {
+    return rules(allows, denies, {});
+}
+
+Result<std::string> one_run_rules(const std::vector<OneRunPath>& allows,
+                                  const std::vector<std::string>& denies, const Bounds& bounds) {
+    return rules(allows, denies, [&bounds](const std::string& path, PermBits asked) {
+        const Bounds::Cell& cell = bounds.cells[bounds.product.label_of(path)];
+        return cell.in_region && (cell.grant.other & asked) != asked && (cell.grant.owner & asked) == asked;
+    });
 }
 
 }  // namespace aalayer::policy

@@ -30,10 +30,18 @@ Result<std::string> literal_path_word(const std::string& path);
 // "r" for empty letters; refuses letters outside r w a l k m, or w with a.
 Result<std::string> one_run_perms(const std::string& letters);
 
-// One rule a line: `"/lit/path" r,`, a directory `"/lit/dir/"{,**} r,`
-// (the directory and its subtree), a deny `deny "/lit/path" rwalkm,`.
+// One rule a line: `"/lit/path" r,`, a directory `"/lit/dir/{,**}" r,`
+// (the directory and its subtree), a deny `deny "/lit/path" rwlkm,`.
 // Errors name the path that is refused.
 Result<std::string> one_run_rules(const std::vector<OneRunPath>& allows,
                                   const std::vector<std::string>& denies);
+
+// The same, each allow rule `owner` where the grant (of `bounds`) gives
+// what it asks to the file's owner alone (`owner @{HOME}/** rw`, the usual
+// grant): the user's own file is then allowed without a clipping warning
+// on every run. Elsewhere the rule is for any owner, as above.
+struct Bounds;
+Result<std::string> one_run_rules(const std::vector<OneRunPath>& allows,
+                                  const std::vector<std::string>& denies, const Bounds& bounds);
 
 }  // namespace aalayer::policy

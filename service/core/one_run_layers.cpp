@@ -37,15 +37,6 @@ std::optional<RunName> parse_run_name(const std::string& kernel_name) {
 
 Outcome<RunLayer> LayerManager::run_layer(const Caller& caller, const RunRequest& request) {
     const std::uint32_t uid = caller.uid;
-    auto rules = policy::one_run_rules(request.allows, request.denies);
-    if (!rules) return fail(ServiceErrorKind::InvalidArgument, rules.error().message);
-    std::string text = request.text;
-    if (!text.empty() && !text.ends_with('\n')) text += '\n';
-    text += rules.value();
-    if (text.size() > limits_.max_text_bytes) {
-        return fail(ServiceErrorKind::LimitExceeded,
-                    "layer text is larger than " + std::to_string(limits_.max_text_bytes) + " bytes");
-    }
     auto identity = user(uid);
     if (!identity) return identity.error();
     if (auto st = rate_limit(uid); !st) return st.error();
@@ -55,6 +46,17 @@ Outcome<RunLayer> LayerManager::run_layer(const Caller& caller, const RunRequest
     if (!catalog.catalog->has_grant(request.base)) {
         return fail(ServiceErrorKind::NotGranted,
                     "there is no grant for '" + request.base + "': users cannot layer on it");
+    }
+    auto bounds = catalog.catalog->bounds(request.base, identity.value());
+    if (!bounds) return bounds.error();
+    auto rules = policy::one_run_rules(request.allows, request.denies, *bounds.value());
+    if (!rules) return fail(ServiceErrorKind::InvalidArgument, rules.error().message);
+    std::string text = request.text;
+    if (!text.empty() && !text.ends_with('\n')) text += '\n';
+    text += rules.value();
+    if (text.size() > limits_.max_text_bytes) {
+        return fail(ServiceErrorKind::LimitExceeded,
+                    "layer text is larger than " + std::to_string(limits_.max_text_bytes) + " bytes");
     }
     std::uint64_t serial = 0;
     {

@@ -27,6 +27,9 @@ TEST_F(OneRunTest, LoadedNeverStoredAndGoneWithItsClient) {
     ASSERT_TRUE(run) << run.error().message;
     EXPECT_EQ(run->name, "run.1");
     EXPECT_EQ(run->label, "app//&app//aalayer.1000.run.1");
+    // The grant gives the owner alone: so does the rule, and nothing is clipped.
+    EXPECT_EQ(run->text, "owner \"/home/alice/docs/report \\[final\\].txt\" r,\n");
+    EXPECT_TRUE(run->findings.empty());
     EXPECT_TRUE(kernel.loaded_text("app//aalayer.1000.run.1").has_value());
     EXPECT_EQ(stored(), 0U);
     EXPECT_TRUE(manager().layers().empty());  // no Layer1 object, in nobody's list
