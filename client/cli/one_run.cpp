@@ -22,10 +22,11 @@ namespace {
 
 std::atomic<pid_t> g_child{0};
 
-// SIGINT and SIGTERM to this process go on to COMMAND, which decides.
-extern "C" void forward_signal(int sig) {
+// SIGINT, SIGTERM and SIGHUP sent to this process go on to COMMAND, which
+// decides. Not those the terminal sent (Ctrl-C): it sent them to COMMAND too.
+extern "C" void forward_signal(int sig, siginfo_t* info, void* /*context*/) {
     const pid_t child = g_child.load();
-    if (child > 0) ::kill(child, sig);
+    if (child > 0 && (info == nullptr || info->si_code <= 0)) ::kill(child, sig);
 }
 
 }  // namespace
@@ -71,9 +72,9 @@ int cmd_run_once(client::Client& c, const Args& a, const Output& o) {
     }
     g_child = pid;
     struct sigaction forward {};
-    forward.sa_handler = forward_signal;
+    forward.sa_sigaction = forward_signal;
     ::sigemptyset(&forward.sa_mask);
-    forward.sa_flags = SA_RESTART;
+    forward.sa_flags = SA_RESTART | SA_SIGINFO;
     for (const int sig : {SIGINT, SIGTERM, SIGHUP})
         ::sigaction(sig, &forward, nullptr);
     int status = 0;
