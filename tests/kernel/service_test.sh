@@ -38,6 +38,10 @@
 #     ~/docs/trip succeeds; `aalayer learn` prints the proposed rule as a diff and applies nothing,
 #     `aalayer learn --yes --enforce` applies it in enforce mode; the same run then succeeds, and
 #     files in the grant that the learned rule does not cover stay denied;
+#   - one-run layers: `aalayer run demo --allow "/home/u/docs/r[1].txt" -- PROBE` reads that
+#     file and not r1.txt (what the name would match as a glob); the child is gone from the kernel
+#     once the run exited; with the aalayer client SIGKILLed, the child stays while the program
+#     runs and is gone after it;
 # Takes about 12 s (guest uptime about 11 s under TCG).
 # Exit 0 pass, 1 fail (with the whole VM output and console log), 77 skip (no qemu, dbus-daemon,
 # busctl or polkitd on the host). AALAYER_KERNEL_VERBOSE=1 prints the VM's output on success too.
