@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -60,40 +61,49 @@ void log_line(const std::string& message) {
 // costs one write per layer in this time, not one per record.
 constexpr std::chrono::seconds kDenialSaveInterval{10};
 
-// With keep_denials, saves the changed records every kDenialSaveInterval on
-// a thread of its own, and once more when it stops (after the collector).
-class DenialSaver {
+// Calls `tick` every `interval` on a thread of its own, and `last` once
+// when it stops: with keep_denials, saving the changed records (the last
+// save after the collector stopped); the sweep of one-run layers whose
+// client left while processes still ran under them.
+class Periodic {
 public:
-    explicit DenialSaver(LayerManager& manager) : manager_(manager), thread_([this] { loop(); }) {}
-    ~DenialSaver() {
+    Periodic(std::chrono::seconds interval, std::function<void()> tick, std::function<void()> last = {})
+        : interval_(interval), tick_(std::move(tick)), last_(std::move(last)), thread_([this] { loop(); }) {}
+    ~Periodic() {
         {
             const std::lock_guard lock(mutex_);
             stop_ = true;
         }
         wake_.notify_all();
         thread_.join();
-        manager_.save_denials();
+        if (last_) last_();
     }
-    DenialSaver(const DenialSaver&) = delete;
-    DenialSaver& operator=(const DenialSaver&) = delete;
-    DenialSaver(DenialSaver&&) = delete;
-    DenialSaver& operator=(DenialSaver&&) = delete;
+    Periodic(const Periodic&) = delete;
+    Periodic& operator=(const Periodic&) = delete;
+    Periodic(Periodic&&) = delete;
+    Periodic& operator=(Periodic&&) = delete;
 
 private:
     void loop() {
         std::unique_lock lock(mutex_);
-        while (!wake_.wait_for(lock, kDenialSaveInterval, [this] { return stop_; })) {
+        while (!wake_.wait_for(lock, interval_, [this] { return stop_; })) {
             lock.unlock();
-            manager_.save_denials();
+            tick_();
             lock.lock();
         }
     }
-    LayerManager& manager_;
+    std::chrono::seconds interval_;
+    std::function<void()> tick_;
+    std::function<void()> last_;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stop_ = false;
     std::thread thread_;  // last: starts once the rest is set
 };
+
+// How often one-run layers whose client is gone are looked at again, while
+// processes still run under them: one /proc scan per such layer.
+constexpr std::chrono::seconds kRunSweepInterval{5};
 
 int run(const DaemonConfig& config) {
     // 0700 whoever starts it (the unit's StateDirectoryMode says the same):
@@ -162,8 +172,13 @@ int run(const DaemonConfig& config) {
         manager.denial_log().set_listener([&objects](const LayerKey& k) { objects.on_denials(k); });
         objects.publish_all();
         // Before the collector: stopped after it, its last save has every record.
-        std::optional<DenialSaver> saver;
-        if (config.keep_denials) saver.emplace(manager);
+        std::optional<Periodic> saver;
+        if (config.keep_denials) {
+            saver.emplace(
+                kDenialSaveInterval, [&manager] { manager.save_denials(); },
+                [&manager] { manager.save_denials(); });
+        }
+        const Periodic run_sweeper(kRunSweepInterval, [&manager] { (void)manager.sweep_runs(); });
         std::thread collector([&source, &manager] {
             auto& denials = manager.denial_log();
             if (auto e = source->run([&denials](std::string_view text, std::uint64_t usec) {

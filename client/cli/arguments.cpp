@@ -24,7 +24,7 @@ namespace {
 using tool::CommandSpec;
 using tool::OptionSpec;
 
-constexpr std::array<OptionSpec, 25> kOptions{{
+constexpr std::array<OptionSpec, 28> kOptions{{
     {.name = "--help", .short_name = "-h", .global = true},
     {.name = "--version", .global = true},
     {.name = "--base", .value = "BASE"},
@@ -50,6 +50,9 @@ constexpr std::array<OptionSpec, 25> kOptions{{
     {.name = "--label", .value = "TEXT"},
     {.name = "--default-for", .value = "TYPES"},
     {.name = "--remove"},
+    {.name = "--allow", .value = "PATH[:PERMS]"},
+    {.name = "--deny", .value = "PATH"},
+    {.name = "--layer", .value = "FILE"},
 }};
 
 std::vector<Command> command_table() {
@@ -154,10 +157,16 @@ std::vector<Command> command_table() {
          cmd_learn},
         {{.name = "run",
           .arguments = {"BASE/NAME"},
+          .options = {"--allow", "--deny", "--layer", "--strict"},
           .rest = "COMMAND [ARG]...",
           .summary =
               "Run COMMAND under your layer: the stack BASE//&BASE//aalayer.UID.NAME. Refused on a kernel\n"
-              "without AppArmor, rather than running unconfined."},
+              "without AppArmor, rather than running unconfined.\n"
+              "aalayer run BASE --allow PATH[:PERMS]... [--deny PATH]... [--layer FILE] -- COMMAND: under\n"
+              "a layer made for this run, gone when COMMAND and all it started have exited. Each PATH is\n"
+              "matched exactly, whatever its name; PATH/ is the directory and its subtree. PERMS: letters\n"
+              "of rwalkm (r if none). --layer FILE: your rules first. Findings are shown before COMMAND\n"
+              "starts; --strict: none, or it does not start. Exits with COMMAND's status."},
          cmd_run},
         {{.name = "notify",
           .options = {"--all-repeats", "--repeat-after", "--interval", "--terminal"},
@@ -246,9 +255,35 @@ std::optional<std::string> assign(Args& a, std::string_view name, const std::str
     return std::nullopt;
 }
 
+// run's --allow PATH[:PERMS]: PERMS when what follows the last ':' is
+// letters of rwalkm, else the whole of it is the path ("a:b.txt").
+client::RunPath run_path(const std::string& value) {
+    const auto colon = value.rfind(':');
+    if (colon != std::string::npos && colon + 1 < value.size() &&
+        value.find_first_not_of("rwalkm", colon + 1) == std::string::npos)
+        return {resolve_path(value.substr(0, colon), home_directory(), current_directory()),
+                value.substr(colon + 1)};
+    return {resolve_path(value, home_directory(), current_directory()), ""};
+}
+
 std::variant<Args, std::string> make_args(const Command& c, const tool::ParsedArgs& p) {
     Args a;
     a.command = p.command;
+    if (a.command == "run" && (p.has("--allow") || p.has("--deny"))) {
+        // A one-run layer: the argument is the base alone (it may hold '/').
+        a.one_run = true;
+        a.layer.base = p.arguments.at(0);
+        for (const auto& v : p.values("--allow"))
+            a.allows.push_back(run_path(v));
+        for (const auto& v : p.values("--deny"))
+            a.denies.push_back(resolve_path(v, home_directory(), current_directory()));
+        a.layer_file = p.value("--layer");
+        a.after_dashes = p.rest;
+        a.strict = p.has("--strict");
+        return a;
+    }
+    if (a.command == "run" && (p.has("--layer") || p.has("--strict")))
+        return std::string("--layer and --strict go with --allow or --deny (a one-run layer)");
     for (std::size_t i = 0; i < p.arguments.size(); ++i)
         if (auto error = assign(a, tool::argument_name(c.spec, i), p.arguments[i])) return *error;
     if (p.has("--base")) a.layer.base = p.value("--base");

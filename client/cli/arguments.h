@@ -48,6 +48,11 @@ struct Args {
     std::string file;                       // check, apply: FILE
     std::vector<std::string> paths;         // explain: PATH..., resolved (resolve_path)
     std::vector<std::string> after_dashes;  // run: COMMAND [ARG]...
+    // run BASE --allow/--deny: a one-run layer (layer.base alone is set).
+    bool one_run = false;
+    std::vector<client::RunPath> allows;  // resolved (resolve_path), perms as given
+    std::vector<std::string> denies;
+    std::string layer_file;  // --layer FILE: rules put before the paths'.
     bool json = false;
     bool strict = false;
     bool complain = false;

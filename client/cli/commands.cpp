@@ -309,6 +309,7 @@ int cmd_edit(client::Client& c, const Args& a, const Output& o) {
 }
 
 int cmd_run(client::Client& c, const Args& a, const Output& o) {
+    if (a.one_run) return cmd_run_once(c, a, o);
     // The layer first: a name mistyped is the likelier mistake, and its answer does not
     // depend on the kernel.
     const auto layer = own_layer(c, a.layer);

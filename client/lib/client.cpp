@@ -247,6 +247,22 @@ public:
         watching_ = true;
     }
 
+    OneRun run_layer(const std::string& base, const std::vector<RunPath>& allow,
+                     const std::vector<std::string>& deny, const std::string& text,
+                     const RunOptions& o) override {
+        return guarded([&] {
+            std::map<std::string, sdbus::Variant> options;
+            if (o.strict) options["strict"] = sdbus::Variant(true);
+            if (o.interactive) options["interactive"] = sdbus::Variant(true);
+            std::vector<sdbus::Struct<std::string, std::string>> paths;
+            for (const auto& a : allow)
+                paths.emplace_back(a.path, a.perms);
+            const auto [name, label, layer_text, findings] =
+                manager_.RunLayer(base, paths, deny, text, options);
+            return OneRun{name, label, layer_text, to_findings(findings)};
+        });
+    }
+
     std::vector<Difference> diff(const std::string& base, const std::string& a,
                                  const std::string& b) override {
         return guarded([&] {

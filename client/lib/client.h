@@ -143,6 +143,24 @@ struct ApplyOptions {
     bool interactive = false;
 };
 
+// A one-run layer (Manager1.RunLayer; docs/dbus-api.md): literal paths,
+// each matched exactly whatever its name; a path ending in '/' is the
+// directory and its subtree. perms: letters of r w a l k m, "" for r.
+struct RunPath {
+    std::string path;
+    std::string perms;
+};
+struct RunOptions {
+    bool strict = false;  // refuse, loading nothing, on any finding
+    bool interactive = false;
+};
+struct OneRun {
+    std::string name;   // "run.<serial>": explain() answers for it, to its owner
+    std::string label;  // what to exec under: aa_change_onexec(label), then exec
+    std::string text;   // the layer's text, which the findings' lines refer to
+    std::vector<Finding> findings;
+};
+
 class CallError : public std::runtime_error {
 public:
     CallError(std::string name, const std::string& message, std::vector<Finding> findings = {})
@@ -187,6 +205,13 @@ public:
     virtual void reset(const std::string& base, const std::string& name, bool interactive) = 0;
     virtual Explanation explain(const std::string& base, const std::string& name,
                                 const std::string& path) = 0;
+    // Loads a layer for one run of a program: it stays while this Client's
+    // bus connection does, and after that while a process runs under its
+    // label; then the service unloads it. Keep the Client until the program
+    // has started (exec'd under the label).
+    virtual OneRun run_layer(const std::string& base, const std::vector<RunPath>& allow,
+                             const std::vector<std::string>& deny, const std::string& text,
+                             const RunOptions& o) = 0;
     virtual std::vector<Difference> diff(const std::string& base, const std::string& a,
                                          const std::string& b) = 0;
     // Where the layer differs from its base alone: perms_a the base's, perms_b the layer's.

@@ -62,7 +62,7 @@ Result<Composition> compose(std::shared_ptr<const Bounds> bounds, const LayerRul
     Composition out;
     out.findings = layer.findings;
     if (!out.valid()) return out;
-    if (auto st = validate_layer_name(id.name); !st) {
+    if (auto st = validate_layer_name(id.name); !st && !transient_serial(id.name)) {
         out.findings.push_back(to_finding(st.error()));
         return out;
     }
@@ -105,7 +105,7 @@ Result<Composition> compose(std::shared_ptr<const Bounds> bounds, const LayerRul
     if (!proved) return proved.take_error();
     // What the layer takes away without saying so: notes, on what is left
     // of the budget; when it runs out they are skipped, said in one note.
-    if (!add_removal_notes(*bounds, *layer_dfa, layer, limits, out.findings)) {
+    if (options.removal_notes && !add_removal_notes(*bounds, *layer_dfa, layer, limits, out.findings)) {
         out.findings.push_back(Finding{Severity::Note, Location{layer.source, 0, 0},
                                        "what this layer takes away inside the grant was not worked out: "
                                        "it needs more work than the service allows"});

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "policy/engine/class_allows.h"
@@ -48,6 +49,11 @@ struct LayerId {
 Status validate_layer_name(const std::string& name);
 // "aalayer.<uid>.<name>", the child's name under its base.
 std::string child_name(const LayerId& id);
+// A one-run layer's name, "run.<serial>": the '.' keeps it apart from every
+// name a user can give a stored layer (docs/security-model.md, "One-run layers").
+std::string transient_layer_name(std::uint64_t serial);
+// Its serial, when `name` is one.
+std::optional<std::uint64_t> transient_serial(std::string_view name);
 
 // A base and one user's grant, prepared once for every layer composed on
 // them (their product automaton and the proof's indexes; its definition is
@@ -61,6 +67,10 @@ Result<std::shared_ptr<const Bounds>> prepare_bounds(std::shared_ptr<const BaseP
 struct ComposeOptions {
     bool strict = false;    // clipping is an error, not a warning
     bool complain = false;  // the child in complain mode
+    // Notes on what the layer takes away inside the grant (removal_notes.h).
+    // A one-run layer is an allow-list on purpose: the notes would say so on
+    // every run.
+    bool removal_notes = true;
     PermissionLimits limits;
     GlobRenderLimits render;
 };

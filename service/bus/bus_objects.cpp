@@ -179,7 +179,9 @@ private:
     void Explain(sdbus::Result<std::string, Reasons>&& result, std::string base, std::string name,
                  std::string path) override {
         auto r = std::make_shared<sdbus::Result<std::string, Reasons>>(std::move(result));
-        if (refused(r, LayerManager::valid_request(base, name, {}, owner_.manager().limits())) ||
+        // A one-run layer's name ("run.7") is no stored layer's name, but Explain takes it.
+        const std::string checked_name = policy::transient_serial(name) ? std::string("run") : name;
+        if (refused(r, LayerManager::valid_request(base, checked_name, {}, owner_.manager().limits())) ||
             refused(r, LayerManager::valid_path(path)))
             return;
         owner_.serve(WorkerPool::Lane::Quick, call(), r,
@@ -269,6 +271,45 @@ private:
                          return [r, out = std::move(out)] {
                              if (!out) return r->returnError(to_dbus_error(out.error()));
                              r->returnResults(to_rows(*out));
+                         };
+                     });
+    }
+
+    using RunResult = sdbus::Result<std::string, std::string, std::string, FindingStructs>;
+    void RunLayer(RunResult&& result, std::string base,
+                  std::vector<sdbus::Struct<std::string, std::string>> allow, std::vector<std::string> deny,
+                  std::string text, Options options) override {
+        auto r = std::make_shared<RunResult>(std::move(result));
+        RunRequest request;
+        request.base = std::move(base);
+        for (auto& a : allow)
+            request.allows.push_back(policy::OneRunPath{std::move(a.get<0>()), std::move(a.get<1>())});
+        request.denies = std::move(deny);
+        request.text = std::move(text);
+        // The paths' rules are cheap to write: written here, an oversized or
+        // refused request is answered before it is queued.
+        if (refused(
+                r, LayerManager::valid_request(request.base, "run", request.text, owner_.manager().limits())))
+            return;
+        if (auto rules = policy::one_run_rules(request.allows, request.denies); !rules)
+            return r->returnError(
+                to_dbus_error(fail(ServiceErrorKind::InvalidArgument, rules.error().message)));
+        auto parsed = parse_options(options, true);
+        if (!parsed) return r->returnError(to_dbus_error(parsed.error()));
+        if (parsed->complain) {
+            return r->returnError(to_dbus_error(fail(ServiceErrorKind::InvalidArgument,
+                                                     "unknown option 'mode': a one-run layer is enforced")));
+        }
+        request.interactive = parsed->interactive;
+        request.strict = parsed->strict;
+        owner_.serve(WorkerPool::Lane::Slow, call(), r,
+                     [this, r, request = std::move(request)](const Caller& c) -> std::function<void()> {
+                         auto out = owner_.manager().run_layer(c, request);
+                         audit("run", c, c.uid, request.base, out ? out->name : std::string("run"), out);
+                         return [r, out = std::move(out)] {
+                             if (!out) return r->returnError(to_dbus_error(out.error()));
+                             r->returnResults(out->name, to_text(out->label), to_text(out->text),
+                                              to_structs(out->findings));
                          };
                      });
     }
@@ -675,6 +716,11 @@ void BusObjects::unsubscribe(const std::string& name, const LayerKey& key) {
 }
 
 void BusObjects::name_gone(const std::string& name) {
+    // Every name, not only those with a run now: a run that is still being
+    // loaded is marked as it registers (LayerManager remembers recent names).
+    // apparmor_parser runs to unload: never on the bus thread. If the pool
+    // is full, aalayerd's periodic sweep unloads them a little later.
+    if (manager_.run_client_gone(name)) (void)pool_.post(0, [this] { manager_.sweep_runs(); });
     const auto it = subscriptions_.find(name);
     if (it == subscriptions_.end()) return;
     const std::set<LayerKey> keys = it->second;

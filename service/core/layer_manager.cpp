@@ -205,6 +205,7 @@ Outcome<policy::Composition> LayerManager::compose(const PolicyCatalog& catalog,
     options.limits = catalog_config_.limits;
     options.strict = layer.strict;
     options.complain = layer.complain;
+    options.removal_notes = !policy::transient_serial(layer.name);
     auto composed = policy::compose(bounds.value(), rules, policy::LayerId{layer.uid, layer.name}, options);
     if (!composed) return from_engine(composed.error());
     if (!identity.resolved_home.empty()) {

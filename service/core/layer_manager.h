@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "policy/engine/compose.h"
+#include "policy/engine/one_run.h"
 #include "service/core/catalog.h"
 #include "service/core/denial_keeper.h"
 #include "service/core/denials.h"
@@ -25,6 +26,8 @@ namespace aalayer::service {
 
 struct ServiceLimits {
     std::size_t max_layers_per_user = 32;
+    // One-run layers (RunLayer) alive at once per uid, outside the quota above.
+    std::size_t max_runs_per_user = 4;
     std::size_t max_text_bytes = 64U * 1024U;
     // Apply/Remove per uid: each may run apparmor_parser. Everything else is
     // bounded by its CPU cost (CostLimiter, at the D-Bus edge).
@@ -135,6 +138,23 @@ struct BaseRow {
     std::string attachment;    // "" when the profile attaches to nothing
     bool granted = false;      // a grant lets the caller layer on it
     std::uint32_t layers = 0;  // the caller's layers on it
+};
+
+// RunLayer: a layer for one run of a program, from literal paths
+// (policy/engine/one_run.h) after the caller's own layer text.
+struct RunRequest {
+    std::string base;
+    std::vector<policy::OneRunPath> allows;
+    std::vector<std::string> denies;
+    std::string text;  // layer text put before the paths' rules (aalayer run --layer FILE)
+    bool interactive = false;
+    bool strict = false;  // refuse on any finding
+};
+struct RunLayer {
+    std::string name;   // "run.<serial>": Explain answers for it, to its owner only
+    std::string label;  // what the program changes to on exec: "BASE//&BASE//aalayer.<uid>.run.<serial>"
+    std::string text;   // the layer's whole text, which findings' lines refer to
+    std::vector<policy::Finding> findings;
 };
 
 enum class LayerEvent : std::uint8_t { Added, Changed, Removed };
@@ -251,6 +271,19 @@ public:
     // The same without asking polkit: for the service's own file watcher.
     void refresh(const MessageLog& log);
 
+    // A one-run layer for the caller: composed as Apply composes, loaded,
+    // never stored, tied to the caller's bus name. It goes once the bus name
+    // is gone (run_client_gone) and no process runs under it (sweep_runs).
+    Outcome<RunLayer> run_layer(const Caller& caller, const RunRequest& request);
+    // The bus name left the bus: its one-run layers go when no process runs
+    // under them. Whether it had any (then sweep_runs, off the bus thread).
+    bool run_client_gone(const std::string& bus_name);
+    // Unloads the one-run layers whose client is gone and under which no
+    // process runs; how many whose client is gone are still in use.
+    std::size_t sweep_runs();
+    // One-run layers alive now (for tests and the log).
+    [[nodiscard]] std::size_t runs() const;
+
     [[nodiscard]] std::vector<LayerView> layers() const;
     [[nodiscard]] std::optional<LayerView> layer(const LayerKey& key) const;
     [[nodiscard]] Backend backend() const { return ports_.kernel.backend(); }
@@ -318,6 +351,14 @@ private:
     [[nodiscard]] LayerState loaded_state() const {
         return backend() == Backend::AppArmor ? LayerState::Active : LayerState::Compiled;
     }
+    struct Run {
+        std::string bus_name;
+        std::string kernel_name;
+        bool client_gone = false;
+        std::shared_ptr<const policy::Composition> composition;
+    };
+    // At start: one-run layers a previous aalayerd left in the kernel.
+    void adopt_leftover_runs(const MessageLog& log);
     ServiceStatus authorize(const Caller& caller, const char* action, bool interactive);
     ServiceStatus rate_limit(std::uint32_t uid);
     ServiceStatus check_rate_limit(std::uint32_t uid);
@@ -372,9 +413,13 @@ private:
     mutable std::mutex mutex_;  // guards everything below; never held across a compose or a parser run
     CatalogRef catalog_;
     std::map<LayerKey, Entry> layers_;
-    std::map<LayerKey, std::size_t> creating_;  // new layers being applied now
-    std::set<LayerKey> declined_;               // admin's defaults their users removed
-    std::set<std::uint32_t> defaults_given_;    // uids given the defaults of the current catalog
+    std::map<LayerKey, std::size_t> creating_;            // new layers being applied now
+    std::set<LayerKey> declined_;                         // admin's defaults their users removed
+    std::set<std::uint32_t> defaults_given_;              // uids given the defaults of the current catalog
+    std::map<LayerKey, Run> runs_;                        // one-run layers, by (uid, base, run.<serial>)
+    std::map<std::uint32_t, std::size_t> starting_runs_;  // per uid: being composed and loaded now
+    std::deque<std::string> gone_clients_;  // recent bus names gone, for a run that loads meanwhile
+    std::uint64_t next_run_ = 1;
     std::map<std::uint32_t, std::deque<std::uint64_t>> recent_;         // per uid: times of recent requests
     std::map<std::uint32_t, std::deque<std::uint64_t>> recent_checks_;  // per uid: times of recent Checks
     std::function<void(LayerEvent, const LayerKey&)> listener_;

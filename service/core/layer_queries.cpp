@@ -70,6 +70,12 @@ Outcome<ExplainResult> LayerManager::explain(const Caller& caller, std::uint32_t
     std::shared_ptr<const policy::Composition> composition;
     {
         const std::lock_guard lock(mutex_);
+        if (const auto run = runs_.find(LayerKey{uid, base, name});
+            run != runs_.end() && (caller.uid == uid || caller.uid == 0))
+            composition = run->second.composition;
+    }
+    if (!composition) {
+        const std::lock_guard lock(mutex_);
         const auto it = layers_.find(LayerKey{uid, base, name});
         // Another user's layer is answered as missing: its existence is theirs too.
         if (it == layers_.end() || (caller.uid != uid && caller.uid != 0)) {

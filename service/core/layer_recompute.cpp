@@ -227,6 +227,7 @@ void LayerManager::start(const MessageLog& log) {
             log);
     }
     recompute_all(keys, log, [this](const LayerKey& key, bool) { notify(LayerEvent::Added, key); });
+    adopt_leftover_runs(log);
     refreshed();
 }
 

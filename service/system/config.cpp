@@ -86,6 +86,8 @@ constexpr std::array kSettings{
             }},
     Setting{"max_layers_per_user",
             [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.limits.max_layers_per_user); }},
+    Setting{"max_runs_per_user",
+            [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.limits.max_runs_per_user); }},
     Setting{"max_text_bytes",
             [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.limits.max_text_bytes); }},
     Setting{"max_compose_work",

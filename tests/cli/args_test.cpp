@@ -187,6 +187,35 @@ TEST(AalayerArgsTest, ModeAndLogArguments) {
     EXPECT_FALSE(cli::parse_since("@", 0).has_value());
 }
 
+// run BASE --allow PATH[:PERMS]: the argument is the base alone (it may hold
+// '/'); PERMS only when the last ':' is followed by letters of rwalkm.
+TEST(AalayerArgsTest, OneRunArguments) {
+    const auto a = args_of({"run", "/usr/bin/app", "--allow", "/a/report [final].txt", "--allow", "/a/d/:rw",
+                            "--allow", "/a/x:2.txt", "--allow", "/a/y:r:r", "--deny", "/a/d/s", "--layer",
+                            "f", "--strict", "--", "viewer", "x"});
+    EXPECT_TRUE(a.one_run);
+    EXPECT_EQ(a.layer.base, "/usr/bin/app");
+    ASSERT_EQ(a.allows.size(), 4U);
+    EXPECT_EQ(a.allows[0].path, "/a/report [final].txt");
+    EXPECT_EQ(a.allows[0].perms, "");
+    EXPECT_EQ(a.allows[1].path, "/a/d/");
+    EXPECT_EQ(a.allows[1].perms, "rw");
+    EXPECT_EQ(a.allows[2].path, "/a/x:2.txt");
+    EXPECT_EQ(a.allows[2].perms, "");
+    EXPECT_EQ(a.allows[3].path, "/a/y:r");
+    EXPECT_EQ(a.allows[3].perms, "r");
+    EXPECT_EQ(a.denies, std::vector<std::string>{"/a/d/s"});
+    EXPECT_EQ(a.layer_file, "f");
+    EXPECT_TRUE(a.strict);
+    EXPECT_EQ(a.after_dashes, (std::vector<std::string>{"viewer", "x"}));
+    // Without --allow or --deny it is the stored layer's run.
+    const auto b = args_of({"run", "demo/bank", "--", "true"});
+    EXPECT_FALSE(b.one_run);
+    EXPECT_EQ(b.layer.name, "bank");
+    EXPECT_EQ(usage_error({"run", "demo/bank", "--strict", "--", "true"}),
+              "run: --layer and --strict go with --allow or --deny (a one-run layer)");
+}
+
 TEST(AalayerArgsTest, UsageLinesOfEveryCommand) {
     std::vector<std::string> lines;
     for (const auto& c : cli::commands())
@@ -207,7 +236,8 @@ TEST(AalayerArgsTest, UsageLinesOfEveryCommand) {
                   "aalayer accept BASE/NAME [--interactive]",
                   "aalayer log BASE/NAME [--since TIME] [--follow] [--json]",
                   "aalayer learn BASE/NAME [--since TIME] [--yes] [--enforce] [--interactive] [--json]",
-                  "aalayer run BASE/NAME -- COMMAND [ARG]...",
+                  "aalayer run BASE/NAME [--allow PATH[:PERMS]] [--deny PATH] [--layer FILE] [--strict] -- "
+                  "COMMAND [ARG]...",
                   "aalayer notify [--all-repeats] [--repeat-after MINUTES] [--interval SECONDS] "
                   "[--terminal PROGRAM]",
                   "aalayer sync [--dry-run] [--json]",

@@ -411,6 +411,8 @@ TEST(Cli, CompletionInBashAndZsh) {
         EXPECT_EQ(completed(s, shell, {"aalayer", "show", "app/b"}), (std::set<std::string>{"app/banking"}));
         EXPECT_EQ(completed(s, shell, {"aalayer", "mode", "app/banking", ""}),
                   (std::set<std::string>{"enforce", "complain"}));
+        // run's argument: your layers, or a base for a one-run layer.
+        EXPECT_EQ(completed(s, shell, {"aalayer", "run", ""}), (std::set<std::string>{"app/banking", "app"}));
         EXPECT_EQ(completed(s, shell, {"aalayer", "check", "x", "--base", ""}),
                   (std::set<std::string>{"app"}));
         EXPECT_EQ(completed(s, shell, {"aalayer", "launcher", "app/b"}),
@@ -425,7 +427,6 @@ TEST(Cli, CompletionInBashAndZsh) {
             for (const auto& group : c.spec.required)
                 for (const auto& o : group)
                     options.insert(std::string(o));
-            if (c.spec.name == "run") continue;  // it takes none; '-' begins `--` there
             EXPECT_EQ(completed(s, shell, {"aalayer", std::string(c.spec.name), "--"}), options)
                 << c.spec.name;
         }

@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
         std::printf("inuse %s\n", loader.in_use(name) ? "yes" : "no");
         return 0;
     } else if (op == "loaded") {
-        std::printf("loaded %s\n", loader.is_loaded(name) ? "yes" : "no");
+        const auto loaded = loader.loaded_profiles();
+        std::printf("loaded %s\n", !loaded || loaded->contains(name) ? "yes" : "no");
         return 0;
     } else {
         std::fprintf(stderr, "loader-probe: unknown operation\n");

@@ -38,6 +38,10 @@
 #     ~/docs/trip succeeds; `aalayer learn` prints the proposed rule as a diff and applies nothing,
 #     `aalayer learn --yes --enforce` applies it in enforce mode; the same run then succeeds, and
 #     files in the grant that the learned rule does not cover stay denied;
+#   - one-run layers: `aalayer run demo --allow "/home/u/docs/r[1].txt" -- PROBE` reads that
+#     file and not r1.txt (what the name would match as a glob); the child is gone from the kernel
+#     once the run exited; with the aalayer client SIGKILLed, the child stays while the program
+#     runs and is gone after it;
 # Takes about 12 s (guest uptime about 11 s under TCG).
 # Exit 0 pass, 1 fail (with the whole VM output and console log), 77 skip (no qemu, dbus-daemon,
 # busctl or polkitd on the host). AALAYER_KERNEL_VERBOSE=1 prints the VM's output on success too.
@@ -304,6 +308,23 @@ for d in /proc/[0-9]*; do
 done
 echo
 EOF
+# One-run layers: a wrapper that runs the probe under a layer made for one file whose name holds
+# glob characters; a poll (15 s at most: the service looks again every 5 s while processes run)
+# until no one-run layer of uid 1000 is loaded; SIGKILL to the aalayer client of such a run.
+printf '#!/bin/sh\nexec aalayer run demo --allow "/home/u/docs/r[1].txt" -- "$@"\n' >"$work/extra/run-once"
+cat >"$work/extra/runs-gone" <<'EOF'
+#!/bin/sh
+i=0
+while grep -q 'aalayer\.1000\.run\.' /sys/kernel/security/apparmor/profiles && [ $i -lt 75 ]; do sleep 0.2; i=$((i + 1)); done
+grep 'aalayer\.1000\.run\.' /sys/kernel/security/apparmor/profiles || echo gone
+EOF
+cat >"$work/extra/kill-run-client" <<'EOF'
+#!/bin/sh
+for d in /proc/[0-9]*; do
+  case "$(tr '\0' ' ' <$d/cmdline 2>/dev/null)" in "aalayer run demo --allow "*) kill -KILL "${d#/proc/}" && echo killed ;; esac
+done
+EOF
+chmod 755 "$work/extra/run-once" "$work/extra/runs-gone" "$work/extra/kill-run-client"
 # Is NAME loaded in the kernel? Prints the profiles line or "absent".
 cat >"$work/extra/kprofile" <<'EOF'
 #!/bin/sh
@@ -362,6 +383,8 @@ FILE /home/u/docs/trip/a 1000 0666 a
 FILE /home/u/docs/trip/b 1000 0666 b
 FILE /home/u/docs/trip/c 1000 0666 c
 FILE /home/u/docs/private/p 1000 0666 p
+FILE /home/u/docs/r[1].txt 1000 0666 r-bracket-1
+FILE /home/u/docs/r1.txt 1000 0666 r1
 FILE /data/pub - 0644 pub
 FILE /data/secret/k - 0644 key
 FILE /srv/x - 0644 x
@@ -571,6 +594,25 @@ le-private      +/extra/run-learn read  /home/u/docs/private/p
 le-other        +/extra/run-learn read  /home/u/docs/other
 AS 0
 RUN l-remove $AS_U remove demo/learn
+# one-run layers (aalayer run demo --allow FILE): the program reads the one file, not the
+# neighbour its name would match as a glob; each run's layer is gone once the run has exited
+AS 1000
+once-read       +/extra/run-once read  /home/u/docs/r[1].txt
+once-neighbour  +/extra/run-once read  /home/u/docs/r1.txt
+once-label      +/extra/run-once label -
+AS 0
+RUN once-gone /extra/runs-gone
+# the client SIGKILLed while its program runs: the layer stays while the program does, then goes
+AS 1000
+BG once +/extra/run-once
+once-bg-label   @once label -
+once-bg-read    @once read  /home/u/docs/r[1].txt
+AS 0
+RUN once-kill /extra/kill-run-client
+RUN once-kept /extra/kprofile demo//aalayer.1000.run.4
+once-bg-after   @once read  /home/u/docs/r[1].txt
+RUN once-end /aaprobe --as 1000 /extra/kill-label "demo//&demo//aalayer.1000.run.4 (enforce)"
+RUN once-gone2 /extra/runs-gone
 # user namespaces: denied by the layer where the system enforces it (expectations below)
 RUN nsfeat cat /sys/kernel/security/apparmor/features/namespaces/mask
 RUN ns-apply $AS_U apply ns /extra/ns.layer --base demo
@@ -617,6 +659,10 @@ declare -A want=(
   [lc-a]=allowed [lc-b]=allowed [lc-c]=allowed
   [le-a]=allowed [le-b]=allowed [le-c]=allowed
   [le-private]="denied open EACCES" [le-other]="denied open EACCES"
+  [once-read]=allowed [once-neighbour]="denied open EACCES"
+  [once-label]="label demo//&demo//aalayer.1000.run.3 (enforce)"
+  [once-bg-label]="label demo//&demo//aalayer.1000.run.4 (enforce)" [once-bg-read]=allowed
+  [once-bg-after]=allowed
   [fc1-other]="denied open EACCES" [fc2-other]="denied open EACCES" [fc2-new]="denied open EACCES"
   [fc3-label]="label demo//&demo//aalayer.1000.fc (enforce)" [fc3-new]=allowed
   # Observed (Debian 12's 6.1 kernel): a running program follows the first replacement of its
@@ -688,6 +734,11 @@ declare -A want_run=(
   [l-learn]="rc=0 ^after ([0-9]|10) polls 1 rule for demo/learn: owner @\{HOME\}/docs/trip/\*\* rw, +3 paths under @\{HOME\}/docs/trip/ .*nothing applied: .* 1 rule for demo/learn: .*\+owner @\{HOME\}/docs/trip/\*\* rw, applied demo/learn with 1 learned rule \(enforce mode\)$"
   [l-kernel]="rc=0 ^demo//aalayer.1000.learn \(enforce\)$"
   [l-remove]="rc=0 ^removed demo/learn$"
+  [once-gone]="rc=0 ^gone$" [once-kill]="rc=0 ^killed$"
+  [once-kept]="rc=0 ^demo//aalayer.1000.run.4 \(enforce\)$"
+  # The program, orphaned by its killed client, is a zombie until the guest's init (busy running
+  # this step) reaps it: "alive" is that zombie. once-gone2 then sees the layer unloaded.
+  [once-end]="rc=0 ^killed (dead|alive)$" [once-gone2]="rc=0 ^gone$"
   [kill-victim]="rc=0 ^killed dead$"
   [root-apply]="rc=0 "
   [root-list]="rc=0 ^LAYER STATE MODE demo/rootl active enforce$"

@@ -20,6 +20,7 @@ _aalayer_options() {
         mode | reset | accept) echo --interactive ;;
         log) echo --since --follow --json ;;
         learn) echo --since --yes --enforce --interactive --json ;;
+        run) echo --allow --deny --layer --strict ;;
         notify) echo --all-repeats --repeat-after --interval --terminal ;;
         sync) echo --dry-run --json ;;
         launcher) echo --desktop --label --default-for --remove ;;
@@ -62,7 +63,7 @@ _aalayer() {
                     mapfile -t COMPREPLY < <(compgen -f -- "$cur")
                 fi
                 return ;;
-            --base | --name | --since | --repeat-after | --interval | --terminal | --desktop | --label | --default-for) ((i++)) ;;
+            --base | --name | --since | --repeat-after | --interval | --terminal | --desktop | --label | --default-for | --allow | --deny | --layer) ((i++)) ;;
             -*) ;;
             *) if [[ -z $command ]]; then command=$word; else ((position++)); fi ;;
         esac
@@ -71,6 +72,7 @@ _aalayer() {
         --base) mapfile -t COMPREPLY < <(compgen -W "$(_aalayer_bases "$program")" -- "$cur"); return ;;
         --terminal) mapfile -t COMPREPLY < <(compgen -c -- "$cur"); return ;;
         --desktop) mapfile -t COMPREPLY < <(compgen -W "$(_aalayer_desktop_ids)" -- "$cur"); return ;;
+        --allow | --deny | --layer) compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
         --name | --since | --repeat-after | --interval | --label | --default-for) return ;;
     esac
     if [[ -z $command ]]; then
@@ -90,8 +92,10 @@ _aalayer() {
             # A base needs its NAME after the '/': no space yet.
             if [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == */ ]]; then compopt -o nospace 2>/dev/null; fi
             ;;
-        show:0 | explain:0 | diff:[01] | remove:0 | edit:0 | mode:0 | reset:0 | accept:0 | log:0 | learn:0 | run:0 | launcher:0)
+        show:0 | explain:0 | diff:[01] | remove:0 | edit:0 | mode:0 | reset:0 | accept:0 | log:0 | learn:0 | launcher:0)
             mapfile -t COMPREPLY < <(compgen -W "$(_aalayer_layers "$program")" -- "$cur") ;;
+        run:0) # your layers, or a base for a one-run layer (--allow)
+            mapfile -t COMPREPLY < <(compgen -W "$(_aalayer_layers "$program") $(_aalayer_bases "$program")" -- "$cur") ;;
         mode:1) mapfile -t COMPREPLY < <(compgen -W "enforce complain" -- "$cur") ;;
         run:*) mapfile -t COMPREPLY < <(compgen -W "--" -- "$cur") ;;
         apply:1 | check:0 | explain:*)
