@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <string_view>
 #include <tuple>
 

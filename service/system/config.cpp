@@ -133,12 +133,15 @@ constexpr std::array kSettings{
             [](DaemonConfig& c, const std::string& v) {
                 return whole(v, 1, c.limits.denials.per_layer, 65'536);
             }},
-    Setting{"keep_denials",
-            [](DaemonConfig& c, const std::string& v) -> std::optional<std::string> {
-                if (v != "yes" && v != "no") return "must be yes or no";
-                c.keep_denials = v == "yes";
-                return std::nullopt;
-            }},
+    Setting{
+        "keep_denials",
+        [](DaemonConfig& c, const std::string& v) -> std::
+                                                      optional<std::string> {
+                                                          if (v != "yes" && v != "no")
+                                                              return "must be yes or no";
+                                                          c.keep_denials = v == "yes";
+                                                          return std::nullopt;
+                                                      }},
     Setting{"max_denial_subscriptions_per_user",
             [](DaemonConfig& c,
                const std::string& v) { return whole(v, 1, c.max_denial_subscriptions_per_user, 65'536); }},
