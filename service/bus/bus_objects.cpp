@@ -59,6 +59,15 @@ private:
         return true;
     }
 
+    // Explain and ExplainAccess: a one-run layer's name ("run.7") is no stored
+    // layer's name, but both answer for it.
+    ServiceStatus valid_explain(const std::string& base, const std::string& name, const std::string& path) {
+        const std::string checked_name = policy::transient_serial(name) ? std::string("run") : name;
+        if (auto st = LayerManager::valid_request(base, checked_name, {}, owner_.manager().limits()); !st)
+            return st;
+        return LayerManager::valid_path(path);
+    }
+
     void Check(sdbus::Result<std::string, FindingStructs>&& result, std::string base, std::string name,
                std::string text) override {
         auto r = std::make_shared<sdbus::Result<std::string, FindingStructs>>(std::move(result));
@@ -179,11 +188,7 @@ private:
     void Explain(sdbus::Result<std::string, Reasons>&& result, std::string base, std::string name,
                  std::string path) override {
         auto r = std::make_shared<sdbus::Result<std::string, Reasons>>(std::move(result));
-        // A one-run layer's name ("run.7") is no stored layer's name, but Explain takes it.
-        const std::string checked_name = policy::transient_serial(name) ? std::string("run") : name;
-        if (refused(r, LayerManager::valid_request(base, checked_name, {}, owner_.manager().limits())) ||
-            refused(r, LayerManager::valid_path(path)))
-            return;
+        if (refused(r, valid_explain(base, name, path))) return;
         owner_.serve(WorkerPool::Lane::Quick, call(), r,
                      [this, r, base, name, path](const Caller& c) -> std::function<void()> {
                          auto out = owner_.manager().explain(c, c.uid, base, name, path);
@@ -197,9 +202,7 @@ private:
     void ExplainAccess(sdbus::Result<std::string, std::string, Reasons>&& result, std::string base,
                        std::string name, std::string path) override {
         auto r = std::make_shared<sdbus::Result<std::string, std::string, Reasons>>(std::move(result));
-        if (refused(r, LayerManager::valid_request(base, name, {}, owner_.manager().limits())) ||
-            refused(r, LayerManager::valid_path(path)))
-            return;
+        if (refused(r, valid_explain(base, name, path))) return;
         owner_.serve(WorkerPool::Lane::Quick, call(), r,
                      [this, r, base, name, path](const Caller& c) -> std::function<void()> {
                          auto out = owner_.manager().explain(c, c.uid, base, name, path);

@@ -131,6 +131,10 @@ TEST(OneRun, HeldByItsClientForItsOwnerOnlyGoneAfterItExits) {
     ASSERT_EQ(client.answers, std::vector<std::string>{"ok run.1"}) << s.log();
     // Odd names are matched exactly, and only they.
     EXPECT_EQ(explain(s, kNobody, "run.1", kOdd), "perms owner=r other=");
+    // ExplainAccess, the panel's form, answers for it too.
+    const auto access = s.call(kNobody, {"explain-access", "app", "run.1", kOdd});
+    EXPECT_EQ(access.exit_code, 0) << access.out << access.err;
+    EXPECT_TRUE(access.out.starts_with("owner r\nother \n")) << access.out;
     EXPECT_EQ(explain(s, kNobody, "run.1", "/nonexistent/a{b}"), "perms owner=r other=");
     EXPECT_EQ(explain(s, kNobody, "run.1", "/nonexistent/*"), "perms owner=r other=");
     EXPECT_EQ(explain(s, kNobody, "run.1", "/nonexistent/report f.txt"), "perms owner= other=");
