@@ -187,6 +187,16 @@ TEST(ClientLibrary, PanelApi) {
     ASSERT_TRUE(events.wait_for("bases other", 1)) << s.log();
 }
 
+// In a sanitizer build the installed library is instrumented: the sample
+// needs the same runtime, first in its link.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr const char* kSanitizerFlags = " -fsanitize=address,undefined";
+#elif defined(__SANITIZE_THREAD__)
+constexpr const char* kSanitizerFlags = " -fsanitize=thread";
+#else
+constexpr const char* kSanitizerFlags = "";
+#endif
+
 // docs/examples/panel/panel.cpp as a panel author builds it: against the
 // installed header, shared library and pkg-config file (meson install into
 // a scratch directory), and run against the service.
@@ -206,10 +216,10 @@ TEST(ClientLibrary, SamplePanelBuiltAgainstTheInstalledLibrary) {
     const std::string exe = dest.path() + "/panel";
     const auto compiled = run_process(
         {"sh", "-c",
-         "PKG_CONFIG_SYSROOT_DIR='" + dest.path() + "' PKG_CONFIG_PATH='" + pc_dir + "' c++ -std=c++20 '" +
-             env_or("AALAYER_SOURCE_ROOT", ".") + "/docs/examples/panel/panel.cpp' -o '" + exe +
-             "' $(PKG_CONFIG_SYSROOT_DIR='" + dest.path() + "' PKG_CONFIG_PATH='" + pc_dir +
-             "' pkg-config --cflags --libs aalayer-client)"},
+         "PKG_CONFIG_SYSROOT_DIR='" + dest.path() + "' PKG_CONFIG_PATH='" + pc_dir + "' c++ -std=c++20" +
+             kSanitizerFlags + " '" + env_or("AALAYER_SOURCE_ROOT", ".") +
+             "/docs/examples/panel/panel.cpp' -o '" + exe + "' $(PKG_CONFIG_SYSROOT_DIR='" + dest.path() +
+             "' PKG_CONFIG_PATH='" + pc_dir + "' pkg-config --cflags --libs aalayer-client)"},
         std::chrono::seconds(300));
     ASSERT_EQ(compiled.exit_code, 0) << compiled.out << compiled.err;
     // Linked to the soname, not the static library.
