@@ -100,8 +100,8 @@ Users users_for(std::size_t wanted, const std::string& dir) {
     std::string group = read_all("/etc/group");
     for (std::uint32_t uid = kFirstBenchUid; u.uids.size() < wanted; ++uid) {
         const std::string name = "scale" + std::to_string(uid);
-        passwd += name + ":x:" + std::to_string(uid) + ":" + std::to_string(uid) + "::/home/" + name +
-                  ":/bin/sh\n";
+        passwd +=
+            name + ":x:" + std::to_string(uid) + ":" + std::to_string(uid) + "::/home/" + name + ":/bin/sh\n";
         group += name + ":x:" + std::to_string(uid) + ":\n";
         u.uids.push_back(uid);
     }
@@ -133,7 +133,10 @@ public:
     explicit Bench(Service& s) : s_(s) {}
 
     void reload() {
-        proxy()->callMethod("Reload").onInterface("org.aalayer.Manager1").withTimeout(std::chrono::seconds(3600));
+        proxy()
+            ->callMethod("Reload")
+            .onInterface("org.aalayer.Manager1")
+            .withTimeout(std::chrono::seconds(3600));
     }
 
     // (uid, layer index) applied from `threads` clients at once.
@@ -143,8 +146,10 @@ public:
         for (int t = 0; t < threads; ++t)
             pool.emplace_back([&] {
                 auto c = sdbus::createSessionBusConnectionWithAddress(s_.bus().address());
-                auto m = aalayer::sdbus_compat::create_proxy(*c, "org.aalayer.Manager1", "/org/aalayer/Manager1");
-                for (std::size_t i; (i = next++) < work.size();) apply(*m, work[i].first, work[i].second);
+                auto m =
+                    aalayer::sdbus_compat::create_proxy(*c, "org.aalayer.Manager1", "/org/aalayer/Manager1");
+                for (std::size_t i; (i = next++) < work.size();)
+                    apply(*m, work[i].first, work[i].second);
             });
         for (auto& t : pool)
             t.join();
@@ -159,7 +164,8 @@ public:
         for (int t = 0; t < kClients; ++t)
             clients.emplace_back([&, t] {
                 auto c = sdbus::createSessionBusConnectionWithAddress(s_.bus().address());
-                auto m = aalayer::sdbus_compat::create_proxy(*c, "org.aalayer.Manager1", "/org/aalayer/Manager1");
+                auto m =
+                    aalayer::sdbus_compat::create_proxy(*c, "org.aalayer.Manager1", "/org/aalayer/Manager1");
                 for (long n = 0; !stop; ++n) {
                     try {
                         call(*m, t, n);
@@ -196,7 +202,8 @@ public:
     [[nodiscard]] const std::map<std::string, int>& errors() const { return errors_; }
     std::unique_ptr<sdbus::IProxy> proxy() {
         if (!connection_) connection_ = sdbus::createSessionBusConnectionWithAddress(s_.bus().address());
-        return aalayer::sdbus_compat::create_proxy(*connection_, "org.aalayer.Manager1", "/org/aalayer/Manager1");
+        return aalayer::sdbus_compat::create_proxy(*connection_, "org.aalayer.Manager1",
+                                                   "/org/aalayer/Manager1");
     }
 
 private:
@@ -234,7 +241,8 @@ int main(int argc, char** argv) {
     const double explain_seconds = short_mode ? 0.5 : 5;
     const auto firefox = debian_firefox_profile();
     if (!firefox) {
-        std::fprintf(stderr, "scale-bench: Debian's Firefox profile is not installed (apparmor-profiles-extra)\n");
+        std::fprintf(stderr,
+                     "scale-bench: Debian's Firefox profile is not installed (apparmor-profiles-extra)\n");
         return 1;
     }
     const TempDir scratch;
@@ -335,8 +343,8 @@ int main(int argc, char** argv) {
         const std::string text = read_all(entry.path());
         if (!text.empty() && distinct.insert(text).second) children.push_back(entry.path());
     }
-    std::vector<std::string> parser{"apparmor_parser", "-Q",        "-K", "-T", "-M", "/etc/apparmor.d/abi/3.0",
-                                    "-o",              "/dev/null"};
+    std::vector<std::string> parser{"apparmor_parser",         "-Q", "-K",       "-T", "-M",
+                                    "/etc/apparmor.d/abi/3.0", "-o", "/dev/null"};
     parser.insert(parser.end(), children.begin(), children.end());
     const auto parser_at = Clock::now();
     const auto compiled = run_process(parser, std::chrono::seconds(7200));
@@ -349,30 +357,35 @@ int main(int argc, char** argv) {
     const double per_user_kib = user_count > 1 ? static_cast<double>(two_each_kib - one_user_kib) /
                                                      static_cast<double>(user_count - 1)
                                                : 0;
-    std::printf("| scale-bench: %zu users x %d layers (%zu) on Debian's Firefox profile | figure | reference | "
-                "ratio |\n|---|---|---|---|\n",
-                user_count, layers, total);
-    std::printf("| RSS with %zu layers, after the applies / after a restart | %.1f / %.1f MiB | empty: %.1f MiB "
-                "| |\n",
-                total, mib(all_kib), mib(restarted_kib), mib(empty_kib));
-    std::printf("| RSS, %zu layers of %zu users (2 each) | %.1f MiB | the same of 1 user: %.1f MiB | %.0f KiB a "
-                "user |\n",
-                2 * user_count, user_count, mib(two_each_kib), mib(one_user_kib), per_user_kib);
+    std::printf(
+        "| scale-bench: %zu users x %d layers (%zu) on Debian's Firefox profile | figure | reference | "
+        "ratio |\n|---|---|---|---|\n",
+        user_count, layers, total);
+    std::printf(
+        "| RSS with %zu layers, after the applies / after a restart | %.1f / %.1f MiB | empty: %.1f MiB "
+        "| |\n",
+        total, mib(all_kib), mib(restarted_kib), mib(empty_kib));
+    std::printf(
+        "| RSS, %zu layers of %zu users (2 each) | %.1f MiB | the same of 1 user: %.1f MiB | %.0f KiB a "
+        "user |\n",
+        2 * user_count, user_count, mib(two_each_kib), mib(one_user_kib), per_user_kib);
     std::printf("| reload with nothing changed, median of 3 | %.0f ms | | |\n", percentile(reload_ms, 0.5));
-    std::printf("| Explain over D-Bus, %d clients | %.0f/s | Peer.Ping: %.0f/s | %.2f |\n", kClients, explains,
-                pings, explains / pings);
-    std::printf("| start, compile-only, %zu layers | %.1f s | apparmor_parser, the %zu children in one run: "
-                "%.1f s | %.2f |\n",
-                total, start_s, children.size(), parser_s, start_s / parser_s);
+    std::printf("| Explain over D-Bus, %d clients | %.0f/s | Peer.Ping: %.0f/s | %.2f |\n", kClients,
+                explains, pings, explains / pings);
+    std::printf(
+        "| start, compile-only, %zu layers | %.1f s | apparmor_parser, the %zu children in one run: "
+        "%.1f s | %.2f |\n",
+        total, start_s, children.size(), parser_s, start_s / parser_s);
     std::printf("| applies as root from %d clients | %.0f/s | | |\n", apply_clients,
                 static_cast<double>(total) / apply_s);
     std::printf("| peak RSS after the restart (VmHWM) | %.1f MiB | | |\n", mib(hwm_kib));
     std::printf("RSS after the 3 reloads: %.1f MiB\n", mib(after_reloads_kib));
     std::printf("last reload: %s\nstart: %s\n", reload_line.c_str(), start_line.c_str());
-    std::printf("scale-data: users %zu layers %d rss_mib %.1f start_s %.2f reload_ms %.0f explain_per_s %.0f "
-                "ping_per_s %.0f parser_s %.2f\n",
-                user_count, layers, mib(restarted_kib), start_s, percentile(reload_ms, 0.5), explains, pings,
-                parser_s);
+    std::printf(
+        "scale-data: users %zu layers %d rss_mib %.1f start_s %.2f reload_ms %.0f explain_per_s %.0f "
+        "ping_per_s %.0f parser_s %.2f\n",
+        user_count, layers, mib(restarted_kib), start_s, percentile(reload_ms, 0.5), explains, pings,
+        parser_s);
     for (const auto& [name, n] : b.errors())
         std::printf("error %s: %d\n", name.c_str(), n);
     return b.errors().empty() ? 0 : 1;
