@@ -14,6 +14,7 @@ packages=(
   dbus-daemon polkitd util-linux
   dunst xvfb desktop-file-utils xdg-utils  # xdg-mime: the launcher test reads the default handler with it
   zsh  # the completion test runs _aalayer in it
+  gnuplot-nox libnss-wrapper  # scale-bench: its plot, and more users than the machine has
   qemu-system-x86 busybox-static cpio debootstrap
   build-essential debhelper dpkg-dev e2fsprogs git
   "${release_packages[@]}"

@@ -185,33 +185,34 @@ private:
         });
     }
 
-    void Explain(sdbus::Result<std::string, Reasons>&& result, std::string base, std::string name,
-                 std::string path) override {
-        auto r = std::make_shared<sdbus::Result<std::string, Reasons>>(std::move(result));
+    // Explain and ExplainAccess: one question, two shapes of answer.
+    template <typename R, typename Reply>
+    void explain_common(R&& result, const std::string& base, const std::string& name, const std::string& path,
+                        Reply reply) {
+        auto r = std::make_shared<R>(std::move(result));
         if (refused(r, valid_explain(base, name, path))) return;
         owner_.serve(WorkerPool::Lane::Quick, call(), r,
-                     [this, r, base, name, path](const Caller& c) -> std::function<void()> {
+                     [this, r, base, name, path, reply](const Caller& c) -> std::function<void()> {
                          auto out = owner_.manager().explain(c, c.uid, base, name, path);
-                         return [r, out = std::move(out)] {
+                         return [r, out = std::move(out), reply] {
                              if (!out) return r->returnError(to_dbus_error(out.error()));
-                             r->returnResults(to_text(out->perms), to_reasons(out->reasons));
+                             reply(*r, *out);
                          };
                      });
     }
 
+    void Explain(sdbus::Result<std::string, Reasons>&& result, std::string base, std::string name,
+                 std::string path) override {
+        explain_common(std::move(result), base, name, path, [](auto& r, const auto& out) {
+            r.returnResults(to_text(out.perms), to_reasons(out.reasons));
+        });
+    }
+
     void ExplainAccess(sdbus::Result<std::string, std::string, Reasons>&& result, std::string base,
                        std::string name, std::string path) override {
-        auto r = std::make_shared<sdbus::Result<std::string, std::string, Reasons>>(std::move(result));
-        if (refused(r, valid_explain(base, name, path))) return;
-        owner_.serve(WorkerPool::Lane::Quick, call(), r,
-                     [this, r, base, name, path](const Caller& c) -> std::function<void()> {
-                         auto out = owner_.manager().explain(c, c.uid, base, name, path);
-                         return [r, out = std::move(out)] {
-                             if (!out) return r->returnError(to_dbus_error(out.error()));
-                             r->returnResults(to_text(out->owner), to_text(out->other),
-                                              to_reasons(out->reasons));
-                         };
-                     });
+        explain_common(std::move(result), base, name, path, [](auto& r, const auto& out) {
+            r.returnResults(to_text(out.owner), to_text(out.other), to_reasons(out.reasons));
+        });
     }
 
     void ListGrantRules(sdbus::Result<GrantRuleStructs>&& result) override {

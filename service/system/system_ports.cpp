@@ -60,11 +60,13 @@ std::pair<std::uint32_t, std::uint32_t> people_uid_range() {
 
 }  // namespace
 
+PasswdUserDb::PasswdUserDb() : people_(people_uid_range()) {}
+
 std::vector<std::uint32_t> PasswdUserDb::people() const {
     // getpwent's position is process-wide: one enumeration at a time.
     static std::mutex enumerating;
     const std::lock_guard lock(enumerating);
-    const auto [low, high] = people_uid_range();
+    const auto [low, high] = people_;
     std::vector<std::uint32_t> out;
     std::vector<char> buffer(16384);
     passwd entry{};
@@ -80,8 +82,7 @@ std::vector<std::uint32_t> PasswdUserDb::people() const {
 }
 
 bool PasswdUserDb::is_person(std::uint32_t uid) const {
-    const auto [low, high] = people_uid_range();
-    return uid >= low && uid <= high;
+    return uid >= people_.first && uid <= people_.second;
 }
 
 std::uint64_t SystemClock::now_usec() const {

@@ -45,8 +45,10 @@ gid_t gid_of(uid_t uid) {
     return uid;
 }  // nobody 65534:65534, daemon 1:1, bin 2:2, sys 3:3 on Debian
 
-Service::Service(std::vector<std::string> settings)
-    : polkit_(bus_, polkit_config()), settings_(std::move(settings)) {
+Service::Service(std::vector<std::string> settings) : Service(std::move(settings), {}) {}
+
+Service::Service(std::vector<std::string> settings, std::vector<std::string> env)
+    : polkit_(bus_, polkit_config()), settings_(std::move(settings)), env_(std::move(env)) {
     fs::create_directories(dir_.path() + "/profiles");
     fs::create_directories(dir_.path() + "/grants");
     dir_.write("profiles/app", kBase);
@@ -66,9 +68,10 @@ void Service::set_grant(const std::string& text) {
     dir_.write("grants/app.conf", text);
 }
 
-void Service::start() {
+void Service::start(std::chrono::seconds wait) {
     BackgroundProcess::Options options;
-    options.env = {"DBUS_SYSTEM_BUS_ADDRESS=" + bus_.address()};
+    options.env = env_;
+    options.env.push_back("DBUS_SYSTEM_BUS_ADDRESS=" + bus_.address());
     options.log_path = dir_.path() + "/service.log";
     std::vector<std::string> argv{env_or("AALAYER_DAEMON", "aalayerd"),
                                   "--config",
@@ -86,7 +89,7 @@ void Service::start() {
         argv.push_back(setting);
     }
     service_.emplace(argv, options);
-    if (!bus_.wait_for_name("org.aalayer.Manager1", std::chrono::seconds(30))) {
+    if (!bus_.wait_for_name("org.aalayer.Manager1", wait)) {
         throw std::runtime_error("aalayerd did not come up:\n" + log());
     }
 }

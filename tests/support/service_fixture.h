@@ -23,6 +23,8 @@ class Service {
 public:
     // settings: extra `--set KEY=VALUE` for aalayerd.
     explicit Service(std::vector<std::string> settings = {});
+    // env: extra "NAME=value" entries for aalayerd (the benchmarks' NSS wrapper).
+    Service(std::vector<std::string> settings, std::vector<std::string> env);
     // Stops the service, and fails the running test if a sanitizer reported
     // anything in it (leaks included, in the sanitizer build).
     ~Service();
@@ -30,7 +32,11 @@ public:
     Service& operator=(const Service&) = delete;
 
     void set_grant(const std::string& text);
-    void start();
+    // Waits until the service owns its bus name, which it takes once every
+    // stored layer is compiled (and loaded): a start with many layers needs more.
+    void start(std::chrono::seconds wait = std::chrono::seconds(30));
+    // The `--set` settings of the next start().
+    void set_settings(std::vector<std::string> settings) { settings_ = std::move(settings); }
     void stop();
     // SIGTERM and wait (SIGKILL after 5 s): the exit code, or -1 if killed.
     int terminate();
@@ -60,6 +66,7 @@ private:
     TempDir dir_;
     std::string state_ = dir_.path() + "/state";
     std::vector<std::string> settings_;
+    std::vector<std::string> env_;
     std::optional<BackgroundProcess> service_;
 };
 
