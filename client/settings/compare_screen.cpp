@@ -104,13 +104,11 @@ void CompareScreen::compare() {
             auto* item = new QTreeWidgetItem(table_);
             item->setText(0, qs(d.example));
             // diff_with_base: perms_a is the base's, perms_b the layer's.
-            item->setText(1, Words::perms(b.empty() ? d.perms_b : d.perms_a));
-            item->setText(2, Words::perms(b.empty() ? d.perms_a : d.perms_b));
+            item->setText(1, Words::owner_other(b.empty() ? d.perms_b : d.perms_a));
+            item->setText(2, Words::owner_other(b.empty() ? d.perms_a : d.perms_b));
         }
-        summary_->setText(differences.empty()
-                              ? tr("They allow the same.")
-                              : tr("They differ in %n way(s); one example file each:", nullptr,
-                                   static_cast<int>(differences.size())));
+        summary_->setText(differences.empty() ? tr("They allow the same.")
+                                              : tr("Where they differ, one example file each:"));
     } catch (const client::CallError& e) {
         summary_->setText(Words::error(e.short_name(), e.what()));
     }

@@ -154,8 +154,7 @@ void EditorScreen::check_now() {
         has_errors_ = child.empty();
         summary_->setText(has_errors_        ? tr("The rules have errors: fix them before applying.")
                           : findings.empty() ? tr("The rules check: no findings.")
-                                             : tr("The rules check, with %n finding(s).", nullptr,
-                                                  static_cast<int>(findings.size())));
+                                             : tr("The rules check; read the findings below."));
     } catch (const client::CallError& e) {
         // A name the service refuses is an InvalidArgument: say so, keep the text.
         summary_->setText(Words::error(e.short_name(), e.what()));

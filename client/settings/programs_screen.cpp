@@ -36,7 +36,7 @@ void ProgramsScreen::refresh() {
         auto* item = new QTreeWidgetItem(tree_);
         item->setText(0, qs(base.name));
         item->setData(0, Qt::UserRole, qs(base.name));
-        item->setText(1, tr("%n restriction(s) of yours", nullptr, static_cast<int>(base.layers)));
+        item->setText(1, tr("Your restrictions: %1").arg(base.layers));
         const auto entries = client::desktop_entries_for(base.attachment);
         if (!entries.empty()) item->setIcon(0, desktop_icon(entries.front().path));
         for (const auto& e : entries) {

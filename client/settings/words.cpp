@@ -43,6 +43,15 @@ QString Words::perms(const std::string& letters) {
     return words.isEmpty() ? tr("nothing") : words.join(tr(", "));
 }
 
+QString Words::owner_other(const std::string& perms) {
+    const auto space = perms.find(' ');
+    const std::string first = perms.substr(0, space);
+    const std::string second = space == std::string::npos ? "" : perms.substr(space + 1);
+    if (!first.starts_with("owner=") || !second.starts_with("other=")) return qs(perms);
+    return tr("your files: %1; others' files: %2")
+        .arg(Words::perms(first.substr(6)), Words::perms(second.substr(6)));
+}
+
 QString Words::severity(const std::string& severity) {
     if (severity == "error") return tr("error");
     if (severity == "warning") return tr("warning");
@@ -51,6 +60,8 @@ QString Words::severity(const std::string& severity) {
 }
 
 QString Words::finding(const client::Finding& f) {
+    // Line 0: about the layer as a whole.
+    if (f.line == 0) return tr("%1: %2").arg(severity(f.severity), qs(f.message));
     return tr("Line %1, column %2: %3: %4")
         .arg(f.line)
         .arg(f.column)

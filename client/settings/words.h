@@ -20,6 +20,8 @@ public:
     static QString origin(const std::string& origin);
     // "rwk" -> "read, write, lock"; "" -> "nothing"
     static QString perms(const std::string& letters);
+    // Explain's and Diff's "owner=rw other=r" -> "your files: read, write; others' files: read"
+    static QString owner_other(const std::string& perms);
     static QString severity(const std::string& severity);
     // "Line 2, column 1: error: ..."
     static QString finding(const client::Finding& f);
