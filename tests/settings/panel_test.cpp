@@ -80,7 +80,7 @@ QTreeWidgetItem* restriction(MainWindow& w, const QString& name) {
     return base == nullptr ? nullptr : child_named(base, name);
 }
 
-void screenshot(MainWindow& w, const std::string& name) {
+void screenshot(QWidget& w, const std::string& name) {
     const char* dir = std::getenv("AALAYER_SCREENSHOTS");
     if (dir == nullptr) return;
     std::filesystem::create_directories(dir);
@@ -333,7 +333,7 @@ TEST(SettingsPanel, ComparesAndRemoves) {
     QMessageBox* box = nullptr;
     ASSERT_TRUE(wait_until([&] { return (box = w.findChild<QMessageBox*>("confirmRemove")) != nullptr; }));
     EXPECT_NE(box->text().indexOf("a of app"), -1) << box->text().toStdString();
-    screenshot(w, "remove");
+    screenshot(*box, "remove");  // a window of its own: the main window's grab leaves it out
     QAbstractButton* yes = nullptr;
     for (auto* b : box->buttons())
         if (box->buttonRole(b) == QMessageBox::DestructiveRole) yes = b;
