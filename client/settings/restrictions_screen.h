@@ -21,6 +21,11 @@ class RestrictionsScreen : public QWidget {
 public:
     explicit RestrictionsScreen(Session& session, QWidget* parent = nullptr);
 
+    // What Remove answered: a refusal while programs run under the layer
+    // (Busy) brings the question whether to force. Public for the tests:
+    // the compile-only service they run never has processes under a layer.
+    void removed(const std::string& base, const std::string& name, bool forced, const Outcome& outcome);
+
 signals:
     void edit_requested(const QString& base, const QString& name);
     void new_requested();
@@ -32,7 +37,6 @@ private slots:
 
 private:
     [[nodiscard]] QTreeWidgetItem* selected_layer() const;
-    void removed(const std::string& base, const std::string& name, bool forced, const Outcome& outcome);
     void update_buttons();
 
     Session& session_;

@@ -347,5 +347,34 @@ TEST(SettingsPanel, ComparesAndRemoves) {
     EXPECT_EQ(p.session().find_layer("app", "a"), nullptr);
 }
 
+// The refusal is made up (the compile-only service never sees processes
+// under a layer; tests/kernel/service_test.sh has the real one); the forced
+// Remove that follows is real.
+TEST(SettingsPanel, OffersForceAfterAnInUseRefusal_RefusalFaked) {
+    Service s;
+    apply_with_cli(s, "a", "owner @{HOME}/a/** rw,\n");
+    Panel p(s);
+    MainWindow& w = p.window();
+    p.show(w.restrictions());
+    w.restrictions()->removed("app", "a", false,
+                              settings::Outcome{false, "Busy", "processes run under app/a", {}});
+    QMessageBox* box = nullptr;
+    ASSERT_TRUE(wait_until([&] { return (box = w.findChild<QMessageBox*>("confirmForce")) != nullptr; }));
+    EXPECT_TRUE(box->text().startsWith("Programs are running under app/a, so it was not removed."))
+        << box->text().toStdString();
+    EXPECT_NE(box->text().indexOf("processes run under app/a"), -1);
+    // Cancel is the default: Return does not force.
+    EXPECT_EQ(box->defaultButton(), box->button(QMessageBox::Cancel));
+    QAbstractButton* force = nullptr;
+    for (auto* b : box->buttons())
+        if (box->buttonRole(b) == QMessageBox::DestructiveRole) force = b;
+    ASSERT_NE(force, nullptr);
+    EXPECT_EQ(force->text(), "Remove &anyway");
+    QTest::mouseClick(force, Qt::LeftButton);
+    ASSERT_TRUE(wait_until([&] { return restriction(w, QStringLiteral("a")) == nullptr; }));
+    EXPECT_EQ(p.session().find_layer("app", "a"), nullptr);
+    EXPECT_EQ(find<QLabel>(w, "restrictionsStatus")->text(), "Removed app/a.");
+}
+
 }  // namespace
 }  // namespace aalayer::test
