@@ -49,6 +49,9 @@ CompareScreen::CompareScreen(Session& session, QWidget* parent)
     layout->addWidget(go, 0, Qt::AlignLeft);
     layout->addWidget(summary_);
     layout->addWidget(table_, 1);
+    setTabOrder(first_, second_);
+    setTabOrder(second_, go);
+    setTabOrder(go, table_);
     connect(go, &QPushButton::clicked, this, &CompareScreen::compare);
     connect(first_, &QComboBox::currentIndexChanged, this, &CompareScreen::refresh_second);
     connect(&session_, &Session::layers_changed, this, &CompareScreen::refresh_layers);

@@ -59,6 +59,10 @@ ExplainScreen::ExplainScreen(Session& session, QWidget* parent)
     layout->addWidget(new QLabel(tr("The rules that decided:"), this));
     layout->addWidget(reasons_, 1);
 
+    setTabOrder(layer_, path_);
+    setTabOrder(path_, pick);
+    setTabOrder(pick, ask);
+    setTabOrder(ask, reasons_);
     connect(pick, &QPushButton::clicked, this, &ExplainScreen::pick_file);
     connect(ask, &QPushButton::clicked, this, &ExplainScreen::explain);
     connect(path_, &QLineEdit::returnPressed, this, &ExplainScreen::explain);

@@ -49,6 +49,9 @@ RestrictionsScreen::RestrictionsScreen(Session& session, QWidget* parent)
     layout->addWidget(tree_);
     layout->addLayout(buttons);
     layout->addWidget(status_);
+    setTabOrder(tree_, create);
+    setTabOrder(create, edit_);
+    setTabOrder(edit_, remove_);
     connect(create, &QPushButton::clicked, this, &RestrictionsScreen::new_requested);
     connect(edit_, &QPushButton::clicked, this, &RestrictionsScreen::edit_selected);
     connect(remove_, &QPushButton::clicked, this, &RestrictionsScreen::remove_selected);

@@ -5,6 +5,7 @@
 // test saves its main screen as settings-NAME.png in AALAYER_SCREENSHOTS
 // (scripts/settings-screenshots.sh copies them to docs/images/).
 #include <QAbstractButton>
+#include <QApplication>
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QLabel>
@@ -176,6 +177,17 @@ TEST(SettingsPanel, EditorShowsFindingsWhereTheyAreAndApplies) {
     auto* summary = find<QLabel>(w, "editorSummary");
     auto* apply = find<QPushButton>(w, "apply");
     EXPECT_EQ(find<QComboBox>(w, "editorBase")->currentText(), "app");
+    // Keyboard: Tab goes down the screen, Alt+N (the label's mnemonic) to the name.
+    ASSERT_TRUE(QTest::qWaitForWindowActive(&w));
+    find<QComboBox>(w, "editorBase")->setFocus();
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+    EXPECT_EQ(QApplication::focusWidget(), name);
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+    EXPECT_EQ(QApplication::focusWidget(), text);
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+    EXPECT_EQ(QApplication::focusWidget(), findings);
+    QTest::keyClick(&w, Qt::Key_N, Qt::AltModifier);
+    EXPECT_EQ(QApplication::focusWidget(), name);
 
     QTest::keyClicks(name, "bank");
     QTest::keyClicks(text, "owner @{HOME}/bank/** rw,");
