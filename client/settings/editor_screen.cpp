@@ -58,11 +58,11 @@ EditorScreen::EditorScreen(Session& session, QWidget* parent)
     apply_->setObjectName(QStringLiteral("apply"));
 
     auto* form = new QFormLayout;
-    auto* base_label = new QLabel(tr("&Program:"), this);
+    auto* base_label = new QLabel(tr("Pro&gram:"), this);
     base_label->setBuddy(base_);
     auto* name_label = new QLabel(tr("&Name:"), this);
     name_label->setBuddy(name_);
-    auto* text_label = new QLabel(tr("&Rules:"), this);
+    auto* text_label = new QLabel(tr("R&ules:"), this);
     text_label->setBuddy(text_);
     auto* findings_label = new QLabel(tr("&Findings:"), this);
     findings_label->setBuddy(findings_);

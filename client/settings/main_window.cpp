@@ -4,6 +4,7 @@
 #include <QTabWidget>
 
 #include "client/settings/compare_screen.h"
+#include "client/settings/denials_screen.h"
 #include "client/settings/editor_screen.h"
 #include "client/settings/explain_screen.h"
 #include "client/settings/programs_screen.h"
@@ -19,7 +20,8 @@ MainWindow::MainWindow(Session& session, QWidget* parent)
       restrictions_(new RestrictionsScreen(session, tabs_)),
       editor_(new EditorScreen(session, tabs_)),
       explain_(new ExplainScreen(session, tabs_)),
-      compare_(new CompareScreen(session, tabs_)) {
+      compare_(new CompareScreen(session, tabs_)),
+      denials_(new DenialsScreen(session, tabs_)) {
     setWindowTitle(tr("Program restrictions"));
     tabs_->setObjectName(QStringLiteral("screens"));
     // Alt+letter switches screens; Ctrl+Tab too (QTabWidget).
@@ -28,6 +30,7 @@ MainWindow::MainWindow(Session& session, QWidget* parent)
     tabs_->addTab(editor_, tr("E&dit"));
     tabs_->addTab(explain_, tr("Can it &read this file?"));
     tabs_->addTab(compare_, tr("C&ompare"));
+    tabs_->addTab(denials_, tr("Den&ied"));
     setCentralWidget(tabs_);
 
     connect(restrictions_, &RestrictionsScreen::edit_requested, this,

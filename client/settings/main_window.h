@@ -14,6 +14,7 @@ class RestrictionsScreen;
 class EditorScreen;
 class ExplainScreen;
 class CompareScreen;
+class DenialsScreen;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -26,6 +27,7 @@ public:
     [[nodiscard]] EditorScreen* editor() const { return editor_; }
     [[nodiscard]] ExplainScreen* explainer() const { return explain_; }
     [[nodiscard]] CompareScreen* compare() const { return compare_; }
+    [[nodiscard]] DenialsScreen* denials() const { return denials_; }
 
 private:
     QTabWidget* tabs_;
@@ -34,6 +36,7 @@ private:
     EditorScreen* editor_;
     ExplainScreen* explain_;
     CompareScreen* compare_;
+    DenialsScreen* denials_;
 };
 
 }  // namespace aalayer::settings

@@ -20,11 +20,14 @@
 #include <QTreeWidget>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "client/settings/compare_screen.h"
+#include "client/settings/denials_screen.h"
 #include "client/settings/editor_screen.h"
 #include "client/settings/explain_screen.h"
 #include "client/settings/main_window.h"
@@ -386,6 +389,61 @@ TEST(SettingsPanel, OffersForceAfterAnInUseRefusal_RefusalFaked) {
     ASSERT_TRUE(wait_until([&] { return restriction(w, QStringLiteral("a")) == nullptr; }));
     EXPECT_EQ(p.session().find_layer("app", "a"), nullptr);
     EXPECT_EQ(find<QLabel>(w, "restrictionsStatus")->text(), "Removed app/a.");
+}
+
+// An auditd log line: a read of `path` denied under the kernel profile `label`, by root.
+std::string denial_record(const std::string& label, const std::string& path, int serial) {
+    return "type=AVC msg=audit(1700000000.000:" + std::to_string(serial) +
+           "): apparmor=\"DENIED\" operation=\"open\" class=\"file\" profile=\"" + label + "\" name=\"" +
+           path + "\" pid=4242 comm=\"app\" requested_mask=\"r\" denied_mask=\"r\" fsuid=0 ouid=0\n";
+}
+
+TEST(SettingsPanel, ShowsDenialsAndAllowsOne) {
+    TempDir logs;
+    ::chmod(logs.path().c_str(), 0755);
+    const std::string audit_log = logs.write("audit.log", "");
+    Service s({"denial_source=audit-log", "audit_log=" + audit_log});
+    apply_with_cli(s, "w", "owner @{HOME}/Documents/** r,\n");
+    Panel p(s);
+    MainWindow& w = p.window();
+    p.show(w.denials());
+    EXPECT_EQ(find<QComboBox>(w, "denialsLayer")->currentText(), "app/w");
+    const auto* layer = p.session().find_layer("app", "w");
+    ASSERT_NE(layer, nullptr);
+    const std::string object_path = layer->object_path;
+    std::ofstream(audit_log, std::ios::app)
+        << denial_record(layer->kernel_name, "/root/Downloads/report.pdf", 1)
+        << denial_record(layer->kernel_name, "/etc/shadow", 2);
+    auto* table = find<QTreeWidget>(w, "denials");
+    // The service's Denials signal brings them: no polling.
+    ASSERT_TRUE(wait_until([&] { return table->topLevelItemCount() == 2; })) << s.log();
+    QTreeWidgetItem* mine = nullptr;
+    QTreeWidgetItem* admins = nullptr;
+    for (int i = 0; i < 2; ++i) {
+        auto* row = table->topLevelItem(i);
+        if (row->text(2).contains("/root/Downloads/report.pdf")) mine = row;
+        if (row->text(2).contains("/etc/shadow")) admins = row;
+    }
+    ASSERT_NE(mine, nullptr);
+    ASSERT_NE(admins, nullptr);
+    EXPECT_EQ(mine->text(1), "app");
+    EXPECT_EQ(mine->text(2), "open /root/Downloads/report.pdf (read)");
+    EXPECT_TRUE(mine->text(4).startsWith("Yes: ")) << mine->text(4).toStdString();
+    const QString rule = mine->data(0, Qt::UserRole).toString();
+    EXPECT_NE(rule.indexOf("/root/Downloads/report.pdf"), -1) << rule.toStdString();
+    EXPECT_FALSE(admins->text(4).startsWith("Yes")) << admins->text(4).toStdString();
+    auto* allow = find<QPushButton>(w, "allowThis");
+    table->setCurrentItem(admins);
+    EXPECT_FALSE(allow->isEnabled()) << "only the admin can allow this one";
+    table->setCurrentItem(mine);
+    screenshot(w, "denied");
+    ASSERT_TRUE(allow->isEnabled());
+    QTest::mouseClick(allow, Qt::LeftButton);
+    auto* status = find<QLabel>(w, "denialsStatus");
+    ASSERT_TRUE(wait_until([&] { return status->text().startsWith("Allowed: "); }))
+        << status->text().toStdString();
+    EXPECT_EQ(p.session().client().source(object_path),
+              "owner @{HOME}/Documents/** r,\n" + rule.toStdString() + "\n");
 }
 
 }  // namespace
