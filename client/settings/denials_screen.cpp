@@ -6,8 +6,6 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
-#include <QMetaObject>
-#include <QPointer>
 #include <QPushButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -57,6 +55,13 @@ DenialsScreen::DenialsScreen(Session& session, QWidget* parent)
     connect(allow_, &QPushButton::clicked, this, &DenialsScreen::allow_selected);
     connect(&session_, &Session::layers_changed, this, &DenialsScreen::refresh_layers);
     connect(&session_, &Session::busy_changed, this, &DenialsScreen::update_button);
+    connect(&session_, &Session::denials_arrived, this, [this](const QString& path) {
+        if (path.toStdString() == followed_) refresh();
+    });
+    // A service that restarted forgot who follows what.
+    connect(&session_, &Session::service_changed, this, [this](bool running) {
+        if (running) follow_selected();
+    });
     refresh_layers();
 }
 
@@ -78,11 +83,7 @@ void DenialsScreen::follow_selected() {
         if (!followed_.empty()) session_.client().unfollow_denials(followed_);
         followed_.clear();
         if (!path.empty()) {
-            // The batch comes on the library's thread: only a queued call crosses.
-            QPointer<DenialsScreen> self(this);
-            session_.client().follow_denials(path, [self](const std::vector<client::Denial>&) {
-                if (self) QMetaObject::invokeMethod(self, "refresh", Qt::QueuedConnection);
-            });
+            session_.follow_denials(path);
             followed_ = path;
         }
     } catch (const client::CallError& e) {

@@ -79,6 +79,16 @@ void Session::set_service_running(bool running) {
     }
 }
 
+void Session::follow_denials(const std::string& object_path) {
+    // To the Session, which outlives every screen and stops the callbacks
+    // (its Client goes first) before it goes.
+    client_->follow_denials(
+        object_path, [this, path = QString::fromStdString(object_path)](const std::vector<client::Denial>&) {
+            QMetaObject::invokeMethod(
+                this, [this, path] { emit denials_arrived(path); }, Qt::QueuedConnection);
+        });
+}
+
 bool Session::apply(const std::string& base, const std::string& name, const std::string& text,
                     const client::ApplyOptions& options, std::function<void(const Outcome&)> done) {
     if (busy_) return false;

@@ -58,6 +58,11 @@ public:
                 std::function<void(const Outcome&)> done);
     [[nodiscard]] bool busy() const { return busy_; }
 
+    // The layer's denials as they come: denials_arrived(object_path) on the
+    // GUI thread (read them with client().denials()). Follow again after the
+    // service restarted (service_changed(true)): it forgot.
+    void follow_denials(const std::string& object_path);
+
 public slots:
     void refresh_layers();
     void refresh_admin();
@@ -67,6 +72,7 @@ signals:
     void admin_changed();
     void service_changed(bool running);
     void busy_changed(bool busy);
+    void denials_arrived(const QString& object_path);
     // A call failed in a way the screen that made it does not show.
     void problem(const QString& message);
 
