@@ -4,12 +4,18 @@
 # and everyday layers applied with the aalayer CLI, then list, explain inside
 # and outside the grant, a clipped rule's warning, diff, and a clean shutdown.
 # Runs as root (a throwaway demo: the layers are root's, under /root).
+# With --panel it then opens the settings panel (aalayer-settings) against the
+# demo's service, and shuts down when its window is closed; it needs the
+# desktop's display (sudo -E keeps DISPLAY, WAYLAND_DISPLAY and XAUTHORITY).
 set -euo pipefail
+panel=0
+[ "${1:-}" = --panel ] && panel=1
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 build=${AALAYER_BUILD_DIR:-build}
 [ -f "$build/build.ninja" ] || meson setup "$build" -Dwerror=true >/dev/null
 ninja -C "$build" service/aalayerd client/cli/aalayer >/dev/null
+[ "$panel" = 0 ] || ninja -C "$build" client/settings/aalayer-settings >/dev/null
 root=$PWD
 work=$(mktemp -d /tmp/aalayer-demo.XXXXXX)
 pids=()
@@ -149,4 +155,10 @@ show xdg-mime query default x-scheme-handler/https
 show $aalayer launcher firefox/banking --desktop firefox-esr.desktop --remove
 show cat "$XDG_CONFIG_HOME/mimeapps.list"
 unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_DATA_DIRS
+if [ "$panel" = 1 ]; then
+  say "The settings panel against this demo's service: close its window to end the demo"
+  # The demo's Firefox desktop entry names the program on its Programs screen.
+  show env DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SYSTEM_BUS_ADDRESS" XDG_DATA_DIRS="$work/system:/usr/local/share:/usr/share" \
+    "$build/client/settings/aalayer-settings"
+fi
 say "Shutting down"

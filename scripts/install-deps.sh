@@ -15,6 +15,7 @@ packages=(
   dunst xvfb desktop-file-utils xdg-utils  # xdg-mime: the launcher test reads the default handler with it
   zsh  # the completion test runs _aalayer in it
   gnuplot-nox libnss-wrapper  # scale-bench: its plot, and more users than the machine has
+  qt6-base-dev fonts-dejavu-core  # aalayer-settings; its tests run on libqt6gui6's offscreen platform, the screenshots in DejaVu
   qemu-system-x86 busybox-static cpio debootstrap
   build-essential debhelper dpkg-dev e2fsprogs git
   "${release_packages[@]}"

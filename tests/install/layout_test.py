@@ -100,6 +100,14 @@ with tempfile.TemporaryDirectory(prefix="aalayer-install-") as dest:
     exists(os.path.join(confdir, "grants.d", "example.conf.example"), "the example grant")
     exists(os.path.join(under_prefix("mandir"), "man1", "aalayer.1"), "aalayer(1)")
     exists(os.path.join(under_prefix("mandir"), "man1", "aalayer-policy.1"), "aalayer-policy(1)")
+    # The settings panel, where the build has it (-Dsettings_panel, auto: with Qt 6).
+    if os.path.exists(os.path.join(BUILD, "client", "settings", "aalayer-settings")):
+        exists(os.path.join(bindir, "aalayer-settings"), "the settings panel")
+        exists(os.path.join(under_prefix("mandir"), "man1", "aalayer-settings.1"), "aalayer-settings(1)")
+        panel_entry = os.path.join(under_prefix("datadir"), "applications", "aalayer-settings.desktop")
+        exists(panel_entry, "the settings panel's menu entry")
+        check(f"\nExec={os.path.join(bindir, 'aalayer-settings')}\n" in text(panel_entry),
+              f"the menu entry runs {os.path.join(bindir, 'aalayer-settings')}")
     exists(os.path.join(under_prefix("mandir"), "man8", "aalayerd.8"), "aalayerd(8)")
     exists(os.path.join(under_prefix("datadir"), "bash-completion", "completions", "aalayer"),
            "bash completion where bash-completion loads it from")
