@@ -41,19 +41,25 @@ bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<st
     const std::size_t n = dfa.state_count();
     const std::size_t k = dfa.class_count;
     if (!charge(meter, 2 * n * k)) return false;  // the predecessor rows
-    // Predecessors per (class, state), in compressed rows.
-    std::vector<std::uint32_t> pred_start(k * n + 1, 0);
-    for (std::size_t s = 0; s < n; ++s)
-        for (std::size_t c = 0; c < k; ++c)
-            ++pred_start[c * n + dfa.next[s * k + c] + 1];
+    // Predecessors per state, as (class, state) rows: a splitter visits
+    // only the transitions into it, not every class of
+    // every state in it (most classes of most states lead to the dead state).
+    std::vector<std::uint32_t> pred_start(n + 1, 0);
+    for (std::size_t i = 0; i < n * k; ++i)
+        ++pred_start[dfa.next[i] + 1];
     for (std::size_t i = 1; i < pred_start.size(); ++i)
         pred_start[i] += pred_start[i - 1];
+    std::vector<std::uint16_t> pred_class(n * k);
     std::vector<std::uint32_t> preds(n * k);
     {
         std::vector<std::uint32_t> fill(pred_start.begin(), pred_start.end() - 1);
-        for (std::size_t s = 0; s < n; ++s)
-            for (std::size_t c = 0; c < k; ++c)
-                preds[fill[c * n + dfa.next[s * k + c]]++] = static_cast<std::uint32_t>(s);
+        for (std::size_t s = 0; s < n; ++s) {
+            for (std::size_t c = 0; c < k; ++c) {
+                const std::uint32_t at = fill[dfa.next[s * k + c]]++;
+                pred_class[at] = static_cast<std::uint16_t>(c);
+                preds[at] = static_cast<std::uint32_t>(s);
+            }
+        }
     }
     // Blocks are ranges of `elems`; a block's marked states sit at its front.
     std::vector<std::uint32_t> elems(n);
@@ -84,33 +90,55 @@ bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<st
             elems[loc[s]] = static_cast<std::uint32_t>(s);
         }
     }
+    // Every block but the largest starts as a splitter: a partition stable
+    // under all the others is stable under it too (each state has one
+    // successor per class, so the rest of the states is what the others
+    // leave). The largest is usually the dead state's, whose predecessors
+    // are most of the transitions.
     std::vector<std::uint32_t> work;
     std::vector<bool> in_work(first.size(), true);
-    for (std::uint32_t b = 0; b < first.size(); ++b)
-        work.push_back(b);
-    std::vector<std::uint32_t> splitter;
+    std::uint32_t largest = 0;
+    for (std::uint32_t b = 1; b < first.size(); ++b)
+        if (end[b] - first[b] > end[largest] - first[largest]) largest = b;
+    for (std::uint32_t b = 0; b < first.size(); ++b) {
+        if (b == largest) {
+            in_work[b] = false;
+        } else {
+            work.push_back(b);
+        }
+    }
+    std::vector<std::vector<std::uint32_t>> by_class(k);  // a splitter's predecessors, per class
+    std::vector<std::uint16_t> classes;                   // the classes with any
     std::vector<std::uint32_t> touched;
     while (!work.empty()) {
         const std::uint32_t a = work.back();
         work.pop_back();
         in_work[a] = false;
-        splitter.assign(elems.begin() + first[a], elems.begin() + end[a]);
-        for (std::size_t c = 0; c < k; ++c) {
-            touched.clear();
-            std::uint64_t steps = splitter.size();
-            for (const auto t : splitter) {
-                steps += pred_start[c * n + t + 1] - pred_start[c * n + t];
-                for (std::uint32_t i = pred_start[c * n + t]; i < pred_start[c * n + t + 1]; ++i) {
-                    const std::uint32_t s = preds[i];
-                    const std::uint32_t b = block[s];
-                    if (loc[s] < marked_end[b]) continue;  // already marked
-                    if (marked_end[b] == first[b]) touched.push_back(b);
-                    const std::uint32_t other = elems[marked_end[b]];
-                    std::swap(elems[loc[s]], elems[marked_end[b]]);
-                    loc[other] = loc[s];
-                    loc[s] = marked_end[b]++;
-                }
+        classes.clear();
+        std::uint64_t gathered = end[a] - first[a];
+        for (std::uint32_t e = first[a]; e < end[a]; ++e) {
+            const std::uint32_t t = elems[e];
+            gathered += pred_start[t + 1] - pred_start[t];
+            for (std::uint32_t i = pred_start[t]; i < pred_start[t + 1]; ++i) {
+                auto& bucket = by_class[pred_class[i]];
+                if (bucket.empty()) classes.push_back(pred_class[i]);
+                bucket.push_back(preds[i]);
             }
+        }
+        if (!charge(meter, gathered)) return false;
+        for (const auto c : classes) {
+            touched.clear();
+            std::uint64_t steps = by_class[c].size();
+            for (const std::uint32_t s : by_class[c]) {
+                const std::uint32_t b = block[s];
+                if (loc[s] < marked_end[b]) continue;  // already marked
+                if (marked_end[b] == first[b]) touched.push_back(b);
+                const std::uint32_t other = elems[marked_end[b]];
+                std::swap(elems[loc[s]], elems[marked_end[b]]);
+                loc[other] = loc[s];
+                loc[s] = marked_end[b]++;
+            }
+            by_class[c].clear();
             if (!charge(meter, steps)) return false;
             for (const auto b : touched) {
                 if (marked_end[b] == end[b]) {  // every state marked: no split
