@@ -261,16 +261,21 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
         return it->second;
     };
 
+    // The sets by id point at the map's keys, which stay where they are.
     std::unordered_map<std::vector<StateId>, StateId, WordsHash> ids;
-    std::vector<std::vector<StateId>> pending;
+    std::vector<const std::vector<StateId>*> pending;
+    // About as many states as the NFA has is the usual size: reserving it
+    // spares the copies (and fresh pages) of growing the table by doubling.
+    const std::size_t expected = std::min(nfa.states.size() + 1, limits.max_states);
+    dfa.label.reserve(expected);
+    dfa.next.reserve(expected * dfa.class_count);
     auto intern = [&](std::vector<StateId> set) -> Result<StateId> {
         if (auto it = ids.find(set); it != ids.end()) return it->second;
         if (dfa.label.size() >= limits.max_states) return too_complex(where, limits.max_states);
         const auto id = static_cast<StateId>(dfa.label.size());
         dfa.label.push_back(label_for(set));
         dfa.next.resize(dfa.next.size() + dfa.class_count, 0);
-        ids.emplace(set, id);
-        pending.push_back(std::move(set));
+        pending.push_back(&ids.emplace(std::move(set), id).first->first);
         return id;
     };
     // State 0 is the dead state (the empty set), so unset transitions lead there.
@@ -279,7 +284,7 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
     std::vector<std::vector<StateId>> targets(dfa.class_count);
     std::vector<std::pair<std::uint16_t, StateId>> resolved;
     for (std::size_t done = 1; done < pending.size(); ++done) {
-        const std::vector<StateId> set = pending[done];
+        const std::vector<StateId>& set = *pending[done];
         const auto from = static_cast<StateId>(done);
         for (auto& t : targets)
             t.clear();
