@@ -212,17 +212,27 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
     for (unsigned b = 0; b < 256; ++b)
         rep[dfa.byte_class[b]] = static_cast<unsigned char>(b);
 
-    // Which classes each NFA edge covers, computed once rather than per DFA state.
-    std::vector<std::vector<std::vector<std::uint16_t>>> edge_classes(nfa.states.size());
+    // Which classes each NFA edge covers, computed once rather than per DFA
+    // state, and once per distinct byte set (a pattern's states mostly
+    // repeat a few): class_lists[edge_list[edge_offset[state] + edge]].
+    std::unordered_map<ByteSet, std::uint32_t> list_of_set;
+    std::vector<std::vector<std::uint16_t>> class_lists;
+    std::vector<std::uint32_t> edge_offset(nfa.states.size() + 1, 0);
+    std::vector<std::uint32_t> edge_list;
     for (std::size_t i = 0; i < nfa.states.size(); ++i) {
         if (!charge(limits.work, 1 + nfa.states[i].edges.size() * dfa.class_count))
             return work_exhausted(where, *limits.work);
         for (const auto& [bytes, to] : nfa.states[i].edges) {
-            std::vector<std::uint16_t> classes;
-            for (std::uint16_t cls = 0; cls < dfa.class_count; ++cls)
-                if (bytes.test(rep[cls])) classes.push_back(cls);
-            edge_classes[i].push_back(std::move(classes));
+            auto [it, inserted] = list_of_set.emplace(bytes, static_cast<std::uint32_t>(class_lists.size()));
+            if (inserted) {
+                std::vector<std::uint16_t> classes;
+                for (std::uint16_t cls = 0; cls < dfa.class_count; ++cls)
+                    if (bytes.test(rep[cls])) classes.push_back(cls);
+                class_lists.push_back(std::move(classes));
+            }
+            edge_list.push_back(it->second);
         }
+        edge_offset[i + 1] = static_cast<std::uint32_t>(edge_list.size());
     }
     // Epsilon closure with a generation-stamped marker: no per-call allocation.
     std::vector<std::uint32_t> mark(nfa.states.size(), 0);
@@ -294,8 +304,9 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
         for (const auto s : set) {
             const auto& edges = nfa.states[s].edges;
             for (std::size_t e = 0; e < edges.size(); ++e) {
-                steps += edge_classes[s][e].size();
-                for (const auto cls : edge_classes[s][e])
+                const auto& classes = class_lists[edge_list[edge_offset[s] + e]];
+                steps += classes.size();
+                for (const auto cls : classes)
                     targets[cls].push_back(edges[e].second);
             }
         }
