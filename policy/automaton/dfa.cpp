@@ -291,53 +291,80 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
     // State 0 is the dead state (the empty set), so unset transitions lead there.
     AA_TRY(intern({}));
     AA_ASSIGN(dfa.start, intern(closure({nfa.start()})));
-    std::vector<std::vector<StateId>> targets(dfa.class_count);
-    std::vector<std::pair<std::uint16_t, StateId>> resolved;
+    // A state's NFA edges, grouped by the classes they cover (most of a
+    // set's edges share a few class lists: the same literal byte, or
+    // "anything but '/'"): each class's target set is the union of the
+    // groups whose list holds it, so classes in the same groups share it.
+    std::vector<std::vector<StateId>> group_targets(class_lists.size());
+    std::vector<std::uint32_t> groups;                      // the class lists this state's edges use
+    std::vector<std::uint64_t> in_groups(dfa.class_count);  // per class: bit i, in groups[i]
+    std::vector<std::pair<std::uint64_t, StateId>> resolved;
+    std::vector<StateId> target;
     for (std::size_t done = 1; done < pending.size(); ++done) {
         const std::vector<StateId>& set = *pending[done];
         const auto from = static_cast<StateId>(done);
-        for (auto& t : targets)
-            t.clear();
         // Steps: the row, each NFA state of the set, each class an edge
-        // covers, and (below) each comparison of two classes' targets.
+        // covers, and (below) each class's lookup and each target set's
+        // closing, sorting (twice), hashing and comparing.
         std::uint64_t steps = dfa.class_count + set.size();
+        groups.clear();
         for (const auto s : set) {
             const auto& edges = nfa.states[s].edges;
             for (std::size_t e = 0; e < edges.size(); ++e) {
-                const auto& classes = class_lists[edge_list[edge_offset[s] + e]];
-                steps += classes.size();
-                for (const auto cls : classes)
-                    targets[cls].push_back(edges[e].second);
+                const std::uint32_t list = edge_list[edge_offset[s] + e];
+                steps += class_lists[list].size();
+                if (group_targets[list].empty()) groups.push_back(list);
+                group_targets[list].push_back(edges[e].second);
             }
         }
-        // Most classes of a state reach the same NFA states (built in the
-        // same order, so equal as vectors): resolve each distinct one once.
+        // Groups past the 63rd share the last bit of the masks (rare).
+        std::fill(in_groups.begin(), in_groups.end(), 0);
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+            const std::uint64_t bit = std::uint64_t{1} << std::min<std::size_t>(g, 63);
+            for (const auto cls : class_lists[groups[g]])
+                in_groups[cls] |= bit;
+        }
         resolved.clear();
         for (std::uint16_t cls = 0; cls < dfa.class_count; ++cls) {
-            std::vector<StateId>& target = targets[cls];
-            if (target.empty()) continue;
+            const std::uint64_t mask = in_groups[cls];
+            if (mask == 0) continue;
             StateId to = 0;
             bool found = false;
-            for (const auto& [other, state] : resolved) {
-                steps += std::min(targets[other].size(), target.size()) + 1;
-                if (targets[other] == target) {
-                    to = state;
-                    found = true;
-                    break;
+            // With more than 64 groups the last bit stands for several: such
+            // classes are not shared, each gets its own exact target set.
+            const bool exact = groups.size() <= 64 || (mask >> 63U) == 0;
+            ++steps;
+            if (exact) {
+                for (const auto& [other, state] : resolved) {
+                    if (other == mask) {
+                        to = state;
+                        found = true;
+                        break;
+                    }
                 }
             }
             if (!found) {
+                target.clear();
+                for (std::size_t g = 0; g < groups.size(); ++g) {
+                    const std::uint64_t bit = std::uint64_t{1} << std::min<std::size_t>(g, 63);
+                    if ((mask & bit) == 0) continue;
+                    const auto& list = class_lists[groups[g]];
+                    if (g >= 63 && !std::binary_search(list.begin(), list.end(), cls)) continue;
+                    target.insert(target.end(), group_targets[groups[g]].begin(),
+                                  group_targets[groups[g]].end());
+                }
                 std::vector<StateId> sorted = target;
                 std::sort(sorted.begin(), sorted.end());
                 sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
                 std::vector<StateId> closed = closure(std::move(sorted));
-                // Closing, sorting (twice), hashing and comparing the set.
                 steps += (target.size() + closed.size()) * (4 + std::bit_width(closed.size()));
                 AA_ASSIGN(to, intern(std::move(closed)));
-                resolved.emplace_back(cls, to);
+                if (exact) resolved.emplace_back(mask, to);
             }
             dfa.next[static_cast<std::size_t>(from) * dfa.class_count + cls] = to;
         }
+        for (const auto g : groups)
+            group_targets[g].clear();
         if (!charge(limits.work, steps)) return work_exhausted(where, *limits.work);
     }
     return out;
