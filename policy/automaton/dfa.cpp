@@ -41,19 +41,25 @@ bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<st
     const std::size_t n = dfa.state_count();
     const std::size_t k = dfa.class_count;
     if (!charge(meter, 2 * n * k)) return false;  // the predecessor rows
-    // Predecessors per (class, state), in compressed rows.
-    std::vector<std::uint32_t> pred_start(k * n + 1, 0);
-    for (std::size_t s = 0; s < n; ++s)
-        for (std::size_t c = 0; c < k; ++c)
-            ++pred_start[c * n + dfa.next[s * k + c] + 1];
+    // Predecessors per state, as (class, state) rows: a splitter visits
+    // only the transitions into it, not every class of
+    // every state in it (most classes of most states lead to the dead state).
+    std::vector<std::uint32_t> pred_start(n + 1, 0);
+    for (std::size_t i = 0; i < n * k; ++i)
+        ++pred_start[dfa.next[i] + 1];
     for (std::size_t i = 1; i < pred_start.size(); ++i)
         pred_start[i] += pred_start[i - 1];
+    std::vector<std::uint16_t> pred_class(n * k);
     std::vector<std::uint32_t> preds(n * k);
     {
         std::vector<std::uint32_t> fill(pred_start.begin(), pred_start.end() - 1);
-        for (std::size_t s = 0; s < n; ++s)
-            for (std::size_t c = 0; c < k; ++c)
-                preds[fill[c * n + dfa.next[s * k + c]]++] = static_cast<std::uint32_t>(s);
+        for (std::size_t s = 0; s < n; ++s) {
+            for (std::size_t c = 0; c < k; ++c) {
+                const std::uint32_t at = fill[dfa.next[s * k + c]]++;
+                pred_class[at] = static_cast<std::uint16_t>(c);
+                preds[at] = static_cast<std::uint32_t>(s);
+            }
+        }
     }
     // Blocks are ranges of `elems`; a block's marked states sit at its front.
     std::vector<std::uint32_t> elems(n);
@@ -84,33 +90,55 @@ bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<st
             elems[loc[s]] = static_cast<std::uint32_t>(s);
         }
     }
+    // Every block but the largest starts as a splitter: a partition stable
+    // under all the others is stable under it too (each state has one
+    // successor per class, so the rest of the states is what the others
+    // leave). The largest is usually the dead state's, whose predecessors
+    // are most of the transitions.
     std::vector<std::uint32_t> work;
     std::vector<bool> in_work(first.size(), true);
-    for (std::uint32_t b = 0; b < first.size(); ++b)
-        work.push_back(b);
-    std::vector<std::uint32_t> splitter;
+    std::uint32_t largest = 0;
+    for (std::uint32_t b = 1; b < first.size(); ++b)
+        if (end[b] - first[b] > end[largest] - first[largest]) largest = b;
+    for (std::uint32_t b = 0; b < first.size(); ++b) {
+        if (b == largest) {
+            in_work[b] = false;
+        } else {
+            work.push_back(b);
+        }
+    }
+    std::vector<std::vector<std::uint32_t>> by_class(k);  // a splitter's predecessors, per class
+    std::vector<std::uint16_t> classes;                   // the classes with any
     std::vector<std::uint32_t> touched;
     while (!work.empty()) {
         const std::uint32_t a = work.back();
         work.pop_back();
         in_work[a] = false;
-        splitter.assign(elems.begin() + first[a], elems.begin() + end[a]);
-        for (std::size_t c = 0; c < k; ++c) {
-            touched.clear();
-            std::uint64_t steps = splitter.size();
-            for (const auto t : splitter) {
-                steps += pred_start[c * n + t + 1] - pred_start[c * n + t];
-                for (std::uint32_t i = pred_start[c * n + t]; i < pred_start[c * n + t + 1]; ++i) {
-                    const std::uint32_t s = preds[i];
-                    const std::uint32_t b = block[s];
-                    if (loc[s] < marked_end[b]) continue;  // already marked
-                    if (marked_end[b] == first[b]) touched.push_back(b);
-                    const std::uint32_t other = elems[marked_end[b]];
-                    std::swap(elems[loc[s]], elems[marked_end[b]]);
-                    loc[other] = loc[s];
-                    loc[s] = marked_end[b]++;
-                }
+        classes.clear();
+        std::uint64_t gathered = end[a] - first[a];
+        for (std::uint32_t e = first[a]; e < end[a]; ++e) {
+            const std::uint32_t t = elems[e];
+            gathered += pred_start[t + 1] - pred_start[t];
+            for (std::uint32_t i = pred_start[t]; i < pred_start[t + 1]; ++i) {
+                auto& bucket = by_class[pred_class[i]];
+                if (bucket.empty()) classes.push_back(pred_class[i]);
+                bucket.push_back(preds[i]);
             }
+        }
+        if (!charge(meter, gathered)) return false;
+        for (const auto c : classes) {
+            touched.clear();
+            std::uint64_t steps = by_class[c].size();
+            for (const std::uint32_t s : by_class[c]) {
+                const std::uint32_t b = block[s];
+                if (loc[s] < marked_end[b]) continue;  // already marked
+                if (marked_end[b] == first[b]) touched.push_back(b);
+                const std::uint32_t other = elems[marked_end[b]];
+                std::swap(elems[loc[s]], elems[marked_end[b]]);
+                loc[other] = loc[s];
+                loc[s] = marked_end[b]++;
+            }
+            by_class[c].clear();
             if (!charge(meter, steps)) return false;
             for (const auto b : touched) {
                 if (marked_end[b] == end[b]) {  // every state marked: no split
@@ -184,17 +212,27 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
     for (unsigned b = 0; b < 256; ++b)
         rep[dfa.byte_class[b]] = static_cast<unsigned char>(b);
 
-    // Which classes each NFA edge covers, computed once rather than per DFA state.
-    std::vector<std::vector<std::vector<std::uint16_t>>> edge_classes(nfa.states.size());
+    // Which classes each NFA edge covers, computed once rather than per DFA
+    // state, and once per distinct byte set (a pattern's states mostly
+    // repeat a few): class_lists[edge_list[edge_offset[state] + edge]].
+    std::unordered_map<ByteSet, std::uint32_t> list_of_set;
+    std::vector<std::vector<std::uint16_t>> class_lists;
+    std::vector<std::uint32_t> edge_offset(nfa.states.size() + 1, 0);
+    std::vector<std::uint32_t> edge_list;
     for (std::size_t i = 0; i < nfa.states.size(); ++i) {
         if (!charge(limits.work, 1 + nfa.states[i].edges.size() * dfa.class_count))
             return work_exhausted(where, *limits.work);
         for (const auto& [bytes, to] : nfa.states[i].edges) {
-            std::vector<std::uint16_t> classes;
-            for (std::uint16_t cls = 0; cls < dfa.class_count; ++cls)
-                if (bytes.test(rep[cls])) classes.push_back(cls);
-            edge_classes[i].push_back(std::move(classes));
+            auto [it, inserted] = list_of_set.emplace(bytes, static_cast<std::uint32_t>(class_lists.size()));
+            if (inserted) {
+                std::vector<std::uint16_t> classes;
+                for (std::uint16_t cls = 0; cls < dfa.class_count; ++cls)
+                    if (bytes.test(rep[cls])) classes.push_back(cls);
+                class_lists.push_back(std::move(classes));
+            }
+            edge_list.push_back(it->second);
         }
+        edge_offset[i + 1] = static_cast<std::uint32_t>(edge_list.size());
     }
     // Epsilon closure with a generation-stamped marker: no per-call allocation.
     std::vector<std::uint32_t> mark(nfa.states.size(), 0);
@@ -233,67 +271,100 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
         return it->second;
     };
 
+    // The sets by id point at the map's keys, which stay where they are.
     std::unordered_map<std::vector<StateId>, StateId, WordsHash> ids;
-    std::vector<std::vector<StateId>> pending;
+    std::vector<const std::vector<StateId>*> pending;
+    // About as many states as the NFA has is the usual size: reserving it
+    // spares the copies (and fresh pages) of growing the table by doubling.
+    const std::size_t expected = std::min(nfa.states.size() + 1, limits.max_states);
+    dfa.label.reserve(expected);
+    dfa.next.reserve(expected * dfa.class_count);
     auto intern = [&](std::vector<StateId> set) -> Result<StateId> {
         if (auto it = ids.find(set); it != ids.end()) return it->second;
         if (dfa.label.size() >= limits.max_states) return too_complex(where, limits.max_states);
         const auto id = static_cast<StateId>(dfa.label.size());
         dfa.label.push_back(label_for(set));
         dfa.next.resize(dfa.next.size() + dfa.class_count, 0);
-        ids.emplace(set, id);
-        pending.push_back(std::move(set));
+        pending.push_back(&ids.emplace(std::move(set), id).first->first);
         return id;
     };
     // State 0 is the dead state (the empty set), so unset transitions lead there.
     AA_TRY(intern({}));
     AA_ASSIGN(dfa.start, intern(closure({nfa.start()})));
-    std::vector<std::vector<StateId>> targets(dfa.class_count);
-    std::vector<std::pair<std::uint16_t, StateId>> resolved;
+    // A state's NFA edges, grouped by the classes they cover (most of a
+    // set's edges share a few class lists: the same literal byte, or
+    // "anything but '/'"): each class's target set is the union of the
+    // groups whose list holds it, so classes in the same groups share it.
+    std::vector<std::vector<StateId>> group_targets(class_lists.size());
+    std::vector<std::uint32_t> groups;                      // the class lists this state's edges use
+    std::vector<std::uint64_t> in_groups(dfa.class_count);  // per class: bit i, in groups[i]
+    std::vector<std::pair<std::uint64_t, StateId>> resolved;
+    std::vector<StateId> target;
     for (std::size_t done = 1; done < pending.size(); ++done) {
-        const std::vector<StateId> set = pending[done];
+        const std::vector<StateId>& set = *pending[done];
         const auto from = static_cast<StateId>(done);
-        for (auto& t : targets)
-            t.clear();
         // Steps: the row, each NFA state of the set, each class an edge
-        // covers, and (below) each comparison of two classes' targets.
+        // covers, and (below) each class's lookup and each target set's
+        // closing, sorting (twice), hashing and comparing.
         std::uint64_t steps = dfa.class_count + set.size();
+        groups.clear();
         for (const auto s : set) {
             const auto& edges = nfa.states[s].edges;
             for (std::size_t e = 0; e < edges.size(); ++e) {
-                steps += edge_classes[s][e].size();
-                for (const auto cls : edge_classes[s][e])
-                    targets[cls].push_back(edges[e].second);
+                const std::uint32_t list = edge_list[edge_offset[s] + e];
+                steps += class_lists[list].size();
+                if (group_targets[list].empty()) groups.push_back(list);
+                group_targets[list].push_back(edges[e].second);
             }
         }
-        // Most classes of a state reach the same NFA states (built in the
-        // same order, so equal as vectors): resolve each distinct one once.
+        // Groups past the 63rd share the last bit of the masks (rare).
+        std::fill(in_groups.begin(), in_groups.end(), 0);
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+            const std::uint64_t bit = std::uint64_t{1} << std::min<std::size_t>(g, 63);
+            for (const auto cls : class_lists[groups[g]])
+                in_groups[cls] |= bit;
+        }
         resolved.clear();
         for (std::uint16_t cls = 0; cls < dfa.class_count; ++cls) {
-            std::vector<StateId>& target = targets[cls];
-            if (target.empty()) continue;
+            const std::uint64_t mask = in_groups[cls];
+            if (mask == 0) continue;
             StateId to = 0;
             bool found = false;
-            for (const auto& [other, state] : resolved) {
-                steps += std::min(targets[other].size(), target.size()) + 1;
-                if (targets[other] == target) {
-                    to = state;
-                    found = true;
-                    break;
+            // With more than 64 groups the last bit stands for several: such
+            // classes are not shared, each gets its own exact target set.
+            const bool exact = groups.size() <= 64 || (mask >> 63U) == 0;
+            ++steps;
+            if (exact) {
+                for (const auto& [other, state] : resolved) {
+                    if (other == mask) {
+                        to = state;
+                        found = true;
+                        break;
+                    }
                 }
             }
             if (!found) {
+                target.clear();
+                for (std::size_t g = 0; g < groups.size(); ++g) {
+                    const std::uint64_t bit = std::uint64_t{1} << std::min<std::size_t>(g, 63);
+                    if ((mask & bit) == 0) continue;
+                    const auto& list = class_lists[groups[g]];
+                    if (g >= 63 && !std::binary_search(list.begin(), list.end(), cls)) continue;
+                    target.insert(target.end(), group_targets[groups[g]].begin(),
+                                  group_targets[groups[g]].end());
+                }
                 std::vector<StateId> sorted = target;
                 std::sort(sorted.begin(), sorted.end());
                 sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
                 std::vector<StateId> closed = closure(std::move(sorted));
-                // Closing, sorting (twice), hashing and comparing the set.
                 steps += (target.size() + closed.size()) * (4 + std::bit_width(closed.size()));
                 AA_ASSIGN(to, intern(std::move(closed)));
-                resolved.emplace_back(cls, to);
+                if (exact) resolved.emplace_back(mask, to);
             }
             dfa.next[static_cast<std::size_t>(from) * dfa.class_count + cls] = to;
         }
+        for (const auto g : groups)
+            group_targets[g].clear();
         if (!charge(limits.work, steps)) return work_exhausted(where, *limits.work);
     }
     return out;

@@ -210,6 +210,21 @@ void compile_outside(Bounds& bounds, const BasePolicy& base, const CompiledGrant
     }
 }
 
+Status prepare_clip_side(Bounds& bounds, const DfaLimits& limits) {
+    std::unordered_map<std::uint64_t, Label> ids;
+    AA_ASSIGN(Dfa side, product(
+                            bounds.grant->bound.dfa(), bounds.grant->bound_dfa,
+                            [&](Label rules, Label g) {
+                                auto [it, inserted] = ids.emplace(
+                                    label_pair_key(rules, g), static_cast<Label>(bounds.clip_cells.size()));
+                                if (inserted) bounds.clip_cells.push_back(Bounds::ClipCell{rules, g});
+                                return it->second;
+                            },
+                            limits));
+    AA_ASSIGN(bounds.clip_side, minimize(side, limits));
+    return {};
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const Bounds>> prepare_bounds(std::shared_ptr<const BasePolicy> base,
@@ -237,6 +252,7 @@ Result<std::shared_ptr<const Bounds>> prepare_bounds(std::shared_ptr<const BaseP
     out->base = std::move(base);
     out->grant = std::move(grant);
     AA_TRY(prepare_region_cells(*out, limits));
+    AA_TRY(prepare_clip_side(*out, limits));
     return std::shared_ptr<const Bounds>(std::move(out));
 }
 

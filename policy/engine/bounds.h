@@ -48,6 +48,15 @@ struct Bounds {
     };
     Dfa region = Dfa::empty();
     std::vector<RegionCell> region_cells;
+    // For clipping all of a layer's rules in one walk (clip_scan.h), the
+    // same for every layer: the grant's automaton with its rules' ids beside
+    // its bound, labelled with an index into clip_cells.
+    struct ClipCell {
+        Label grant_rules = 0;  // a label of grant->bound: the grant rules matching the path
+        Label grant = 0;        // a label of grant->bound_dfa (GrantLabel)
+    };
+    Dfa clip_side = Dfa::empty();
+    std::vector<ClipCell> clip_cells;
 };
 
 // The formula on one path's cells (compose.h): B ∩ G ∩ A − D inside the

@@ -140,33 +140,51 @@ Status ChildProfileBuilder::add_allow(const FileRuleInfo& rule, const Dfa& paths
     const PermPair want = rule_pair(rule);
     const auto& grants = grant_.grant.rules;
     for (std::size_t i = 0; i < grants.size(); ++i) {
-        const PermPair perms = want & rule_pair(grants[i]);
-        if (perms == PermPair{}) continue;
-        const Dfa& granted = grant_.rule_regions[i];
-        AA_ASSIGN(SetRelation meet, set_relation(paths, granted, options_.limits.dfa));
-        if (!meet.both) continue;
-        std::vector<std::string> globs;
-        if (!meet.only_a) {  // the rule lies inside the grant rule
-            globs = rule.globs;
-        } else if (!meet.only_b) {  // the grant rule lies inside the rule
-            globs = grants[i].globs;
-        } else {
-            AA_ASSIGN(Dfa overlap, set_intersection(paths, granted, options_.limits.dfa));
-            auto rendered = render_globs(overlap, rule.where, options_.render, options_.limits.dfa);
-            if (!rendered) {
-                if (is_work_exhausted(rendered.error(), options_.limits.dfa.work))
-                    return rendered.take_error();
-                return make_error(ErrorKind::Unsupported, rule.where,
-                                  "where this rule meets the grant rule '" + grants[i].text +
-                                      "' the paths cannot be written as AppArmor globs (" +
-                                      rendered.error().message +
-                                      "); narrow the rule to lie inside the grant rule");
-            }
-            globs = std::move(*rendered);
-        }
-        for (const auto& g : globs)
-            add_file(inside_, g, perms, rule.audit, false);
+        if ((want & rule_pair(grants[i])) == PermPair{}) continue;
+        AA_ASSIGN(SetRelation meet, set_relation(paths, grant_.rule_regions[i], options_.limits.dfa));
+        AA_TRY(add_meeting(rule, i, meet, &paths));
     }
+    return {};
+}
+
+Status ChildProfileBuilder::add_allow(const FileRuleInfo& rule, const std::vector<SetRelation>& meets) {
+    const PermPair want = rule_pair(rule);
+    const auto& grants = grant_.grant.rules;
+    for (std::size_t i = 0; i < grants.size(); ++i) {
+        if ((want & rule_pair(grants[i])) == PermPair{}) continue;
+        AA_TRY(add_meeting(rule, i, meets[i], nullptr));
+    }
+    return {};
+}
+
+Status ChildProfileBuilder::add_meeting(const FileRuleInfo& rule, std::size_t i, const SetRelation& meet,
+                                        const Dfa* paths) {
+    const auto& grants = grant_.grant.rules;
+    const PermPair perms = rule_pair(rule) & rule_pair(grants[i]);
+    if (!meet.both) return {};
+    std::vector<std::string> globs;
+    if (!meet.only_a) {  // the rule lies inside the grant rule
+        globs = rule.globs;
+    } else if (!meet.only_b) {  // the grant rule lies inside the rule
+        globs = grants[i].globs;
+    } else if (paths == nullptr) {
+        return make_error(ErrorKind::Invalid, rule.where,
+                          "engine: a partial meet with a grant rule needs the rule's paths");
+    } else {
+        AA_ASSIGN(Dfa overlap, set_intersection(*paths, grant_.rule_regions[i], options_.limits.dfa));
+        auto rendered = render_globs(overlap, rule.where, options_.render, options_.limits.dfa);
+        if (!rendered) {
+            if (is_work_exhausted(rendered.error(), options_.limits.dfa.work)) return rendered.take_error();
+            return make_error(ErrorKind::Unsupported, rule.where,
+                              "where this rule meets the grant rule '" + grants[i].text +
+                                  "' the paths cannot be written as AppArmor globs (" +
+                                  rendered.error().message +
+                                  "); narrow the rule to lie inside the grant rule");
+        }
+        globs = std::move(*rendered);
+    }
+    for (const auto& g : globs)
+        add_file(inside_, g, perms, rule.audit, false);
     return {};
 }
 

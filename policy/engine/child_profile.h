@@ -20,6 +20,10 @@ public:
     // `paths`: the rule's canonical paths. Fails when an overlap with a grant
     // rule cannot be written as globs.
     Status add_allow(const FileRuleInfo& rule, const Dfa& paths);
+    // The same, knowing how the rule meets each grant rule (set_relation of
+    // its paths with CompiledGrant::rule_regions[j]), when it meets none
+    // partly: no overlap to render, so no automaton needed.
+    Status add_allow(const FileRuleInfo& rule, const std::vector<SetRelation>& meets);
     void add_deny(const FileRuleInfo& rule);
     // Other rule classes: the layer's allow-lists, allow-all for the rest;
     // the child's abi is the one the layer was read for.
@@ -28,6 +32,8 @@ public:
     [[nodiscard]] std::string text() const;
 
 private:
+    // Grant rule j's share of an allow rule; `paths` only for a partial meet.
+    Status add_meeting(const FileRuleInfo& rule, std::size_t j, const SetRelation& meet, const Dfa* paths);
     void add_file(std::vector<Item>& section, const std::string& glob, PermPair perms, bool audit, bool deny);
 
     const BasePolicy& base_;

@@ -6,15 +6,10 @@
 namespace aalayer::policy {
 
 Status Clipper::check(const FileRuleInfo& rule, const Dfa& paths) {
-    const std::string& base = grant_.grant.base;
     AA_ASSIGN(std::optional<std::string> outside,
               canonical_difference_witness(paths, grant_.region, options_.limits.dfa));
     if (outside) {
-        if (rule.included) {
-            count_included(rule, *outside);
-        } else {
-            report(rule.where, "allows " + printable(*outside) + ", " + outside_reason(*outside) + clipped());
-        }
+        report_outside(rule, *outside);
         return {};
     }
     const PermPair want = rule_pair(rule);
@@ -23,19 +18,39 @@ Status Clipper::check(const FileRuleInfo& rule, const Dfa& paths) {
                   paths, grant_.bound_dfa,
                   [&](Label in, Label g) { return in != 0 && !contains(GrantLabel::unpack(g).bound, want); },
                   options_.limits.dfa));
-    if (const auto& p = beyond) {
-        const PermPair granted = grant_.bound.perms(*p);
-        const PermPair kept = granted & want;
-        std::string message = "allows '" + rule_letters(want.owner | want.other) + "' on " + printable(*p) +
-                              ", beyond the grant for " + base + " there (" + format_pair(granted) + ")" +
-                              (options_.strict ? clipped() : "; clipped to " + format_pair(kept));
-        if (rule.included) {
-            count_included(rule, *p);
-        } else {
-            report(rule.where, message);
-        }
-    }
+    if (beyond) report_beyond(rule, *beyond);
     return {};
+}
+
+void Clipper::found(const FileRuleInfo& rule, const std::optional<std::string>& outside,
+                    const std::optional<std::string>& beyond) {
+    if (outside) {
+        report_outside(rule, *outside);
+    } else if (beyond) {
+        report_beyond(rule, *beyond);
+    }
+}
+
+void Clipper::report_outside(const FileRuleInfo& rule, const std::string& path) {
+    if (rule.included) {
+        count_included(rule, path);
+    } else {
+        report(rule.where, "allows " + printable(path) + ", " + outside_reason(path) + clipped());
+    }
+}
+
+void Clipper::report_beyond(const FileRuleInfo& rule, const std::string& path) {
+    const PermPair want = rule_pair(rule);
+    const PermPair granted = grant_.bound.perms(path);
+    const PermPair kept = granted & want;
+    std::string message = "allows '" + rule_letters(want.owner | want.other) + "' on " + printable(path) +
+                          ", beyond the grant for " + grant_.grant.base + " there (" + format_pair(granted) +
+                          ")" + (options_.strict ? clipped() : "; clipped to " + format_pair(kept));
+    if (rule.included) {
+        count_included(rule, path);
+    } else {
+        report(rule.where, message);
+    }
 }
 
 void Clipper::finish() {

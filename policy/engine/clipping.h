@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +23,9 @@ public:
     // `paths`: the rule's canonical paths. Findings go to `findings`; an
     // error means a witness search could not finish (a budget).
     Status check(const FileRuleInfo& rule, const Dfa& paths);
+    // The same, from the witnesses check() would find (clip_scan.h).
+    void found(const FileRuleInfo& rule, const std::optional<std::string>& outside,
+               const std::optional<std::string>& beyond);
     // The notes of the abstractions' rules, one per abstraction.
     void finish();
 
@@ -30,6 +34,8 @@ private:
     // Why a path is outside the region: the exclusion that took it out, or no grant rule.
     [[nodiscard]] std::string outside_reason(const std::string& path) const;
     void report(const Location& where, const std::string& message);
+    void report_outside(const FileRuleInfo& rule, const std::string& path);
+    void report_beyond(const FileRuleInfo& rule, const std::string& path);
     // Counts a rule of an abstraction; the first one's path is the example.
     void count_included(const FileRuleInfo& rule, const std::string& path);
 

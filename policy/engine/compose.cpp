@@ -7,6 +7,7 @@
 #include "policy/engine/bounds.h"
 #include "policy/engine/child_profile.h"
 #include "policy/engine/child_readback.h"
+#include "policy/engine/clip_scan.h"
 #include "policy/engine/clipping.h"
 #include "policy/engine/proof.h"
 #include "policy/engine/removal_notes.h"
@@ -16,17 +17,26 @@ namespace aalayer::policy {
 
 namespace {
 
-// The layer's file rules into the child: each allow rule on its own, its
-// canonical paths clipped to the grant (findings for what it loses) and its
-// share of the child; deny rules whole. cost[i]: the steps rule i took.
+// The layer's file rules into the child: each allow rule clipped to the
+// grant (findings for what it loses) and its share of the child; deny rules
+// whole. `scan`: what clip_scan found for every rule, when it could run; a
+// rule it did not settle (and every rule without it) is compiled on its own
+// and searched alone. cost[i]: the steps rule i took on its own.
 // Layer problems become findings; an error is the engine's (a budget).
-Status add_file_rules(const LayerRules& layer, const ComposeOptions& options, const DfaLimits& limits,
-                      const WorkMeter& meter, ChildProfileBuilder& child, Clipper& clipper,
-                      std::vector<std::uint64_t>& cost, std::vector<Finding>& findings) {
+Status add_file_rules(const LayerRules& layer, const std::vector<RuleClip>* scan,
+                      const ComposeOptions& options, const DfaLimits& limits, const WorkMeter& meter,
+                      ChildProfileBuilder& child, Clipper& clipper, std::vector<std::uint64_t>& cost,
+                      std::vector<Finding>& findings) {
     for (std::size_t i = 0; i < layer.files.size(); ++i) {
         const auto& rule = layer.files[i];
         if (rule.deny) {
             child.add_deny(rule);
+            continue;
+        }
+        if (scan != nullptr && (*scan)[i].settled) {
+            const RuleClip& clip = (*scan)[i];
+            clipper.found(rule, clip.outside, clip.beyond);
+            AA_TRY(child.add_allow(rule, clip.meets));
             continue;
         }
         const std::uint64_t before = meter.used();
@@ -88,7 +98,18 @@ Result<Composition> compose(std::shared_ptr<const Bounds> bounds, const LayerRul
     // rule clipped to G(p); D(p) everywhere.
     ChildProfileBuilder child(*bounds->base, *bounds->grant, id, metered);
     Clipper clipper(*bounds->grant, metered, out.findings);
-    AA_TRY(add_file_rules(layer, options, limits, meter, child, clipper, cost, out.findings));
+    // Every allow rule clipped in one walk; past the state budget, rule by rule.
+    std::optional<std::vector<RuleClip>> scan;
+    if (!options.clip_rule_by_rule) {
+        auto scanned = scan_clipping(*bounds, files, limits);
+        if (scanned) {
+            scan = std::move(*scanned);
+        } else if (meter.exhausted()) {
+            return too_much_work(layer, locate_costliest(layer, options), meter);
+        }
+    }
+    AA_TRY(add_file_rules(layer, scan ? &*scan : nullptr, options, limits, meter, child, clipper, cost,
+                          out.findings));
     clipper.finish();
     out.work = meter.used();
     if (!out.valid()) return out;

@@ -71,6 +71,10 @@ struct ComposeOptions {
     // A one-run layer is an allow-list on purpose: the notes would say so on
     // every run.
     bool removal_notes = true;
+    // Every allow rule compiled and searched on its own, as compose() did
+    // before it clipped all of them in one walk (clip_scan.h): the
+    // reference the tests compare the walk with. Same findings, same child.
+    bool clip_rule_by_rule = false;
     PermissionLimits limits;
     GlobRenderLimits render;
 };

@@ -18,6 +18,30 @@ bool same_rule(const FileRuleInfo& a, const FileRuleInfo& b) {
            a.globs == b.globs;
 }
 
+// The rules' automaton, each state labelled label(what its rules allow and
+// deny), minimised once: PermissionAutomaton::build minimises on the sets
+// of rules first, which explanations need and the proof does not.
+template <typename Fn>
+Result<Dfa> rules_dfa(const std::vector<FileRuleInfo>& rules, const PermissionLimits& limits, Fn label) {
+    Nfa nfa;
+    for (std::uint32_t id = 0; id < rules.size(); ++id) {
+        for (const auto& glob : rules[id].globs)
+            AA_TRY(add_glob(nfa, glob, id, rules[id].where, limits.glob));
+    }
+    AA_ASSIGN(TaggedDfa tagged, determinize(nfa, limits.dfa));
+    std::vector<Label> labels;
+    labels.reserve(tagged.tag_sets.size());
+    for (const auto& ids : tagged.tag_sets) {
+        MatchPerms m;
+        for (const auto id : ids) {
+            PermPair& target = rules[id].deny ? m.deny : m.allow;
+            target = target | rule_pair(rules[id]);
+        }
+        labels.push_back(label(m));
+    }
+    return minimize(map_labels(tagged.dfa, [&](Label l) { return labels[l]; }), limits.dfa);
+}
+
 // What the child's text allows each path (label: encode(pair)). The rules
 // of the section outside the grant, when the text holds every one of them,
 // come compiled with the bounds: the child allows the union of its allow
@@ -32,28 +56,23 @@ Result<Dfa> child_effective(const Bounds& bounds, const std::string& child_text,
         return std::any_of(rules.begin(), rules.end(),
                            [&](const FileRuleInfo& r) { return same_rule(k, r); });
     });
-    if (known.empty() || !all_there) {
-        AA_ASSIGN(PermissionAutomaton child, PermissionAutomaton::build(std::move(rules), metered));
-        return child.effective_dfa(limits);
-    }
+    if (known.empty() || !all_there)
+        return rules_dfa(rules, metered, [](const MatchPerms& m) { return encode(m.effective()); });
     std::erase_if(rules, [&](const FileRuleInfo& r) {
         return std::any_of(known.begin(), known.end(),
                            [&](const FileRuleInfo& k) { return same_rule(k, r); });
     });
     if (rules.empty()) return bounds.outside_dfa;
-    AA_ASSIGN(PermissionAutomaton rest, PermissionAutomaton::build(std::move(rules), metered));
-    AA_ASSIGN(
-        const Dfa rest_dfa,
-        minimize(map_labels(rest.dfa(), [&](Label l) { return LayerLabel::of(rest.label_perms(l)).pack(); }),
-                 limits));
-    AA_ASSIGN(Dfa both, product(
-                            bounds.outside_dfa, rest_dfa,
-                            [](Label o, Label r) {
-                                const LayerLabel rest_label = LayerLabel::unpack(r);
-                                return encode(minus(decode(o) | rest_label.allow, rest_label.deny));
-                            },
-                            limits));
-    return minimize(both, limits);
+    AA_ASSIGN(const Dfa rest_dfa,
+              rules_dfa(rules, metered, [](const MatchPerms& m) { return LayerLabel::of(m).pack(); }));
+    // Not minimised here: prove_child minimises its product with the layer.
+    return product(
+        bounds.outside_dfa, rest_dfa,
+        [](Label o, Label r) {
+            const LayerLabel rest_label = LayerLabel::unpack(r);
+            return encode(minus(decode(o) | rest_label.allow, rest_label.deny));
+        },
+        limits);
 }
 
 // What the proof asks of one path: base ∩ child is the formula, and the

@@ -124,7 +124,8 @@ Status add_removal_notes(const Bounds& bounds, const Dfa& layer_dfa, const Layer
                                  return out;
                              },
                              limits));
-    AA_ASSIGN(joint, minimize(joint, limits));
+    // Not minimised: the product holds only reachable states, so its labels
+    // are the minimal automaton's, and a witness depends on the set alone.
     const std::set<Label> labels(joint.label.begin(), joint.label.end());
 
     // Grant rules where the base allows no file at all, yet the layer allows one.

@@ -271,7 +271,7 @@ TEST(HostileLayer, TheWorkBudgetIsConfigurable) {
     ASSERT_FALSE(refused.ok());
     EXPECT_EQ(refused.error().kind, ErrorKind::Limit);
     auto wide =
-        compose(h.bounds, h.read("owner /home/u/**a???????????? rw,\n", generous), LayerId{1000, "h"});
+        compose(h.bounds, h.read("owner /home/u/**a????????????? rw,\n", generous), LayerId{1000, "h"});
     ASSERT_TRUE(wide.ok()) << wide.error().format();
     EXPECT_GT(wide->work, LayerLimits::kDefaultComposeWork);
 }
