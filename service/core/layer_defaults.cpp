@@ -79,7 +79,8 @@ void LayerManager::ensure_defaults(std::uint32_t uid) {
         plan = plan_defaults({uid});
     }
     const std::vector<LayerKey> keys(plan.added.begin(), plan.added.end());
-    recompute_all(keys, log_, [this](const LayerKey& key, bool) { notify(LayerEvent::Added, key); });
+    recompute_all(keys, nullptr, log_,
+                  [this](const LayerKey& key, Recomputed) { notify(LayerEvent::Added, key); });
 }
 
 void LayerManager::people_changed() {
