@@ -26,7 +26,8 @@ ServiceError policy_error(ServiceErrorKind kind, const policy::Error& e) {
 PolicyCatalog::PolicyCatalog(const policy::SourceReader& reader, CatalogConfig config)
     : reader_(reader),
       config_(std::move(config)),
-      tunables_(fail(ServiceErrorKind::Internal, "the tunables have not been read")) {}
+      tunables_(fail(ServiceErrorKind::Internal, "the tunables have not been read")),
+      bounds_(config_.bounds_cache_size) {}
 
 std::shared_ptr<const PolicyCatalog> PolicyCatalog::read(const policy::SourceReader& reader,
                                                          CatalogConfig config,

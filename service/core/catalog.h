@@ -28,6 +28,11 @@ struct CatalogConfig {
     std::string grants_dir = AALAYER_CONFDIR "/grants.d";
     std::vector<std::string> include_dirs{"/etc/apparmor.d"};
     policy::PermissionLimits limits;
+    // How many users' bounds (a base with a user's grant, prepared) a
+    // catalog keeps, and how many layers' compositions the manager keeps for
+    // queries; the others are computed again when asked (aalayerd.conf:
+    // bounds_cache_size).
+    std::size_t bounds_cache_size = 16;
 };
 
 // What changed between two catalogs, as base names (sorted): for the

@@ -59,6 +59,7 @@ void LayerManager::drop_gone_defaults(const std::set<LayerKey>& keys, const Mess
         {
             const std::lock_guard lock(mutex_);
             layers_.erase(key);
+            compositions_.erase(key);
         }
         denials_.forget(key);
         log(kernel_name + ": removed, the admin took this default layer away");

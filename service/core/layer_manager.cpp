@@ -91,6 +91,7 @@ LayerManager::LayerManager(Ports ports, CatalogConfig catalog, ServiceLimits lim
       limits_(limits),
       catalog_config_(std::move(catalog)),
       catalog_{std::make_shared<const PolicyCatalog>(ports.reader, catalog_config_), 0},
+      compositions_(catalog_config_.bounds_cache_size),
       denials_(limits.denials) {
     limits_.layer.max_text_bytes = limits_.max_text_bytes;
     limits_.layer.abi = ports_.kernel.system_abi();
@@ -409,9 +410,13 @@ Outcome<std::vector<policy::Finding>> LayerManager::commit(const LayerKey& key, 
         entry.state = loaded_state();
         entry.findings = findings;
         entry.loaded_text = prepared.composed.child_text;
-        entry.composition = std::make_shared<const policy::Composition>(std::move(prepared.composed));
         entry.generation = prepared.generation;
         entry.inputs = std::move(prepared.inputs);
+        entry.version = next_version_++;
+        entry.child_sum = std::hash<std::string>{}(prepared.composed.child_text);
+        // Who just applied a layer is likely to ask about it next.
+        compositions_.put(key, entry.version,
+                          std::make_shared<const policy::Composition>(std::move(prepared.composed)));
     }
     // A reload that came while this was composed has passed this layer by.
     // The kernel's list is read only if it does recompute (rarely).
@@ -472,6 +477,7 @@ ServiceStatus LayerManager::remove(const Caller& caller, std::optional<std::uint
         {
             const std::lock_guard lock(mutex_);
             layers_.erase(key);
+            compositions_.erase(key);
             if (is_admins) declined_.insert(key);
         }
         denials_.forget(key);

@@ -17,6 +17,7 @@
 #include "policy/engine/compose.h"
 #include "policy/engine/one_run.h"
 #include "service/core/catalog.h"
+#include "service/core/composition_cache.h"
 #include "service/core/denial_keeper.h"
 #include "service/core/denials.h"
 #include "service/core/keyed_locks.h"
@@ -305,17 +306,26 @@ private:
         StoredLayer stored;
         LayerState state = LayerState::Invalid;
         std::vector<policy::Finding> findings;
-        std::shared_ptr<const policy::Composition> composition;  // set when valid and loaded
         std::string loaded_text;       // what the kernel holds for the layer (empty: nothing)
         std::uint64_t generation = 0;  // of the catalog it was computed with; 0: not yet
-        // What `composition` was computed from; none when it did not compose.
+        // What its composition was computed from; none when it did not
+        // compose (queries then answer InvalidLayer). The composition itself
+        // is kept only while asked about (compositions_).
         std::shared_ptr<const LayerInputs> inputs;
+        std::uint64_t version = 0;  // changes each time it is computed; compositions_ keys on it
+        // A hash of its composition's child text: a composition built again
+        // for a query must be the same one (composition_of).
+        std::size_t child_sum = 0;
     };
     struct CatalogRef {
         std::shared_ptr<const PolicyCatalog> catalog;
         std::uint64_t generation = 0;
     };
 
+    // The layer's composition: kept from a recent query or apply, or
+    // composed again from its stored text for the user it was computed for
+    // (NoSuchLayer, or InvalidLayer with its findings).
+    Outcome<std::shared_ptr<const policy::Composition>> composition_of(const LayerKey& key) const;
     // The composition of the caller's own valid layer (NoSuchLayer, or InvalidLayer with its findings).
     Outcome<std::shared_ptr<const policy::Composition>> own_composition(const Caller& caller,
                                                                         const std::string& base,
@@ -433,6 +443,8 @@ private:
     mutable std::mutex mutex_;  // guards everything below; never held across a compose or a parser run
     CatalogRef catalog_;
     std::map<LayerKey, Entry> layers_;
+    std::uint64_t next_version_ = 1;
+    mutable CompositionCache compositions_;
     std::map<LayerKey, std::size_t> creating_;            // new layers being applied now
     std::set<LayerKey> declined_;                         // admin's defaults their users removed
     std::set<std::uint32_t> defaults_given_;              // uids given the defaults of the current catalog

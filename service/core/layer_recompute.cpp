@@ -2,6 +2,7 @@
 // every layer computed with an older catalog, on the Executor's threads.
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <mutex>
 
 #include "policy/engine/widening.h"
@@ -17,7 +18,6 @@ LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry e
     LayerInputs inputs;
     auto composed = identity ? compose(catalog, entry.stored, identity.value(), &inputs)
                              : Outcome<policy::Composition>(identity.error());
-    entry.composition.reset();
     entry.inputs.reset();
     if (!composed) {
         const ServiceError& e = composed.error();
@@ -59,14 +59,14 @@ LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry e
         log(kernel_name + ": the admin's change would widen it; held to what its owner accepted");
     }
     entry.state = settled.review ? LayerState::Review : loaded_state();
-    entry.composition = std::make_shared<const policy::Composition>(std::move(composed.value()));
     entry.inputs = std::make_shared<const LayerInputs>(std::move(inputs));
+    entry.child_sum = std::hash<std::string>{}(composed->child_text);
     return entry;
 }
 
 bool LayerManager::still_current(const PolicyCatalog& catalog, const Entry& entry, ProfileSnapshot& loaded,
                                  InputsCheck& check) const {
-    if (!entry.inputs || !entry.composition) return false;
+    if (!entry.inputs) return false;
     // Invalid, failed and stale layers are few and may mend (a parser that
     // failed once, a base that comes back): they are always recomputed.
     if (entry.state != LayerState::Active && entry.state != LayerState::Compiled &&
@@ -197,7 +197,7 @@ LayerManager::Recomputed LayerManager::recompute(const LayerKey& key, ProfileSna
         // One stored layer must never stop the service: it fails alone.
         log(kernel_name_of(entry.stored) + ": unexpected error: " + e.what());
         entry.state = LayerState::Failed;
-        entry.composition.reset();
+        entry.inputs.reset();
         entry.findings = {policy::Finding{policy::Severity::Error,
                                           policy::Location{layer_source_name(entry.stored.name), 0, 0},
                                           "internal error while computing this layer; the system log has the "
@@ -211,6 +211,8 @@ LayerManager::Recomputed LayerManager::recompute(const LayerKey& key, ProfileSna
     const bool changed = entry.state != state_before || entry.findings != findings_before ||
                          (admins_before && admins_before->updated_at != entry.stored.updated_at);
     const std::lock_guard lock(mutex_);
+    entry.version = next_version_++;
+    compositions_.erase(key);
     layers_[key] = std::move(entry);  // still there: removing it takes the layer's lock, which we hold
     return changed ? Recomputed::Changed : Recomputed::Unchanged;
 }
