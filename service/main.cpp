@@ -137,6 +137,7 @@ int run(const DaemonConfig& config) {
     CatalogConfig catalog;
     catalog.profiles_dir = config.profiles_dir;
     catalog.grants_dir = config.grants_dir;
+    catalog.bounds_cache_size = config.bounds_cache_size;
     // Every thread of the service but the bus thread is the pool's: it serves
     // requests, and lends its threads to the recompute at start and reload.
     WorkerPool pool(WorkerPool::Limits{config.workers, config.max_queued, config.max_queued_per_user});

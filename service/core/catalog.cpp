@@ -26,7 +26,8 @@ ServiceError policy_error(ServiceErrorKind kind, const policy::Error& e) {
 PolicyCatalog::PolicyCatalog(const policy::SourceReader& reader, CatalogConfig config)
     : reader_(reader),
       config_(std::move(config)),
-      tunables_(fail(ServiceErrorKind::Internal, "the tunables have not been read")) {}
+      tunables_(fail(ServiceErrorKind::Internal, "the tunables have not been read")),
+      bounds_(config_.bounds_cache_size) {}
 
 std::shared_ptr<const PolicyCatalog> PolicyCatalog::read(const policy::SourceReader& reader,
                                                          CatalogConfig config,
@@ -40,8 +41,11 @@ std::shared_ptr<const PolicyCatalog> PolicyCatalog::read(const policy::SourceRea
 std::vector<std::string> PolicyCatalog::scan() {
     std::vector<std::string> problems;
     {
-        const Loader system(reader_, system_options());
+        auto record = std::make_shared<SourceRecord>();
+        const RecordingReader recording(reader_, *record);
+        const Loader system(recording, system_options());
         auto t = policy::load_tunables(system);
+        tunables_sources_ = std::move(record);
         if (t) {
             tunables_ = std::move(*t);
         } else {
@@ -159,15 +163,18 @@ PolicyCatalog::BaseOutcome PolicyCatalog::base_policy(const std::string& base) c
                     "no base profile named '" + base + "' in " + config_.profiles_dir);
     }
     return bases_.get(base, [&]() -> BaseOutcome {
-        const Loader system(reader_, system_options());
+        auto record = std::make_shared<SourceRecord>();
+        const RecordingReader recording(reader_, *record);
+        const Loader system(recording, system_options());
         auto compiled = policy::compile_base(system, file->second, base, config_.limits);
         if (!compiled) return policy_error(ServiceErrorKind::Internal, compiled.error());
-        return std::make_shared<const policy::BasePolicy>(std::move(*compiled));
+        return CompiledBase{std::make_shared<const policy::BasePolicy>(std::move(*compiled)),
+                            std::move(record)};
     });
 }
 
-Outcome<policy::Grant> PolicyCatalog::grant_for(const std::string& base,
-                                                const policy::UserIdentity& user) const {
+Outcome<policy::Grant> PolicyCatalog::grant_for(const std::string& base, const policy::UserIdentity& user,
+                                                SourceRecord* record) const {
     const auto file = grant_files_.find(base);
     if (file == grant_files_.end()) {
         return fail(ServiceErrorKind::NotGranted,
@@ -175,7 +182,9 @@ Outcome<policy::Grant> PolicyCatalog::grant_for(const std::string& base,
     }
     auto options = user_options(user);
     if (!options) return options.error();
-    const Loader loader(reader_, policy::grant_load_options(std::move(options.value())));
+    SourceRecord unasked;
+    const RecordingReader recording(reader_, record != nullptr ? *record : unasked);
+    const Loader loader(recording, policy::grant_load_options(std::move(options.value())));
     auto loaded = loader.load_file(file->second);
     if (!loaded) return policy_error(ServiceErrorKind::NotGranted, loaded.error());
     auto grants = policy::read_grants(*loaded);
@@ -185,24 +194,43 @@ Outcome<policy::Grant> PolicyCatalog::grant_for(const std::string& base,
     return fail(ServiceErrorKind::NotGranted, "the grant for '" + base + "' is gone from " + file->second);
 }
 
-PolicyCatalog::BoundsOutcome PolicyCatalog::bounds(const std::string& base,
-                                                   const policy::UserIdentity& user) const {
+PolicyCatalog::BoundsOutcome PolicyCatalog::prepared_bounds(const std::string& base,
+                                                            const policy::UserIdentity& user) const {
     return bounds_.get(std::make_pair(base, user.uid), [&]() -> BoundsOutcome {
         auto b = base_policy(base);
         if (!b) return b.error();
-        auto grant = grant_for(base, user);
+        auto grant_record = std::make_shared<SourceRecord>();
+        auto grant = grant_for(base, user, grant_record.get());
         if (!grant) return grant.error();
         auto compiled = policy::compile_grant(std::move(grant.value()), config_.limits);
         if (!compiled) return policy_error(ServiceErrorKind::NotGranted, compiled.error());
         auto prepared = policy::prepare_bounds(
-            b.value(), std::make_shared<const policy::CompiledGrant>(std::move(*compiled)),
+            b->policy, std::make_shared<const policy::CompiledGrant>(std::move(*compiled)),
             config_.limits.dfa);
         if (!prepared) return policy_error(ServiceErrorKind::Internal, prepared.error());
-        return *prepared;
+        return PreparedBounds{*prepared, {tunables_sources_, b->sources, std::move(grant_record)}};
     });
 }
 
-PolicyCatalog::BoundsOutcome PolicyCatalog::bounds_without_grant(const std::string& base) const {
+Outcome<std::shared_ptr<const policy::Bounds>> PolicyCatalog::bounds(const std::string& base,
+                                                                     const policy::UserIdentity& user) const {
+    auto prepared = prepared_bounds(base, user);
+    if (!prepared) return prepared.error();
+    return prepared->bounds;
+}
+
+std::string PolicyCatalog::base_file(const std::string& base) const {
+    const auto it = base_files_.find(base);
+    return it == base_files_.end() ? "" : it->second;
+}
+
+std::string PolicyCatalog::grant_file(const std::string& base) const {
+    const auto it = grant_files_.find(base);
+    return it == grant_files_.end() ? "" : it->second;
+}
+
+Outcome<std::shared_ptr<const policy::Bounds>> PolicyCatalog::bounds_without_grant(
+    const std::string& base) const {
     auto b = base_policy(base);
     if (!b) return b.error();
     policy::Grant empty;
@@ -210,7 +238,7 @@ PolicyCatalog::BoundsOutcome PolicyCatalog::bounds_without_grant(const std::stri
     auto compiled = policy::compile_grant(std::move(empty), config_.limits);
     if (!compiled) return policy_error(ServiceErrorKind::Internal, compiled.error());
     auto prepared = policy::prepare_bounds(
-        b.value(), std::make_shared<const policy::CompiledGrant>(std::move(*compiled)), config_.limits.dfa);
+        b->policy, std::make_shared<const policy::CompiledGrant>(std::move(*compiled)), config_.limits.dfa);
     if (!prepared) return policy_error(ServiceErrorKind::Internal, prepared.error());
     return *prepared;
 }
@@ -238,9 +266,14 @@ Outcome<std::string> PolicyCatalog::grant_text(const std::string& base,
 }
 
 Outcome<policy::Loader> PolicyCatalog::layer_loader(const policy::UserIdentity& user) const {
+    return layer_loader(user, reader_);
+}
+
+Outcome<policy::Loader> PolicyCatalog::layer_loader(const policy::UserIdentity& user,
+                                                    const policy::SourceReader& via) const {
     auto options = user_options(user);
     if (!options) return options.error();
-    return Loader(reader_, std::move(options.value()));
+    return Loader(via, std::move(options.value()));
 }
 
 }  // namespace aalayer::service

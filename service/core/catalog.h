@@ -16,6 +16,7 @@
 #include "policy/engine/grant_check.h"
 #include "policy/engine/identity.h"
 #include "policy/source/reader.h"
+#include "service/core/layer_inputs.h"
 #include "service/core/once_cache.h"
 #include "service/core/outcome.h"
 #include "service/install_paths.h"  // generated in the build directory: AALAYER_CONFDIR
@@ -27,6 +28,11 @@ struct CatalogConfig {
     std::string grants_dir = AALAYER_CONFDIR "/grants.d";
     std::vector<std::string> include_dirs{"/etc/apparmor.d"};
     policy::PermissionLimits limits;
+    // How many users' bounds (a base with a user's grant, prepared) a
+    // catalog keeps, and how many layers' compositions the manager keeps for
+    // queries; the others are computed again when asked (aalayerd.conf:
+    // bounds_cache_size).
+    std::size_t bounds_cache_size = 16;
 };
 
 // What changed between two catalogs, as base names (sorted): for the
@@ -66,9 +72,19 @@ public:
     [[nodiscard]] const policy::DefaultLayerSource* default_layer(const std::string& base,
                                                                   const std::string& name) const;
 
-    // The base and the user's grant, prepared for composition (cached).
+    // The base and the user's grant, prepared for composition (cached), and
+    // what they were read from: the tunables, the base's files, the grant file.
+    struct PreparedBounds {
+        std::shared_ptr<const policy::Bounds> bounds;
+        std::vector<std::shared_ptr<const SourceRecord>> sources;
+    };
+    [[nodiscard]] Outcome<PreparedBounds> prepared_bounds(const std::string& base,
+                                                          const policy::UserIdentity& user) const;
     [[nodiscard]] Outcome<std::shared_ptr<const policy::Bounds>> bounds(
         const std::string& base, const policy::UserIdentity& user) const;
+    // The file the base profile was found in, and the grant file for it ("" when none).
+    [[nodiscard]] std::string base_file(const std::string& base) const;
+    [[nodiscard]] std::string grant_file(const std::string& base) const;
     // The base with an empty grant: what a layer's deny rules alone compose with.
     [[nodiscard]] Outcome<std::shared_ptr<const policy::Bounds>> bounds_without_grant(
         const std::string& base) const;
@@ -79,15 +95,24 @@ public:
     [[nodiscard]] CatalogChanges changes_since(const PolicyCatalog& before) const;
     // A loader for the user's layer text: system include dirs, user variables.
     [[nodiscard]] Outcome<policy::Loader> layer_loader(const policy::UserIdentity& user) const;
+    // The same reading through `via` (a RecordingReader around reader()).
+    [[nodiscard]] Outcome<policy::Loader> layer_loader(const policy::UserIdentity& user,
+                                                       const policy::SourceReader& via) const;
+    [[nodiscard]] const policy::SourceReader& reader() const { return reader_; }
 
 private:
-    using BoundsOutcome = Outcome<std::shared_ptr<const policy::Bounds>>;
-    using BaseOutcome = Outcome<std::shared_ptr<const policy::BasePolicy>>;
+    using BoundsOutcome = Outcome<PreparedBounds>;
+    struct CompiledBase {
+        std::shared_ptr<const policy::BasePolicy> policy;
+        std::shared_ptr<const SourceRecord> sources;
+    };
+    using BaseOutcome = Outcome<CompiledBase>;
 
     std::vector<std::string> scan();
     [[nodiscard]] BaseOutcome base_policy(const std::string& base) const;
-    [[nodiscard]] Outcome<policy::Grant> grant_for(const std::string& base,
-                                                   const policy::UserIdentity& user) const;
+    // `record`, when given, gets what the grant was read from.
+    [[nodiscard]] Outcome<policy::Grant> grant_for(const std::string& base, const policy::UserIdentity& user,
+                                                   SourceRecord* record = nullptr) const;
     [[nodiscard]] policy::LoadOptions system_options() const;
     // The system options with the tunables and the user's @{HOME}, @{USER}, @{UID}.
     [[nodiscard]] Outcome<policy::LoadOptions> user_options(const policy::UserIdentity& user) const;
@@ -103,6 +128,7 @@ private:
     std::map<std::string, std::size_t> grant_sums_;
     std::map<std::string, std::size_t> base_sums_;
     Outcome<policy::VariableTable> tunables_;
+    std::shared_ptr<const SourceRecord> tunables_sources_;
     mutable OnceCache<std::string, BaseOutcome> bases_;
     mutable OnceCache<std::pair<std::string, std::uint32_t>, BoundsOutcome> bounds_;
 };

@@ -59,6 +59,7 @@ void LayerManager::drop_gone_defaults(const std::set<LayerKey>& keys, const Mess
         {
             const std::lock_guard lock(mutex_);
             layers_.erase(key);
+            compositions_.erase(key);
         }
         denials_.forget(key);
         log(kernel_name + ": removed, the admin took this default layer away");
@@ -79,7 +80,8 @@ void LayerManager::ensure_defaults(std::uint32_t uid) {
         plan = plan_defaults({uid});
     }
     const std::vector<LayerKey> keys(plan.added.begin(), plan.added.end());
-    recompute_all(keys, log_, [this](const LayerKey& key, bool) { notify(LayerEvent::Added, key); });
+    recompute_all(keys, nullptr, log_,
+                  [this](const LayerKey& key, Recomputed) { notify(LayerEvent::Added, key); });
 }
 
 void LayerManager::people_changed() {

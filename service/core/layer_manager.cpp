@@ -1,6 +1,7 @@
 #include "service/core/layer_manager.h"
 
 #include <algorithm>
+#include <functional>
 #include <string_view>
 
 #include "policy/common/utf8.h"
@@ -50,6 +51,39 @@ ServiceStatus valid_layer_name(const std::string& name) {
     return Done{};
 }
 
+// Everything the manager's configuration puts into a composition, as one
+// number: LayerInputs keeps it, so a layer computed under other settings is
+// never taken for current.
+std::uint64_t settings_fingerprint(const policy::LayerLimits& layer, const CatalogConfig& config) {
+    std::string all;
+    const auto add = [&](const auto& value) {
+        all += std::to_string(value);
+        all += '\0';
+    };
+    add(layer.max_text_bytes);
+    add(layer.max_rules);
+    add(layer.max_depth);
+    add(layer.max_alternation);
+    add(layer.max_pattern_bytes);
+    add(layer.max_expansions);
+    add(layer.max_compose_work);
+    add(static_cast<int>(layer.abi.userns));
+    add(static_cast<int>(layer.abi.mqueue));
+    add(config.limits.glob.max_length);
+    add(config.limits.glob.max_alternation_depth);
+    add(config.limits.glob.max_nfa_states);
+    add(config.limits.dfa.max_states);
+    for (const auto* dir : {&config.profiles_dir, &config.grants_dir}) {
+        all += *dir;
+        all += '\0';
+    }
+    for (const auto& dir : config.include_dirs) {
+        all += dir;
+        all += '\0';
+    }
+    return std::hash<std::string>{}(all);
+}
+
 }  // namespace
 
 LayerManager::LayerManager(Ports ports, CatalogConfig catalog, ServiceLimits limits)
@@ -57,9 +91,11 @@ LayerManager::LayerManager(Ports ports, CatalogConfig catalog, ServiceLimits lim
       limits_(limits),
       catalog_config_(std::move(catalog)),
       catalog_{std::make_shared<const PolicyCatalog>(ports.reader, catalog_config_), 0},
+      compositions_(catalog_config_.bounds_cache_size),
       denials_(limits.denials) {
     limits_.layer.max_text_bytes = limits_.max_text_bytes;
     limits_.layer.abi = ports_.kernel.system_abi();
+    settings_ = settings_fingerprint(limits_.layer, catalog_config_);
     denials_.set_known([this](const LayerKey& key) {
         const std::lock_guard lock(mutex_);
         return layers_.contains(key);
@@ -190,10 +226,13 @@ ServiceStatus LayerManager::admissible(const CatalogRef& catalog, const LayerKey
 }
 
 Outcome<policy::Composition> LayerManager::compose(const PolicyCatalog& catalog, const StoredLayer& layer,
-                                                   const policy::UserIdentity& identity) const {
-    auto bounds = catalog.bounds(layer.base, identity);
+                                                   const policy::UserIdentity& identity,
+                                                   LayerInputs* inputs) const {
+    auto bounds = catalog.prepared_bounds(layer.base, identity);
     if (!bounds) return bounds.error();
-    auto loader = catalog.layer_loader(identity);
+    auto own_sources = std::make_shared<SourceRecord>();
+    const RecordingReader recording(catalog.reader(), *own_sources);
+    auto loader = catalog.layer_loader(identity, recording);
     if (!loader) return loader.error();
     // The admin's default is named by its file, so the admin's log points at it.
     const policy::DefaultLayerSource* admins =
@@ -201,12 +240,21 @@ Outcome<policy::Composition> LayerManager::compose(const PolicyCatalog& catalog,
     const policy::LayerRules rules =
         policy::read_layer(loader.value(), layer.text,
                            admins != nullptr ? admins->path : layer_source_name(layer.name), limits_.layer);
+    if (inputs != nullptr) {
+        inputs->sources = bounds->sources;
+        if (!own_sources->answers.empty()) inputs->sources.push_back(std::move(own_sources));
+        inputs->base_file = catalog.base_file(layer.base);
+        inputs->grant_file = catalog.grant_file(layer.base);
+        inputs->default_path = admins != nullptr ? admins->path : "";
+        inputs->identity = identity;
+        inputs->settings = settings_;
+    }
     policy::ComposeOptions options;
     options.limits = catalog_config_.limits;
     options.strict = layer.strict;
     options.complain = layer.complain;
     options.removal_notes = !policy::transient_serial(layer.name);
-    auto composed = policy::compose(bounds.value(), rules, policy::LayerId{layer.uid, layer.name}, options);
+    auto composed = policy::compose(bounds->bounds, rules, policy::LayerId{layer.uid, layer.name}, options);
     if (!composed) return from_engine(composed.error());
     if (!identity.resolved_home.empty()) {
         composed->findings.push_back(
@@ -292,7 +340,8 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
     // the admin's edits (an accept, a mode switch or a reset send it).
     if (const auto* d = catalog.catalog->default_layer(base, name); d != nullptr && d->text == text)
         stored.origin = LayerOrigin::Admin;
-    auto composed = compose(*catalog.catalog, stored, identity.value());
+    LayerInputs inputs;
+    auto composed = compose(*catalog.catalog, stored, identity.value(), &inputs);
     if (!composed) return composed.error();
     if (!composed->valid()) {
         return ServiceError{ServiceErrorKind::InvalidLayer, format_findings(composed->findings),
@@ -302,13 +351,14 @@ Outcome<std::vector<policy::Finding>> LayerManager::apply(const Caller& caller,
     // No lock is held while polkit answers: that may take seconds.
     if (auto st = authorize(caller, for_uid ? kActionManageAny : kActionManageOwn, options.interactive); !st)
         return st.error();
-    auto prepared = prepare(std::move(stored), std::move(composed.value()), catalog.generation);
+    auto prepared =
+        prepare(std::move(stored), std::move(composed.value()), catalog.generation, std::move(inputs));
     if (!prepared) return prepared.error();
     return commit(key, std::move(prepared.value()));
 }
 
 Outcome<LayerManager::Prepared> LayerManager::prepare(StoredLayer stored, policy::Composition composed,
-                                                      std::uint64_t generation) {
+                                                      std::uint64_t generation, LayerInputs inputs) {
     auto child = ports_.kernel.compile(kernel_name_of(stored), composed.child_text);
     if (!child) return child.error();
     // Written and synced before the kernel takes the child; it takes the old
@@ -316,8 +366,12 @@ Outcome<LayerManager::Prepared> LayerManager::prepare(StoredLayer stored, policy
     // acknowledged layer is on disk.
     auto staged = ports_.store.stage(stored);
     if (!staged) return staged.error();
-    return Prepared{std::move(stored), std::move(composed), std::move(child.value()),
-                    std::move(staged.value()), generation};
+    return Prepared{std::move(stored),
+                    std::move(composed),
+                    std::move(child.value()),
+                    std::move(staged.value()),
+                    generation,
+                    std::make_shared<const LayerInputs>(std::move(inputs))};
 }
 
 Outcome<std::vector<policy::Finding>> LayerManager::commit(const LayerKey& key, Prepared prepared) {
@@ -356,11 +410,18 @@ Outcome<std::vector<policy::Finding>> LayerManager::commit(const LayerKey& key, 
         entry.state = loaded_state();
         entry.findings = findings;
         entry.loaded_text = prepared.composed.child_text;
-        entry.composition = std::make_shared<const policy::Composition>(std::move(prepared.composed));
         entry.generation = prepared.generation;
+        entry.inputs = std::move(prepared.inputs);
+        entry.version = next_version_++;
+        entry.child_sum = std::hash<std::string>{}(prepared.composed.child_text);
+        // Who just applied a layer is likely to ask about it next.
+        compositions_.put(key, entry.version,
+                          std::make_shared<const policy::Composition>(std::move(prepared.composed)));
     }
     // A reload that came while this was composed has passed this layer by.
-    recompute(key, ports_.kernel.loaded_profiles(), log_);
+    // The kernel's list is read only if it does recompute (rarely).
+    ProfileSnapshot kernel_profiles(ports_.kernel);
+    recompute(key, kernel_profiles, nullptr, log_);
     notify(LayerEvent::Changed, key);
     return findings;
 }
@@ -416,6 +477,7 @@ ServiceStatus LayerManager::remove(const Caller& caller, std::optional<std::uint
         {
             const std::lock_guard lock(mutex_);
             layers_.erase(key);
+            compositions_.erase(key);
             if (is_admins) declined_.insert(key);
         }
         denials_.forget(key);

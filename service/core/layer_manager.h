@@ -17,10 +17,13 @@
 #include "policy/engine/compose.h"
 #include "policy/engine/one_run.h"
 #include "service/core/catalog.h"
+#include "service/core/composition_cache.h"
 #include "service/core/denial_keeper.h"
 #include "service/core/denials.h"
 #include "service/core/keyed_locks.h"
+#include "service/core/layer_inputs.h"
 #include "service/core/ports.h"
+#include "service/core/profile_snapshot.h"
 
 namespace aalayer::service {
 
@@ -303,15 +306,26 @@ private:
         StoredLayer stored;
         LayerState state = LayerState::Invalid;
         std::vector<policy::Finding> findings;
-        std::shared_ptr<const policy::Composition> composition;  // set when valid and loaded
         std::string loaded_text;       // what the kernel holds for the layer (empty: nothing)
         std::uint64_t generation = 0;  // of the catalog it was computed with; 0: not yet
+        // What its composition was computed from; none when it did not
+        // compose (queries then answer InvalidLayer). The composition itself
+        // is kept only while asked about (compositions_).
+        std::shared_ptr<const LayerInputs> inputs;
+        std::uint64_t version = 0;  // changes each time it is computed; compositions_ keys on it
+        // A hash of its composition's child text: a composition built again
+        // for a query must be the same one (composition_of).
+        std::size_t child_sum = 0;
     };
     struct CatalogRef {
         std::shared_ptr<const PolicyCatalog> catalog;
         std::uint64_t generation = 0;
     };
 
+    // The layer's composition: kept from a recent query or apply, or
+    // composed again from its stored text for the user it was computed for
+    // (NoSuchLayer, or InvalidLayer with its findings).
+    Outcome<std::shared_ptr<const policy::Composition>> composition_of(const LayerKey& key) const;
     // The composition of the caller's own valid layer (NoSuchLayer, or InvalidLayer with its findings).
     Outcome<std::shared_ptr<const policy::Composition>> own_composition(const Caller& caller,
                                                                         const std::string& base,
@@ -370,23 +384,34 @@ private:
     // The base has a grant, and the uid has room for the layer (counting the
     // layers being created now when `reserve`, which then adds this one).
     ServiceStatus admissible(const CatalogRef& catalog, const LayerKey& key, bool reserve);
-    // The composition keeps its findings even when it is invalid.
+    // The composition keeps its findings even when it is invalid. `inputs`,
+    // when given, gets what it was computed from.
     Outcome<policy::Composition> compose(const PolicyCatalog& catalog, const StoredLayer& layer,
-                                         const policy::UserIdentity& identity) const;
+                                         const policy::UserIdentity& identity,
+                                         LayerInputs* inputs = nullptr) const;
     // A layer computed afresh: composed and loaded, or its denies alone loaded.
-    // What the kernel held when a recompute began (ports.h, loaded_profiles).
-    using LoadedProfiles = std::optional<std::unordered_set<std::string>>;
-    Entry computed(const PolicyCatalog& catalog, Entry entry, const LoadedProfiles& loaded,
-                   const MessageLog& log);
+    Entry computed(const PolicyCatalog& catalog, Entry entry, ProfileSnapshot& loaded, const MessageLog& log);
     void load_denies_only(const PolicyCatalog& catalog, Entry& entry, const policy::UserIdentity& identity,
                           const MessageLog& log);
+    enum class Recomputed : std::uint8_t {
+        Current,    // computed with the current catalog already (or gone)
+        Skipped,    // nothing it was computed from changed: only marked current
+        Unchanged,  // recomputed; what the bus shows of it is the same
+        Changed,    // recomputed; what the bus shows of it changed
+    };
     // With the layer's lock held: recomputes it if the catalog is newer than
-    // the one it was computed with. Whether what the bus shows of it changed.
-    bool recompute(const LayerKey& key, const LoadedProfiles& loaded, const MessageLog& log);
-    // recompute() for each key, several at a time (on the Executor); `done` (whether the key
-    // changed) runs under the key's lock, so one layer's events stay in order.
-    void recompute_all(const std::vector<LayerKey>& keys, const MessageLog& log,
-                       const std::function<void(const LayerKey&, bool)>& done);
+    // the one it was computed with, unless `check` finds its inputs unchanged.
+    Recomputed recompute(const LayerKey& key, ProfileSnapshot& loaded, InputsCheck* check,
+                         const MessageLog& log);
+    // Whether a layer may keep what it was computed with under `catalog`:
+    // it composed, the kernel still holds its child, and `check` finds its inputs as they were.
+    bool still_current(const PolicyCatalog& catalog, const Entry& entry, ProfileSnapshot& loaded,
+                       InputsCheck& check) const;
+    // recompute() for each key, several at a time (on the Executor); `done`
+    // runs under the key's lock, so one layer's events stay in order. With
+    // `check`, layers whose inputs did not change are skipped.
+    void recompute_all(const std::vector<LayerKey>& keys, InputsCheck* check, const MessageLog& log,
+                       const std::function<void(const LayerKey&, Recomputed)>& done);
     // An apply that polkit allowed, ready to go in: compiled for the kernel
     // and staged on disk, nothing changed yet.
     struct Prepared {
@@ -395,8 +420,10 @@ private:
         std::unique_ptr<CompiledChild> child;
         std::unique_ptr<StagedWrite> staged;
         std::uint64_t generation = 0;  // of the catalog it was composed with
+        std::shared_ptr<const LayerInputs> inputs;
     };
-    Outcome<Prepared> prepare(StoredLayer stored, policy::Composition composed, std::uint64_t generation);
+    Outcome<Prepared> prepare(StoredLayer stored, policy::Composition composed, std::uint64_t generation,
+                              LayerInputs inputs);
     // Under the layer's lock: quota again, load, commit the file, publish.
     Outcome<std::vector<policy::Finding>> commit(const LayerKey& key, Prepared prepared);
     // Puts the kernel back as it was before a failed apply.
@@ -407,12 +434,17 @@ private:
     Ports ports_;
     ServiceLimits limits_;
     CatalogConfig catalog_config_;
+    // A fingerprint of the settings above that shape a composition (the abi
+    // included): a layer computed under others is recomputed.
+    std::uint64_t settings_ = 0;
     KeyedLocks<LayerKey> layer_locks_;
     std::mutex refresh_mutex_;  // one reload at a time
     MessageLog log_ = [](const std::string&) {};
     mutable std::mutex mutex_;  // guards everything below; never held across a compose or a parser run
     CatalogRef catalog_;
     std::map<LayerKey, Entry> layers_;
+    std::uint64_t next_version_ = 1;
+    mutable CompositionCache compositions_;
     std::map<LayerKey, std::size_t> creating_;            // new layers being applied now
     std::set<LayerKey> declined_;                         // admin's defaults their users removed
     std::set<std::uint32_t> defaults_given_;              // uids given the defaults of the current catalog

@@ -2,6 +2,7 @@
 // what it gets, where two layers differ, a layer's source. None of them
 // writes; each takes the manager's lock only to find the composition.
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include "policy/automaton/paths.h"
@@ -75,18 +76,12 @@ Outcome<ExplainResult> LayerManager::explain(const Caller& caller, std::uint32_t
             composition = run->second.composition;
     }
     if (!composition) {
-        const std::lock_guard lock(mutex_);
-        const auto it = layers_.find(LayerKey{uid, base, name});
         // Another user's layer is answered as missing: its existence is theirs too.
-        if (it == layers_.end() || (caller.uid != uid && caller.uid != 0)) {
+        if (caller.uid != uid && caller.uid != 0)
             return fail(ServiceErrorKind::NoSuchLayer, "you have no layer '" + name + "' on '" + base + "'");
-        }
-        if (!it->second.composition) {
-            return fail(ServiceErrorKind::InvalidLayer,
-                        "the layer has errors and enforces nothing of its own:\n" +
-                            format_findings(it->second.findings));
-        }
-        composition = it->second.composition;
+        auto own = composition_of(LayerKey{uid, base, name});
+        if (!own) return own.error();
+        composition = std::move(own.value());
     }
     const policy::Explanation e = composition->explain(path);
     ExplainResult out;
@@ -109,18 +104,58 @@ std::vector<DiffRow> to_rows(const std::vector<policy::Difference>& differences)
 
 }  // namespace
 
+Outcome<std::shared_ptr<const policy::Composition>> LayerManager::composition_of(const LayerKey& key) const {
+    StoredLayer stored;
+    std::shared_ptr<const LayerInputs> inputs;
+    std::uint64_t version = 0;
+    std::size_t child_sum = 0;
+    {
+        const std::lock_guard lock(mutex_);
+        const auto it = layers_.find(key);
+        if (it == layers_.end())
+            return fail(ServiceErrorKind::NoSuchLayer,
+                        "you have no layer '" + key.name + "' on '" + key.base + "'");
+        if (!it->second.inputs) {
+            return fail(ServiceErrorKind::InvalidLayer,
+                        "the layer has errors and enforces nothing of its own:\n" +
+                            format_findings(it->second.findings));
+        }
+        if (auto kept = compositions_.find(key, it->second.version)) return kept;
+        stored = it->second.stored;
+        inputs = it->second.inputs;
+        version = it->second.version;
+        child_sum = it->second.child_sum;
+    }
+    // The user as the layer was computed for; the catalog is the current
+    // one, which the layer was computed with unless a reload is under way.
+    auto composed = compose(*current().catalog, stored, inputs->identity);
+    if (!composed) return composed.error();
+    if (!composed->valid()) {
+        return fail(
+            ServiceErrorKind::InvalidLayer,
+            "the layer has errors and enforces nothing of its own:\n" + format_findings(composed->findings));
+    }
+    // A file it was computed from (its grant, a file its text includes)
+    // changed and no reload has recomputed it yet: the answer would be for a
+    // policy the kernel does not hold.
+    if (std::hash<std::string>{}(composed->child_text) != child_sum) {
+        return fail(ServiceErrorKind::Busy,
+                    "the policy files layer '" + key.name + "' on '" + key.base +
+                        "' was computed from have changed since; ask again once it is recomputed (the "
+                        "service re-reads grants shortly; an admin's Reload re-reads everything)");
+    }
+    auto composition = std::make_shared<const policy::Composition>(std::move(composed.value()));
+    const std::lock_guard lock(mutex_);
+    // Kept only if the layer was not computed again meanwhile.
+    if (const auto it = layers_.find(key); it != layers_.end() && it->second.version == version)
+        compositions_.put(key, version, composition);
+    return composition;
+}
+
 Outcome<std::shared_ptr<const policy::Composition>> LayerManager::own_composition(const Caller& caller,
                                                                                   const std::string& base,
                                                                                   const std::string& name) {
-    const std::lock_guard lock(mutex_);
-    const auto it = layers_.find(LayerKey{caller.uid, base, name});
-    if (it == layers_.end())
-        return fail(ServiceErrorKind::NoSuchLayer, "you have no layer '" + name + "' on '" + base + "'");
-    if (!it->second.composition) {
-        return fail(ServiceErrorKind::InvalidLayer,
-                    "the layer '" + name + "' has errors:\n" + format_findings(it->second.findings));
-    }
-    return it->second.composition;
+    return composition_of(LayerKey{caller.uid, base, name});
 }
 
 Outcome<std::vector<DiffRow>> LayerManager::diff(const Caller& caller, const std::string& base,
@@ -188,11 +223,9 @@ std::string rule_for(const Denial& d, policy::PermBits bits) {
 
 std::vector<DenialView> LayerManager::explain_denials(const LayerKey& key,
                                                       std::vector<Denial> records) const {
-    std::shared_ptr<const policy::Composition> composition;
-    {
-        const std::lock_guard lock(mutex_);
-        if (const auto it = layers_.find(key); it != layers_.end()) composition = it->second.composition;
-    }
+    // None for a layer that does not compose: its records are told as they are.
+    const auto composed = composition_of(key);
+    const std::shared_ptr<const policy::Composition> composition = composed ? composed.value() : nullptr;
     std::vector<DenialView> out;
     out.reserve(records.size());
     for (auto& record : records) {
@@ -299,7 +332,8 @@ std::uint32_t line_count(const std::string& text) {
 Outcome<LearnOutcome> LayerManager::learn(const Caller& caller, const LayerKey& key,
                                           std::uint64_t since_usec) {
     if (auto st = may_read_denials(caller, key); !st) return st.error();
-    std::shared_ptr<const policy::Composition> composition;
+    auto composition = composition_of(key);
+    if (!composition) return composition.error();
     StoredLayer stored;
     {
         const std::lock_guard lock(mutex_);
@@ -307,12 +341,6 @@ Outcome<LearnOutcome> LayerManager::learn(const Caller& caller, const LayerKey& 
         if (it == layers_.end())
             return fail(ServiceErrorKind::NoSuchLayer,
                         "you have no layer '" + key.name + "' on '" + key.base + "'");
-        if (!it->second.composition) {
-            return fail(ServiceErrorKind::InvalidLayer,
-                        "the layer has errors and enforces nothing of its own:\n" +
-                            format_findings(it->second.findings));
-        }
-        composition = it->second.composition;
         stored = it->second.stored;
     }
     auto identity = user(key.uid);
@@ -360,7 +388,8 @@ Outcome<LearnOutcome> LayerManager::learn(const Caller& caller, const LayerKey& 
     options.max_records = std::max<std::size_t>(limits_.denials.per_layer, 1);
     options.limits = catalog_config_.limits.dfa;
     options.abi = limits_.layer.abi;
-    policy::LearnResult learned = policy::propose_rules(observed, *composition, identity.value(), options);
+    policy::LearnResult learned =
+        policy::propose_rules(observed, *composition.value(), identity.value(), options);
     for (const auto& u : learned.unproposed)
         out.unproposed.push_back({accesses.at(u.index), u.allow, u.note});
 

@@ -2,6 +2,7 @@
 // every layer computed with an older catalog, on the Executor's threads.
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <mutex>
 
 #include "policy/engine/widening.h"
@@ -9,14 +10,15 @@
 
 namespace aalayer::service {
 
-LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry entry,
-                                           const LoadedProfiles& loaded, const MessageLog& log) {
+LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry entry, ProfileSnapshot& loaded,
+                                           const MessageLog& log) {
     const std::string kernel_name = kernel_name_of(entry.stored);
     const policy::Location where{layer_source_name(entry.stored.name), 0, 0};
     const auto identity = user(entry.stored.uid);
-    auto composed = identity ? compose(catalog, entry.stored, identity.value())
+    LayerInputs inputs;
+    auto composed = identity ? compose(catalog, entry.stored, identity.value(), &inputs)
                              : Outcome<policy::Composition>(identity.error());
-    entry.composition.reset();
+    entry.inputs.reset();
     if (!composed) {
         const ServiceError& e = composed.error();
         entry.state = e.kind == ServiceErrorKind::NoSuchBase ? LayerState::Stale : LayerState::Invalid;
@@ -38,11 +40,11 @@ LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry e
         return entry;
     }
     const Settled settled = held_to_accepted(entry, *composed, log);
-    // A reload recomputes every layer; only those whose child changed (or
+    // Of the layers a reload recomputes, only those whose child changed (or
     // that the kernel lost) go through apparmor_parser again.
     const bool unchanged = (entry.state == LayerState::Active || entry.state == LayerState::Compiled ||
                             entry.state == LayerState::Review) &&
-                           entry.loaded_text == settled.child && (!loaded || loaded->contains(kernel_name));
+                           entry.loaded_text == settled.child && loaded.holds(kernel_name);
     if (!unchanged) {
         if (auto st = ports_.kernel.load(kernel_name, settled.child); !st) {
             entry.state = LayerState::Failed;
@@ -57,8 +59,29 @@ LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry e
         log(kernel_name + ": the admin's change would widen it; held to what its owner accepted");
     }
     entry.state = settled.review ? LayerState::Review : loaded_state();
-    entry.composition = std::make_shared<const policy::Composition>(std::move(composed.value()));
+    entry.inputs = std::make_shared<const LayerInputs>(std::move(inputs));
+    entry.child_sum = std::hash<std::string>{}(composed->child_text);
     return entry;
+}
+
+bool LayerManager::still_current(const PolicyCatalog& catalog, const Entry& entry, ProfileSnapshot& loaded,
+                                 InputsCheck& check) const {
+    if (!entry.inputs) return false;
+    // Invalid, failed and stale layers are few and may mend (a parser that
+    // failed once, a base that comes back): they are always recomputed.
+    if (entry.state != LayerState::Active && entry.state != LayerState::Compiled &&
+        entry.state != LayerState::Review)
+        return false;
+    const LayerInputs& inputs = *entry.inputs;
+    const std::string& base = entry.stored.base;
+    if (inputs.base_file != catalog.base_file(base) || inputs.grant_file != catalog.grant_file(base))
+        return false;
+    if (entry.stored.origin == LayerOrigin::Admin) {
+        const auto* d = catalog.default_layer(base, entry.stored.name);
+        if (d == nullptr || d->text != entry.stored.text || d->path != inputs.default_path) return false;
+    }
+    // Last, as it may read the kernel's list: a child someone removed by hand is loaded again.
+    return check.unchanged(inputs) && loaded.holds(kernel_name_of(entry.stored));
 }
 
 // Fail closed (docs/layer-algebra.md): the kernel gets the new child less
@@ -140,14 +163,20 @@ void LayerManager::load_denies_only(const PolicyCatalog& catalog, Entry& entry,
     log(kernel_name + ": only its deny rules are loaded until it is fixed");
 }
 
-bool LayerManager::recompute(const LayerKey& key, const LoadedProfiles& loaded, const MessageLog& log) {
+LayerManager::Recomputed LayerManager::recompute(const LayerKey& key, ProfileSnapshot& loaded,
+                                                 InputsCheck* check, const MessageLog& log) {
     const CatalogRef catalog = current();
     Entry entry;
     {
         const std::lock_guard lock(mutex_);
         const auto it = layers_.find(key);
-        if (it == layers_.end() || it->second.generation == catalog.generation) return false;
+        if (it == layers_.end() || it->second.generation == catalog.generation) return Recomputed::Current;
         entry = it->second;
+    }
+    if (check != nullptr && still_current(*catalog.catalog, entry, loaded, *check)) {
+        const std::lock_guard lock(mutex_);
+        layers_[key].generation = catalog.generation;  // still there: we hold the layer's lock
+        return Recomputed::Skipped;
     }
     const LayerState state_before = entry.state;
     const std::vector<policy::Finding> findings_before = entry.findings;
@@ -168,7 +197,7 @@ bool LayerManager::recompute(const LayerKey& key, const LoadedProfiles& loaded, 
         // One stored layer must never stop the service: it fails alone.
         log(kernel_name_of(entry.stored) + ": unexpected error: " + e.what());
         entry.state = LayerState::Failed;
-        entry.composition.reset();
+        entry.inputs.reset();
         entry.findings = {policy::Finding{policy::Severity::Error,
                                           policy::Location{layer_source_name(entry.stored.name), 0, 0},
                                           "internal error while computing this layer; the system log has the "
@@ -182,8 +211,10 @@ bool LayerManager::recompute(const LayerKey& key, const LoadedProfiles& loaded, 
     const bool changed = entry.state != state_before || entry.findings != findings_before ||
                          (admins_before && admins_before->updated_at != entry.stored.updated_at);
     const std::lock_guard lock(mutex_);
+    entry.version = next_version_++;
+    compositions_.erase(key);
     layers_[key] = std::move(entry);  // still there: removing it takes the layer's lock, which we hold
-    return changed;
+    return changed ? Recomputed::Changed : Recomputed::Unchanged;
 }
 
 void LayerManager::start(const MessageLog& log) {
@@ -226,7 +257,8 @@ void LayerManager::start(const MessageLog& log) {
             },
             log);
     }
-    recompute_all(keys, log, [this](const LayerKey& key, bool) { notify(LayerEvent::Added, key); });
+    recompute_all(keys, nullptr, log,
+                  [this](const LayerKey& key, Recomputed) { notify(LayerEvent::Added, key); });
     adopt_leftover_runs(log);
     refreshed();
 }
@@ -261,15 +293,21 @@ void LayerManager::refresh(const MessageLog& log) {
     drop_gone_defaults(defaults.gone, log);
     std::erase_if(keys, [&](const LayerKey& k) { return defaults.gone.contains(k); });
     std::atomic<std::size_t> changed_count{0};
-    recompute_all(keys, log, [&](const LayerKey& key, bool changed) {
+    std::atomic<std::size_t> recomputed_count{0};
+    std::atomic<std::size_t> skipped_count{0};
+    InputsCheck check(ports_.reader, ports_.users, settings_);
+    recompute_all(keys, &check, log, [&](const LayerKey& key, Recomputed what) {
+        if (what == Recomputed::Skipped) ++skipped_count;
+        if (what == Recomputed::Changed || what == Recomputed::Unchanged) ++recomputed_count;
         if (defaults.added.contains(key)) return notify(LayerEvent::Added, key);
-        if (!changed) return;
+        if (what != Recomputed::Changed) return;
         ++changed_count;
         notify(LayerEvent::Changed, key);
     });
     // So an admin can see a reload happened, and what it did.
-    log("grants and bases read again: " + std::to_string(keys.size()) + " layers recomputed, " +
-        std::to_string(changed_count.load()) + " changed");
+    log("grants and bases read again: " + std::to_string(recomputed_count.load()) + " layers recomputed, " +
+        std::to_string(changed_count.load()) + " changed, " + std::to_string(skipped_count.load()) +
+        " skipped as unchanged");
     // After the layers: a panel that asks again on the signal sees them recomputed.
     if (!changes.empty() && on_changes) on_changes(changes);
     refreshed();
@@ -277,18 +315,18 @@ void LayerManager::refresh(const MessageLog& log) {
 
 // Each layer's apparmor_parser run is mostly one process's CPU: a few at a
 // time keep start and reload short when there are many layers.
-void LayerManager::recompute_all(const std::vector<LayerKey>& keys, const MessageLog& log,
-                                 const std::function<void(const LayerKey&, bool)>& done) {
+void LayerManager::recompute_all(const std::vector<LayerKey>& keys, InputsCheck* check, const MessageLog& log,
+                                 const std::function<void(const LayerKey&, Recomputed)>& done) {
     std::mutex log_mutex;
     const MessageLog serial_log = [&](const std::string& line) {
         const std::lock_guard lock(log_mutex);
         log(line);
     };
-    // One read of the kernel's profile list for all of them, not one per layer.
-    const LoadedProfiles loaded = keys.empty() ? LoadedProfiles{} : ports_.kernel.loaded_profiles();
+    // At most one read of the kernel's profile list for all of them, not one per layer.
+    ProfileSnapshot loaded(ports_.kernel);
     ports_.executor.for_each(keys.size(), [&](std::size_t i) {
         const KeyedLocks<LayerKey>::Guard layer_lock(layer_locks_, keys[i]);
-        done(keys[i], recompute(keys[i], loaded, serial_log));
+        done(keys[i], recompute(keys[i], loaded, check, serial_log));
     });
 }
 

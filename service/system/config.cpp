@@ -101,6 +101,8 @@ constexpr std::array kSettings{
             [](DaemonConfig& c, const std::string& v) {
                 return whole(v, 1, c.limits.check_rate_limit_per_minute);
             }},
+    Setting{"bounds_cache_size",
+            [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.bounds_cache_size); }},
     // Compiles run on the workers: one setting bounds both, under two names.
     Setting{"workers", [](DaemonConfig& c, const std::string& v) { return whole(v, 1, c.workers); }},
     Setting{"max_concurrent_compiles",
@@ -130,9 +132,8 @@ constexpr std::array kSettings{
             [](DaemonConfig& c, const std::string& v) { return text(v, c.denial_source.audit_log); }},
     // A ring of 1 to 65536 records per layer: each at most some 8 KiB.
     Setting{"max_denials_per_layer",
-            [](DaemonConfig& c, const std::string& v) {
-                return whole(v, 1, c.limits.denials.per_layer, 65'536);
-            }},
+            [](DaemonConfig& c,
+               const std::string& v) { return whole(v, 1, c.limits.denials.per_layer, 65'536); }},
     Setting{
         "keep_denials",
         [](DaemonConfig& c, const std::string& v) -> std::

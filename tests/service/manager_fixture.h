@@ -49,7 +49,7 @@ protected:
     LayerManager& manager() {
         if (!manager_) {
             manager_ = std::make_unique<LayerManager>(
-                Ports{reader, commits, kernel, auth, users, clock, pool}, test_catalog_config(), limits);
+                Ports{reader, commits, kernel, auth, users, clock, pool}, catalog_config, limits);
             manager_->start([this](const std::string& m) { log.push_back(m); });
         }
         return *manager_;
@@ -67,6 +67,7 @@ protected:
     // The real pool: the recompute at start and reload runs on it as in aalayerd.
     WorkerPool pool{WorkerPool::Limits{2, 64, 16}};
     ServiceLimits limits;
+    CatalogConfig catalog_config = test_catalog_config();
     std::vector<std::string> log;
 
 private:

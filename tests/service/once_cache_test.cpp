@@ -1,7 +1,8 @@
 // Values computed once per key: concurrent callers of one key share one
 // computation and its value, different keys compute in parallel, a failure
 // (an error returned or an exception thrown) is not kept, and nothing is
-// ever evicted. Threaded: CI runs these under ThreadSanitizer (build-tsan).
+// evicted unless a capacity is given, then the least recently used. Threaded: CI runs these under
+// ThreadSanitizer (build-tsan).
 #include "service/core/once_cache.h"
 
 #include <atomic>
@@ -161,9 +162,9 @@ TEST(OnceCache, AThrowingComputationReachesItsCallerAndLeavesTheKeyUsable) {
     EXPECT_EQ(*v.value(), 3);
 }
 
-TEST(OnceCache, NothingIsEvicted) {
+TEST(OnceCache, NothingIsEvictedWithoutACapacity) {
     // No bound and no eviction: a value stays however many keys follow it
-    // (the catalog's keys are bounded by the bases and uids it knows).
+    // (the catalog's bases are bounded by the profiles it knows).
     Cache cache;
     (void)cache.get("first", [] { return ok(0); });
     for (int i = 0; i < 10'000; ++i)
@@ -174,6 +175,53 @@ TEST(OnceCache, NothingIsEvicted) {
     });
     ASSERT_TRUE(v);
     EXPECT_EQ(*v.value(), 0);
+}
+
+// With a capacity, the least recently asked-for values go: the next caller
+// computes them again; the others stay.
+TEST(OnceCache, ACapacityForgetsTheLeastRecentlyUsed) {
+    Cache cache(2);
+    int calls = 0;
+    const auto make = [&](int n) {
+        return [&calls, n] {
+            ++calls;
+            return ok(n);
+        };
+    };
+    const Value a = cache.get("a", make(1));
+    (void)cache.get("b", make(2));
+    (void)cache.get("a", make(-1));  // used again: b is now the least recent
+    (void)cache.get("c", make(3));   // past the capacity: b goes
+    EXPECT_EQ(calls, 3);
+    EXPECT_EQ(cache.size(), 2U);
+    EXPECT_EQ(cache.get("a", make(-1)).value(), a.value());  // kept: the very same object
+    EXPECT_EQ(*cache.get("c", make(-1)).value(), 3);
+    EXPECT_EQ(calls, 3);
+    EXPECT_EQ(*cache.get("b", make(20)).value(), 20);  // computed again
+    EXPECT_EQ(calls, 4);
+    EXPECT_EQ(*a.value(), 1);  // a caller still holding a forgotten value keeps it
+    EXPECT_EQ(cache.size(), 2U);
+}
+
+// Many threads over more keys than the capacity: every caller gets its
+// key's value, and the cache ends within its capacity (TSan checks the locking).
+TEST(OnceCache, ACapacityHoldsUnderConcurrentUse) {
+    Cache cache(3);
+    std::vector<std::future<bool>> results;
+    for (int t = 0; t < 8; ++t) {
+        results.push_back(std::async(std::launch::async, [&cache, t] {
+            bool right = true;
+            for (int i = 0; i < 200; ++i) {
+                const int key = (t + i) % 7;
+                const Value v = cache.get(std::to_string(key), [key] { return ok(key); });
+                right = right && v && *v.value() == key;
+            }
+            return right;
+        }));
+    }
+    for (auto& r : results)
+        EXPECT_TRUE(r.get());
+    EXPECT_LE(cache.size(), 3U);
 }
 
 }  // namespace
