@@ -113,7 +113,8 @@ public:
 };
 
 // What load_together did: one status per child, in order, and how many
-// apparmor_parser runs it took.
+// apparmor_parser load runs it took (a cached binary the kernel refused and
+// compiled afresh counts as one).
 struct TogetherLoad {
     std::vector<ServiceStatus> results;
     std::size_t parser_runs = 0;
