@@ -15,6 +15,8 @@
 #            cached entry's binary written to /tmp first, outside the timing);
 #   stdin    the same binaries one after another on one apparmor_parser -r -B's stdin (what
 #            the batched start does);
+#   empty    AALAYERD with no grants and an empty state directory (so no layers): the process
+#            and its start without layers;
 # Times from /proc/uptime (10 ms). Prints one line per measure: "NAME s1 s2 ...", and the
 # "started with" lines of the daemons' logs.
 set -uo pipefail
@@ -55,10 +57,10 @@ u=0
 while [ $u -lt $users ]; do echo "b$u:x:$((2000 + u)):$((2000 + u)):b:/home/b$u:/bin/sh" >>/etc/passwd; u=$((u + 1)); done
 now() { cut -d' ' -f1 /proc/uptime; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-start() { # $1: the daemon; prints the seconds it ran
+start() { # $1: the daemon [$2: grants dir $3: state dir]; prints the seconds it ran
   t0=$(now)
-  $1 --set backend=apparmor --set profiles_dir=/profiles --set grants_dir=/etc/aalayer/grants.d \
-    --set state_dir=/var/lib/aalayer --set cache_dir=/var/cache/aalayer >>/tmp/bench-$1.log 2>&1
+  $1 --set backend=apparmor --set profiles_dir=/profiles --set grants_dir=${2:-/etc/aalayer/grants.d} \
+    --set state_dir=${3:-/var/lib/aalayer} --set cache_dir=/var/cache/aalayer >>/tmp/bench-$1.log 2>&1
   secs "$t0" "$(now)"
 }
 # A cache entry's binary: the last of its four length-prefixed fields after the magic line.
@@ -71,19 +73,22 @@ binary_of() {
 echo "cold $(start aalayerd) ;"
 for f in /var/cache/aalayer/*.bin; do binary_of "$f" >/tmp/ref/$(basename "$f"); done
 echo "binaries $(ls /tmp/ref | wc -l) $(cat /tmp/ref/*.bin | wc -c) bytes ;"
-s="" b="" fl="" si=""
+mkdir -p /etc/aalayer/no-grants
+s="" b="" fl="" si="" e=""
 r=0
 while [ $r -lt $runs ]; do
   s="$s $(start aalayerd)"
   [ -x /usr/local/bin/aalayerd-before ] && b="$b $(start aalayerd-before)"
   t0=$(now); apparmor_parser -r -B /tmp/ref/*.bin || echo "files: apparmor_parser failed"; fl="$fl $(secs "$t0" "$(now)")"
   t0=$(now); cat /tmp/ref/*.bin | apparmor_parser -r -B || echo "stdin: apparmor_parser failed"; si="$si $(secs "$t0" "$(now)")"
+  e="$e $(start aalayerd /etc/aalayer/no-grants /var/lib/aalayer-empty)"
   r=$((r + 1))
 done
 echo "start$s ;"
 echo "before$b ;"
 echo "files$fl ;"
 echo "stdin$si ;"
+echo "empty$e ;"
 echo "children $(grep -c '^demo//aalayer\.' /sys/kernel/security/apparmor/profiles) ;"
 grep -h 'started with' /tmp/bench-*.log | sort | uniq -c | sed 's/$/ ;/'
 EOF
