@@ -152,8 +152,16 @@ int run(const DaemonConfig& config) {
     const std::unique_ptr<DenialSource> source = make_denial_source(config.denial_source);
     const ProcLabels labels;
     manager.denial_log().set_labels(&labels);
+    // Children from the binary cache go in together (docs/service.md, "Start"): how many runs it took.
+    const StartLoadStats cached = manager.start_loads();
+    const std::string together =
+        cached.cached_children == 0 ? ""
+                                    : " (" + std::to_string(cached.cached_children) +
+                                          " cached children loaded in " + std::to_string(cached.parser_runs) +
+                                          (cached.parser_runs == 1 ? " parser run)" : " parser runs)");
     log_message(6, std::string("started with backend ") + to_string(backend) + ", " +
-                       std::to_string(manager.layers().size()) + " layers, denials from " + source->name() +
+                       std::to_string(manager.layers().size()) + " layers" + together + ", denials from " +
+                       source->name() +
                        (config.keep_denials ? ", kept across restarts in " + denial_store.dir() : ""));
 
     auto connection = sdbus::createSystemBusConnection();

@@ -24,6 +24,7 @@
 #include "service/core/layer_inputs.h"
 #include "service/core/ports.h"
 #include "service/core/profile_snapshot.h"
+#include "service/core/start_loads.h"
 
 namespace aalayer::service {
 
@@ -198,6 +199,11 @@ public:
     // for later recomputes) and leave the layer in a failed or invalid state,
     // never drop it.
     void start(const MessageLog& log);
+    // The children start() found in the binary cache, loaded together
+    // (docs/service.md, "Start"): how many, in how many parser runs.
+    [[nodiscard]] StartLoadStats start_loads() const;
+    // Cached children start() loads in one parser run at most.
+    static constexpr std::size_t kStartBatch = 200;
 
     // The checks that need neither the caller nor the engine (names, and the
     // size of a text or path): the D-Bus edge runs them before queueing.
@@ -391,6 +397,11 @@ private:
                                          LayerInputs* inputs = nullptr) const;
     // A layer computed afresh: composed and loaded, or its denies alone loaded.
     Entry computed(const PolicyCatalog& catalog, Entry entry, ProfileSnapshot& loaded, const MessageLog& log);
+    // Compiles and loads the child; during start() a child whose binary is
+    // cached goes to start_loads_ instead, and a refusal comes in finish().
+    ServiceStatus load_child(const LayerKey& key, const std::string& kernel_name, const std::string& text);
+    // After start's recomputes: the cached children left, and the layers whose child the kernel refused.
+    void finish_start_loads(StartLoads& loads, const MessageLog& log);
     void load_denies_only(const PolicyCatalog& catalog, Entry& entry, const policy::UserIdentity& identity,
                           const MessageLog& log);
     enum class Recomputed : std::uint8_t {
@@ -459,6 +470,10 @@ private:
     std::function<void(const CatalogChanges&)> catalog_listener_;
     DenialLog denials_;                     // its own lock; asks layers_ (under mutex_) which layers exist
     std::unique_ptr<DenialKeeper> keeper_;  // set before start(); its own lock
+    // Set only while start() recomputes (before the bus or the watcher can
+    // call in); its own lock.
+    StartLoads* start_loads_ = nullptr;
+    StartLoadStats start_stats_;  // written by start() alone
 };
 
 // Findings of a layer as text, one per line, for error messages.

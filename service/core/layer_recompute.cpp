@@ -46,7 +46,7 @@ LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry e
                             entry.state == LayerState::Review) &&
                            entry.loaded_text == settled.child && loaded.holds(kernel_name);
     if (!unchanged) {
-        if (auto st = ports_.kernel.load(kernel_name, settled.child); !st) {
+        if (auto st = load_child(key_of(entry.stored), kernel_name, settled.child); !st) {
             entry.state = LayerState::Failed;
             entry.findings.push_back(policy::Finding{policy::Severity::Error, where, st.error().message});
             log(kernel_name + ": " + st.error().message);
@@ -257,10 +257,50 @@ void LayerManager::start(const MessageLog& log) {
             },
             log);
     }
+    StartLoads loads(ports_.kernel, kStartBatch);
+    start_loads_ = &loads;
     recompute_all(keys, nullptr, log,
                   [this](const LayerKey& key, Recomputed) { notify(LayerEvent::Added, key); });
+    start_loads_ = nullptr;
+    finish_start_loads(loads, log);
     adopt_leftover_runs(log);
     refreshed();
+}
+
+ServiceStatus LayerManager::load_child(const LayerKey& key, const std::string& kernel_name,
+                                       const std::string& text) {
+    auto child = ports_.kernel.compile(kernel_name, text);
+    if (!child) return child.error();
+    if (start_loads_ != nullptr && child.value()->cached()) {
+        start_loads_->add(key, std::move(child.value()));
+        return Done{};
+    }
+    return child.value()->load();
+}
+
+// A layer whose cached child the kernel refused (alone, after its batch
+// failed, and compiled afresh) ends as computed() leaves a failed load.
+void LayerManager::finish_start_loads(StartLoads& loads, const MessageLog& log) {
+    for (auto& [key, error] : loads.finish()) {
+        const KeyedLocks<LayerKey>::Guard layer_lock(layer_locks_, key);
+        {
+            const std::lock_guard lock(mutex_);
+            const auto it = layers_.find(key);
+            if (it == layers_.end()) continue;
+            Entry& entry = it->second;
+            entry.state = LayerState::Failed;
+            entry.composition.reset();
+            entry.loaded_text.clear();
+            entry.findings.push_back(policy::Finding{
+                policy::Severity::Error, policy::Location{layer_source_name(key.name), 0, 0}, error.message});
+        }
+        log(key.base + "//" + policy::child_name(policy::LayerId{key.uid, key.name}) + ": " + error.message);
+    }
+    start_stats_ = loads.stats();
+}
+
+StartLoadStats LayerManager::start_loads() const {
+    return start_stats_;
 }
 
 ServiceStatus LayerManager::reload(const Caller& caller, bool interactive, const MessageLog& log) {

@@ -106,6 +106,18 @@ public:
     // Loads or replaces the child (never remove + add): on failure the old
     // version stays loaded. KernelRefused with apparmor_parser's message.
     virtual ServiceStatus load() = 0;
+    // Whether its binary came from the service's cache: then loading it is
+    // the parser run alone, and start loads such children together
+    // (KernelLoader::load_together).
+    [[nodiscard]] virtual bool cached() const { return false; }
+};
+
+// What load_together did: one status per child, in order, and how many
+// apparmor_parser load runs it took (a cached binary the kernel refused and
+// compiled afresh counts as one).
+struct TogetherLoad {
+    std::vector<ServiceStatus> results;
+    std::size_t parser_runs = 0;
 };
 
 // Where children go: the kernel, or nowhere (compile-only: apparmor_parser
@@ -134,6 +146,14 @@ public:
         if (!compiled) return compiled.error();
         return compiled.value()->load();
     }
+    // Loads children compile() returned, in as few apparmor_parser runs as it
+    // can (one for a few hundred cached binaries). All or nothing per run:
+    // when a run fails, each of its children is loaded alone, so one bad
+    // entry cannot keep the others out, and each result is exactly what that
+    // child's load() would have returned.
+    virtual TogetherLoad load_together(std::vector<std::unique_ptr<CompiledChild>>& children) {
+        return load_each(children);
+    }
     virtual ServiceStatus unload(const std::string& kernel_name) = 0;
     // Whether processes run under the profile now.
     [[nodiscard]] virtual bool in_use(const std::string& kernel_name) = 0;
@@ -146,6 +166,17 @@ public:
     // parser's abi file and the features it compiles for); none, abi 3.0,
     // where that is not known.
     [[nodiscard]] virtual policy::SystemAbi system_abi() { return {}; }
+
+protected:
+    // Each child's load() in turn (no batch): a run per child.
+    static TogetherLoad load_each(std::vector<std::unique_ptr<CompiledChild>>& children) {
+        TogetherLoad out;
+        for (auto& child : children) {
+            out.results.push_back(child->load());
+            ++out.parser_runs;
+        }
+        return out;
+    }
 };
 
 enum class Decision : std::uint8_t { Allowed, Denied, Challenge, Unavailable };

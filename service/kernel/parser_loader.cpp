@@ -65,6 +65,12 @@ public:
         if (st && fresh && hooks_.loaded) hooks_.loaded(binary_);
         return st;
     }
+    [[nodiscard]] bool cached() const override { return static_cast<bool>(hooks_.recompile); }
+    [[nodiscard]] const std::string& binary() const { return binary_; }
+    // The kernel took the binary in a run with others.
+    void took() {
+        if (!hooks_.recompile && hooks_.loaded) hooks_.loaded(binary_);
+    }
 
 private:
     ServiceStatus load_binary() {
@@ -138,6 +144,53 @@ Outcome<std::unique_ptr<CompiledChild>> ParserLoader::compile(const std::string&
     if (!binary) return binary.error();
     return std::unique_ptr<CompiledChild>(
         std::make_unique<BinaryChild>(kernel_name, std::move(binary.value()), config_, std::move(hooks)));
+}
+
+TogetherLoad ParserLoader::load_together(std::vector<std::unique_ptr<CompiledChild>>& children) {
+    // The binaries one after another on one parser's stdin: apparmor_parser
+    // -B writes what it reads to the kernel in one write, and the kernel
+    // unpacks every profile in it or takes none. Nothing is written to a file.
+    // A bound on one run's input keeps its memory (twice: here and in the
+    // kernel) modest however many children there are.
+    constexpr std::size_t kMaxRunBytes = 64U << 20U;
+    TogetherLoad out;
+    out.results.resize(children.size(), Done{});
+    std::size_t next = 0;
+    while (next < children.size()) {
+        auto* first = dynamic_cast<BinaryChild*>(children[next].get());
+        if (first == nullptr) {  // not this loader's binary (compile-only): its own load
+            out.results[next] = children[next]->load();
+            ++out.parser_runs;
+            ++next;
+            continue;
+        }
+        std::string input = first->binary();
+        std::size_t end = next + 1;
+        for (; end < children.size(); ++end) {
+            auto* child = dynamic_cast<BinaryChild*>(children[end].get());
+            if (child == nullptr || input.size() + child->binary().size() > kMaxRunBytes) break;
+            input += child->binary();
+        }
+        if (end == next + 1) {  // alone: its own load, with its retry
+            out.results[next] = children[next]->load();
+            ++out.parser_runs;
+            ++next;
+            continue;
+        }
+        const CommandResult r = run_command({config_.parser, "-r", "-B"}, input, config_.timeout);
+        ++out.parser_runs;
+        for (std::size_t i = next; i < end; ++i) {
+            if (r.exit_code == 0) {
+                static_cast<BinaryChild&>(*children[i]).took();
+            } else {
+                // Kernel refused the run: each child alone, its own message.
+                out.results[i] = children[i]->load();
+                ++out.parser_runs;
+            }
+        }
+        next = end;
+    }
+    return out;
 }
 
 ServiceStatus ParserLoader::unload(const std::string& kernel_name) {

@@ -1,6 +1,7 @@
 // The kernel backends (docs/service.md), both through the real apparmor_parser:
 //  - apparmor: compiles children to the kernel's binary format (-S, nothing
-//    loaded), then loads and replaces them (-r -B, never remove + add);
+//    loaded), then loads and replaces them (-r -B, never remove + add;
+//    many cached binaries in one run at start);
 //    removes them by name; finds processes running under them.
 //  - compile-only: compiles every child against an explicit feature set
 //    and skips the kernel, so errors surface where no AppArmor is loaded.
@@ -35,6 +36,7 @@ public:
     [[nodiscard]] Backend backend() const override { return backend_; }
     Outcome<std::unique_ptr<CompiledChild>> compile(const std::string& kernel_name,
                                                     const std::string& profile_text) override;
+    TogetherLoad load_together(std::vector<std::unique_ptr<CompiledChild>>& children) override;
     ServiceStatus unload(const std::string& kernel_name) override;
     [[nodiscard]] bool in_use(const std::string& kernel_name) override;
     [[nodiscard]] std::optional<std::unordered_set<std::string>> loaded_profiles() override;

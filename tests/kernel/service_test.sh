@@ -325,6 +325,29 @@ for d in /proc/[0-9]*; do
 done
 EOF
 chmod 755 "$work/extra/run-once" "$work/extra/runs-gone" "$work/extra/kill-run-client"
+# Six more layers, demo/c1..c6 of uid 1001 (v), for the start from the binary cache: apply them,
+# count those in the kernel, spoil one's cached binary (its last 64 bytes zeroed: the kernel
+# refuses it, and with it the run it is in), remove them.
+cat >"$work/extra/many" <<'EOF'
+#!/bin/sh
+m=org.aalayer.Manager1
+case "$1" in
+  apply)
+    for i in 1 2 3 4 5 6; do
+      busctl --timeout=60 call $m /org/aalayer/Manager1 $m ApplyFor usssa{sv} 1001 demo c$i "@{HOME}/docs/c$i/** r," 0 >/dev/null || exit 1
+    done; echo applied ;;
+  count) grep -c '^demo//aalayer\.1001\.c[1-6] (enforce)$' /sys/kernel/security/apparmor/profiles ;;
+  spoil)
+    f=$(grep -l 'demo//aalayer\.1001\.c3' /var/cache/aalayer/*.bin) || exit 1
+    size=$(wc -c <"$f")
+    dd if=/dev/zero of="$f" bs=1 seek=$((size - 64)) count=64 conv=notrunc 2>/dev/null && echo spoiled ;;
+  remove)
+    for i in 1 2 3 4 5 6; do
+      busctl --timeout=60 call $m /org/aalayer/Manager1 $m RemoveFor ussa{sv} 1001 demo c$i 0 >/dev/null || exit 1
+    done; echo removed ;;
+esac
+EOF
+chmod 755 "$work/extra/many"
 # Is NAME loaded in the kernel? Prints the profiles line or "absent".
 cat >"$work/extra/kprofile" <<'EOF'
 #!/bin/sh
@@ -463,12 +486,23 @@ BG victim $B
 AS 0
 RUN kill-victim /aaprobe --as 1000 /extra/kill-label "$S (enforce)"
 # restart aalayerd, the child removed from the kernel meanwhile: the stored layer comes back
+RUN many-apply /extra/many apply
 RUN stop1 /extra/stop-aalayerd
 RUN state1 ls /var/lib/aalayer/layers/1000/demo
 REMOVE $K
 RUN kernel3 /extra/kprofile $K
 RUN start2 /extra/start-aalayerd
 RUN kernel4 /extra/kprofile $K
+# every stored child came from the binary cache, in one parser run (the log, below)
+RUN many-kernel1 /extra/many count
+# again with one cached binary the kernel refuses: the run fails, each child is loaded alone
+# and the spoiled one compiled afresh; all are in the kernel
+RUN stop2 /extra/stop-aalayerd
+RUN many-spoil /extra/many spoil
+RUN start3 /extra/start-aalayerd
+RUN many-kernel2 /extra/many count
+RUN kernel4b /extra/kprofile $K
+RUN many-remove /extra/many remove
 RUN list3 $AS_U list
 AS 1000
 r-other-read    $B   read  /home/u/docs/other
@@ -705,6 +739,14 @@ declare -A want_run=(
   [kernel3]="rc=0 ^absent$"
   [start2]="rc=0 ^up$"
   [kernel4]="rc=0 ^$K \(enforce\)$"
+  [many-apply]="rc=0 ^applied$"
+  [many-kernel1]="rc=0 ^6$"
+  [stop2]="rc=0 ^$"
+  [many-spoil]="rc=0 ^spoiled$"
+  [start3]="rc=0 ^up$"
+  [many-kernel2]="rc=0 ^6$"
+  [kernel4b]="rc=0 ^$K \(enforce\)$"
+  [many-remove]="rc=0 ^removed$"
   [list3]="rc=0 ^LAYER STATE MODE demo/bank active enforce$"
   [rm-ok]="rc=0 ^$"
   [kernel5]="rc=0 ^absent$"
@@ -746,7 +788,7 @@ declare -A want_run=(
   [root-rm-force]="rc=0 "
   [kernel6]="rc=0 ^absent$"
   [root-list2]="rc=0 ^no layers$"
-  [aalayerd-log]="rc=0 started with backend apparmor, 0 layers, denials from kmsg.* started with backend apparmor, 1 layers, denials from kmsg.*grants and bases read again: [0-9]+ layers recomputed, [0-9]+ changed, [0-9]+ skipped as unchanged"
+  [aalayerd-log]="rc=0 started with backend apparmor, 0 layers, denials from kmsg.* started with backend apparmor, 7 layers \(7 cached children loaded in 1 parser run\), denials from kmsg.*started with backend apparmor, 7 layers \(7 cached children loaded in 8 parser runs\), denials from kmsg.*grants and bases read again: [0-9]+ layers recomputed, [0-9]+ changed, [0-9]+ skipped as unchanged"
 )
 declare -A want_step=(
   ["BG app"]=ok ["STOP app"]=ok ["BG victim"]=ok ["REMOVE $K"]=ok ["BG mail"]=ok ["STOP mail"]=ok ["BG rapp"]=ok ["STOP rapp"]=ok ["BG news"]=ok ["REPLACE demo-v2"]=ok ["STOP news"]=ok

@@ -57,15 +57,42 @@ public:
                                      "cannot compile " + name + ": refused (fake)");
             }
         }
-        struct Child final : service::CompiledChild {
-            Child(FakeKernelLoader& o, std::string n, std::string t)
-                : owner(o), name(std::move(n)), text(std::move(t)) {}
-            service::ServiceStatus load() override { return owner.load_now(name, text); }
-            FakeKernelLoader& owner;
-            std::string name;
-            std::string text;
-        };
-        return std::unique_ptr<service::CompiledChild>(std::make_unique<Child>(*this, name, text));
+        bool hit = false;
+        {
+            const std::lock_guard lock(mutex_);
+            hit = cache_hits;
+        }
+        return std::unique_ptr<service::CompiledChild>(std::make_unique<Child>(*this, name, text, hit));
+    }
+    // One "parser run" for the batch; when a child in it is refused, the
+    // kernel takes none of them and each is loaded alone.
+    service::TogetherLoad load_together(
+        std::vector<std::unique_ptr<service::CompiledChild>>& children) override {
+        bool refused_one = false;
+        {
+            const std::lock_guard lock(mutex_);
+            ++together_runs_;
+            together_sizes_.push_back(children.size());
+            for (const auto& c : children)
+                refused_one = refused_one || refused.contains(dynamic_cast<const Child&>(*c).name);
+        }
+        if (refused_one) {
+            service::TogetherLoad out = load_each(children);
+            ++out.parser_runs;
+            return out;
+        }
+        service::TogetherLoad out{{}, 1};
+        for (auto& c : children)
+            out.results.push_back(c->load());
+        return out;
+    }
+    std::size_t together_runs() {
+        const std::lock_guard lock(mutex_);
+        return together_runs_;
+    }
+    std::vector<std::size_t> together_sizes() {
+        const std::lock_guard lock(mutex_);
+        return together_sizes_;
     }
     service::ServiceStatus unload(const std::string& name) override {
         const std::lock_guard lock(mutex_);
@@ -113,6 +140,9 @@ public:
 
     service::ServiceStatus load_now(const std::string& name, const std::string& text) {
         std::unique_lock lock(mutex_);
+        if (refused.contains(name))
+            return service::fail(service::ServiceErrorKind::KernelRefused,
+                                 "cannot load " + name + ": refused (fake)");
         if (held_.contains(name)) {
             ++waiting_;
             changed_.notify_all();
@@ -129,13 +159,28 @@ public:
     std::size_t profile_list_reads = 0;  // loaded_profiles() calls
     std::set<std::string> busy;
     bool refuse_next = false;
+    // Children compile() says came from a binary cache (start loads them together).
+    bool cache_hits = false;
+    std::set<std::string> refused;  // names whose load the "kernel" refuses
 
 private:
+    struct Child final : service::CompiledChild {
+        Child(FakeKernelLoader& o, std::string n, std::string t, bool hit)
+            : owner(o), name(std::move(n)), text(std::move(t)), from_cache(hit) {}
+        service::ServiceStatus load() override { return owner.load_now(name, text); }
+        [[nodiscard]] bool cached() const override { return from_cache; }
+        FakeKernelLoader& owner;
+        std::string name;
+        std::string text;
+        bool from_cache;
+    };
     std::mutex mutex_;
     std::condition_variable changed_;
     std::set<std::string> held_;
     std::size_t waiting_ = 0;
     std::size_t loads_ = 0;
+    std::size_t together_runs_ = 0;
+    std::vector<std::size_t> together_sizes_;
 };
 
 // A real store whose commits can be made to fail, as a full disk would at rename.

@@ -127,20 +127,21 @@ std::string read_file(const std::string& path) {
 class FakeParserKernel {
 public:
     FakeParserKernel() {
-        const std::string parser =
-            dir.write("parser",
-                      "#!/bin/sh\n"
-                      "echo \"$*\" >> " +
-                          dir.path() +
-                          "/log\n"
-                          "case \"$1\" in\n"
-                          "  --version) echo 'fake parser 1.0' ;;\n"
-                          "  -Q) printf 'BIN:'; cat ;;\n"
-                          "  -r) b=$(cat); case \"$b\" in BAD*) echo refused >&2; exit 1 ;; esac;"
-                          " printf '%s' \"$b\" > " +
-                          dir.path() +
-                          "/loaded ;;\n"
-                          "esac\n");
+        const std::string parser = dir.write(
+            "parser",
+            "#!/bin/sh\n"
+            "echo \"$*\" >> " +
+                dir.path() +
+                "/log\n"
+                "case \"$1\" in\n"
+                "  --version) echo 'fake parser 1.0' ;;\n"
+                "  -Q) t=$(cat); case \"$t\" in *NOCOMPILE*) echo 'syntax error' >&2; exit 1 ;; esac;"
+                " printf 'BIN:%s' \"$t\" ;;\n"
+                "  -r) b=$(cat); case \"$b\" in *BAD*) echo refused >&2; exit 1 ;; esac;"
+                " printf '%s' \"$b\" > " +
+                dir.path() +
+                "/loaded ;;\n"
+                "esac\n");
         std::filesystem::permissions(parser, std::filesystem::perms::owner_all);
         dir.write("apparmor/features/file/mask", "create read write exec append\n");
         config.parser = parser;
@@ -205,6 +206,82 @@ TEST(ParserLoader, ACachedBinaryTheKernelRefusesIsCompiledAfresh) {
     // And the cache holds the good binary now.
     EXPECT_TRUE(ParserLoader(Backend::AppArmor, fake.config).load(name, "T1").ok());
     EXPECT_EQ(fake.compiles(), 1U);
+}
+
+// The children compile() found in the cache, as start has them.
+std::vector<std::unique_ptr<CompiledChild>> compiled(
+    ParserLoader& loader, const std::vector<std::pair<std::string, std::string>>& named) {
+    std::vector<std::unique_ptr<CompiledChild>> out;
+    for (const auto& [name, text] : named) {
+        auto child = loader.compile(name, text);
+        EXPECT_TRUE(child.ok()) << name;
+        if (child) out.push_back(std::move(child.value()));
+    }
+    return out;
+}
+
+TEST(ParserLoader, CachedBinariesGoToTheKernelInOneParserRun) {
+    FakeParserKernel fake;
+    const std::vector<std::pair<std::string, std::string>> named{
+        {"app//aalayer.1000.a", "TA"}, {"app//aalayer.1000.b", "TB"}, {"app//aalayer.1001.c", "TC"}};
+    {
+        ParserLoader first(Backend::AppArmor, fake.config);
+        for (const auto& [name, text] : named)
+            ASSERT_TRUE(first.load(name, text).ok());
+    }
+    ASSERT_EQ(fake.compiles(), 3U);
+    ASSERT_EQ(fake.loads(), 3U);
+    ParserLoader restarted(Backend::AppArmor, fake.config);
+    auto children = compiled(restarted, named);
+    ASSERT_EQ(children.size(), 3U);
+    for (const auto& c : children)
+        EXPECT_TRUE(c->cached());
+    const TogetherLoad done = restarted.load_together(children);
+    ASSERT_EQ(done.results.size(), 3U);
+    for (const auto& r : done.results)
+        EXPECT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(done.parser_runs, 1U);
+    EXPECT_EQ(fake.loads(), 4U);
+    EXPECT_EQ(fake.compiles(), 3U);
+    // One stdin: the binaries one after another, as the kernel unpacks them.
+    EXPECT_EQ(fake.loaded(), "BIN:TABIN:TBBIN:TC");
+}
+
+TEST(ParserLoader, ARunTheKernelRefusesIsLoadedChildByChildWithEachOnesOwnResult) {
+    FakeParserKernel fake;
+    const std::string fp = compiler_fingerprint("fake parser 1.0\n", fake.config.securityfs + "/features");
+    const BinaryCache cache(fake.config.cache_dir);
+    cache.store("app//aalayer.1000.a", "TA", fp, "BIN:TA");
+    cache.store("app//aalayer.1000.b", "TB", fp, "BAD stale binary");   // compiles afresh
+    cache.store("app//aalayer.1000.c", "NOCOMPILE", fp, "BAD binary");  // cannot
+    cache.store("app//aalayer.1000.d", "TD", fp, "BIN:TD");
+    const std::vector<std::pair<std::string, std::string>> named{{"app//aalayer.1000.a", "TA"},
+                                                                 {"app//aalayer.1000.b", "TB"},
+                                                                 {"app//aalayer.1000.c", "NOCOMPILE"},
+                                                                 {"app//aalayer.1000.d", "TD"}};
+    ParserLoader loader(Backend::AppArmor, fake.config);
+    auto children = compiled(loader, named);
+    ASSERT_EQ(children.size(), 4U);
+    const TogetherLoad done = loader.load_together(children);
+    ASSERT_EQ(done.results.size(), 4U);
+    EXPECT_TRUE(done.results[0].ok());
+    EXPECT_TRUE(done.results[1].ok());
+    EXPECT_TRUE(done.results[3].ok());
+    ASSERT_FALSE(done.results[2].ok());
+    // The run, then a load of each child (b and c with their compile).
+    EXPECT_EQ(done.parser_runs, 5U);
+    EXPECT_EQ(fake.compiles(), 2U);
+    EXPECT_EQ(fake.loads(), 1U + 4U + 1U);
+    // c's error is the one its own load gives.
+    ParserLoader alone(Backend::AppArmor, fake.config);
+    const ServiceStatus single = alone.load("app//aalayer.1000.c", "NOCOMPILE");
+    ASSERT_FALSE(single.ok());
+    EXPECT_EQ(done.results[2].error().kind, single.error().kind);
+    EXPECT_EQ(done.results[2].error().message, single.error().message);
+    EXPECT_EQ(single.error().message,
+              "cannot compile app//aalayer.1000.c: apparmor_parser refused it: syntax error");
+    // b's fresh binary replaced its stale cache entry.
+    EXPECT_EQ(cache.find("app//aalayer.1000.b", "TB", fp).value_or(""), "BIN:TB");
 }
 
 TEST(ParserLoader, ACorruptOrForeignCacheEntryIsAMiss) {

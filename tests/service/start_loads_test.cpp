@@ -1,0 +1,118 @@
+// Start with cached children (docs/service.md, "Start"): the children whose
+// binary is cached go to the kernel together, and a batch the kernel refuses
+// is loaded child by child. With FakeKernelLoader (it says which children
+// are cache hits and which the "kernel" refuses); the real parser's side is
+// in parser_loader_test.cpp, the real kernel's in tests/kernel/service_test.sh.
+#include <string>
+
+#include "tests/service/manager_fixture.h"
+
+namespace aalayer::service {
+namespace {
+
+constexpr const char* kText = "owner @{HOME}/docs/a/** rw,\n";
+
+class StartLoadsTest : public LayerManagerTest {
+protected:
+    // `n` layers of alice, applied, then the service stopped and the kernel emptied.
+    void stored_then_stopped(std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto st = manager().apply(kAlice, std::nullopt, "app", "l" + std::to_string(i), kText, {});
+            ASSERT_TRUE(st.ok()) << st.error().message;
+        }
+        restart();
+        kernel.loaded.clear();
+        log.clear();
+    }
+};
+
+TEST_F(StartLoadsTest, CachedChildrenGoToTheKernelInOneRunWithAFakeKernel) {
+    stored_then_stopped(5);
+    const std::size_t loads_before = kernel.loads();
+    kernel.cache_hits = true;
+    LayerManager& m = manager();
+    EXPECT_EQ(kernel.together_runs(), 1U);
+    EXPECT_EQ(kernel.together_sizes(), std::vector<std::size_t>{5});
+    EXPECT_EQ(kernel.loads() - loads_before, 5U);
+    EXPECT_EQ(kernel.loaded.size(), 5U);
+    EXPECT_EQ(m.start_loads().cached_children, 5U);
+    EXPECT_EQ(m.start_loads().parser_runs, 1U);
+    for (const auto& v : m.layers())
+        EXPECT_EQ(v.state, LayerState::Compiled) << v.name;
+}
+
+TEST_F(StartLoadsTest, ChildrenNotCachedAreLoadedOneByOneWithAFakeKernel) {
+    stored_then_stopped(3);
+    LayerManager& m = manager();
+    EXPECT_EQ(kernel.together_runs(), 0U);
+    EXPECT_EQ(kernel.loaded.size(), 3U);
+    EXPECT_EQ(m.start_loads().cached_children, 0U);
+}
+
+TEST_F(StartLoadsTest, ARunIsBoundedInSizeWithAFakeKernel) {
+    limits.max_layers_per_user = LayerManager::kStartBatch + 10;
+    stored_then_stopped(LayerManager::kStartBatch + 1);
+    kernel.cache_hits = true;
+    LayerManager& m = manager();
+    const std::vector<std::size_t> sizes = kernel.together_sizes();
+    ASSERT_EQ(sizes.size(), 2U);
+    EXPECT_EQ(sizes[0] + sizes[1], LayerManager::kStartBatch + 1);
+    EXPECT_LE(std::max(sizes[0], sizes[1]), LayerManager::kStartBatch);
+    EXPECT_EQ(kernel.loaded.size(), LayerManager::kStartBatch + 1);
+    EXPECT_EQ(m.start_loads().parser_runs, 2U);
+}
+
+// What a layer whose child the kernel refuses looks like after a start that
+// loaded it alone (`cached` false) or in a batch that then fell back.
+struct Refusal {
+    LayerState state = LayerState::Invalid;
+    std::vector<policy::Finding> findings;
+    std::vector<std::string> log;
+    std::size_t loaded = 0;
+};
+
+class StartRefusalTest : public StartLoadsTest, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(StartRefusalTest, OneRefusedChildFailsAloneAsASingleLoadWouldWithAFakeKernel) {
+    const auto started = [this](bool cached) {
+        kernel.cache_hits = cached;
+        LayerManager& m = manager();
+        Refusal r;
+        const auto v = m.layer(LayerKey{1000, "app", "l1"});
+        EXPECT_TRUE(v.has_value());
+        if (v) {
+            r.state = v->state;
+            r.findings = v->findings;
+        }
+        r.log = log;
+        r.loaded = kernel.loaded.size();
+        if (cached) {
+            // The batch, then each of its three children alone.
+            EXPECT_EQ(kernel.together_runs(), 1U);
+            EXPECT_EQ(m.start_loads().parser_runs, 4U);
+        }
+        return r;
+    };
+    stored_then_stopped(3);
+    kernel.refused.insert("app//aalayer.1000.l1");
+    const Refusal alone = started(false);
+    restart();
+    kernel.loaded.clear();
+    log.clear();
+    const Refusal together = started(GetParam());
+    EXPECT_EQ(together.state, LayerState::Failed);
+    EXPECT_EQ(together.state, alone.state);
+    EXPECT_EQ(together.findings, alone.findings);
+    EXPECT_EQ(together.log, alone.log);
+    EXPECT_EQ(together.loaded, 2U);  // the other two are in
+    ASSERT_FALSE(together.findings.empty());
+    EXPECT_EQ(together.findings.back().message, "cannot load app//aalayer.1000.l1: refused (fake)");
+    EXPECT_NE(std::find(together.log.begin(), together.log.end(),
+                        "app//aalayer.1000.l1: cannot load app//aalayer.1000.l1: refused (fake)"),
+              together.log.end());
+}
+
+INSTANTIATE_TEST_SUITE_P(CachedOrNot, StartRefusalTest, ::testing::Bool());
+
+}  // namespace
+}  // namespace aalayer::service
