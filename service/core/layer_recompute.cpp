@@ -289,7 +289,8 @@ void LayerManager::finish_start_loads(StartLoads& loads, const MessageLog& log) 
             if (it == layers_.end()) continue;
             Entry& entry = it->second;
             entry.state = LayerState::Failed;
-            entry.composition.reset();
+            entry.inputs.reset();  // as a failed load in computed(): queries answer InvalidLayer
+            compositions_.erase(key);
             entry.loaded_text.clear();
             entry.findings.push_back(policy::Finding{
                 policy::Severity::Error, policy::Location{layer_source_name(key.name), 0, 0}, error.message});
