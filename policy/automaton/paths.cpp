@@ -55,6 +55,30 @@ Result<std::optional<std::string>> canonical_witness(const Dfa& a, const Dfa& b,
     return whole ? whole : any;
 }
 
+std::vector<JointStep> joint_steps(const Dfa& a, const Dfa& b, bool utf8) {
+    const std::size_t kinds = utf8 ? 16 : 1;
+    std::vector<JointStep> steps;
+    std::vector<std::int32_t> seen(static_cast<std::size_t>(a.class_count) * b.class_count * 2 * kinds, -1);
+    for (unsigned c = 1; c < 256; ++c) {
+        const auto byte = static_cast<unsigned char>(c);
+        const std::size_t key =
+            ((static_cast<std::size_t>(a.byte_class[byte]) * b.class_count + b.byte_class[byte]) * 2 +
+             (byte == '/' ? 1 : 0)) *
+                kinds +
+            (utf8 ? utf8_kind(byte) : 0);
+        if (seen[key] < 0) {
+            seen[key] = static_cast<std::int32_t>(steps.size());
+            steps.push_back(JointStep{a.byte_class[byte], b.byte_class[byte], byte});
+        } else if (witness_rank(byte) < witness_rank(steps[static_cast<std::size_t>(seen[key])].byte)) {
+            steps[static_cast<std::size_t>(seen[key])].byte = byte;
+        }
+    }
+    std::sort(steps.begin(), steps.end(), [](const JointStep& x, const JointStep& y) {
+        return witness_rank(x.byte) < witness_rank(y.byte);
+    });
+    return steps;
+}
+
 namespace {
 
 // With `utf8`, the search also tracks the UTF-8 state (utf8_step) and
@@ -62,34 +86,7 @@ namespace {
 Result<std::optional<std::string>> canonical_search(const Dfa& a, const Dfa& b,
                                                     const std::function<bool(Label, Label)>& accept,
                                                     const DfaLimits& limits, bool utf8) {
-    // Joint byte classes over the bytes of canonical paths (no NUL), '/'
-    // apart; each stands for its most readable byte and is tried in that
-    // byte's order, so breadth-first search finds the least shortest path.
-    struct Step {
-        std::uint16_t ca;
-        std::uint16_t cb;
-        unsigned char byte;
-    };
-    std::vector<Step> steps;
-    {
-        std::vector<std::int32_t> seen(static_cast<std::size_t>(a.class_count) * b.class_count * 2 * 16, -1);
-        for (unsigned c = 1; c < 256; ++c) {
-            const auto byte = static_cast<unsigned char>(c);
-            const std::size_t key =
-                ((static_cast<std::size_t>(a.byte_class[byte]) * b.class_count + b.byte_class[byte]) * 2 +
-                 (byte == '/' ? 1 : 0)) *
-                    16 +
-                (utf8 ? utf8_kind(byte) : 0);
-            if (seen[key] < 0) {
-                seen[key] = static_cast<std::int32_t>(steps.size());
-                steps.push_back(Step{a.byte_class[byte], b.byte_class[byte], byte});
-            } else if (witness_rank(byte) < witness_rank(steps[static_cast<std::size_t>(seen[key])].byte)) {
-                steps[static_cast<std::size_t>(seen[key])].byte = byte;
-            }
-        }
-        std::sort(steps.begin(), steps.end(),
-                  [](const Step& x, const Step& y) { return witness_rank(x.byte) < witness_rank(y.byte); });
-    }
+    const std::vector<JointStep> steps = joint_steps(a, b, utf8);
     // Context 0: no byte yet; 1: after '/'; 2: after another byte.
     struct Node {
         StateId x;
@@ -112,7 +109,7 @@ Result<std::optional<std::string>> canonical_search(const Dfa& a, const Dfa& b,
             std::reverse(path.begin(), path.end());
             return std::optional<std::string>(std::move(path));
         }
-        for (const Step& s : steps) {
+        for (const JointStep& s : steps) {
             const bool slash = s.byte == '/';
             if (slash ? n.context == 1 : n.context == 0) continue;  // '/' first, never "//"
             const StateId x = a.next_state(n.x, s.ca);

@@ -27,6 +27,17 @@ Result<std::optional<std::string>> canonical_witness(const Dfa& a, const Dfa& b,
                                                      const std::function<bool(Label, Label)>& accept,
                                                      const DfaLimits& limits);
 
+// Joint byte classes of a and b over the bytes of canonical paths (no NUL),
+// '/' apart and, with `utf8`, apart by the byte's UTF-8 role (utf8_kind):
+// each stands for its most readable byte and comes in that byte's witness
+// order, so a breadth-first search over them finds the least shortest path.
+struct JointStep {
+    std::uint16_t ca;
+    std::uint16_t cb;
+    unsigned char byte;
+};
+std::vector<JointStep> joint_steps(const Dfa& a, const Dfa& b, bool utf8);
+
 struct GlobRenderLimits {
     std::size_t max_globs = 4096;
     std::size_t max_bytes = 1U << 20;  // all globs together

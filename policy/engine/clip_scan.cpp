@@ -3,39 +3,12 @@
 #include <algorithm>
 
 #include "policy/automaton/pair_map.h"
+#include "policy/automaton/paths.h"
 #include "policy/common/utf8.h"
 
 namespace aalayer::policy {
 
 namespace {
-
-// A joint byte class of the two automata, with '/' apart (canonical paths
-// treat it alone), tried in its most readable byte's witness order.
-struct Step {
-    std::uint16_t ca;
-    std::uint16_t cb;
-    unsigned char byte;
-};
-
-std::vector<Step> joint_steps(const Dfa& a, const Dfa& b) {
-    std::vector<Step> steps;
-    std::vector<std::int32_t> seen(static_cast<std::size_t>(a.class_count) * b.class_count * 2, -1);
-    for (unsigned c = 1; c < 256; ++c) {  // no NUL in a canonical path
-        const auto byte = static_cast<unsigned char>(c);
-        const std::size_t key =
-            (static_cast<std::size_t>(a.byte_class[byte]) * b.class_count + b.byte_class[byte]) * 2 +
-            (byte == '/' ? 1 : 0);
-        if (seen[key] < 0) {
-            seen[key] = static_cast<std::int32_t>(steps.size());
-            steps.push_back(Step{a.byte_class[byte], b.byte_class[byte], byte});
-        } else if (witness_rank(byte) < witness_rank(steps[static_cast<std::size_t>(seen[key])].byte)) {
-            steps[static_cast<std::size_t>(seen[key])].byte = byte;
-        }
-    }
-    std::sort(steps.begin(), steps.end(),
-              [](const Step& x, const Step& y) { return witness_rank(x.byte) < witness_rank(y.byte); });
-    return steps;
-}
 
 struct WalkNode {
     StateId x;
@@ -63,7 +36,7 @@ Result<std::vector<RuleClip>> scan_clipping(const Bounds& bounds, const Permissi
     const Dfa& b = bounds.clip_side;
     const auto& rules = layer.rules();
     const std::size_t grant_rules = bounds.grant->grant.rules.size();
-    const std::vector<Step> steps = joint_steps(a, b);
+    const std::vector<JointStep> steps = joint_steps(a, b, false);
 
     // Per rule: the first node (in witness order) of each search, and which grant rules it meets.
     std::vector<std::uint32_t> outside(rules.size(), kNone);
@@ -121,7 +94,7 @@ Result<std::vector<RuleClip>> scan_clipping(const Bounds& bounds, const Permissi
                 }
             }
         }
-        for (const Step& s : steps) {
+        for (const JointStep& s : steps) {
             const bool slash = s.byte == '/';
             if (slash ? n.context == 1 : n.context == 0) continue;  // '/' first, never "//"
             const StateId x = a.next_state(n.x, s.ca);
