@@ -115,7 +115,7 @@ Users users_for(std::size_t wanted, const std::string& dir) {
 // apparmor_parser, keeping a copy of every child it compiles (compile-only
 // runs: -Q -K) in `dir`, for the reference.
 std::string recording_parser(const std::string& dir) {
-    const std::string path = dir + "/recording-parser";
+    std::string path = dir + "/recording-parser";
     std::ofstream(path) << "#!/bin/sh\n"
                            "case \" $* \" in\n"
                            "*\" -Q -K \"*) f=$(mktemp " +
@@ -143,6 +143,7 @@ public:
     void apply_all(const std::vector<std::pair<std::uint32_t, int>>& work, int threads) {
         std::atomic<std::size_t> next{0};
         std::vector<std::thread> pool;
+        pool.reserve(static_cast<std::size_t>(threads));
         for (int t = 0; t < threads; ++t)
             pool.emplace_back([&] {
                 auto c = sdbus::createSessionBusConnectionWithAddress(s_.bus().address());
@@ -161,6 +162,7 @@ public:
         std::atomic<bool> stop{false};
         std::atomic<long> calls{0};
         std::vector<std::thread> clients;
+        clients.reserve(kClients);
         for (int t = 0; t < kClients; ++t)
             clients.emplace_back([&, t] {
                 auto c = sdbus::createSessionBusConnectionWithAddress(s_.bus().address());
