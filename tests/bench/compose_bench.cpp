@@ -158,6 +158,26 @@ Grant grant_named(std::vector<Grant> grants, const std::string& base) {
     std::exit(1);
 }
 
+// Base and grant compiled from their files.
+struct Compiled {
+    std::shared_ptr<const BasePolicy> base;
+    std::shared_ptr<const CompiledGrant> grant;
+};
+
+Compiled compile_inputs(const Pipeline& p, const std::string& base_file, const std::string& base_name,
+                        const std::string& grant_file) {
+    auto grant_rules =
+        grant_named(read_grants(p.grant_loader->load_file(grant_file).value()).value(), base_name);
+    auto base = compile_base(p.system, base_file, base_name, kPermissionLimits);
+    if (!base) {
+        std::fprintf(stderr, "compose-bench: %s\n", base.error().format().c_str());
+        std::exit(1);
+    }
+    return {std::make_shared<const BasePolicy>(std::move(*base)),
+            std::make_shared<const CompiledGrant>(
+                compile_grant(std::move(grant_rules), kPermissionLimits).value())};
+}
+
 // Base and grant from their files, prepared as the service keeps them.
 struct Prepared {
     std::shared_ptr<const BasePolicy> base;
@@ -166,17 +186,8 @@ struct Prepared {
 
 Prepared prepare(const Pipeline& p, const std::string& base_file, const std::string& base_name,
                  const std::string& grant_file) {
-    auto grant_rules =
-        grant_named(read_grants(p.grant_loader->load_file(grant_file).value()).value(), base_name);
-    auto base = compile_base(p.system, base_file, base_name, kPermissionLimits);
-    if (!base) {
-        std::fprintf(stderr, "compose-bench: %s\n", base.error().format().c_str());
-        std::exit(1);
-    }
-    auto shared_base = std::make_shared<const BasePolicy>(std::move(*base));
-    auto grant = std::make_shared<const CompiledGrant>(
-        compile_grant(std::move(grant_rules), kPermissionLimits).value());
-    return {shared_base, prepare_bounds(shared_base, grant, kDfaLimits).value()};
+    auto compiled = compile_inputs(p, base_file, base_name, grant_file);
+    return {compiled.base, prepare_bounds(compiled.base, compiled.grant, kDfaLimits).value()};
 }
 
 Composition compose_or_exit(const std::shared_ptr<const Bounds>& bounds, const Pipeline& p,
@@ -196,21 +207,12 @@ double cold_seconds(const UserIdentity& user, const std::string& base_file, cons
                     std::size_t* base_states = nullptr) {
     const auto start = Clock::now();
     Pipeline p(user);
-    auto grant_rules =
-        grant_named(read_grants(p.grant_loader->load_file(grant_file).value()).value(), base_name);
-    auto base = compile_base(p.system, base_file, base_name, kPermissionLimits);
-    if (!base) {
-        std::fprintf(stderr, "compose-bench: %s\n", base.error().format().c_str());
-        std::exit(1);
-    }
-    if (base_rules != nullptr) *base_rules = base->files.rules().size();
-    if (base_states != nullptr) *base_states = base->files.dfa().state_count();
-    auto shared_base = std::make_shared<const BasePolicy>(std::move(*base));
-    auto shared_grant = std::make_shared<const CompiledGrant>(
-        compile_grant(std::move(grant_rules), kPermissionLimits).value());
+    const auto compiled = compile_inputs(p, base_file, base_name, grant_file);
+    if (base_rules != nullptr) *base_rules = compiled.base->files.rules().size();
+    if (base_states != nullptr) *base_states = compiled.base->files.dfa().state_count();
     auto c =
-        compose(shared_base, shared_grant, read_layer(*p.layer_loader, layer_text, layer_file, kLayerLimits),
-                LayerId{1000, "bench"});
+        compose(compiled.base, compiled.grant,
+                read_layer(*p.layer_loader, layer_text, layer_file, kLayerLimits), LayerId{1000, "bench"});
     if (!c || !c->valid()) {
         std::fprintf(stderr, "compose-bench: the layer did not compose on %s\n", base_file.c_str());
         std::exit(1);
