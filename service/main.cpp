@@ -220,9 +220,9 @@ int run(const DaemonConfig& config) {
             const auto accounts = [&manager, &pool] {
                 (void)pool.post(0, [&manager] { manager.people_changed(); });
             };
-            DirectoryWatcher watcher({{config.grants_dir, {}, reread, true},
-                                      {config.profiles_dir, {}, reread, false},
-                                      {"/etc", "passwd", accounts, false}});
+            DirectoryWatcher watcher({reread, accounts}, {{config.grants_dir, {}, 0, true},
+                                                          {config.profiles_dir, {}, 0, false},
+                                                          {"/etc", "passwd", 1, false}});
             connection->requestName(aalayer::sdbus_compat::ServiceName(kBusName));
             g_loop = &loop;
             std::signal(SIGTERM, on_signal);

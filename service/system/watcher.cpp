@@ -12,24 +12,10 @@
 
 namespace aalayer::service {
 
-namespace {
-
-std::vector<DirectoryWatcher::Watch> each_dir(const std::vector<std::string>& dirs,
-                                              const std::function<void()>& on_change) {
-    std::vector<DirectoryWatcher::Watch> out;
-    for (const auto& d : dirs)
-        out.push_back({d, {}, on_change});
-    return out;
-}
-
-}  // namespace
-
-DirectoryWatcher::DirectoryWatcher(const std::vector<std::string>& dirs, std::function<void()> on_change)
-    : DirectoryWatcher(each_dir(dirs, on_change)) {}
-
-DirectoryWatcher::DirectoryWatcher(std::vector<Watch> watches)
+DirectoryWatcher::DirectoryWatcher(std::vector<std::function<void()>> actions, std::vector<Watch> watches)
     : inotify_(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)),
       stop_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      actions_(std::move(actions)),
       watches_(std::move(watches)) {
     for (std::size_t i = 0; i < watches_.size(); ++i)
         add(i);
@@ -72,16 +58,14 @@ void DirectoryWatcher::run() {
         if ((fds[1].revents & POLLIN) != 0) return;
         if (n == 0) {
             any = false;
-            // Each callback once, however many watches of it fired.
-            std::vector<const std::function<void()>*> called;
+            // Each action once, however many of its watches fired.
+            std::vector<bool> due(actions_.size(), false);
             for (std::size_t i = 0; i < watches_.size(); ++i) {
-                if (!pending[i]) continue;
+                if (pending[i] && watches_[i].action < due.size()) due[watches_[i].action] = true;
                 pending[i] = false;
-                const auto* f = &watches_[i].on_change;
-                if (std::find(called.begin(), called.end(), f) == called.end()) called.push_back(f);
             }
-            for (const auto* f : called)
-                (*f)();
+            for (std::size_t a = 0; a < actions_.size(); ++a)
+                if (due[a]) actions_[a]();
             for (std::size_t i = 0; i < watches_.size(); ++i)
                 if (watches_[i].subdirs) add(i);  // a subdirectory made meanwhile
             continue;
