@@ -154,6 +154,8 @@ int run(const DaemonConfig& config) {
     manager.denial_log().set_labels(&labels);
     // Children from the binary cache go in together (docs/service.md, "Start"): how many runs it took.
     const StartLoadStats cached = manager.start_loads();
+    for (const auto& why : cached.failed_runs)
+        log_message(4, "start: " + why);
     const std::string together =
         cached.cached_children == 0 ? ""
                                     : " (" + std::to_string(cached.cached_children) +

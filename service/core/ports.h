@@ -118,6 +118,10 @@ public:
 struct TogetherLoad {
     std::vector<ServiceStatus> results;
     std::size_t parser_runs = 0;
+    // Why each run of several children failed before they went one by one:
+    // the children's own errors say what each was refused for, this what the
+    // run as a whole was told (the admin's one line about a slow start).
+    std::vector<std::string> failed_runs;
 };
 
 // Where children go: the kernel, or nowhere (compile-only: apparmor_parser

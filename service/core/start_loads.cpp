@@ -35,6 +35,8 @@ void StartLoads::load(Pending pending) {
     const std::lock_guard lock(mutex_);
     stats_.cached_children += pending.children.size();
     stats_.parser_runs += done.parser_runs;
+    for (auto& why : done.failed_runs)
+        stats_.failed_runs.push_back(std::move(why));
     for (std::size_t i = 0; i < pending.keys.size(); ++i) {
         if (i < done.results.size() && done.results[i]) continue;
         refused_.emplace_back(

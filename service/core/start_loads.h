@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -19,6 +20,7 @@ namespace aalayer::service {
 struct StartLoadStats {
     std::size_t cached_children = 0;
     std::size_t parser_runs = 0;
+    std::vector<std::string> failed_runs;  // TogetherLoad::failed_runs of every batch
 };
 
 class StartLoads {

@@ -179,6 +179,10 @@ TogetherLoad ParserLoader::load_together(std::vector<std::unique_ptr<CompiledChi
         }
         const CommandResult r = run_command({config_.parser, "-r", "-B"}, input, config_.timeout);
         ++out.parser_runs;
+        if (r.exit_code != 0) {
+            const auto why = parser_failed(std::to_string(end - next) + " cached children in one run", r);
+            out.failed_runs.push_back(why.error().message + "; each is loaded alone");
+        }
         for (std::size_t i = next; i < end; ++i) {
             if (r.exit_code == 0) {
                 static_cast<BinaryChild&>(*children[i]).took();

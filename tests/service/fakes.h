@@ -79,9 +79,10 @@ public:
         if (refused_one) {
             service::TogetherLoad out = load_each(children);
             ++out.parser_runs;
+            out.failed_runs.push_back(std::to_string(children.size()) + " children in one run refused");
             return out;
         }
-        service::TogetherLoad out{{}, 1};
+        service::TogetherLoad out{{}, 1, {}};
         for (auto& c : children)
             out.results.push_back(c->load());
         return out;

@@ -270,6 +270,9 @@ TEST(ParserLoader, ARunTheKernelRefusesIsLoadedChildByChildWithEachOnesOwnResult
     ASSERT_FALSE(done.results[2].ok());
     // The run, then a load of each child (b and c with their compile).
     EXPECT_EQ(done.parser_runs, 5U);
+    EXPECT_EQ(done.failed_runs,
+              std::vector<std::string>{
+                  "4 cached children in one run: apparmor_parser refused it: refused; each is loaded alone"});
     EXPECT_EQ(fake.compiles(), 2U);
     EXPECT_EQ(fake.loads(), 1U + 4U + 1U);
     // c's error is the one its own load gives.

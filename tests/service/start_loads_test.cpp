@@ -90,6 +90,7 @@ TEST_P(StartRefusalTest, OneRefusedChildFailsAloneAsASingleLoadWouldWithAFakeKer
             // The batch, then each of its three children alone.
             EXPECT_EQ(kernel.together_runs(), 1U);
             EXPECT_EQ(m.start_loads().parser_runs, 4U);
+            EXPECT_EQ(m.start_loads().failed_runs, std::vector<std::string>{"3 children in one run refused"});
         }
         return r;
     };
