@@ -14,6 +14,7 @@
 #include <sys/apparmor.h>
 #include <unistd.h>
 
+#include "client/cli/exec_argv.h"
 #include "client/cli/exit_codes.h"
 #include "client/common/json.h"
 #include "client/notify/notifier.h"
@@ -331,13 +332,8 @@ int cmd_run(client::Client& c, const Args& a, const Output& o) {
         o.error("cannot switch to " + label + ": " + std::strerror(errno));
         return kRefused;
     }
-    std::vector<std::string> copies = a.after_dashes;  // execvp takes char* const[]
-    std::vector<char*> argv;
-    argv.reserve(copies.size() + 1);
-    for (auto& s : copies)
-        argv.push_back(s.data());
-    argv.push_back(nullptr);
-    ::execvp(argv[0], argv.data());
+    const ExecArgv command(a.after_dashes);
+    ::execvp(command.program(), command.argv());
     o.error("cannot run " + a.after_dashes.front() + ": " + std::strerror(errno));
     return kRefused;
 }

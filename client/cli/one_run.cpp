@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "client/cli/commands.h"
+#include "client/cli/exec_argv.h"
 #include "client/cli/exit_codes.h"
 
 namespace aalayer::cli {
@@ -50,12 +51,7 @@ int cmd_run_once(client::Client& c, const Args& a, const Output& o) {
         o.error("AppArmor is not enabled in this kernel: refusing to run unconfined");
         return kRefused;
     }
-    std::vector<std::string> copies = a.after_dashes;  // execvp takes char* const[]
-    std::vector<char*> argv;
-    argv.reserve(copies.size() + 1);
-    for (auto& s : copies)
-        argv.push_back(s.data());
-    argv.push_back(nullptr);
+    const ExecArgv command(a.after_dashes);
     const pid_t pid = ::fork();
     if (pid < 0) {
         o.error(std::string("cannot start a process: ") + std::strerror(errno));
@@ -66,8 +62,8 @@ int cmd_run_once(client::Client& c, const Args& a, const Output& o) {
             o.error("cannot switch to " + run.label + ": " + std::strerror(errno));
             ::_exit(kRefused);
         }
-        ::execvp(argv[0], argv.data());
-        o.error("cannot run " + copies.front() + ": " + std::strerror(errno));
+        ::execvp(command.program(), command.argv());
+        o.error("cannot run " + a.after_dashes.front() + ": " + std::strerror(errno));
         ::_exit(127);
     }
     g_child = pid;
