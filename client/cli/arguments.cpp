@@ -130,6 +130,12 @@ std::vector<Command> command_table() {
           .summary = "Put the admin's default layer NAME back: your version of it, or your removal of it,\n"
                      "is forgotten, and it follows the admin's edits again."},
          cmd_reset},
+        {{.name = "reload",
+          .summary = "Admin: read the grants, their default layers and the base profiles again and\n"
+                     "recompute the layers that depend on what changed. The service does so by itself\n"
+                     "when those directories change, not when a file they include does (an abstraction,\n"
+                     "a tunable). Needs polkit's org.aalayer.reload: root, or an admin's password."},
+         cmd_reload},
         {{.name = "accept",
           .arguments = {"BASE/NAME"},
           .options = {"--interactive"},

@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <string_view>
 
 #include <sys/apparmor.h>
 #include <unistd.h>
@@ -345,6 +346,23 @@ namespace aalayer::cli {
 int cmd_reset(client::Client& c, const Args& a, const Output& o) {
     c.reset(a.layer.base, a.layer.name, a.interactive);
     if (!o.json()) std::fprintf(o.out, "%s: the admin's default again\n", a.layer.text().c_str());
+    return kOk;
+}
+
+int cmd_reload(client::Client& c, const Args& /*a*/, const Output& o) {
+    try {
+        c.reload();
+    } catch (const client::CallError& e) {
+        // Reload takes no options, so --interactive (what the generic message
+        // suggests) cannot help: root needs no password.
+        constexpr std::string_view kAsked = "authentication is required";
+        const std::string said(e.what());
+        const auto at = said.find(kAsked);
+        if (exit_code_for(e.name()) != kNotPermitted || at == std::string::npos) throw;
+        o.error(said.substr(0, at + kAsked.size()) + ": run it as root (sudo aalayer reload)");
+        return kNotPermitted;
+    }
+    std::fprintf(o.out, "grants, default layers and base profiles read again; layers recomputed\n");
     return kOk;
 }
 

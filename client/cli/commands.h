@@ -20,6 +20,7 @@ int cmd_run(client::Client& c, const Args& a, const Output& o);
 // run BASE --allow PATH...: under a layer made for this run (one_run.cpp).
 int cmd_run_once(client::Client& c, const Args& a, const Output& o);
 int cmd_reset(client::Client& c, const Args& a, const Output& o);
+int cmd_reload(client::Client& c, const Args& a, const Output& o);
 int cmd_mode(client::Client& c, const Args& a, const Output& o);
 int cmd_accept(client::Client& c, const Args& a, const Output& o);
 int cmd_log(client::Client& c, const Args& a, const Output& o);

@@ -193,6 +193,13 @@ public:
         });
     }
 
+    void reload() override {
+        guarded([&] {
+            manager_.Reload();
+            return 0;
+        });
+    }
+
     void reset(const std::string& base, const std::string& name, bool interactive) override {
         guarded([&] {
             std::map<std::string, sdbus::Variant> options;

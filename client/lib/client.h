@@ -203,6 +203,9 @@ public:
     virtual void remove(const std::string& base, const std::string& name, bool force, bool interactive) = 0;
     // Puts the admin's default layer back (forgets the caller's version or removal of it).
     virtual void reset(const std::string& base, const std::string& name, bool interactive) = 0;
+    // The admin's Reload: grants, default layers and base profiles read
+    // again, the layers recomputed. Returns once the layers are.
+    virtual void reload() = 0;
     virtual Explanation explain(const std::string& base, const std::string& name,
                                 const std::string& path) = 0;
     // Loads a layer for one run of a program: it stays while this Client's

@@ -155,17 +155,16 @@ LayerManager::CatalogRef LayerManager::current() const {
     return catalog_;
 }
 
-ServiceStatus LayerManager::authorize(const Caller& caller, const char* action, bool interactive) {
+ServiceStatus LayerManager::authorize(const Caller& caller, const char* action, bool interactive,
+                                      const char* retry) {
     // Root may load AppArmor policy directly, and polkit answers yes for uid 0
     // anyway: asking would only make root depend on polkitd running.
     if (caller.uid == 0) return Done{};
     switch (ports_.authorizer.check(caller, action, interactive)) {
         case Decision::Allowed: return Done{};
         case Decision::Challenge:
-            return fail(ServiceErrorKind::PermissionDenied,
-                        std::string("not authorized for ") + action +
-                            ": authentication is required; call again with interactive=true from a session "
-                            "with a polkit agent");
+            return fail(ServiceErrorKind::PermissionDenied, std::string("not authorized for ") + action +
+                                                                ": authentication is required; " + retry);
         case Decision::Unavailable:
             return fail(ServiceErrorKind::PermissionDenied,
                         std::string("not authorized for ") + action + ": polkit could not be asked");

@@ -379,7 +379,11 @@ private:
     };
     // At start: one-run layers a previous aalayerd left in the kernel.
     void adopt_leftover_runs(const MessageLog& log);
-    ServiceStatus authorize(const Caller& caller, const char* action, bool interactive);
+    // `retry`: what a caller polkit wants to authenticate can do, for the
+    // message (a method without options cannot be called interactively).
+    ServiceStatus authorize(
+        const Caller& caller, const char* action, bool interactive,
+        const char* retry = "call again with interactive=true from a session with a polkit agent");
     ServiceStatus rate_limit(std::uint32_t uid);
     ServiceStatus check_rate_limit(std::uint32_t uid);
     // With `recent` one of recent_ and recent_checks_: counts the request, or refuses it.

@@ -305,7 +305,11 @@ StartLoadStats LayerManager::start_loads() const {
 }
 
 ServiceStatus LayerManager::reload(const Caller& caller, bool interactive, const MessageLog& log) {
-    if (auto st = authorize(caller, kActionReload, interactive); !st) return st.error();
+    if (auto st = authorize(caller, kActionReload, interactive,
+                            interactive ? "call again from a session with a polkit agent"
+                                        : "Reload takes no options and cannot ask for it: call it as root");
+        !st)
+        return st.error();
     refresh(log);
     return Done{};
 }

@@ -233,6 +233,7 @@ TEST(AalayerArgsTest, UsageLinesOfEveryCommand) {
                   "aalayer edit BASE/NAME [--strict] [--interactive]",
                   "aalayer mode BASE/NAME MODE [--interactive]",
                   "aalayer reset BASE/NAME [--interactive]",
+                  "aalayer reload",
                   "aalayer accept BASE/NAME [--interactive]",
                   "aalayer log BASE/NAME [--since TIME] [--follow] [--json]",
                   "aalayer learn BASE/NAME [--since TIME] [--yes] [--enforce] [--interactive] [--json]",

@@ -254,6 +254,27 @@ TEST(Cli, AuthenticationRequiredNamesTheInteractiveOption) {
     EXPECT_EQ(no.err, "aalayer: not authorized for org.aalayer.manage-own\n");
 }
 
+TEST(Cli, ReloadIsTheAdminsAndReadsAGrantChangeAtOnce) {
+    Service s;
+    // Reload returns once the grants are read again (the watcher would, 300 ms
+    // after the write): the change is there when it has returned.
+    s.set_grant("grant app {\n  owner @{HOME}/** rw,\n  /srv/shared/** r,\n}\n");
+    const auto root = cli(s, 0, {"reload"});
+    ASSERT_EQ(root.exit_code, 0) << root.err;
+    EXPECT_EQ(root.out, "grants, default layers and base profiles read again; layers recomputed\n");
+    EXPECT_EQ(cli(s, kNobody, {"grants"}).out, "app\n  owner /nonexistent/** rw,\n  /srv/shared/** r,\n");
+    // polkit's no, and an admin's password it would want: Reload has no
+    // --interactive, so the CLI says to run it as root.
+    const auto no = cli(s, kNobody, {"reload"});
+    EXPECT_EQ(no.exit_code, 3);
+    EXPECT_EQ(no.err, "aalayer: not authorized for org.aalayer.reload\n");
+    const auto ask = cli(s, kSys, {"reload"});
+    EXPECT_EQ(ask.exit_code, 3);
+    EXPECT_EQ(ask.err,
+              "aalayer: not authorized for org.aalayer.reload: authentication is required: run it as root "
+              "(sudo aalayer reload)\n");
+}
+
 TEST(Cli, VersionIsTheProjectVersion) {
     Service s;
     const std::string version = env_or("AALAYER_VERSION", "");

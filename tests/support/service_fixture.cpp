@@ -20,6 +20,8 @@ polkit.addRule(function(action, subject) {
     return polkit.Result.YES;
   if (subject.user == "sys" && action.id == "org.aalayer.manage-own")
     return polkit.Result.AUTH_SELF;
+  if (subject.user == "sys" && action.id == "org.aalayer.reload")
+    return polkit.Result.AUTH_ADMIN_KEEP;
   return polkit.Result.NO;
 });
 )";

@@ -5,7 +5,7 @@
 # The commands and options are client/cli/arguments.cpp's table
 # (Cli.CompletionInBashAndZsh in tests/integration/cli_test.cpp compares them).
 
-_aalayer_commands="grants check apply list show explain diff remove edit mode reset accept log learn run notify sync launcher"
+_aalayer_commands="grants check apply list show explain diff remove edit mode reset reload accept log learn run notify sync launcher"
 
 _aalayer_options() {
     case $1 in
