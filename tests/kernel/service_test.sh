@@ -42,6 +42,9 @@
 #     file and not r1.txt (what the name would match as a glob); the child is gone from the kernel
 #     once the run exited; with the aalayer client SIGKILLed, the child stays while the program
 #     runs and is gone after it;
+#   - default layers: the admin's demo.defaults/std.layer reaches every person (u and v, not root)
+#     through the watcher, in the kernel and enforced; u's removal of it holds across
+#     `aalayer reload`; `aalayer reset` brings it back; deleting the file takes it from everyone;
 # Takes about 12 s (guest uptime about 11 s under TCG).
 # Exit 0 pass, 1 fail (with the whole VM output and console log), 77 skip (no qemu, dbus-daemon,
 # busctl or polkitd on the host). AALAYER_KERNEL_VERBOSE=1 prints the VM's output on success too.
@@ -142,6 +145,23 @@ EOF
 cat >"$work/extra/ns.layer" <<'EOF'
 deny userns,
 EOF
+# The admin's default layer for every person on demo (grants.d/demo.defaults/std.layer).
+cat >"$work/extra/std.layer" <<'EOF'
+@{HOME}/docs/bank/** r,
+EOF
+# Puts the default layer file $1 in place ("none": deletes it) and waits (10 s at most) for
+# aalayerd's watcher to read the grants again. The .defaults directory is there from the start,
+# so the watcher watches it.
+cat >"$work/extra/set-default" <<'EOF'
+#!/bin/sh
+n=$(grep -c 'read again' /tmp/aalayerd.log)
+if [ "$1" = none ]; then rm /etc/aalayer/grants.d/demo.defaults/std.layer; else cp "$1" /etc/aalayer/grants.d/demo.defaults/std.layer; fi
+i=0
+while [ "$(grep -c 'read again' /tmp/aalayerd.log)" -le "$n" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+[ $i -lt 100 ] && echo "read again" || echo "not read again in 10 s"
+EOF
+printf '#!/bin/sh\nexec aalayer run demo/std -- "$@"\n' >"$work/extra/run-std"
+chmod 755 "$work/extra/set-default" "$work/extra/run-std"
 # Root's own layer (root's home is /root in the guest).
 cat >"$work/extra/rootl.layer" <<'EOF'
 deny /data/pub r,
@@ -411,7 +431,7 @@ FILE /home/u/docs/r1.txt 1000 0666 r1
 FILE /data/pub - 0644 pub
 FILE /data/secret/k - 0644 key
 FILE /srv/x - 0644 x
-SH mkdir -p /run/dbus /var /etc/aalayer/grants.d && ln -s /run /var/run && cp /extra/demo.conf /etc/aalayer/grants.d/
+SH mkdir -p /run/dbus /var /etc/aalayer/grants.d/demo.defaults && ln -s /run /var/run && cp /extra/demo.conf /etc/aalayer/grants.d/
 SH dbus-daemon --config-file=/extra/bus.conf --fork --nopidfile >/tmp/dbus.log 2>&1; i=0; while [ ! -S /run/dbus/system_bus_socket ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done; [ -S /run/dbus/system_bus_socket ]
 RUN polkit /extra/start-polkitd
 RUN start1 /extra/start-aalayerd
@@ -655,6 +675,28 @@ ns-userns       +/extra/run-ns userns -
 base-userns     demo userns -
 AS 0
 RUN ns-remove $AS_U remove demo/ns
+# default layers: the admin writes demo.defaults/std.layer; the watcher gives it to every person
+# (u and v, not root), loaded in the kernel and enforced; u removes theirs and it stays gone
+# across a reload; reset brings the admin's back; deleting the file takes it from everyone
+RUN d-add /extra/set-default /extra/std.layer
+RUN d-kernel-u /extra/kprofile demo//aalayer.1000.std
+RUN d-kernel-v /extra/kprofile demo//aalayer.1001.std
+RUN d-kernel-root /extra/kprofile demo//aalayer.0.std
+RUN d-list $AS_U list
+AS 1000
+d-bank          +/extra/run-std read /home/u/docs/bank/stmt
+d-other         +/extra/run-std read /home/u/docs/other
+d-pub           +/extra/run-std read /data/pub
+AS 0
+RUN d-remove $AS_U remove demo/std
+RUN d-reload aalayer reload
+RUN d-kernel-u2 /extra/kprofile demo//aalayer.1000.std
+RUN d-kernel-v2 /extra/kprofile demo//aalayer.1001.std
+RUN d-reset $AS_U reset demo/std
+RUN d-kernel-u3 /extra/kprofile demo//aalayer.1000.std
+RUN d-gone /extra/set-default none
+RUN d-kernel-u4 /extra/kprofile demo//aalayer.1000.std
+RUN d-kernel-v4 /extra/kprofile demo//aalayer.1001.std
 RUN aalayerd-log cat /tmp/aalayerd.log
 EOF
 
@@ -705,6 +747,7 @@ declare -A want=(
   # accept and a fourth version do not: it keeps x2's rules (x3, fc3-other, fc4-bank).
   [x2-bank]="denied open EACCES" [x3-bank]="denied open EACCES"
   [fc3-other]="denied open EACCES" [fc4-bank]="denied open EACCES" [fc4-other]="denied open EACCES"
+  [d-bank]=allowed [d-other]="denied open EACCES" [d-pub]=allowed
 )
 # The note each apply gives for the grant's ~/docs, which these layers leave
 # out (docs/layer-algebra.md, "What a layer takes away"): on the CLI a line
@@ -788,6 +831,16 @@ declare -A want_run=(
   [root-rm-force]="rc=0 "
   [kernel6]="rc=0 ^absent$"
   [root-list2]="rc=0 ^no layers$"
+  [d-add]="rc=0 ^read again$" [d-gone]="rc=0 ^read again$"
+  [d-kernel-u]="rc=0 ^demo//aalayer.1000.std \(enforce\)$" [d-kernel-v]="rc=0 ^demo//aalayer.1001.std \(enforce\)$"
+  [d-kernel-root]="rc=0 ^absent$"
+  [d-list]="rc=0 ^LAYER STATE MODE ORIGIN demo/std active enforce admin$"
+  [d-remove]="rc=0 ^removed demo/std$"
+  [d-reload]="rc=0 ^grants, default layers and base profiles read again; layers recomputed$"
+  [d-kernel-u2]="rc=0 ^absent$" [d-kernel-v2]="rc=0 ^demo//aalayer.1001.std \(enforce\)$"
+  [d-reset]="rc=0 ^demo/std: the admin's default again$"
+  [d-kernel-u3]="rc=0 ^demo//aalayer.1000.std \(enforce\)$"
+  [d-kernel-u4]="rc=0 ^absent$" [d-kernel-v4]="rc=0 ^absent$"
   [aalayerd-log]="rc=0 started with backend apparmor, 0 layers, denials from kmsg.* started with backend apparmor, 7 layers \(7 cached children loaded in 1 parser run\), denials from kmsg.*start: 7 cached children in one run: apparmor_parser refused it: .*; each is loaded alone.*started with backend apparmor, 7 layers \(7 cached children loaded in 8 parser runs\), denials from kmsg.*grants and bases read again: [0-9]+ layers recomputed, [0-9]+ changed, [0-9]+ skipped as unchanged"
 )
 declare -A want_step=(
