@@ -237,6 +237,8 @@ TEST(AalayerArgsTest, UsageLinesOfEveryCommand) {
                   "aalayer accept BASE/NAME [--interactive]",
                   "aalayer log BASE/NAME [--since TIME] [--follow] [--json]",
                   "aalayer learn BASE/NAME [--since TIME] [--yes] [--enforce] [--interactive] [--json]",
+                  // Two long lines split in two literals each, not missing commas.
+                  // NOLINTNEXTLINE(bugprone-suspicious-missing-comma)
                   "aalayer run BASE/NAME [--allow PATH[:PERMS]] [--deny PATH] [--layer FILE] [--strict] -- "
                   "COMMAND [ARG]...",
                   "aalayer notify [--all-repeats] [--repeat-after MINUTES] [--interval SECONDS] "
