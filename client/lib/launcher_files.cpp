@@ -117,6 +117,7 @@ LauncherOutcome failed(LauncherOutcome outcome, LauncherProblem problem, std::st
 
 std::vector<DefaultHandler> handlers(const std::map<std::string, std::string>& types) {
     std::vector<DefaultHandler> out;
+    out.reserve(types.size());
     for (const auto& [type, other] : types)
         out.push_back({type, other});
     return out;
