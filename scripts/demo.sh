@@ -157,8 +157,10 @@ show cat "$XDG_CONFIG_HOME/mimeapps.list"
 unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_DATA_DIRS
 if [ "$panel" = 1 ]; then
   say "The settings panel against this demo's service: close its window to end the demo"
-  # The demo's Firefox desktop entry names the program on its Programs screen.
+  # The demo's Firefox desktop entry names the program on its Programs screen; a
+  # launcher it shows in the menu goes to the demo's directory and runs this build's aalayer.
   show env DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SYSTEM_BUS_ADDRESS" XDG_DATA_DIRS="$work/system:/usr/local/share:/usr/share" \
+    XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" AALAYER_CLI="$(realpath "$aalayer")" \
     "$build/client/settings/aalayer-settings"
 fi
 say "Shutting down"

@@ -186,6 +186,27 @@ TEST(Launcher, ALabelAndWhatItRefuses) {
     EXPECT_TRUE(fs::exists(xdg.path("data/applications/aalayer-firefox-esr-other.desktop")));
 }
 
+// Removing a layer leaves its launcher (aalayer remove and the panel touch no launcher): started,
+// it runs nothing, as `aalayer run` of a layer that is not there.
+TEST(Launcher, OutlivesItsLayerAndThenStartsNothing) {
+    Service s;
+    Xdg xdg;
+    ASSERT_EQ(aalayer(s, xdg, {"apply", "app/banking", s.text_file("")}).exit_code, 0);
+    ASSERT_EQ(aalayer(s, xdg, {"launcher", "app/banking", "--desktop", "firefox-esr"}).exit_code, 0);
+    ASSERT_EQ(aalayer(s, xdg, {"remove", "app/banking"}).exit_code, 0);
+    const std::string entry = xdg.path("data/applications/aalayer-firefox-esr-banking.desktop");
+    ASSERT_TRUE(fs::exists(entry));
+    auto words = *desktop::split_exec(value_of(entry, "Desktop Entry", "Exec"));
+    words.back() = "https://bank.example/";
+    const auto launched = as_nobody(s, xdg, words);
+    EXPECT_EQ(launched.exit_code, 5);
+    EXPECT_EQ(launched.err, "aalayer: no layer app/banking: see aalayer list\n");
+    // --remove still takes it away.
+    EXPECT_EQ(aalayer(s, xdg, {"launcher", "app/banking", "--desktop", "firefox-esr", "--remove"}).exit_code,
+              0);
+    EXPECT_FALSE(fs::exists(entry));
+}
+
 TEST(DesktopEntriesOfABase, TheEntriesWhoseProgramMatchesTheAttachment) {
     TempDir dir;
     dir.write("system/applications/firefox-esr.desktop", kFirefox);

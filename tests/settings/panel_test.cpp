@@ -6,6 +6,7 @@
 // (scripts/settings-screenshots.sh copies them to docs/images/).
 #include <QAbstractButton>
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QLabel>
@@ -23,10 +24,12 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "client/desktop/desktop_entry.h"
 #include "client/settings/compare_screen.h"
 #include "client/settings/denials_screen.h"
 #include "client/settings/editor_screen.h"
@@ -95,15 +98,18 @@ void screenshot(QWidget& w, const std::string& name) {
 }
 
 // A desktop entry that starts the base "app" (attachment /usr/bin/app), where
-// the XDG rules find it for this process.
+// the XDG rules find it for this process and the aalayer command it starts;
+// the user's own entries (launchers) go to home/, mimeapps.list to config/.
 class Desktop {
 public:
     Desktop() {
         dir_.write("system/applications/app-viewer.desktop",
                    "[Desktop Entry]\nType=Application\nName=App Viewer\nExec=/usr/bin/app %f\n");
         ::setenv("XDG_DATA_HOME", (dir_.path() + "/home").c_str(), 1);
+        ::setenv("XDG_CONFIG_HOME", (dir_.path() + "/config").c_str(), 1);
         ::setenv("XDG_DATA_DIRS", (dir_.path() + "/system").c_str(), 1);
     }
+    [[nodiscard]] std::string path(const std::string& rel) const { return dir_.path() + "/" + rel; }
 
 private:
     TempDir dir_;
@@ -168,6 +174,77 @@ TEST(SettingsPanel, ListsProgramsAndRestrictions) {
     p.show(w.restrictions());
     row->setSelected(true);
     screenshot(w, "restrictions");
+}
+
+// The value of `key` in [Desktop Entry] of the desktop file at `path`, escapes undone.
+std::string entry_value(const std::string& path, const std::string& key) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto parsed = desktop::parse(text.str());
+    const auto* file = std::get_if<desktop::DesktopFile>(&parsed);
+    const auto* g = file != nullptr ? file->group("Desktop Entry") : nullptr;
+    const auto* v = g != nullptr ? g->get(key) : nullptr;
+    return v != nullptr ? desktop::unescape(*v).value_or("(bad escape)") : "(none)";
+}
+
+TEST(SettingsPanel, ShowsAProgramInMyMenu) {
+    const Desktop desktop;
+    Service s;
+    apply_with_cli(s, "w", "owner @{HOME}/Documents/** r,\n");
+    Panel p(s);
+    MainWindow& w = p.window();
+    p.show(w.restrictions());
+    auto* row = restriction(w, QStringLiteral("w"));
+    ASSERT_NE(row, nullptr);
+    EXPECT_TRUE(w.findChildren<QCheckBox*>("showInMenu").isEmpty()) << "no layer selected: nothing to show";
+    find<QTreeWidget>(w, "restrictions")->setCurrentItem(row);
+    const auto boxes = w.findChildren<QCheckBox*>("showInMenu");
+    ASSERT_EQ(boxes.size(), 1) << "one desktop entry starts the base app";
+    auto* box = boxes.front();
+    EXPECT_EQ(box->text(), "&Show 'App Viewer (w)' in my menu");
+    EXPECT_FALSE(box->isChecked());
+    auto* status = find<QLabel>(w, "restrictionsStatus");
+    const std::string launcher = desktop.path("home/applications/aalayer-app-viewer-w.desktop");
+
+    // On with the keyboard (Alt+S): the launcher as aalayer launcher writes it.
+    ASSERT_TRUE(QTest::qWaitForWindowActive(&w));
+    QTest::keyClick(&w, Qt::Key_S, Qt::AltModifier);
+    ASSERT_TRUE(wait_until([&] { return box->isChecked(); })) << status->text().toStdString();
+    EXPECT_EQ(status->text(), "'App Viewer (w)' is in your menu.");
+    ASSERT_TRUE(std::filesystem::exists(launcher));
+    EXPECT_EQ(entry_value(launcher, "Name"), "App Viewer (w)");
+    EXPECT_EQ(desktop::split_exec(entry_value(launcher, "Exec")),
+              (std::vector<std::string>{env_or("AALAYER_CLI", "aalayer"), "run", "app/w", "--",
+                                        "/usr/bin/app", "%f"}));
+    EXPECT_EQ(entry_value(launcher, "X-Aalayer-Layer"), "app/w");
+    screenshot(w, "launcher");
+
+    // Off (Space on it, where Alt+S left the focus): gone. Tab reaches it from the list too.
+    EXPECT_TRUE(box->hasFocus());
+    find<QTreeWidget>(w, "restrictions")->setFocus();
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+    EXPECT_EQ(QApplication::focusWidget(), box);
+    QTest::keyClick(box, Qt::Key_Space);
+    EXPECT_FALSE(box->isChecked());
+    EXPECT_FALSE(std::filesystem::exists(launcher));
+    EXPECT_EQ(status->text(), "'App Viewer (w)' is no longer in your menu.");
+
+    // Written and removed with the aalayer command: the box follows (the directory is watched).
+    cli(s, {"launcher", "app/w", "--desktop", "app-viewer.desktop"});
+    ASSERT_TRUE(std::filesystem::exists(launcher));
+    EXPECT_TRUE(wait_until([&] { return box->isChecked(); }))
+        << "the launcher the command wrote is not shown";
+    cli(s, {"launcher", "app/w", "--desktop", "app-viewer.desktop", "--remove"});
+    EXPECT_TRUE(wait_until([&] { return !box->isChecked(); })) << "the launcher the command removed is shown";
+
+    // A file in the way of the applications directory: the error shown, the box left off.
+    std::filesystem::remove_all(desktop.path("home/applications"));
+    std::ofstream(desktop.path("home/applications")) << "";
+    QTest::keyClick(box, Qt::Key_Space);
+    EXPECT_FALSE(box->isChecked());
+    EXPECT_EQ(status->text(), QString::fromStdString(
+                                  "Could not add 'App Viewer (w)' to your menu: cannot write " + launcher));
 }
 
 TEST(SettingsPanel, EditorShowsFindingsWhereTheyAreAndApplies) {
