@@ -11,7 +11,6 @@
 #include <string_view>
 #include <tuple>
 
-#include <pwd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -205,20 +204,6 @@ std::vector<Command> command_table() {
          cmd_launcher},
     };
 }
-
-}  // namespace
-
-std::string home_directory() {
-    if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/') return home;
-    std::array<char, 4096> buf{};
-    passwd pw{};
-    passwd* found = nullptr;
-    if (::getpwuid_r(::getuid(), &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr)
-        return pw.pw_dir;
-    return {};
-}
-
-namespace {
 
 std::string current_directory() {
     std::error_code error;

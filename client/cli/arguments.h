@@ -14,6 +14,7 @@
 #include "client/cli/output.h"
 #include "client/common/args.h"
 #include "client/lib/client.h"
+#include "client/lib/environment.h"
 
 namespace aalayer::cli {
 
@@ -33,7 +34,7 @@ std::optional<LayerRef> parse_layer(std::string_view text);
 std::string resolve_path(const std::string& path, const std::string& home, const std::string& cwd);
 
 // $HOME, else the passwd entry's home: the caller's own, as a shell's ~ is.
-std::string home_directory();
+using client::home_directory;
 
 // log --since: "10m" (s m h d ago, from `now`), "@EPOCH" (seconds) or a local
 // time "YYYY-MM-DD[THH:MM[:SS]]", as microseconds since the epoch.

@@ -10,17 +10,13 @@
 #include <unistd.h>
 
 #include "client/desktop/attachment.h"
+#include "client/lib/environment.h"
 
 namespace aalayer::client {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string env(const char* name) {
-    const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read, never set, here
-    return value != nullptr ? value : "";
-}
 
 std::vector<std::string> split_paths(const std::string& list) {
     std::vector<std::string> out;
@@ -49,7 +45,7 @@ std::map<std::string, std::string> all_entries() {
 // A program name as execvp finds it in PATH; an absolute path as it is.
 std::string in_path(const std::string& program) {
     if (program.find('/') != std::string::npos) return program;
-    std::string path = env("PATH");
+    std::string path = env_value("PATH");
     if (path.empty()) path = "/usr/local/bin:/usr/bin:/bin";
     for (const auto& dir : split_paths(path)) {
         std::string candidate = dir + "/" + program;
@@ -69,13 +65,13 @@ std::string read_file(const std::string& path) {
 
 std::vector<std::string> application_dirs() {
     std::vector<std::string> out;
-    std::string data_home = env("XDG_DATA_HOME");
+    std::string data_home = env_value("XDG_DATA_HOME");
     if (data_home.empty() || data_home[0] != '/') {
-        const std::string home = env("HOME");
+        const std::string home = env_value("HOME");
         data_home = home.empty() ? "" : home + "/.local/share";
     }
     if (!data_home.empty()) out.push_back(data_home + "/applications");
-    std::string dirs = env("XDG_DATA_DIRS");
+    std::string dirs = env_value("XDG_DATA_DIRS");
     if (split_paths(dirs).empty()) dirs = "/usr/local/share:/usr/share";
     for (const auto& dir : split_paths(dirs))
         out.push_back(dir + "/applications");

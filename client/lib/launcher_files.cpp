@@ -9,11 +9,11 @@
 #include <sstream>
 #include <variant>
 
-#include <pwd.h>
 #include <unistd.h>
 
 #include "client/desktop/launcher.h"
 #include "client/lib/desktop_entries.h"
+#include "client/lib/environment.h"
 
 #ifndef AALAYER_INSTALLED_CLI
 #error "AALAYER_INSTALLED_CLI: where aalayer is installed (client/lib/meson.build)"
@@ -25,25 +25,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string env(const char* name) {
-    const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read, never set, here
-    return value != nullptr ? value : "";
-}
-
-// $HOME, else the passwd entry's home, as the aalayer command finds it.
-std::string home_directory() {
-    if (std::string home = env("HOME"); !home.empty() && home[0] == '/') return home;
-    std::array<char, 4096> buf{};
-    passwd pw{};
-    passwd* found = nullptr;
-    if (::getpwuid_r(::getuid(), &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr)
-        return pw.pw_dir;
-    return {};
-}
-
 // $NAME when absolute, else HOME/fallback (the XDG base directory rules).
 std::string xdg_home(const char* name, const char* fallback) {
-    std::string value = env(name);
+    std::string value = env_value(name);
     if (!value.empty() && value[0] == '/') return value;
     const std::string home = home_directory();
     return home.empty() ? std::string() : home + "/" + fallback;
@@ -126,7 +110,7 @@ std::vector<DefaultHandler> handlers(const std::map<std::string, std::string>& t
 }  // namespace
 
 std::string aalayer_program() {
-    std::string cli = env("AALAYER_CLI");
+    std::string cli = env_value("AALAYER_CLI");
     return !cli.empty() && cli[0] == '/' ? cli : std::string(AALAYER_INSTALLED_CLI);
 }
 
