@@ -222,7 +222,8 @@ public:
     // Each record's text, with the time the source stamped it
     // (microseconds since the epoch; 0 when it has none).
     using Sink = std::function<void(std::string_view text, std::uint64_t time_usec)>;
-    // Reads records from now on until stop(); an error message if it cannot read at all.
+    // Reads the records written since the source was made, until stop(); an
+    // error message if it cannot read at all.
     virtual std::optional<std::string> run(const Sink& sink) = 0;
     virtual void stop() = 0;  // any thread; run() returns soon after
 };

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -87,13 +88,18 @@ public:
     }
 };
 
+// Each source takes its place ("from now on") when it is made, before the
+// service takes its bus name, not when its thread first runs: a record
+// written after the service answered is never skipped.
 class KmsgSource final : public Stoppable {
 public:
+    KmsgSource() : fd_(::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC)) {
+        if (fd_.get() >= 0) ::lseek(fd_.get(), 0, SEEK_END);
+    }
     [[nodiscard]] std::string name() const override { return "kmsg"; }
     std::optional<std::string> run(const Sink& sink) override {
-        Fd fd(::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+        const Fd& fd = fd_;
         if (fd.get() < 0) return "cannot open /dev/kmsg";
-        ::lseek(fd.get(), 0, SEEK_END);  // from now on
         std::array<char, 8192> buf{};
         while (wait(fd.get(), POLLIN, -1)) {
             while (!stopped()) {
@@ -109,11 +115,14 @@ public:
         }
         return std::nullopt;
     }
+
+private:
+    Fd fd_;
 };
 
 class AuditLogSource final : public Stoppable {
 public:
-    explicit AuditLogSource(std::string path) : path_(std::move(path)) {}
+    explicit AuditLogSource(std::string path) : path_(std::move(path)) { open_log(true); }
     [[nodiscard]] std::string name() const override { return "audit-log"; }
 
     std::optional<std::string> run(const Sink& sink) override {
@@ -122,13 +131,15 @@ public:
         const std::string dir = slash == std::string::npos || slash == 0 ? "/" : path_.substr(0, slash);
         if (notify.get() >= 0)
             ::inotify_add_watch(notify.get(), dir.c_str(), IN_MODIFY | IN_CREATE | IN_MOVED_TO);
-        open_log(true);
+        // What was written between the open (at start) and the watch is read
+        // in the first round: the file is read before the first wait.
+        bool first = true;
         std::string pending;
         std::array<char, 65536> buf{};
         bool behind = false;
         // The timeout also catches a rotation inotify did not report; when
         // the last round stopped short of the end, only the stop is checked.
-        while (wait(notify.get(), POLLIN, behind ? 0 : 1000)) {
+        while (std::exchange(first, false) || wait(notify.get(), POLLIN, behind ? 0 : 1000)) {
             std::array<char, 4096> events{};
             while (notify.get() >= 0 && ::read(notify.get(), events.data(), events.size()) > 0) {
             }
@@ -182,6 +193,7 @@ private:
 
 class JournalSource final : public Stoppable {
 public:
+    JournalSource() : since_(wall_usec()) {}
     [[nodiscard]] std::string name() const override { return "journal"; }
 
     std::optional<std::string> run(const Sink& sink) override {
@@ -195,8 +207,7 @@ public:
         sd_journal_add_match(j, "_TRANSPORT=kernel", 0);
         sd_journal_add_disjunction(j);
         sd_journal_add_match(j, "_TRANSPORT=audit", 0);
-        sd_journal_seek_tail(j);
-        sd_journal_previous(j);  // the last entry: read what comes after it
+        sd_journal_seek_realtime_usec(j, since_);  // the first entry since the source was made
         const int fd = sd_journal_get_fd(j);
         if (fd < 0) return "cannot watch the journal";
         while (!stopped()) {
@@ -209,6 +220,7 @@ public:
                 if (message.find("apparmor=") == std::string_view::npos) continue;
                 std::uint64_t usec = 0;
                 if (sd_journal_get_realtime_usec(j, &usec) < 0) usec = wall_usec();
+                if (usec < since_) continue;  // the seek may land on the closest entry before
                 sink(message, usec);
             }
             const int events = sd_journal_get_events(j);
@@ -217,6 +229,9 @@ public:
         }
         return std::nullopt;
     }
+
+private:
+    std::uint64_t since_;
 };
 
 bool exists(const std::string& path) {

@@ -10,7 +10,9 @@
 //              kernel rate-limits audit records it prints there:
 //              kernel.printk_ratelimit, docs/service.md).
 //   none       nothing is read.
-// Each reads from the moment it starts: nothing older, nothing on disk.
+// Each reads from the moment it is made (before the service takes its bus
+// name, so nothing written after it answers is missed): nothing older,
+// nothing on disk.
 #pragma once
 
 #include <memory>
