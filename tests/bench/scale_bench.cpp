@@ -5,8 +5,8 @@
 //   - RSS with USERS x LAYERS layers, right after the applies, once the
 //     service has been idle a while, and after a restart;
 //   - the cost of a user apart from the caches bounds_cache_size bounds: with
-//     a cache of one, RSS with 2 layers for each of USERS/2 users against the
-//     same for USERS users (the caches full at both counts); and what the
+//     a cache of one, the slope of RSS against the number of users with 2
+//     layers each (the caches full at every count); and what the
 //     caches hold: RSS at bounds_cache_size (aalayerd.conf's default, or
 //     CACHE) against a cache of one, with the same layers;
 //   - Explain of a layer whose composition is not kept, its user's bounds
@@ -311,13 +311,19 @@ int main(int argc, char** argv) {
     const int apply_clients = 4;
 
     // A user's cost apart from the caches, with a cache of one: 2 layers for
-    // each of the first half of the users, then for the rest. The caches are
-    // full at both counts, so the difference is what the added users hold.
+    // each of a quarter of the users, then of the next quarter, and so on,
+    // RSS after each step. The caches are full at every step, so the slope
+    // (least squares: one RSS sample moves by a few MiB with where the last
+    // allocations fell) is what an added user holds.
     // Then Explain, timed: each layer not kept, its user's bounds evicted
     // (the previous user's took the one place) or kept (the user's other
     // layer), and kept (asked again).
-    const std::size_t half = std::max<std::size_t>(1, user_count / 2);
-    long half_users_kib = 0;
+    std::vector<std::size_t> counts;  // users with layers at each step
+    for (std::size_t k = 1; k <= 4; ++k) {
+        const std::size_t c = std::max<std::size_t>(1, user_count * k / 4);
+        if (counts.empty() || c > counts.back()) counts.push_back(c);
+    }
+    std::vector<long> step_kib;
     long all_users_one_kib = 0;
     std::vector<double> evicted_ms;
     std::vector<double> bounds_kept_ms;
@@ -330,16 +336,18 @@ int main(int argc, char** argv) {
         Bench b(one);
         b.set_base(firefox->name);
         b.reload();
-        const std::vector<std::uint32_t> first(users.uids.begin(),
-                                               users.uids.begin() + static_cast<std::ptrdiff_t>(half));
-        const std::vector<std::uint32_t> rest(users.uids.begin() + static_cast<std::ptrdiff_t>(half),
-                                              users.uids.end());
-        apply_two_each(b, first, apply_clients);
-        b.reload();  // which hands free memory back, as after every reload: RSS without the applies' garbage
-        half_users_kib = status_kib(one.pid(), "VmRSS:");
-        apply_two_each(b, rest, apply_clients);
-        b.reload();
-        all_users_one_kib = status_kib(one.pid(), "VmRSS:");
+        std::size_t done = 0;
+        for (const std::size_t c : counts) {
+            apply_two_each(b,
+                           std::vector<std::uint32_t>(users.uids.begin() + static_cast<std::ptrdiff_t>(done),
+                                                      users.uids.begin() + static_cast<std::ptrdiff_t>(c)),
+                           apply_clients);
+            done = c;
+            b.reload();  // which hands free memory back, as after every reload: RSS without the applies'
+                         // garbage
+            step_kib.push_back(status_kib(one.pid(), "VmRSS:"));
+        }
+        all_users_one_kib = step_kib.back();
         // The last user's (not timed): the reload's new catalog compiles the
         // base at its first use, which no later miss repeats.
         if (user_count > 1) (void)b.explain_ms(users.uids.back(), 0);
@@ -439,9 +447,30 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    const double per_user_kib = user_count > half ? static_cast<double>(all_users_one_kib - half_users_kib) /
-                                                        static_cast<double>(user_count - half)
-                                                  : 0;
+    double per_user_kib = 0;
+    if (counts.size() > 1) {
+        double mx = 0;
+        double my = 0;
+        for (std::size_t i = 0; i < counts.size(); ++i) {
+            mx += static_cast<double>(counts[i]);
+            my += static_cast<double>(step_kib[i]);
+        }
+        mx /= static_cast<double>(counts.size());
+        my /= static_cast<double>(counts.size());
+        double sxy = 0;
+        double sxx = 0;
+        for (std::size_t i = 0; i < counts.size(); ++i) {
+            sxy += (static_cast<double>(counts[i]) - mx) * (static_cast<double>(step_kib[i]) - my);
+            sxx += (static_cast<double>(counts[i]) - mx) * (static_cast<double>(counts[i]) - mx);
+        }
+        per_user_kib = sxy / sxx;
+    }
+    std::string steps;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        char step[64];
+        std::snprintf(step, sizeof step, "%s%zu: %.1f", i == 0 ? "" : ", ", counts[i], mib(step_kib[i]));
+        steps += step;
+    }
     // Beyond the one user a cache of one holds: each further user's bounds, and their layers' compositions.
     const std::size_t more_cached = std::min(user_count, cache) - 1;
     const double per_cached_kib = more_cached > 0 ? static_cast<double>(two_each_kib - all_users_one_kib) /
@@ -458,10 +487,9 @@ int main(int argc, char** argv) {
         total, static_cast<long long>(kIdleWait.count()), mib(all_kib), mib(all_idle_kib), mib(restarted_kib),
         mib(empty_kib));
     std::printf(
-        "| cost of a user apart from the caches: 2 layers each, %zu users against %zu (bounds_cache_size=1) "
-        "| "
-        "%.1f MiB | %.1f MiB | %.0f KiB a user |\n",
-        user_count, half, mib(all_users_one_kib), mib(half_users_kib), per_user_kib);
+        "| cost of a user apart from the caches: 2 layers each, the slope of RSS against users "
+        "(bounds_cache_size=1) | %.0f KiB a user | RSS (MiB) at users %s | |\n",
+        per_user_kib, steps.c_str());
     std::printf(
         "| the caches: %zu users x 2 layers, bounds_cache_size=%zu against 1 | %.1f MiB | %.1f MiB | %.0f "
         "KiB "
