@@ -313,7 +313,7 @@ int main(int argc, char** argv) {
     // A user's cost apart from the caches, with a cache of one: 2 layers for
     // each of a quarter of the users, then of the next quarter, and so on,
     // RSS after each step. The caches are full at every step, so the slope
-    // (least squares: one RSS sample moves by a few MiB with where the last
+    // (least squares: an RSS sample moves by a few MiB with where the last
     // allocations fell) is what an added user holds.
     // Then Explain, timed: each layer not kept, its user's bounds evicted
     // (the previous user's took the one place) or kept (the user's other
@@ -343,9 +343,15 @@ int main(int argc, char** argv) {
                                                       users.uids.begin() + static_cast<std::ptrdiff_t>(c)),
                            apply_clients);
             done = c;
-            b.reload();  // which hands free memory back, as after every reload: RSS without the applies'
-                         // garbage
-            step_kib.push_back(status_kib(one.pid(), "VmRSS:"));
+            // A reload hands free memory back, as after every reload: RSS
+            // without the applies' garbage. The median of three, as each
+            // moves by where its own last allocations fell.
+            std::vector<double> samples;
+            for (int r = 0; r < 3; ++r) {
+                b.reload();
+                samples.push_back(static_cast<double>(status_kib(one.pid(), "VmRSS:")));
+            }
+            step_kib.push_back(static_cast<long>(percentile(samples, 0.5)));
         }
         all_users_one_kib = step_kib.back();
         // The last user's (not timed): the reload's new catalog compiles the
