@@ -22,6 +22,7 @@
 #include "service/bus/bus_objects.h"
 #include "service/bus/object_paths.h"
 #include "service/core/cost_limiter.h"
+#include "service/core/when_quiet.h"
 #include "service/install_paths.h"
 #include "service/kernel/parser_loader.h"
 #include "service/store/denial_file_store.h"
@@ -101,6 +102,10 @@ private:
     std::thread thread_;  // last: starts once the rest is set
 };
 
+// How long the worker pool stays idle before the memory its work freed goes
+// back to the kernel: the end of a burst, not each gap between two requests.
+constexpr std::chrono::seconds kQuietBeforeTrim{1};
+
 // How often one-run layers whose client is gone are looked at again, while
 // processes still run under them: one /proc scan per such layer.
 constexpr std::chrono::seconds kRunSweepInterval{5};
@@ -170,6 +175,17 @@ int run(const DaemonConfig& config) {
     BusLoop loop(*connection, [](const std::string& m) { log_message(3, m); });
     CostLimiter costs(CostLimiter::Limits{config.user_cpu_burst_ms * 1000U,
                                           static_cast<std::uint32_t>(config.user_cpu_percent)});
+    // On the bus thread once the pool has been idle a while (one timer at a
+    // time on the loop, no thread of its own): trimming takes milliseconds
+    // and nothing else runs then.
+    WhenQuiet after_burst(
+        kQuietBeforeTrim,
+        WhenQuiet::Hooks{
+            .schedule = [&loop](WhenQuiet::TimePoint when,
+                                std::function<void()> task) { loop.post_at(when, std::move(task)); },
+            .still_quiet = [&pool] { return pool.idle(); },
+            .action = return_free_memory});
+    pool.set_on_idle([&after_burst] { after_burst.poke(); });
     bool connected = true;
     {
         DenialDelivery delivery;
@@ -238,6 +254,7 @@ int run(const DaemonConfig& config) {
         // objects and post to the loop, so they finish (and what waits is
         // dropped) before the objects go; nothing is posted after that.
         pool.shutdown();
+        pool.set_on_idle({});
         manager.set_listener({});
         manager.set_catalog_listener({});
         manager.denial_log().set_listener({});

@@ -1,5 +1,6 @@
 #include "service/bus/bus_loop.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 
@@ -26,6 +27,14 @@ void BusLoop::post(std::function<void()> task) {
     (void)::eventfd_write(wake_fd_, 1);  // EAGAIN: already awake
 }
 
+void BusLoop::post_at(std::chrono::steady_clock::time_point when, std::function<void()> task) {
+    {
+        const std::lock_guard lock(mutex_);
+        timed_.emplace(when, std::move(task));
+    }
+    (void)::eventfd_write(wake_fd_, 1);  // the poll's timeout is recomputed
+}
+
 void BusLoop::stop() {
     stopping_ = true;
     (void)::eventfd_write(wake_fd_, 1);  // EAGAIN: already awake
@@ -40,6 +49,30 @@ void BusLoop::run_posted() {
     for (auto& t : tasks) {
         try {
             t();
+        } catch (const std::exception& e) {
+            if (log_) log_(std::string("unexpected error on the bus thread: ") + e.what());
+        }
+    }
+}
+
+int BusLoop::run_due() {
+    for (;;) {
+        std::function<void()> task;
+        {
+            const std::lock_guard lock(mutex_);
+            if (timed_.empty()) return -1;
+            const auto now = std::chrono::steady_clock::now();
+            const auto next = timed_.begin();
+            if (next->first > now) {
+                // Rounded up: woken early, poll would spin until it is due.
+                return static_cast<int>(
+                    std::chrono::ceil<std::chrono::milliseconds>(next->first - now).count());
+            }
+            task = std::move(next->second);
+            timed_.erase(next);
+        }
+        try {
+            task();
         } catch (const std::exception& e) {
             if (log_) log_(std::string("unexpected error on the bus thread: ") + e.what());
         }
@@ -64,12 +97,16 @@ bool BusLoop::run() {
             }
         }
         run_posted();
+        const int timed = run_due();
         const auto poll_data = connection_.getEventLoopPollData();
         // The bus's fd, sdbus-c++ 2.x's own event fd (none on 1.x), then ours.
         std::array<pollfd, 3> fds{pollfd{poll_data.fd, poll_data.events, 0},
                                   pollfd{sdbus_compat::event_fd(poll_data), POLLIN, 0},
                                   pollfd{wake_fd_, POLLIN, 0}};
-        const int n = ::poll(fds.data(), fds.size(), poll_data.getPollTimeout());  // ms, rounded up
+        const int bus_timeout = poll_data.getPollTimeout();  // ms, rounded up; -1: none
+        const int timeout =
+            bus_timeout < 0 ? timed : (timed < 0 ? bus_timeout : std::min(bus_timeout, timed));
+        const int n = ::poll(fds.data(), fds.size(), timeout);
         if (n < 0 && errno != EINTR) break;
         if ((fds[2].revents & POLLIN) != 0) {
             eventfd_t count = 0;

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -24,6 +26,9 @@ public:
 
     // Thread-safe: runs `task` on the bus thread soon.
     void post(std::function<void()> task);
+    // Thread-safe: runs `task` on the bus thread at `when` or soon after
+    // (never, if the loop stops first).
+    void post_at(std::chrono::steady_clock::time_point when, std::function<void()> task);
     // Runs until stop(), or until the connection to the bus is lost (then
     // false: nothing can reach the service any more, so it should exit).
     // Call on the bus thread.
@@ -32,11 +37,14 @@ public:
 
 private:
     void run_posted();
+    // Runs the timed tasks that are due; the milliseconds until the next (-1: none).
+    int run_due();
 
     sdbus::IConnection& connection_;
     int wake_fd_ = -1;
     std::mutex mutex_;
     std::vector<std::function<void()>> posted_;
+    std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> timed_;
     std::function<void(const std::string&)> log_;
     std::atomic<bool> stopping_{false};  // lock-free: set from a signal handler
     static_assert(std::atomic<bool>::is_always_lock_free);

@@ -103,6 +103,16 @@ void WorkerPool::for_each(std::size_t n, const std::function<void(std::size_t)>&
     if (job->error) std::rethrow_exception(job->error);
 }
 
+void WorkerPool::set_on_idle(std::function<void()> hook) {
+    const std::lock_guard lock(mutex_);
+    on_idle_ = std::move(hook);
+}
+
+bool WorkerPool::idle() {
+    const std::lock_guard lock(mutex_);
+    return running_ == 0 && queued_ == 0;
+}
+
 std::map<std::uint32_t, WorkerPool::UserQueue>::iterator WorkerPool::pick(bool& slow) {
     auto best = users_.end();
     bool best_slow = false;
@@ -149,18 +159,23 @@ void WorkerPool::run() {
             ++q.running;
             q.served = ++turns_;
             if (slow) ++running_slow_;
+            ++running_;
             uid = it->first;
         }
         task();
         task = nullptr;  // its captures go before the next task is taken
+        std::function<void()> idle;
         {
             const std::lock_guard lock(mutex_);
             UserQueue& q = users_[uid];
             --q.running;
             if (slow) --running_slow_;
+            --running_;
             if (q.running == 0 && q.quick.empty() && q.slow.empty()) users_.erase(uid);
+            if (running_ == 0 && queued_ == 0 && !stopping_) idle = on_idle_;
         }
         ready_.notify_all();
+        if (idle) idle();
     }
 }
 

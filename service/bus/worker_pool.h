@@ -51,6 +51,13 @@ public:
     // rethrown here once every claimed item has returned.
     void for_each(std::size_t n, const std::function<void(std::size_t)>& fn) override;
 
+    // Called on the worker that finished the last task when nothing is left
+    // running or waiting (no lock held): aalayerd returns what a burst of
+    // work freed to the kernel once the pool stays idle (main.cpp).
+    void set_on_idle(std::function<void()> hook);
+    // Nothing running or waiting now.
+    [[nodiscard]] bool idle();
+
     // Takes no more work, drops what waits (unrun: a task must not rely on
     // running) and waits for the running tasks. Idempotent; call it before
     // anything the tasks use goes away.
@@ -75,6 +82,8 @@ private:
     std::map<std::uint32_t, UserQueue> users_;
     std::size_t queued_ = 0;
     std::size_t running_slow_ = 0;
+    std::size_t running_ = 0;  // tasks running, both lanes
+    std::function<void()> on_idle_;
     std::uint64_t turns_ = 0;
     bool stopping_ = false;
     std::vector<std::thread> threads_;

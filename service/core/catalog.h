@@ -32,7 +32,7 @@ struct CatalogConfig {
     // catalog keeps, and how many layers' compositions the manager keeps for
     // queries; the others are computed again when asked (aalayerd.conf:
     // bounds_cache_size).
-    std::size_t bounds_cache_size = 16;
+    std::size_t bounds_cache_size = 4;
 };
 
 // What changed between two catalogs, as base names (sorted): for the

@@ -223,6 +223,9 @@ std::string rule_for(const Denial& d, policy::PermBits bits) {
 
 std::vector<DenialView> LayerManager::explain_denials(const LayerKey& key,
                                                       std::vector<Denial> records) const {
+    // Nothing to explain: an evicted layer would be composed (its user's
+    // bounds prepared too, a megabyte with Firefox's profile) for nothing.
+    if (records.empty()) return {};
     // None for a layer that does not compose: its records are told as they are.
     const auto composed = composition_of(key);
     const std::shared_ptr<const policy::Composition> composition = composed ? composed.value() : nullptr;

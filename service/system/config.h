@@ -24,7 +24,7 @@ struct DaemonConfig {
     std::string parser = "apparmor_parser";
     ServiceLimits limits;
     // Users' bounds a catalog keeps, and layers' compositions kept for queries (CatalogConfig).
-    std::size_t bounds_cache_size = 16;
+    std::size_t bounds_cache_size = 4;
     std::size_t workers = 4;
     std::size_t max_queued = 64;
     std::size_t max_queued_per_user = 16;

@@ -2,9 +2,15 @@
 // (compile-only) on a private bus with Debian's Firefox profile as base and
 // the example grant, USERS users with LAYERS layers each, applied as root
 // (ApplyFor). Prints each measure beside its reference from the same run:
-//   - RSS with USERS x LAYERS layers, after the applies and after a restart;
-//   - the cost of a user: RSS with 2 x USERS layers of one user against 2
-//     layers of each of USERS users;
+//   - RSS with USERS x LAYERS layers, right after the applies, once the
+//     service has been idle a while, and after a restart;
+//   - the cost of a user apart from the caches bounds_cache_size bounds: with
+//     a cache of one, the slope of RSS against the number of users with 2
+//     layers each (the caches full at every count); and what the
+//     caches hold: RSS at bounds_cache_size (aalayerd.conf's default, or
+//     CACHE) against a cache of one, with the same layers;
+//   - Explain of a layer whose composition is not kept, its user's bounds
+//     evicted and kept, against Explain of a kept one (the cache's trade-off);
 //   - reload with nothing changed, and the service's own count of what it
 //     recomputed;
 //   - Explain over D-Bus from 16 clients against Peer.Ping on the same bus;
@@ -15,7 +21,7 @@
 // Asserts no timing and no size; any error but none fails the run.
 //   scale-bench                 50 users x 20 layers
 //   scale-bench --short         3 users x 2 layers (CI: keeps it working)
-//   scale-bench USERS LAYERS
+//   scale-bench USERS LAYERS [CACHE]
 // Users beyond this machine's come from an NSS wrapper (libnss-wrapper):
 // aalayerd resolves them with getpwuid as it would real accounts.
 #include <algorithm>
@@ -52,6 +58,11 @@ using Findings =
 constexpr const char* kNssWrapper = "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so";
 constexpr std::uint32_t kFirstBenchUid = 70000;
 constexpr int kClients = 16;
+// Users whose Explain is timed, one after another, in the cache-of-one service.
+constexpr std::size_t kTimedUsers = 8;
+// Long enough for what the service does once its workers are idle (return
+// freed memory) to have happened.
+constexpr std::chrono::seconds kIdleWait{3};
 
 double mib(long kib) {
     return static_cast<double>(kib) / 1024.0;
@@ -66,6 +77,18 @@ std::string read_all(const std::string& path) {
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
+}
+
+// bounds_cache_size as aalayerd.conf ships it.
+std::size_t shipped_bounds_cache_size() {
+    std::istringstream conf(
+        read_all(std::string(std::getenv("AALAYER_SOURCE_ROOT")) + "/service/data/aalayerd.conf.in"));
+    for (std::string line; std::getline(conf, line);) {
+        if (line.rfind("bounds_cache_size", 0) == 0 && line.find('=') != std::string::npos)
+            return static_cast<std::size_t>(std::stoul(line.substr(line.find('=') + 1)));
+    }
+    std::fprintf(stderr, "scale-bench: no bounds_cache_size in aalayerd.conf.in\n");
+    std::exit(1);
 }
 
 // Variations of the example layers: each its own profile directory, so no
@@ -195,9 +218,30 @@ public:
                 .withArguments(uid, base_, "l" + std::to_string(i), layer_text(i),
                                std::map<std::string, sdbus::Variant>{})
                 .storeResultsTo(path, f);
+            const std::lock_guard lock(mutex_);
+            paths_[{uid, i}] = path;
         } catch (const sdbus::Error& e) {
             count_error(e.getName());
         }
+    }
+
+    // Milliseconds of one Layer1.Explain, as root, of the user's layer i.
+    double explain_ms(std::uint32_t uid, int i) {
+        if (!connection_) connection_ = sdbus::createSessionBusConnectionWithAddress(s_.bus().address());
+        auto layer = aalayer::sdbus_compat::create_proxy(*connection_, "org.aalayer.Manager1",
+                                                         std::string(paths_.at({uid, i})));
+        std::string perms;
+        std::vector<sdbus::Struct<std::string, std::string>> reasons;
+        const auto t = Clock::now();
+        try {
+            layer->callMethod("Explain")
+                .onInterface("org.aalayer.Layer1")
+                .withArguments(std::string("/home/x/.mozilla/firefox/p0/prefs.js"))
+                .storeResultsTo(perms, reasons);
+        } catch (const sdbus::Error& e) {
+            count_error(e.getName());
+        }
+        return ms(Clock::now() - t);
     }
 
     void set_base(std::string base) { base_ = std::move(base); }
@@ -219,7 +263,17 @@ private:
     std::unique_ptr<sdbus::IConnection> connection_;
     std::mutex mutex_;
     std::map<std::string, int> errors_;
+    std::map<std::pair<std::uint32_t, int>, sdbus::ObjectPath> paths_;
 };
+
+// Layers 0 and 1 of each of `users`, from `threads` clients.
+void apply_two_each(Bench& b, const std::vector<std::uint32_t>& users, int threads) {
+    std::vector<std::pair<std::uint32_t, int>> work;
+    for (int i = 0; i < 2; ++i)
+        for (const auto uid : users)
+            work.emplace_back(uid, i);
+    b.apply_all(work, threads);
+}
 
 void install_base(const Service& s, const FirefoxProfile& firefox) {
     fs::copy_file(firefox.path, s.dir() + "/profiles/firefox");
@@ -236,11 +290,13 @@ std::string last_line_with(const std::string& log, const std::string& marker) {
 
 int main(int argc, char** argv) {
     const bool short_mode = argc > 1 && std::string_view(argv[1]) == "--short";
-    const bool sized = argc == 3;
+    const bool sized = argc == 3 || argc == 4;
     auto arg = [&](int i, int otherwise) { return sized ? std::max(1, std::atoi(argv[i])) : otherwise; };
     const auto user_count = static_cast<std::size_t>(arg(1, short_mode ? 3 : 50));
     const int layers = arg(2, short_mode ? 2 : 20);
     const double explain_seconds = short_mode ? 0.5 : 5;
+    const std::size_t cache =
+        argc == 4 ? static_cast<std::size_t>(std::max(1, std::atoi(argv[3]))) : shipped_bounds_cache_size();
     const auto firefox = debian_firefox_profile();
     if (!firefox) {
         std::fprintf(stderr,
@@ -250,23 +306,62 @@ int main(int argc, char** argv) {
     const TempDir scratch;
     const Users users = users_for(user_count, scratch.path());
     const std::vector<std::string> settings{"rate_limit_per_minute=1000000", "max_layers_per_user=100000",
-                                            "max_queued=4096", "max_queued_per_user=4096"};
+                                            "max_queued=4096", "max_queued_per_user=4096",
+                                            "bounds_cache_size=" + std::to_string(cache)};
     const int apply_clients = 4;
 
-    // The reference for a user's cost: 2 x USERS layers of one user.
-    long one_user_kib = 0;
+    // A user's cost apart from the caches, with a cache of one: 2 layers for
+    // each of a quarter of the users, then of the next quarter, and so on,
+    // RSS after each step. The caches are full at every step, so the slope
+    // (least squares: an RSS sample moves by a few MiB with where the last
+    // allocations fell) is what an added user holds.
+    // Then Explain, timed: each layer not kept, its user's bounds evicted
+    // (the previous user's took the one place) or kept (the user's other
+    // layer), and kept (asked again).
+    std::vector<std::size_t> counts;  // users with layers at each step
+    for (std::size_t k = 1; k <= 4; ++k) {
+        const std::size_t c = std::max<std::size_t>(1, user_count * k / 4);
+        if (counts.empty() || c > counts.back()) counts.push_back(c);
+    }
+    std::vector<long> step_kib;
+    long all_users_one_kib = 0;
+    std::vector<double> evicted_ms;
+    std::vector<double> bounds_kept_ms;
+    std::vector<double> kept_ms;
     {
-        Service one(settings, users.env);
+        auto one_cached = settings;
+        one_cached.emplace_back("bounds_cache_size=1");
+        Service one(one_cached, users.env);
         install_base(one, *firefox);
         Bench b(one);
         b.set_base(firefox->name);
         b.reload();
-        std::vector<std::pair<std::uint32_t, int>> work;
-        for (std::size_t i = 0; i < 2 * user_count; ++i)
-            work.emplace_back(users.uids.front(), static_cast<int>(i));
-        b.apply_all(work, apply_clients);
-        b.reload();  // which hands free memory back, as after every reload: RSS without the applies' garbage
-        one_user_kib = status_kib(one.pid(), "VmRSS:");
+        std::size_t done = 0;
+        for (const std::size_t c : counts) {
+            apply_two_each(b,
+                           std::vector<std::uint32_t>(users.uids.begin() + static_cast<std::ptrdiff_t>(done),
+                                                      users.uids.begin() + static_cast<std::ptrdiff_t>(c)),
+                           apply_clients);
+            done = c;
+            // A reload hands free memory back, as after every reload: RSS
+            // without the applies' garbage. The median of three, as each
+            // moves by where its own last allocations fell.
+            std::vector<double> samples;
+            for (int r = 0; r < 3; ++r) {
+                b.reload();
+                samples.push_back(static_cast<double>(status_kib(one.pid(), "VmRSS:")));
+            }
+            step_kib.push_back(static_cast<long>(percentile(samples, 0.5)));
+        }
+        all_users_one_kib = step_kib.back();
+        // The last user's (not timed): the reload's new catalog compiles the
+        // base at its first use, which no later miss repeats.
+        if (user_count > 1) (void)b.explain_ms(users.uids.back(), 0);
+        for (std::size_t u = 0; u < std::min(kTimedUsers, user_count - 1); ++u) {
+            evicted_ms.push_back(b.explain_ms(users.uids[u], 0));
+            kept_ms.push_back(b.explain_ms(users.uids[u], 0));
+            bounds_kept_ms.push_back(b.explain_ms(users.uids[u], 1));
+        }
         if (!b.errors().empty()) {
             for (const auto& [name, n] : b.errors())
                 std::printf("error %s: %d\n", name.c_str(), n);
@@ -297,6 +392,8 @@ int main(int argc, char** argv) {
     }
     const double apply_s = seconds(Clock::now() - apply_start);
     const long all_kib = status_kib(s.pid(), "VmRSS:");
+    std::this_thread::sleep_for(kIdleWait);
+    const long all_idle_kib = status_kib(s.pid(), "VmRSS:");
     const std::size_t total = user_count * static_cast<std::size_t>(layers);
 
     std::vector<double> reload_ms;
@@ -356,21 +453,62 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    const double per_user_kib = user_count > 1 ? static_cast<double>(two_each_kib - one_user_kib) /
-                                                     static_cast<double>(user_count - 1)
-                                               : 0;
+    double per_user_kib = 0;
+    if (counts.size() > 1) {
+        double mx = 0;
+        double my = 0;
+        for (std::size_t i = 0; i < counts.size(); ++i) {
+            mx += static_cast<double>(counts[i]);
+            my += static_cast<double>(step_kib[i]);
+        }
+        mx /= static_cast<double>(counts.size());
+        my /= static_cast<double>(counts.size());
+        double sxy = 0;
+        double sxx = 0;
+        for (std::size_t i = 0; i < counts.size(); ++i) {
+            sxy += (static_cast<double>(counts[i]) - mx) * (static_cast<double>(step_kib[i]) - my);
+            sxx += (static_cast<double>(counts[i]) - mx) * (static_cast<double>(counts[i]) - mx);
+        }
+        per_user_kib = sxy / sxx;
+    }
+    std::string steps;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        char step[64];
+        std::snprintf(step, sizeof step, "%s%zu: %.1f", i == 0 ? "" : ", ", counts[i], mib(step_kib[i]));
+        steps += step;
+    }
+    // Beyond the one user a cache of one holds: each further user's bounds, and their layers' compositions.
+    const std::size_t more_cached = std::min(user_count, cache) - 1;
+    const double per_cached_kib = more_cached > 0 ? static_cast<double>(two_each_kib - all_users_one_kib) /
+                                                        static_cast<double>(more_cached)
+                                                  : 0;
     std::printf(
         "| scale-bench: %zu users x %d layers (%zu) on Debian's Firefox profile | figure | reference | "
         "ratio |\n|---|---|---|---|\n",
         user_count, layers, total);
     std::printf(
-        "| RSS with %zu layers, after the applies / after a restart | %.1f / %.1f MiB | empty: %.1f MiB "
-        "| |\n",
-        total, mib(all_kib), mib(restarted_kib), mib(empty_kib));
+        "| RSS with %zu layers, right after the applies / %lld s later / after a restart | %.1f / %.1f / "
+        "%.1f "
+        "MiB | empty: %.1f MiB | |\n",
+        total, static_cast<long long>(kIdleWait.count()), mib(all_kib), mib(all_idle_kib), mib(restarted_kib),
+        mib(empty_kib));
     std::printf(
-        "| RSS, %zu layers of %zu users (2 each) | %.1f MiB | the same of 1 user: %.1f MiB | %.0f KiB a "
-        "user |\n",
-        2 * user_count, user_count, mib(two_each_kib), mib(one_user_kib), per_user_kib);
+        "| cost of a user apart from the caches: 2 layers each, the slope of RSS against users "
+        "(bounds_cache_size=1) | %.0f KiB a user | RSS (MiB) at users %s | |\n",
+        per_user_kib, steps.c_str());
+    std::printf(
+        "| the caches: %zu users x 2 layers, bounds_cache_size=%zu against 1 | %.1f MiB | %.1f MiB | %.0f "
+        "KiB "
+        "for each of %zu more users kept |\n",
+        user_count, cache, mib(two_each_kib), mib(all_users_one_kib), per_cached_kib, more_cached);
+    if (!evicted_ms.empty()) {
+        std::printf(
+            "| Explain of a layer not kept, its user's bounds evicted / kept, median of %zu | %.1f / %.1f ms "
+            "| "
+            "a kept layer: %.2f ms | |\n",
+            evicted_ms.size(), percentile(evicted_ms, 0.5), percentile(bounds_kept_ms, 0.5),
+            percentile(kept_ms, 0.5));
+    }
     std::printf("| reload with nothing changed, median of 3 | %.0f ms | | |\n", percentile(reload_ms, 0.5));
     std::printf("| Explain over D-Bus, %d clients | %.0f/s | Peer.Ping: %.0f/s | %.2f |\n", kClients,
                 explains, pings, explains / pings);

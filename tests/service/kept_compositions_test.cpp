@@ -1,6 +1,7 @@
 // What the manager keeps per user is bounded (bounds_cache_size): a layer
 // nobody asks about keeps its text and its child's, not its composition, and
 // is composed again when asked, with the same answers as before.
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,51 @@ TEST_F(KeptCompositionsTest, AnEvictedLayerExplainsAsBefore) {
         EXPECT_EQ((*diff_after)[i].example, (*diff_before)[i].example);
         EXPECT_EQ((*diff_after)[i].perms_b, (*diff_before)[i].perms_b);
     }
+}
+
+// Reads through to the fixture's sources, counting them: what composing costs shows as reads.
+class CountingReader final : public policy::SourceReader {
+public:
+    explicit CountingReader(const policy::SourceReader& inner) : inner_(inner) {}
+    [[nodiscard]] policy::EntryType stat(const std::string& path) const override {
+        ++reads;
+        return inner_.stat(path);
+    }
+    [[nodiscard]] policy::Result<std::string> read(const std::string& path,
+                                                   std::size_t max_bytes) const override {
+        ++reads;
+        return inner_.read(path, max_bytes);
+    }
+    [[nodiscard]] policy::Result<std::vector<std::string>> list(const std::string& path) const override {
+        ++reads;
+        return inner_.list(path);
+    }
+    mutable std::atomic<int> reads{0};
+
+private:
+    const policy::SourceReader& inner_;
+};
+
+// No records, nothing to explain: an evicted layer is not composed again
+// (its grant read, its user's bounds prepared) for an empty answer.
+TEST_F(KeptCompositionsTest, NoDenialsComposeNothing) {
+    const CountingReader counting(reader);
+    LayerManager m(Ports{counting, commits, kernel, auth, users, clock, pool}, catalog_config, limits);
+    m.start([](const std::string&) {});
+    ASSERT_TRUE(m.apply(kAlice, std::nullopt, "app", "a", "owner @{HOME}/docs/** rw,\n", {}).ok());
+    ASSERT_TRUE(m.apply(kBob, std::nullopt, "app", "b", "owner @{HOME}/docs/** r,\n", {}).ok());  // evicts a
+    const LayerKey a{1000, "app", "a"};
+    counting.reads = 0;
+    std::uint64_t dropped = 1;
+    auto none = m.denials(kAlice, a, 0, dropped);
+    ASSERT_TRUE(none.ok()) << none.error().message;
+    EXPECT_TRUE(none->empty());
+    EXPECT_EQ(dropped, 0U);
+    EXPECT_TRUE(m.explain_denials(a, {}).empty());
+    EXPECT_EQ(counting.reads, 0);
+    // Asked about, the evicted layer is composed again: reads (what the count above would have shown).
+    ASSERT_TRUE(m.explain(kAlice, 1000, "app", "a", "/home/alice/docs/x").ok());
+    EXPECT_GT(counting.reads, 0);
 }
 
 // A layer composed again reads its grant again. Changed on disk and not yet

@@ -203,6 +203,44 @@ TEST(WorkerPool, ShutdownDropsWhatWaitsAndWaitsForWhatRuns) {
     pool.shutdown();  // idempotent
 }
 
+// The idle hook: once nothing runs or waits, not between tasks of a burst.
+TEST(WorkerPool, TellsWhenItGoesIdle) {
+    std::promise<void> release;
+    const std::shared_future<void> released = release.get_future().share();
+    std::atomic<int> idles{0};
+    std::atomic<int> ran{0};
+    std::atomic<bool> idle_while_waiting{false};
+    WorkerPool pool({2, 64, 64});
+    pool.set_on_idle([&] { ++idles; });
+    EXPECT_TRUE(pool.idle());
+    ASSERT_EQ(pool.post(1,
+                        [&] {
+                            released.wait();
+                            ++ran;
+                        }),
+              Posted::Queued);
+    for (int i = 0; i < 5; ++i)
+        ASSERT_EQ(pool.post(
+                      2,
+                      [&] {
+                          ++ran;
+                          if (idles > 0) idle_while_waiting = true;
+                      },
+                      Lane::Quick),
+                  Posted::Queued);
+    ASSERT_TRUE(wait_until([&] { return ran == 5; }));  // the others ran beside the stuck one
+    EXPECT_FALSE(pool.idle());
+    EXPECT_EQ(idles.load(), 0);
+    release.set_value();
+    ASSERT_TRUE(wait_until([&] { return idles > 0; }));
+    EXPECT_EQ(idles.load(), 1);
+    EXPECT_TRUE(pool.idle());
+    EXPECT_FALSE(idle_while_waiting.load());
+    ASSERT_EQ(pool.post(1, [&] { ++ran; }), Posted::Queued);
+    ASSERT_TRUE(wait_until([&] { return idles == 2; }));
+    EXPECT_EQ(ran.load(), 7);
+}
+
 TEST(WorkerPoolForEach, EveryItemRunsOnceSpreadOverThreads) {
     WorkerPool pool({3, 64, 64});
     constexpr std::size_t kItems = 40;
