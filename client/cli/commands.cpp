@@ -18,6 +18,7 @@
 #include "client/cli/exec_argv.h"
 #include "client/cli/exit_codes.h"
 #include "client/common/json.h"
+#include "client/lib/text_file.h"
 #include "client/notify/notifier.h"
 
 namespace aalayer::cli {
@@ -25,14 +26,6 @@ namespace aalayer::cli {
 using tool::JsonWriter;
 
 namespace {
-
-std::string read_file(const std::string& path, bool& ok) {
-    std::ifstream in(path, std::ios::binary);
-    ok = static_cast<bool>(in);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 std::string source_name(const std::string& name) {
     return name + ".layer";
@@ -90,13 +83,12 @@ int cmd_grants(client::Client& c, const Args& /*a*/, const Output& o) {
 
 int cmd_check(client::Client& c, const Args& a, const Output& o) {
     const std::string& file = a.file;
-    bool ok = false;
-    const std::string text = read_file(file, ok);
-    if (!ok) {
+    const auto text = client::read_text(file);
+    if (!text) {
         o.error("cannot read " + file);
         return kUsage;
     }
-    const auto [child, findings] = c.check(a.layer.base, a.layer.name, text);
+    const auto [child, findings] = c.check(a.layer.base, a.layer.name, *text);
     const bool errors = has_errors(findings);
     if (o.json()) {
         JsonWriter w;
@@ -131,12 +123,12 @@ void print_applied(const Output& o, const Args& a, const std::string* path,
 }  // namespace
 
 int cmd_apply(client::Client& c, const Args& a, const Output& o) {
-    bool ok = false;
-    const std::string text = read_file(a.file, ok);
-    if (!ok) {
+    const auto read = client::read_text(a.file);
+    if (!read) {
         o.error("cannot read " + a.file);
         return kUsage;
     }
+    const std::string& text = *read;
     const std::string source = source_name(a.layer.name);
     try {
         const auto [path, findings] =
@@ -286,8 +278,7 @@ int cmd_edit(client::Client& c, const Args& a, const Output& o) {
         o.error("the editor failed; your text is in " + path);
         return kInternal;
     }
-    bool ok = false;
-    const std::string edited = read_file(path, ok);
+    const std::string edited = client::read_text(path).value_or("");
     if (edited == original) {
         std::fprintf(o.out, "no changes\n");
         std::filesystem::remove(path, ec);

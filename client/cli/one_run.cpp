@@ -6,8 +6,6 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include <sys/apparmor.h>
 #include <sys/wait.h>
@@ -16,6 +14,7 @@
 #include "client/cli/commands.h"
 #include "client/cli/exec_argv.h"
 #include "client/cli/exit_codes.h"
+#include "client/lib/text_file.h"
 
 namespace aalayer::cli {
 
@@ -35,14 +34,12 @@ extern "C" void forward_signal(int sig, siginfo_t* info, void* /*context*/) {
 int cmd_run_once(client::Client& c, const Args& a, const Output& o) {
     std::string text;
     if (!a.layer_file.empty()) {
-        std::ifstream in(a.layer_file, std::ios::binary);
-        if (!in) {
+        auto read = client::read_text(a.layer_file);
+        if (!read) {
             o.error("cannot read " + a.layer_file);
             return kNotFound;
         }
-        std::ostringstream s;
-        s << in.rdbuf();
-        text = s.str();
+        text = std::move(*read);
     }
     const client::OneRun run = c.run_layer(a.layer.base, a.allows, a.denies, text, {a.strict, a.interactive});
     // Before the program starts, so what its layer clips is known first.

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -11,6 +10,7 @@
 
 #include "client/desktop/attachment.h"
 #include "client/lib/environment.h"
+#include "client/lib/text_file.h"
 
 namespace aalayer::client {
 
@@ -54,13 +54,6 @@ std::string in_path(const std::string& program) {
     return program;
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 }  // namespace
 
 std::vector<std::string> application_dirs() {
@@ -95,7 +88,7 @@ std::vector<DesktopEntryInfo> desktop_entries_for(const std::string& attachment)
     if (!matcher) return {};
     std::vector<DesktopEntryInfo> out;
     for (const auto& [id, path] : all_entries()) {
-        auto parsed = desktop::parse(read_file(path), desktop::Keys::any);  // reads Exec only
+        auto parsed = desktop::parse(read_text(path).value_or(""), desktop::Keys::any);  // reads Exec only
         const auto* file = std::get_if<desktop::DesktopFile>(&parsed);
         if (file == nullptr) continue;
         const desktop::Group* g = file->group("Desktop Entry");

@@ -6,7 +6,6 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <variant>
 
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include "client/desktop/launcher.h"
 #include "client/lib/desktop_entries.h"
 #include "client/lib/environment.h"
+#include "client/lib/text_file.h"
 
 #ifndef AALAYER_INSTALLED_CLI
 #error "AALAYER_INSTALLED_CLI: where aalayer is installed (client/lib/meson.build)"
@@ -40,14 +40,6 @@ std::string mimeapps_path() {
 
 std::string with_suffix(const std::string& desktop_id) {
     return desktop_id.ends_with(".desktop") ? desktop_id : desktop_id + ".desktop";
-}
-
-std::optional<std::string> read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 // Written beside and renamed over: a desktop or xdg-mime reading it never sees half a file.
