@@ -46,12 +46,15 @@ void BusLoop::run_posted() {
         const std::lock_guard lock(mutex_);
         tasks.swap(posted_);
     }
-    for (auto& t : tasks) {
-        try {
-            t();
-        } catch (const std::exception& e) {
-            if (log_) log_(std::string("unexpected error on the bus thread: ") + e.what());
-        }
+    for (auto& t : tasks)
+        run_task(t);
+}
+
+void BusLoop::run_task(const std::function<void()>& task) {
+    try {
+        task();
+    } catch (const std::exception& e) {
+        if (log_) log_(std::string("unexpected error on the bus thread: ") + e.what());
     }
 }
 
@@ -71,11 +74,7 @@ int BusLoop::run_due() {
             task = std::move(next->second);
             timed_.erase(next);
         }
-        try {
-            task();
-        } catch (const std::exception& e) {
-            if (log_) log_(std::string("unexpected error on the bus thread: ") + e.what());
-        }
+        run_task(task);
     }
 }
 

@@ -37,6 +37,8 @@ public:
 
 private:
     void run_posted();
+    // A posted or timed task; what it throws is logged, never past the loop.
+    void run_task(const std::function<void()>& task);
     // Runs the timed tasks that are due; the milliseconds until the next (-1: none).
     int run_due();
 

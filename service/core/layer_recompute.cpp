@@ -305,9 +305,9 @@ StartLoadStats LayerManager::start_loads() const {
 }
 
 ServiceStatus LayerManager::reload(const Caller& caller, bool interactive, const MessageLog& log) {
+    // Reload has no options: the D-Bus edge never asks polkit to prompt.
     if (auto st = authorize(caller, kActionReload, interactive,
-                            interactive ? "call again from a session with a polkit agent"
-                                        : "Reload takes no options and cannot ask for it: call it as root");
+                            "Reload takes no options and cannot ask for it: call it as root");
         !st)
         return st.error();
     refresh(log);

@@ -98,12 +98,11 @@ public:
     }
     [[nodiscard]] std::string name() const override { return "kmsg"; }
     std::optional<std::string> run(const Sink& sink) override {
-        const Fd& fd = fd_;
-        if (fd.get() < 0) return "cannot open /dev/kmsg";
+        if (fd_.get() < 0) return "cannot open /dev/kmsg";
         std::array<char, 8192> buf{};
-        while (wait(fd.get(), POLLIN, -1)) {
+        while (wait(fd_.get(), POLLIN, -1)) {
             while (!stopped()) {
-                const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+                const ssize_t n = ::read(fd_.get(), buf.data(), buf.size());
                 if (n < 0 && errno == EPIPE) continue;  // records overwritten before we read them
                 if (n < 0 && errno == EINTR) continue;
                 if (n <= 0) break;
