@@ -16,9 +16,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -35,6 +33,7 @@
 using aalayer::test::kDfaLimits;
 using aalayer::test::kLayerLimits;
 using aalayer::test::kPermissionLimits;
+using aalayer::test::read_all;
 
 namespace {
 
@@ -56,13 +55,6 @@ double cpu_seconds() {
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 struct Pipeline {
@@ -307,7 +299,7 @@ int main(int argc, char** argv) {
     const std::string layer_file = examples + "/layers/banking.layer";
     const UserIdentity alice{1000, "alice", "/home/alice"};
     const int rounds = short_mode ? 2 : 15;
-    const std::string layer_text = read_file(layer_file);
+    const std::string layer_text = read_all(layer_file);
 
     if (warm_only) {
         Pipeline p(alice);

@@ -72,13 +72,6 @@ double seconds(Clock::duration d) {
     return std::chrono::duration<double>(d).count();
 }
 
-std::string read_all(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // bounds_cache_size as aalayerd.conf ships it.
 std::size_t shipped_bounds_cache_size() {
     std::istringstream conf(

@@ -7,9 +7,7 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -23,13 +21,6 @@ using client::LauncherProblem;
 
 constexpr const char* kViewer =
     "[Desktop Entry]\nType=Application\nName=App Viewer\nExec=/usr/bin/app %f\nMimeType=text/plain;\n";
-
-std::string read_all(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 // Sets an environment variable for the test's time, then puts it back.
 class ScopedEnv {

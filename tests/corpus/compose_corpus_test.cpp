@@ -3,9 +3,7 @@
 // the layer's effective policy (so within the base, and within the grant on
 // its region), and the real apparmor_parser compiles every child.
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -22,18 +20,12 @@
 using aalayer::test::kDfaLimits;
 using aalayer::test::kLayerLimits;
 using aalayer::test::kPermissionLimits;
+using aalayer::test::read_all;
 
 namespace aalayer::policy {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 std::string examples() {
     return test::env_or("AALAYER_EXAMPLES", "docs/examples");
@@ -49,7 +41,7 @@ std::vector<std::string> example_layers() {
 
 // The Firefox example grant's rules (its first block), for any base.
 std::string grant_for(const std::string& base) {
-    std::string text = read_file(examples() + "/grants/firefox.conf");
+    std::string text = read_all(examples() + "/grants/firefox.conf");
     const auto open = text.find("grant ");
     const auto brace = text.find(" {\n", open) + 1;  // the name itself may hold braces
     const auto close = text.find("\n}\n", brace) + 3;
@@ -106,8 +98,7 @@ Outcome check_file(const std::string& file) {
         auto shared_base = std::make_shared<const BasePolicy>(std::move(*base));
         auto shared_grant = std::make_shared<const CompiledGrant>(std::move(*grant));
         for (const auto& layer_file : example_layers()) {
-            const LayerRules rules =
-                read_layer(layer_loader, read_file(layer_file), layer_file, kLayerLimits);
+            const LayerRules rules = read_layer(layer_loader, read_all(layer_file), layer_file, kLayerLimits);
             const std::string name = fs::path(layer_file).stem().string();
             auto c = compose(shared_base, shared_grant, rules, LayerId{1000, name});
             if (!c) {

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -20,13 +19,6 @@ namespace aalayer::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_all(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 // Polls `path` until it contains `text`; false after `timeout`.
 bool wait_for_text(const std::string& path, const std::string& text, std::chrono::milliseconds timeout) {

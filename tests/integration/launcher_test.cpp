@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -38,13 +37,6 @@ Actions=new-window;
 Name=New Window
 Exec=/usr/lib/firefox-esr/firefox-esr --new-window %u
 )";
-
-std::string read_all(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 // nobody's scratch home: data/ (XDG_DATA_HOME), config/ (XDG_CONFIG_HOME),
 // system/ (XDG_DATA_DIRS) with Firefox's entry.

@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -25,6 +24,7 @@ namespace aalayer::service {
 namespace {
 
 namespace fs = std::filesystem;
+using test::read_all;
 
 const Caller kAlice{1000, ":1.10"};
 const LayerKey kBank{1000, "app", "bank"};
@@ -47,13 +47,6 @@ std::string record(const std::string& layer, const std::string& path, int second
            ".000:1): apparmor=\"DENIED\" operation=\"open\" class=\"file\" profile=\"app//aalayer.1000." +
            layer + "\" name=" + audit_name(path) +
            " pid=77 comm=\"cat\" requested_mask=\"r\" denied_mask=\"r\" fsuid=1000 ouid=1000";
-}
-
-std::string read_all(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 // The real file store, its saves counted: how often a flood writes.

@@ -16,6 +16,8 @@
 namespace aalayer::service {
 namespace {
 
+using test::read_all;
+
 TEST(ParserLoader, CompileOnlyAcceptsAChildAndRefusesBrokenText) {
     if (!test::have_apparmor_parser()) GTEST_SKIP() << "apparmor_parser is not installed";
     ParserLoader loader(Backend::CompileOnly, ParserConfig{});
@@ -114,13 +116,6 @@ TEST(ParserLoader, LoadedProfilesReadsTheKernelsProfileListFromAFakeSecurityfs) 
     EXPECT_FALSE(ParserLoader(Backend::CompileOnly, config).loaded_profiles().has_value());
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // A stand-in apparmor_parser that logs its arguments, "compiles" a text to
 // "BIN:" + text, and "loads" a binary into a file, refusing one that starts
 // with BAD: the apparmor backend's flow without a kernel.
@@ -151,14 +146,14 @@ public:
     }
     [[nodiscard]] std::size_t compiles() const { return count("-Q -S"); }
     [[nodiscard]] std::size_t loads() const { return count("-r -B"); }
-    [[nodiscard]] std::string loaded() const { return read_file(dir.path() + "/loaded"); }
+    [[nodiscard]] std::string loaded() const { return read_all(dir.path() + "/loaded"); }
 
     test::TempDir dir;
     ParserConfig config;
 
 private:
     [[nodiscard]] std::size_t count(const std::string& args) const {
-        std::istringstream in(read_file(dir.path() + "/log"));
+        std::istringstream in(read_all(dir.path() + "/log"));
         std::size_t n = 0;
         for (std::string line; std::getline(in, line);)
             n += line == args ? 1 : 0;
@@ -296,7 +291,7 @@ TEST(ParserLoader, ACorruptOrForeignCacheEntryIsAMiss) {
     EXPECT_FALSE(cache.find("a//b", "text", "fp2"));
     EXPECT_FALSE(cache.find("a//b", "text", ""));
     const std::string path = cache.path_of("a//b");
-    const std::string whole = read_file(path);
+    const std::string whole = read_all(path);
     for (std::size_t cut : {std::size_t{0}, std::size_t{10}, whole.size() / 2, whole.size() - 1}) {
         dir.write(path.substr(dir.path().size() + 1), whole.substr(0, cut));
         EXPECT_FALSE(cache.find("a//b", "text", "fp")) << cut;

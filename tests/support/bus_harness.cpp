@@ -37,11 +37,6 @@ constexpr auto kStopGrace = std::chrono::seconds(5);
 constexpr auto kPoll = milliseconds(20);
 constexpr const char* kPolkitd = "/usr/lib/polkit-1/polkitd";
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 void write_file(const std::string& path, const std::string& contents, mode_t mode) {
     {
         std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -237,7 +232,7 @@ ProcessResult run_as(uid_t uid, gid_t gid, const std::vector<std::string>& argv,
 }
 
 std::uint64_t process_start_time(pid_t pid) {
-    const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    const std::string stat = read_all("/proc/" + std::to_string(pid) + "/stat");
     const std::size_t paren = stat.rfind(')');  // comm may contain spaces
     if (paren == std::string::npos) return 0;
     std::istringstream fields(stat.substr(paren + 2));
@@ -297,7 +292,7 @@ PrivateSystemBus::PrivateSystemBus(const std::string& extra_config) {
 }
 
 std::string PrivateSystemBus::log() const {
-    return read_file(log_path_);
+    return read_all(log_path_);
 }
 
 ProcessResult PrivateSystemBus::busctl(const std::vector<std::string>& args) const {
@@ -372,7 +367,7 @@ Polkitd::Polkitd(const PrivateSystemBus& bus, const Config& config) : bus_(bus) 
     staging_dir_ = make_dir(dir_.path() + "/staging");  // not watched by polkitd
     log_path_ = dir_.path() + "/polkitd.log";
     for (const auto& file : config.action_files) {
-        write_file(actions + "/" + fs::path(file).filename().string(), read_file(file), 0644);
+        write_file(actions + "/" + fs::path(file).filename().string(), read_all(file), 0644);
     }
     for (const auto& [name, xml] : config.actions) {
         write_file(actions + "/" + name, xml, 0644);
@@ -401,7 +396,7 @@ Polkitd::Polkitd(const PrivateSystemBus& bus, const Config& config) : bus_(bus) 
 }
 
 std::string Polkitd::log() const {
-    return read_file(log_path_);
+    return read_all(log_path_);
 }
 
 void Polkitd::write_rules(const std::string& name, const std::string& js) {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 #include <fcntl.h>
@@ -97,6 +98,11 @@ std::string TempDir::write(const std::string& name, const std::string& contents)
     std::filesystem::create_directories(full.parent_path());
     std::ofstream(full, std::ios::binary) << contents;
     return full.string();
+}
+
+std::string read_all(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 std::string env_or(const char* name, const std::string& fallback) {

@@ -34,6 +34,9 @@ private:
     std::string path_;
 };
 
+// A whole file; "" when it cannot be read.
+std::string read_all(const std::string& path);
+
 // Value of an environment variable the test build sets, or the fallback.
 std::string env_or(const char* name, const std::string& fallback);
 
