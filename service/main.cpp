@@ -28,6 +28,8 @@
 #include "service/store/denial_file_store.h"
 #include "service/store/file_store.h"
 #include "service/store/private_dir.h"
+#include "service/store/start_record_file.h"
+#include "service/system/build_identity.h"
 #include "service/system/config.h"
 #include "service/system/denial_sources.h"
 #include "service/system/log.h"
@@ -152,7 +154,15 @@ int run(const DaemonConfig& config) {
     DenialFileStore denial_store(config.state_dir + "/denials");
     manager.keep_denials(denial_store, config.keep_denials);
     manager.set_after_refresh(return_free_memory);
+    // A restart takes unchanged layers from their records instead of composing them.
+    // Beside the layers, not in cache_dir: they are this instance's (the lock
+    // is on state_dir), though deleting them only costs a composing start.
+    StartRecordFile start_records(config.state_dir + "/start-records", build_identity());
+    manager.keep_start_records(start_records);
     manager.start(log_line);
+    if (!start_records.unusable().empty())
+        log_message(5, "start: the start records in " + config.state_dir + " were not used (" +
+                           start_records.unusable() + "); every layer was composed");
     // Denials: read on a thread of their own, never the bus thread's.
     const std::unique_ptr<DenialSource> source = make_denial_source(config.denial_source);
     const ProcLabels labels;
@@ -167,8 +177,9 @@ int run(const DaemonConfig& config) {
                                           " cached children loaded in " + std::to_string(cached.parser_runs) +
                                           (cached.parser_runs == 1 ? " parser run)" : " parser runs)");
     log_message(6, std::string("started with backend ") + to_string(backend) + ", " +
-                       std::to_string(manager.layers().size()) + " layers" + together + ", denials from " +
-                       source->name() +
+                       std::to_string(manager.layers().size()) + " layers (" +
+                       std::to_string(manager.started_from_records()) + " from their start records)" +
+                       together + ", denials from " + source->name() +
                        (config.keep_denials ? ", kept across restarts in " + denial_store.dir() : ""));
 
     auto connection = sdbus::createSystemBusConnection();
@@ -255,6 +266,8 @@ int run(const DaemonConfig& config) {
         // dropped) before the objects go; nothing is posted after that.
         pool.shutdown();
         pool.set_on_idle({});
+        // What applies since the last save computed, for the next start.
+        manager.save_start_records(log_line);
         manager.set_listener({});
         manager.set_catalog_listener({});
         manager.denial_log().set_listener({});

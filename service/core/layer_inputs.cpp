@@ -1,6 +1,6 @@
 #include "service/core/layer_inputs.h"
 
-#include <functional>
+#include "policy/common/hash.h"
 
 namespace aalayer::service {
 
@@ -11,7 +11,7 @@ namespace {
 constexpr std::uint64_t kFailed = 1ULL << 63U;
 
 std::uint64_t content_sum(std::string_view text) {
-    return std::hash<std::string_view>{}(text) & ~kFailed;
+    return text_sum(text) & ~kFailed;
 }
 
 std::uint64_t read_sum(const policy::Result<std::string>& text) {
@@ -29,6 +29,10 @@ std::uint64_t list_sum(const policy::Result<std::vector<std::string>>& names) {
 }
 
 }  // namespace
+
+std::uint64_t text_sum(std::string_view text) {
+    return policy::fnv1a_bytes(text);
+}
 
 std::uint64_t answer_of(const policy::SourceReader& reader, const SourceRecord::Key& key) {
     const auto& [kind, path, max_bytes] = key;

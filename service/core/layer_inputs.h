@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
@@ -19,6 +20,10 @@
 #include "service/core/ports.h"
 
 namespace aalayer::service {
+
+// The hash the service keeps of a file's content, a child's text and its
+// settings: stable across runs and builds, as start records keep them.
+std::uint64_t text_sum(std::string_view text);
 
 // Every answer a SourceReader gave, as a fingerprint: a read's content hash
 // (or that it failed), a stat's type, a listing's names. Stats and listings

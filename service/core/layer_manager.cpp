@@ -81,7 +81,7 @@ std::uint64_t settings_fingerprint(const policy::LayerLimits& layer, const Catal
         all += dir;
         all += '\0';
     }
-    return std::hash<std::string>{}(all);
+    return text_sum(all);
 }
 
 }  // namespace
@@ -412,7 +412,7 @@ Outcome<std::vector<policy::Finding>> LayerManager::commit(const LayerKey& key, 
         entry.generation = prepared.generation;
         entry.inputs = std::move(prepared.inputs);
         entry.version = next_version_++;
-        entry.child_sum = std::hash<std::string>{}(prepared.composed.child_text);
+        entry.child_sum = text_sum(prepared.composed.child_text);
         // Who just applied a layer is likely to ask about it next.
         compositions_.put(key, entry.version,
                           std::make_shared<const policy::Composition>(std::move(prepared.composed)));

@@ -4,6 +4,7 @@
 // D-Bus face on it (service/bus/).
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <map>
@@ -25,6 +26,7 @@
 #include "service/core/ports.h"
 #include "service/core/profile_snapshot.h"
 #include "service/core/start_loads.h"
+#include "service/core/start_records.h"
 
 namespace aalayer::service {
 
@@ -204,6 +206,15 @@ public:
     [[nodiscard]] StartLoadStats start_loads() const;
     // Cached children start() loads in one parser run at most.
     static constexpr std::size_t kStartBatch = 200;
+    // Before start(): take layers from `store`'s records where their inputs
+    // are unchanged instead of composing them (docs/service.md, "Start"),
+    // and keep them there (save_start_records).
+    void keep_start_records(StartRecordStore& store);
+    // Writes every layer that composed to the store given to
+    // keep_start_records (start() and each reload do; aalayerd again at stop).
+    void save_start_records(const MessageLog& log);
+    // How many layers the last start() took from their records.
+    [[nodiscard]] std::size_t started_from_records() const { return from_records_; }
 
     // The checks that need neither the caller nor the engine (names, and the
     // size of a text or path): the D-Bus edge runs them before queueing.
@@ -321,7 +332,7 @@ private:
         std::uint64_t version = 0;  // changes each time it is computed; compositions_ keys on it
         // A hash of its composition's child text: a composition built again
         // for a query must be the same one (composition_of).
-        std::size_t child_sum = 0;
+        std::uint64_t child_sum = 0;
     };
     struct CatalogRef {
         std::shared_ptr<const PolicyCatalog> catalog;
@@ -422,6 +433,12 @@ private:
     // it composed, the kernel still holds its child, and `check` finds its inputs as they were.
     bool still_current(const PolicyCatalog& catalog, const Entry& entry, ProfileSnapshot& loaded,
                        InputsCheck& check) const;
+    // still_current() but for the kernel's list.
+    bool inputs_current(const PolicyCatalog& catalog, const Entry& entry, InputsCheck& check) const;
+    // During start(): the entry as its start record has it, its recorded
+    // child loaded, when the record is for this stored layer and its inputs
+    // are unchanged; false (nothing changed) otherwise.
+    bool from_start_record(const PolicyCatalog& catalog, Entry& entry);
     // recompute() for each key, several at a time (on the Executor); `done`
     // runs under the key's lock, so one layer's events stay in order. With
     // `check`, layers whose inputs did not change are skipped.
@@ -477,7 +494,12 @@ private:
     // Set only while start() recomputes (before the bus or the watcher can
     // call in); its own lock.
     StartLoads* start_loads_ = nullptr;
-    StartLoadStats start_stats_;  // written by start() alone
+    const StartRecords* start_records_ = nullptr;  // what start() read, while it recomputes
+    InputsCheck* start_check_ = nullptr;           // the same
+    StartRecordStore* record_store_ = nullptr;     // set before start()
+    std::atomic<std::size_t> from_records_{0};
+    std::mutex record_write_mutex_;  // one write of the records at a time
+    StartLoadStats start_stats_;     // written by start() alone
 };
 
 // Findings of a layer as text, one per line, for error messages.

@@ -108,7 +108,7 @@ Outcome<std::shared_ptr<const policy::Composition>> LayerManager::composition_of
     StoredLayer stored;
     std::shared_ptr<const LayerInputs> inputs;
     std::uint64_t version = 0;
-    std::size_t child_sum = 0;
+    std::uint64_t child_sum = 0;
     {
         const std::lock_guard lock(mutex_);
         const auto it = layers_.find(key);
@@ -138,7 +138,7 @@ Outcome<std::shared_ptr<const policy::Composition>> LayerManager::composition_of
     // A file it was computed from (its grant, a file its text includes)
     // changed and no reload has recomputed it yet: the answer would be for a
     // policy the kernel does not hold.
-    if (std::hash<std::string>{}(composed->child_text) != child_sum) {
+    if (text_sum(composed->child_text) != child_sum) {
         return fail(ServiceErrorKind::Busy,
                     "the policy files layer '" + key.name + "' on '" + key.base +
                         "' was computed from have changed since; ask again once it is recomputed (the "

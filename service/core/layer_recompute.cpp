@@ -60,12 +60,18 @@ LayerManager::Entry LayerManager::computed(const PolicyCatalog& catalog, Entry e
     }
     entry.state = settled.review ? LayerState::Review : loaded_state();
     entry.inputs = std::make_shared<const LayerInputs>(std::move(inputs));
-    entry.child_sum = std::hash<std::string>{}(composed->child_text);
+    entry.child_sum = text_sum(composed->child_text);
     return entry;
 }
 
 bool LayerManager::still_current(const PolicyCatalog& catalog, const Entry& entry, ProfileSnapshot& loaded,
                                  InputsCheck& check) const {
+    // Last, as it may read the kernel's list: a child someone removed by hand is loaded again.
+    return inputs_current(catalog, entry, check) && loaded.holds(kernel_name_of(entry.stored));
+}
+
+bool LayerManager::inputs_current(const PolicyCatalog& catalog, const Entry& entry,
+                                  InputsCheck& check) const {
     if (!entry.inputs) return false;
     // Invalid, failed and stale layers are few and may mend (a parser that
     // failed once, a base that comes back): they are always recomputed.
@@ -80,8 +86,29 @@ bool LayerManager::still_current(const PolicyCatalog& catalog, const Entry& entr
         const auto* d = catalog.default_layer(base, entry.stored.name);
         if (d == nullptr || d->text != entry.stored.text || d->path != inputs.default_path) return false;
     }
-    // Last, as it may read the kernel's list: a child someone removed by hand is loaded again.
-    return check.unchanged(inputs) && loaded.holds(kernel_name_of(entry.stored));
+    return check.unchanged(inputs);
+}
+
+bool LayerManager::from_start_record(const PolicyCatalog& catalog, Entry& entry) {
+    const auto it = start_records_->find(key_of(entry.stored));
+    if (it == start_records_->end()) return false;
+    const StartRecord& record = it->second;
+    if (record.stored_sum != stored_layer_sum(entry.stored) ||
+        record.inputs->identity.uid != entry.stored.uid)
+        return false;
+    Entry taken = entry;
+    taken.inputs = record.inputs;
+    taken.state = record.review ? LayerState::Review : loaded_state();
+    if (!inputs_current(catalog, taken, *start_check_)) return false;
+    // A child the parser or the kernel refuses now is composed again, which
+    // reports it as a layer computed afresh would.
+    if (!load_child(key_of(entry.stored), kernel_name_of(entry.stored), record.loaded_text)) return false;
+    taken.findings = record.findings;
+    taken.loaded_text = record.loaded_text;
+    taken.child_sum = record.child_sum;
+    entry = std::move(taken);
+    ++from_records_;
+    return true;
 }
 
 // Fail closed (docs/layer-algebra.md): the kernel gets the new child less
@@ -192,7 +219,8 @@ LayerManager::Recomputed LayerManager::recompute(const LayerKey& key, ProfileSna
         }
     }
     try {
-        entry = computed(*catalog.catalog, std::move(entry), loaded, log);
+        if (start_records_ == nullptr || !from_start_record(*catalog.catalog, entry))
+            entry = computed(*catalog.catalog, std::move(entry), loaded, log);
     } catch (const std::exception& e) {
         // One stored layer must never stop the service: it fails alone.
         log(kernel_name_of(entry.stored) + ": unexpected error: " + e.what());
@@ -259,12 +287,47 @@ void LayerManager::start(const MessageLog& log) {
     }
     StartLoads loads(ports_.kernel, kStartBatch);
     start_loads_ = &loads;
+    std::optional<StartRecords> records;
+    if (record_store_ != nullptr) records = record_store_->read();
+    InputsCheck check(ports_.reader, ports_.users, settings_);
+    if (records) {
+        start_records_ = &*records;
+        start_check_ = &check;
+    }
+    from_records_ = 0;
     recompute_all(keys, nullptr, log,
                   [this](const LayerKey& key, Recomputed) { notify(LayerEvent::Added, key); });
     start_loads_ = nullptr;
+    start_records_ = nullptr;
+    start_check_ = nullptr;
     finish_start_loads(loads, log);
+    if (from_records_ != keys.size()) save_start_records(log);
     adopt_leftover_runs(log);
     refreshed();
+}
+
+void LayerManager::keep_start_records(StartRecordStore& store) {
+    record_store_ = &store;
+}
+
+void LayerManager::save_start_records(const MessageLog& log) {
+    if (record_store_ == nullptr) return;
+    StartRecords records;
+    {
+        const std::lock_guard lock(mutex_);
+        for (const auto& [key, entry] : layers_) {
+            if (!entry.inputs || entry.loaded_text.empty()) continue;
+            if (entry.state != LayerState::Active && entry.state != LayerState::Compiled &&
+                entry.state != LayerState::Review)
+                continue;
+            records.emplace(key,
+                            StartRecord{stored_layer_sum(entry.stored), entry.state == LayerState::Review,
+                                        entry.findings, entry.loaded_text, entry.child_sum, entry.inputs});
+        }
+    }
+    const std::lock_guard writing(record_write_mutex_);
+    if (auto st = record_store_->write(records); !st)
+        log("cannot save the start records (the next start composes every layer): " + st.error().message);
 }
 
 ServiceStatus LayerManager::load_child(const LayerKey& key, const std::string& kernel_name,
@@ -353,6 +416,7 @@ void LayerManager::refresh(const MessageLog& log) {
     log("grants and bases read again: " + std::to_string(recomputed_count.load()) + " layers recomputed, " +
         std::to_string(changed_count.load()) + " changed, " + std::to_string(skipped_count.load()) +
         " skipped as unchanged");
+    if (recomputed_count != 0 || !defaults.added.empty()) save_start_records(log);
     // After the layers: a panel that asks again on the signal sees them recomputed.
     if (!changes.empty() && on_changes) on_changes(changes);
     refreshed();

@@ -1,9 +1,9 @@
 #include "service/store/denial_file_store.h"
 
-#include <charconv>
 #include <filesystem>
 
 #include "service/store/file_store.h"
+#include "service/store/length_fields.h"
 #include "service/store/record_file.h"
 
 namespace aalayer::service {
@@ -15,53 +15,9 @@ namespace {
 constexpr std::string_view kMagic = "aalayer-denials 1";
 constexpr std::string_view kSuffix = ".denials";
 
-// Strings as "<length>:<bytes>\n": a path may hold any byte, a newline too.
-void put(std::string& out, const std::string& s) {
-    out += std::to_string(s.size());
-    out += ':';
-    out += s;
-    out += '\n';
-}
-
 std::string optional_number(const std::optional<std::uint32_t>& n) {
     return n ? std::to_string(*n) : "-";
 }
-
-// Reads what put() and the number lines wrote; fails (false) at the first
-// thing that is not there.
-class Reader {
-public:
-    explicit Reader(std::string_view text) : rest_(text) {}
-    bool number(std::uint64_t& n, char end) {
-        const auto* last = rest_.data() + rest_.size();
-        const auto [p, ec] = std::from_chars(rest_.data(), last, n);
-        if (ec != std::errc() || p == rest_.data() || p == last || *p != end) return false;
-        rest_.remove_prefix(static_cast<std::size_t>(p - rest_.data()) + 1);
-        return true;
-    }
-    bool optional(std::optional<std::uint32_t>& n, char end) {
-        if (rest_.size() >= 2 && rest_[0] == '-' && rest_[1] == end) {
-            n.reset();
-            rest_.remove_prefix(2);
-            return true;
-        }
-        std::uint64_t v = 0;
-        if (!number(v, end) || v > UINT32_MAX) return false;
-        n = static_cast<std::uint32_t>(v);
-        return true;
-    }
-    bool string(std::string& s) {
-        std::uint64_t size = 0;
-        if (!number(size, ':') || size >= rest_.size() || rest_[size] != '\n') return false;
-        s.assign(rest_.substr(0, size));
-        rest_.remove_prefix(size + 1);
-        return true;
-    }
-    [[nodiscard]] bool done() const { return rest_.empty(); }
-
-private:
-    std::string_view rest_;
-};
 
 std::string serialize_record(const Denial& d) {
     std::string out = std::to_string(d.first_usec) + ' ' + std::to_string(d.last_usec) + ' ' +
@@ -70,11 +26,11 @@ std::string serialize_record(const Denial& d) {
                       std::to_string(static_cast<int>(d.origin)) + '\n';
     for (const std::string* s :
          {&d.operation, &d.klass, &d.path, &d.peer, &d.detail, &d.requested, &d.denied, &d.comm, &d.info})
-        put(out, *s);
+        put_string(out, *s);
     return out;
 }
 
-bool parse_record(Reader& in, Denial& d) {
+bool parse_record(FieldReader& in, Denial& d) {
     std::uint64_t pid = 0;
     std::uint64_t complain = 0;
     std::uint64_t origin = 0;
@@ -143,7 +99,7 @@ Outcome<StoredDenials> parse_denials(const std::string& content) {
                    std::to_string(length) + " (truncated?)");
     if (!file->checksum_matches) return bad("checksum mismatch (corrupted)");
     if (s.key.base.empty() || s.key.name.empty()) return bad("base or name missing");
-    Reader reader(body);
+    FieldReader reader(body);
     while (!reader.done()) {
         Denial d;
         if (!parse_record(reader, d))

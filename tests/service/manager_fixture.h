@@ -50,6 +50,7 @@ protected:
         if (!manager_) {
             manager_ = std::make_unique<LayerManager>(
                 Ports{reader, commits, kernel, auth, users, clock, pool}, catalog_config, limits);
+            if (start_records != nullptr) manager_->keep_start_records(*start_records);
             manager_->start([this](const std::string& m) { log.push_back(m); });
         }
         return *manager_;
@@ -69,6 +70,7 @@ protected:
     ServiceLimits limits;
     CatalogConfig catalog_config = test_catalog_config();
     std::vector<std::string> log;
+    StartRecordStore* start_records = nullptr;  // given to the manager before start() when set
 
 private:
     std::unique_ptr<LayerManager> manager_;
