@@ -171,15 +171,18 @@ int run(const DaemonConfig& config) {
     const StartLoadStats cached = manager.start_loads();
     for (const auto& why : cached.failed_runs)
         log_message(4, "start: " + why);
-    const std::string together =
-        cached.cached_children == 0 ? ""
-                                    : " (" + std::to_string(cached.cached_children) +
-                                          " cached children loaded in " + std::to_string(cached.parser_runs) +
-                                          (cached.parser_runs == 1 ? " parser run)" : " parser runs)");
-    log_message(6, std::string("started with backend ") + to_string(backend) + ", " +
-                       std::to_string(manager.layers().size()) + " layers (" +
-                       std::to_string(manager.started_from_records()) + " from their start records)" +
-                       together + ", denials from " + source->name() +
+    // "7 layers (7 from their start records; 7 cached children loaded in 1 parser run)"
+    const std::size_t layers = manager.layers().size();
+    std::string how;
+    if (layers != 0) how = std::to_string(manager.started_from_records()) + " from their start records";
+    if (cached.cached_children != 0) {
+        how += "; " + std::to_string(cached.cached_children) + " cached children loaded in " +
+               std::to_string(cached.parser_runs) +
+               (cached.parser_runs == 1 ? " parser run" : " parser runs");
+    }
+    log_message(6, std::string("started with backend ") + to_string(backend) + ", " + std::to_string(layers) +
+                       " layers" + (how.empty() ? "" : " (" + how + ")") + ", denials from " +
+                       source->name() +
                        (config.keep_denials ? ", kept across restarts in " + denial_store.dir() : ""));
 
     auto connection = sdbus::createSystemBusConnection();

@@ -513,7 +513,8 @@ REMOVE $K
 RUN kernel3 /extra/kprofile $K
 RUN start2 /extra/start-aalayerd
 RUN kernel4 /extra/kprofile $K
-# every stored child came from the binary cache, in one parser run (the log, below)
+# every stored layer came from its start record (nothing composed) and every child from the
+# binary cache, in one parser run (the log, below)
 RUN many-kernel1 /extra/many count
 # again with one cached binary the kernel refuses: the run fails, each child is loaded alone
 # and the spoiled one compiled afresh; all are in the kernel
@@ -841,7 +842,7 @@ declare -A want_run=(
   [d-reset]="rc=0 ^demo/std: the admin's default again$"
   [d-kernel-u3]="rc=0 ^demo//aalayer.1000.std \(enforce\)$"
   [d-kernel-u4]="rc=0 ^absent$" [d-kernel-v4]="rc=0 ^absent$"
-  [aalayerd-log]="rc=0 started with backend apparmor, 0 layers, denials from kmsg.* started with backend apparmor, 7 layers \(7 cached children loaded in 1 parser run\), denials from kmsg.*start: 7 cached children in one run: apparmor_parser refused it: .*; each is loaded alone.*started with backend apparmor, 7 layers \(7 cached children loaded in 8 parser runs\), denials from kmsg.*grants and bases read again: [0-9]+ layers recomputed, [0-9]+ changed, [0-9]+ skipped as unchanged"
+  [aalayerd-log]="rc=0 started with backend apparmor, 0 layers, denials from kmsg.* started with backend apparmor, 7 layers \(7 from their start records; 7 cached children loaded in 1 parser run\), denials from kmsg.*start: 7 cached children in one run: apparmor_parser refused it: .*; each is loaded alone.*started with backend apparmor, 7 layers \(7 from their start records; 7 cached children loaded in 8 parser runs\), denials from kmsg.*grants and bases read again: [0-9]+ layers recomputed, [0-9]+ changed, [0-9]+ skipped as unchanged"
 )
 declare -A want_step=(
   ["BG app"]=ok ["STOP app"]=ok ["BG victim"]=ok ["REMOVE $K"]=ok ["BG mail"]=ok ["STOP mail"]=ok ["BG rapp"]=ok ["STOP rapp"]=ok ["BG news"]=ok ["REPLACE demo-v2"]=ok ["STOP news"]=ok
