@@ -16,11 +16,11 @@ users=("$@")
 data=${out%.png}.dat
 tables=${out%.png}.txt
 : > "$tables"
-echo "# users layers rss_mib start_s reload_ms explain_per_s ping_per_s parser_s" > "$data"
+echo "# users layers rss_mib start_s reload_ms explain_per_s ping_per_s parser_s composing_start_s" > "$data"
 for n in "${users[@]}"; do
   echo "scale-plot: $n users x $layers layers" >&2
   "$bench" "$n" "$layers" | tee -a "$tables" |
-    awk '/^scale-data:/ { print $3, $5, $7, $9, $11, $13, $15, $17 }' >> "$data"
+    awk '/^scale-data:/ { print $3, $5, $7, $9, $11, $13, $15, $17, $19 }' >> "$data"
 done
 [ "$(grep -vc '^#' "$data")" -eq ${#users[@]} ] || { echo "scale-plot: a run printed no data" >&2; exit 1; }
 gnuplot <<PLOT
@@ -35,6 +35,7 @@ set title "memory after a start"
 plot "$data" using 1:3 with linespoints title "RSS (MiB)"
 set title "start with every layer stored"
 plot "$data" using 1:4 with linespoints title "aalayerd start (s)", \
+     "$data" using 1:9 with linespoints title "aalayerd start without start records (s)", \
      "$data" using 1:8 with linespoints title "apparmor_parser, the children in one run (s)"
 set title "reload with nothing changed"
 plot "$data" using 1:5 with linespoints title "reload (ms)"

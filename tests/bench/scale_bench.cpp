@@ -14,9 +14,10 @@
 //   - reload with nothing changed, and the service's own count of what it
 //     recomputed;
 //   - Explain over D-Bus from 16 clients against Peer.Ping on the same bus;
-//   - start (compile-only) against apparmor_parser compiling the same
-//     children in one process (the children recorded as the service compiled
-//     them, by a parser wrapper, during the applies).
+//   - start (compile-only), with the start records and without them (every
+//     layer composed), against apparmor_parser compiling the same children in
+//     one process (the children recorded as the service compiled them, by a
+//     parser wrapper, during the applies).
 // The last line, `scale-data: ...`, is what tests/bench/scale-plot.sh plots.
 // Asserts no timing and no size; any error but none fails the run.
 //   scale-bench                 50 users x 20 layers
@@ -428,6 +429,16 @@ int main(int argc, char** argv) {
     const long hwm_kib = status_kib(s.pid(), "VmHWM:");
     const std::string start_line = last_line_with(s.log(), "started with backend");
 
+    // The same start without the start records (a first start, or one after
+    // aalayerd was upgraded): every layer composed, then compiled.
+    s.stop();
+    fs::remove(s.state_dir() + "/start-records");
+    const auto composing_at = Clock::now();
+    s.start(std::chrono::seconds(7200));
+    const double composing_s = seconds(Clock::now() - composing_at);
+    const long composing_kib = status_kib(s.pid(), "VmRSS:");
+    const std::string composing_line = last_line_with(s.log(), "started with backend");
+
     // The reference: the children the service compiled, once each, in one parser run.
     std::set<std::string> distinct;
     std::vector<std::string> children;
@@ -509,16 +520,22 @@ int main(int argc, char** argv) {
         "| start, compile-only, %zu layers | %.1f s | apparmor_parser, the %zu children in one run: "
         "%.1f s | %.2f |\n",
         total, start_s, children.size(), parser_s, start_s / parser_s);
+    std::printf(
+        "| start, compile-only, %zu layers, without start records (every layer composed) | %.1f s | the same "
+        "run: %.1f s | %.2f |\n",
+        total, composing_s, parser_s, composing_s / parser_s);
+    std::printf("| RSS after the start without start records | %.1f MiB | | |\n", mib(composing_kib));
     std::printf("| applies as root from %d clients | %.0f/s | | |\n", apply_clients,
                 static_cast<double>(total) / apply_s);
     std::printf("| peak RSS after the restart (VmHWM) | %.1f MiB | | |\n", mib(hwm_kib));
     std::printf("RSS after the 3 reloads: %.1f MiB\n", mib(after_reloads_kib));
-    std::printf("last reload: %s\nstart: %s\n", reload_line.c_str(), start_line.c_str());
+    std::printf("last reload: %s\nstart: %s\nstart without start records: %s\n", reload_line.c_str(),
+                start_line.c_str(), composing_line.c_str());
     std::printf(
         "scale-data: users %zu layers %d rss_mib %.1f start_s %.2f reload_ms %.0f explain_per_s %.0f "
-        "ping_per_s %.0f parser_s %.2f\n",
+        "ping_per_s %.0f parser_s %.2f composing_start_s %.2f\n",
         user_count, layers, mib(restarted_kib), start_s, percentile(reload_ms, 0.5), explains, pings,
-        parser_s);
+        parser_s, composing_s);
     for (const auto& [name, n] : b.errors())
         std::printf("error %s: %d\n", name.c_str(), n);
     return b.errors().empty() ? 0 : 1;
