@@ -33,7 +33,9 @@ int from_main_program(dl_phdr_info* info, std::size_t /*size*/, void* data) {
     for (ElfW(Half) i = 0; i < info->dlpi_phnum; ++i) {
         const ElfW(Phdr)& ph = info->dlpi_phdr[i];
         if (ph.p_type != PT_NOTE) continue;
-        const auto* p = reinterpret_cast<const unsigned char*>(info->dlpi_addr + ph.p_vaddr);
+        // dl_iterate_phdr gives the load address as an integer.
+        const auto* p = reinterpret_cast<const unsigned char*>(  // NOLINT(performance-no-int-to-ptr)
+            info->dlpi_addr + ph.p_vaddr);
         const unsigned char* end = p + ph.p_memsz;
         while (p + sizeof(ElfW(Nhdr)) <= end) {
             ElfW(Nhdr) note{};
