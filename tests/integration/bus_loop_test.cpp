@@ -1,7 +1,9 @@
 // The bus loop's timed tasks (post_at): each runs on the loop's thread, in
-// time order and not before its time, while the bus is served; none after stop.
+// time order and not before its time, while the bus is served; none after
+// stop. A PeriodicJob on it whose rounds run on the worker pool.
 #include "service/bus/bus_loop.h"
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -9,6 +11,8 @@
 #include <gtest/gtest.h>
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "service/bus/worker_pool.h"
+#include "service/core/periodic_job.h"
 #include "tests/support/bus_harness.h"
 
 namespace aalayer::service {
@@ -51,6 +55,49 @@ TEST(BusLoop, RunsTimedTasksInOrderNotBeforeTheirTime) {
     EXPECT_GE(ran[3].after, 150ms);
     for (const auto& r : ran)
         EXPECT_EQ(r.thread, std::this_thread::get_id());
+}
+
+TEST(BusLoop, HostsAPeriodicJobWhoseRoundsRunOnThePool) {
+    const test::PrivateSystemBus bus;
+    auto connection = sdbus::createSessionBusConnectionWithAddress(bus.address());
+    BusLoop loop(*connection);
+    WorkerPool pool(WorkerPool::Limits{2, 8, 8});
+    std::atomic<int> rounds{0};
+    std::atomic<bool> on_loop_thread{false};
+    std::atomic<int> after_stop{-1};
+    const auto loop_thread = std::this_thread::get_id();
+    std::thread stopper;
+    {
+        PeriodicJob job(
+            20ms,
+            [&] {
+                if (std::this_thread::get_id() == loop_thread) on_loop_thread = true;
+                ++rounds;
+            },
+            PeriodicJob::Hooks{
+                .schedule = [&loop](PeriodicJob::TimePoint when,
+                                    std::function<void()> task) { loop.post_at(when, std::move(task)); },
+                .run =
+                    [&pool](std::function<void()> round) {
+                        return pool.post(0, std::move(round)) == WorkerPool::Posted::Queued;
+                    }},
+            [&] { after_stop = rounds.load(); });
+        // Three rounds, eventually (a generous bound), then the job stops
+        // while the loop still runs, and the loop a while after.
+        stopper = std::thread([&] {
+            for (int i = 0; i < 1000 && rounds.load() < 3; ++i)
+                std::this_thread::sleep_for(10ms);
+            job.stop();
+            std::this_thread::sleep_for(200ms);  // ten intervals: rounds would come
+            loop.stop();
+        });
+        EXPECT_TRUE(loop.run());
+        stopper.join();
+    }
+    pool.shutdown();
+    EXPECT_GE(rounds.load(), 3);
+    EXPECT_FALSE(on_loop_thread.load());
+    EXPECT_EQ(rounds.load(), after_stop.load());
 }
 
 }  // namespace
