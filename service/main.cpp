@@ -210,6 +210,17 @@ int run(const DaemonConfig& config) {
             DirectoryWatcher watcher({reread, accounts}, {{config.grants_dir, {}, 0, true},
                                                           {config.profiles_dir, {}, 0, false},
                                                           {"/etc", "passwd", 1, false}});
+            // Read on the bus thread (a few events, no waiting), settled on
+            // it once quiet: the actions only post to the pool.
+            WhenQuiet settled(
+                DirectoryWatcher::kQuiet,
+                WhenQuiet::Hooks{
+                    .schedule = [&loop](WhenQuiet::TimePoint when,
+                                        std::function<void()> task) { loop.post_at(when, std::move(task)); },
+                    .action = [&watcher] { watcher.settle(); }});
+            loop.watch(watcher.fd(), [&watcher, &settled] {
+                if (watcher.drain()) settled.poke();
+            });
             connection->requestName(aalayer::sdbus_compat::ServiceName(kBusName));
             g_loop = &loop;
             std::signal(SIGTERM, on_signal);

@@ -1,6 +1,7 @@
 // The bus loop's timed tasks (post_at): each runs on the loop's thread, in
 // time order and not before its time, while the bus is served; none after
-// stop. A PeriodicJob on it whose rounds run on the worker pool.
+// stop. A watched fd's callback on the loop's thread. A PeriodicJob on it
+// whose rounds run on the worker pool.
 #include "service/bus/bus_loop.h"
 
 #include <atomic>
@@ -10,6 +11,8 @@
 
 #include <gtest/gtest.h>
 #include <sdbus-c++/sdbus-c++.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "service/bus/worker_pool.h"
 #include "service/core/periodic_job.h"
@@ -55,6 +58,34 @@ TEST(BusLoop, RunsTimedTasksInOrderNotBeforeTheirTime) {
     EXPECT_GE(ran[3].after, 150ms);
     for (const auto& r : ran)
         EXPECT_EQ(r.thread, std::this_thread::get_id());
+}
+
+TEST(BusLoop, CallsAWatchedFdsCallbackOnItsThreadWhenReadable) {
+    const test::PrivateSystemBus bus;
+    auto connection = sdbus::createSessionBusConnectionWithAddress(bus.address());
+    BusLoop loop(*connection);
+    const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    ASSERT_GE(fd, 0);
+    const auto loop_thread = std::this_thread::get_id();
+    std::uint64_t sum = 0;
+    bool elsewhere = false;
+    loop.watch(fd, [&] {
+        elsewhere = elsewhere || std::this_thread::get_id() != loop_thread;
+        eventfd_t value = 0;
+        if (::eventfd_read(fd, &value) == 0) sum += value;
+        if (sum == 7) loop.stop();
+    });
+    // From another thread, while the loop waits in poll.
+    std::thread writer([fd] {
+        (void)::eventfd_write(fd, 3);
+        std::this_thread::sleep_for(50ms);
+        (void)::eventfd_write(fd, 4);
+    });
+    EXPECT_TRUE(loop.run());
+    writer.join();
+    ::close(fd);
+    EXPECT_EQ(sum, 7U);
+    EXPECT_FALSE(elsewhere);
 }
 
 TEST(BusLoop, HostsAPeriodicJobWhoseRoundsRunOnThePool) {
