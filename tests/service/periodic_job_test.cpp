@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -115,14 +116,12 @@ TEST(PeriodicJob, AfterStopOnlyLastRunsOnce) {
 
 TEST(PeriodicJob, StopWaitsForTheRunningRoundThenRunsLast) {
     WorkerPool pool(WorkerPool::Limits{2, 8, 8});
-    Manual m;
+    // The round sets its next timer from a worker: a timer list with a lock.
+    std::mutex mutex;
+    std::vector<std::function<void()>> timers;
     std::atomic<bool> started{false};
     std::atomic<bool> finished{false};
     bool finished_before_last = false;
-    PeriodicJob::Hooks hooks = m.hooks();
-    hooks.run = [&pool](std::function<void()> round) {
-        return pool.post(0, std::move(round)) == WorkerPool::Posted::Queued;
-    };
     PeriodicJob job(
         1s,
         [&] {
@@ -130,8 +129,24 @@ TEST(PeriodicJob, StopWaitsForTheRunningRoundThenRunsLast) {
             std::this_thread::sleep_for(200ms);  // stop() comes meanwhile
             finished = true;
         },
-        hooks, [&] { finished_before_last = finished.load(); });
-    m.advance(m.now + 1s);
+        PeriodicJob::Hooks{.schedule =
+                               [&](PeriodicJob::TimePoint /*when*/, std::function<void()> task) {
+                                   const std::lock_guard lock(mutex);
+                                   timers.push_back(std::move(task));
+                               },
+                           .run =
+                               [&pool](std::function<void()> round) {
+                                   return pool.post(0, std::move(round)) == WorkerPool::Posted::Queued;
+                               }},
+        [&] { finished_before_last = finished.load(); });
+    std::function<void()> first;
+    {
+        const std::lock_guard lock(mutex);
+        ASSERT_EQ(timers.size(), 1U);
+        first = std::move(timers.front());
+        timers.clear();
+    }
+    first();  // the timer fires: the round goes to the pool
     for (int i = 0; i < 10'000 && !started; ++i)
         std::this_thread::sleep_for(1ms);
     ASSERT_TRUE(started.load());
