@@ -106,8 +106,7 @@ bool BusLoop::run() {
         const int timed = run_due();
         const auto poll_data = connection_.getEventLoopPollData();
         // The bus's fd, sdbus-c++ 2.x's own event fd (none on 1.x), ours,
-        // then the watched ones.
-        // A member, cleared: no allocation a round once it has grown.
+        // then the watched ones; in a member, so no allocation a round.
         auto& fds = poll_fds_;
         fds.clear();
         fds.push_back(pollfd{poll_data.fd, poll_data.events, 0});
