@@ -1,13 +1,11 @@
 // aalayerd: per-user AppArmor layers on the system bus.
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +20,7 @@
 #include "service/bus/bus_objects.h"
 #include "service/bus/object_paths.h"
 #include "service/core/cost_limiter.h"
+#include "service/core/periodic_job.h"
 #include "service/core/when_quiet.h"
 #include "service/install_paths.h"
 #include "service/kernel/parser_loader.h"
@@ -63,46 +62,6 @@ void log_line(const std::string& message) {
 // How often kept denial records are saved (keep_denials): a flood of records
 // costs one write per layer in this time, not one per record.
 constexpr std::chrono::seconds kDenialSaveInterval{10};
-
-// Calls `tick` every `interval` on a thread of its own, and `last` once
-// when it stops: with keep_denials, saving the changed records (the last
-// save after the collector stopped); the sweep of one-run layers whose
-// client left while processes still ran under them.
-class Periodic {
-public:
-    Periodic(std::chrono::seconds interval, std::function<void()> tick, std::function<void()> last = {})
-        : interval_(interval), tick_(std::move(tick)), last_(std::move(last)), thread_([this] { loop(); }) {}
-    ~Periodic() {
-        {
-            const std::lock_guard lock(mutex_);
-            stop_ = true;
-        }
-        wake_.notify_all();
-        thread_.join();
-        if (last_) last_();
-    }
-    Periodic(const Periodic&) = delete;
-    Periodic& operator=(const Periodic&) = delete;
-    Periodic(Periodic&&) = delete;
-    Periodic& operator=(Periodic&&) = delete;
-
-private:
-    void loop() {
-        std::unique_lock lock(mutex_);
-        while (!wake_.wait_for(lock, interval_, [this] { return stop_; })) {
-            lock.unlock();
-            tick_();
-            lock.lock();
-        }
-    }
-    std::chrono::seconds interval_;
-    std::function<void()> tick_;
-    std::function<void()> last_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stop_ = false;
-    std::thread thread_;  // last: starts once the rest is set
-};
 
 // How long the worker pool stays idle before the memory its work freed goes
 // back to the kernel: the end of a burst, not each gap between two requests.
@@ -212,14 +171,24 @@ int run(const DaemonConfig& config) {
         manager.set_catalog_listener([&objects](const CatalogChanges& c) { objects.on_catalog_changes(c); });
         manager.denial_log().set_listener([&objects](const LayerKey& k) { objects.on_denials(k); });
         objects.publish_all();
-        // Before the collector: stopped after it, its last save has every record.
-        std::optional<Periodic> saver;
+        // Timers on the bus loop, rounds on the pool: no thread of their own.
+        const PeriodicJob::Hooks on_pool{
+            .schedule = [&loop](PeriodicJob::TimePoint when,
+                                std::function<void()> task) { loop.post_at(when, std::move(task)); },
+            .run =
+                [&pool](std::function<void()> round) {
+                    return pool.post(0, std::move(round)) == WorkerPool::Posted::Queued;
+                }};
+        // Before the collector: stopped after it, its last save (on this
+        // thread: the pool has shut down by then) has every record.
+        std::optional<PeriodicJob> saver;
         if (config.keep_denials) {
             saver.emplace(
-                kDenialSaveInterval, [&manager] { manager.save_denials(); },
+                kDenialSaveInterval, [&manager] { manager.save_denials(); }, on_pool,
                 [&manager] { manager.save_denials(); });
         }
-        const Periodic run_sweeper(kRunSweepInterval, [&manager] { (void)manager.sweep_runs(); });
+        const PeriodicJob run_sweeper(
+            kRunSweepInterval, [&manager] { (void)manager.sweep_runs(); }, on_pool);
         std::thread collector([&source, &manager] {
             auto& denials = manager.denial_log();
             if (auto e = source->run([&denials](std::string_view text, std::uint64_t usec) {
@@ -255,6 +224,17 @@ int run(const DaemonConfig& config) {
             DirectoryWatcher watcher({reread, accounts}, {{config.grants_dir, {}, 0, true},
                                                           {config.profiles_dir, {}, 0, false},
                                                           {"/etc", "passwd", 1, false}});
+            // Read on the bus thread (a few events, no waiting), settled on
+            // it once quiet: the actions only post to the pool.
+            WhenQuiet settled(
+                DirectoryWatcher::kQuiet,
+                WhenQuiet::Hooks{
+                    .schedule = [&loop](WhenQuiet::TimePoint when,
+                                        std::function<void()> task) { loop.post_at(when, std::move(task)); },
+                    .action = [&watcher] { watcher.settle(); }});
+            loop.watch(watcher.fd(), [&watcher, &settled] {
+                if (watcher.drain()) settled.poke();
+            });
             connection->requestName(aalayer::sdbus_compat::ServiceName(kBusName));
             g_loop = &loop;
             std::signal(SIGTERM, on_signal);

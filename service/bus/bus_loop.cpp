@@ -1,7 +1,6 @@
 #include "service/bus/bus_loop.h"
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 
 #include <poll.h>
@@ -11,6 +10,10 @@
 #include "dbus/sdbus_compat.h"
 
 namespace aalayer::service {
+
+namespace {
+constexpr std::size_t kOwnFds = 3;  // the bus's, sdbus-c++'s event fd, the wake-up
+}  // namespace
 
 BusLoop::BusLoop(sdbus::IConnection& connection, std::function<void(const std::string&)> log)
     : connection_(connection), wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), log_(std::move(log)) {}
@@ -33,6 +36,10 @@ void BusLoop::post_at(std::chrono::steady_clock::time_point when, std::function<
         timed_.emplace(when, std::move(task));
     }
     (void)::eventfd_write(wake_fd_, 1);  // the poll's timeout is recomputed
+}
+
+void BusLoop::watch(int fd, std::function<void()> readable) {
+    watched_.emplace_back(fd, std::move(readable));
 }
 
 void BusLoop::stop() {
@@ -98,10 +105,15 @@ bool BusLoop::run() {
         run_posted();
         const int timed = run_due();
         const auto poll_data = connection_.getEventLoopPollData();
-        // The bus's fd, sdbus-c++ 2.x's own event fd (none on 1.x), then ours.
-        std::array<pollfd, 3> fds{pollfd{poll_data.fd, poll_data.events, 0},
-                                  pollfd{sdbus_compat::event_fd(poll_data), POLLIN, 0},
-                                  pollfd{wake_fd_, POLLIN, 0}};
+        // The bus's fd, sdbus-c++ 2.x's own event fd (none on 1.x), ours,
+        // then the watched ones; in a member, so no allocation a round.
+        auto& fds = poll_fds_;
+        fds.clear();
+        fds.push_back(pollfd{poll_data.fd, poll_data.events, 0});
+        fds.push_back(pollfd{sdbus_compat::event_fd(poll_data), POLLIN, 0});
+        fds.push_back(pollfd{wake_fd_, POLLIN, 0});
+        for (const auto& [fd, readable] : watched_)
+            fds.push_back(pollfd{fd, POLLIN, 0});
         const int bus_timeout = poll_data.getPollTimeout();  // ms, rounded up; -1: none
         const int timeout =
             bus_timeout < 0 ? timed : (timed < 0 ? bus_timeout : std::min(bus_timeout, timed));
@@ -110,6 +122,9 @@ bool BusLoop::run() {
         if ((fds[2].revents & POLLIN) != 0) {
             eventfd_t count = 0;
             (void)::eventfd_read(wake_fd_, &count);
+        }
+        for (std::size_t i = 0; n > 0 && i < watched_.size(); ++i) {
+            if ((fds[kOwnFds + i].revents & (POLLIN | POLLERR | POLLHUP)) != 0) run_task(watched_[i].second);
         }
     }
     run_posted();

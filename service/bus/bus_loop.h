@@ -9,8 +9,10 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include <poll.h>
 #include <sdbus-c++/IConnection.h>
 
 namespace aalayer::service {
@@ -29,6 +31,12 @@ public:
     // Thread-safe: runs `task` on the bus thread at `when` or soon after
     // (never, if the loop stops first).
     void post_at(std::chrono::steady_clock::time_point when, std::function<void()> task);
+    // Calls `readable` on the bus thread whenever `fd` polls readable, until
+    // the loop ends; it must read what is there (level-triggered: else the
+    // loop spins) and must not block. Call before run() or on the bus thread;
+    // the fd stays the caller's. A source of events this way costs no thread
+    // (aalayerd: the directory watcher's inotify).
+    void watch(int fd, std::function<void()> readable);
     // Runs until stop(), or until the connection to the bus is lost (then
     // false: nothing can reach the service any more, so it should exit).
     // Call on the bus thread.
@@ -47,6 +55,8 @@ private:
     std::mutex mutex_;
     std::vector<std::function<void()>> posted_;
     std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> timed_;
+    std::vector<std::pair<int, std::function<void()>>> watched_;  // bus thread only
+    std::vector<pollfd> poll_fds_;                                // run()'s, each round
     std::function<void(const std::string&)> log_;
     std::atomic<bool> stopping_{false};  // lock-free: set from a signal handler
     static_assert(std::atomic<bool>::is_always_lock_free);

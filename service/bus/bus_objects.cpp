@@ -576,16 +576,15 @@ BusObjects::BusObjects(sdbus::IConnection& connection, BusLoop& loop, WorkerPool
                                     }
                                     if (new_owner.empty()) name_gone(name);
                                 }));
-    notifier_ = std::thread([this] { notifier(); });
 }
 
 BusObjects::~BusObjects() {
+    // A batch's timer left on the loop does nothing now; its round, like
+    // every task of ours, is gone with the pool's shutdown (main.cpp).
     {
         const std::lock_guard lock(notify_mutex_);
         stopping_ = true;
     }
-    notify_cv_.notify_all();
-    notifier_.join();
     names_slot_.reset();
     layers_.clear();
     manager_object_.reset();
@@ -628,37 +627,51 @@ void BusObjects::on_denials(const LayerKey& key) {
     {
         const std::lock_guard lock(notify_mutex_);
         if (!watched_.contains(key)) return;
-        // Only the first record of a batch wakes the notifier: at 100,000
-        // records a second, one wake-up each would be a context switch each.
-        const bool first = pending_.empty();
         pending_.insert(key);
-        if (!first) return;
+        // Only the first record of a batch sets a timer: at 100,000 records
+        // a second, one each would be a wake-up of the bus thread each.
+        if (batch_armed_ || stopping_) return;
+        batch_armed_ = true;
     }
-    notify_cv_.notify_one();
+    // Let the batch fill: one signal per layer per batch, however many records.
+    loop_.post_at(std::chrono::steady_clock::now() + delivery_.batch, [this] { start_batch(); });
 }
 
-void BusObjects::notifier() {
-    std::unique_lock lock(notify_mutex_);
-    while (true) {
-        notify_cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+void BusObjects::start_batch() {
+    {
+        const std::lock_guard lock(notify_mutex_);
         if (stopping_) return;
-        // Let the batch fill: one signal per layer per batch, however many records.
-        notify_cv_.wait_for(lock, delivery_.batch, [&] { return stopping_; });
-        if (stopping_) return;
-        std::set<LayerKey> keys;
-        keys.swap(pending_);
-        lock.unlock();
-        for (const auto& key : keys) {
-            auto& sent = sent_seq_[key];
-            const std::uint64_t now = manager_.denial_log().seq();
-            auto records = manager_.denial_log().changed_after(key, sent);
-            sent = now;
-            if (records.empty()) continue;
-            auto structs = to_denial_structs(manager_.explain_denials(key, std::move(records)));
-            loop_.post([this, key, structs = std::move(structs)] { deliver(key, structs); });
-        }
-        lock.lock();
     }
+    const auto posted = pool_.post(0, [this] { send_batch(); });
+    // Stopped: the service is going; batch_armed_ stays, so nothing re-arms.
+    if (posted == WorkerPool::Posted::Queued || posted == WorkerPool::Posted::Stopped) return;
+    // A full pool: the records wait in their rings, the batch a while longer.
+    loop_.post_at(std::chrono::steady_clock::now() + delivery_.batch, [this] { start_batch(); });
+}
+
+void BusObjects::send_batch() {
+    std::set<LayerKey> keys;
+    {
+        const std::lock_guard lock(notify_mutex_);
+        if (stopping_) return;
+        keys.swap(pending_);
+    }
+    for (const auto& key : keys) {
+        auto& sent = sent_seq_[key];
+        const std::uint64_t now = manager_.denial_log().seq();
+        auto records = manager_.denial_log().changed_after(key, sent);
+        sent = now;
+        if (records.empty()) continue;
+        auto structs = to_denial_structs(manager_.explain_denials(key, std::move(records)));
+        loop_.post([this, key, structs = std::move(structs)] { deliver(key, structs); });
+    }
+    {
+        const std::lock_guard lock(notify_mutex_);
+        // Records that came during this batch: the next, a batch from now.
+        batch_armed_ = !pending_.empty() && !stopping_;
+        if (!batch_armed_) return;
+    }
+    loop_.post_at(std::chrono::steady_clock::now() + delivery_.batch, [this] { start_batch(); });
 }
 
 void BusObjects::deliver(const LayerKey& key, const DenialStructs& denials) {

@@ -13,14 +13,12 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 
 #include <sdbus-c++/sdbus-c++.h>
 
@@ -154,7 +152,12 @@ private:
         };
     }
     std::optional<ServiceError> admit(const Caller& caller);
-    void notifier();  // the notifier thread: batches, explains, posts to the bus thread
+    // A batch of denials: its timer fires on the bus thread and hands the
+    // batch to the pool (the explain is the engine's work), which posts the
+    // signals back to the bus thread. One batch at a time (batch_armed_), so
+    // sent_seq_ has one user and signals go out in order; no thread of its own.
+    void start_batch();                                               // bus thread
+    void send_batch();                                                // a worker
     void deliver(const LayerKey& key, const DenialStructs& denials);  // bus thread
     void name_gone(const std::string& name);                          // bus thread
     void charge(const Caller& caller, std::uint64_t cpu_usec);
@@ -174,13 +177,14 @@ private:
     std::map<std::string, Caller> subscriber_of_;              // bus thread: unique name -> who
     std::map<std::string, std::set<LayerKey>> subscriptions_;  // bus thread: unique name -> layers
     std::unique_ptr<sdbus::Slot> names_slot_;                  // NameOwnerChanged
-    std::mutex notify_mutex_;                                  // guards the three below
-    std::condition_variable notify_cv_;
+    std::mutex notify_mutex_;                                  // guards the four below
     std::set<LayerKey> pending_;  // layers whose records changed since the last batch
     std::set<LayerKey> watched_;  // layers someone subscribes to (a copy kept by the bus thread)
+    // A batch's timer is set, or its round is queued or running: the next
+    // record waits for it (the first of a batch arms it, not each one).
+    bool batch_armed_ = false;
     bool stopping_ = false;
-    std::map<LayerKey, std::uint64_t> sent_seq_;  // notifier thread only
-    std::thread notifier_;                        // last: started once everything else is there
+    std::map<LayerKey, std::uint64_t> sent_seq_;  // the running batch's only
 };
 
 }  // namespace aalayer::service

@@ -5,8 +5,6 @@
 #include <cstring>
 #include <filesystem>
 
-#include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -14,12 +12,11 @@ namespace aalayer::service {
 
 DirectoryWatcher::DirectoryWatcher(std::vector<std::function<void()>> actions, std::vector<Watch> watches)
     : inotify_(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)),
-      stop_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
       actions_(std::move(actions)),
-      watches_(std::move(watches)) {
+      watches_(std::move(watches)),
+      pending_(watches_.size(), false) {
     for (std::size_t i = 0; i < watches_.size(); ++i)
         add(i);
-    thread_ = std::thread([this] { run(); });
 }
 
 void DirectoryWatcher::add(std::size_t i) {
@@ -41,53 +38,40 @@ void DirectoryWatcher::add(std::size_t i) {
 }
 
 DirectoryWatcher::~DirectoryWatcher() {
-    (void)::eventfd_write(stop_, 1);
-    thread_.join();
-    ::close(inotify_);
-    ::close(stop_);
+    if (inotify_ >= 0) ::close(inotify_);
 }
 
-void DirectoryWatcher::run() {
-    std::vector<bool> pending(watches_.size(), false);
+bool DirectoryWatcher::drain() {
     bool any = false;
-    for (;;) {
-        std::array<pollfd, 2> fds{pollfd{inotify_, POLLIN, 0}, pollfd{stop_, POLLIN, 0}};
-        // Debounce: an editor's save is several events; act 300 ms after the last.
-        const int n = ::poll(fds.data(), fds.size(), any ? 300 : -1);
-        if (n < 0) continue;
-        if ((fds[1].revents & POLLIN) != 0) return;
-        if (n == 0) {
-            any = false;
-            // Each action once, however many of its watches fired.
-            std::vector<bool> due(actions_.size(), false);
-            for (std::size_t i = 0; i < watches_.size(); ++i) {
-                if (pending[i] && watches_[i].action < due.size()) due[watches_[i].action] = true;
-                pending[i] = false;
+    alignas(inotify_event) std::array<char, 4096> buf{};
+    ssize_t len = 0;
+    while ((len = ::read(inotify_, buf.data(), buf.size())) > 0) {
+        for (ssize_t at = 0; at < len;) {
+            inotify_event event{};
+            std::memcpy(&event, buf.data() + at, sizeof event);
+            const char* name = buf.data() + at + sizeof event;
+            for (const auto& [wd, i] : descriptors_) {
+                if (wd != event.wd) continue;
+                if (!watches_[i].file.empty() && (event.len == 0 || watches_[i].file != name)) continue;
+                pending_[i] = true;
+                any = true;
             }
-            for (std::size_t a = 0; a < actions_.size(); ++a)
-                if (due[a]) actions_[a]();
-            for (std::size_t i = 0; i < watches_.size(); ++i)
-                if (watches_[i].subdirs) add(i);  // a subdirectory made meanwhile
-            continue;
-        }
-        if ((fds[0].revents & POLLIN) == 0) continue;
-        alignas(inotify_event) std::array<char, 4096> buf{};
-        ssize_t len = 0;
-        while ((len = ::read(inotify_, buf.data(), buf.size())) > 0) {
-            for (ssize_t at = 0; at < len;) {
-                inotify_event event{};
-                std::memcpy(&event, buf.data() + at, sizeof event);
-                const char* name = buf.data() + at + sizeof event;
-                for (const auto& [wd, i] : descriptors_) {
-                    if (wd != event.wd) continue;
-                    if (!watches_[i].file.empty() && (event.len == 0 || watches_[i].file != name)) continue;
-                    pending[i] = true;
-                    any = true;
-                }
-                at += static_cast<ssize_t>(sizeof event + event.len);
-            }
+            at += static_cast<ssize_t>(sizeof event + event.len);
         }
     }
+    return any;
+}
+
+void DirectoryWatcher::settle() {
+    std::vector<bool> due(actions_.size(), false);
+    for (std::size_t i = 0; i < watches_.size(); ++i) {
+        if (pending_[i] && watches_[i].action < due.size()) due[watches_[i].action] = true;
+        pending_[i] = false;
+    }
+    for (std::size_t a = 0; a < actions_.size(); ++a)
+        if (due[a]) actions_[a]();
+    for (std::size_t i = 0; i < watches_.size(); ++i)
+        if (watches_[i].subdirs) add(i);  // a subdirectory made meanwhile
 }
 
 }  // namespace aalayer::service

@@ -1,5 +1,6 @@
 #include "tests/support/service_fixture.h"
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -136,7 +137,7 @@ ProcessResult Service::run_client(uid_t uid, std::vector<std::string> argv,
 }
 
 std::string Service::text_file(const std::string& text) const {
-    static int n = 0;
+    static std::atomic<int> n{0};  // tests call it from several threads
     const std::string path = dir_.write("texts/t" + std::to_string(n++) + ".layer", text);
     fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
     fs::permissions(dir_.path() + "/texts",
