@@ -6,7 +6,9 @@
 //     service has been idle a while, and after a restart;
 //   - the cost of a user apart from the caches bounds_cache_size bounds: with
 //     a cache of one, the slope of RSS against the number of users with 2
-//     layers each (the caches full at every count); and what the
+//     layers each (the caches full at every count), and of the heap in use
+//     (mallinfo2, from bench/heap_probe.cpp preloaded), which does not move
+//     with where allocations fell as RSS does; and what the
 //     caches hold: RSS at bounds_cache_size (aalayerd.conf's default, or
 //     CACHE) against a cache of one, with the same layers;
 //   - Explain of a layer whose composition is not kept, its user's bounds
@@ -98,6 +100,53 @@ struct Users {
     std::vector<std::uint32_t> uids;
     std::vector<std::string> env;  // for aalayerd: the NSS wrapper, when used
 };
+
+// The heap probe (bench/heap_probe.cpp) preloaded beside what `env` preloads,
+// writing to `file`. Not under a sanitizer: its runtime must be the first
+// library loaded, which a preload would not let it be.
+std::vector<std::string> with_heap_probe(std::vector<std::string> env, const std::string& file) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    (void)file;
+    return env;
+#else
+    const std::string key = "LD_PRELOAD=";
+    const auto it =
+        std::find_if(env.begin(), env.end(), [&](const std::string& e) { return e.starts_with(key); });
+    if (it == env.end()) {
+        env.push_back(key + AALAYER_HEAP_PROBE_LIB);
+    } else {
+        *it += std::string(":") + AALAYER_HEAP_PROBE_LIB;
+    }
+    env.push_back("AALAYER_HEAP_PROBE=" + file);
+    return env;
+#endif
+}
+
+// What the probe wrote last, in KiB; -1 when there is none.
+long heap_kib(const std::string& file) {
+    const std::string text = read_all(file);
+    return text.empty() ? -1 : static_cast<long>(std::stoull(text) / 1024);
+}
+
+// Least squares: the slope of `y` against `x`.
+double slope(const std::vector<std::size_t>& x, const std::vector<long>& y) {
+    if (x.size() < 2) return 0;
+    double mx = 0;
+    double my = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        mx += static_cast<double>(x[i]);
+        my += static_cast<double>(y[i]);
+    }
+    mx /= static_cast<double>(x.size());
+    my /= static_cast<double>(x.size());
+    double sxy = 0;
+    double sxx = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        sxy += (static_cast<double>(x[i]) - mx) * (static_cast<double>(y[i]) - my);
+        sxx += (static_cast<double>(x[i]) - mx) * (static_cast<double>(x[i]) - mx);
+    }
+    return sxy / sxx;
+}
 
 // This machine's accounts but root, and made-up ones after them when more are
 // wanted (through the NSS wrapper, in files under `dir`).
@@ -318,6 +367,8 @@ int main(int argc, char** argv) {
         if (counts.empty() || c > counts.back()) counts.push_back(c);
     }
     std::vector<long> step_kib;
+    std::vector<long> heap_step_kib;  // the heap in use at each step (the probe)
+    const std::string heap_file = scratch.path() + "/heap";
     long all_users_one_kib = 0;
     std::vector<double> evicted_ms;
     std::vector<double> bounds_kept_ms;
@@ -325,7 +376,7 @@ int main(int argc, char** argv) {
     {
         auto one_cached = settings;
         one_cached.emplace_back("bounds_cache_size=1");
-        Service one(one_cached, users.env);
+        Service one(one_cached, with_heap_probe(users.env, heap_file));
         install_base(one, *firefox);
         Bench b(one);
         b.set_base(firefox->name);
@@ -346,6 +397,9 @@ int main(int argc, char** argv) {
                 samples.push_back(static_cast<double>(status_kib(one.pid(), "VmRSS:")));
             }
             step_kib.push_back(static_cast<long>(percentile(samples, 0.5)));
+            // Written every 100 ms: this one is from after the reloads.
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            heap_step_kib.push_back(heap_kib(heap_file));
         }
         all_users_one_kib = step_kib.back();
         // The last user's (not timed): the reload's new catalog compiles the
@@ -457,29 +511,18 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    double per_user_kib = 0;
-    if (counts.size() > 1) {
-        double mx = 0;
-        double my = 0;
-        for (std::size_t i = 0; i < counts.size(); ++i) {
-            mx += static_cast<double>(counts[i]);
-            my += static_cast<double>(step_kib[i]);
-        }
-        mx /= static_cast<double>(counts.size());
-        my /= static_cast<double>(counts.size());
-        double sxy = 0;
-        double sxx = 0;
-        for (std::size_t i = 0; i < counts.size(); ++i) {
-            sxy += (static_cast<double>(counts[i]) - mx) * (static_cast<double>(step_kib[i]) - my);
-            sxx += (static_cast<double>(counts[i]) - mx) * (static_cast<double>(counts[i]) - mx);
-        }
-        per_user_kib = sxy / sxx;
-    }
+    const double per_user_kib = slope(counts, step_kib);
+    const bool probed =
+        std::all_of(heap_step_kib.begin(), heap_step_kib.end(), [](long k) { return k >= 0; });
+    const double per_user_heap_kib = probed ? slope(counts, heap_step_kib) : 0;
     std::string steps;
+    std::string heap_steps;
     for (std::size_t i = 0; i < counts.size(); ++i) {
         char step[64];
         std::snprintf(step, sizeof step, "%s%zu: %.1f", i == 0 ? "" : ", ", counts[i], mib(step_kib[i]));
         steps += step;
+        std::snprintf(step, sizeof step, "%s%zu: %.2f", i == 0 ? "" : ", ", counts[i], mib(heap_step_kib[i]));
+        heap_steps += step;
     }
     // Beyond the one user a cache of one holds: each further user's bounds, and their layers' compositions.
     const std::size_t more_cached = std::min(user_count, cache) - 1;
@@ -500,6 +543,13 @@ int main(int argc, char** argv) {
         "| cost of a user apart from the caches: 2 layers each, the slope of RSS against users "
         "(bounds_cache_size=1) | %.0f KiB a user | RSS (MiB) at users %s | |\n",
         per_user_kib, steps.c_str());
+    if (probed) {
+        std::printf(
+            "| the same, the heap in use (mallinfo2, from a preloaded probe) | %.1f KiB a user | heap in use "
+            "(MiB) "
+            "at users %s | |\n",
+            per_user_heap_kib, heap_steps.c_str());
+    }
     std::printf(
         "| the caches: %zu users x 2 layers, bounds_cache_size=%zu against 1 | %.1f MiB | %.1f MiB | %.0f "
         "KiB "
