@@ -15,6 +15,8 @@
 #            cached entry's binary written to /tmp first, outside the timing);
 #   stdin    the same binaries one after another on one apparmor_parser -r -B's stdin (what
 #            the batched start does);
+#   compile  (once, after the cold start) apparmor_parser -r compiling and loading the same
+#            children from their texts in one process: the cold start's reference;
 #   empty    AALAYERD with no grants and an empty state directory (so no layers): the process
 #            and its start without layers;
 # Times from /proc/uptime (10 ms). Prints one line per measure: "NAME s1 s2 ...", and the
@@ -70,9 +72,22 @@ binary_of() {
   n=$(tail -c +$((off + 1)) "$1" | head -n 1)
   tail -c +$((off + ${#n} + 2)) "$1"
 }
+# Its text: the second field.
+text_of() {
+  off=23
+  n=$(tail -c +$((off + 1)) "$1" | head -n 1); off=$((off + ${#n} + 1 + n))
+  n=$(tail -c +$((off + 1)) "$1" | head -n 1)
+  tail -c +$((off + ${#n} + 2)) "$1" | head -c "$n"
+}
 echo "cold $(start aalayerd) ;"
 for f in /var/cache/aalayer/*.bin; do binary_of "$f" >/tmp/ref/$(basename "$f"); done
 echo "binaries $(ls /tmp/ref | wc -l) $(cat /tmp/ref/*.bin | wc -c) bytes ;"
+# The cold start's reference: apparmor_parser compiling and loading the same children from
+# their texts, in one process, its own cache neither read nor written.
+mkdir -p /tmp/txt
+for f in /var/cache/aalayer/*.bin; do text_of "$f" >/tmp/txt/$(basename "$f" .bin).child; done
+t0=$(now); apparmor_parser -r -T /tmp/txt/*.child || echo "compile: apparmor_parser failed"
+echo "compile $(secs "$t0" "$(now)") ;"
 mkdir -p /etc/aalayer/no-grants
 s="" b="" fl="" si="" e=""
 r=0
