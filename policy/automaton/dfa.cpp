@@ -8,10 +8,12 @@
 #include <deque>
 #include <map>
 #include <numeric>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "policy/automaton/pair_map.h"
+#include "policy/automaton/state_sets.h"
 #include "policy/common/hash.h"
 
 namespace aalayer::policy {
@@ -33,32 +35,72 @@ void compute_classes(const std::vector<ByteSet>& sets, std::array<std::uint16_t,
     class_count = static_cast<std::uint16_t>(ids.size());
 }
 
+// Per class, the number of the first class whose column (its target in
+// every state) is the same, numbered in order of first appearance. The
+// columns are compared through hashes taken row by row and then checked
+// row by row: reading a column at a time strides through the whole table
+// once per class.
+std::vector<std::uint16_t> alike_classes(const Dfa& dfa) {
+    const std::size_t k = dfa.class_count;
+    const std::size_t n = dfa.state_count();
+    std::vector<std::uint64_t> hash(k, kFnvOffsetBasis);
+    for (std::size_t s = 0; s < n; ++s) {
+        const StateId* row = &dfa.next[s * k];
+        for (std::size_t c = 0; c < k; ++c)
+            hash[c] = (hash[c] ^ row[c]) * kFnvPrime;
+    }
+    std::vector<std::uint16_t> same(k);  // the first class with the same hash
+    for (std::size_t c = 0; c < k; ++c) {
+        same[c] = static_cast<std::uint16_t>(c);
+        for (std::size_t d = 0; d < c; ++d) {
+            if (hash[d] == hash[c]) {
+                same[c] = static_cast<std::uint16_t>(d);
+                break;
+            }
+        }
+    }
+    // Equal hashes of different columns: split them off as classes of their own.
+    for (std::size_t s = 0; s < n; ++s) {
+        const StateId* row = &dfa.next[s * k];
+        for (std::size_t c = 0; c < k; ++c) {
+            if (row[c] != row[same[c]]) same[c] = static_cast<std::uint16_t>(c);
+        }
+    }
+    std::vector<std::uint16_t> remap(k);
+    std::uint16_t count = 0;
+    for (std::size_t c = 0; c < k; ++c)
+        remap[c] = same[c] == c ? count++ : remap[same[c]];
+    return remap;
+}
+
 // Hopcroft's partition refinement: the coarsest partition, compatible with
 // the labels, that every transition respects. O(k n log n) for k classes.
-// False when the meter runs out first.
+// False when the meter runs out first. A predecessor is one word,
+// (state << 8) | class: Pred is 32 bits wide when the states fit in 24
+// (every automaton the budgets allow), which halves what the predecessor
+// rows write and read against a state and a class apart.
+template <typename Pred>
 bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<std::uint32_t>& block,
                         WorkMeter* meter) {
     const std::size_t n = dfa.state_count();
     const std::size_t k = dfa.class_count;
     if (!charge(meter, 2 * n * k)) return false;  // the predecessor rows
-    // Predecessors per state, as (class, state) rows: a splitter visits
-    // only the transitions into it, not every class of
-    // every state in it (most classes of most states lead to the dead state).
+    // Predecessors per state: a splitter visits only the transitions into
+    // it, not every class of every state in it (most classes of most states
+    // lead to the dead state).
     std::vector<std::uint32_t> pred_start(n + 1, 0);
     for (std::size_t i = 0; i < n * k; ++i)
         ++pred_start[dfa.next[i] + 1];
     for (std::size_t i = 1; i < pred_start.size(); ++i)
         pred_start[i] += pred_start[i - 1];
-    std::vector<std::uint16_t> pred_class(n * k);
-    std::vector<std::uint32_t> preds(n * k);
+    std::vector<Pred> preds(n * k);
     {
         std::vector<std::uint32_t> fill(pred_start.begin(), pred_start.end() - 1);
         for (std::size_t s = 0; s < n; ++s) {
-            for (std::size_t c = 0; c < k; ++c) {
-                const std::uint32_t at = fill[dfa.next[s * k + c]]++;
-                pred_class[at] = static_cast<std::uint16_t>(c);
-                preds[at] = static_cast<std::uint32_t>(s);
-            }
+            const Pred from = static_cast<Pred>(static_cast<Pred>(s) << 8U);
+            const StateId* row = &dfa.next[s * k];
+            for (std::size_t c = 0; c < k; ++c)
+                preds[fill[row[c]]++] = static_cast<Pred>(from | c);
         }
     }
     // Blocks are ranges of `elems`; a block's marked states sit at its front.
@@ -107,8 +149,12 @@ bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<st
             work.push_back(b);
         }
     }
-    std::vector<std::vector<std::uint32_t>> by_class(k);  // a splitter's predecessors, per class
-    std::vector<std::uint16_t> classes;                   // the classes with any
+    // A splitter's predecessors, grouped by class (a counting sort into
+    // one array): by_class[class_at[c] .. class_end[c]].
+    std::vector<std::uint32_t> by_class;
+    std::vector<std::uint32_t> class_at(k, 0);
+    std::vector<std::uint32_t> class_end(k, 0);
+    std::vector<std::uint16_t> classes;  // the classes with any, in order of first appearance
     std::vector<std::uint32_t> touched;
     while (!work.empty()) {
         const std::uint32_t a = work.back();
@@ -120,16 +166,30 @@ bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<st
             const std::uint32_t t = elems[e];
             gathered += pred_start[t + 1] - pred_start[t];
             for (std::uint32_t i = pred_start[t]; i < pred_start[t + 1]; ++i) {
-                auto& bucket = by_class[pred_class[i]];
-                if (bucket.empty()) classes.push_back(pred_class[i]);
-                bucket.push_back(preds[i]);
+                const auto c = static_cast<std::uint16_t>(preds[i] & 0xffU);
+                if (class_end[c]++ == 0) classes.push_back(c);
             }
+        }
+        if (by_class.size() < gathered) by_class.resize(gathered);
+        {
+            std::uint32_t at = 0;
+            for (const auto c : classes) {
+                class_at[c] = at;
+                at += class_end[c];
+                class_end[c] = class_at[c];
+            }
+        }
+        for (std::uint32_t e = first[a]; e < end[a]; ++e) {
+            const std::uint32_t t = elems[e];
+            for (std::uint32_t i = pred_start[t]; i < pred_start[t + 1]; ++i)
+                by_class[class_end[preds[i] & 0xffU]++] = static_cast<std::uint32_t>(preds[i] >> 8U);
         }
         if (!charge(meter, gathered)) return false;
         for (const auto c : classes) {
             touched.clear();
-            std::uint64_t steps = by_class[c].size();
-            for (const std::uint32_t s : by_class[c]) {
+            std::uint64_t steps = class_end[c] - class_at[c];
+            for (std::uint32_t at = class_at[c]; at < class_end[c]; ++at) {
+                const std::uint32_t s = by_class[at];
                 const std::uint32_t b = block[s];
                 if (loc[s] < marked_end[b]) continue;  // already marked
                 if (marked_end[b] == first[b]) touched.push_back(b);
@@ -138,7 +198,7 @@ bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<st
                 loc[other] = loc[s];
                 loc[s] = marked_end[b]++;
             }
-            by_class[c].clear();
+            class_end[c] = 0;
             if (!charge(meter, steps)) return false;
             for (const auto b : touched) {
                 if (marked_end[b] == end[b]) {  // every state marked: no split
@@ -234,34 +294,42 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
         }
         edge_offset[i + 1] = static_cast<std::uint32_t>(edge_list.size());
     }
-    // Epsilon closure with a generation-stamped marker: no per-call allocation.
+    // Epsilon closure with a generation-stamped marker: no per-call
+    // allocation. It leaves the closed set in `closed`, in no order, its
+    // members (and only they) marked with the current generation, which is
+    // what StateSets compares against.
     std::vector<std::uint32_t> mark(nfa.states.size(), 0);
     std::uint32_t generation = 0;
     std::vector<StateId> stack;
-    auto closure = [&](std::vector<StateId> set) {
+    std::vector<StateId> closed;
+    auto closure = [&](std::span<const StateId> set) {
         ++generation;
-        stack.assign(set.begin(), set.end());
-        for (const auto s : set)
-            mark[s] = generation;
+        closed.clear();
+        for (const auto s : set) {
+            if (mark[s] != generation) {
+                mark[s] = generation;
+                closed.push_back(s);
+            }
+        }
+        stack.assign(closed.begin(), closed.end());
         while (!stack.empty()) {
             const StateId s = stack.back();
             stack.pop_back();
             for (const auto t : nfa.states[s].epsilon) {
                 if (mark[t] != generation) {
                     mark[t] = generation;
-                    set.push_back(t);
+                    closed.push_back(t);
                     stack.push_back(t);
                 }
             }
         }
-        std::sort(set.begin(), set.end());
-        return set;
     };
 
     std::unordered_map<std::vector<std::uint32_t>, Label, WordsHash> tag_ids{{{}, 0}};
     out.tag_sets.emplace_back();
-    auto label_for = [&](const std::vector<StateId>& set) {
-        std::vector<std::uint32_t> tags;
+    std::vector<std::uint32_t> tags;
+    auto label_for = [&](std::span<const StateId> set) {
+        tags.clear();
         for (const auto s : set)
             tags.insert(tags.end(), nfa.states[s].tags.begin(), nfa.states[s].tags.end());
         std::sort(tags.begin(), tags.end());
@@ -271,26 +339,27 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
         return it->second;
     };
 
-    // The sets by id point at the map's keys, which stay where they are.
-    std::unordered_map<std::vector<StateId>, StateId, WordsHash> ids;
-    std::vector<const std::vector<StateId>*> pending;
     // About as many states as the NFA has is the usual size: reserving it
     // spares the copies (and fresh pages) of growing the table by doubling.
     const std::size_t expected = std::min(nfa.states.size() + 1, limits.max_states);
+    StateSets sets(expected);  // set i is DFA state i
     dfa.label.reserve(expected);
     dfa.next.reserve(expected * dfa.class_count);
-    auto intern = [&](std::vector<StateId> set) -> Result<StateId> {
-        if (auto it = ids.find(set); it != ids.end()) return it->second;
+    // The DFA state of the set in `closed`, added when new.
+    auto intern = [&]() -> Result<StateId> {
+        const auto [id, added] = sets.intern(closed, mark, generation);
+        if (!added) return id;
         if (dfa.label.size() >= limits.max_states) return too_complex(where, limits.max_states);
-        const auto id = static_cast<StateId>(dfa.label.size());
-        dfa.label.push_back(label_for(set));
+        dfa.label.push_back(label_for(closed));
         dfa.next.resize(dfa.next.size() + dfa.class_count, 0);
-        pending.push_back(&ids.emplace(std::move(set), id).first->first);
         return id;
     };
     // State 0 is the dead state (the empty set), so unset transitions lead there.
-    AA_TRY(intern({}));
-    AA_ASSIGN(dfa.start, intern(closure({nfa.start()})));
+    closure({});
+    AA_TRY(intern());
+    const StateId start = nfa.start();
+    closure({&start, 1});
+    AA_ASSIGN(dfa.start, intern());
     // A state's NFA edges, grouped by the classes they cover (most of a
     // set's edges share a few class lists: the same literal byte, or
     // "anything but '/'"): each class's target set is the union of the
@@ -300,8 +369,10 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
     std::vector<std::uint64_t> in_groups(dfa.class_count);  // per class: bit i, in groups[i]
     std::vector<std::pair<std::uint64_t, StateId>> resolved;
     std::vector<StateId> target;
-    for (std::size_t done = 1; done < pending.size(); ++done) {
-        const std::vector<StateId>& set = *pending[done];
+    std::vector<StateId> set;  // a copy: adding sets moves their array
+    for (std::size_t done = 1; done < sets.size(); ++done) {
+        const auto members = sets.members(static_cast<std::uint32_t>(done));
+        set.assign(members.begin(), members.end());
         const auto from = static_cast<StateId>(done);
         // Steps: the row, each NFA state of the set, each class an edge
         // covers, and (below) each class's lookup and each target set's
@@ -353,12 +424,9 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
                     target.insert(target.end(), group_targets[groups[g]].begin(),
                                   group_targets[groups[g]].end());
                 }
-                std::vector<StateId> sorted = target;
-                std::sort(sorted.begin(), sorted.end());
-                sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-                std::vector<StateId> closed = closure(std::move(sorted));
+                closure(target);
                 steps += (target.size() + closed.size()) * (4 + std::bit_width(closed.size()));
-                AA_ASSIGN(to, intern(std::move(closed)));
+                AA_ASSIGN(to, intern());
                 if (exact) resolved.emplace_back(mask, to);
             }
             dfa.next[static_cast<std::size_t>(from) * dfa.class_count + cls] = to;
@@ -377,7 +445,11 @@ Dfa minimize(const Dfa& dfa) {
 Result<Dfa> minimize(const Dfa& dfa, const DfaLimits& limits) {
     std::size_t blocks = 0;
     std::vector<std::uint32_t> block;
-    if (!coarsest_partition(dfa, blocks, block, limits.work)) return work_exhausted(Location{}, *limits.work);
+    // Predecessors as (state << 8) | class: classes number at most 256 (one per byte).
+    const bool narrow = dfa.state_count() < (std::size_t{1} << 24U) && dfa.class_count <= 256;
+    if (!(narrow ? coarsest_partition<std::uint32_t>(dfa, blocks, block, limits.work)
+                 : coarsest_partition<std::uint64_t>(dfa, blocks, block, limits.work)))
+        return work_exhausted(Location{}, *limits.work);
     // Renumbering and merging classes look at every transition twice.
     if (!charge(limits.work, 2 * dfa.state_count() * dfa.class_count))
         return work_exhausted(Location{}, *limits.work);
@@ -414,17 +486,9 @@ Result<Dfa> minimize(const Dfa& dfa, const DfaLimits& limits) {
         }
     }
     // Merge byte classes that now behave alike everywhere.
-    std::unordered_map<std::vector<StateId>, std::uint16_t, WordsHash> columns;
-    std::vector<std::uint16_t> remap(out.class_count);
-    for (std::uint16_t c = 0; c < out.class_count; ++c) {
-        std::vector<StateId> column(out.state_count());
-        for (std::size_t s = 0; s < out.state_count(); ++s)
-            column[s] = out.next[s * out.class_count + c];
-        remap[c] =
-            columns.emplace(std::move(column), static_cast<std::uint16_t>(columns.size())).first->second;
-    }
-    if (columns.size() < out.class_count) {
-        const auto merged = static_cast<std::uint16_t>(columns.size());
+    const std::vector<std::uint16_t> remap = alike_classes(out);
+    const auto merged = static_cast<std::uint16_t>(*std::max_element(remap.begin(), remap.end()) + 1);
+    if (merged < out.class_count) {
         std::vector<StateId> next(out.state_count() * merged);
         for (std::size_t s = 0; s < out.state_count(); ++s) {
             for (std::uint16_t c = 0; c < out.class_count; ++c)
