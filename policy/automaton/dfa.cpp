@@ -88,9 +88,20 @@ bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<st
     // Predecessors per state: a splitter visits only the transitions into
     // it, not every class of every state in it (most classes of most states
     // lead to the dead state).
+    // Neighbouring classes of a row mostly share a target: counting and
+    // filling run by run spares a store and a reload of the same counter
+    // per class.
     std::vector<std::uint32_t> pred_start(n + 1, 0);
-    for (std::size_t i = 0; i < n * k; ++i)
-        ++pred_start[dfa.next[i] + 1];
+    for (std::size_t s = 0; s < n; ++s) {
+        const StateId* row = &dfa.next[s * k];
+        for (std::size_t c = 0; c < k;) {
+            const StateId to = row[c];
+            const std::size_t from = c;
+            while (++c < k && row[c] == to) {
+            }
+            pred_start[to + 1] += static_cast<std::uint32_t>(c - from);
+        }
+    }
     for (std::size_t i = 1; i < pred_start.size(); ++i)
         pred_start[i] += pred_start[i - 1];
     std::vector<Pred> preds(n * k);
@@ -99,8 +110,14 @@ bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<st
         for (std::size_t s = 0; s < n; ++s) {
             const Pred from = static_cast<Pred>(static_cast<Pred>(s) << 8U);
             const StateId* row = &dfa.next[s * k];
-            for (std::size_t c = 0; c < k; ++c)
-                preds[fill[row[c]]++] = static_cast<Pred>(from | c);
+            for (std::size_t c = 0; c < k;) {
+                const StateId to = row[c];
+                std::uint32_t at = fill[to];
+                do {
+                    preds[at++] = static_cast<Pred>(from | c);
+                } while (++c < k && row[c] == to);
+                fill[to] = at;
+            }
         }
     }
     // Blocks are ranges of `elems`; a block's marked states sit at its front.
@@ -277,8 +294,13 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
     // repeat a few): class_lists[edge_list[edge_offset[state] + edge]].
     std::unordered_map<ByteSet, std::uint32_t> list_of_set;
     std::vector<std::vector<std::uint16_t>> class_lists;
+    // The edges' targets and the epsilon edges are copied beside them, in
+    // flat arrays: the construction then reads no NfaState.
     std::vector<std::uint32_t> edge_offset(nfa.states.size() + 1, 0);
     std::vector<std::uint32_t> edge_list;
+    std::vector<StateId> edge_to;
+    std::vector<std::uint32_t> epsilon_offset(nfa.states.size() + 1, 0);
+    std::vector<StateId> epsilon_to;
     for (std::size_t i = 0; i < nfa.states.size(); ++i) {
         if (!charge(limits.work, 1 + nfa.states[i].edges.size() * dfa.class_count))
             return work_exhausted(where, *limits.work);
@@ -291,8 +313,11 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
                 class_lists.push_back(std::move(classes));
             }
             edge_list.push_back(it->second);
+            edge_to.push_back(to);
         }
         edge_offset[i + 1] = static_cast<std::uint32_t>(edge_list.size());
+        epsilon_to.insert(epsilon_to.end(), nfa.states[i].epsilon.begin(), nfa.states[i].epsilon.end());
+        epsilon_offset[i + 1] = static_cast<std::uint32_t>(epsilon_to.size());
     }
     // Epsilon closure with a generation-stamped marker: no per-call
     // allocation. It leaves the closed set in `closed`, in no order, its
@@ -315,7 +340,8 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
         while (!stack.empty()) {
             const StateId s = stack.back();
             stack.pop_back();
-            for (const auto t : nfa.states[s].epsilon) {
+            for (std::uint32_t e = epsilon_offset[s]; e < epsilon_offset[s + 1]; ++e) {
+                const StateId t = epsilon_to[e];
                 if (mark[t] != generation) {
                     mark[t] = generation;
                     closed.push_back(t);
@@ -380,12 +406,11 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
         std::uint64_t steps = dfa.class_count + set.size();
         groups.clear();
         for (const auto s : set) {
-            const auto& edges = nfa.states[s].edges;
-            for (std::size_t e = 0; e < edges.size(); ++e) {
-                const std::uint32_t list = edge_list[edge_offset[s] + e];
+            for (std::uint32_t e = edge_offset[s]; e < edge_offset[s + 1]; ++e) {
+                const std::uint32_t list = edge_list[e];
                 steps += class_lists[list].size();
                 if (group_targets[list].empty()) groups.push_back(list);
-                group_targets[list].push_back(edges[e].second);
+                group_targets[list].push_back(edge_to[e]);
             }
         }
         // Groups past the 63rd share the last bit of the masks (rare).
