@@ -80,8 +80,8 @@ std::vector<std::uint16_t> alike_classes(const Dfa& dfa) {
 // (every automaton the budgets allow), which halves what the predecessor
 // rows write and read against a state and a class apart.
 template <typename Pred>
-bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<std::uint32_t>& block,
-                        WorkMeter* meter) {
+bool coarsest_partition(const Dfa& dfa, const std::vector<Label>& label, std::size_t& block_count,
+                        std::vector<std::uint32_t>& block, WorkMeter* meter) {
     const std::size_t n = dfa.state_count();
     const std::size_t k = dfa.class_count;
     if (!charge(meter, 2 * n * k)) return false;  // the predecessor rows
@@ -131,7 +131,7 @@ bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<st
         std::unordered_map<Label, std::uint32_t> by_label;
         std::vector<std::uint32_t> sizes;
         for (std::size_t s = 0; s < n; ++s) {
-            auto [it, inserted] = by_label.emplace(dfa.label[s], static_cast<std::uint32_t>(sizes.size()));
+            auto [it, inserted] = by_label.emplace(label[s], static_cast<std::uint32_t>(sizes.size()));
             if (inserted) sizes.push_back(0);
             block[s] = it->second;
             ++sizes[it->second];
@@ -467,13 +467,16 @@ Dfa minimize(const Dfa& dfa) {
     return minimize(dfa, DfaLimits{}).value();  // no meter: never fails
 }
 
-Result<Dfa> minimize(const Dfa& dfa, const DfaLimits& limits) {
+namespace {
+
+// minimize() with `label` in place of dfa.label.
+Result<Dfa> minimize_labelled(const Dfa& dfa, const std::vector<Label>& label, const DfaLimits& limits) {
     std::size_t blocks = 0;
     std::vector<std::uint32_t> block;
     // Predecessors as (state << 8) | class: classes number at most 256 (one per byte).
     const bool narrow = dfa.state_count() < (std::size_t{1} << 24U) && dfa.class_count <= 256;
-    if (!(narrow ? coarsest_partition<std::uint32_t>(dfa, blocks, block, limits.work)
-                 : coarsest_partition<std::uint64_t>(dfa, blocks, block, limits.work)))
+    if (!(narrow ? coarsest_partition<std::uint32_t>(dfa, label, blocks, block, limits.work)
+                 : coarsest_partition<std::uint64_t>(dfa, label, blocks, block, limits.work)))
         return work_exhausted(Location{}, *limits.work);
     // Renumbering and merging classes look at every transition twice.
     if (!charge(limits.work, 2 * dfa.state_count() * dfa.class_count))
@@ -504,7 +507,7 @@ Result<Dfa> minimize(const Dfa& dfa, const DfaLimits& limits) {
     out.next.resize(representative.size() * dfa.class_count);
     for (std::size_t i = 0; i < representative.size(); ++i) {
         const StateId s = representative[i];
-        out.label[i] = dfa.label[s];
+        out.label[i] = label[s];
         for (std::uint16_t c = 0; c < dfa.class_count; ++c) {
             out.next[i * dfa.class_count + c] = static_cast<StateId>(
                 order[block[dfa.next[static_cast<std::size_t>(s) * dfa.class_count + c]]]);
@@ -527,8 +530,55 @@ Result<Dfa> minimize(const Dfa& dfa, const DfaLimits& limits) {
     return out;
 }
 
+}  // namespace
+
+Result<Dfa> minimize(const Dfa& dfa, const DfaLimits& limits) {
+    return minimize_labelled(dfa, dfa.label, limits);
+}
+
+Result<Dfa> minimize_relabelled(const Dfa& dfa, const std::function<Label(Label)>& fn,
+                                const DfaLimits& limits) {
+    std::vector<Label> label(dfa.label.size());
+    for (std::size_t s = 0; s < label.size(); ++s)
+        label[s] = fn(dfa.label[s]);
+    return minimize_labelled(dfa, label, limits);
+}
+
 Result<Dfa> product(const Dfa& a, const Dfa& b, const std::function<Label(Label, Label)>& combine,
                     const DfaLimits& limits, const Location& where) {
+    return product(a, b, combine, DeadSide::neither, limits, where);
+}
+
+namespace {
+
+// Which states of an automaton are dead, found as they are asked about.
+class DeadStates {
+public:
+    DeadStates(const Dfa& dfa, bool wanted) : dfa_(dfa), known_(wanted ? dfa.state_count() : 0, kUnknown) {}
+
+    bool operator()(StateId s) {
+        if (known_.empty()) return false;
+        if (known_[s] == kUnknown) {
+            bool dead = dfa_.label[s] == 0;
+            for (std::size_t c = 0; dead && c < dfa_.class_count; ++c)
+                dead = dfa_.next_state(s, c) == s;
+            known_[s] = dead ? kDead : kLive;
+        }
+        return known_[s] == kDead;
+    }
+
+private:
+    static constexpr std::uint8_t kUnknown = 0;
+    static constexpr std::uint8_t kDead = 1;
+    static constexpr std::uint8_t kLive = 2;
+    const Dfa& dfa_;
+    std::vector<std::uint8_t> known_;
+};
+
+}  // namespace
+
+Result<Dfa> product(const Dfa& a, const Dfa& b, const std::function<Label(Label, Label)>& combine,
+                    DeadSide dead, const DfaLimits& limits, const Location& where) {
     Dfa out;
     // Joint byte classes: a byte's class in the product is its pair of classes.
     std::vector<std::int32_t> pair_class(static_cast<std::size_t>(a.class_count) * b.class_count, -1);
@@ -547,8 +597,15 @@ Result<Dfa> product(const Dfa& a, const Dfa& b, const std::function<Label(Label,
 
     PairMap ids(std::max(a.state_count(), b.state_count()));
     std::vector<std::pair<StateId, StateId>> states;
+    DeadStates dead_a(a, dead == DeadSide::a || dead == DeadSide::either);
+    DeadStates dead_b(b, dead == DeadSide::b || dead == DeadSide::either);
+    constexpr StateId kNoState = ~StateId{0};
+    StateId dead_pair = kNoState;  // the one state of every dead pair, once there is one
     auto intern = [&](StateId x, StateId y) -> Result<StateId> {
+        const bool pair_dead = dead_a(x) || dead_b(y);
+        if (pair_dead && dead_pair != kNoState) return dead_pair;
         const auto [id, inserted] = ids.emplace(x, y, static_cast<StateId>(states.size()));
+        if (pair_dead) dead_pair = id;
         if (!inserted) return id;
         if (states.size() >= limits.max_states) return too_complex(where, limits.max_states);
         states.emplace_back(x, y);
@@ -609,8 +666,8 @@ Result<Dfa> compile_globs(const std::vector<std::string>& globs, const Location&
     for (const auto& g : globs)
         AA_TRY(add_glob(nfa, g, 1, where, glob_limits));
     AA_ASSIGN(TaggedDfa tagged, determinize(nfa, dfa_limits, where));
-    AA_ASSIGN(Dfa min, minimize(map_labels(tagged.dfa, [](Label l) { return static_cast<Label>(l != 0); }),
-                                dfa_limits));
+    AA_ASSIGN(Dfa min, minimize_relabelled(
+                           tagged.dfa, [](Label l) { return static_cast<Label>(l != 0); }, dfa_limits));
     return min;
 }
 

@@ -163,7 +163,8 @@ Dfa PermissionAutomaton::pair_dfa(PermPair (*fn)(const MatchPerms&)) const {
 }
 
 Result<Dfa> PermissionAutomaton::pair_dfa(PermPair (*fn)(const MatchPerms&), const DfaLimits& limits) const {
-    return minimize(map_labels(dfa_, [&](Label l) { return encode(fn(label_perms_[l])); }), limits);
+    return minimize_relabelled(
+        dfa_, [&](Label l) { return encode(fn(label_perms_[l])); }, limits);
 }
 
 std::vector<const FileRuleInfo*> PermissionAutomaton::rules_for(std::string_view path) const {
