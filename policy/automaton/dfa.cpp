@@ -171,7 +171,8 @@ bool coarsest_partition(const Dfa& dfa, const std::vector<Label>& label, std::si
     std::vector<std::uint32_t> by_class;
     std::vector<std::uint32_t> class_at(k, 0);
     std::vector<std::uint32_t> class_end(k, 0);
-    std::vector<std::uint16_t> classes;  // the classes with any, in order of first appearance
+    std::vector<std::uint64_t> bucket_hash(k, 0);  // of the states in each class's part, in order
+    std::vector<std::uint16_t> classes;            // the classes with any, in order of first appearance
     std::vector<std::uint32_t> touched;
     while (!work.empty()) {
         const std::uint32_t a = work.back();
@@ -196,15 +197,35 @@ bool coarsest_partition(const Dfa& dfa, const std::vector<Label>& label, std::si
                 class_end[c] = class_at[c];
             }
         }
+        for (const auto c : classes)
+            bucket_hash[c] = kFnvOffsetBasis;
         for (std::uint32_t e = first[a]; e < end[a]; ++e) {
             const std::uint32_t t = elems[e];
-            for (std::uint32_t i = pred_start[t]; i < pred_start[t + 1]; ++i)
-                by_class[class_end[preds[i] & 0xffU]++] = static_cast<std::uint32_t>(preds[i] >> 8U);
+            for (std::uint32_t i = pred_start[t]; i < pred_start[t + 1]; ++i) {
+                const auto c = static_cast<std::uint16_t>(preds[i] & 0xffU);
+                const auto s = static_cast<std::uint32_t>(preds[i] >> 8U);
+                by_class[class_end[c]++] = s;
+                bucket_hash[c] = (bucket_hash[c] ^ s) * kFnvPrime;
+            }
         }
         if (!charge(meter, gathered)) return false;
-        for (const auto c : classes) {
-            touched.clear();
+        for (std::size_t ci = 0; ci < classes.size(); ++ci) {
+            const auto c = classes[ci];
             std::uint64_t steps = class_end[c] - class_at[c];
+            // Most classes of a splitter lead into it from the same states
+            // as another (every letter, say): once one of them split the
+            // blocks, every block is wholly in that set or wholly out of
+            // it, and the others would mark whole blocks and split none.
+            const auto same_states = [&](std::uint16_t d) {
+                return bucket_hash[d] == bucket_hash[c] && class_end[d] - class_at[d] == steps &&
+                       std::equal(&by_class[class_at[d]], &by_class[class_end[d]], &by_class[class_at[c]]);
+            };
+            if (std::any_of(classes.begin(), classes.begin() + static_cast<std::ptrdiff_t>(ci),
+                            same_states)) {
+                if (!charge(meter, steps)) return false;
+                continue;
+            }
+            touched.clear();
             for (std::uint32_t at = class_at[c]; at < class_end[c]; ++at) {
                 const std::uint32_t s = by_class[at];
                 const std::uint32_t b = block[s];
@@ -215,7 +236,6 @@ bool coarsest_partition(const Dfa& dfa, const std::vector<Label>& label, std::si
                 loc[other] = loc[s];
                 loc[s] = marked_end[b]++;
             }
-            class_end[c] = 0;
             if (!charge(meter, steps)) return false;
             for (const auto b : touched) {
                 if (marked_end[b] == end[b]) {  // every state marked: no split
@@ -242,6 +262,8 @@ bool coarsest_partition(const Dfa& dfa, const std::vector<Label>& label, std::si
                 }
             }
         }
+        for (const auto c : classes)
+            class_end[c] = 0;
     }
     block_count = first.size();
     return true;
