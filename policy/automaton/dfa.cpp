@@ -7,6 +7,7 @@
 #include <bit>
 #include <deque>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <span>
 #include <unordered_map>
@@ -60,10 +61,14 @@ std::vector<std::uint16_t> alike_classes(const Dfa& dfa) {
         }
     }
     // Equal hashes of different columns: split them off as classes of their own.
-    for (std::size_t s = 0; s < n; ++s) {
+    std::vector<std::uint16_t> merging;
+    for (std::size_t c = 0; c < k; ++c) {
+        if (same[c] != c) merging.push_back(static_cast<std::uint16_t>(c));
+    }
+    for (std::size_t s = 0; s < n && !merging.empty(); ++s) {
         const StateId* row = &dfa.next[s * k];
-        for (std::size_t c = 0; c < k; ++c) {
-            if (row[c] != row[same[c]]) same[c] = static_cast<std::uint16_t>(c);
+        for (const auto c : merging) {
+            if (row[c] != row[same[c]]) same[c] = c;
         }
     }
     std::vector<std::uint16_t> remap(k);
@@ -104,7 +109,8 @@ bool coarsest_partition(const Dfa& dfa, const std::vector<Label>& label, std::si
     }
     for (std::size_t i = 1; i < pred_start.size(); ++i)
         pred_start[i] += pred_start[i - 1];
-    std::vector<Pred> preds(n * k);
+    // Every slot is written below: no zeroing first.
+    const auto preds = std::make_unique_for_overwrite<Pred[]>(n * k);
     {
         std::vector<std::uint32_t> fill(pred_start.begin(), pred_start.end() - 1);
         for (std::size_t s = 0; s < n; ++s) {
@@ -503,38 +509,34 @@ Result<Dfa> minimize_labelled(const Dfa& dfa, const std::vector<Label>& label, c
     // Renumbering and merging classes look at every transition twice.
     if (!charge(limits.work, 2 * dfa.state_count() * dfa.class_count))
         return work_exhausted(Location{}, *limits.work);
-    // Renumber blocks in breadth-first order from the start, dropping the unreachable.
-    std::vector<std::int64_t> order(blocks, -1);
-    std::vector<StateId> representative;
-    std::deque<StateId> queue{dfa.start};
+    // Renumber blocks in breadth-first order from the start, dropping the
+    // unreachable, and write each row as its block is reached.
+    constexpr std::uint32_t kUnset = ~std::uint32_t{0};
+    const std::size_t k = dfa.class_count;
+    std::vector<std::uint32_t> order(blocks, kUnset);
+    std::vector<StateId> representative{dfa.start};
     order[block[dfa.start]] = 0;
-    representative.push_back(dfa.start);
-    while (!queue.empty()) {
-        const StateId s = queue.front();
-        queue.pop_front();
-        for (std::uint16_t c = 0; c < dfa.class_count; ++c) {
-            const StateId t = dfa.next[static_cast<std::size_t>(s) * dfa.class_count + c];
-            if (order[block[t]] < 0) {
-                order[block[t]] = static_cast<std::int64_t>(representative.size());
-                representative.push_back(t);
-                queue.push_back(t);
-            }
-        }
-    }
     Dfa out;
     out.byte_class = dfa.byte_class;
     out.class_count = dfa.class_count;
     out.start = 0;
-    out.label.resize(representative.size());
-    out.next.resize(representative.size() * dfa.class_count);
+    out.label.reserve(blocks);
+    out.next.resize(blocks * k);
     for (std::size_t i = 0; i < representative.size(); ++i) {
         const StateId s = representative[i];
-        out.label[i] = label[s];
-        for (std::uint16_t c = 0; c < dfa.class_count; ++c) {
-            out.next[i * dfa.class_count + c] = static_cast<StateId>(
-                order[block[dfa.next[static_cast<std::size_t>(s) * dfa.class_count + c]]]);
+        out.label.push_back(label[s]);
+        const StateId* row = &dfa.next[static_cast<std::size_t>(s) * k];
+        StateId* out_row = &out.next[i * k];
+        for (std::size_t c = 0; c < k; ++c) {
+            std::uint32_t& to = order[block[row[c]]];
+            if (to == kUnset) {
+                to = static_cast<std::uint32_t>(representative.size());
+                representative.push_back(row[c]);
+            }
+            out_row[c] = to;
         }
     }
+    out.next.resize(representative.size() * k);
     // Merge byte classes that now behave alike everywhere.
     const std::vector<std::uint16_t> remap = alike_classes(out);
     const auto merged = static_cast<std::uint16_t>(*std::max_element(remap.begin(), remap.end()) + 1);
