@@ -322,6 +322,7 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
     // repeat a few): class_lists[edge_list[edge_offset[state] + edge]].
     std::unordered_map<ByteSet, std::uint32_t> list_of_set;
     std::vector<std::vector<std::uint16_t>> class_lists;
+    std::vector<std::uint32_t> list_size;  // class_lists[i].size(), beside the edges' lists
     // The edges' targets and the epsilon edges are copied beside them, in
     // flat arrays: the construction then reads no NfaState.
     std::vector<std::uint32_t> edge_offset(nfa.states.size() + 1, 0);
@@ -338,6 +339,7 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
                 std::vector<std::uint16_t> classes;
                 for (std::uint16_t cls = 0; cls < dfa.class_count; ++cls)
                     if (bytes.test(rep[cls])) classes.push_back(cls);
+                list_size.push_back(static_cast<std::uint32_t>(classes.size()));
                 class_lists.push_back(std::move(classes));
             }
             edge_list.push_back(it->second);
@@ -358,13 +360,15 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
     auto closure = [&](std::span<const StateId> set) {
         ++generation;
         closed.clear();
+        stack.clear();
         for (const auto s : set) {
             if (mark[s] != generation) {
                 mark[s] = generation;
                 closed.push_back(s);
+                // Most states have no epsilon edge to follow.
+                if (epsilon_offset[s] != epsilon_offset[s + 1]) stack.push_back(s);
             }
         }
-        stack.assign(closed.begin(), closed.end());
         while (!stack.empty()) {
             const StateId s = stack.back();
             stack.pop_back();
@@ -436,7 +440,7 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
         for (const auto s : set) {
             for (std::uint32_t e = edge_offset[s]; e < edge_offset[s + 1]; ++e) {
                 const std::uint32_t list = edge_list[e];
-                steps += class_lists[list].size();
+                steps += list_size[list];
                 if (group_targets[list].empty()) groups.push_back(list);
                 group_targets[list].push_back(edge_to[e]);
             }
