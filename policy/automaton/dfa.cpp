@@ -352,35 +352,38 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
     // Epsilon closure with a generation-stamped marker: no per-call
     // allocation. It leaves the closed set in `closed`, in no order, its
     // members (and only they) marked with the current generation, which is
-    // what StateSets compares against.
+    // what StateSets compares against. A state is marked once per closure,
+    // so the closure and its stack fit in arrays of the NFA's size, written
+    // without a capacity check per state.
     std::vector<std::uint32_t> mark(nfa.states.size(), 0);
     std::uint32_t generation = 0;
-    std::vector<StateId> stack;
-    std::vector<StateId> closed;
+    std::vector<StateId> stack(nfa.states.size());
+    std::vector<StateId> closed_states(nfa.states.size());
+    std::span<const StateId> closed;
     auto closure = [&](std::span<const StateId> set) {
         ++generation;
-        closed.clear();
-        stack.clear();
+        std::size_t size = 0;
+        std::size_t depth = 0;
         for (const auto s : set) {
             if (mark[s] != generation) {
                 mark[s] = generation;
-                closed.push_back(s);
+                closed_states[size++] = s;
                 // Most states have no epsilon edge to follow.
-                if (epsilon_offset[s] != epsilon_offset[s + 1]) stack.push_back(s);
+                if (epsilon_offset[s] != epsilon_offset[s + 1]) stack[depth++] = s;
             }
         }
-        while (!stack.empty()) {
-            const StateId s = stack.back();
-            stack.pop_back();
+        while (depth > 0) {
+            const StateId s = stack[--depth];
             for (std::uint32_t e = epsilon_offset[s]; e < epsilon_offset[s + 1]; ++e) {
                 const StateId t = epsilon_to[e];
                 if (mark[t] != generation) {
                     mark[t] = generation;
-                    closed.push_back(t);
-                    stack.push_back(t);
+                    closed_states[size++] = t;
+                    stack[depth++] = t;
                 }
             }
         }
+        closed = std::span<const StateId>(closed_states.data(), size);
     };
 
     std::unordered_map<std::vector<std::uint32_t>, Label, WordsHash> tag_ids{{{}, 0}};
@@ -427,10 +430,9 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
     std::vector<std::uint64_t> in_groups(dfa.class_count);  // per class: bit i, in groups[i]
     std::vector<std::pair<std::uint64_t, StateId>> resolved;
     std::vector<StateId> target;
-    std::vector<StateId> set;  // a copy: adding sets moves their array
     for (std::size_t done = 1; done < sets.size(); ++done) {
-        const auto members = sets.members(static_cast<std::uint32_t>(done));
-        set.assign(members.begin(), members.end());
+        // Read before the first intern below, which may move the sets' array.
+        const auto set = sets.members(static_cast<std::uint32_t>(done));
         const auto from = static_cast<StateId>(done);
         // Steps: the row, each NFA state of the set, each class an edge
         // covers, and (below) each class's lookup and each target set's
