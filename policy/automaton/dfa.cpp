@@ -425,7 +425,11 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
     // set's edges share a few class lists: the same literal byte, or
     // "anything but '/'"): each class's target set is the union of the
     // groups whose list holds it, so classes in the same groups share it.
-    std::vector<std::vector<StateId>> group_targets(class_lists.size());
+    // Group g's targets: group_targets[group_at[groups[g]] .. group_end[groups[g]]],
+    // filed by a counting sort over the set's edges.
+    std::vector<StateId> group_targets;
+    std::vector<std::uint32_t> group_at(class_lists.size(), 0);
+    std::vector<std::uint32_t> group_end(class_lists.size(), 0);
     std::vector<std::uint32_t> groups;                      // the class lists this state's edges use
     std::vector<std::uint64_t> in_groups(dfa.class_count);  // per class: bit i, in groups[i]
     std::vector<std::pair<std::uint64_t, StateId>> resolved;
@@ -443,9 +447,21 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
             for (std::uint32_t e = edge_offset[s]; e < edge_offset[s + 1]; ++e) {
                 const std::uint32_t list = edge_list[e];
                 steps += list_size[list];
-                if (group_targets[list].empty()) groups.push_back(list);
-                group_targets[list].push_back(edge_to[e]);
+                if (group_end[list]++ == 0) groups.push_back(list);
             }
+        }
+        {
+            std::uint32_t at = 0;
+            for (const auto list : groups) {
+                group_at[list] = at;
+                at += group_end[list];
+                group_end[list] = group_at[list];
+            }
+            if (group_targets.size() < at) group_targets.resize(at);
+        }
+        for (const auto s : set) {
+            for (std::uint32_t e = edge_offset[s]; e < edge_offset[s + 1]; ++e)
+                group_targets[group_end[edge_list[e]]++] = edge_to[e];
         }
         // Groups past the 63rd share the last bit of the masks (rare).
         std::fill(in_groups.begin(), in_groups.end(), 0);
@@ -480,8 +496,8 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
                     if ((mask & bit) == 0) continue;
                     const auto& list = class_lists[groups[g]];
                     if (g >= 63 && !std::binary_search(list.begin(), list.end(), cls)) continue;
-                    target.insert(target.end(), group_targets[groups[g]].begin(),
-                                  group_targets[groups[g]].end());
+                    target.insert(target.end(), group_targets.begin() + group_at[groups[g]],
+                                  group_targets.begin() + group_end[groups[g]]);
                 }
                 closure(target);
                 steps += (target.size() + closed.size()) * (4 + std::bit_width(closed.size()));
@@ -491,7 +507,7 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
             dfa.next[static_cast<std::size_t>(from) * dfa.class_count + cls] = to;
         }
         for (const auto g : groups)
-            group_targets[g].clear();
+            group_end[g] = 0;
         if (!charge(limits.work, steps)) return work_exhausted(where, *limits.work);
     }
     return out;
