@@ -49,7 +49,8 @@ std::optional<std::vector<Composed>> compose_all(const LayerInputs& in, std::str
     }
     std::string profile = in.profile;
     if (profile.empty() && grants->size() == 1) profile = grants->front().base;
-    auto base = compile_base(system, in.base_file, profile, in.options.limits);
+    // aalayer-policy composes once and exits: the base is not kept.
+    auto base = compile_base(system, in.base_file, profile, in.options.limits, BaseUse::once);
     if (!base) {
         error = base.error().format();
         if (in.profile.empty() && !profile.empty()) {

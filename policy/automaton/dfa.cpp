@@ -7,11 +7,14 @@
 #include <bit>
 #include <deque>
 #include <map>
+#include <memory>
 #include <numeric>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "policy/automaton/pair_map.h"
+#include "policy/automaton/state_sets.h"
 #include "policy/common/hash.h"
 
 namespace aalayer::policy {
@@ -33,31 +36,93 @@ void compute_classes(const std::vector<ByteSet>& sets, std::array<std::uint16_t,
     class_count = static_cast<std::uint16_t>(ids.size());
 }
 
+// Per class, the number of the first class whose column (its target in
+// every state) is the same, numbered in order of first appearance. The
+// columns are compared through hashes taken row by row and then checked
+// row by row: reading a column at a time strides through the whole table
+// once per class.
+std::vector<std::uint16_t> alike_classes(const Dfa& dfa) {
+    const std::size_t k = dfa.class_count;
+    const std::size_t n = dfa.state_count();
+    std::vector<std::uint64_t> hash(k, kFnvOffsetBasis);
+    for (std::size_t s = 0; s < n; ++s) {
+        const StateId* row = &dfa.next[s * k];
+        for (std::size_t c = 0; c < k; ++c)
+            hash[c] = (hash[c] ^ row[c]) * kFnvPrime;
+    }
+    std::vector<std::uint16_t> same(k);  // the first class with the same hash
+    for (std::size_t c = 0; c < k; ++c) {
+        same[c] = static_cast<std::uint16_t>(c);
+        for (std::size_t d = 0; d < c; ++d) {
+            if (hash[d] == hash[c]) {
+                same[c] = static_cast<std::uint16_t>(d);
+                break;
+            }
+        }
+    }
+    // Equal hashes of different columns: split them off as classes of their own.
+    std::vector<std::uint16_t> merging;
+    for (std::size_t c = 0; c < k; ++c) {
+        if (same[c] != c) merging.push_back(static_cast<std::uint16_t>(c));
+    }
+    for (std::size_t s = 0; s < n && !merging.empty(); ++s) {
+        const StateId* row = &dfa.next[s * k];
+        for (const auto c : merging) {
+            if (row[c] != row[same[c]]) same[c] = c;
+        }
+    }
+    std::vector<std::uint16_t> remap(k);
+    std::uint16_t count = 0;
+    for (std::size_t c = 0; c < k; ++c)
+        remap[c] = same[c] == c ? count++ : remap[same[c]];
+    return remap;
+}
+
 // Hopcroft's partition refinement: the coarsest partition, compatible with
 // the labels, that every transition respects. O(k n log n) for k classes.
-// False when the meter runs out first.
-bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<std::uint32_t>& block,
-                        WorkMeter* meter) {
+// False when the meter runs out first. A predecessor is one word,
+// (state << 8) | class: Pred is 32 bits wide when the states fit in 24
+// (every automaton the budgets allow), which halves what the predecessor
+// rows write and read against a state and a class apart.
+template <typename Pred>
+bool coarsest_partition(const Dfa& dfa, const std::vector<Label>& label, std::size_t& block_count,
+                        std::vector<std::uint32_t>& block, WorkMeter* meter) {
     const std::size_t n = dfa.state_count();
     const std::size_t k = dfa.class_count;
     if (!charge(meter, 2 * n * k)) return false;  // the predecessor rows
-    // Predecessors per state, as (class, state) rows: a splitter visits
-    // only the transitions into it, not every class of
-    // every state in it (most classes of most states lead to the dead state).
+    // Predecessors per state: a splitter visits only the transitions into
+    // it, not every class of every state in it (most classes of most states
+    // lead to the dead state).
+    // Neighbouring classes of a row mostly share a target: counting and
+    // filling run by run spares a store and a reload of the same counter
+    // per class.
     std::vector<std::uint32_t> pred_start(n + 1, 0);
-    for (std::size_t i = 0; i < n * k; ++i)
-        ++pred_start[dfa.next[i] + 1];
+    for (std::size_t s = 0; s < n; ++s) {
+        const StateId* row = &dfa.next[s * k];
+        for (std::size_t c = 0; c < k;) {
+            const StateId to = row[c];
+            const std::size_t from = c;
+            while (++c < k && row[c] == to) {
+            }
+            pred_start[to + 1] += static_cast<std::uint32_t>(c - from);
+        }
+    }
     for (std::size_t i = 1; i < pred_start.size(); ++i)
         pred_start[i] += pred_start[i - 1];
-    std::vector<std::uint16_t> pred_class(n * k);
-    std::vector<std::uint32_t> preds(n * k);
+    // Every slot is written below: no zeroing first.
+    const auto preds = std::make_unique_for_overwrite<Pred[]>(n * k);
     {
         std::vector<std::uint32_t> fill(pred_start.begin(), pred_start.end() - 1);
         for (std::size_t s = 0; s < n; ++s) {
-            for (std::size_t c = 0; c < k; ++c) {
-                const std::uint32_t at = fill[dfa.next[s * k + c]]++;
-                pred_class[at] = static_cast<std::uint16_t>(c);
-                preds[at] = static_cast<std::uint32_t>(s);
+            const Pred from = static_cast<Pred>(static_cast<Pred>(s) << 8U);
+            const StateId* row = &dfa.next[s * k];
+            for (std::size_t c = 0; c < k;) {
+                const StateId to = row[c];
+                std::uint32_t at = fill[to];
+                do {
+                    preds[at++] = static_cast<Pred>(from | c);
+                } while (++c < k && row[c] == to);
+                fill[to] = at;
             }
         }
     }
@@ -72,7 +137,7 @@ bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<st
         std::unordered_map<Label, std::uint32_t> by_label;
         std::vector<std::uint32_t> sizes;
         for (std::size_t s = 0; s < n; ++s) {
-            auto [it, inserted] = by_label.emplace(dfa.label[s], static_cast<std::uint32_t>(sizes.size()));
+            auto [it, inserted] = by_label.emplace(label[s], static_cast<std::uint32_t>(sizes.size()));
             if (inserted) sizes.push_back(0);
             block[s] = it->second;
             ++sizes[it->second];
@@ -107,8 +172,13 @@ bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<st
             work.push_back(b);
         }
     }
-    std::vector<std::vector<std::uint32_t>> by_class(k);  // a splitter's predecessors, per class
-    std::vector<std::uint16_t> classes;                   // the classes with any
+    // A splitter's predecessors, grouped by class (a counting sort into
+    // one array): by_class[class_at[c] .. class_end[c]].
+    std::vector<std::uint32_t> by_class;
+    std::vector<std::uint32_t> class_at(k, 0);
+    std::vector<std::uint32_t> class_end(k, 0);
+    std::vector<std::uint64_t> bucket_hash(k, 0);  // of the states in each class's part, in order
+    std::vector<std::uint16_t> classes;            // the classes with any, in order of first appearance
     std::vector<std::uint32_t> touched;
     while (!work.empty()) {
         const std::uint32_t a = work.back();
@@ -120,16 +190,50 @@ bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<st
             const std::uint32_t t = elems[e];
             gathered += pred_start[t + 1] - pred_start[t];
             for (std::uint32_t i = pred_start[t]; i < pred_start[t + 1]; ++i) {
-                auto& bucket = by_class[pred_class[i]];
-                if (bucket.empty()) classes.push_back(pred_class[i]);
-                bucket.push_back(preds[i]);
+                const auto c = static_cast<std::uint16_t>(preds[i] & 0xffU);
+                if (class_end[c]++ == 0) classes.push_back(c);
+            }
+        }
+        if (by_class.size() < gathered) by_class.resize(gathered);
+        {
+            std::uint32_t at = 0;
+            for (const auto c : classes) {
+                class_at[c] = at;
+                at += class_end[c];
+                class_end[c] = class_at[c];
+            }
+        }
+        for (const auto c : classes)
+            bucket_hash[c] = kFnvOffsetBasis;
+        for (std::uint32_t e = first[a]; e < end[a]; ++e) {
+            const std::uint32_t t = elems[e];
+            for (std::uint32_t i = pred_start[t]; i < pred_start[t + 1]; ++i) {
+                const auto c = static_cast<std::uint16_t>(preds[i] & 0xffU);
+                const auto s = static_cast<std::uint32_t>(preds[i] >> 8U);
+                by_class[class_end[c]++] = s;
+                bucket_hash[c] = (bucket_hash[c] ^ s) * kFnvPrime;
             }
         }
         if (!charge(meter, gathered)) return false;
-        for (const auto c : classes) {
+        for (std::size_t ci = 0; ci < classes.size(); ++ci) {
+            const auto c = classes[ci];
+            std::uint64_t steps = class_end[c] - class_at[c];
+            // Most classes of a splitter lead into it from the same states
+            // as another (every letter, say): once one of them split the
+            // blocks, every block is wholly in that set or wholly out of
+            // it, and the others would mark whole blocks and split none.
+            const auto same_states = [&](std::uint16_t d) {
+                return bucket_hash[d] == bucket_hash[c] && class_end[d] - class_at[d] == steps &&
+                       std::equal(&by_class[class_at[d]], &by_class[class_end[d]], &by_class[class_at[c]]);
+            };
+            if (std::any_of(classes.begin(), classes.begin() + static_cast<std::ptrdiff_t>(ci),
+                            same_states)) {
+                if (!charge(meter, steps)) return false;
+                continue;
+            }
             touched.clear();
-            std::uint64_t steps = by_class[c].size();
-            for (const std::uint32_t s : by_class[c]) {
+            for (std::uint32_t at = class_at[c]; at < class_end[c]; ++at) {
+                const std::uint32_t s = by_class[at];
                 const std::uint32_t b = block[s];
                 if (loc[s] < marked_end[b]) continue;  // already marked
                 if (marked_end[b] == first[b]) touched.push_back(b);
@@ -138,7 +242,6 @@ bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<st
                 loc[other] = loc[s];
                 loc[s] = marked_end[b]++;
             }
-            by_class[c].clear();
             if (!charge(meter, steps)) return false;
             for (const auto b : touched) {
                 if (marked_end[b] == end[b]) {  // every state marked: no split
@@ -165,6 +268,8 @@ bool coarsest_partition(const Dfa& dfa, std::size_t& block_count, std::vector<st
                 }
             }
         }
+        for (const auto c : classes)
+            class_end[c] = 0;
     }
     block_count = first.size();
     return true;
@@ -217,8 +322,14 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
     // repeat a few): class_lists[edge_list[edge_offset[state] + edge]].
     std::unordered_map<ByteSet, std::uint32_t> list_of_set;
     std::vector<std::vector<std::uint16_t>> class_lists;
+    std::vector<std::uint32_t> list_size;  // class_lists[i].size(), beside the edges' lists
+    // The edges' targets and the epsilon edges are copied beside them, in
+    // flat arrays: the construction then reads no NfaState.
     std::vector<std::uint32_t> edge_offset(nfa.states.size() + 1, 0);
     std::vector<std::uint32_t> edge_list;
+    std::vector<StateId> edge_to;
+    std::vector<std::uint32_t> epsilon_offset(nfa.states.size() + 1, 0);
+    std::vector<StateId> epsilon_to;
     for (std::size_t i = 0; i < nfa.states.size(); ++i) {
         if (!charge(limits.work, 1 + nfa.states[i].edges.size() * dfa.class_count))
             return work_exhausted(where, *limits.work);
@@ -228,40 +339,58 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
                 std::vector<std::uint16_t> classes;
                 for (std::uint16_t cls = 0; cls < dfa.class_count; ++cls)
                     if (bytes.test(rep[cls])) classes.push_back(cls);
+                list_size.push_back(static_cast<std::uint32_t>(classes.size()));
                 class_lists.push_back(std::move(classes));
             }
             edge_list.push_back(it->second);
+            edge_to.push_back(to);
         }
         edge_offset[i + 1] = static_cast<std::uint32_t>(edge_list.size());
+        epsilon_to.insert(epsilon_to.end(), nfa.states[i].epsilon.begin(), nfa.states[i].epsilon.end());
+        epsilon_offset[i + 1] = static_cast<std::uint32_t>(epsilon_to.size());
     }
-    // Epsilon closure with a generation-stamped marker: no per-call allocation.
+    // Epsilon closure with a generation-stamped marker: no per-call
+    // allocation. It leaves the closed set in `closed`, in no order, its
+    // members (and only they) marked with the current generation, which is
+    // what StateSets compares against. A state is marked once per closure,
+    // so the closure and its stack fit in arrays of the NFA's size, written
+    // without a capacity check per state.
     std::vector<std::uint32_t> mark(nfa.states.size(), 0);
     std::uint32_t generation = 0;
-    std::vector<StateId> stack;
-    auto closure = [&](std::vector<StateId> set) {
+    std::vector<StateId> stack(nfa.states.size());
+    std::vector<StateId> closed_states(nfa.states.size());
+    std::span<const StateId> closed;
+    auto closure = [&](std::span<const StateId> set) {
         ++generation;
-        stack.assign(set.begin(), set.end());
-        for (const auto s : set)
-            mark[s] = generation;
-        while (!stack.empty()) {
-            const StateId s = stack.back();
-            stack.pop_back();
-            for (const auto t : nfa.states[s].epsilon) {
+        std::size_t size = 0;
+        std::size_t depth = 0;
+        for (const auto s : set) {
+            if (mark[s] != generation) {
+                mark[s] = generation;
+                closed_states[size++] = s;
+                // Most states have no epsilon edge to follow.
+                if (epsilon_offset[s] != epsilon_offset[s + 1]) stack[depth++] = s;
+            }
+        }
+        while (depth > 0) {
+            const StateId s = stack[--depth];
+            for (std::uint32_t e = epsilon_offset[s]; e < epsilon_offset[s + 1]; ++e) {
+                const StateId t = epsilon_to[e];
                 if (mark[t] != generation) {
                     mark[t] = generation;
-                    set.push_back(t);
-                    stack.push_back(t);
+                    closed_states[size++] = t;
+                    stack[depth++] = t;
                 }
             }
         }
-        std::sort(set.begin(), set.end());
-        return set;
+        closed = std::span<const StateId>(closed_states.data(), size);
     };
 
     std::unordered_map<std::vector<std::uint32_t>, Label, WordsHash> tag_ids{{{}, 0}};
     out.tag_sets.emplace_back();
-    auto label_for = [&](const std::vector<StateId>& set) {
-        std::vector<std::uint32_t> tags;
+    std::vector<std::uint32_t> tags;
+    auto label_for = [&](std::span<const StateId> set) {
+        tags.clear();
         for (const auto s : set)
             tags.insert(tags.end(), nfa.states[s].tags.begin(), nfa.states[s].tags.end());
         std::sort(tags.begin(), tags.end());
@@ -271,37 +400,43 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
         return it->second;
     };
 
-    // The sets by id point at the map's keys, which stay where they are.
-    std::unordered_map<std::vector<StateId>, StateId, WordsHash> ids;
-    std::vector<const std::vector<StateId>*> pending;
     // About as many states as the NFA has is the usual size: reserving it
     // spares the copies (and fresh pages) of growing the table by doubling.
     const std::size_t expected = std::min(nfa.states.size() + 1, limits.max_states);
+    StateSets sets(expected);  // set i is DFA state i
     dfa.label.reserve(expected);
     dfa.next.reserve(expected * dfa.class_count);
-    auto intern = [&](std::vector<StateId> set) -> Result<StateId> {
-        if (auto it = ids.find(set); it != ids.end()) return it->second;
+    // The DFA state of the set in `closed`, added when new.
+    auto intern = [&]() -> Result<StateId> {
+        const auto [id, added] = sets.intern(closed, mark, generation);
+        if (!added) return id;
         if (dfa.label.size() >= limits.max_states) return too_complex(where, limits.max_states);
-        const auto id = static_cast<StateId>(dfa.label.size());
-        dfa.label.push_back(label_for(set));
+        dfa.label.push_back(label_for(closed));
         dfa.next.resize(dfa.next.size() + dfa.class_count, 0);
-        pending.push_back(&ids.emplace(std::move(set), id).first->first);
         return id;
     };
     // State 0 is the dead state (the empty set), so unset transitions lead there.
-    AA_TRY(intern({}));
-    AA_ASSIGN(dfa.start, intern(closure({nfa.start()})));
+    closure({});
+    AA_TRY(intern());
+    const StateId start = nfa.start();
+    closure({&start, 1});
+    AA_ASSIGN(dfa.start, intern());
     // A state's NFA edges, grouped by the classes they cover (most of a
     // set's edges share a few class lists: the same literal byte, or
     // "anything but '/'"): each class's target set is the union of the
     // groups whose list holds it, so classes in the same groups share it.
-    std::vector<std::vector<StateId>> group_targets(class_lists.size());
+    // Group g's targets: group_targets[group_at[groups[g]] .. group_end[groups[g]]],
+    // filed by a counting sort over the set's edges.
+    std::vector<StateId> group_targets;
+    std::vector<std::uint32_t> group_at(class_lists.size(), 0);
+    std::vector<std::uint32_t> group_end(class_lists.size(), 0);
     std::vector<std::uint32_t> groups;                      // the class lists this state's edges use
     std::vector<std::uint64_t> in_groups(dfa.class_count);  // per class: bit i, in groups[i]
     std::vector<std::pair<std::uint64_t, StateId>> resolved;
     std::vector<StateId> target;
-    for (std::size_t done = 1; done < pending.size(); ++done) {
-        const std::vector<StateId>& set = *pending[done];
+    for (std::size_t done = 1; done < sets.size(); ++done) {
+        // Read before the first intern below, which may move the sets' array.
+        const auto set = sets.members(static_cast<std::uint32_t>(done));
         const auto from = static_cast<StateId>(done);
         // Steps: the row, each NFA state of the set, each class an edge
         // covers, and (below) each class's lookup and each target set's
@@ -309,13 +444,24 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
         std::uint64_t steps = dfa.class_count + set.size();
         groups.clear();
         for (const auto s : set) {
-            const auto& edges = nfa.states[s].edges;
-            for (std::size_t e = 0; e < edges.size(); ++e) {
-                const std::uint32_t list = edge_list[edge_offset[s] + e];
-                steps += class_lists[list].size();
-                if (group_targets[list].empty()) groups.push_back(list);
-                group_targets[list].push_back(edges[e].second);
+            for (std::uint32_t e = edge_offset[s]; e < edge_offset[s + 1]; ++e) {
+                const std::uint32_t list = edge_list[e];
+                steps += list_size[list];
+                if (group_end[list]++ == 0) groups.push_back(list);
             }
+        }
+        {
+            std::uint32_t at = 0;
+            for (const auto list : groups) {
+                group_at[list] = at;
+                at += group_end[list];
+                group_end[list] = group_at[list];
+            }
+            if (group_targets.size() < at) group_targets.resize(at);
+        }
+        for (const auto s : set) {
+            for (std::uint32_t e = edge_offset[s]; e < edge_offset[s + 1]; ++e)
+                group_targets[group_end[edge_list[e]]++] = edge_to[e];
         }
         // Groups past the 63rd share the last bit of the masks (rare).
         std::fill(in_groups.begin(), in_groups.end(), 0);
@@ -350,21 +496,18 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
                     if ((mask & bit) == 0) continue;
                     const auto& list = class_lists[groups[g]];
                     if (g >= 63 && !std::binary_search(list.begin(), list.end(), cls)) continue;
-                    target.insert(target.end(), group_targets[groups[g]].begin(),
-                                  group_targets[groups[g]].end());
+                    target.insert(target.end(), group_targets.begin() + group_at[groups[g]],
+                                  group_targets.begin() + group_end[groups[g]]);
                 }
-                std::vector<StateId> sorted = target;
-                std::sort(sorted.begin(), sorted.end());
-                sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-                std::vector<StateId> closed = closure(std::move(sorted));
+                closure(target);
                 steps += (target.size() + closed.size()) * (4 + std::bit_width(closed.size()));
-                AA_ASSIGN(to, intern(std::move(closed)));
+                AA_ASSIGN(to, intern());
                 if (exact) resolved.emplace_back(mask, to);
             }
             dfa.next[static_cast<std::size_t>(from) * dfa.class_count + cls] = to;
         }
         for (const auto g : groups)
-            group_targets[g].clear();
+            group_end[g] = 0;
         if (!charge(limits.work, steps)) return work_exhausted(where, *limits.work);
     }
     return out;
@@ -374,57 +517,52 @@ Dfa minimize(const Dfa& dfa) {
     return minimize(dfa, DfaLimits{}).value();  // no meter: never fails
 }
 
-Result<Dfa> minimize(const Dfa& dfa, const DfaLimits& limits) {
+namespace {
+
+// minimize() with `label` in place of dfa.label.
+Result<Dfa> minimize_labelled(const Dfa& dfa, const std::vector<Label>& label, const DfaLimits& limits) {
     std::size_t blocks = 0;
     std::vector<std::uint32_t> block;
-    if (!coarsest_partition(dfa, blocks, block, limits.work)) return work_exhausted(Location{}, *limits.work);
+    // Predecessors as (state << 8) | class: classes number at most 256 (one per byte).
+    const bool narrow = dfa.state_count() < (std::size_t{1} << 24U) && dfa.class_count <= 256;
+    if (!(narrow ? coarsest_partition<std::uint32_t>(dfa, label, blocks, block, limits.work)
+                 : coarsest_partition<std::uint64_t>(dfa, label, blocks, block, limits.work)))
+        return work_exhausted(Location{}, *limits.work);
     // Renumbering and merging classes look at every transition twice.
     if (!charge(limits.work, 2 * dfa.state_count() * dfa.class_count))
         return work_exhausted(Location{}, *limits.work);
-    // Renumber blocks in breadth-first order from the start, dropping the unreachable.
-    std::vector<std::int64_t> order(blocks, -1);
-    std::vector<StateId> representative;
-    std::deque<StateId> queue{dfa.start};
+    // Renumber blocks in breadth-first order from the start, dropping the
+    // unreachable, and write each row as its block is reached.
+    constexpr std::uint32_t kUnset = ~std::uint32_t{0};
+    const std::size_t k = dfa.class_count;
+    std::vector<std::uint32_t> order(blocks, kUnset);
+    std::vector<StateId> representative{dfa.start};
     order[block[dfa.start]] = 0;
-    representative.push_back(dfa.start);
-    while (!queue.empty()) {
-        const StateId s = queue.front();
-        queue.pop_front();
-        for (std::uint16_t c = 0; c < dfa.class_count; ++c) {
-            const StateId t = dfa.next[static_cast<std::size_t>(s) * dfa.class_count + c];
-            if (order[block[t]] < 0) {
-                order[block[t]] = static_cast<std::int64_t>(representative.size());
-                representative.push_back(t);
-                queue.push_back(t);
-            }
-        }
-    }
     Dfa out;
     out.byte_class = dfa.byte_class;
     out.class_count = dfa.class_count;
     out.start = 0;
-    out.label.resize(representative.size());
-    out.next.resize(representative.size() * dfa.class_count);
+    out.label.reserve(blocks);
+    out.next.resize(blocks * k);
     for (std::size_t i = 0; i < representative.size(); ++i) {
         const StateId s = representative[i];
-        out.label[i] = dfa.label[s];
-        for (std::uint16_t c = 0; c < dfa.class_count; ++c) {
-            out.next[i * dfa.class_count + c] = static_cast<StateId>(
-                order[block[dfa.next[static_cast<std::size_t>(s) * dfa.class_count + c]]]);
+        out.label.push_back(label[s]);
+        const StateId* row = &dfa.next[static_cast<std::size_t>(s) * k];
+        StateId* out_row = &out.next[i * k];
+        for (std::size_t c = 0; c < k; ++c) {
+            std::uint32_t& to = order[block[row[c]]];
+            if (to == kUnset) {
+                to = static_cast<std::uint32_t>(representative.size());
+                representative.push_back(row[c]);
+            }
+            out_row[c] = to;
         }
     }
+    out.next.resize(representative.size() * k);
     // Merge byte classes that now behave alike everywhere.
-    std::unordered_map<std::vector<StateId>, std::uint16_t, WordsHash> columns;
-    std::vector<std::uint16_t> remap(out.class_count);
-    for (std::uint16_t c = 0; c < out.class_count; ++c) {
-        std::vector<StateId> column(out.state_count());
-        for (std::size_t s = 0; s < out.state_count(); ++s)
-            column[s] = out.next[s * out.class_count + c];
-        remap[c] =
-            columns.emplace(std::move(column), static_cast<std::uint16_t>(columns.size())).first->second;
-    }
-    if (columns.size() < out.class_count) {
-        const auto merged = static_cast<std::uint16_t>(columns.size());
+    const std::vector<std::uint16_t> remap = alike_classes(out);
+    const auto merged = static_cast<std::uint16_t>(*std::max_element(remap.begin(), remap.end()) + 1);
+    if (merged < out.class_count) {
         std::vector<StateId> next(out.state_count() * merged);
         for (std::size_t s = 0; s < out.state_count(); ++s) {
             for (std::uint16_t c = 0; c < out.class_count; ++c)
@@ -438,8 +576,55 @@ Result<Dfa> minimize(const Dfa& dfa, const DfaLimits& limits) {
     return out;
 }
 
+}  // namespace
+
+Result<Dfa> minimize(const Dfa& dfa, const DfaLimits& limits) {
+    return minimize_labelled(dfa, dfa.label, limits);
+}
+
+Result<Dfa> minimize_relabelled(const Dfa& dfa, const std::function<Label(Label)>& fn,
+                                const DfaLimits& limits) {
+    std::vector<Label> label(dfa.label.size());
+    for (std::size_t s = 0; s < label.size(); ++s)
+        label[s] = fn(dfa.label[s]);
+    return minimize_labelled(dfa, label, limits);
+}
+
 Result<Dfa> product(const Dfa& a, const Dfa& b, const std::function<Label(Label, Label)>& combine,
                     const DfaLimits& limits, const Location& where) {
+    return product(a, b, combine, DeadSide::neither, limits, where);
+}
+
+namespace {
+
+// Which states of an automaton are dead, found as they are asked about.
+class DeadStates {
+public:
+    DeadStates(const Dfa& dfa, bool wanted) : dfa_(dfa), known_(wanted ? dfa.state_count() : 0, kUnknown) {}
+
+    bool operator()(StateId s) {
+        if (known_.empty()) return false;
+        if (known_[s] == kUnknown) {
+            bool dead = dfa_.label[s] == 0;
+            for (std::size_t c = 0; dead && c < dfa_.class_count; ++c)
+                dead = dfa_.next_state(s, c) == s;
+            known_[s] = dead ? kDead : kLive;
+        }
+        return known_[s] == kDead;
+    }
+
+private:
+    static constexpr std::uint8_t kUnknown = 0;
+    static constexpr std::uint8_t kDead = 1;
+    static constexpr std::uint8_t kLive = 2;
+    const Dfa& dfa_;
+    std::vector<std::uint8_t> known_;
+};
+
+}  // namespace
+
+Result<Dfa> product(const Dfa& a, const Dfa& b, const std::function<Label(Label, Label)>& combine,
+                    DeadSide dead, const DfaLimits& limits, const Location& where) {
     Dfa out;
     // Joint byte classes: a byte's class in the product is its pair of classes.
     std::vector<std::int32_t> pair_class(static_cast<std::size_t>(a.class_count) * b.class_count, -1);
@@ -458,8 +643,15 @@ Result<Dfa> product(const Dfa& a, const Dfa& b, const std::function<Label(Label,
 
     PairMap ids(std::max(a.state_count(), b.state_count()));
     std::vector<std::pair<StateId, StateId>> states;
+    DeadStates dead_a(a, dead == DeadSide::a || dead == DeadSide::either);
+    DeadStates dead_b(b, dead == DeadSide::b || dead == DeadSide::either);
+    constexpr StateId kNoState = ~StateId{0};
+    StateId dead_pair = kNoState;  // the one state of every dead pair, once there is one
     auto intern = [&](StateId x, StateId y) -> Result<StateId> {
+        const bool pair_dead = dead_a(x) || dead_b(y);
+        if (pair_dead && dead_pair != kNoState) return dead_pair;
         const auto [id, inserted] = ids.emplace(x, y, static_cast<StateId>(states.size()));
+        if (pair_dead) dead_pair = id;
         if (!inserted) return id;
         if (states.size() >= limits.max_states) return too_complex(where, limits.max_states);
         states.emplace_back(x, y);
@@ -520,8 +712,8 @@ Result<Dfa> compile_globs(const std::vector<std::string>& globs, const Location&
     for (const auto& g : globs)
         AA_TRY(add_glob(nfa, g, 1, where, glob_limits));
     AA_ASSIGN(TaggedDfa tagged, determinize(nfa, dfa_limits, where));
-    AA_ASSIGN(Dfa min, minimize(map_labels(tagged.dfa, [](Label l) { return static_cast<Label>(l != 0); }),
-                                dfa_limits));
+    AA_ASSIGN(Dfa min, minimize_relabelled(
+                           tagged.dfa, [](Label l) { return static_cast<Label>(l != 0); }, dfa_limits));
     return min;
 }
 

@@ -63,11 +63,27 @@ Result<TaggedDfa> determinize(const Nfa& nfa, const DfaLimits& limits, const Loc
 Dfa minimize(const Dfa& dfa);
 // The same, charging its steps to limits.work.
 Result<Dfa> minimize(const Dfa& dfa, const DfaLimits& limits);
+// minimize(map_labels(dfa, fn), limits), without copying dfa's table first.
+Result<Dfa> minimize_relabelled(const Dfa& dfa, const std::function<Label(Label)>& fn,
+                                const DfaLimits& limits);
 
 // The product automaton: each state labelled combine(label_a, label_b).
 // Only states reachable from the start are built.
+// A dead state: label 0, and every byte leads back to it.
+enum class DeadSide {
+    neither,
+    a,       // combine(x, y) is 0 whenever a's state is dead, whatever b's
+    b,       // ... whenever b's state is dead
+    either,  // ... whenever either is
+};
 Result<Dfa> product(const Dfa& a, const Dfa& b, const std::function<Label(Label, Label)>& combine,
                     const DfaLimits& limits, const Location& where = {});
+// The same, where `dead` says which side's dead states make a pair dead:
+// all such pairs are one state instead of a copy of the other side behind
+// each (a product with a small automaton then stays about its size). Not
+// minimal either way; the minimal automaton is the same.
+Result<Dfa> product(const Dfa& a, const Dfa& b, const std::function<Label(Label, Label)>& combine,
+                    DeadSide dead, const DfaLimits& limits, const Location& where = {});
 
 // Relabels every state.
 Dfa map_labels(const Dfa& dfa, const std::function<Label(Label)>& fn);

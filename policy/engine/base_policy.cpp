@@ -6,7 +6,7 @@
 namespace aalayer::policy {
 
 Result<BasePolicy> compile_base(const Loader& loader, const std::string& file, const std::string& profile,
-                                const PermissionLimits& limits) {
+                                const PermissionLimits& limits, BaseUse use) {
     AA_ASSIGN(LoadedPolicy policy, loader.load_file(file));
     const Profile* found = nullptr;
     Location found_at;
@@ -50,7 +50,9 @@ Result<BasePolicy> compile_base(const Loader& loader, const std::string& file, c
         rules.push_back(std::move(all));
         base.classes.everything = true;
     }
-    AA_ASSIGN(base.files, PermissionAutomaton::build(std::move(rules), limits));
+    AA_ASSIGN(base.files, PermissionAutomaton::build(
+                              std::move(rules), limits,
+                              use == BaseUse::kept ? RuleAutomaton::minimal : RuleAutomaton::as_built));
     AA_ASSIGN(base.effective, base.files.effective_dfa(limits.dfa));
     return base;
 }

@@ -140,7 +140,7 @@ Result<std::vector<FileRuleInfo>> collect_file_rules(const Loader& loader, const
 }
 
 Result<PermissionAutomaton> PermissionAutomaton::build(std::vector<FileRuleInfo> rules,
-                                                       const PermissionLimits& limits) {
+                                                       const PermissionLimits& limits, RuleAutomaton form) {
     Nfa nfa;
     for (std::uint32_t id = 0; id < rules.size(); ++id) {
         for (const auto& glob : rules[id].globs)
@@ -154,7 +154,11 @@ Result<PermissionAutomaton> PermissionAutomaton::build(std::vector<FileRuleInfo>
     for (const auto& ids : out.tag_sets_)
         out.label_perms_.push_back(combine(out.rules_, ids));
     // Minimise on the rule sets, so explanations survive minimisation.
-    AA_ASSIGN(out.dfa_, minimize(tagged.dfa, limits.dfa));
+    if (form == RuleAutomaton::minimal) {
+        AA_ASSIGN(out.dfa_, minimize(tagged.dfa, limits.dfa));
+    } else {
+        out.dfa_ = std::move(tagged.dfa);
+    }
     return out;
 }
 
@@ -163,7 +167,8 @@ Dfa PermissionAutomaton::pair_dfa(PermPair (*fn)(const MatchPerms&)) const {
 }
 
 Result<Dfa> PermissionAutomaton::pair_dfa(PermPair (*fn)(const MatchPerms&), const DfaLimits& limits) const {
-    return minimize(map_labels(dfa_, [&](Label l) { return encode(fn(label_perms_[l])); }), limits);
+    return minimize_relabelled(
+        dfa_, [&](Label l) { return encode(fn(label_perms_[l])); }, limits);
 }
 
 std::vector<const FileRuleInfo*> PermissionAutomaton::rules_for(std::string_view path) const {

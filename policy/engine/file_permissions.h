@@ -118,9 +118,14 @@ struct PermissionLimits {
     DfaLimits dfa;
 };
 
+// Whether PermissionAutomaton::build minimises the rule automaton: the
+// answers are the same either way; minimal is smaller to keep.
+enum class RuleAutomaton { minimal, as_built };
+
 class PermissionAutomaton {
 public:
-    static Result<PermissionAutomaton> build(std::vector<FileRuleInfo> rules, const PermissionLimits& limits);
+    static Result<PermissionAutomaton> build(std::vector<FileRuleInfo> rules, const PermissionLimits& limits,
+                                             RuleAutomaton form = RuleAutomaton::minimal);
 
     // What the rules allow the path: allow rules minus deny rules.
     [[nodiscard]] PermPair perms(std::string_view path) const { return match(path).effective(); }

@@ -186,7 +186,7 @@ Result<CompiledGrant> compile_grant(Grant grant, const PermissionLimits& limits)
         out.exclusion_regions.push_back(std::move(canonical));
     }
     AA_ASSIGN(out.region, set_difference(granted, excluded, limits.dfa));
-    AA_ASSIGN(const Dfa bound_of_rules, minimize(map_labels(tags.dfa(), bound), limits.dfa));
+    AA_ASSIGN(const Dfa bound_of_rules, minimize_relabelled(tags.dfa(), bound, limits.dfa));
     AA_ASSIGN(out.bound_dfa, product(
                                  bound_of_rules, excluded,
                                  [](Label b, Label e) { return e != 0 ? Label{0} : b; }, limits.dfa));

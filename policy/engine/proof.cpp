@@ -39,7 +39,8 @@ Result<Dfa> rules_dfa(const std::vector<FileRuleInfo>& rules, const PermissionLi
         }
         labels.push_back(label(m));
     }
-    return minimize(map_labels(tagged.dfa, [&](Label l) { return labels[l]; }), limits.dfa);
+    return minimize_relabelled(
+        tagged.dfa, [&](Label l) { return labels[l]; }, limits.dfa);
 }
 
 // What the child's text allows each path (label: encode(pair)). The rules

@@ -77,7 +77,7 @@ Status prepare_region_cells(Bounds& bounds, const DfaLimits& limits) {
                                  if (inserted) pair_of.emplace_back(x, r);
                                  return it->second;
                              },
-                             limits));
+                             DeadSide::b, limits));
     std::unordered_map<std::uint64_t, Label> ids;
     AA_ASSIGN(Dfa region, product(
                               ruled, kinds,
@@ -92,7 +92,7 @@ Status prepare_region_cells(Bounds& bounds, const DfaLimits& limits) {
                                   }
                                   return it->second;
                               },
-                              limits));
+                              DeadSide::either, limits));
     AA_ASSIGN(bounds.region, minimize(region, limits));
     return {};
 }
