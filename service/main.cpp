@@ -130,12 +130,12 @@ int run(const DaemonConfig& config) {
     const StartLoadStats cached = manager.start_loads();
     for (const auto& why : cached.failed_runs)
         log_message(4, "start: " + why);
-    // "7 layers (7 from their start records; 7 cached children loaded in 1 parser run)"
+    // "7 layers (7 from their start records; 7 children loaded in 1 parser run)"
     const std::size_t layers = manager.layers().size();
     std::string how;
     if (layers != 0) how = std::to_string(manager.started_from_records()) + " from their start records";
-    if (cached.cached_children != 0) {
-        how += "; " + std::to_string(cached.cached_children) + " cached children loaded in " +
+    if (cached.children != 0) {
+        how += "; " + std::to_string(cached.children) + " children loaded in " +
                std::to_string(cached.parser_runs) +
                (cached.parser_runs == 1 ? " parser run" : " parser runs");
     }

@@ -334,7 +334,7 @@ ServiceStatus LayerManager::load_child(const LayerKey& key, const std::string& k
                                        const std::string& text) {
     auto child = ports_.kernel.compile(kernel_name, text);
     if (!child) return child.error();
-    if (start_loads_ != nullptr && child.value()->cached()) {
+    if (start_loads_ != nullptr && child.value()->loads_together()) {
         start_loads_->add(key, std::move(child.value()));
         return Done{};
     }

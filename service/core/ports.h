@@ -110,6 +110,9 @@ public:
     // the parser run alone, and start loads such children together
     // (KernelLoader::load_together).
     [[nodiscard]] virtual bool cached() const { return false; }
+    // Whether it can go to the kernel in one run with others (a binary, from
+    // the cache or freshly compiled): start() loads such children together.
+    [[nodiscard]] virtual bool loads_together() const { return cached(); }
 };
 
 // What load_together did: one status per child, in order, and how many

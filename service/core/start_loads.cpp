@@ -33,7 +33,7 @@ StartLoadStats StartLoads::stats() const {
 void StartLoads::load(Pending pending) {
     TogetherLoad done = kernel_.load_together(pending.children);
     const std::lock_guard lock(mutex_);
-    stats_.cached_children += pending.children.size();
+    stats_.children += pending.children.size();
     stats_.parser_runs += done.parser_runs;
     for (auto& why : done.failed_runs)
         stats_.failed_runs.push_back(std::move(why));

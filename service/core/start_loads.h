@@ -16,9 +16,9 @@
 
 namespace aalayer::service {
 
-// How many cached children a start put in the kernel, in how many parser runs.
+// How many children a start put in the kernel together, in how many parser runs.
 struct StartLoadStats {
-    std::size_t cached_children = 0;
+    std::size_t children = 0;
     std::size_t parser_runs = 0;
     std::vector<std::string> failed_runs;  // TogetherLoad::failed_runs of every batch
 };

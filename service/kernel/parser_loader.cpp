@@ -66,6 +66,7 @@ public:
         return st;
     }
     [[nodiscard]] bool cached() const override { return static_cast<bool>(hooks_.recompile); }
+    [[nodiscard]] bool loads_together() const override { return true; }
     [[nodiscard]] const std::string& binary() const { return binary_; }
     // The kernel took the binary in a run with others.
     void took() {
@@ -180,7 +181,7 @@ TogetherLoad ParserLoader::load_together(std::vector<std::unique_ptr<CompiledChi
         const CommandResult r = run_command({config_.parser, "-r", "-B"}, input, config_.timeout);
         ++out.parser_runs;
         if (r.exit_code != 0) {
-            const auto why = parser_failed(std::to_string(end - next) + " cached children in one run", r);
+            const auto why = parser_failed(std::to_string(end - next) + " children in one run", r);
             out.failed_runs.push_back(why.error().message + "; each is loaded alone");
         }
         for (std::size_t i = next; i < end; ++i) {

@@ -842,7 +842,7 @@ declare -A want_run=(
   [d-reset]="rc=0 ^demo/std: the admin's default again$"
   [d-kernel-u3]="rc=0 ^demo//aalayer.1000.std \(enforce\)$"
   [d-kernel-u4]="rc=0 ^absent$" [d-kernel-v4]="rc=0 ^absent$"
-  [aalayerd-log]="rc=0 started with backend apparmor, 0 layers, denials from kmsg.* started with backend apparmor, 7 layers \(7 from their start records; 7 cached children loaded in 1 parser run\), denials from kmsg.*start: 7 cached children in one run: apparmor_parser refused it: .*; each is loaded alone.*started with backend apparmor, 7 layers \(7 from their start records; 7 cached children loaded in 8 parser runs\), denials from kmsg.*grants and bases read again: [0-9]+ layers recomputed, [0-9]+ changed, [0-9]+ skipped as unchanged"
+  [aalayerd-log]="rc=0 started with backend apparmor, 0 layers, denials from kmsg.* started with backend apparmor, 7 layers \(7 from their start records; 7 children loaded in 1 parser run\), denials from kmsg.*start: 7 children in one run: apparmor_parser refused it: .*; each is loaded alone.*started with backend apparmor, 7 layers \(7 from their start records; 7 children loaded in 8 parser runs\), denials from kmsg.*grants and bases read again: [0-9]+ layers recomputed, [0-9]+ changed, [0-9]+ skipped as unchanged"
 )
 declare -A want_step=(
   ["BG app"]=ok ["STOP app"]=ok ["BG victim"]=ok ["REMOVE $K"]=ok ["BG mail"]=ok ["STOP mail"]=ok ["BG rapp"]=ok ["STOP rapp"]=ok ["BG news"]=ok ["REPLACE demo-v2"]=ok ["STOP news"]=ok

@@ -35,7 +35,7 @@ TEST_F(StartLoadsTest, CachedChildrenGoToTheKernelInOneRunWithAFakeKernel) {
     EXPECT_EQ(kernel.together_sizes(), std::vector<std::size_t>{5});
     EXPECT_EQ(kernel.loads() - loads_before, 5U);
     EXPECT_EQ(kernel.loaded.size(), 5U);
-    EXPECT_EQ(m.start_loads().cached_children, 5U);
+    EXPECT_EQ(m.start_loads().children, 5U);
     EXPECT_EQ(m.start_loads().parser_runs, 1U);
     for (const auto& v : m.layers())
         EXPECT_EQ(v.state, LayerState::Compiled) << v.name;
@@ -46,7 +46,7 @@ TEST_F(StartLoadsTest, ChildrenNotCachedAreLoadedOneByOneWithAFakeKernel) {
     LayerManager& m = manager();
     EXPECT_EQ(kernel.together_runs(), 0U);
     EXPECT_EQ(kernel.loaded.size(), 3U);
-    EXPECT_EQ(m.start_loads().cached_children, 0U);
+    EXPECT_EQ(m.start_loads().children, 0U);
 }
 
 TEST_F(StartLoadsTest, ARunIsBoundedInSizeWithAFakeKernel) {
