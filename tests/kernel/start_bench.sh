@@ -80,6 +80,7 @@ text_of() {
   tail -c +$((off + ${#n} + 2)) "$1" | head -c "$n"
 }
 echo "cold $(start aalayerd) ;"
+cp -a /var/lib/aalayer /var/lib/aalayer-before
 for f in /var/cache/aalayer/*.bin; do binary_of "$f" >/tmp/ref/$(basename "$f"); done
 echo "binaries $(ls /tmp/ref | wc -l) $(cat /tmp/ref/*.bin | wc -c) bytes ;"
 # The cold start's reference: apparmor_parser compiling and loading the same children from
@@ -93,7 +94,9 @@ s="" b="" fl="" si="" e=""
 r=0
 while [ $r -lt $runs ]; do
   s="$s $(start aalayerd)"
-  [ -x /usr/local/bin/aalayerd-before ] && b="$b $(start aalayerd-before)"
+  # Its own copy of the state: a build that keeps start records would otherwise
+  # replace the other's each time, and each would compose every layer.
+  [ -x /usr/local/bin/aalayerd-before ] && b="$b $(start aalayerd-before /etc/aalayer/grants.d /var/lib/aalayer-before)"
   t0=$(now); apparmor_parser -r -B /tmp/ref/*.bin || echo "files: apparmor_parser failed"; fl="$fl $(secs "$t0" "$(now)")"
   t0=$(now); cat /tmp/ref/*.bin | apparmor_parser -r -B || echo "stdin: apparmor_parser failed"; si="$si $(secs "$t0" "$(now)")"
   e="$e $(start aalayerd /etc/aalayer/no-grants /var/lib/aalayer-empty)"
