@@ -412,10 +412,11 @@ private:
                                          LayerInputs* inputs = nullptr) const;
     // A layer computed afresh: composed and loaded, or its denies alone loaded.
     Entry computed(const PolicyCatalog& catalog, Entry entry, ProfileSnapshot& loaded, const MessageLog& log);
-    // Compiles and loads the child; during start() a child whose binary is
-    // cached goes to start_loads_ instead, and a refusal comes in finish().
+    // Compiles and loads the child; during start() a child that loads
+    // together with others goes to start_loads_ instead, and a refusal comes in finish().
     ServiceStatus load_child(const LayerKey& key, const std::string& kernel_name, const std::string& text);
-    // After start's recomputes: the children left to load together, and the layers whose child the kernel refused.
+    // After start's recomputes: the children left to load together, and the
+    // layers whose child the kernel refused.
     void finish_start_loads(StartLoads& loads, const MessageLog& log);
     void load_denies_only(const PolicyCatalog& catalog, Entry& entry, const policy::UserIdentity& identity,
                           const MessageLog& log);

@@ -107,8 +107,7 @@ public:
     // version stays loaded. KernelRefused with apparmor_parser's message.
     virtual ServiceStatus load() = 0;
     // Whether its binary came from the service's cache: then loading it is
-    // the parser run alone, and start loads such children together
-    // (KernelLoader::load_together).
+    // the parser run alone (and one the kernel refuses is compiled afresh).
     [[nodiscard]] virtual bool cached() const { return false; }
     // Whether it can go to the kernel in one run with others (a binary, from
     // the cache or freshly compiled): start() loads such children together.

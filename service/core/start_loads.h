@@ -1,6 +1,6 @@
-// At start, children whose binary the service has cached go to the kernel
-// together (KernelLoader::load_together), a bounded batch at a time, while
-// the layers whose child is not cached are still being composed and
+// At start, the children's binaries (from the service's cache or compiled
+// now) go to the kernel together (KernelLoader::load_together), a bounded
+// batch at a time, while other layers are still being composed and
 // compiled: one parser run for a few hundred layers instead of one each.
 #pragma once
 
