@@ -126,22 +126,30 @@ int run(const DaemonConfig& config) {
     const std::unique_ptr<DenialSource> source = make_denial_source(config.denial_source);
     const ProcLabels labels;
     manager.denial_log().set_labels(&labels);
-    // Children from the binary cache go in together (docs/service.md, "Start"): how many runs it took.
-    const StartLoadStats cached = manager.start_loads();
-    for (const auto& why : cached.failed_runs)
+    // Children are compiled together and go to the kernel together
+    // (docs/service.md, "Start"): how many runs it took.
+    const StartLoadStats together = manager.start_loads();
+    for (const auto& why : together.failed_runs)
         log_message(4, "start: " + why);
-    // "7 layers (7 from their start records; 7 children loaded in 1 parser run)"
+    const auto count = [](std::size_t n, const char* one, const char* many) {
+        return std::to_string(n) + " " + (n == 1 ? one : many);
+    };
+    // "7 layers (0 from their start records; 7 children compiled in 1 parser
+    // run; 7 children loaded in 1 parser run)"
     const std::size_t layers = manager.layers().size();
     std::string how;
     if (layers != 0) how = std::to_string(manager.started_from_records()) + " from their start records";
-    if (cached.children != 0) {
-        how += "; " + std::to_string(cached.children) + " children loaded in " +
-               std::to_string(cached.parser_runs) +
-               (cached.parser_runs == 1 ? " parser run" : " parser runs");
+    if (together.compiled != 0) {
+        how += "; " + count(together.compiled, "child", "children") + " compiled in " +
+               count(together.compile_runs, "parser run", "parser runs");
     }
-    log_message(6, std::string("started with backend ") + to_string(backend) + ", " + std::to_string(layers) +
-                       " layers" + (how.empty() ? "" : " (" + how + ")") + ", denials from " +
-                       source->name() +
+    if (together.children != 0) {
+        how += "; " + count(together.children, "child", "children") + " loaded in " +
+               count(together.parser_runs, "parser run", "parser runs");
+    }
+    log_message(6, std::string("started with backend ") + to_string(backend) + ", " +
+                       count(layers, "layer", "layers") + (how.empty() ? "" : " (" + how + ")") +
+                       ", denials from " + source->name() +
                        (config.keep_denials ? ", kept across restarts in " + denial_store.dir() : ""));
 
     auto connection = sdbus::createSystemBusConnection();

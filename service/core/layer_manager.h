@@ -201,10 +201,10 @@ public:
     // for later recomputes) and leave the layer in a failed or invalid state,
     // never drop it.
     void start(const MessageLog& log);
-    // The children start() found in the binary cache, loaded together
+    // The children start() compiled together and loaded together
     // (docs/service.md, "Start"): how many, in how many parser runs.
     [[nodiscard]] StartLoadStats start_loads() const;
-    // Cached children start() loads in one parser run at most.
+    // Children start() compiles, and loads, in one parser run at most.
     static constexpr std::size_t kStartBatch = 200;
     // Before start(): take layers from `store`'s records where their inputs
     // are unchanged instead of composing them (docs/service.md, "Start"),
@@ -412,11 +412,12 @@ private:
                                          LayerInputs* inputs = nullptr) const;
     // A layer computed afresh: composed and loaded, or its denies alone loaded.
     Entry computed(const PolicyCatalog& catalog, Entry entry, ProfileSnapshot& loaded, const MessageLog& log);
-    // Compiles and loads the child; during start() a child that loads
-    // together with others goes to start_loads_ instead, and a refusal comes in finish().
+    // Compiles and loads the child; during start() it goes to start_loads_
+    // instead, to be compiled and loaded with others, and a refusal comes in
+    // finish_start_loads().
     ServiceStatus load_child(const LayerKey& key, const std::string& kernel_name, const std::string& text);
-    // After start's recomputes: the children left to load together, and the
-    // layers whose child the kernel refused.
+    // After start's recomputes: the children left to compile and load
+    // together, and the layers whose child the parser or the kernel refused.
     void finish_start_loads(StartLoads& loads, const MessageLog& log);
     void load_denies_only(const PolicyCatalog& catalog, Entry& entry, const policy::UserIdentity& identity,
                           const MessageLog& log);

@@ -100,8 +100,9 @@ bool LayerManager::from_start_record(const PolicyCatalog& catalog, Entry& entry)
     taken.inputs = record.inputs;
     taken.state = record.review ? LayerState::Review : loaded_state();
     if (!inputs_current(catalog, taken, *start_check_)) return false;
-    // A child the parser or the kernel refuses now is composed again, which
-    // reports it as a layer computed afresh would.
+    // At start the child is compiled and loaded later, with others: one the
+    // parser or the kernel refuses then fails as a composed one would (its
+    // inputs are unchanged, so composing gives the same child).
     if (!load_child(key_of(entry.stored), kernel_name_of(entry.stored), record.loaded_text)) return false;
     taken.findings = record.findings;
     taken.loaded_text = record.loaded_text;
@@ -332,12 +333,12 @@ void LayerManager::save_start_records(const MessageLog& log) {
 
 ServiceStatus LayerManager::load_child(const LayerKey& key, const std::string& kernel_name,
                                        const std::string& text) {
-    auto child = ports_.kernel.compile(kernel_name, text);
-    if (!child) return child.error();
-    if (start_loads_ != nullptr && child.value()->loads_together()) {
-        start_loads_->add(key, std::move(child.value()));
+    if (start_loads_ != nullptr) {
+        start_loads_->add(key, ChildText{kernel_name, text});
         return Done{};
     }
+    auto child = ports_.kernel.compile(kernel_name, text);
+    if (!child) return child.error();
     return child.value()->load();
 }
 

@@ -139,6 +139,21 @@ inline std::optional<Backend> backend_from_string(std::string_view text) {
     return std::nullopt;
 }
 
+// A child's kernel name and text, as compile() takes them.
+struct ChildText {
+    std::string kernel_name;
+    std::string text;
+};
+
+// What compile_together did: one result per child, in order; how many
+// children it compiled (the rest came from a binary cache) in how many
+// apparmor_parser runs.
+struct TogetherCompile {
+    std::vector<Outcome<std::unique_ptr<CompiledChild>>> results;
+    std::size_t compiled = 0;
+    std::size_t parser_runs = 0;
+};
+
 class KernelLoader {
 public:
     virtual ~KernelLoader() = default;
@@ -151,6 +166,19 @@ public:
         auto compiled = compile(kernel_name, profile_text);
         if (!compiled) return compiled.error();
         return compiled.value()->load();
+    }
+    // compile() for each child, in as few apparmor_parser runs as it can
+    // (start compiles a few hundred in one). Each result is what compile()
+    // alone would have returned: a child the run could not compile is
+    // compiled alone, for its own message.
+    virtual TogetherCompile compile_together(const std::vector<ChildText>& children) {
+        TogetherCompile out;
+        for (const auto& child : children) {
+            out.results.push_back(compile(child.kernel_name, child.text));
+            ++out.compiled;
+            ++out.parser_runs;
+        }
+        return out;
     }
     // Loads children compile() returned, in as few apparmor_parser runs as it
     // can (one for a few hundred cached binaries). All or nothing per run:

@@ -2,7 +2,7 @@
 
 namespace aalayer::service {
 
-void StartLoads::add(LayerKey key, std::unique_ptr<CompiledChild> child) {
+void StartLoads::add(LayerKey key, ChildText child) {
     Pending full;
     {
         const std::lock_guard lock(mutex_);
@@ -31,16 +31,43 @@ StartLoadStats StartLoads::stats() const {
 }
 
 void StartLoads::load(Pending pending) {
-    TogetherLoad done = kernel_.load_together(pending.children);
+    TogetherCompile compiled = kernel_.compile_together(pending.children);
+    std::vector<std::pair<LayerKey, ServiceError>> refused;
+    std::vector<LayerKey> keys;
+    std::vector<std::unique_ptr<CompiledChild>> together;
+    for (std::size_t i = 0; i < pending.keys.size(); ++i) {
+        LayerKey& key = pending.keys[i];
+        if (i >= compiled.results.size()) {
+            refused.emplace_back(
+                std::move(key),
+                ServiceError{ServiceErrorKind::KernelRefused, "the loader gave no result for it", {}});
+            continue;
+        }
+        auto& child = compiled.results[i];
+        if (!child) {
+            refused.emplace_back(std::move(key), child.error());
+        } else if (child.value()->loads_together()) {
+            keys.push_back(std::move(key));
+            together.push_back(std::move(child.value()));
+        } else if (auto st = child.value()->load(); !st) {  // compile-only: nothing to load
+            refused.emplace_back(std::move(key), st.error());
+        }
+    }
+    TogetherLoad done;
+    if (!together.empty()) done = kernel_.load_together(together);
     const std::lock_guard lock(mutex_);
-    stats_.children += pending.children.size();
+    stats_.compiled += compiled.compiled;
+    stats_.compile_runs += compiled.parser_runs;
+    stats_.children += together.size();
     stats_.parser_runs += done.parser_runs;
     for (auto& why : done.failed_runs)
         stats_.failed_runs.push_back(std::move(why));
-    for (std::size_t i = 0; i < pending.keys.size(); ++i) {
+    for (auto& r : refused)
+        refused_.push_back(std::move(r));
+    for (std::size_t i = 0; i < keys.size(); ++i) {
         if (i < done.results.size() && done.results[i]) continue;
         refused_.emplace_back(
-            pending.keys[i],
+            keys[i],
             i < done.results.size()
                 ? done.results[i].error()
                 : ServiceError{ServiceErrorKind::KernelRefused, "the loader gave no result for it", {}});

@@ -1,7 +1,8 @@
-// At start, the children's binaries (from the service's cache or compiled
-// now) go to the kernel together (KernelLoader::load_together), a bounded
-// batch at a time, while other layers are still being composed and
-// compiled: one parser run for a few hundred layers instead of one each.
+// At start, the children are compiled together (KernelLoader::
+// compile_together) and their binaries go to the kernel together
+// (KernelLoader::load_together), a bounded batch at a time, while other
+// layers are still being composed: a few parser runs for a few hundred
+// layers instead of one or two each.
 #pragma once
 
 #include <cstddef>
@@ -16,9 +17,11 @@
 
 namespace aalayer::service {
 
-// How many children a start put in the kernel together, in how many parser runs.
+// What a start compiled and put in the kernel together, in how many parser runs.
 struct StartLoadStats {
-    std::size_t children = 0;
+    std::size_t compiled = 0;  // children not in the binary cache
+    std::size_t compile_runs = 0;
+    std::size_t children = 0;  // children loaded together
     std::size_t parser_runs = 0;
     std::vector<std::string> failed_runs;  // TogetherLoad::failed_runs of every batch
 };
@@ -29,17 +32,18 @@ public:
     // child, so a bound keeps that cost (and one run's input) bounded.
     StartLoads(KernelLoader& kernel, std::size_t batch) : kernel_(kernel), batch_(batch) {}
 
-    // Any thread. A full batch is loaded on the calling thread, no lock held.
-    void add(LayerKey key, std::unique_ptr<CompiledChild> child);
-    // Loads what is left. The children the kernel refused, each with the
-    // error its own load would have given.
+    // Any thread. A full batch is compiled and loaded on the calling thread,
+    // no lock held.
+    void add(LayerKey key, ChildText child);
+    // Compiles and loads what is left. The children the parser or the kernel
+    // refused, each with the error its own compile or load would have given.
     std::vector<std::pair<LayerKey, ServiceError>> finish();
     [[nodiscard]] StartLoadStats stats() const;
 
 private:
     struct Pending {
         std::vector<LayerKey> keys;
-        std::vector<std::unique_ptr<CompiledChild>> children;
+        std::vector<ChildText> children;
     };
     void load(Pending pending);
 

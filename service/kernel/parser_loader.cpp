@@ -1,5 +1,7 @@
 #include "service/kernel/parser_loader.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -120,6 +122,22 @@ Outcome<std::string> ParserLoader::compile_binary(const std::string& kernel_name
     return std::move(r.out);
 }
 
+std::unique_ptr<CompiledChild> ParserLoader::binary_child(const std::string& kernel_name,
+                                                          const std::string& profile_text, std::string binary,
+                                                          bool from_cache) {
+    const std::string& print = fingerprint();
+    BinaryChild::Hooks hooks;
+    hooks.loaded = [this, kernel_name, profile_text, print](const std::string& loaded) {
+        cache_.store(kernel_name, profile_text, print, loaded);
+    };
+    if (from_cache) {
+        hooks.recompile = [this, kernel_name, profile_text] {
+            return compile_binary(kernel_name, profile_text);
+        };
+    }
+    return std::make_unique<BinaryChild>(kernel_name, std::move(binary), config_, std::move(hooks));
+}
+
 Outcome<std::unique_ptr<CompiledChild>> ParserLoader::compile(const std::string& kernel_name,
                                                               const std::string& profile_text) {
     if (backend_ == Backend::CompileOnly) {
@@ -129,22 +147,135 @@ Outcome<std::unique_ptr<CompiledChild>> ParserLoader::compile(const std::string&
         if (r.exit_code != 0) return parser_failed("cannot compile " + kernel_name, r).error();
         return std::unique_ptr<CompiledChild>(std::make_unique<CheckedChild>());
     }
-    const std::string& print = fingerprint();
-    BinaryChild::Hooks hooks;
-    hooks.loaded = [this, kernel_name, profile_text, print](const std::string& binary) {
-        cache_.store(kernel_name, profile_text, print, binary);
-    };
-    if (auto cached = cache_.find(kernel_name, profile_text, print)) {
-        hooks.recompile = [this, kernel_name, profile_text] {
-            return compile_binary(kernel_name, profile_text);
-        };
-        return std::unique_ptr<CompiledChild>(
-            std::make_unique<BinaryChild>(kernel_name, std::move(*cached), config_, std::move(hooks)));
-    }
+    if (auto cached = cache_.find(kernel_name, profile_text, fingerprint()))
+        return binary_child(kernel_name, profile_text, std::move(*cached), true);
     auto binary = compile_binary(kernel_name, profile_text);
     if (!binary) return binary.error();
-    return std::unique_ptr<CompiledChild>(
-        std::make_unique<BinaryChild>(kernel_name, std::move(binary.value()), config_, std::move(hooks)));
+    return binary_child(kernel_name, profile_text, std::move(binary.value()), false);
+}
+
+namespace {
+
+// A directory only the service can read, removed with what is in it.
+class PrivateTempDir {
+public:
+    PrivateTempDir() {
+        std::error_code ec;
+        std::string pattern = (fs::temp_directory_path(ec) / "aalayer-compile.XXXXXX").string();
+        if (!ec && ::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+    }
+    PrivateTempDir(const PrivateTempDir&) = delete;
+    PrivateTempDir& operator=(const PrivateTempDir&) = delete;
+    ~PrivateTempDir() {
+        std::error_code ec;
+        if (!path_.empty()) fs::remove_all(path_, ec);
+    }
+    [[nodiscard]] const std::string& path() const { return path_; }  // empty: none could be made
+
+private:
+    std::string path_;
+};
+
+bool write_file(const fs::path& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    out.close();
+    return static_cast<bool>(out);
+}
+
+std::optional<std::string> read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) return std::nullopt;
+    return std::move(text).str();
+}
+
+}  // namespace
+
+std::vector<std::optional<std::string>> ParserLoader::compile_in_one_run(
+    const std::vector<const ChildText*>& children) {
+    // apparmor_parser takes many files in one run and compiles them on every
+    // core; -W writes each one's binary, named as its file, under
+    // --cache-loc (in a subdirectory named for the features), and a file
+    // that does not compile does not stop the others. Its stdout (-S) cannot
+    // serve: with several jobs their binaries would interleave.
+    std::vector<std::optional<std::string>> binaries(children.size());
+    const PrivateTempDir dir;
+    if (dir.path().empty()) return binaries;
+    const fs::path texts = fs::path(dir.path()) / "texts";
+    const fs::path out = fs::path(dir.path()) / "binaries";
+    std::error_code ec;
+    fs::create_directory(texts, ec);
+    if (!ec) fs::create_directory(out, ec);
+    if (ec) return binaries;
+    std::vector<std::string> argv{config_.parser, "-Q", "-T", "-W", "--cache-loc=" + out.string()};
+    if (!config_.features.empty()) argv.insert(argv.end(), {"-M", config_.features});
+    for (std::size_t i = 0; i < children.size(); ++i) {
+        const fs::path file = texts / std::to_string(i);
+        if (!write_file(file, children[i]->text)) return binaries;
+        argv.push_back(file.string());
+    }
+    // As long as a sixteenth of its children would each get alone: far more
+    // than compiling them takes, yet a hung parser holds a start up for a
+    // bounded time before each child is compiled alone.
+    const auto bound = config_.timeout * static_cast<long>(std::max<std::size_t>(1, children.size() / 16));
+    (void)run_command(argv, "", bound);  // what it did not compile is compiled alone
+    for (fs::recursive_directory_iterator it(out, ec), end; !ec && it != end; it.increment(ec)) {
+        if (!it->is_regular_file(ec)) continue;
+        const std::string name = it->path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+        const std::size_t i = std::stoul(name);
+        if (i < binaries.size() && !binaries[i]) {
+            binaries[i] = read_file(it->path());
+            if (binaries[i] && binaries[i]->empty()) binaries[i].reset();
+        }
+    }
+    return binaries;
+}
+
+TogetherCompile ParserLoader::compile_together(const std::vector<ChildText>& children) {
+    TogetherCompile out;
+    out.results.reserve(children.size());
+    std::vector<std::optional<Outcome<std::unique_ptr<CompiledChild>>>> results(children.size());
+    // The apparmor backend's cached binaries need no run.
+    std::vector<const ChildText*> to_compile;
+    std::vector<std::size_t> where;
+    for (std::size_t i = 0; i < children.size(); ++i) {
+        const ChildText& child = children[i];
+        if (backend_ == Backend::AppArmor) {
+            if (auto cached = cache_.find(child.kernel_name, child.text, fingerprint())) {
+                results[i].emplace(binary_child(child.kernel_name, child.text, std::move(*cached), true));
+                continue;
+            }
+        }
+        to_compile.push_back(&child);
+        where.push_back(i);
+    }
+    out.compiled = to_compile.size();
+    if (to_compile.size() > 1) {
+        auto binaries = compile_in_one_run(to_compile);
+        ++out.parser_runs;
+        for (std::size_t j = 0; j < to_compile.size(); ++j) {
+            if (!binaries[j]) continue;
+            const ChildText& child = *to_compile[j];
+            if (backend_ == Backend::CompileOnly) {
+                results[where[j]].emplace(std::unique_ptr<CompiledChild>(std::make_unique<CheckedChild>()));
+                continue;
+            }
+            results[where[j]].emplace(
+                binary_child(child.kernel_name, child.text, std::move(*binaries[j]), false));
+        }
+    }
+    for (std::size_t i = 0; i < children.size(); ++i) {
+        if (!results[i]) {  // alone, with its own message
+            results[i].emplace(compile(children[i].kernel_name, children[i].text));
+            ++out.parser_runs;
+        }
+        out.results.push_back(std::move(*results[i]));
+    }
+    return out;
 }
 
 TogetherLoad ParserLoader::load_together(std::vector<std::unique_ptr<CompiledChild>>& children) {

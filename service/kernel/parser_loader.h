@@ -1,15 +1,20 @@
 // The kernel backends (docs/service.md), both through the real apparmor_parser:
 //  - apparmor: compiles children to the kernel's binary format (-S, nothing
-//    loaded), then loads and replaces them (-r -B, never remove + add;
-//    many cached binaries in one run at start);
+//    loaded), then loads and replaces them (-r -B, never remove + add);
+//    at start, many children are compiled in one run and their binaries
+//    loaded in one run;
 //    removes them by name; finds processes running under them.
 //  - compile-only: compiles every child against an explicit feature set
-//    and skips the kernel, so errors surface where no AppArmor is loaded.
+//    and skips the kernel, so errors surface where no AppArmor is loaded
+//    (at start, many in one run).
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "service/core/ports.h"
 #include "service/kernel/binary_cache.h"
@@ -36,6 +41,7 @@ public:
     [[nodiscard]] Backend backend() const override { return backend_; }
     Outcome<std::unique_ptr<CompiledChild>> compile(const std::string& kernel_name,
                                                     const std::string& profile_text) override;
+    TogetherCompile compile_together(const std::vector<ChildText>& children) override;
     TogetherLoad load_together(std::vector<std::unique_ptr<CompiledChild>>& children) override;
     ServiceStatus unload(const std::string& kernel_name) override;
     [[nodiscard]] bool in_use(const std::string& kernel_name) override;
@@ -45,6 +51,16 @@ public:
 private:
     // The kernel's binary policy for the text, from apparmor_parser -S.
     Outcome<std::string> compile_binary(const std::string& kernel_name, const std::string& profile_text);
+    // The children compiled in one apparmor_parser run, from files in a
+    // private temporary directory: compiled[i] is child i's binary, or
+    // nothing where the run did not compile it.
+    std::vector<std::optional<std::string>> compile_in_one_run(const std::vector<const ChildText*>& children);
+    // A binary as the apparmor backend's child: once the kernel took a fresh
+    // one it goes into the cache; a cached one the kernel refuses is
+    // compiled afresh.
+    std::unique_ptr<CompiledChild> binary_child(const std::string& kernel_name,
+                                                const std::string& profile_text, std::string binary,
+                                                bool from_cache);
     const std::string& fingerprint();
     // -M's argument, or the kernel's features where none is given.
     [[nodiscard]] std::string features() const;

@@ -178,17 +178,21 @@ Users users_for(std::size_t wanted, const std::string& dir) {
     return u;
 }
 
-// apparmor_parser, keeping a copy of every child it compiles (compile-only
-// runs: -Q -K) in `dir`, for the reference.
+// apparmor_parser, keeping a copy of every child it compiles in `dir`, for
+// the reference: one from stdin (-Q -K), or many as files (-W, at start).
 std::string recording_parser(const std::string& dir) {
     std::string path = dir + "/recording-parser";
-    std::ofstream(path) << "#!/bin/sh\n"
-                           "case \" $* \" in\n"
-                           "*\" -Q -K \"*) f=$(mktemp " +
-                               dir +
-                               "/children/c.XXXXXXXX); cat > \"$f\"; exec apparmor_parser \"$@\" \"$f\" ;;\n"
-                               "esac\n"
-                               "exec apparmor_parser \"$@\"\n";
+    std::ofstream(path)
+        << "#!/bin/sh\n"
+           "case \" $* \" in\n"
+           "*\" -Q -K \"*) f=$(mktemp " +
+               dir +
+               "/children/c.XXXXXXXX); cat > \"$f\"; exec apparmor_parser \"$@\" \"$f\" ;;\n"
+               "*\" -W \"*) for a in \"$@\"; do case \"$a\" in */texts/*) cp \"$a\" \"$(mktemp " +
+               dir +
+               "/children/c.XXXXXXXX)\" ;; esac; done ;;\n"
+               "esac\n"
+               "exec apparmor_parser \"$@\"\n";
     fs::create_directories(dir + "/children");
     fs::permissions(path, fs::perms::owner_all);
     return path;

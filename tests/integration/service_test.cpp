@@ -193,8 +193,11 @@ TEST(ServiceIntegration, RestartRestoresEveryLayer) {
     EXPECT_EQ(s.call(kNobody, {"source", layer_path(kNobody, "a")}).out, "owner @{HOME}/a/** rw,\n");
     EXPECT_NE(s.call(kDaemon, {"explain", "app", "b", "/usr/sbin/b/x"}).out.find("perms owner=r other="),
               std::string::npos);
-    // Nothing they were computed from changed: both came from their start records, composing nothing.
-    EXPECT_NE(s.log().find("2 layers (2 from their start records)"), std::string::npos) << s.log();
+    // Nothing they were computed from changed: both came from their start
+    // records, composing nothing; their children compiled in one run.
+    EXPECT_NE(s.log().find("2 layers (2 from their start records; 2 children compiled in 1 parser run)"),
+              std::string::npos)
+        << s.log();
 }
 
 // The start records are a cache: a torn or foreign file is reported and
@@ -206,12 +209,14 @@ TEST(ServiceIntegration, AnUnusableStartRecordFileComposesEveryLayer) {
     std::ofstream(s.state_dir() + "/start-records", std::ios::trunc) << "aalayer-start-records 1\nbuild x\n";
     s.start();
     EXPECT_NE(s.log().find("were not used ("), std::string::npos) << s.log();
-    EXPECT_NE(s.log().find("1 layers (0 from their start records)"), std::string::npos) << s.log();
+    EXPECT_NE(s.log().find("1 layer (0 from their start records; 1 child compiled in 1 parser run)"),
+              std::string::npos)
+        << s.log();
     EXPECT_EQ(s.call(kNobody, {"source", layer_path(kNobody, "a")}).out, "owner @{HOME}/a/** rw,\n");
     // That start wrote them again: the next takes the layer from its record.
     s.stop();
     s.start();
-    EXPECT_NE(s.log().find("1 layers (1 from their start records)"), std::string::npos) << s.log();
+    EXPECT_NE(s.log().find("1 layer (1 from their start records; "), std::string::npos) << s.log();
 }
 
 // SIGKILL in the middle of a stream of applies: every acknowledged layer is

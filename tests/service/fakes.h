@@ -60,9 +60,35 @@ public:
         bool hit = false;
         {
             const std::lock_guard lock(mutex_);
+            if (uncompilable.contains(name)) {
+                return service::fail(service::ServiceErrorKind::KernelRefused,
+                                     "cannot compile " + name + ": refused (fake)");
+            }
             hit = cache_hits;
         }
         return std::unique_ptr<service::CompiledChild>(std::make_unique<Child>(*this, name, text, hit));
+    }
+    // One "parser run" for the batch, and one more for each child it
+    // refuses (compiled alone, for its message). With `compile_each`, the
+    // base class's: a run per child.
+    service::TogetherCompile compile_together(const std::vector<service::ChildText>& children) override {
+        {
+            const std::lock_guard lock(mutex_);
+            if (!compile_each) compile_sizes_.push_back(children.size());
+        }
+        if (compile_each) return KernelLoader::compile_together(children);
+        service::TogetherCompile out;
+        out.parser_runs = 1;
+        for (const auto& c : children) {
+            out.results.push_back(compile(c.kernel_name, c.text));
+            if (!out.results.back()) ++out.parser_runs;
+        }
+        out.compiled = children.size();
+        return out;
+    }
+    std::vector<std::size_t> compile_sizes() {
+        const std::lock_guard lock(mutex_);
+        return compile_sizes_;
     }
     // One "parser run" for the batch; when a child in it is refused, the
     // kernel takes none of them and each is loaded alone.
@@ -162,7 +188,9 @@ public:
     bool refuse_next = false;
     // Children compile() says came from a binary cache (start loads them together).
     bool cache_hits = false;
-    std::set<std::string> refused;  // names whose load the "kernel" refuses
+    std::set<std::string> refused;       // names whose load the "kernel" refuses
+    std::set<std::string> uncompilable;  // names whose compile the "parser" refuses
+    bool compile_each = false;           // compile_together compiles each child alone
 
 private:
     struct Child final : service::CompiledChild {
@@ -182,6 +210,7 @@ private:
     std::size_t loads_ = 0;
     std::size_t together_runs_ = 0;
     std::vector<std::size_t> together_sizes_;
+    std::vector<std::size_t> compile_sizes_;
 };
 
 // A real store whose commits can be made to fail, as a full disk would at rename.

@@ -3,6 +3,7 @@
 // binary cache with a stand-in parser (the real kernel: tests/kernel).
 #include "service/kernel/parser_loader.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -122,21 +123,27 @@ TEST(ParserLoader, LoadedProfilesReadsTheKernelsProfileListFromAFakeSecurityfs) 
 class FakeParserKernel {
 public:
     FakeParserKernel() {
-        const std::string parser = dir.write(
-            "parser",
-            "#!/bin/sh\n"
-            "echo \"$*\" >> " +
-                dir.path() +
-                "/log\n"
-                "case \"$1\" in\n"
-                "  --version) echo 'fake parser 1.0' ;;\n"
-                "  -Q) t=$(cat); case \"$t\" in *NOCOMPILE*) echo 'syntax error' >&2; exit 1 ;; esac;"
-                " printf 'BIN:%s' \"$t\" ;;\n"
-                "  -r) b=$(cat); case \"$b\" in *BAD*) echo refused >&2; exit 1 ;; esac;"
-                " printf '%s' \"$b\" > " +
-                dir.path() +
-                "/loaded ;;\n"
-                "esac\n");
+        const std::string parser =
+            dir.write("parser",
+                      "#!/bin/sh\n"
+                      "echo \"$*\" >> " +
+                          dir.path() +
+                          "/log\n"
+                          "case \"$1\" in\n"
+                          "  --version) echo 'fake parser 1.0' ;;\n"
+                          "  -Q) if [ \"$2\" = -T ]; then\n"  // many files: -Q -T -W --cache-loc=DIR FILE...
+                          "    out=${4#--cache-loc=}/f.0; mkdir -p \"$out\"; shift 4; rc=0\n"
+                          "    for f in \"$@\"; do t=$(cat \"$f\"); case \"$t\" in\n"
+                          "      *NOCOMPILE*) echo \"$f: syntax error\" >&2; rc=1 ;;\n"
+                          "      *) printf 'BIN:%s' \"$t\" > \"$out/${f##*/}\" ;; esac; done; exit $rc\n"
+                          "  fi\n"
+                          "  t=$(cat); case \"$t\" in *NOCOMPILE*) echo 'syntax error' >&2; exit 1 ;; esac;"
+                          " printf 'BIN:%s' \"$t\" ;;\n"
+                          "  -r) b=$(cat); case \"$b\" in *BAD*) echo refused >&2; exit 1 ;; esac;"
+                          " printf '%s' \"$b\" > " +
+                          dir.path() +
+                          "/loaded ;;\n"
+                          "esac\n");
         std::filesystem::permissions(parser, std::filesystem::perms::owner_all);
         dir.write("apparmor/features/file/mask", "create read write exec append\n");
         config.parser = parser;
@@ -145,6 +152,7 @@ public:
         config.features.clear();
     }
     [[nodiscard]] std::size_t compiles() const { return count("-Q -S"); }
+    [[nodiscard]] std::size_t batch_compiles() const { return count_prefix("-Q -T -W "); }
     [[nodiscard]] std::size_t loads() const { return count("-r -B"); }
     [[nodiscard]] std::string loaded() const { return read_all(dir.path() + "/loaded"); }
 
@@ -152,6 +160,13 @@ public:
     ParserConfig config;
 
 private:
+    [[nodiscard]] std::size_t count_prefix(const std::string& args) const {
+        std::istringstream in(read_all(dir.path() + "/log"));
+        std::size_t n = 0;
+        for (std::string line; std::getline(in, line);)
+            n += line.starts_with(args) ? 1 : 0;
+        return n;
+    }
     [[nodiscard]] std::size_t count(const std::string& args) const {
         std::istringstream in(read_all(dir.path() + "/log"));
         std::size_t n = 0;
@@ -304,6 +319,84 @@ TEST(ParserLoader, ARunTheKernelRefusesIsLoadedChildByChildWithEachOnesOwnResult
               "cannot compile app//aalayer.1000.c: apparmor_parser refused it: syntax error");
     // b's fresh binary replaced its stale cache entry.
     EXPECT_EQ(cache.find("app//aalayer.1000.b", "TB", fp).value_or(""), "BIN:TB");
+}
+
+// A cold start: the children not in the cache are compiled in one run
+// (one that does not compile is compiled alone, for its own message), and
+// their binaries go into the cache once the kernel took them.
+TEST(ParserLoader, KernelChildrenAreCompiledInOneRunAndCachedOnceLoaded) {
+    FakeParserKernel fake;
+    {
+        ParserLoader first(Backend::AppArmor, fake.config);
+        ASSERT_TRUE(first.load("app//aalayer.1000.a", "TA").ok());
+    }
+    const std::vector<ChildText> texts{{"app//aalayer.1000.a", "TA"},
+                                       {"app//aalayer.1000.b", "TB"},
+                                       {"app//aalayer.1000.c", "NOCOMPILE"},
+                                       {"app//aalayer.1001.d", "TD"}};
+    ParserLoader loader(Backend::AppArmor, fake.config);
+    TogetherCompile compiled = loader.compile_together(texts);
+    ASSERT_EQ(compiled.results.size(), 4U);
+    EXPECT_EQ(compiled.compiled, 3U);     // a came from the cache
+    EXPECT_EQ(compiled.parser_runs, 2U);  // b, c and d together; c alone
+    EXPECT_EQ(fake.batch_compiles(), 1U);
+    EXPECT_EQ(fake.compiles(), 1U + 1U);
+    ASSERT_TRUE(compiled.results[0].ok());
+    EXPECT_TRUE(compiled.results[0].value()->cached());
+    ASSERT_FALSE(compiled.results[2].ok());
+    const auto alone =
+        ParserLoader(Backend::AppArmor, fake.config).compile("app//aalayer.1000.c", "NOCOMPILE");
+    ASSERT_FALSE(alone.ok());
+    EXPECT_EQ(compiled.results[2].error().message, alone.error().message);
+    std::vector<std::unique_ptr<CompiledChild>> children;
+    for (std::size_t i : {0U, 1U, 3U}) {
+        ASSERT_TRUE(compiled.results[i].ok()) << compiled.results[i].error().message;
+        EXPECT_TRUE(compiled.results[i].value()->loads_together());
+        children.push_back(std::move(compiled.results[i].value()));
+    }
+    const TogetherLoad done = loader.load_together(children);
+    for (const auto& r : done.results)
+        EXPECT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(fake.loaded(), "BIN:TABIN:TBBIN:TD");
+    ParserLoader restarted(Backend::AppArmor, fake.config);
+    const TogetherCompile again = restarted.compile_together({texts[0], texts[1], texts[3]});
+    EXPECT_EQ(again.compiled, 0U);
+    EXPECT_EQ(again.parser_runs, 0U);
+    EXPECT_EQ(fake.batch_compiles(), 1U);
+}
+
+// With the real parser: many children in one run, and what the run refused
+// is what a compile alone refuses.
+TEST(ParserLoader, CompileOnlyCompilesManyChildrenInOneRun) {
+    if (!test::have_apparmor_parser()) GTEST_SKIP() << "apparmor_parser is not installed";
+    const test::TempDir tmp;  // the run's files go here, to be seen gone
+    const char* old_tmpdir = std::getenv("TMPDIR");
+    const std::string restore = old_tmpdir == nullptr ? "" : old_tmpdir;
+    ::setenv("TMPDIR", tmp.path().c_str(), 1);
+    ParserLoader loader(Backend::CompileOnly, ParserConfig{});
+    std::vector<ChildText> texts;
+    for (const char* name : {"a", "b", "c", "d"}) {
+        const std::string kernel_name = std::string("app//aalayer.1000.") + name;
+        texts.push_back({kernel_name, "abi <abi/3.0>,\nprofile " + kernel_name + " {\n  /home/" + name +
+                                          "/** rw,\n  network,\n}\n"});
+    }
+    texts[2].text = "profile app//aalayer.1000.c {\n  /x rwz,\n}\n";
+    const TogetherCompile compiled = loader.compile_together(texts);
+    ASSERT_EQ(compiled.results.size(), 4U);
+    EXPECT_EQ(compiled.compiled, 4U);
+    EXPECT_EQ(compiled.parser_runs, 2U);
+    for (std::size_t i : {0U, 1U, 3U})
+        EXPECT_TRUE(compiled.results[i].ok()) << compiled.results[i].error().message;
+    ASSERT_FALSE(compiled.results[2].ok());
+    const auto alone = loader.compile(texts[2].kernel_name, texts[2].text);
+    ASSERT_FALSE(alone.ok());
+    EXPECT_EQ(compiled.results[2].error().message, alone.error().message);
+    EXPECT_TRUE(std::filesystem::is_empty(tmp.path()));  // nothing left behind
+    if (old_tmpdir == nullptr) {
+        ::unsetenv("TMPDIR");
+    } else {
+        ::setenv("TMPDIR", restore.c_str(), 1);
+    }
 }
 
 TEST(ParserLoader, ACorruptOrForeignCacheEntryIsAMiss) {

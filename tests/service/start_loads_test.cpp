@@ -1,8 +1,9 @@
-// Start with cached children (docs/service.md, "Start"): the children whose
-// binary is cached go to the kernel together, and a batch the kernel refuses
-// is loaded child by child. With FakeKernelLoader (it says which children
-// are cache hits and which the "kernel" refuses); the real parser's side is
-// in parser_loader_test.cpp, the real kernel's in tests/kernel/service_test.sh.
+// Start (docs/service.md, "Start"): the children are compiled together, the
+// binaries go to the kernel together, and a batch the kernel refuses is
+// loaded child by child. With FakeKernelLoader (it says which children are
+// cache hits and which the "parser" or the "kernel" refuses); the real
+// parser's side is in parser_loader_test.cpp, the real kernel's in
+// tests/kernel/service_test.sh.
 #include <string>
 
 #include "tests/service/manager_fixture.h"
@@ -26,6 +27,15 @@ protected:
     }
 };
 
+// What a layer whose child the kernel refuses looks like after a start that
+// loaded it alone (`cached` false) or in a batch that then fell back.
+struct Refusal {
+    LayerState state = LayerState::Invalid;
+    std::vector<policy::Finding> findings;
+    std::vector<std::string> log;
+    std::size_t loaded = 0;
+};
+
 TEST_F(StartLoadsTest, CachedChildrenGoToTheKernelInOneRunWithAFakeKernel) {
     stored_then_stopped(5);
     const std::size_t loads_before = kernel.loads();
@@ -39,6 +49,59 @@ TEST_F(StartLoadsTest, CachedChildrenGoToTheKernelInOneRunWithAFakeKernel) {
     EXPECT_EQ(m.start_loads().parser_runs, 1U);
     for (const auto& v : m.layers())
         EXPECT_EQ(v.state, LayerState::Compiled) << v.name;
+}
+
+TEST_F(StartLoadsTest, ChildrenAreCompiledTogetherInBoundedRunsWithAFakeKernel) {
+    limits.max_layers_per_user = LayerManager::kStartBatch + 10;
+    stored_then_stopped(LayerManager::kStartBatch + 1);
+    const int compiles_before = kernel.compiles.load();
+    LayerManager& m = manager();
+    const std::vector<std::size_t> sizes = kernel.compile_sizes();
+    ASSERT_EQ(sizes.size(), 2U);
+    EXPECT_EQ(sizes[0] + sizes[1], LayerManager::kStartBatch + 1);
+    EXPECT_LE(std::max(sizes[0], sizes[1]), LayerManager::kStartBatch);
+    EXPECT_EQ(kernel.compiles.load() - compiles_before, static_cast<int>(LayerManager::kStartBatch) + 1);
+    EXPECT_EQ(m.start_loads().compiled, LayerManager::kStartBatch + 1);
+    EXPECT_EQ(m.start_loads().compile_runs, 2U);
+    EXPECT_EQ(kernel.loaded.size(), LayerManager::kStartBatch + 1);
+    for (const auto& v : m.layers())
+        EXPECT_EQ(v.state, LayerState::Compiled) << v.name;
+}
+
+// A child the parser refuses at start, compiled in a batch, ends as it
+// would compiled alone: failed, with the parser's message, and the others in.
+TEST_F(StartLoadsTest, OneChildTheParserRefusesFailsAloneAsASingleCompileWouldWithAFakeKernel) {
+    const auto started = [this](bool each) {
+        kernel.compile_each = each;
+        LayerManager& m = manager();
+        Refusal r;
+        const auto v = m.layer(LayerKey{1000, "app", "l1"});
+        EXPECT_TRUE(v.has_value());
+        if (v) {
+            r.state = v->state;
+            r.findings = v->findings;
+        }
+        r.log = log;
+        r.loaded = kernel.loaded.size();
+        EXPECT_EQ(m.start_loads().compiled, 3U);
+        EXPECT_EQ(m.start_loads().compile_runs, each ? 3U : 2U);  // the run, then l1 alone
+        return r;
+    };
+    stored_then_stopped(3);
+    kernel.uncompilable.insert("app//aalayer.1000.l1");
+    const Refusal alone = started(true);
+    restart();
+    kernel.loaded.clear();
+    log.clear();
+    const Refusal together = started(false);
+    EXPECT_EQ(kernel.compile_sizes(), std::vector<std::size_t>{3});
+    EXPECT_EQ(together.state, LayerState::Failed);
+    EXPECT_EQ(together.state, alone.state);
+    EXPECT_EQ(together.findings, alone.findings);
+    EXPECT_EQ(together.log, alone.log);
+    EXPECT_EQ(together.loaded, 2U);
+    ASSERT_FALSE(together.findings.empty());
+    EXPECT_EQ(together.findings.back().message, "cannot compile app//aalayer.1000.l1: refused (fake)");
 }
 
 TEST_F(StartLoadsTest, ChildrenNotCachedAreLoadedOneByOneWithAFakeKernel) {
@@ -61,15 +124,6 @@ TEST_F(StartLoadsTest, ARunIsBoundedInSizeWithAFakeKernel) {
     EXPECT_EQ(kernel.loaded.size(), LayerManager::kStartBatch + 1);
     EXPECT_EQ(m.start_loads().parser_runs, 2U);
 }
-
-// What a layer whose child the kernel refuses looks like after a start that
-// loaded it alone (`cached` false) or in a batch that then fell back.
-struct Refusal {
-    LayerState state = LayerState::Invalid;
-    std::vector<policy::Finding> findings;
-    std::vector<std::string> log;
-    std::size_t loaded = 0;
-};
 
 class StartRefusalTest : public StartLoadsTest, public ::testing::WithParamInterface<bool> {};
 

@@ -134,13 +134,28 @@ TEST_F(StartRecordsTest, RecordsOfAnotherSetOfLayersAreIgnoredWhereTheyDoNotFit)
     EXPECT_FALSE(manager().layer({1000, "app", "a2"}));
 }
 
-TEST_F(StartRecordsTest, AChildTheKernelRefusesNowIsComposedAndFails) {
+// The record's child is what composing would give again (its inputs are
+// unchanged), so one the kernel refuses now fails as a composed one does.
+TEST_F(StartRecordsTest, AChildTheKernelRefusesNowFailsAsAComposedOneWould) {
     apply_all();
+    kernel.refused.insert("app//aalayer.1000.a1");
+    restart();  // no records: every layer composed
+    kernel.loaded.clear();
+    const auto composed = manager().layer({1000, "app", "a1"});
+    kernel.refused.clear();
+    restart();
+    kernel.loaded.clear();
     restart_saving();
     kernel.refused.insert("app//aalayer.1000.a1");
     LayerManager& m = manager();
-    EXPECT_EQ(m.started_from_records(), 4U);
-    EXPECT_EQ(m.layer({1000, "app", "a1"})->state, LayerState::Failed);
+    EXPECT_EQ(m.started_from_records(), 5U);
+    const auto from_record = m.layer({1000, "app", "a1"});
+    ASSERT_TRUE(composed.has_value());
+    ASSERT_TRUE(from_record.has_value());
+    EXPECT_EQ(from_record->state, LayerState::Failed);
+    EXPECT_EQ(from_record->state, composed->state);
+    EXPECT_EQ(from_record->findings, composed->findings);
+    EXPECT_EQ(kernel.loaded.size(), 4U);
 }
 
 TEST_F(StartRecordsTest, NoRecordsComposesEverythingAndWritesThem) {
