@@ -1,7 +1,8 @@
 // Compiled children kept between runs (apparmor backend), so a restart or a
 // reload loads unchanged children without compiling them again.
 // apparmor_parser's own cache cannot serve: it refuses to cache profiles
-// read from stdin, and the service never writes policy text to files.
+// read from stdin, and the service writes policy text to files only for a
+// start's batched compiles, in a temporary directory removed after the run.
 //
 // One file per child in the cache directory, holding the child's kernel
 // name, its text, the fingerprint of what compiled it (apparmor_parser's
