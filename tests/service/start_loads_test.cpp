@@ -13,6 +13,15 @@ namespace {
 
 constexpr const char* kText = "owner @{HOME}/docs/a/** rw,\n";
 
+// What a layer whose child the parser or the kernel refuses looks like after
+// a start that compiled or loaded it alone, or in a batch that then fell back.
+struct Refusal {
+    LayerState state = LayerState::Invalid;
+    std::vector<policy::Finding> findings;
+    std::vector<std::string> log;
+    std::size_t loaded = 0;
+};
+
 class StartLoadsTest : public LayerManagerTest {
 protected:
     // `n` layers of alice, applied, then the service stopped and the kernel emptied.
@@ -25,15 +34,19 @@ protected:
         kernel.loaded.clear();
         log.clear();
     }
-};
-
-// What a layer whose child the kernel refuses looks like after a start that
-// loaded it alone (`cached` false) or in a batch that then fell back.
-struct Refusal {
-    LayerState state = LayerState::Invalid;
-    std::vector<policy::Finding> findings;
-    std::vector<std::string> log;
-    std::size_t loaded = 0;
+    // Layer l1 after the start `m` made.
+    Refusal l1_after(LayerManager& m) {
+        Refusal r;
+        const auto v = m.layer(LayerKey{1000, "app", "l1"});
+        EXPECT_TRUE(v.has_value());
+        if (v) {
+            r.state = v->state;
+            r.findings = v->findings;
+        }
+        r.log = log;
+        r.loaded = kernel.loaded.size();
+        return r;
+    }
 };
 
 TEST_F(StartLoadsTest, CachedChildrenGoToTheKernelInOneRunWithAFakeKernel) {
@@ -74,15 +87,7 @@ TEST_F(StartLoadsTest, OneChildTheParserRefusesFailsAloneAsASingleCompileWouldWi
     const auto started = [this](bool each) {
         kernel.compile_each = each;
         LayerManager& m = manager();
-        Refusal r;
-        const auto v = m.layer(LayerKey{1000, "app", "l1"});
-        EXPECT_TRUE(v.has_value());
-        if (v) {
-            r.state = v->state;
-            r.findings = v->findings;
-        }
-        r.log = log;
-        r.loaded = kernel.loaded.size();
+        const Refusal r = l1_after(m);
         EXPECT_EQ(m.start_loads().compiled, 3U);
         EXPECT_EQ(m.start_loads().compile_runs, each ? 3U : 2U);  // the run, then l1 alone
         return r;
@@ -131,15 +136,7 @@ TEST_P(StartRefusalTest, OneRefusedChildFailsAloneAsASingleLoadWouldWithAFakeKer
     const auto started = [this](bool cached) {
         kernel.cache_hits = cached;
         LayerManager& m = manager();
-        Refusal r;
-        const auto v = m.layer(LayerKey{1000, "app", "l1"});
-        EXPECT_TRUE(v.has_value());
-        if (v) {
-            r.state = v->state;
-            r.findings = v->findings;
-        }
-        r.log = log;
-        r.loaded = kernel.loaded.size();
+        const Refusal r = l1_after(m);
         if (cached) {
             // The batch, then each of its three children alone.
             EXPECT_EQ(kernel.together_runs(), 1U);
