@@ -225,12 +225,13 @@ std::vector<std::optional<std::string>> ParserLoader::compile_in_one_run(
     for (fs::recursive_directory_iterator it(out, ec), end; !ec && it != end; it.increment(ec)) {
         if (!it->is_regular_file(ec)) continue;
         const std::string name = it->path().filename().string();
-        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+        if (name.empty() || name.size() > 9 || name.find_first_not_of("0123456789") != std::string::npos)
+            continue;
         const std::size_t i = std::stoul(name);
-        if (i < binaries.size() && !binaries[i]) {
-            binaries[i] = read_file(it->path());
-            if (binaries[i] && binaries[i]->empty()) binaries[i].reset();
-        }
+        if (i >= binaries.size() || binaries[i] || it->file_size(ec) == 0 || ec) continue;
+        // Compile-only keeps no binary: that it was written is the check.
+        binaries[i] =
+            backend_ == Backend::CompileOnly ? std::optional<std::string>("") : read_file(it->path());
     }
     return binaries;
 }

@@ -52,8 +52,8 @@ private:
     // The kernel's binary policy for the text, from apparmor_parser -S.
     Outcome<std::string> compile_binary(const std::string& kernel_name, const std::string& profile_text);
     // The children compiled in one apparmor_parser run, from files in a
-    // private temporary directory: compiled[i] is child i's binary, or
-    // nothing where the run did not compile it.
+    // private temporary directory: compiled[i] is child i's binary (empty
+    // with compile-only), or nothing where the run did not compile it.
     std::vector<std::optional<std::string>> compile_in_one_run(const std::vector<const ChildText*>& children);
     // A binary as the apparmor backend's child: once the kernel took a fresh
     // one it goes into the cache; a cached one the kernel refuses is
