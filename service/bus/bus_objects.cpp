@@ -187,7 +187,7 @@ private:
 
     // Explain and ExplainAccess: one question, two shapes of answer.
     template <typename R, typename Reply>
-    void explain_common(R&& result, const std::string& base, const std::string& name, const std::string& path,
+    void explain_common(R result, const std::string& base, const std::string& name, const std::string& path,
                         Reply reply) {
         auto r = std::make_shared<R>(std::move(result));
         if (refused(r, valid_explain(base, name, path))) return;

@@ -12,7 +12,8 @@ struct LayerKey {
     std::uint32_t uid = 0;
     std::string base;
     std::string name;
-    friend auto operator<=>(const LayerKey&, const LayerKey&) = default;
+    // clang-tidy 14 reads the defaulted comparison's 0 as a null pointer.
+    friend auto operator<=>(const LayerKey&, const LayerKey&) = default;  // NOLINT(modernize-use-nullptr)
 };
 
 }  // namespace aalayer::service
