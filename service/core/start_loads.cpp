@@ -31,6 +31,10 @@ StartLoadStats StartLoads::stats() const {
 }
 
 void StartLoads::load(Pending pending) {
+    // One batch at a time: apparmor_parser compiles a run on every core
+    // already; runs side by side would only multiply its processes and
+    // their memory. The other workers go on composing meanwhile.
+    const std::lock_guard running(run_mutex_);
     TogetherCompile compiled = kernel_.compile_together(pending.children);
     std::vector<std::pair<LayerKey, ServiceError>> refused;
     std::vector<LayerKey> keys;

@@ -49,6 +49,7 @@ private:
 
     KernelLoader& kernel_;
     std::size_t batch_;
+    std::mutex run_mutex_;  // held while a batch is compiled and loaded
     mutable std::mutex mutex_;
     Pending pending_;
     std::vector<std::pair<LayerKey, ServiceError>> refused_;
