@@ -2,6 +2,23 @@
 
 namespace aalayer::service {
 
+namespace {
+
+// One of a semaphore's slots, held for a scope.
+template <typename Semaphore>
+class SlotHeld {
+public:
+    explicit SlotHeld(Semaphore& semaphore) : semaphore_(&semaphore) { semaphore_->acquire(); }
+    SlotHeld(const SlotHeld&) = delete;
+    SlotHeld& operator=(const SlotHeld&) = delete;
+    ~SlotHeld() { semaphore_->release(); }
+
+private:
+    Semaphore* semaphore_;
+};
+
+}  // namespace
+
 void StartLoads::add(LayerKey key, ChildText child) {
     Pending full;
     {
@@ -31,10 +48,11 @@ StartLoadStats StartLoads::stats() const {
 }
 
 void StartLoads::load(Pending pending) {
-    // One batch at a time: apparmor_parser compiles a run on every core
-    // already; runs side by side would only multiply its processes and
-    // their memory. The other workers go on composing meanwhile.
-    const std::lock_guard running(run_mutex_);
+    // Two batches at a time at most: apparmor_parser compiles a run on
+    // every core already, so more runs side by side would only multiply its
+    // processes and their memory; a second one fills the cores while the
+    // first starts up or waits for its last, slowest child.
+    const SlotHeld running(runs_);
     TogetherCompile compiled = kernel_.compile_together(pending.children);
     std::vector<std::pair<LayerKey, ServiceError>> refused;
     std::vector<LayerKey> keys;

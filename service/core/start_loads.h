@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <semaphore>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,7 +50,8 @@ private:
 
     KernelLoader& kernel_;
     std::size_t batch_;
-    std::mutex run_mutex_;  // held while a batch is compiled and loaded
+    static constexpr std::ptrdiff_t kRunsAtOnce = 2;
+    std::counting_semaphore<kRunsAtOnce> runs_{kRunsAtOnce};  // batches being compiled and loaded
     mutable std::mutex mutex_;
     Pending pending_;
     std::vector<std::pair<LayerKey, ServiceError>> refused_;

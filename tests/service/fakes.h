@@ -3,6 +3,7 @@
 // Fake*; the real adapters have their own tests.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "service/core/ports.h"
 
@@ -75,7 +77,16 @@ public:
         {
             const std::lock_guard lock(mutex_);
             if (!compile_each) compile_sizes_.push_back(children.size());
+            max_compile_runs_ = std::max(max_compile_runs_, ++compile_runs_now_);
         }
+        struct Done {
+            FakeKernelLoader& k;
+            ~Done() {
+                const std::lock_guard lock(k.mutex_);
+                --k.compile_runs_now_;
+            }
+        } done{*this};
+        if (compile_delay.count() > 0) std::this_thread::sleep_for(compile_delay);
         if (compile_each) return KernelLoader::compile_together(children);
         service::TogetherCompile out;
         out.parser_runs = 1;
@@ -85,6 +96,11 @@ public:
         }
         out.compiled = children.size();
         return out;
+    }
+    // The most compile_together calls that ran at once.
+    std::size_t max_compile_runs() {
+        const std::lock_guard lock(mutex_);
+        return max_compile_runs_;
     }
     std::vector<std::size_t> compile_sizes() {
         const std::lock_guard lock(mutex_);
@@ -188,9 +204,10 @@ public:
     bool refuse_next = false;
     // Children compile() says came from a binary cache (start loads them together).
     bool cache_hits = false;
-    std::set<std::string> refused;       // names whose load the "kernel" refuses
-    std::set<std::string> uncompilable;  // names whose compile the "parser" refuses
-    bool compile_each = false;           // compile_together compiles each child alone
+    std::set<std::string> refused;               // names whose load the "kernel" refuses
+    std::set<std::string> uncompilable;          // names whose compile the "parser" refuses
+    bool compile_each = false;                   // compile_together compiles each child alone
+    std::chrono::milliseconds compile_delay{0};  // how long each compile_together takes at least
 
 private:
     struct Child final : service::CompiledChild {
@@ -211,6 +228,8 @@ private:
     std::size_t together_runs_ = 0;
     std::vector<std::size_t> together_sizes_;
     std::vector<std::size_t> compile_sizes_;
+    std::size_t compile_runs_now_ = 0;
+    std::size_t max_compile_runs_ = 0;
 };
 
 // A real store whose commits can be made to fail, as a full disk would at rename.

@@ -81,6 +81,23 @@ TEST_F(StartLoadsTest, ChildrenAreCompiledTogetherInBoundedRunsWithAFakeKernel) 
         EXPECT_EQ(v.state, LayerState::Compiled) << v.name;
 }
 
+// apparmor_parser compiles a run on every core: at most two batches are
+// compiled at once, however many workers fill them.
+TEST_F(StartLoadsTest, AtMostTwoBatchesAreCompiledAtOnceWithAFakeKernel) {
+    constexpr std::size_t kLayers = 4 * LayerManager::kStartBatch;
+    limits.max_layers_per_user = kLayers;
+    stored_then_stopped(kLayers);
+    kernel.compile_delay = std::chrono::milliseconds(300);
+    // More workers than batches, so that each batch could have a thread of its own.
+    WorkerPool many{WorkerPool::Limits{6, 64, 16}};
+    LayerManager m(Ports{reader, commits, kernel, auth, users, clock, many}, catalog_config, limits);
+    m.start([](const std::string&) {});
+    EXPECT_EQ(kernel.compile_sizes().size(), 4U);
+    EXPECT_LE(kernel.max_compile_runs(), 2U);
+    EXPECT_EQ(m.layers().size(), kLayers);
+    EXPECT_EQ(kernel.loaded.size(), kLayers);
+}
+
 // A child the parser refuses at start, compiled in a batch, ends as it
 // would compiled alone: failed, with the parser's message, and the others in.
 TEST_F(StartLoadsTest, OneChildTheParserRefusesFailsAloneAsASingleCompileWouldWithAFakeKernel) {
