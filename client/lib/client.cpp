@@ -27,16 +27,6 @@ std::vector<Finding> to_findings(const FindingStructs& in) {
     return out;
 }
 
-// Every sdbus::Error leaves the library as a CallError.
-template <typename Fn>
-auto guarded(Fn&& fn) -> decltype(fn()) {
-    try {
-        return fn();
-    } catch (const sdbus::Error& e) {
-        throw CallError(e.getName(), e.getMessage());
-    }
-}
-
 using AdminChange = std::function<void(const std::string&, const std::vector<std::string>&)>;
 
 class ManagerProxy final : public sdbus::ProxyInterfaces<org::aalayer::Manager1_proxy> {
@@ -154,6 +144,17 @@ public:
     }
     BusClient(const BusClient&) = delete;
     BusClient& operator=(const BusClient&) = delete;
+
+    // Every sdbus::Error leaves the library as a CallError.
+    template <typename Fn>
+    auto guarded(Fn&& fn) -> decltype(fn()) {
+        try {
+            return fn();
+        } catch (const sdbus::Error& e) {
+            wake_event_loop();
+            throw CallError(e.getName(), e.getMessage());
+        }
+    }
 
     std::vector<std::pair<std::string, std::string>> grants() override {
         return guarded([&] {
@@ -417,6 +418,25 @@ public:
     }
 
 private:
+    // sdbus-c++ wakes its event loop thread after a call only when the call
+    // returned: Connection::callMethod looks at its read queue after
+    // send(), which throws on an error reply. A signal read in during a
+    // failed call (NameOwnerChanged as the service leaves, when the call
+    // failed because it left) would wait for the next message on the socket:
+    // the notifier missed the service leaving. A call that returns makes
+    // that look.
+    void wake_event_loop() noexcept {
+        if (!watching_) return;
+        try {
+            auto driver =
+                sdbus_compat::create_proxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+            std::string id;
+            driver->callMethod("GetId").onInterface("org.freedesktop.DBus").storeResultsTo(id);
+        } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch)
+            // The bus itself is gone: nothing more will come in.
+        }
+    }
+
     std::unique_ptr<sdbus::IConnection> connection_;
     ManagerProxy manager_;
     std::unique_ptr<Watcher> watcher_;
