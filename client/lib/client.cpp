@@ -263,6 +263,7 @@ public:
             if (o.strict) options["strict"] = sdbus::Variant(true);
             if (o.interactive) options["interactive"] = sdbus::Variant(true);
             std::vector<sdbus::Struct<std::string, std::string>> paths;
+            paths.reserve(allow.size());
             for (const auto& a : allow)
                 paths.emplace_back(a.path, a.perms);
             const auto [name, label, layer_text, findings] =

@@ -22,7 +22,7 @@ QIcon desktop_icon(const std::string& path) {
             }
         }
     }
-    const QIcon fallback = QIcon::fromTheme(QStringLiteral("application-x-executable"));
+    QIcon fallback = QIcon::fromTheme(QStringLiteral("application-x-executable"));
     if (icon.isEmpty()) return fallback;
     if (QFileInfo(icon).isAbsolute()) return QIcon(icon);
     return QIcon::fromTheme(icon, fallback);

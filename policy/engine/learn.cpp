@@ -187,7 +187,7 @@ OtherRule other_rule(const Observed& o) {
     };
     const std::string peer = plain_word(o.peer) ? " peer=" + o.peer : std::string{};
     const bool peer_ok = o.peer.empty() || plain_word(o.peer);
-    if (o.klass == "signal" || get("signal") != "") {
+    if (o.klass == "signal" || !get("signal").empty()) {
         const std::string sig = get("signal");
         const std::string acc = access_list(o.mask);
         if (!plain_word(sig) || acc.empty() || !peer_ok) return {"signal", ""};
@@ -198,7 +198,7 @@ OtherRule other_rule(const Observed& o) {
         if (acc.empty() || !peer_ok) return {"ptrace", ""};
         return {"ptrace", "ptrace " + acc + peer + ","};
     }
-    if (o.klass == "cap" || o.klass == "capability" || get("capname") != "") {
+    if (o.klass == "cap" || o.klass == "capability" || !get("capname").empty()) {
         const std::string name = get("capname");
         if (!plain_word(name)) return {"capability", ""};
         return {"capability", "capability " + name + ","};
@@ -209,13 +209,13 @@ OtherRule other_rule(const Observed& o) {
         if (!plain_word(type) || acc.empty()) return {"unix", ""};
         return {"unix", "unix " + acc + " type=" + type + ","};
     }
-    if (o.klass == "net" || o.klass == "network" || get("family") != "") {
+    if (o.klass == "net" || o.klass == "network" || !get("family").empty()) {
         const std::string family = get("family");
         const std::string type = get("sock_type");
         if (!plain_word(family)) return {"network", ""};
         return {"network", "network " + family + (plain_word(type) ? " " + type : std::string{}) + ","};
     }
-    if (o.klass == "dbus" || get("bus") != "") {
+    if (o.klass == "dbus" || !get("bus").empty()) {
         const std::string acc = access_list(o.mask);
         std::string rule = "dbus " + acc;
         for (const char* key : {"bus", "path", "interface", "member"}) {

@@ -97,6 +97,7 @@ namespace {
 
 std::vector<DiffRow> to_rows(const std::vector<policy::Difference>& differences) {
     std::vector<DiffRow> out;
+    out.reserve(differences.size());
     for (const auto& d : differences)
         out.push_back(DiffRow{d.example, policy::format_pair(d.a), policy::format_pair(d.b)});
     return out;
