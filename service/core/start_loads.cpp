@@ -57,12 +57,13 @@ void StartLoads::load(Pending pending) {
     std::vector<std::pair<LayerKey, ServiceError>> refused;
     std::vector<LayerKey> keys;
     std::vector<std::unique_ptr<CompiledChild>> together;
+    // A backend that answers for fewer children than it was given fails the
+    // rest: none of them may pass for loaded.
+    const ServiceError no_result{ServiceErrorKind::KernelRefused, "the loader gave no result for it", {}};
     for (std::size_t i = 0; i < pending.keys.size(); ++i) {
         LayerKey& key = pending.keys[i];
         if (i >= compiled.results.size()) {
-            refused.emplace_back(
-                std::move(key),
-                ServiceError{ServiceErrorKind::KernelRefused, "the loader gave no result for it", {}});
+            refused.emplace_back(std::move(key), no_result);
             continue;
         }
         auto& child = compiled.results[i];
@@ -77,6 +78,12 @@ void StartLoads::load(Pending pending) {
     }
     TogetherLoad done;
     if (!together.empty()) done = kernel_.load_together(together);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (i >= done.results.size())
+            refused.emplace_back(std::move(keys[i]), no_result);
+        else if (!done.results[i])
+            refused.emplace_back(std::move(keys[i]), done.results[i].error());
+    }
     const std::lock_guard lock(mutex_);
     stats_.compiled += compiled.compiled;
     stats_.compile_runs += compiled.parser_runs;
@@ -86,14 +93,6 @@ void StartLoads::load(Pending pending) {
         stats_.failed_runs.push_back(std::move(why));
     for (auto& r : refused)
         refused_.push_back(std::move(r));
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-        if (i < done.results.size() && done.results[i]) continue;
-        refused_.emplace_back(
-            keys[i],
-            i < done.results.size()
-                ? done.results[i].error()
-                : ServiceError{ServiceErrorKind::KernelRefused, "the loader gave no result for it", {}});
-    }
 }
 
 }  // namespace aalayer::service

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include <sys/stat.h>
@@ -11,6 +9,7 @@
 
 #include "policy/common/hash.h"
 #include "service/store/private_dir.h"
+#include "service/store/whole_file.h"
 
 namespace aalayer::service {
 
@@ -46,12 +45,7 @@ bool take(std::string_view& in, std::string& field) {
     return true;
 }
 
-std::string read_all(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+std::string read_all(const fs::path& path) { return read_whole_file(path).value_or(std::string()); }
 
 }  // namespace
 

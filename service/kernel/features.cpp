@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "service/store/whole_file.h"
 
 namespace aalayer::service {
 namespace {
@@ -21,14 +21,6 @@ std::vector<std::string> words_of(std::string_view text) {
     }
     if (!word.empty()) out.push_back(std::move(word));
     return out;
-}
-
-std::optional<std::string> read_text(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 bool has_word(const std::optional<std::vector<std::string>>& words, std::string_view word) {
@@ -78,11 +70,11 @@ std::optional<std::vector<std::string>> read_feature(const std::string& features
         for (const auto& part : path)
             p /= part;
         if (std::filesystem::is_directory(p, ec)) return std::vector<std::string>{};
-        const auto text = read_text(p);
+        const auto text = read_whole_file(p);
         if (!text) return std::nullopt;
         return words_of(*text);
     }
-    const auto text = read_text(features);
+    const auto text = read_whole_file(features);
     if (!text) return std::nullopt;
     return flat_feature(*text, path);
 }

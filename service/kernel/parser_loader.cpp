@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <sstream>
 
 #include "service/kernel/command.h"
 #include "service/kernel/features.h"
+#include "service/store/whole_file.h"
 
 namespace aalayer::service {
 
@@ -183,15 +183,6 @@ bool write_file(const fs::path& path, const std::string& text) {
     return static_cast<bool>(out);
 }
 
-std::optional<std::string> read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) return std::nullopt;
-    return std::move(text).str();
-}
-
 }  // namespace
 
 std::vector<std::optional<std::string>> ParserLoader::compile_in_one_run(
@@ -231,7 +222,7 @@ std::vector<std::optional<std::string>> ParserLoader::compile_in_one_run(
         if (i >= binaries.size() || binaries[i] || it->file_size(ec) == 0 || ec) continue;
         // Compile-only keeps no binary: that it was written is the check.
         binaries[i] =
-            backend_ == Backend::CompileOnly ? std::optional<std::string>("") : read_file(it->path());
+            backend_ == Backend::CompileOnly ? std::optional<std::string>("") : read_whole_file(it->path());
     }
     return binaries;
 }

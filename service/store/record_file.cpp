@@ -1,9 +1,9 @@
 #include "service/store/record_file.h"
 
-#include <fstream>
 #include <sstream>
 
 #include "policy/common/hash.h"
+#include "service/store/whole_file.h"
 
 namespace aalayer::service {
 
@@ -62,10 +62,7 @@ std::error_code for_each_record_file(const std::string& dir, std::string_view su
             continue;
         }
         if (!file.ends_with(suffix)) continue;
-        std::ifstream in(p, std::ios::binary);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        use(p, ss.str());
+        use(p, read_whole_file(p).value_or(std::string()));
     }
     return ec;
 }

@@ -1,13 +1,11 @@
 #include "service/store/start_record_file.h"
 
-#include <fstream>
-#include <iterator>
-#include <sstream>
 #include <unordered_map>
 
 #include "service/store/file_store.h"
 #include "service/store/length_fields.h"
 #include "service/store/record_file.h"
+#include "service/store/whole_file.h"
 
 namespace aalayer::service {
 
@@ -169,9 +167,12 @@ std::optional<StartRecords> StartRecordFile::read() {
         unusable_ = "larger than " + std::to_string(kMaxFileBytes) + " bytes";
         return std::nullopt;
     }
-    std::ifstream file(path_, std::ios::binary);
-    const std::string content{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
-    auto parsed = read_record_file(kMagic, "start records", content);
+    const auto content = read_whole_file(path_);
+    if (!content) {
+        unusable_ = "could not be read";
+        return std::nullopt;
+    }
+    auto parsed = read_record_file(kMagic, "start records", *content);
     if (!parsed) {
         unusable_ = parsed.error().message;
         return std::nullopt;

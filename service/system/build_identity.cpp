@@ -1,13 +1,12 @@
 #include "service/system/build_identity.h"
 
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include <elf.h>
 #include <link.h>
 
 #include "policy/common/hash.h"
+#include "service/store/whole_file.h"
 
 namespace aalayer::service {
 
@@ -60,8 +59,7 @@ std::string build_identity() {
     Found found;
     dl_iterate_phdr(from_main_program, &found);
     if (!found.id.empty()) return "gnu-build-id-" + found.id;
-    std::ifstream exe("/proc/self/exe", std::ios::binary);
-    const std::string bytes{std::istreambuf_iterator<char>(exe), std::istreambuf_iterator<char>()};
+    const std::string bytes = read_whole_file("/proc/self/exe").value_or(std::string());
     return "executable-" + policy::hex64(policy::fnv1a_bytes(bytes));
 }
 

@@ -141,6 +141,7 @@ def build_loader_probe(work):
         os.path.join(root, p) for p in ("service/kernel/parser_loader.cpp", "service/kernel/binary_cache.cpp",
                                         "service/kernel/command.cpp", "service/kernel/features.cpp",
                                         "service/core/outcome.cpp", "service/store/private_dir.cpp",
+                                        "service/store/whole_file.cpp",
                                         "policy/common/result.cpp", "policy/common/utf8.cpp")]
     r = run([os.environ.get("CXX_FOR_GUEST", "g++"), "-std=c++20", "-O2", "-static", "-I", root, "-o", out] + sources)
     if r.returncode != 0:
