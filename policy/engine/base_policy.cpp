@@ -50,10 +50,16 @@ Result<BasePolicy> compile_base(const Loader& loader, const std::string& file, c
         rules.push_back(std::move(all));
         base.classes.everything = true;
     }
-    AA_ASSIGN(base.files, PermissionAutomaton::build(
-                              std::move(rules), limits,
-                              use == BaseUse::kept ? RuleAutomaton::minimal : RuleAutomaton::as_built));
-    AA_ASSIGN(base.effective, base.files.effective_dfa(limits.dfa));
+    if (use == BaseUse::kept) {
+        // Built and minimised already, the rule automaton gives the
+        // effective one for less than building it apart would cost.
+        AA_ASSIGN(PermissionAutomaton files, PermissionAutomaton::build(std::move(rules), limits));
+        AA_ASSIGN(base.effective, files.effective_dfa(limits.dfa));
+        base.files = std::move(files);
+    } else {
+        AA_ASSIGN(base.effective, effective_dfa_of(rules, limits));
+        base.files = BaseRules::later(std::move(rules), limits);
+    }
     return base;
 }
 

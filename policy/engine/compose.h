@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "policy/engine/base_rules.h"
 #include "policy/engine/class_allows.h"
 #include "policy/engine/finding.h"
 #include "policy/engine/grant.h"
@@ -29,16 +30,18 @@ struct BasePolicy {
     std::string name;  // the profile's name, e.g. "firefox"
     std::string file;
     std::vector<std::string> flags;
-    PermissionAutomaton files;
-    Dfa effective;  // label: encode(B(p))
+    BaseRules files;  // which rules match a path (explanations)
+    Dfa effective;    // label: encode(B(p))
     // Its allow rules of the allow-list classes, read coarsely (class_allows.h).
     ClassAllows classes;
 };
 
-// How long a compiled base is kept. Its rule automaton (BasePolicy::files)
-// answers every query the same minimised or not; minimising it costs about
-// a third of compiling a large base and makes it smaller (Firefox's: 16,836
-// states to 11,127), which is worth it only for a base kept in memory.
+// How long a compiled base is kept. Composing needs only its effective
+// automaton, built without telling the rules apart (effective_dfa_of); the
+// rule automaton (BasePolicy::files) costs more than half of compiling a
+// large base. A kept base has it built at once and minimised (Firefox's:
+// 16,836 states to 11,127), so no Explain waits for it; a base compiled
+// once builds it only if a query asks which rules match.
 enum class BaseUse {
     kept,  // the service's: kept per base for as long as it is current
     once,  // one composition and its queries, then exit (aalayer-policy)

@@ -1,7 +1,10 @@
 #include "policy/engine/file_permissions.h"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
+#include "policy/automaton/nfa_merge.h"
 #include "policy/engine/profile_walk.h"
 #include "policy/syntax/emitter.h"
 #include "policy/syntax/escapes.h"
@@ -160,6 +163,33 @@ Result<PermissionAutomaton> PermissionAutomaton::build(std::vector<FileRuleInfo>
         out.dfa_ = std::move(tagged.dfa);
     }
     return out;
+}
+
+Result<Dfa> effective_dfa_of(const std::vector<FileRuleInfo>& rules, const PermissionLimits& limits) {
+    // A kind: what a rule gives, all that the effective pair depends on.
+    std::map<std::tuple<bool, OwnerMode, PermBits>, std::uint32_t> kind_ids;
+    std::vector<FileRuleInfo> kinds;
+    Nfa nfa;
+    for (const auto& rule : rules) {
+        const auto [it, added] = kind_ids.emplace(std::make_tuple(rule.deny, rule.owner, rule.bits),
+                                                  static_cast<std::uint32_t>(kinds.size()));
+        if (added) {
+            FileRuleInfo kind;
+            kind.deny = rule.deny;
+            kind.owner = rule.owner;
+            kind.bits = rule.bits;
+            kinds.push_back(std::move(kind));
+        }
+        for (const auto& glob : rule.globs)
+            AA_TRY(add_glob(nfa, glob, it->second, rule.where, limits.glob));
+    }
+    AA_ASSIGN(Nfa merged, merge_alike_tails(nfa, limits.dfa.work));
+    AA_ASSIGN(TaggedDfa tagged, determinize(merged, limits.dfa));
+    std::vector<Label> effective(tagged.tag_sets.size());
+    for (std::size_t l = 0; l < effective.size(); ++l)
+        effective[l] = encode(combine(kinds, tagged.tag_sets[l]).effective());
+    return minimize_relabelled(
+        tagged.dfa, [&](Label l) { return effective[l]; }, limits.dfa);
 }
 
 Dfa PermissionAutomaton::pair_dfa(PermPair (*fn)(const MatchPerms&)) const {

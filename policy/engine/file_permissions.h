@@ -122,6 +122,14 @@ struct PermissionLimits {
 // answers are the same either way; minimal is smaller to keep.
 enum class RuleAutomaton { minimal, as_built };
 
+// What the rules allow each path (label encode(allow minus deny)), as a
+// minimal automaton, without the rule automaton on the way: rules alike in
+// what they give share a tag, and their patterns' alike tails are merged
+// before the subset construction (merge_alike_tails). For a large base
+// that builds about 2.5 times fewer states than PermissionAutomaton::build
+// followed by effective_dfa(), and gives the same automaton.
+Result<Dfa> effective_dfa_of(const std::vector<FileRuleInfo>& rules, const PermissionLimits& limits);
+
 class PermissionAutomaton {
 public:
     static Result<PermissionAutomaton> build(std::vector<FileRuleInfo> rules, const PermissionLimits& limits,

@@ -18,15 +18,15 @@ PermPair Composition::perms(std::string_view path) const {
     if (!bounds_ || !layer_) return {};
     const Label g = bounds_->grant->bound_dfa.label_of(path);
     const GrantLabel grant = GrantLabel::unpack(g);
-    const Bounds::Cell cell{bounds_->base->files.perms(path), grant.bound, grant.in_region};
+    const Bounds::Cell cell{decode(bounds_->base->effective.label_of(path)), grant.bound, grant.in_region};
     return formula(cell, layer_dfa_.label_of(path));
 }
 
 PathBounds Composition::bounds_at(std::string_view path) const {
     if (!bounds_) return {};
     const GrantLabel grant = GrantLabel::unpack(bounds_->grant->bound_dfa.label_of(path));
-    return PathBounds{bounds_->base->files.perms(path), grant.in_region ? grant.bound : PermPair{},
-                      grant.in_region};
+    return PathBounds{decode(bounds_->base->effective.label_of(path)),
+                      grant.in_region ? grant.bound : PermPair{}, grant.in_region};
 }
 
 std::vector<std::string> Composition::grant_globs() const {
@@ -64,8 +64,14 @@ Explanation Composition::explain(std::string_view path) const {
     const auto granted_by = grant_->bound.rules_for(path);
     const GrantExclusionInfo* excluded = granted_by.empty() ? nullptr : grant_->exclusion_of(path);
     e.in_grant = !granted_by.empty() && excluded == nullptr;
-    for (const auto* r : base_->files.rules_for(path))
-        e.reasons.push_back(Reason{"base", r->where, to_valid_utf8(r->text)});
+    if (const auto& base_rules = base_->files.get(); base_rules) {
+        for (const auto* r : base_rules->rules_for(path))
+            e.reasons.push_back(Reason{"base", r->where, to_valid_utf8(r->text)});
+    } else {
+        e.reasons.push_back(Reason{
+            "base", base_rules.error().where,
+            "its rules matching this path cannot be listed: " + to_valid_utf8(base_rules.error().message)});
+    }
     if (e.in_grant) {
         for (const auto* r : granted_by)
             e.reasons.push_back(Reason{"grant", r->where, to_valid_utf8(r->text)});

@@ -204,8 +204,8 @@ double cold_seconds(const UserIdentity& user, const std::string& base_file, cons
     const auto start = Clock::now();
     Pipeline p(user);
     const auto compiled = compile_inputs(p, base_file, base_name, grant_file, use);
-    if (base_rules != nullptr) *base_rules = compiled.base->files.rules().size();
-    if (base_states != nullptr) *base_states = compiled.base->files.dfa().state_count();
+    if (base_rules != nullptr) *base_rules = compiled.base->files.rule_count();
+    if (base_states != nullptr) *base_states = compiled.base->files.get()->dfa().state_count();
     auto c =
         compose(compiled.base, compiled.grant,
                 read_layer(*p.layer_loader, layer_text, layer_file, kLayerLimits), LayerId{1000, "bench"});

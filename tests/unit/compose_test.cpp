@@ -69,8 +69,9 @@ MatchPerms ref_perms(const std::vector<FileRuleInfo>& rules, const std::string& 
 std::shared_ptr<const BasePolicy> make_base(std::vector<FileRuleInfo> rules) {
     BasePolicy base;
     base.name = "base";
-    base.files = PermissionAutomaton::build(std::move(rules), kPermissionLimits).value();
-    base.effective = base.files.effective_dfa();
+    auto files = PermissionAutomaton::build(std::move(rules), kPermissionLimits).value();
+    base.effective = files.effective_dfa();
+    base.files = std::move(files);
     return std::make_shared<const BasePolicy>(std::move(base));
 }
 

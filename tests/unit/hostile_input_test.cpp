@@ -110,8 +110,9 @@ struct LayerHarness {
         all.text = "/** rwlkmix,";
         BasePolicy base;
         base.name = "app";
-        base.files = PermissionAutomaton::build({all}, kPermissionLimits).value();
-        base.effective = base.files.effective_dfa();
+        auto files = PermissionAutomaton::build({all}, kPermissionLimits).value();
+        base.effective = files.effective_dfa();
+        base.files = std::move(files);
         FileRuleInfo home = all;
         home.globs = {"/home/u/**"};
         Grant grant;
