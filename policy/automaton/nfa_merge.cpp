@@ -137,12 +137,16 @@ Result<Nfa> merge_alike_tails(const Nfa& nfa, WorkMeter* meter) {
             same[s] = s;
             continue;
         }
+        // Appended word by word: GCC 14 warns (wrongly) of an overflow in
+        // vector::insert of a range here.
         key.clear();
         key.push_back(static_cast<std::uint32_t>(st.tags.size()));
-        key.insert(key.end(), st.tags.begin(), st.tags.end());
+        for (const auto tag : st.tags)
+            key.push_back(tag);
         std::sort(key.begin() + 1, key.end());
         key.push_back(static_cast<std::uint32_t>(epsilon.size()));
-        key.insert(key.end(), epsilon.begin(), epsilon.end());
+        for (const auto to : epsilon)
+            key.push_back(to);
         for (const auto e : edges) {
             key.push_back(static_cast<std::uint32_t>(e >> 32U));
             key.push_back(static_cast<std::uint32_t>(e));
